@@ -1,0 +1,32 @@
+//! `sol!` bindings generated from the committed artifacts.
+//!
+//! Each module (`PlasmaFramework`, `TestExitGame`, ...) holds the contract's call structs
+//! (`PlasmaFramework::submitBlockCall`), events, errors and `BYTECODE`.
+
+#![allow(missing_docs, clippy::too_many_arguments)]
+
+alloy_sol_types::sol!(
+    #[sol(all_derives)]
+    PlasmaFramework,
+    "../../contracts/artifacts/PlasmaFramework.json"
+);
+alloy_sol_types::sol!(
+    #[sol(all_derives)]
+    TestExitGame,
+    "../../contracts/artifacts/TestExitGame.json"
+);
+alloy_sol_types::sol!(
+    #[sol(all_derives)]
+    LibHarness,
+    "../../contracts/artifacts/LibHarness.json"
+);
+alloy_sol_types::sol!(
+    #[sol(all_derives)]
+    RevertingRecipient,
+    "../../contracts/artifacts/RevertingRecipient.json"
+);
+alloy_sol_types::sol!(
+    #[sol(all_derives)]
+    GasBurner,
+    "../../contracts/artifacts/GasBurner.json"
+);

@@ -1,0 +1,113 @@
+//! Shared fixtures of the cross-crate test suite (the tests themselves live under `tests/`).
+//!
+//! [`backend`] opens a fresh root chain by name (`embedded` or `anvil`), so every test can run as
+//! a matrix over both backends with `#[rstest]` and `#[values("embedded", "anvil")]`.
+//! [`TestDeployment`] puts up the framework with the `TestExitGame` fixture, the smallest exit game
+//! that exercises the framework's queue, payouts and bonds.
+
+use alloy_primitives::{Address, B256, U256};
+use alloy_sol_types::{SolCall, SolConstructor, SolEvent};
+use plasma_contracts::{
+    DEFAULT_MIN_EXIT_PERIOD, Deployment, PlasmaFramework, TestExitGame, deploy_framework, deploy_game, send, view,
+};
+use plasma_rootchain::{EmbeddedEvm, Receipt, RootChain, RpcNode, anvil_path};
+
+/// Fails the test with a readable message.
+pub type TestResult<T = ()> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
+
+/// A fresh root chain: `embedded` (revm) or `anvil` (the pinned binary, spawned).
+pub async fn backend(name: &str) -> TestResult<Box<dyn RootChain>> {
+    match name {
+        "embedded" => Ok(Box::new(EmbeddedEvm::new())),
+        "anvil" => Ok(Box::new(RpcNode::spawn_anvil(anvil_path()).await?)),
+        other => Err(format!("unknown backend {other}").into()),
+    }
+}
+
+/// The framework with `TestExitGame` registered, on a fresh chain.
+pub struct TestDeployment {
+    /// The chain it lives on.
+    pub chain: Box<dyn RootChain>,
+    /// Framework, game and operator addresses.
+    pub deployment: Deployment,
+    /// Dev accounts other than the operator, funded.
+    pub users: Vec<Address>,
+}
+
+impl TestDeployment {
+    /// Deploys on the backend called `name`, with the default one-week exit period.
+    pub async fn new(name: &str) -> TestResult<Self> {
+        let mut chain = backend(name).await?;
+        let operator = chain.accounts()[0];
+        let users = chain.accounts()[1..].to_vec();
+        let framework = deploy_framework(chain.as_mut(), operator, DEFAULT_MIN_EXIT_PERIOD).await?;
+        let args = TestExitGame::constructorCall { framework_: framework }.abi_encode();
+        let deployment = deploy_game(chain.as_mut(), framework, operator, &TestExitGame::BYTECODE, args).await?;
+        Ok(Self { chain, deployment, users })
+    }
+
+    /// The operator's account.
+    pub fn operator(&self) -> Address {
+        self.deployment.operator
+    }
+
+    /// Sends a framework call that must succeed.
+    pub async fn framework_send<C: SolCall>(&mut self, from: Address, call: C, value: U256) -> TestResult<Receipt> {
+        let framework = self.deployment.framework;
+        Ok(send(self.chain.as_mut(), from, framework, call, value).await?)
+    }
+
+    /// Sends a framework call that must revert, and returns its reason.
+    pub async fn framework_revert<C: SolCall>(&mut self, from: Address, call: C, value: U256) -> TestResult<String> {
+        let framework = self.deployment.framework;
+        match send(self.chain.as_mut(), from, framework, call, value).await {
+            Ok(_) => Err(format!("{} succeeded but had to revert", C::SIGNATURE).into()),
+            Err(plasma_contracts::Error::Reverted { reason, .. }) => Ok(reason.unwrap_or_default()),
+            Err(other) => Err(other.into()),
+        }
+    }
+
+    /// Reads a framework view.
+    pub async fn framework_view<C: SolCall>(&self, call: C) -> TestResult<C::Return> {
+        Ok(view(self.chain.as_ref(), self.deployment.framework, call).await?)
+    }
+
+    /// Starts a test exit that pays `amount` to `owner` under `id`, with a bond, and returns its
+    /// exit id.
+    pub async fn start_exit(
+        &mut self,
+        id: B256,
+        owner: Address,
+        amount: U256,
+        exitable_at: u64,
+        position: u64,
+        bond: U256,
+    ) -> TestResult<u64> {
+        let call = TestExitGame::startExitCall {
+            id,
+            owner,
+            amount,
+            exitableAt: exitable_at,
+            position: alloy_primitives::Uint::from(position),
+        };
+        let (from, game) = (self.operator(), self.deployment.exit_game);
+        let receipt = send(self.chain.as_mut(), from, game, call, bond).await?;
+        let queued = receipt
+            .logs
+            .iter()
+            .find_map(|log| PlasmaFramework::ExitQueued::decode_log(log).ok())
+            .ok_or("startExit emitted no ExitQueued")?;
+        Ok(queued.exitId.to::<u64>())
+    }
+
+    /// Deposits `amount` wei from `from` and returns the deposit block number.
+    pub async fn deposit(&mut self, from: Address, amount: U256) -> TestResult<u64> {
+        let receipt = self.framework_send(from, PlasmaFramework::depositCall {}, amount).await?;
+        let created = receipt
+            .logs
+            .iter()
+            .find_map(|log| PlasmaFramework::DepositCreated::decode_log(log).ok())
+            .ok_or("deposit emitted no DepositCreated")?;
+        Ok(created.blknum.to::<u64>())
+    }
+}
