@@ -3,10 +3,10 @@
 //! a revert, 100 bonded exits, time travel, processing the whole queue in one batch, a withdrawal.
 
 use alloy_primitives::{B256, U256, keccak256};
+use alloy_sol_types::SolCall;
 use plasma_contracts::{PlasmaFramework as Fw, TestExitGame};
 use plasma_integration_tests::{TestDeployment, TestResult};
 use plasma_rootchain::{LogFilter, Receipt, TxRequest};
-use alloy_sol_types::SolCall;
 
 /// What one transaction did, as compared across backends.
 #[derive(Debug, PartialEq, Eq)]
@@ -18,7 +18,12 @@ struct Outcome {
     revert_reason: Option<String>,
 }
 
-async fn run(t: &mut TestDeployment, label: &'static str, tx: TxRequest, out: &mut Vec<Outcome>) -> TestResult<Receipt> {
+async fn run(
+    t: &mut TestDeployment,
+    label: &'static str,
+    tx: TxRequest,
+    out: &mut Vec<Outcome>,
+) -> TestResult<Receipt> {
     let receipt = t.chain.send(tx).await?;
     out.push(Outcome {
         label,
@@ -45,7 +50,8 @@ async fn script(backend: &str) -> TestResult<(Vec<Outcome>, Vec<plasma_rootchain
         run(&mut t, "submitBlock", TxRequest::call(operator, framework, call.abi_encode()), &mut out).await?;
     }
     let call = Fw::submitBlockCall { root: B256::ZERO };
-    run(&mut t, "submitBlock (not operator)", TxRequest::call(users[0], framework, call.abi_encode()), &mut out).await?;
+    run(&mut t, "submitBlock (not operator)", TxRequest::call(users[0], framework, call.abi_encode()), &mut out)
+        .await?;
 
     let now = t.chain.block_time().await?;
     for n in 0..100u64 {

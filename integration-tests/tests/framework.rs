@@ -3,8 +3,8 @@
 
 use alloy_primitives::{Address, B256, U256, keccak256};
 use alloy_sol_types::{SolEvent, SolValue};
-use plasma_integration_tests::{TestDeployment, TestResult};
 use plasma_contracts::{GasBurner, PlasmaFramework as Fw, RevertingRecipient, TestExitGame, send};
+use plasma_integration_tests::{TestDeployment, TestResult};
 use rstest::rstest;
 
 const ETH: u64 = 1_000_000_000_000_000_000;
@@ -105,7 +105,12 @@ async fn only_the_exit_game_moves_money(#[values("embedded", "anvil")] backend: 
     let mallory = t.users[0];
     t.deposit(t.users[1], eth(1)).await?;
     let attempts = [
-        t.framework_revert(mallory, Fw::enqueueCall { exitableAt: 0, position: Default::default(), exitId: Default::default() }, U256::ZERO).await?,
+        t.framework_revert(
+            mallory,
+            Fw::enqueueCall { exitableAt: 0, position: Default::default(), exitId: Default::default() },
+            U256::ZERO,
+        )
+        .await?,
         t.framework_revert(mallory, Fw::payExitCall { id: id(1), to: mallory, amount: eth(1) }, U256::ZERO).await?,
         t.framework_revert(mallory, Fw::flagCall { id: id(1) }, U256::ZERO).await?,
         t.framework_revert(mallory, Fw::depositBondCall {}, U256::from(1)).await?,
@@ -186,7 +191,9 @@ async fn no_id_is_paid_twice(#[values("embedded", "anvil")] backend: &str) -> Te
 
 #[rstest]
 #[tokio::test]
-async fn claims_beyond_deposits_are_refused_without_blocking(#[values("embedded", "anvil")] backend: &str) -> TestResult {
+async fn claims_beyond_deposits_are_refused_without_blocking(
+    #[values("embedded", "anvil")] backend: &str,
+) -> TestResult {
     let mut t = TestDeployment::new(backend).await?;
     let (alice, bob) = (t.users[0], t.users[1]);
     t.deposit(alice, eth(2)).await?;
@@ -227,8 +234,12 @@ async fn a_hostile_recipient_blocks_nobody(#[values("embedded", "anvil")] backen
 
     // The hostile contracts cannot receive ETH: their pull fails and their credit stays ...
     let framework = t.deployment.framework;
-    let pull = send(t.chain.as_mut(), operator, reverter, RevertingRecipient::withdrawFromCall { framework }, U256::ZERO).await;
-    assert!(matches!(pull, Err(plasma_contracts::Error::Reverted { reason: Some(ref r), .. }) if r == "withdraw failed"));
+    let pull =
+        send(t.chain.as_mut(), operator, reverter, RevertingRecipient::withdrawFromCall { framework }, U256::ZERO)
+            .await;
+    assert!(
+        matches!(pull, Err(plasma_contracts::Error::Reverted { reason: Some(ref r), .. }) if r == "withdraw failed")
+    );
     let pull = send(t.chain.as_mut(), operator, burner, GasBurner::withdrawFromCall { framework }, U256::ZERO).await;
     assert!(pull.is_err());
     assert_eq!(t.framework_view(Fw::withdrawableCall { account: burner }).await?, eth(2) + bond);

@@ -30,3 +30,13 @@ alloy_sol_types::sol!(
     GasBurner,
     "../../contracts/artifacts/GasBurner.json"
 );
+
+/// The Solidity function name behind a 4-byte selector, across every bound contract; used to
+/// label recorded root-chain calls. `None` for an unknown selector.
+pub fn function_name(selector: [u8; 4]) -> Option<&'static str> {
+    PlasmaFramework::PlasmaFrameworkCalls::name_by_selector(selector)
+        .or_else(|| TestExitGame::TestExitGameCalls::name_by_selector(selector))
+        .or_else(|| LibHarness::LibHarnessCalls::name_by_selector(selector))
+        .or_else(|| RevertingRecipient::RevertingRecipientCalls::name_by_selector(selector))
+        .or_else(|| GasBurner::GasBurnerCalls::name_by_selector(selector))
+}

@@ -5,8 +5,8 @@
 //! scenario deploys the same contracts at the same addresses on both backends; a test checks the
 //! list against the keys a spawned anvil reports.
 
-use alloy_primitives::{Address, B256, U256, b256};
 use alloy::signers::local::PrivateKeySigner;
+use alloy_primitives::{Address, B256, U256, b256};
 
 /// Balance of every dev account on a fresh chain: 10,000 ETH, as on anvil.
 pub const DEV_ACCOUNT_BALANCE: U256 = U256::from_limbs([0x19e0_c9ba_b240_0000, 0x21e, 0, 0]);

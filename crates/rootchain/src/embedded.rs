@@ -16,9 +16,8 @@ use revm::{
 };
 
 use crate::{
-    BLOCK_GAS_LIMIT, BLOCK_TIME, CHAIN_ID, CallOutcome, ChainLog, DEV_ACCOUNT_BALANCE, Error,
-    GENESIS_TIMESTAMP, LogFilter, Receipt, Result, RootChain, SnapshotId, TxRequest,
-    dev_accounts, revert::decode_revert,
+    BLOCK_GAS_LIMIT, BLOCK_TIME, CHAIN_ID, CallOutcome, ChainLog, DEV_ACCOUNT_BALANCE, Error, GENESIS_TIMESTAMP,
+    LogFilter, Receipt, Result, RootChain, SnapshotId, TxRequest, dev_accounts, revert::decode_revert,
 };
 
 /// The EVM rules both backends run.

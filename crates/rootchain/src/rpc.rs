@@ -23,8 +23,8 @@ use alloy::{
 use alloy_primitives::{Address, Bytes, TxKind, U256};
 
 use crate::{
-    BLOCK_GAS_LIMIT, BLOCK_TIME, CHAIN_ID, CallOutcome, ChainLog, DEV_KEYS, Error, GENESIS_TIMESTAMP,
-    HARDFORK, LogFilter, Receipt, Result, RootChain, SnapshotId, TxRequest, revert::decode_revert,
+    BLOCK_GAS_LIMIT, BLOCK_TIME, CHAIN_ID, CallOutcome, ChainLog, DEV_KEYS, Error, GENESIS_TIMESTAMP, HARDFORK,
+    LogFilter, Receipt, Result, RootChain, SnapshotId, TxRequest, revert::decode_revert,
 };
 
 /// Where `npm ci` in `contracts/` puts the pinned anvil, unless `PLASMA_ANVIL` names another.
@@ -99,10 +99,10 @@ impl RpcNode {
     /// Connects to the node at `url` and sends from the account of `private_key` (hex).
     pub async fn connect(url: &str, private_key: &str) -> Result<Self> {
         let url = url.parse().map_err(|err| Error::Rpc(format!("bad URL {url}: {err}")))?;
-        let signer: PrivateKeySigner =
-            private_key.trim().parse().map_err(|err: alloy::signers::local::LocalSignerError| {
-                Error::InvalidKey(err.to_string())
-            })?;
+        let signer: PrivateKeySigner = private_key
+            .trim()
+            .parse()
+            .map_err(|err: alloy::signers::local::LocalSignerError| Error::InvalidKey(err.to_string()))?;
         let accounts = vec![signer.address()];
         let provider = ProviderBuilder::new()
             .disable_recommended_fillers()
@@ -124,6 +124,11 @@ impl RpcNode {
             snapshots: BTreeMap::new(),
             next_snapshot: 1,
         })
+    }
+
+    /// The URL of the spawned anvil (`None` for a node reached by URL).
+    pub fn endpoint(&self) -> Option<String> {
+        self.anvil.as_ref().map(AnvilInstance::endpoint)
     }
 
     fn managed(&self) -> bool {
