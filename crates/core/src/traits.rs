@@ -1,0 +1,236 @@
+//! The traits every Plasma design implements, and the events and descriptors they share.
+//!
+//! - [`ChildChain`]: the operator/client state machine of one design (deposits, transactions,
+//!   blocks, proofs).
+//! - [`ExitGame`]: the design's exit rules mirrored in Rust; it builds the calls to its exit-game
+//!   contract and decides, from observed child-chain state, whether an exit must be challenged.
+//! - [`VariantDriver`]: the object-safe face of one design that the harness drives.
+//!
+//! All three are synchronous and know nothing of the root chain's transport: whoever talks to the
+//! root chain feeds its events in ([`DepositEvent`], [`BlockSubmittedEvent`]) and sends the
+//! [`GameCall`]s out. This is a first version; later work adds the remaining steps (piggybacks,
+//! responses, checkpoints, channels, watcher hooks) as the variants need them.
+
+use core::fmt::Debug;
+
+use alloy_primitives::{Address, B256, Bytes, U256};
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    eip712::SigningKey,
+    error::Result,
+    types::{BlockNumber, Timestamp},
+};
+
+/// What a design supports. A scenario that needs a missing capability is reported as "not
+/// applicable by design", never skipped or passed silently.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Capabilities {
+    /// Values are fungible amounts (UTXOs) rather than whole coins.
+    pub fungible_amounts: bool,
+    /// A payment may move part of a value (split/merge, or Debit's partial balances).
+    pub partial_payments: bool,
+    /// In-flight exits of transactions whose inclusion is unknown (MoreVP).
+    pub in_flight_exits: bool,
+    /// Spends need confirmation signatures after inclusion (MVP).
+    pub confirmation_signatures: bool,
+    /// The operator can checkpoint state so that older history need not be kept (XT).
+    pub checkpoints: bool,
+    /// Off-chain payment channels with the operator (Debit).
+    pub channels: bool,
+    /// Blocks prove the absence of a coin (sparse-tree designs).
+    pub exclusion_proofs: bool,
+}
+
+impl Capabilities {
+    /// No capability at all.
+    pub const NONE: Self = Self {
+        fungible_amounts: false,
+        partial_payments: false,
+        in_flight_exits: false,
+        confirmation_signatures: false,
+        checkpoints: false,
+        channels: false,
+        exclusion_proofs: false,
+    };
+}
+
+/// A deposit recorded by the framework: deposit block `blknum` holds `amount` wei for `depositor`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct DepositEvent {
+    /// Who deposited, and owns the new value.
+    pub depositor: Address,
+    /// The deposit block's number (never a multiple of `CHILD_BLOCK_INTERVAL`).
+    pub blknum: BlockNumber,
+    /// Amount in wei.
+    pub amount: U256,
+}
+
+/// A child block committed by the operator.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct BlockSubmittedEvent {
+    /// The number the framework gave the block (a multiple of `CHILD_BLOCK_INTERVAL`).
+    pub blknum: BlockNumber,
+    /// The committed root.
+    pub root: B256,
+    /// Root-chain time of the submission.
+    pub timestamp: Timestamp,
+}
+
+/// The time windows of an exit game, in seconds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Periods {
+    /// Minimum finalization period: how long an exit stays open to challenges at least.
+    pub min_exit_period: u64,
+    /// How long an exiter has to answer a challenge, for games with responses.
+    pub response_period: Option<u64>,
+}
+
+/// The bonds an exit game asks for, in wei. Zero means no bond.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Bonds {
+    /// Posted with an exit; lost to a successful challenger.
+    pub exit: U256,
+    /// Posted with a challenge that can be answered; lost to a successful response.
+    pub challenge: U256,
+    /// Posted with a piggyback (in-flight exits).
+    pub piggyback: U256,
+}
+
+/// A call to a variant's exit-game contract: the calldata and the wei (usually a bond) to attach.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct GameCall {
+    /// ABI-encoded function call.
+    pub data: Bytes,
+    /// Value to send with it.
+    pub value: U256,
+}
+
+/// A block built by a [`ChildChain`], ready to be committed.
+pub trait ChildBlock {
+    /// The Merkle root the operator submits to the framework.
+    fn root(&self) -> B256;
+}
+
+/// The child-chain state machine of one design, operator and client side.
+///
+/// It is fed root-chain events and signed transactions and produces blocks and proofs; it never
+/// talks to the root chain itself.
+pub trait ChildChain {
+    /// A signed transaction, as users submit it.
+    type Tx;
+    /// A sealed block.
+    type Block: ChildBlock;
+    /// An inclusion (or exclusion) proof.
+    type Proof;
+    /// What a user owns and exits: an output position, a coin id, …
+    type StateId: Clone + Eq + Debug;
+    /// The design's error type.
+    type Error: core::error::Error + Send + Sync + 'static;
+
+    /// What the design supports.
+    fn capabilities(&self) -> Capabilities;
+
+    /// Records a deposit seen on the root chain and returns what it created.
+    fn apply_deposit(&mut self, deposit: &DepositEvent) -> Result<Self::StateId, Self::Error>;
+
+    /// Validates `tx` against the current state and queues it for the next block. Returns its
+    /// hash. A rejected transaction leaves the state untouched.
+    fn submit_tx(&mut self, tx: Self::Tx) -> Result<B256, Self::Error>;
+
+    /// Seals the queued transactions into a block whose root the operator then submits.
+    fn build_block(&mut self) -> Result<Self::Block, Self::Error>;
+
+    /// Records that the framework accepted a block root under `event.blknum`.
+    fn on_block_submitted(&mut self, event: &BlockSubmittedEvent) -> Result<(), Self::Error>;
+
+    /// Proof that the leaf at `key` of block `blknum` is included. `key` is the leaf index in a
+    /// binary-tree block, the coin id in a sparse-tree block.
+    fn prove_inclusion(&self, blknum: BlockNumber, key: u64) -> Result<Self::Proof, Self::Error>;
+
+    /// Proof that block `blknum` holds nothing at `key`; `None` for designs without
+    /// [`Capabilities::exclusion_proofs`].
+    fn prove_exclusion(&self, blknum: BlockNumber, key: u64) -> Result<Option<Self::Proof>, Self::Error> {
+        let _ = (blknum, key);
+        Ok(None)
+    }
+}
+
+/// The exit rules of one design, as seen from Rust.
+///
+/// It turns child-chain state into calls to the design's exit-game contract and decides, for an
+/// exit observed on the root chain, whether the state it knows lets someone challenge it.
+pub trait ExitGame {
+    /// The child chain whose state the game reads.
+    type Chain: ChildChain;
+    /// Everything needed to start one exit (transaction, proofs, signatures, …).
+    type ExitClaim;
+    /// Evidence against an exit.
+    type Challenge;
+    /// The design's error type.
+    type Error: core::error::Error + Send + Sync + 'static;
+
+    /// The game's time windows.
+    fn periods(&self) -> Periods;
+
+    /// The game's bonds.
+    fn bonds(&self) -> Bonds;
+
+    /// Builds the claim that exits `id` from the data `chain` holds.
+    fn exit_claim(
+        &self,
+        chain: &Self::Chain,
+        id: &<Self::Chain as ChildChain>::StateId,
+    ) -> Result<Self::ExitClaim, Self::Error>;
+
+    /// The call that starts the exit `claim`, with its bond attached.
+    fn start_exit_call(&self, claim: &Self::ExitClaim) -> Result<GameCall, Self::Error>;
+
+    /// Evidence from `chain` that the exit `claim` is invalid, if there is any.
+    fn find_challenge(
+        &self,
+        chain: &Self::Chain,
+        claim: &Self::ExitClaim,
+    ) -> Result<Option<Self::Challenge>, Self::Error>;
+
+    /// The call that submits `challenge`.
+    fn challenge_call(&self, challenge: &Self::Challenge) -> Result<GameCall, Self::Error>;
+}
+
+/// One design as the harness drives it: object-safe (no generics, no associated types), so a
+/// scenario written once runs on a `Box<dyn VariantDriver>` of any variant.
+///
+/// Each variant crate adapts its [`ChildChain`] and [`ExitGame`] into this trait, mapping its own
+/// errors with [`Error::variant`](crate::Error::variant) and refusing what its
+/// [`Capabilities`] exclude with [`Error::Unsupported`](crate::Error::Unsupported). The harness
+/// owns the root chain: it sends the returned roots and [`GameCall`]s and feeds the resulting
+/// events back in.
+pub trait VariantDriver: Send {
+    /// Short lowercase name of the design (`"mvp"`, `"cash"`, …).
+    fn name(&self) -> &'static str;
+
+    /// What the design supports.
+    fn capabilities(&self) -> Capabilities;
+
+    /// The exit game's time windows.
+    fn periods(&self) -> Periods;
+
+    /// The exit game's bonds.
+    fn bonds(&self) -> Bonds;
+
+    /// Records a deposit seen on the root chain.
+    fn apply_deposit(&mut self, deposit: &DepositEvent) -> Result<()>;
+
+    /// Has `from` pay `amount` wei to `to` in a transaction queued for the next block. Returns the
+    /// transaction hash.
+    fn transfer(&mut self, from: &SigningKey, to: Address, amount: U256) -> Result<B256>;
+
+    /// Seals the queued transactions and returns the root to submit.
+    fn build_block(&mut self) -> Result<B256>;
+
+    /// Records that the framework accepted a block root.
+    fn on_block_submitted(&mut self, event: &BlockSubmittedEvent) -> Result<()>;
+
+    /// The calls that start exits of everything `owner` holds on the child chain.
+    fn exit_calls(&self, owner: Address) -> Result<Vec<GameCall>>;
+}
