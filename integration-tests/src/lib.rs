@@ -3,14 +3,17 @@
 //! [`backend`] opens a fresh root chain by name (`embedded` or `anvil`), so every test can run as
 //! a matrix over both backends with `#[rstest]` and `#[values("embedded", "anvil")]`.
 //! [`TestDeployment`] puts up the framework with the `TestExitGame` fixture, the smallest exit game
-//! that exercises the framework's queue, payouts and bonds.
+//! that exercises the framework's queue, payouts and bonds. [`MvpDeployment`] puts up the framework
+//! with the Plasma MVP exit game and the users' signing keys.
 
 use alloy_primitives::{Address, B256, U256};
 use alloy_sol_types::{SolCall, SolConstructor, SolEvent};
 use plasma_contracts::{
-    DEFAULT_MIN_EXIT_PERIOD, Deployment, PlasmaFramework, TestExitGame, deploy_framework, deploy_game, send, view,
+    DEFAULT_MIN_EXIT_PERIOD, Deployment, MvpExitGame, PlasmaFramework, TestExitGame, deploy_framework, deploy_game,
+    send, view,
 };
-use plasma_rootchain::{EmbeddedEvm, Receipt, RootChain, RpcNode, anvil_path};
+use plasma_core::{Domain, SigningKey};
+use plasma_rootchain::{DEV_KEYS, EmbeddedEvm, Receipt, RootChain, RpcNode, anvil_path};
 
 /// Fails the test with a readable message.
 pub type TestResult<T = ()> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
@@ -109,5 +112,114 @@ impl TestDeployment {
             .find_map(|log| PlasmaFramework::DepositCreated::decode_log(log).ok())
             .ok_or("deposit emitted no DepositCreated")?;
         Ok(created.blknum.to::<u64>())
+    }
+}
+
+/// The reason of a call that had to revert; an error if it succeeded or failed otherwise.
+fn revert_reason(function: &str, outcome: plasma_contracts::Result<Receipt>) -> TestResult<String> {
+    match outcome {
+        Ok(_) => Err(format!("{function} succeeded but had to revert").into()),
+        Err(plasma_contracts::Error::Reverted { reason, .. }) => Ok(reason.unwrap_or_default()),
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// The framework with `MvpExitGame` registered, on a fresh chain, and the users' signing keys.
+pub struct MvpDeployment {
+    /// The chain it lives on.
+    pub chain: Box<dyn RootChain>,
+    /// Framework, game and operator addresses.
+    pub deployment: Deployment,
+    /// Dev accounts other than the operator, funded.
+    pub users: Vec<Address>,
+    /// The signing key of each of `users`, in the same order.
+    pub keys: Vec<SigningKey>,
+    /// The game's exit bond (wei).
+    pub exit_bond: U256,
+    /// The framework's minimum exit period (seconds).
+    pub min_exit_period: u64,
+}
+
+impl MvpDeployment {
+    /// Deploys on the backend called `name`, with the default one-week exit period and `exit_bond`.
+    pub async fn new(name: &str, exit_bond: U256) -> TestResult<Self> {
+        let mut chain = backend(name).await?;
+        let operator = chain.accounts()[0];
+        let users = chain.accounts()[1..].to_vec();
+        let keys = DEV_KEYS[1..].iter().map(|secret| SigningKey::from_bytes(*secret)).collect::<Result<Vec<_>, _>>()?;
+        if keys.iter().map(SigningKey::address).ne(users.iter().copied()) {
+            return Err("the dev keys do not match the chain's accounts".into());
+        }
+        let framework = deploy_framework(chain.as_mut(), operator, DEFAULT_MIN_EXIT_PERIOD).await?;
+        let args = MvpExitGame::constructorCall { framework_: framework, exitBond_: exit_bond }.abi_encode();
+        let deployment = deploy_game(chain.as_mut(), framework, operator, &MvpExitGame::BYTECODE, args).await?;
+        Ok(Self { chain, deployment, users, keys, exit_bond, min_exit_period: DEFAULT_MIN_EXIT_PERIOD })
+    }
+
+    /// The operator's account.
+    pub fn operator(&self) -> Address {
+        self.deployment.operator
+    }
+
+    /// The EIP-712 domain of this deployment.
+    pub fn domain(&self) -> Domain {
+        Domain::new(self.chain.chain_id(), self.deployment.framework)
+    }
+
+    /// Sends a game call that must succeed.
+    pub async fn game_send<C: SolCall>(&mut self, from: Address, call: C, value: U256) -> TestResult<Receipt> {
+        let game = self.deployment.exit_game;
+        Ok(send(self.chain.as_mut(), from, game, call, value).await?)
+    }
+
+    /// Sends a game call that must revert, and returns its reason.
+    pub async fn game_revert<C: SolCall>(&mut self, from: Address, call: C, value: U256) -> TestResult<String> {
+        let game = self.deployment.exit_game;
+        revert_reason(C::SIGNATURE, send(self.chain.as_mut(), from, game, call, value).await)
+    }
+
+    /// Reads a game view.
+    pub async fn game_view<C: SolCall>(&self, call: C) -> TestResult<C::Return> {
+        Ok(view(self.chain.as_ref(), self.deployment.exit_game, call).await?)
+    }
+
+    /// Sends a framework call that must succeed.
+    pub async fn framework_send<C: SolCall>(&mut self, from: Address, call: C, value: U256) -> TestResult<Receipt> {
+        let framework = self.deployment.framework;
+        Ok(send(self.chain.as_mut(), from, framework, call, value).await?)
+    }
+
+    /// Sends a framework call that must revert, and returns its reason.
+    pub async fn framework_revert<C: SolCall>(&mut self, from: Address, call: C, value: U256) -> TestResult<String> {
+        let framework = self.deployment.framework;
+        revert_reason(C::SIGNATURE, send(self.chain.as_mut(), from, framework, call, value).await)
+    }
+
+    /// Reads a framework view.
+    pub async fn framework_view<C: SolCall>(&self, call: C) -> TestResult<C::Return> {
+        Ok(view(self.chain.as_ref(), self.deployment.framework, call).await?)
+    }
+
+    /// Deposits `amount` wei from `from` and returns the deposit block number.
+    pub async fn deposit(&mut self, from: Address, amount: U256) -> TestResult<u64> {
+        let receipt = self.framework_send(from, PlasmaFramework::depositCall {}, amount).await?;
+        let created = receipt
+            .logs
+            .iter()
+            .find_map(|log| PlasmaFramework::DepositCreated::decode_log(log).ok())
+            .ok_or("deposit emitted no DepositCreated")?;
+        Ok(created.blknum.to::<u64>())
+    }
+
+    /// Submits a child block with `root` (as the operator) and returns its number.
+    pub async fn submit_block(&mut self, root: B256) -> TestResult<u64> {
+        let receipt =
+            self.framework_send(self.operator(), PlasmaFramework::submitBlockCall { root }, U256::ZERO).await?;
+        let submitted = receipt
+            .logs
+            .iter()
+            .find_map(|log| PlasmaFramework::BlockSubmitted::decode_log(log).ok())
+            .ok_or("submitBlock emitted no BlockSubmitted")?;
+        Ok(submitted.blknum.to::<u64>())
     }
 }

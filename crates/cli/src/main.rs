@@ -1,13 +1,19 @@
 //! `plasma`: the command-line entry point of plasma-lab.
 //!
-//! `plasma list` prints the root-chain backends and the variants implemented so far. Bad arguments
-//! print a usage message and exit with status 2; nothing here panics on user input.
+//! - `plasma list`: the root-chain backends and the implemented variants.
+//! - `plasma compare`: runs the built-in scenarios on the chosen variants and prints, per variant,
+//!   the gas per contract function and every scenario's outcome (table, Markdown or JSON).
+//! - `plasma scenario run FILE`: runs one scenario file the same way.
+//!
+//! Bad arguments print a usage message and exit with status 2; a failed scenario makes the exit
+//! status 1. Nothing here panics on user input.
 
-use std::process::ExitCode;
+use std::{path::PathBuf, process::ExitCode};
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use plasma_harness::{Backend, CompareReport, Scenario};
 
-/// plasma-lab: five Plasma designs on one root chain, compared on the same work.
+/// plasma-lab: Plasma designs on one root chain, compared on the same work.
 #[derive(Debug, Parser)]
 #[command(name = "plasma", version, about)]
 struct Cli {
@@ -19,6 +25,58 @@ struct Cli {
 enum Command {
     /// List the root-chain backends and the implemented variants.
     List,
+    /// Run the built-in scenarios on the chosen variants and report gas and outcomes.
+    Compare(RunArgs),
+    /// Scenario files.
+    #[command(subcommand)]
+    Scenario(ScenarioCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum ScenarioCommand {
+    /// Run one scenario file (TOML, see docs/scenarios.md) on the chosen variants.
+    Run {
+        /// The scenario file.
+        file: PathBuf,
+        #[command(flatten)]
+        run: RunArgs,
+    },
+}
+
+#[derive(Debug, Args)]
+struct RunArgs {
+    /// Comma-separated variants (default: all implemented).
+    #[arg(long, value_delimiter = ',')]
+    variants: Vec<String>,
+    /// Root-chain backend.
+    #[arg(long, value_enum, default_value_t = BackendArg::Embedded)]
+    backend: BackendArg,
+    /// JSON-RPC URL of a node holding the dev accounts (implies --backend rpc).
+    #[arg(long, requires = "private_key")]
+    rpc_url: Option<String>,
+    /// The operator's private key (hex) on that node.
+    #[arg(long, requires = "rpc_url")]
+    private_key: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+    /// Write the report to this file instead of standard output.
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum BackendArg {
+    Embedded,
+    Anvil,
+    Rpc,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    Table,
+    Md,
+    Json,
 }
 
 fn list() -> String {
@@ -28,22 +86,91 @@ fn list() -> String {
         "  anvil     the pinned anvil binary, spawned ({})\n",
         plasma_rootchain::anvil_path().display()
     ));
-    out.push_str("  rpc       any JSON-RPC node, given --rpc-url and --private-key\n");
+    out.push_str("  rpc       a JSON-RPC node holding the dev accounts: --rpc-url URL --private-key HEX\n");
     out.push_str("variants:\n");
-    let variants = plasma_harness::variants();
-    if variants.is_empty() {
+    let names = plasma_harness::variant_names();
+    if names.is_empty() {
         out.push_str("  (none implemented yet)\n");
     }
-    for variant in variants {
-        out.push_str(&format!("  {:<9} {}\n", variant.name, variant.summary));
+    for variant in names.into_iter().filter_map(plasma_harness::new_variant) {
+        out.push_str(&format!("  {:<9} {}\n", variant.name(), variant.summary()));
     }
     out
 }
 
+fn backend(args: &RunArgs) -> Result<Backend, String> {
+    match (args.backend, &args.rpc_url, &args.private_key) {
+        (BackendArg::Embedded | BackendArg::Rpc, Some(url), Some(key)) => {
+            Ok(Backend::Rpc { url: url.clone(), private_key: key.clone() })
+        }
+        (BackendArg::Rpc, _, _) => Err("--backend rpc needs --rpc-url and --private-key".into()),
+        (BackendArg::Anvil, Some(_), _) => Err("--rpc-url cannot be combined with --backend anvil".into()),
+        (BackendArg::Embedded, _, _) => Ok(Backend::Embedded),
+        (BackendArg::Anvil, _, _) => Ok(Backend::Anvil),
+    }
+}
+
+fn render(report: &CompareReport, format: Format) -> String {
+    match format {
+        Format::Table => report.to_table(),
+        Format::Md => report.to_markdown(),
+        Format::Json => report.to_json() + "\n",
+    }
+}
+
+async fn run(args: RunArgs, scenarios: Vec<Scenario>) -> Result<bool, String> {
+    let backend = backend(&args)?;
+    let variants = if args.variants.is_empty() {
+        plasma_harness::variant_names().into_iter().map(str::to_owned).collect()
+    } else {
+        args.variants.clone()
+    };
+    if variants.is_empty() {
+        return Err("no variant is implemented yet".into());
+    }
+    let report = plasma_harness::compare(&variants, &backend, &scenarios).await.map_err(|err| err.to_string())?;
+    let text = render(&report, args.format);
+    match &args.out {
+        Some(path) => std::fs::write(path, text).map_err(|err| format!("cannot write {}: {err}", path.display()))?,
+        None => print!("{text}"),
+    }
+    Ok(report.all_passed())
+}
+
+async fn execute(command: Command) -> Result<bool, String> {
+    match command {
+        Command::List => {
+            print!("{}", list());
+            Ok(true)
+        }
+        Command::Compare(args) => {
+            let scenarios = plasma_harness::builtin_scenarios().map_err(|err| err.to_string())?;
+            run(args, scenarios).await
+        }
+        Command::Scenario(ScenarioCommand::Run { file, run: args }) => {
+            let text =
+                std::fs::read_to_string(&file).map_err(|err| format!("cannot read {}: {err}", file.display()))?;
+            let scenario = Scenario::from_toml(&text).map_err(|err| format!("{}: {err}", file.display()))?;
+            run(args, vec![scenario]).await
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match cli.command {
-        Command::List => print!("{}", list()),
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("plasma: cannot start the async runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(execute(cli.command)) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
+        Err(message) => {
+            eprintln!("plasma: {message}");
+            ExitCode::from(1)
+        }
     }
-    ExitCode::SUCCESS
 }

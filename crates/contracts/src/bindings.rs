@@ -1,6 +1,6 @@
 //! `sol!` bindings generated from the committed artifacts.
 //!
-//! Each module (`PlasmaFramework`, `TestExitGame`, ...) holds the contract's call structs
+//! Each module (`PlasmaFramework`, `TestExitGame`, `MvpExitGame`, ...) holds the contract's call structs
 //! (`PlasmaFramework::submitBlockCall`), events, errors and `BYTECODE`.
 
 #![allow(missing_docs, clippy::too_many_arguments)]
@@ -14,6 +14,11 @@ alloy_sol_types::sol!(
     #[sol(all_derives)]
     TestExitGame,
     "../../contracts/artifacts/TestExitGame.json"
+);
+alloy_sol_types::sol!(
+    #[sol(all_derives)]
+    MvpExitGame,
+    "../../contracts/artifacts/MvpExitGame.json"
 );
 alloy_sol_types::sol!(
     #[sol(all_derives)]
@@ -36,6 +41,7 @@ alloy_sol_types::sol!(
 pub fn function_name(selector: [u8; 4]) -> Option<&'static str> {
     PlasmaFramework::PlasmaFrameworkCalls::name_by_selector(selector)
         .or_else(|| TestExitGame::TestExitGameCalls::name_by_selector(selector))
+        .or_else(|| MvpExitGame::MvpExitGameCalls::name_by_selector(selector))
         .or_else(|| LibHarness::LibHarnessCalls::name_by_selector(selector))
         .or_else(|| RevertingRecipient::RevertingRecipientCalls::name_by_selector(selector))
         .or_else(|| GasBurner::GasBurnerCalls::name_by_selector(selector))

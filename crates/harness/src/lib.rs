@@ -1,16 +1,30 @@
-//! The harness that runs plasma-lab variants and measures them.
+//! The harness that runs plasma-lab variants on the same work and measures them.
 //!
-//! Now: [`RecordingChain`], a [`plasma_rootchain::RootChain`] wrapper that records every
-//! transaction (function name, gas, calldata bytes, outcome), and [`GasTable`], the per-function
-//! min / median / max those records give. The scenario format, fault injection and the comparison
-//! report build on these as the variants land; [`variants`] lists the variants the harness can
-//! drive (none before the first variant crate).
+//! - [`scenario`]: the TOML scenario format (actors, steps, operator faults, expectations).
+//! - [`Variant`]: the async, object-safe face of a design that scenarios drive.
+//! - [`run_scenario`]: one scenario on one variant over a fresh root chain, watchers included.
+//! - [`RecordingChain`] and [`GasTable`]: every root-chain call with its function name, gas and
+//!   calldata bytes, and the per-function statistics.
+//! - [`CompareReport`]: what `plasma compare` prints (table, Markdown, JSON).
 
+mod compare;
 mod metrics;
 mod recording;
+mod report;
+mod runner;
+pub mod scenario;
+mod variant;
+pub mod variants;
+mod world;
 
+pub use compare::{Backend, builtin_scenarios, compare, new_variant, variant_names};
 pub use metrics::{GasStats, GasTable};
 pub use recording::{CallRecord, RecordingChain};
+pub use report::{CompareReport, ScenarioSummary, VariantReport};
+pub use runner::{Outcome, ScenarioRun, run_scenario};
+pub use scenario::{Amount, ExitWhat, Fault, Scenario, Step};
+pub use variant::{ExitCounts, Support, Variant};
+pub use world::{Actor, MAX_ACTORS, World};
 
 /// Everything that can go wrong in the harness.
 #[derive(Debug, thiserror::Error)]
@@ -21,18 +35,26 @@ pub enum Error {
     /// A contract call failed.
     #[error(transparent)]
     Contracts(#[from] plasma_contracts::Error),
-}
-
-/// A variant the harness can run: its name and what it supports.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct VariantInfo {
-    /// The name used on the command line (`mvp`, `cash`, ...).
-    pub name: &'static str,
-    /// One line on the design.
-    pub summary: &'static str,
-}
-
-/// The variants implemented so far, in the order reports list them.
-pub fn variants() -> Vec<VariantInfo> {
-    Vec::new()
+    /// A key or signature was invalid.
+    #[error(transparent)]
+    Core(#[from] plasma_core::Error),
+    /// A scenario file is malformed or names something that does not exist.
+    #[error("scenario: {0}")]
+    Scenario(String),
+    /// A variant's own logic failed.
+    #[error("{variant}: {message}")]
+    Variant {
+        /// The variant.
+        variant: &'static str,
+        /// What went wrong.
+        message: String,
+    },
+    /// A scenario step failed.
+    #[error("step {index}: {source}")]
+    Step {
+        /// 1-based step number.
+        index: usize,
+        /// The failure.
+        source: Box<Error>,
+    },
 }

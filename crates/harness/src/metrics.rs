@@ -56,7 +56,14 @@ mod tests {
     use super::*;
 
     fn record(label: &str, gas_used: u64, success: bool) -> CallRecord {
-        CallRecord { label: label.into(), gas_used, calldata_bytes: 4, success }
+        CallRecord {
+            label: label.into(),
+            gas_used,
+            calldata_bytes: 4,
+            success,
+            from: alloy_primitives::Address::ZERO,
+            fee_paid: alloy_primitives::U256::ZERO,
+        }
     }
 
     #[test]

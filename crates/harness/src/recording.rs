@@ -15,17 +15,21 @@ pub struct CallRecord {
     pub calldata_bytes: usize,
     /// Whether the transaction succeeded.
     pub success: bool,
+    /// The sender.
+    pub from: Address,
+    /// Wei paid in gas fees.
+    pub fee_paid: U256,
 }
 
 /// A [`RootChain`] that records every transaction sent through it.
-pub struct RecordingChain<C> {
-    inner: C,
+pub struct RecordingChain {
+    inner: Box<dyn RootChain>,
     records: Vec<CallRecord>,
 }
 
-impl<C: RootChain> RecordingChain<C> {
+impl RecordingChain {
     /// Wraps `inner`.
-    pub fn new(inner: C) -> Self {
+    pub fn new(inner: Box<dyn RootChain>) -> Self {
         Self { inner, records: Vec::new() }
     }
 
@@ -34,9 +38,9 @@ impl<C: RootChain> RecordingChain<C> {
         &self.records
     }
 
-    /// The wrapped chain.
-    pub fn into_inner(self) -> C {
-        self.inner
+    /// Wei that `who` paid in gas fees over the recorded transactions.
+    pub fn fees_paid_by(&self, who: Address) -> U256 {
+        self.records.iter().filter(|record| record.from == who).map(|record| record.fee_paid).sum()
     }
 
     fn label(tx: &TxRequest) -> String {
@@ -53,6 +57,8 @@ impl<C: RootChain> RecordingChain<C> {
     fn record(&mut self, tx: &TxRequest, receipt: &Receipt) {
         self.records.push(CallRecord {
             label: Self::label(tx),
+            from: tx.from,
+            fee_paid: receipt.fee_paid,
             gas_used: receipt.gas_used,
             calldata_bytes: tx.data.len(),
             success: receipt.success,
@@ -61,7 +67,7 @@ impl<C: RootChain> RecordingChain<C> {
 }
 
 #[async_trait::async_trait]
-impl<C: RootChain> RootChain for RecordingChain<C> {
+impl RootChain for RecordingChain {
     fn backend_name(&self) -> &str {
         self.inner.backend_name()
     }
@@ -129,7 +135,7 @@ mod tests {
 
     #[tokio::test]
     async fn labels_calls_by_function_name() {
-        let mut chain = RecordingChain::new(EmbeddedEvm::new());
+        let mut chain = RecordingChain::new(Box::new(EmbeddedEvm::new()));
         let operator = chain.accounts()[0];
         let framework = deploy_framework(&mut chain, operator, DEFAULT_MIN_EXIT_PERIOD).await.unwrap();
         let call = PlasmaFramework::submitBlockCall { root: Default::default() }.abi_encode();

@@ -98,17 +98,32 @@ impl RpcNode {
 
     /// Connects to the node at `url` and sends from the account of `private_key` (hex).
     pub async fn connect(url: &str, private_key: &str) -> Result<Self> {
+        Self::connect_with(url, private_key, &[]).await
+    }
+
+    /// Like [`RpcNode::connect`], and also sends from the dev accounts other than the first
+    /// (`DEV_KEYS[1..]`): the node must hold them funded, as a hand-started anvil or hardhat does.
+    /// Scenarios need them as their users.
+    pub async fn connect_with_dev_accounts(url: &str, private_key: &str) -> Result<Self> {
+        Self::connect_with(url, private_key, &DEV_KEYS[1..]).await
+    }
+
+    async fn connect_with(url: &str, private_key: &str, extra_keys: &[alloy_primitives::B256]) -> Result<Self> {
         let url = url.parse().map_err(|err| Error::Rpc(format!("bad URL {url}: {err}")))?;
         let signer: PrivateKeySigner = private_key
             .trim()
             .parse()
             .map_err(|err: alloy::signers::local::LocalSignerError| Error::InvalidKey(err.to_string()))?;
-        let accounts = vec![signer.address()];
-        let provider = ProviderBuilder::new()
-            .disable_recommended_fillers()
-            .wallet(EthereumWallet::from(signer))
-            .connect_http(url)
-            .erased();
+        let mut accounts = vec![signer.address()];
+        let mut wallet = EthereumWallet::from(signer);
+        for key in extra_keys {
+            let signer = PrivateKeySigner::from_bytes(key).map_err(|err| Error::InvalidKey(err.to_string()))?;
+            if !accounts.contains(&signer.address()) {
+                accounts.push(signer.address());
+                wallet.register_signer(signer);
+            }
+        }
+        let provider = ProviderBuilder::new().disable_recommended_fillers().wallet(wallet).connect_http(url).erased();
         Self::new(provider, accounts, None).await
     }
 

@@ -1,0 +1,129 @@
+//! What `plasma compare` and `plasma scenario run` do: open a backend, run scenarios on variants,
+//! build the report.
+
+use plasma_contracts::DEFAULT_MIN_EXIT_PERIOD;
+use plasma_rootchain::{EmbeddedEvm, RootChain, RpcNode, anvil_path};
+
+use crate::{CompareReport, Error, Scenario, Variant, VariantReport, run_scenario};
+
+/// Where the root chain comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Backend {
+    /// revm in process (the default).
+    Embedded,
+    /// A fresh anvil per scenario, from `contracts/node_modules` (or `PLASMA_ANVIL`).
+    Anvil,
+    /// A node at `url` that holds the ten dev accounts funded (for example an anvil or hardhat
+    /// node started by hand), sending as the operator from `private_key`.
+    Rpc {
+        /// The node's URL.
+        url: String,
+        /// The operator's key, hex.
+        private_key: String,
+    },
+}
+
+impl Backend {
+    /// The name reports use.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Embedded => "embedded",
+            Self::Anvil => "anvil",
+            Self::Rpc { .. } => "rpc",
+        }
+    }
+
+    /// The operator's key when it is not the first dev account.
+    pub fn operator_key(&self) -> Result<Option<alloy_primitives::B256>, Error> {
+        match self {
+            Self::Rpc { private_key, .. } => {
+                let key = private_key.trim().trim_start_matches("0x");
+                let bytes = alloy_primitives::hex::decode(key)
+                    .ok()
+                    .filter(|bytes| bytes.len() == 32)
+                    .ok_or_else(|| Error::Scenario("--private-key must be 32 bytes of hex".into()))?;
+                Ok(Some(alloy_primitives::B256::from_slice(&bytes)))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// A fresh root chain (for `Rpc`, a new connection to the same node).
+    pub async fn open(&self) -> Result<Box<dyn RootChain>, Error> {
+        Ok(match self {
+            Self::Embedded => Box::new(EmbeddedEvm::new()),
+            Self::Anvil => Box::new(RpcNode::spawn_anvil(anvil_path()).await?),
+            Self::Rpc { url, private_key } => Box::new(RpcNode::connect_with_dev_accounts(url, private_key).await?),
+        })
+    }
+}
+
+/// The scenarios that ship with plasma-lab (`crates/harness/scenarios/*.toml`), in report order.
+pub fn builtin_scenarios() -> Result<Vec<Scenario>, Error> {
+    BUILTIN
+        .iter()
+        .map(|(file, text)| Scenario::from_toml(text).map_err(|err| Error::Scenario(format!("{file}: {err}"))))
+        .collect()
+}
+
+macro_rules! builtin {
+    ($($file:literal),* $(,)?) => { &[$(($file, include_str!(concat!("../scenarios/", $file)))),*] };
+}
+
+const BUILTIN: &[(&str, &str)] = builtin![
+    "honest-lifecycle.toml",
+    "deposit-exit.toml",
+    "exit-of-spent-output.toml",
+    "invalid-transaction.toml",
+    "withheld-block.toml",
+    "unconfirmed-payment.toml",
+    "same-output-twice.toml",
+    "self-transfer-drain.toml",
+    "self-transfer-drain-late.toml",
+];
+
+/// The variants the harness can drive, by name, in report order.
+pub fn variant_names() -> Vec<&'static str> {
+    vec!["mvp"]
+}
+
+/// A fresh instance of the variant called `name`.
+pub fn new_variant(name: &str) -> Option<Box<dyn Variant>> {
+    match name {
+        "mvp" => Some(Box::new(crate::variants::MvpVariant::new())),
+        _ => None,
+    }
+}
+
+/// Runs every scenario on every named variant over fresh chains from `backend`.
+pub async fn compare(names: &[String], backend: &Backend, scenarios: &[Scenario]) -> Result<CompareReport, Error> {
+    let operator_key = backend.operator_key()?;
+    let mut variants = Vec::with_capacity(names.len());
+    for name in names {
+        let mut runs = Vec::with_capacity(scenarios.len());
+        for scenario in scenarios {
+            let mut variant = new_variant(name).ok_or_else(|| unknown_variant(name))?;
+            let chain = backend.open().await?;
+            runs.push(run_scenario(variant.as_mut(), chain, scenario, DEFAULT_MIN_EXIT_PERIOD, operator_key).await);
+        }
+        variants.push(VariantReport::from_runs(name, &runs));
+    }
+    Ok(CompareReport { backend: backend.name().to_owned(), variants })
+}
+
+fn unknown_variant(name: &str) -> Error {
+    let known = variant_names().join(", ");
+    Error::Scenario(format!("unknown variant {name:?} (implemented: {known})"))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn builtin_scenarios_parse() {
+        let scenarios = super::builtin_scenarios().unwrap();
+        assert_eq!(scenarios.len(), super::BUILTIN.len());
+        let mut names: Vec<_> = scenarios.iter().map(|s| s.name.as_str()).collect();
+        names.dedup();
+        assert_eq!(names.len(), scenarios.len());
+    }
+}

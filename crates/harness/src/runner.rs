@@ -1,0 +1,184 @@
+//! Running one scenario on one variant and checking its expectations.
+
+use std::collections::BTreeMap;
+
+use alloy_primitives::{Address, U256};
+use plasma_contracts::PlasmaFramework;
+use plasma_rootchain::RootChain;
+
+use crate::{CallRecord, Error, Scenario, Step, Support, Variant, World, variant::has_capability};
+
+/// Watchers look at the chain at least this often while time moves on: users check daily.
+const WATCH_INTERVAL: u64 = 24 * 3600;
+
+/// How a scenario ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Outcome {
+    /// Every expectation held.
+    Pass,
+    /// A step failed or an expectation did not hold.
+    Fail,
+    /// The design cannot express the scenario.
+    NotApplicable,
+}
+
+/// The result of one scenario run.
+#[derive(Debug, Clone)]
+pub struct ScenarioRun {
+    /// The scenario's name.
+    pub name: String,
+    /// Pass, fail or not applicable.
+    pub outcome: Outcome,
+    /// Why it failed or does not apply, or what happened when it passed.
+    pub detail: String,
+    /// Every root-chain transaction of the run.
+    pub records: Vec<CallRecord>,
+}
+
+/// Runs `scenario` on `variant` over a fresh `chain`, with the given operator key when the
+/// chain's first account is not the first dev account.
+pub async fn run_scenario(
+    variant: &mut dyn Variant,
+    chain: Box<dyn RootChain>,
+    scenario: &Scenario,
+    min_exit_period: u64,
+    operator_key: Option<alloy_primitives::B256>,
+) -> ScenarioRun {
+    let finish =
+        |outcome, detail: String, records| ScenarioRun { name: scenario.name.clone(), outcome, detail, records };
+    for name in &scenario.requires {
+        match has_capability(&variant.capabilities(), name) {
+            Some(true) => {}
+            Some(false) => {
+                let why = format!("needs {name}, which {} does not have by design", variant.name());
+                return finish(Outcome::NotApplicable, why, Vec::new());
+            }
+            None => return finish(Outcome::Fail, format!("unknown capability {name:?}"), Vec::new()),
+        }
+    }
+    let mut world = match World::new(chain, &scenario.actors, min_exit_period, operator_key) {
+        Ok(world) => world,
+        Err(err) => return finish(Outcome::Fail, err.to_string(), Vec::new()),
+    };
+    world.colluding = scenario.colluding.clone();
+    let result = drive(variant, &mut world, scenario).await;
+    let records = world.chain.records().to_vec();
+    match result {
+        Ok(Verdict::Pass) => finish(Outcome::Pass, world.log.join("; "), records),
+        Ok(Verdict::NotApplicable(why)) => finish(Outcome::NotApplicable, why, records),
+        Ok(Verdict::Mismatch(problems)) => finish(Outcome::Fail, problems.join("; "), records),
+        Err(err) => finish(Outcome::Fail, err.to_string(), records),
+    }
+}
+
+enum Verdict {
+    Pass,
+    NotApplicable(String),
+    Mismatch(Vec<String>),
+}
+
+async fn drive(variant: &mut dyn Variant, world: &mut World, scenario: &Scenario) -> Result<Verdict, Error> {
+    let mut initial = BTreeMap::new();
+    for actor in world.everyone() {
+        initial.insert(actor.name.clone(), (actor.address, world.chain.balance(actor.address).await?));
+    }
+    variant.deploy(world).await?;
+    for (index, step) in scenario.steps.iter().enumerate() {
+        let context = |err: Error| Error::Step { index: index + 1, source: Box::new(err) };
+        if let Support::NotApplicable(why) = run_step(variant, world, step).await.map_err(context)? {
+            return Ok(Verdict::NotApplicable(why));
+        }
+        variant.run_watchers(world).await.map_err(context)?;
+    }
+    withdraw_everything(world).await?;
+    check(variant, world, scenario, &initial).await
+}
+
+async fn run_step(variant: &mut dyn Variant, world: &mut World, step: &Step) -> Result<Support, Error> {
+    let bond = variant.exit_bond().to::<u128>();
+    let wei = |amount: &crate::Amount| -> Result<U256, Error> {
+        Ok(U256::from(u128::try_from(amount.resolve(bond)?).map_err(|_| Error::Scenario("negative amount".into()))?))
+    };
+    match step {
+        Step::Deposit { actor, amount } => variant.deposit(world, actor, wei(amount)?).await,
+        Step::Transfer { from, to, amount, confirm } => variant.transfer(world, from, to, wei(amount)?, *confirm).await,
+        Step::CommitBlock => variant.commit_block(world).await.map(|()| Support::Done),
+        Step::Fault { fault } => variant.inject_fault(world, fault).await,
+        Step::Exit { actor, what, must_fail } => variant.exit(world, actor, *what, *must_fail).await,
+        Step::Challenge { challenger, target } => variant.challenge(world, challenger, target).await,
+        Step::AdvanceTime { periods, seconds } => {
+            // Truncation is fine: a fraction of a second does not matter to any period.
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss, clippy::cast_precision_loss)]
+            let mut left = (*periods * world.min_exit_period as f64) as u64 + seconds;
+            while left > 0 {
+                let hop = left.min(WATCH_INTERVAL);
+                world.chain.advance_time(hop).await?;
+                left -= hop;
+                if left > 0 {
+                    variant.run_watchers(world).await?;
+                }
+            }
+            Ok(Support::Done)
+        }
+        Step::ProcessExits { max } => {
+            let (operator, framework) = (world.operator.address, world.framework);
+            let call = PlasmaFramework::processExitsCall { maxCount: U256::from(*max) };
+            world.send(operator, framework, call, U256::ZERO).await.map(|_| Support::Done)
+        }
+        Step::RunWatchers => variant.run_watchers(world).await.map(|()| Support::Done),
+    }
+}
+
+/// Everyone pulls what the framework owes them, so balances show who ended with what.
+async fn withdraw_everything(world: &mut World) -> Result<(), Error> {
+    let accounts: Vec<Address> = world.everyone().map(|actor| actor.address).collect();
+    for who in accounts {
+        if world.withdrawable(who).await? > U256::ZERO {
+            let framework = world.framework;
+            world.send(who, framework, PlasmaFramework::withdrawCall {}, U256::ZERO).await?;
+        }
+    }
+    Ok(())
+}
+
+async fn check(
+    variant: &dyn Variant,
+    world: &World,
+    scenario: &Scenario,
+    initial: &BTreeMap<String, (Address, U256)>,
+) -> Result<Verdict, Error> {
+    let bond = variant.exit_bond().to::<u128>();
+    let mut problems = Vec::new();
+    for (name, expected) in &scenario.expect.balance_change {
+        let (address, before) = initial.get(name).ok_or_else(|| Error::Scenario(format!("unknown actor {name}")))?;
+        let after = world.chain.balance(*address).await? + world.chain.fees_paid_by(*address);
+        let change = signed_difference(after, *before)?;
+        let expected = expected.resolve(bond)?;
+        if change != expected {
+            problems.push(format!("{name} changed by {} wei, expected {expected}", change));
+        }
+    }
+    if let Some(expected) = &scenario.expect.framework {
+        let held = world.chain.balance(world.framework).await?;
+        let expected = expected.resolve(bond)?;
+        if i128::try_from(held).ok() != Some(expected) {
+            problems.push(format!("framework holds {held} wei, expected {expected}"));
+        }
+    }
+    let counts = variant.exit_counts(world).await?;
+    for (what, actual, expected) in [
+        ("exits paid", counts.paid, scenario.expect.exits_paid),
+        ("exits challenged", counts.challenged, scenario.expect.exits_challenged),
+    ] {
+        if let Some(expected) = expected.filter(|expected| *expected != actual) {
+            problems.push(format!("{what}: {actual}, expected {expected}"));
+        }
+    }
+    Ok(if problems.is_empty() { Verdict::Pass } else { Verdict::Mismatch(problems) })
+}
+
+fn signed_difference(after: U256, before: U256) -> Result<i128, Error> {
+    let magnitude = |value: U256| i128::try_from(value).map_err(|_| Error::Scenario("balance change too large".into()));
+    if after >= before { magnitude(after - before) } else { Ok(-magnitude(before - after)?) }
+}

@@ -1,0 +1,89 @@
+//! How the harness drives one Plasma design.
+//!
+//! [`Variant`] is the object-safe, async face of a design that scenarios run through: each variant
+//! crate's operator, wallets, watchers and exit-game calls, wired to the root chain of a [`World`].
+//! The built-in adapters live beside this module; a variant written outside this repository runs
+//! the whole scenario suite by implementing the same trait.
+
+use alloy_primitives::U256;
+use plasma_core::Capabilities;
+
+use crate::{Error, ExitWhat, Fault, World};
+
+/// Whether a variant could carry out a step.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Support {
+    /// Done.
+    Done,
+    /// The design cannot express this step; the reason says why.
+    NotApplicable(String),
+}
+
+/// Exit outcomes a variant saw on its exit game.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ExitCounts {
+    /// Exits started.
+    pub started: u64,
+    /// Exits removed by a successful challenge.
+    pub challenged: u64,
+    /// Exits paid out.
+    pub paid: u64,
+}
+
+/// One Plasma design, as a scenario drives it. A fresh value runs each scenario.
+#[async_trait::async_trait]
+pub trait Variant: Send {
+    /// The name used on the command line and in reports.
+    fn name(&self) -> &'static str;
+    /// One line on the design, for `plasma list`.
+    fn summary(&self) -> &'static str;
+    /// What the design supports.
+    fn capabilities(&self) -> Capabilities;
+    /// The exit bond in wei (what `bond` means in scenario amounts).
+    fn exit_bond(&self) -> U256;
+    /// Deploys the framework and the design's exit game, and sets `world.framework` and
+    /// `world.exit_game`.
+    async fn deploy(&mut self, world: &mut World) -> Result<(), Error>;
+    /// `actor` deposits `amount` wei; the operator picks the deposit up.
+    async fn deposit(&mut self, world: &mut World, actor: &str, amount: U256) -> Result<Support, Error>;
+    /// `from` pays `to` `amount` wei on the child chain; with `confirm == false` the payer will not
+    /// confirm it after inclusion (designs with confirmation signatures).
+    async fn transfer(
+        &mut self,
+        world: &mut World,
+        from: &str,
+        to: &str,
+        amount: U256,
+        confirm: bool,
+    ) -> Result<Support, Error>;
+    /// The operator seals a block and commits it; senders hand over what recipients need.
+    async fn commit_block(&mut self, world: &mut World) -> Result<(), Error>;
+    /// The operator misbehaves as `fault` says.
+    async fn inject_fault(&mut self, world: &mut World, fault: &Fault) -> Result<Support, Error>;
+    /// `actor` starts exits. With `must_fail`, the exit game must refuse every exit the actor
+    /// tries (the variant returns an error if one is accepted).
+    async fn exit(&mut self, world: &mut World, actor: &str, what: ExitWhat, must_fail: bool)
+    -> Result<Support, Error>;
+    /// `challenger` challenges the newest exit of `target` with what it knows.
+    async fn challenge(&mut self, world: &mut World, challenger: &str, target: &str) -> Result<Support, Error>;
+    /// Every user's watcher looks at the chain and acts: validates new blocks, challenges bad
+    /// exits, exits in time when the operator misbehaves.
+    async fn run_watchers(&mut self, world: &mut World) -> Result<(), Error>;
+    /// The exit outcomes so far, read from the exit game's events.
+    async fn exit_counts(&self, world: &World) -> Result<ExitCounts, Error>;
+}
+
+/// Whether `capabilities` has the capability a scenario names (`fungible-amounts`, ...).
+/// `None` for an unknown name.
+pub fn has_capability(capabilities: &Capabilities, name: &str) -> Option<bool> {
+    Some(match name {
+        "fungible-amounts" => capabilities.fungible_amounts,
+        "partial-payments" => capabilities.partial_payments,
+        "in-flight-exits" => capabilities.in_flight_exits,
+        "confirmation-signatures" => capabilities.confirmation_signatures,
+        "checkpoints" => capabilities.checkpoints,
+        "channels" => capabilities.channels,
+        "exclusion-proofs" => capabilities.exclusion_proofs,
+        _ => return None,
+    })
+}

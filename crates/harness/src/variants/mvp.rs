@@ -1,0 +1,501 @@
+//! Plasma MVP (`plasma-mvp`) as a scenario variant: the operator, one wallet per actor, one
+//! watcher per honest actor, and `MvpExitGame` on the root chain.
+//!
+//! Everything honest users' software does happens here on its own: payers confirm included
+//! payments and hand recipients what they need; watchers read the root chain's events, validate
+//! every block, exit their user's outputs when a block is invalid or withheld, and challenge exits
+//! of outputs they can prove spent. Colluding actors (`colluding` in the scenario) run no watcher.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use alloy_primitives::{Address, B256, U256};
+use alloy_sol_types::{SolEvent, SolValue};
+use plasma_contracts::{MvpExitGame, PlasmaFramework, deploy_framework, deploy_game};
+use plasma_core::{BlockSubmittedEvent, Capabilities, ChildChain, DepositEvent, GameCall, SigningKey};
+use plasma_mvp::{
+    ExitClaim, Inclusion, MvpExit, MvpGame, ObservedExit, Operator, Output, SignedTx, Transaction, UtxoPos, Wallet,
+    Watcher, confirmation_digest,
+};
+use plasma_rootchain::{LogFilter, RootChain, TxRequest};
+
+use crate::{Error, ExitCounts, ExitWhat, Fault, Support, Variant, World};
+
+/// The exit bond: 0.02 ETH, close to what OMG's production game asked (protocols.md 6.1).
+pub const EXIT_BOND: U256 = U256::from_limbs([20_000_000_000_000_000, 0, 0, 0]);
+
+const NAME: &str = "mvp";
+
+fn err(message: impl std::fmt::Display) -> Error {
+    Error::Variant { variant: NAME, message: message.to_string() }
+}
+
+/// A payment waiting for its block: who pays whom, and whether the payer will confirm it.
+struct Pending {
+    tx: SignedTx,
+    payer: String,
+    payee: String,
+    confirm: bool,
+    /// A fault: the confirmations come from the thief's own key, not from a wallet.
+    forged: bool,
+}
+
+/// Plasma MVP, driven by scenarios.
+pub struct MvpVariant {
+    game: MvpGame,
+    operator: Option<Operator>,
+    wallets: BTreeMap<String, Wallet>,
+    watchers: BTreeMap<String, Watcher>,
+    /// Exit arguments of outputs each actor has spent (what a cheater would exit).
+    spent: BTreeMap<String, Vec<ExitClaim>>,
+    /// Outputs received without the payer's confirmation: exiting them must fail.
+    unconfirmed: BTreeMap<String, Vec<ExitClaim>>,
+    /// Exits each actor has started, so that watchers do not start them twice.
+    exiting: BTreeSet<UtxoPos>,
+    pending: Vec<Pending>,
+    /// Challenges watchers found outside [`MvpVariant::ingest`], sent at the next watcher run.
+    found: Vec<(String, plasma_mvp::Challenge)>,
+    withhold_next: bool,
+    /// The first root-chain block whose logs the watchers have not read.
+    log_cursor: u64,
+}
+
+impl Default for MvpVariant {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl MvpVariant {
+    /// A fresh instance, deployed by [`Variant::deploy`].
+    pub fn new() -> Self {
+        Self {
+            game: MvpGame::new(EXIT_BOND, plasma_contracts::DEFAULT_MIN_EXIT_PERIOD),
+            operator: None,
+            wallets: BTreeMap::new(),
+            watchers: BTreeMap::new(),
+            spent: BTreeMap::new(),
+            unconfirmed: BTreeMap::new(),
+            exiting: BTreeSet::new(),
+            pending: Vec::new(),
+            found: Vec::new(),
+            withhold_next: false,
+            log_cursor: 0,
+        }
+    }
+
+    fn operator(&mut self) -> Result<&mut Operator, Error> {
+        self.operator.as_mut().ok_or_else(|| err("not deployed"))
+    }
+
+    fn wallet(&mut self, name: &str) -> Result<&mut Wallet, Error> {
+        self.wallets.get_mut(name).ok_or_else(|| err(format!("no wallet for {name}")))
+    }
+
+    async fn send_game_call(
+        world: &mut World,
+        from: Address,
+        call: &GameCall,
+    ) -> Result<plasma_rootchain::Receipt, Error> {
+        let tx = TxRequest::call(from, world.exit_game, call.data.clone()).with_value(call.value);
+        Ok(world.chain.send(tx).await?)
+    }
+
+    /// Reads the framework's and the game's events since the last look and feeds every watcher;
+    /// returns the challenges watchers found, with the actor who found them.
+    async fn ingest(&mut self, world: &mut World) -> Result<Vec<(String, plasma_mvp::Challenge)>, Error> {
+        let latest = world.chain.block_number().await?;
+        if latest < self.log_cursor {
+            return Ok(Vec::new());
+        }
+        let filter = |address| LogFilter {
+            address: Some(address),
+            from_block: self.log_cursor,
+            to_block: Some(latest),
+            topic0: None,
+        };
+        let mut logs = world.chain.logs(&filter(world.framework)).await?;
+        logs.extend(world.chain.logs(&filter(world.exit_game)).await?);
+        logs.sort_by_key(|entry| entry.block_number);
+        self.log_cursor = latest + 1;
+        let mut challenges = Vec::new();
+        for entry in logs {
+            let log = &entry.log;
+            if let Ok(event) = PlasmaFramework::DepositCreated::decode_log(log) {
+                let deposit =
+                    DepositEvent { depositor: event.depositor, blknum: event.blknum.to(), amount: event.amount };
+                for watcher in self.watchers.values_mut() {
+                    watcher.on_deposit(&deposit).map_err(err)?;
+                }
+            } else if let Ok(event) = PlasmaFramework::BlockSubmitted::decode_log(log) {
+                let block =
+                    BlockSubmittedEvent { blknum: event.blknum.to(), root: event.root, timestamp: event.timestamp };
+                for watcher in self.watchers.values_mut() {
+                    watcher.on_block_submitted(&block).map_err(err)?;
+                }
+            } else if let Ok(event) = MvpExitGame::ExitStarted::decode_log(log) {
+                let observed = ObservedExit {
+                    utxo_pos: UtxoPos::decode(event.utxoPos).map_err(err)?,
+                    owner: event.owner,
+                    amount: event.amount,
+                    exitable_at: event.exitableAt,
+                    tx: Transaction::decode(&event.tx.abi_encode()).map_err(err)?,
+                    confirm_sigs: event.confirmSigs.clone(),
+                };
+                for (name, watcher) in &mut self.watchers {
+                    challenges.extend(watcher.on_exit_started(&observed).into_iter().map(|c| (name.clone(), c)));
+                }
+            } else if let Some(pos) = MvpExitGame::ExitChallenged::decode_log(log)
+                .map(|e| e.utxoPos)
+                .or_else(|_| MvpExitGame::ExitFinalized::decode_log(log).map(|e| e.utxoPos))
+                .ok()
+                .and_then(|pos| UtxoPos::decode(pos).ok())
+            {
+                for watcher in self.watchers.values_mut() {
+                    watcher.on_exit_closed(pos);
+                }
+            }
+        }
+        Ok(challenges)
+    }
+
+    /// Starts exits of `claims` from `owner`; with `must_fail`, every one must be refused.
+    async fn start_exits(
+        &mut self,
+        world: &mut World,
+        owner: &str,
+        claims: Vec<ExitClaim>,
+        must_fail: bool,
+    ) -> Result<(), Error> {
+        if claims.is_empty() {
+            return Err(err(format!("{owner} has nothing to exit")));
+        }
+        let from = world.actor(owner)?.address;
+        for claim in claims {
+            let pos = claim.utxo_pos().map_err(err)?;
+            let receipt = Self::send_game_call(world, from, &self.game.exit_call(&claim)).await?;
+            match (receipt.success, must_fail) {
+                (true, false) => {
+                    self.exiting.insert(pos);
+                    world.log.push(format!("{owner} exits {pos}"));
+                }
+                (false, true) => world
+                    .log
+                    .push(format!("{owner}'s exit of {pos} refused: {}", receipt.revert_reason.unwrap_or_default())),
+                (true, true) => return Err(err(format!("the exit of {pos} by {owner} had to be refused"))),
+                (false, false) => {
+                    return Err(err(format!(
+                        "{owner} cannot exit {pos}: {}",
+                        receipt.revert_reason.unwrap_or_default()
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// A transaction the operator slips in: `input` to `beneficiary`, signed by the beneficiary.
+    fn forged_tx(&self, world: &World, input: UtxoPos, amount: U256, beneficiary: &str) -> Result<SignedTx, Error> {
+        let thief = &world.actor(beneficiary)?.key;
+        let tx = Transaction::payment(input, None, Output::new(thief.address(), amount), None);
+        Ok(SignedTx::sign(tx, &world.domain(), [Some(thief), None]))
+    }
+
+    fn include_forged(&mut self, tx: SignedTx, beneficiary: &str) -> Result<(), Error> {
+        self.operator()?.include_unchecked(tx.clone()).map_err(err)?;
+        let payer = beneficiary.to_owned();
+        self.pending.push(Pending { tx, payer: payer.clone(), payee: payer, confirm: true, forged: true });
+        Ok(())
+    }
+
+    /// After a block is numbered: payers confirm, recipients record their outputs.
+    fn deliver(&mut self, world: &World, blknum: u64, root: B256, pending: Vec<Pending>) -> Result<(), Error> {
+        let domain = world.domain();
+        for payment in pending {
+            let tx_hash = payment.tx.tx_hash(&domain);
+            let inclusion: Inclusion =
+                self.operator()?.inclusion(tx_hash).ok_or_else(|| err("payment not in its block"))?;
+            if inclusion.blknum != blknum {
+                return Err(err("payment landed in another block"));
+            }
+            let confirmations = if payment.forged {
+                let key: &SigningKey = &world.actor(&payment.payer)?.key;
+                [Some(key.sign_digest(confirmation_digest(&domain, tx_hash, root))), None]
+            } else if payment.confirm {
+                self.wallet(&payment.payer)?.confirm(&payment.tx, root).map_err(err)?
+            } else {
+                let exit = MvpExit {
+                    utxo_pos: inclusion.tx_pos().map_err(err)?,
+                    tx: payment.tx.tx.clone(),
+                    sigs: payment.tx.sigs_bytes().to_vec().into(),
+                    proof: inclusion.proof.to_bytes(),
+                    confirm_sigs: vec![0u8; 130].into(),
+                };
+                self.unconfirmed.entry(payment.payee.clone()).or_default().push(ExitClaim::Tx(exit));
+                continue;
+            };
+            let owners: BTreeSet<String> = [payment.payee.clone(), payment.payer.clone()]
+                .into_iter()
+                .filter(|name| {
+                    let address = world.actor(name).map(|a| a.address).ok();
+                    (0..2).any(|o| payment.tx.tx.output(o).is_some_and(|out| Some(out.owner) == address))
+                })
+                .collect();
+            for owner in owners {
+                self.wallet(&owner)?.receive(&payment.tx, &inclusion, confirmations).map_err(err)?;
+                // The recipient's watcher keeps the confirmations too: they prove the spend if
+                // the payer ever exits the spent input.
+                if let Some(watcher) = self.watchers.get_mut(&owner) {
+                    for signature in confirmations.into_iter().flatten() {
+                        self.found.extend(
+                            watcher.learn_confirmation(tx_hash, signature).into_iter().map(|c| (owner.clone(), c)),
+                        );
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[async_trait::async_trait]
+impl Variant for MvpVariant {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn summary(&self) -> &'static str {
+        "Plasma MVP: 2-in/2-out UTXOs, confirmation signatures, exit priority by age"
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        plasma_mvp::operator::CAPABILITIES
+    }
+
+    fn exit_bond(&self) -> U256 {
+        EXIT_BOND
+    }
+
+    async fn deploy(&mut self, world: &mut World) -> Result<(), Error> {
+        let operator = world.operator.address;
+        let framework = deploy_framework(&mut world.chain, operator, world.min_exit_period).await?;
+        let args = MvpExitGame::constructorCall { framework_: framework, exitBond_: EXIT_BOND };
+        let args = alloy_sol_types::SolConstructor::abi_encode(&args);
+        let deployment = deploy_game(&mut world.chain, framework, operator, &MvpExitGame::BYTECODE, args).await?;
+        world.framework = deployment.framework;
+        world.exit_game = deployment.exit_game;
+        self.game = MvpGame::new(EXIT_BOND, world.min_exit_period);
+        let domain = world.domain();
+        self.operator = Some(Operator::new(domain));
+        for actor in world.everyone() {
+            self.wallets.insert(actor.name.clone(), Wallet::new(actor.key.clone(), domain));
+            if actor.name != "operator" && !world.colluding.contains(&actor.name) {
+                self.watchers.insert(actor.name.clone(), Watcher::new(domain, [actor.address]));
+            }
+        }
+        Ok(())
+    }
+
+    async fn deposit(&mut self, world: &mut World, actor: &str, amount: U256) -> Result<Support, Error> {
+        let (from, framework) = (world.actor(actor)?.address, world.framework);
+        let receipt = world.send(from, framework, PlasmaFramework::depositCall {}, amount).await?;
+        let event = receipt
+            .logs
+            .iter()
+            .find_map(|log| PlasmaFramework::DepositCreated::decode_log(log).ok())
+            .ok_or_else(|| err("deposit without DepositCreated"))?;
+        let deposit = DepositEvent { depositor: event.depositor, blknum: event.blknum.to(), amount: event.amount };
+        self.operator()?.apply_deposit(&deposit).map_err(err)?;
+        self.wallet(actor)?.add_deposit(&deposit).map_err(err)?;
+        Ok(Support::Done)
+    }
+
+    async fn transfer(
+        &mut self,
+        world: &mut World,
+        from: &str,
+        to: &str,
+        amount: U256,
+        confirm: bool,
+    ) -> Result<Support, Error> {
+        let payee = world.actor(to)?.address;
+        let tx = self.wallet(from)?.pay(payee, amount, U256::ZERO).map_err(err)?;
+        let claims: Vec<ExitClaim> = {
+            let wallet = self.wallet(from)?;
+            let inputs = tx.tx.inputs().map_err(|reason| err(format!("{reason:?}")))?;
+            inputs.into_iter().flatten().filter_map(|pos| wallet.exit_claim(pos).ok()).collect()
+        };
+        if let Err(rejected) = self.operator()?.submit_tx(tx.clone()) {
+            self.wallet(from)?.cancel(&tx);
+            return Err(err(rejected));
+        }
+        self.spent.entry(from.to_owned()).or_default().extend(claims);
+        self.pending.push(Pending { tx, payer: from.to_owned(), payee: to.to_owned(), confirm, forged: false });
+        Ok(Support::Done)
+    }
+
+    async fn commit_block(&mut self, world: &mut World) -> Result<(), Error> {
+        let block = self.operator()?.build_block().map_err(err)?;
+        let (operator, framework) = (world.operator.address, world.framework);
+        let receipt = world
+            .send(operator, framework, PlasmaFramework::submitBlockCall { root: block.root() }, U256::ZERO)
+            .await?;
+        let event = receipt
+            .logs
+            .iter()
+            .find_map(|log| PlasmaFramework::BlockSubmitted::decode_log(log).ok())
+            .ok_or_else(|| err("submitBlock without BlockSubmitted"))?;
+        let submitted = BlockSubmittedEvent { blknum: event.blknum.to(), root: event.root, timestamp: event.timestamp };
+        self.operator()?.on_block_submitted(&submitted).map_err(err)?;
+        let pending = std::mem::take(&mut self.pending);
+        if std::mem::take(&mut self.withhold_next) {
+            // Nobody sees the block: payers cannot confirm, recipients receive nothing.
+            self.operator()?.withhold(submitted.blknum);
+            world.log.push(format!("operator withholds block {}", submitted.blknum));
+            return Ok(());
+        }
+        self.deliver(world, submitted.blknum, submitted.root, pending)
+    }
+
+    async fn inject_fault(&mut self, world: &mut World, fault: &Fault) -> Result<Support, Error> {
+        match fault {
+            Fault::InvalidTransaction { victim, beneficiary } => {
+                let (pos, amount) = {
+                    let wallet = self.wallet(victim)?;
+                    let (pos, output) =
+                        wallet.outputs().iter().next_back().ok_or_else(|| err(format!("{victim} holds nothing")))?;
+                    (*pos, output.amount)
+                };
+                let tx = self.forged_tx(world, pos, amount, beneficiary)?;
+                self.include_forged(tx, beneficiary)?;
+            }
+            Fault::DoubleSpend { victim, beneficiary } => {
+                let claim = self
+                    .spent
+                    .get(victim)
+                    .and_then(|claims| claims.last())
+                    .ok_or_else(|| err(format!("{victim} spent nothing")))?;
+                let (pos, amount) = (claim.utxo_pos().map_err(err)?, claim.amount());
+                let tx = self.forged_tx(world, pos, amount, beneficiary)?;
+                self.include_forged(tx, beneficiary)?;
+            }
+            Fault::Mint { beneficiary, amount } => {
+                let amount = U256::from(u128::try_from(amount.resolve(0)?).map_err(|_| err("negative mint"))?);
+                // An input that no deposit or transaction ever created.
+                let nowhere = UtxoPos::deposit(999).map_err(err)?;
+                let tx = self.forged_tx(world, nowhere, amount, beneficiary)?;
+                self.include_forged(tx, beneficiary)?;
+            }
+            Fault::WithholdBlock => self.withhold_next = true,
+        }
+        world.log.push(format!("operator fault: {fault:?}"));
+        Ok(Support::Done)
+    }
+
+    async fn exit(
+        &mut self,
+        world: &mut World,
+        actor: &str,
+        what: ExitWhat,
+        must_fail: bool,
+    ) -> Result<Support, Error> {
+        let claims = match what {
+            ExitWhat::All => {
+                let mut claims = self.wallet(actor)?.exit_claims();
+                claims.extend(self.unconfirmed.get(actor).cloned().unwrap_or_default());
+                claims
+            }
+            ExitWhat::Newest => self.wallet(actor)?.exit_claims().into_iter().next_back().into_iter().collect(),
+            ExitWhat::Spent => self.spent.get(actor).cloned().unwrap_or_default(),
+        };
+        let claims = if must_fail {
+            claims
+        } else {
+            claims.into_iter().filter(|claim| claim.utxo_pos().is_ok_and(|pos| !self.exiting.contains(&pos))).collect()
+        };
+        self.start_exits(world, actor, claims, must_fail).await?;
+        Ok(Support::Done)
+    }
+
+    async fn challenge(&mut self, world: &mut World, challenger: &str, target: &str) -> Result<Support, Error> {
+        let target = world.actor(target)?.address;
+        self.ingest(world).await?;
+        let watcher = self.watchers.get(challenger).ok_or_else(|| err(format!("{challenger} runs no watcher")))?;
+        let open = watcher.open_exits();
+        let challenge = open
+            .iter()
+            .filter(|(_, exit)| exit.owner == target)
+            .filter_map(|(pos, _)| watcher.challenge_for(*pos))
+            .next_back()
+            .ok_or_else(|| err(format!("{challenger} has no evidence against an exit of {target}")))?;
+        let from = world.actor(challenger)?.address;
+        let receipt = Self::send_game_call(world, from, &self.game.challenge_call(&challenge)).await?;
+        if !receipt.success {
+            return Err(err(format!("challenge refused: {}", receipt.revert_reason.unwrap_or_default())));
+        }
+        Ok(Support::Done)
+    }
+
+    async fn run_watchers(&mut self, world: &mut World) -> Result<(), Error> {
+        let mut challenges = std::mem::take(&mut self.found);
+        challenges.extend(self.ingest(world).await?);
+        let mut challenged = BTreeSet::new();
+        for (name, challenge) in challenges {
+            if !challenged.insert(challenge.utxo_pos) {
+                continue;
+            }
+            let from = world.actor(&name)?.address;
+            let receipt = Self::send_game_call(world, from, &self.game.challenge_call(&challenge)).await?;
+            if receipt.success {
+                world.log.push(format!("{name}'s watcher challenges the exit of {}", challenge.utxo_pos));
+            }
+        }
+        // Validate new blocks; on a bad or withheld one, exit what the user can.
+        let operator = self.operator.as_ref().ok_or_else(|| err("not deployed"))?;
+        let mut to_exit: Vec<(String, Vec<ExitClaim>)> = Vec::new();
+        for (name, watcher) in &mut self.watchers {
+            watcher.sync(operator).map_err(err)?;
+            let alarm: BTreeSet<UtxoPos> = watcher.exit_now().into_iter().collect();
+            if alarm.is_empty() {
+                continue;
+            }
+            let wallet = self.wallets.get(name).ok_or_else(|| err(format!("no wallet for {name}")))?;
+            let claims: Vec<ExitClaim> = wallet
+                .exit_claims()
+                .into_iter()
+                .filter(|claim| claim.utxo_pos().is_ok_and(|pos| alarm.contains(&pos) && !self.exiting.contains(&pos)))
+                .collect();
+            if !claims.is_empty() {
+                to_exit.push((name.clone(), claims));
+            }
+        }
+        for (name, claims) in to_exit {
+            world.log.push(format!("{name}'s watcher sees a bad or withheld block and exits"));
+            self.start_exits(world, &name, claims, false).await?;
+        }
+        // Exits started just now may expose more evidence.
+        let more = self.ingest(world).await?;
+        for (name, challenge) in more {
+            let from = world.actor(&name)?.address;
+            let receipt = Self::send_game_call(world, from, &self.game.challenge_call(&challenge)).await?;
+            if receipt.success {
+                world.log.push(format!("{name}'s watcher challenges the exit of {}", challenge.utxo_pos));
+            }
+        }
+        Ok(())
+    }
+
+    async fn exit_counts(&self, world: &World) -> Result<ExitCounts, Error> {
+        let logs = world.chain.logs(&LogFilter { address: Some(world.exit_game), ..LogFilter::default() }).await?;
+        let mut counts = ExitCounts::default();
+        for entry in &logs {
+            if MvpExitGame::ExitStarted::decode_log(&entry.log).is_ok() {
+                counts.started += 1;
+            } else if MvpExitGame::ExitChallenged::decode_log(&entry.log).is_ok() {
+                counts.challenged += 1;
+            } else if let Ok(event) = MvpExitGame::ExitFinalized::decode_log(&entry.log) {
+                counts.paid += u64::from(event.paid);
+            }
+        }
+        Ok(counts)
+    }
+}

@@ -1,0 +1,120 @@
+//! The world a scenario runs in: the recorded root chain, the deployment and the actors.
+
+use std::collections::BTreeMap;
+
+use alloy_primitives::{Address, B256, U256};
+use alloy_sol_types::SolCall;
+use plasma_contracts::PlasmaFramework;
+use plasma_core::{Domain, SigningKey};
+use plasma_rootchain::{DEV_KEYS, Receipt, RootChain};
+
+use crate::{Error, RecordingChain};
+
+/// At most this many actors besides the operator (the dev accounts left after the operator's).
+pub const MAX_ACTORS: usize = DEV_KEYS.len() - 1;
+
+/// A participant: one key for both the root chain and the child chain.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    /// The scenario's name for it (`operator`, `alice`, ...).
+    pub name: String,
+    /// Its signing key.
+    pub key: SigningKey,
+    /// Its address.
+    pub address: Address,
+}
+
+/// Everything a step can touch.
+pub struct World {
+    /// The root chain, recording every transaction.
+    pub chain: RecordingChain,
+    /// The operator.
+    pub operator: Actor,
+    /// The users, by name.
+    pub actors: BTreeMap<String, Actor>,
+    /// The shared framework (set by the variant's deploy).
+    pub framework: Address,
+    /// The variant's exit game (set by the variant's deploy).
+    pub exit_game: Address,
+    /// The framework's minimum exit period, in seconds.
+    pub min_exit_period: u64,
+    /// What happened, in words: watcher actions, challenges, exits.
+    pub log: Vec<String>,
+    /// Actors who collude with a cheater: they run no watcher.
+    pub colluding: Vec<String>,
+}
+
+impl World {
+    /// A world on `chain` with the operator and `names` as actors. The chain's accounts are the
+    /// dev accounts, in order (see `plasma_rootchain::DEV_KEYS`), except that the operator may
+    /// have a key of its own (`operator_key`, for a node reached by URL).
+    pub fn new(
+        chain: Box<dyn RootChain>,
+        names: &[String],
+        min_exit_period: u64,
+        operator_key: Option<B256>,
+    ) -> Result<Self, Error> {
+        if names.len() > MAX_ACTORS {
+            return Err(Error::Scenario(format!("at most {MAX_ACTORS} actors")));
+        }
+        let actor = |name: &str, key| -> Result<Actor, Error> {
+            let key = SigningKey::from_bytes(key)?;
+            Ok(Actor { name: name.to_owned(), address: key.address(), key })
+        };
+        let operator = actor("operator", operator_key.unwrap_or(DEV_KEYS[0]))?;
+        let actors = names
+            .iter()
+            .zip(&DEV_KEYS[1..])
+            .map(|(name, key)| Ok((name.clone(), actor(name, *key)?)))
+            .collect::<Result<_, Error>>()?;
+        Ok(Self {
+            chain: RecordingChain::new(chain),
+            operator,
+            actors,
+            framework: Address::ZERO,
+            exit_game: Address::ZERO,
+            min_exit_period,
+            log: Vec::new(),
+            colluding: Vec::new(),
+        })
+    }
+
+    /// The actor called `name` (`operator` included).
+    pub fn actor(&self, name: &str) -> Result<&Actor, Error> {
+        if name == "operator" {
+            return Ok(&self.operator);
+        }
+        self.actors.get(name).ok_or_else(|| Error::Scenario(format!("unknown actor {name:?}")))
+    }
+
+    /// Everyone, the operator first.
+    pub fn everyone(&self) -> impl Iterator<Item = &Actor> {
+        std::iter::once(&self.operator).chain(self.actors.values())
+    }
+
+    /// The EIP-712 domain of this deployment.
+    pub fn domain(&self) -> Domain {
+        Domain::new(self.chain.chain_id(), self.framework)
+    }
+
+    /// Sends `call` to `to` from `from`; it must succeed.
+    pub async fn send<C: SolCall>(
+        &mut self,
+        from: Address,
+        to: Address,
+        call: C,
+        value: U256,
+    ) -> Result<Receipt, Error> {
+        Ok(plasma_contracts::send(&mut self.chain, from, to, call, value).await?)
+    }
+
+    /// Reads a framework view.
+    pub async fn framework_view<C: SolCall>(&self, call: C) -> Result<C::Return, Error> {
+        Ok(plasma_contracts::view(&self.chain, self.framework, call).await?)
+    }
+
+    /// What the framework owes `who` (pull payments not yet withdrawn).
+    pub async fn withdrawable(&self, who: Address) -> Result<U256, Error> {
+        self.framework_view(PlasmaFramework::withdrawableCall { account: who }).await
+    }
+}

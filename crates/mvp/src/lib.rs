@@ -1,0 +1,44 @@
+//! Plasma MVP (Minimal Viable Plasma) on the shared plasma-lab framework: the child-chain side.
+//!
+//! The byte-level rules are those of `docs/mvp.md` (positions, the `Transaction` struct and its
+//! EIP-712 hash, leaf values, confirmations, the `MvpExitGame` ABI); the Solidity game follows the
+//! same document. Nothing here talks to the root chain: the harness feeds root-chain events in and
+//! sends the returned roots and [`GameCall`](plasma_core::GameCall)s out.
+//!
+//! - [`abi`]: the `sol!` types — [`Transaction`], [`Confirmation`](tx::Confirmation) and the
+//!   [`IMvpExitGame`](game::IMvpExitGame) calls.
+//! - [`tx`]: [`UtxoPos`], [`SignedTx`] (hash, leaf, 322-byte codec), signature pairs and the
+//!   confirmation digest.
+//! - [`block`]: [`Block`] (transactions under the depth-16 tree) and [`Inclusion`].
+//! - [`ledger`]: the UTXO set and the validity rules shared by operator and watchers.
+//! - [`operator`]: [`Operator`], the [`ChildChain`](plasma_core::ChildChain), with documented
+//!   fault injection (`include_unchecked`, `withhold`).
+//! - [`wallet`]: [`Wallet`], one user's client: payments, confirmations, exit arguments.
+//! - [`watcher`]: [`Watcher`]: block validation, findings, exit alerts and challenges.
+//! - [`game`]: [`MvpGame`] calldata builders, exit/challenge arguments and exit timing.
+//! - [`driver`]: [`MvpDriver`], the design behind plasma-core's object-safe `VariantDriver`.
+//! - [`error`]: [`MvpError`], the crate's one error type, and [`Invalidity`].
+//!
+//! Untrusted input (transaction bytes, signatures, proofs, events) never panics: it is rejected
+//! with an [`MvpError`] and the rejecting component's state is left as it was.
+
+pub mod abi;
+pub mod block;
+pub mod driver;
+pub mod error;
+pub mod game;
+pub mod ledger;
+pub mod operator;
+pub mod tx;
+pub mod wallet;
+pub mod watcher;
+
+pub use block::{Block, Inclusion};
+pub use driver::MvpDriver;
+pub use error::{Invalidity, MvpError, Result};
+pub use game::{Challenge, DepositExit, ExitClaim, MvpExit, MvpGame, ObservedExit};
+pub use ledger::Ledger;
+pub use operator::Operator;
+pub use tx::{Output, SignedTx, Transaction, UtxoPos, confirmation_digest};
+pub use wallet::Wallet;
+pub use watcher::{BlockReport, BlockStatus, Finding, Watcher};

@@ -1,0 +1,630 @@
+//! MVP transactions on the wire: positions, the signed transaction, leaf values and confirmations.
+//!
+//! - [`UtxoPos`]: `blknum * 1e9 + txindex * 1e4 + oindex`, with `txindex < 65,536`, `oindex ≤ 1`
+//!   and a deposit block's single output at `depositBlknum * 1e9`.
+//! - [`Transaction`] (from [`crate::abi`]): the ABI/EIP-712 struct, with its 192-byte ABI codec
+//!   ([`Transaction::encode`], [`Transaction::decode`]) and its hash under a [`Domain`].
+//! - [`SignedTx`]: the transaction and one optional signature per input slot; its leaf value
+//!   `keccak256(txHash ‖ sig0 ‖ sig1)` (an absent signature is 65 zero bytes) and its 322-byte wire
+//!   form `abi(tx) ‖ sig0 ‖ sig1`.
+//! - [`confirmation_digest`]: the EIP-712 digest of `Confirmation(bytes32 txHash,bytes32 blockRoot)`.
+//!
+//! Decoding is strict: wrong lengths, non-canonical ABI words (dirty address padding) and
+//! signatures with a bad `v` are errors, never panics.
+
+use core::fmt;
+
+use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
+use alloy_sol_types::SolValue;
+use plasma_core::{BlockNumber, Domain, Signature, SigningKey, is_child_block, is_deposit_block};
+use serde::{Deserialize, Serialize};
+
+pub use crate::abi::{Confirmation, Transaction};
+use crate::error::{Invalidity, MvpError, Result};
+
+/// `utxoPos` weight of the block number.
+pub const BLOCK_OFFSET: u64 = 1_000_000_000;
+
+/// `utxoPos` weight of the transaction index.
+pub const TX_OFFSET: u64 = 10_000;
+
+/// Maximum number of transactions in a block (the depth-16 tree): transaction indexes are below it.
+pub const MAX_TXS_PER_BLOCK: usize = plasma_core::merkle::binary::CAPACITY;
+
+/// Length of a signature on the wire.
+pub const SIG_LEN: usize = plasma_core::eip712::SIGNATURE_LEN;
+
+/// Length of `sigs` and `confirmSigs`: one 65-byte slot per input.
+pub const SIG_PAIR_LEN: usize = 2 * SIG_LEN;
+
+/// Length of the ABI encoding of a [`Transaction`]: six 32-byte words.
+pub const TX_LEN: usize = 6 * 32;
+
+/// Length of a [`SignedTx`] on the wire: the transaction then both signature slots.
+pub const SIGNED_TX_LEN: usize = TX_LEN + SIG_PAIR_LEN;
+
+/// The position of an output: block, transaction index and output index.
+///
+/// Always valid: `blknum ≠ 0`, `txindex < 65,536`, `oindex ≤ 1`, and an output of a deposit block
+/// is at `txindex = oindex = 0`. The derived order is the order of the encoded `utxoPos`.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct UtxoPos {
+    blknum: BlockNumber,
+    txindex: u16,
+    oindex: u8,
+}
+
+impl UtxoPos {
+    /// The position `(blknum, txindex, oindex)`.
+    ///
+    /// Fails with [`MvpError::InvalidUtxoPos`] for block `0`, `txindex ≥ 65,536`, `oindex > 1`, or
+    /// a deposit block position other than `(blknum, 0, 0)`.
+    pub fn new(blknum: BlockNumber, txindex: u64, oindex: u64) -> Result<Self> {
+        let raw = || {
+            U256::from(blknum) * U256::from(BLOCK_OFFSET)
+                + U256::from(txindex) * U256::from(TX_OFFSET)
+                + U256::from(oindex)
+        };
+        let invalid = |reason| MvpError::InvalidUtxoPos { value: raw(), reason };
+        if blknum == 0 {
+            return Err(invalid("block 0 holds no outputs"));
+        }
+        let txindex = u16::try_from(txindex).map_err(|_| invalid("txindex must be below 65536"))?;
+        let oindex = match oindex {
+            0 => 0,
+            1 => 1,
+            _ => return Err(invalid("oindex must be 0 or 1")),
+        };
+        if is_deposit_block(blknum) && (txindex != 0 || oindex != 0) {
+            return Err(invalid("a deposit block has a single output at txindex 0, oindex 0"));
+        }
+        Ok(Self { blknum, txindex, oindex })
+    }
+
+    /// The single output of deposit block `blknum`; [`MvpError::NotDepositBlock`] for a child block
+    /// number or `0`.
+    pub fn deposit(blknum: BlockNumber) -> Result<Self> {
+        if blknum == 0 || !is_deposit_block(blknum) {
+            return Err(MvpError::NotDepositBlock(blknum));
+        }
+        Ok(Self { blknum, txindex: 0, oindex: 0 })
+    }
+
+    /// The position of transaction `txindex` of child block `blknum` (`oindex = 0`), as the
+    /// contract's `spendingTxPos`. [`MvpError::NotChildBlock`] for a deposit block number.
+    pub fn tx(blknum: BlockNumber, txindex: u64) -> Result<Self> {
+        if !is_child_block(blknum) {
+            return Err(MvpError::NotChildBlock(blknum));
+        }
+        Self::new(blknum, txindex, 0)
+    }
+
+    /// Decodes `blknum * 1e9 + txindex * 1e4 + oindex`. Rejects, with
+    /// [`MvpError::InvalidUtxoPos`], what [`UtxoPos::new`] rejects, `txindex * 1e4 + oindex`
+    /// combinations with `oindex ≥ 10,000`'s digits (`oindex > 1`), and a block number beyond `u64`.
+    pub fn decode(value: U256) -> Result<Self> {
+        let invalid = |reason| MvpError::InvalidUtxoPos { value, reason };
+        let block_offset = U256::from(BLOCK_OFFSET);
+        let blknum = u64::try_from(value / block_offset).map_err(|_| invalid("block number beyond u64"))?;
+        // The remainder is below 1e9, so it fits in u64.
+        let rest = (value % block_offset).as_limbs()[0];
+        Self::new(blknum, rest / TX_OFFSET, rest % TX_OFFSET).map_err(|e| match e {
+            MvpError::InvalidUtxoPos { reason, .. } => invalid(reason),
+            other => other,
+        })
+    }
+
+    /// `blknum * 1e9 + txindex * 1e4 + oindex` as `uint256`.
+    #[must_use]
+    pub fn encode(&self) -> U256 {
+        U256::from(self.to_u128())
+    }
+
+    /// `blknum * 1e9 + txindex * 1e4 + oindex`. Always below `2^96` (`u64::MAX * 1e9 < 2^94`), so
+    /// it is also the exit's queue position and exit id.
+    #[must_use]
+    pub const fn to_u128(&self) -> u128 {
+        self.blknum as u128 * BLOCK_OFFSET as u128 + self.txindex as u128 * TX_OFFSET as u128 + self.oindex as u128
+    }
+
+    /// The exit id of an exit of this output: `uint96(utxoPos)`.
+    #[must_use]
+    pub const fn exit_id(&self) -> u128 {
+        self.to_u128()
+    }
+
+    /// The block number.
+    #[must_use]
+    pub const fn blknum(&self) -> BlockNumber {
+        self.blknum
+    }
+
+    /// The transaction index in the block.
+    #[must_use]
+    pub const fn txindex(&self) -> u16 {
+        self.txindex
+    }
+
+    /// The output index (`0` or `1`).
+    #[must_use]
+    pub const fn oindex(&self) -> u8 {
+        self.oindex
+    }
+
+    /// Whether this is a deposit block's output.
+    #[must_use]
+    pub const fn is_deposit(&self) -> bool {
+        is_deposit_block(self.blknum)
+    }
+
+    /// The position of the transaction holding this output (`oindex = 0`).
+    #[must_use]
+    pub const fn tx_pos(&self) -> Self {
+        Self { blknum: self.blknum, txindex: self.txindex, oindex: 0 }
+    }
+
+    /// The output `oindex` of the same transaction; fails for `oindex > 1` or a deposit position
+    /// with `oindex ≠ 0`.
+    pub fn with_oindex(&self, oindex: u8) -> Result<Self> {
+        Self::new(self.blknum, u64::from(self.txindex), u64::from(oindex))
+    }
+
+    /// The id the framework flags once the output is paid: `bytes32(utxoPos)`.
+    #[must_use]
+    pub fn output_id(&self) -> B256 {
+        B256::from(self.encode())
+    }
+}
+
+impl fmt::Debug for UtxoPos {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "UtxoPos({}/{}/{})", self.blknum, self.txindex, self.oindex)
+    }
+}
+
+impl fmt::Display for UtxoPos {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}/{}", self.blknum, self.txindex, self.oindex)
+    }
+}
+
+impl From<UtxoPos> for U256 {
+    fn from(pos: UtxoPos) -> Self {
+        pos.encode()
+    }
+}
+
+impl TryFrom<U256> for UtxoPos {
+    type Error = MvpError;
+
+    fn try_from(value: U256) -> Result<Self> {
+        Self::decode(value)
+    }
+}
+
+/// One output: who owns how much.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Output {
+    /// The owner, who signs to spend it.
+    pub owner: Address,
+    /// Amount in wei.
+    pub amount: U256,
+}
+
+impl Output {
+    /// `amount` wei owned by `owner`.
+    #[must_use]
+    pub const fn new(owner: Address, amount: U256) -> Self {
+        Self { owner, amount }
+    }
+}
+
+impl Transaction {
+    /// A payment spending `input0` (and `input1` if any) into `output0` (and `output1` if any).
+    /// Builds the struct only; validity is checked by whoever receives it.
+    #[must_use]
+    pub fn payment(input0: UtxoPos, input1: Option<UtxoPos>, output0: Output, output1: Option<Output>) -> Self {
+        let output1 = output1.unwrap_or_default();
+        Self {
+            input0: input0.encode(),
+            input1: input1.map_or(U256::ZERO, |p| p.encode()),
+            owner0: output0.owner,
+            amount0: output0.amount,
+            owner1: output1.owner,
+            amount1: output1.amount,
+        }
+    }
+
+    /// The 192-byte ABI encoding (`abi.encode(tx)`: six words, the struct is static).
+    #[must_use]
+    pub fn encode(&self) -> Vec<u8> {
+        self.abi_encode()
+    }
+
+    /// Parses exactly [`TX_LEN`] bytes of canonical ABI encoding. Any other length, or an address
+    /// word with non-zero padding, is [`MvpError::Decode`].
+    pub fn decode(bytes: &[u8]) -> Result<Self> {
+        if bytes.len() != TX_LEN {
+            return Err(MvpError::Decode {
+                what: "transaction",
+                reason: format!("{} bytes, expected {TX_LEN}", bytes.len()),
+            });
+        }
+        let tx = <Self as SolValue>::abi_decode(bytes)
+            .map_err(|e| MvpError::Decode { what: "transaction", reason: e.to_string() })?;
+        if tx.abi_encode() != bytes {
+            return Err(MvpError::Decode { what: "transaction", reason: "non-canonical encoding".into() });
+        }
+        Ok(tx)
+    }
+
+    /// `txHash`: the EIP-712 digest of the transaction under `domain`.
+    #[must_use]
+    pub fn hash(&self, domain: &Domain) -> B256 {
+        domain.hash_typed(self)
+    }
+
+    /// The input positions: slot 0 always (error if zero or invalid), slot 1 when non-zero.
+    pub fn inputs(&self) -> Result<[Option<UtxoPos>; 2], Invalidity> {
+        if self.input0.is_zero() {
+            return Err(Invalidity::ZeroFirstInput);
+        }
+        let decode =
+            |slot: u8, value: U256| UtxoPos::decode(value).map_err(|_| Invalidity::BadPosition { slot, value });
+        let input0 = decode(0, self.input0)?;
+        let input1 = if self.input1.is_zero() { None } else { Some(decode(1, self.input1)?) };
+        Ok([Some(input0), input1])
+    }
+
+    /// Both output slots as written (an absent second output is `(0x0, 0)`).
+    #[must_use]
+    pub const fn outputs(&self) -> [Output; 2] {
+        [Output { owner: self.owner0, amount: self.amount0 }, Output { owner: self.owner1, amount: self.amount1 }]
+    }
+
+    /// Output `oindex` if it carries value (`amount > 0`); `None` for an absent or empty output or
+    /// `oindex > 1`.
+    #[must_use]
+    pub fn output(&self, oindex: u8) -> Option<Output> {
+        let outputs = self.outputs();
+        outputs.get(usize::from(oindex)).copied().filter(|o| !o.amount.is_zero())
+    }
+}
+
+/// Encodes a signature pair (`sigs` or `confirmSigs`): 130 bytes, 65 zero bytes for `None`.
+#[must_use]
+pub fn encode_sig_pair(sigs: &[Option<Signature>; 2]) -> [u8; SIG_PAIR_LEN] {
+    let mut out = [0u8; SIG_PAIR_LEN];
+    for (chunk, sig) in out.chunks_exact_mut(SIG_LEN).zip(sigs) {
+        if let Some(sig) = sig {
+            chunk.copy_from_slice(&sig.to_bytes());
+        }
+    }
+    out
+}
+
+/// Parses a signature pair: exactly 130 bytes; a slot of 65 zero bytes is `None`, any other slot
+/// must parse as a [`Signature`] (65 bytes, `v ∈ {27, 28}`).
+pub fn decode_sig_pair(bytes: &[u8]) -> Result<[Option<Signature>; 2]> {
+    if bytes.len() != SIG_PAIR_LEN {
+        return Err(MvpError::Decode {
+            what: "signature pair",
+            reason: format!("{} bytes, expected {SIG_PAIR_LEN}", bytes.len()),
+        });
+    }
+    let mut out = [None; 2];
+    for (slot, chunk) in out.iter_mut().zip(bytes.chunks_exact(SIG_LEN)) {
+        if chunk.iter().any(|b| *b != 0) {
+            *slot = Some(Signature::from_bytes(chunk)?);
+        }
+    }
+    Ok(out)
+}
+
+/// The EIP-712 digest of `Confirmation(txHash, blockRoot)` under `domain`: what an input's owner
+/// signs once the transaction `tx_hash` is included in the block with root `block_root`.
+#[must_use]
+pub fn confirmation_digest(domain: &Domain, tx_hash: B256, block_root: B256) -> B256 {
+    domain.hash_typed(&Confirmation { txHash: tx_hash, blockRoot: block_root })
+}
+
+/// A transaction with one optional signature per input slot.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct SignedTx {
+    /// The transaction.
+    pub tx: Transaction,
+    /// Signature over `txHash` by the owner of each input; `None` for an absent input.
+    pub sigs: [Option<Signature>; 2],
+}
+
+impl SignedTx {
+    /// Wraps an already signed transaction.
+    #[must_use]
+    pub const fn new(tx: Transaction, sigs: [Option<Signature>; 2]) -> Self {
+        Self { tx, sigs }
+    }
+
+    /// Signs `tx` under `domain`: `keys[i]` signs slot `i` (pass `None` for an absent input).
+    #[must_use]
+    pub fn sign(tx: Transaction, domain: &Domain, keys: [Option<&SigningKey>; 2]) -> Self {
+        let hash = tx.hash(domain);
+        let sigs = keys.map(|key| key.map(|k| k.sign_digest(hash)));
+        Self { tx, sigs }
+    }
+
+    /// `txHash`: the EIP-712 digest of the transaction under `domain`.
+    #[must_use]
+    pub fn tx_hash(&self, domain: &Domain) -> B256 {
+        self.tx.hash(domain)
+    }
+
+    /// `sigs`: 130 bytes, `sig0 ‖ sig1`, 65 zero bytes for an absent signature.
+    #[must_use]
+    pub fn sigs_bytes(&self) -> [u8; SIG_PAIR_LEN] {
+        encode_sig_pair(&self.sigs)
+    }
+
+    /// The leaf value in the block tree: `keccak256(txHash ‖ sigs)` (162 bytes hashed).
+    #[must_use]
+    pub fn leaf(&self, domain: &Domain) -> B256 {
+        self.leaf_with_hash(self.tx_hash(domain))
+    }
+
+    /// [`SignedTx::leaf`] for a caller that already holds `tx_hash`.
+    #[must_use]
+    pub fn leaf_with_hash(&self, tx_hash: B256) -> B256 {
+        let mut buf = [0u8; 32 + SIG_PAIR_LEN];
+        buf[..32].copy_from_slice(tx_hash.as_slice());
+        buf[32..].copy_from_slice(&self.sigs_bytes());
+        keccak256(buf)
+    }
+
+    /// The 322-byte wire form: `abi.encode(tx) ‖ sig0 ‖ sig1`.
+    #[must_use]
+    pub fn encode(&self) -> Bytes {
+        let mut out = Vec::with_capacity(SIGNED_TX_LEN);
+        out.extend_from_slice(&self.tx.encode());
+        out.extend_from_slice(&self.sigs_bytes());
+        Bytes::from(out)
+    }
+
+    /// Parses the wire form of [`SignedTx::encode`]; [`MvpError::Decode`] (or a signature error)
+    /// for anything else.
+    pub fn decode(bytes: &[u8]) -> Result<Self> {
+        if bytes.len() != SIGNED_TX_LEN {
+            return Err(MvpError::Decode {
+                what: "signed transaction",
+                reason: format!("{} bytes, expected {SIGNED_TX_LEN}", bytes.len()),
+            });
+        }
+        let (tx, sigs) = bytes.split_at(TX_LEN);
+        Ok(Self { tx: Transaction::decode(tx)?, sigs: decode_sig_pair(sigs)? })
+    }
+
+    /// Size on the wire, for metrics: always [`SIGNED_TX_LEN`] (322) bytes.
+    #[must_use]
+    pub const fn size(&self) -> usize {
+        SIGNED_TX_LEN
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use alloy_primitives::{address, uint};
+    use alloy_sol_types::SolStruct;
+    use rstest::rstest;
+
+    use super::*;
+
+    fn key(seed: &str) -> SigningKey {
+        SigningKey::from_bytes(keccak256(seed)).unwrap()
+    }
+
+    fn domain() -> Domain {
+        Domain::new(31_337, Address::repeat_byte(0xf0))
+    }
+
+    fn sample_tx() -> Transaction {
+        Transaction {
+            input0: uint!(1_000_000_000_U256),
+            input1: uint!(2_000_000_030_001_U256),
+            owner0: address!("0x1111111111111111111111111111111111111111"),
+            amount0: U256::from(7),
+            owner1: address!("0x2222222222222222222222222222222222222222"),
+            amount1: U256::from(3),
+        }
+    }
+
+    #[test]
+    fn type_strings_match_the_docs() {
+        assert_eq!(
+            Transaction::eip712_encode_type(),
+            "Transaction(uint256 input0,uint256 input1,address owner0,uint256 amount0,address owner1,uint256 amount1)"
+        );
+        assert_eq!(Confirmation::eip712_encode_type(), "Confirmation(bytes32 txHash,bytes32 blockRoot)");
+    }
+
+    #[test]
+    fn tx_hash_is_eip712_digest() {
+        let tx = sample_tx();
+        let d = domain();
+        let mut data = keccak256(Transaction::eip712_encode_type().as_bytes()).to_vec();
+        for word in [tx.input0, tx.input1] {
+            data.extend_from_slice(&word.to_be_bytes::<32>());
+        }
+        data.extend_from_slice(B256::left_padding_from(tx.owner0.as_slice()).as_slice());
+        data.extend_from_slice(&tx.amount0.to_be_bytes::<32>());
+        data.extend_from_slice(B256::left_padding_from(tx.owner1.as_slice()).as_slice());
+        data.extend_from_slice(&tx.amount1.to_be_bytes::<32>());
+        let struct_hash = keccak256(&data);
+        let mut preimage = vec![0x19, 0x01];
+        preimage.extend_from_slice(d.separator().as_slice());
+        preimage.extend_from_slice(struct_hash.as_slice());
+        assert_eq!(tx.hash(&d), keccak256(&preimage));
+        assert_eq!(tx.hash(&d), tx.eip712_signing_hash(&d.into()));
+        assert_ne!(tx.hash(&d), tx.hash(&Domain::new(1, d.verifying_contract)));
+    }
+
+    #[test]
+    fn confirmation_digest_is_eip712() {
+        let d = domain();
+        let (h, r) = (B256::repeat_byte(1), B256::repeat_byte(2));
+        let mut data = keccak256("Confirmation(bytes32 txHash,bytes32 blockRoot)").to_vec();
+        data.extend_from_slice(h.as_slice());
+        data.extend_from_slice(r.as_slice());
+        assert_eq!(confirmation_digest(&d, h, r), d.digest(keccak256(&data)));
+        assert_ne!(confirmation_digest(&d, h, r), confirmation_digest(&d, r, h));
+    }
+
+    #[test]
+    fn leaf_hashes_162_bytes_with_zero_slots() {
+        let d = domain();
+        let alice = key("alice");
+        let signed = SignedTx::sign(sample_tx(), &d, [Some(&alice), None]);
+        let bytes = signed.sigs_bytes();
+        assert_eq!(bytes.len(), 130);
+        assert_eq!(&bytes[..65], &signed.sigs[0].unwrap().to_bytes());
+        assert_eq!(&bytes[65..], &[0u8; 65]);
+        let mut preimage = signed.tx_hash(&d).to_vec();
+        preimage.extend_from_slice(&bytes);
+        assert_eq!(preimage.len(), 162);
+        assert_eq!(signed.leaf(&d), keccak256(&preimage));
+        assert_eq!(decode_sig_pair(&bytes).unwrap(), signed.sigs);
+    }
+
+    #[test]
+    fn tx_codec_round_trip_and_layout() {
+        let tx = sample_tx();
+        let bytes = tx.encode();
+        assert_eq!(bytes.len(), TX_LEN);
+        assert_eq!(&bytes[..32], &tx.input0.to_be_bytes::<32>());
+        assert_eq!(&bytes[76..96], tx.owner0.as_slice());
+        assert_eq!(Transaction::decode(&bytes).unwrap(), tx);
+
+        let signed = SignedTx::sign(tx, &domain(), [Some(&key("a")), Some(&key("b"))]);
+        let wire = signed.encode();
+        assert_eq!(wire.len(), signed.size());
+        assert_eq!(SignedTx::decode(&wire).unwrap(), signed);
+    }
+
+    #[rstest]
+    #[case(0)]
+    #[case(1)]
+    #[case(191)]
+    #[case(193)]
+    #[case(384)]
+    fn tx_decode_rejects_wrong_lengths(#[case] len: usize) {
+        assert!(matches!(Transaction::decode(&vec![0u8; len]), Err(MvpError::Decode { .. })));
+        assert!(matches!(SignedTx::decode(&vec![0u8; len]), Err(MvpError::Decode { .. })));
+    }
+
+    #[test]
+    fn decode_rejects_garbage() {
+        // Dirty padding in an address word.
+        let mut bytes = sample_tx().encode();
+        bytes[64] = 1;
+        assert!(matches!(Transaction::decode(&bytes), Err(MvpError::Decode { .. })));
+        // Truncated signed transactions, and garbage signature slots.
+        let signed = SignedTx::sign(sample_tx(), &domain(), [Some(&key("a")), None]);
+        let wire = signed.encode();
+        for cut in [1, 65, 130, 200] {
+            assert!(SignedTx::decode(&wire[..wire.len() - cut]).is_err());
+        }
+        let mut bad_v = wire.to_vec();
+        bad_v[TX_LEN + 64] = 29;
+        assert!(matches!(SignedTx::decode(&bad_v), Err(MvpError::Core(plasma_core::Error::InvalidRecoveryByte(29)))));
+        let mut junk = wire.to_vec();
+        junk[TX_LEN + 100] = 0xff; // second slot no longer all zero, v = 0
+        assert!(SignedTx::decode(&junk).is_err());
+        for len in [0, 65, 129, 131] {
+            assert!(matches!(decode_sig_pair(&vec![0u8; len]), Err(MvpError::Decode { .. })));
+        }
+        // Pseudo-random garbage never panics.
+        let mut seed = B256::repeat_byte(0x5a);
+        for len in [0usize, 17, 192, 321, 322, 323, 1000] {
+            let mut buf = Vec::new();
+            while buf.len() < len {
+                seed = keccak256(seed);
+                buf.extend_from_slice(seed.as_slice());
+            }
+            buf.truncate(len);
+            let _ = SignedTx::decode(&buf);
+            let _ = Transaction::decode(&buf);
+        }
+    }
+
+    #[rstest]
+    #[case(1, 0, 0, 1_000_000_000)]
+    #[case(1000, 0, 1, 1_000_000_000_001)]
+    #[case(2000, 65_535, 1, 2_000_655_350_001)]
+    #[case(999, 0, 0, 999_000_000_000)]
+    fn utxo_pos_round_trip(#[case] blknum: u64, #[case] txindex: u64, #[case] oindex: u64, #[case] value: u128) {
+        let pos = UtxoPos::new(blknum, txindex, oindex).unwrap();
+        assert_eq!(pos.to_u128(), value);
+        assert_eq!(pos.encode(), U256::from(value));
+        assert_eq!(UtxoPos::decode(U256::from(value)).unwrap(), pos);
+        assert_eq!((pos.blknum(), u64::from(pos.txindex()), u64::from(pos.oindex())), (blknum, txindex, oindex));
+        assert_eq!(pos.output_id(), B256::from(U256::from(value)));
+    }
+
+    #[rstest]
+    #[case(0, 0, 0)]
+    #[case(1000, 65_536, 0)]
+    #[case(1000, 0, 2)]
+    #[case(1000, 99_999, 9_999)]
+    #[case(1, 0, 1)]
+    #[case(1, 1, 0)]
+    fn utxo_pos_rejects(#[case] blknum: u64, #[case] txindex: u64, #[case] oindex: u64) {
+        assert!(matches!(UtxoPos::new(blknum, txindex, oindex), Err(MvpError::InvalidUtxoPos { .. })));
+        let raw = U256::from(blknum) * U256::from(BLOCK_OFFSET) + U256::from(txindex * TX_OFFSET + oindex);
+        if txindex * TX_OFFSET + oindex < BLOCK_OFFSET {
+            assert!(matches!(UtxoPos::decode(raw), Err(MvpError::InvalidUtxoPos { .. })));
+        }
+    }
+
+    #[test]
+    fn utxo_pos_edges() {
+        // Highest block number; beyond u64 is rejected.
+        let top = UtxoPos::new(u64::MAX - u64::MAX % 1000, 65_535, 1).unwrap();
+        assert!(top.to_u128() < 1 << 96);
+        assert_eq!(UtxoPos::decode(top.encode()).unwrap(), top);
+        let beyond = U256::from(u64::MAX) * U256::from(BLOCK_OFFSET) + U256::from(BLOCK_OFFSET);
+        assert!(UtxoPos::decode(beyond).is_err());
+        assert!(UtxoPos::decode(U256::MAX).is_err());
+        // Deposit and transaction positions.
+        assert_eq!(UtxoPos::deposit(1001).unwrap().to_u128(), 1_001_000_000_000);
+        assert!(UtxoPos::deposit(1001).unwrap().is_deposit());
+        assert!(matches!(UtxoPos::deposit(1000), Err(MvpError::NotDepositBlock(1000))));
+        assert!(matches!(UtxoPos::deposit(0), Err(MvpError::NotDepositBlock(0))));
+        assert!(matches!(UtxoPos::tx(1001, 0), Err(MvpError::NotChildBlock(1001))));
+        let out = UtxoPos::new(3000, 12, 1).unwrap();
+        assert_eq!(out.tx_pos(), UtxoPos::tx(3000, 12).unwrap());
+        assert_eq!(out.tx_pos().with_oindex(1).unwrap(), out);
+        assert!(out.with_oindex(2).is_err());
+        assert!(UtxoPos::new(1000, 1, 1).unwrap() < UtxoPos::new(1000, 2, 0).unwrap());
+        assert_eq!(format!("{out}"), "3000/12/1");
+    }
+
+    #[test]
+    fn transaction_inputs_and_outputs() {
+        let tx = sample_tx();
+        let [a, b] = tx.inputs().unwrap();
+        assert_eq!(a, Some(UtxoPos::deposit(1).unwrap()));
+        assert_eq!(b, Some(UtxoPos::new(2000, 3, 1).unwrap()));
+        assert_eq!(Transaction { input0: U256::ZERO, ..tx.clone() }.inputs(), Err(Invalidity::ZeroFirstInput));
+        assert_eq!(
+            Transaction { input1: U256::from(5), ..tx.clone() }.inputs(),
+            Err(Invalidity::BadPosition { slot: 1, value: U256::from(5) })
+        );
+        assert_eq!(tx.output(1).unwrap().amount, U256::from(3));
+        assert_eq!(Transaction { amount1: U256::ZERO, ..tx.clone() }.output(1), None);
+        assert_eq!(tx.output(2), None);
+        let built = Transaction::payment(
+            UtxoPos::deposit(1).unwrap(),
+            Some(UtxoPos::new(2000, 3, 1).unwrap()),
+            Output::new(tx.owner0, tx.amount0),
+            Some(Output::new(tx.owner1, tx.amount1)),
+        );
+        assert_eq!(built, tx);
+    }
+}

@@ -1,0 +1,426 @@
+//! Watcher: a finding for each operator fault, exit alerts, and challenge discovery (direct, via
+//! confirmations published by exits, and the sybil self-transfer drain).
+
+// Test helpers outside #[test] functions unwrap too: a failure is a test failure.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use common::{Framework, domain, key, settle, wei};
+use plasma_core::{
+    BinaryProof, ChildChain, Signature,
+    alloy_primitives::{Address, B256, Bytes, U256},
+    alloy_sol_types::SolCall,
+};
+use plasma_mvp::{
+    BlockStatus, Finding, Invalidity, MvpError, MvpGame, ObservedExit, Operator, Output, SignedTx, Transaction,
+    UtxoPos, Wallet, Watcher,
+    game::IMvpExitGame,
+    tx::{confirmation_digest, decode_sig_pair},
+};
+
+/// Operator, framework, Alice (100 deposited) and Bob, and a watcher for both.
+struct World {
+    fw: Framework,
+    op: Operator,
+    alice: Wallet,
+    bob: Wallet,
+    watcher: Watcher,
+    alice_d: UtxoPos,
+}
+
+fn world() -> World {
+    let (mut fw, mut op) = (Framework::default(), Operator::new(domain()));
+    let mut alice = Wallet::new(key("alice"), domain());
+    let bob = Wallet::new(key("bob"), domain());
+    let mut watcher = Watcher::new(domain(), [alice.address(), bob.address()]);
+    let event = fw.deposit(alice.address(), wei(100));
+    let alice_d = op.apply_deposit(&event).unwrap();
+    alice.add_deposit(&event).unwrap();
+    watcher.on_deposit(&event).unwrap();
+    World { fw, op, alice, bob, watcher, alice_d }
+}
+
+impl World {
+    /// Seals the pending block, tells the watcher, and checks it.
+    fn seal_and_check(&mut self) -> plasma_mvp::BlockReport {
+        let block = self.op.build_block().unwrap();
+        let event = self.fw.submit(block.root());
+        self.op.on_block_submitted(&event).unwrap();
+        self.watcher.on_block_submitted(&event).unwrap();
+        let mut reports = self.watcher.sync(&self.op).unwrap();
+        assert_eq!(reports.len(), 1);
+        reports.remove(0)
+    }
+
+    /// Alice pays Bob `amount` in a valid block; both settle. Returns the transaction.
+    fn alice_pays_bob(&mut self, amount: u64) -> SignedTx {
+        let tx = self.alice.pay(self.bob.address(), wei(amount), U256::ZERO).unwrap();
+        self.op.submit_tx(tx.clone()).unwrap();
+        let report = self.seal_and_check();
+        assert_eq!(report.status, BlockStatus::Valid, "{report:?}");
+        assert!(report.findings.is_empty() && report.exit_now.is_empty());
+        settle(&self.op, &tx, &mut self.alice, &mut [&mut self.bob]);
+        tx
+    }
+}
+
+fn payment(input: UtxoPos, to: Address, amount: u64) -> Transaction {
+    Transaction::payment(input, None, Output::new(to, wei(amount)), None)
+}
+
+#[test]
+fn valid_chain_has_no_findings() {
+    let mut w = world();
+    w.alice_pays_bob(30);
+    w.alice_pays_bob(20);
+    assert_eq!(w.watcher.first_fault(), None);
+    assert!(w.watcher.exit_now().is_empty());
+    assert_eq!(w.watcher.replica_total(), w.op.ledger().total());
+    assert_eq!(w.watcher.ledger().utxos(), w.op.utxos());
+    let report = w.seal_and_check(); // an empty block is fine
+    assert_eq!(report.status, BlockStatus::Valid);
+}
+
+#[test]
+fn invalid_signature_is_found_and_alice_must_exit() {
+    let mut w = world();
+    let mallory = key("mallory");
+    let theft = SignedTx::sign(payment(w.alice_d, mallory.address(), 100), &domain(), [Some(&mallory), None]);
+    w.op.include_unchecked(theft).unwrap();
+    let report = w.seal_and_check();
+    assert_eq!(report.status, BlockStatus::Invalid);
+    assert_eq!(
+        report.findings,
+        vec![Finding::InvalidTx {
+            blknum: 1000,
+            txindex: 0,
+            reason: Invalidity::WrongSigner { slot: 0, expected: w.alice.address(), recovered: mallory.address() },
+        }]
+    );
+    assert_eq!(report.exit_now, vec![w.alice_d]);
+    assert_eq!(w.watcher.first_fault(), Some(1000));
+
+    // A malformed signature is a finding too, not an error.
+    let mut garbled = SignedTx::sign(payment(w.alice_d, mallory.address(), 100), &domain(), [Some(&mallory), None]);
+    garbled.sigs[0] = garbled.sigs[0].map(|s| Signature { r: B256::ZERO, ..s });
+    w.op.include_unchecked(garbled).unwrap();
+    let report = w.seal_and_check();
+    assert!(matches!(
+        &report.findings[..],
+        [Finding::InvalidTx { blknum: 2000, reason: Invalidity::BadSignature { slot: 0, .. }, .. }]
+    ));
+    assert_eq!(report.exit_now, vec![w.alice_d]);
+}
+
+#[test]
+fn spent_input_is_found() {
+    let mut w = world();
+    let first = w.alice_pays_bob(100);
+    // Alice signs another spend of her (already spent) deposit and the operator includes it.
+    let again = w.alice.sign(payment(w.alice_d, key("carol").address(), 100)).unwrap();
+    w.op.include_unchecked(again).unwrap();
+    let report = w.seal_and_check();
+    assert_eq!(
+        report.findings,
+        vec![Finding::InvalidTx {
+            blknum: 2000,
+            txindex: 0,
+            reason: Invalidity::SpentInput { input: w.alice_d, by: Some(UtxoPos::tx(1000, 0).unwrap()) },
+        }]
+    );
+    assert_eq!(first.tx.input0, w.alice_d.encode());
+    // Bob's output is in the replica and must be exited.
+    assert_eq!(report.exit_now, vec![UtxoPos::new(1000, 0, 0).unwrap()]);
+}
+
+#[test]
+fn minted_value_is_found() {
+    let mut w = world();
+    let mallory = key("mallory");
+    // Value created from Alice's deposit (signed by Alice, who colludes) and from nothing at all.
+    let inflate = w.alice.sign(payment(w.alice_d, mallory.address(), 1_000)).unwrap();
+    let ghost = UtxoPos::new(9000, 0, 0).unwrap();
+    let mint = SignedTx::sign(payment(ghost, mallory.address(), 1_000), &domain(), [Some(&mallory), None]);
+    w.op.include_unchecked(inflate).unwrap();
+    w.op.include_unchecked(mint).unwrap();
+    let report = w.seal_and_check();
+    assert_eq!(
+        report.findings,
+        vec![
+            Finding::InvalidTx {
+                blknum: 1000,
+                txindex: 0,
+                reason: Invalidity::ValueCreated { inputs: wei(100), outputs: wei(1_000) },
+            },
+            Finding::InvalidTx {
+                blknum: 1000,
+                txindex: 1,
+                reason: Invalidity::InputNotOlder { input: ghost, blknum: 1000 }
+            },
+        ]
+    );
+    // Invalid outputs never enter the replica; a later spend of them is flagged again.
+    assert!(w.watcher.ledger().get(&UtxoPos::new(1000, 0, 0).unwrap()).is_none());
+    let launder = SignedTx::sign(
+        payment(UtxoPos::new(1000, 0, 0).unwrap(), key("carol").address(), 1_000),
+        &domain(),
+        [Some(&mallory), None],
+    );
+    w.op.include_unchecked(launder).unwrap();
+    let report = w.seal_and_check();
+    assert!(matches!(
+        &report.findings[..],
+        [Finding::InvalidTx { reason: Invalidity::UnknownInput(p), .. }] if *p == UtxoPos::new(1000, 0, 0).unwrap()
+    ));
+}
+
+#[test]
+fn double_spend_in_one_block_is_found() {
+    let mut w = world();
+    let to_bob = w.alice.pay(w.bob.address(), wei(100), U256::ZERO).unwrap();
+    w.op.submit_tx(to_bob).unwrap();
+    let to_carol = w.alice.sign(payment(w.alice_d, key("carol").address(), 100)).unwrap();
+    assert!(matches!(w.op.submit_tx(to_carol.clone()), Err(MvpError::InvalidTx(Invalidity::PendingInput(_)))));
+    w.op.include_unchecked(to_carol).unwrap();
+    let report = w.seal_and_check();
+    assert_eq!(
+        report.findings,
+        vec![Finding::DoubleSpend {
+            blknum: 1000,
+            input: w.alice_d,
+            first: UtxoPos::tx(1000, 0).unwrap(),
+            second: UtxoPos::tx(1000, 1).unwrap(),
+        }]
+    );
+    // Alice's deposit was spent in the faulty block: she must not confirm, and exits it.
+    assert!(report.exit_now.contains(&w.alice_d));
+    assert!(report.exit_now.contains(&UtxoPos::new(1000, 0, 0).unwrap()));
+}
+
+#[test]
+fn withheld_block_is_found_and_unconfirmed_inputs_exit() {
+    let mut w = world();
+    let bob_event = w.fw.deposit(w.bob.address(), wei(50));
+    w.op.apply_deposit(&bob_event).unwrap();
+    w.bob.add_deposit(&bob_event).unwrap();
+    w.watcher.on_deposit(&bob_event).unwrap();
+
+    let tx = w.alice.pay(w.bob.address(), wei(40), U256::ZERO).unwrap();
+    w.op.submit_tx(tx).unwrap();
+    w.op.withhold(1000);
+    let report = w.seal_and_check();
+    assert_eq!(report.status, BlockStatus::Withheld);
+    assert_eq!(report.findings, vec![Finding::BlockWithheld { blknum: 1000 }]);
+    assert_eq!(report.exit_now, vec![w.alice_d, UtxoPos::deposit(2).unwrap()]);
+    // Alice's wallet never confirmed, so it still holds the exit data of her deposit.
+    assert_eq!(w.alice.exit_claims().len(), 1);
+
+    // Later blocks are still checked; the fault stays.
+    let report = w.seal_and_check();
+    assert_eq!(report.status, BlockStatus::Valid);
+    assert_eq!(w.watcher.exit_now(), vec![w.alice_d, UtxoPos::deposit(2).unwrap()]);
+}
+
+#[test]
+fn root_mismatch_and_ordering() {
+    let mut w = world();
+    let block = w.op.build_block().unwrap();
+    let event = w.fw.submit(block.root());
+    w.op.on_block_submitted(&event).unwrap();
+    w.watcher.on_block_submitted(&event).unwrap();
+    w.watcher.on_block_submitted(&event).unwrap(); // idempotent
+    assert!(matches!(
+        w.watcher.on_block_submitted(&plasma_core::BlockSubmittedEvent { root: B256::repeat_byte(1), ..event }),
+        Err(MvpError::DuplicateBlock(1000))
+    ));
+    let event2 = w.fw.submit(B256::repeat_byte(2));
+    w.watcher.on_block_submitted(&event2).unwrap();
+    assert!(matches!(
+        w.watcher.on_block_data(2000, Some(&[])),
+        Err(MvpError::OutOfOrder { expected: 1000, got: 2000 })
+    ));
+    assert!(matches!(w.watcher.on_block_data(3000, Some(&[])), Err(MvpError::UnknownBlock(3000))));
+    assert_eq!(w.watcher.on_block_data(1000, Some(&[])).unwrap().status, BlockStatus::Valid);
+    assert!(matches!(w.watcher.on_block_data(1000, Some(&[])), Err(MvpError::DuplicateBlock(_))));
+    let report = w.watcher.on_block_data(2000, Some(&[])).unwrap();
+    assert_eq!(
+        report.findings,
+        vec![Finding::RootMismatch { blknum: 2000, submitted: B256::repeat_byte(2), published: Some(B256::ZERO) }]
+    );
+    assert_eq!(report.status, BlockStatus::Withheld);
+    assert_eq!(report.exit_now, vec![w.alice_d]);
+}
+
+fn deposit_exit(pos: UtxoPos, owner: Address, amount: u64) -> ObservedExit {
+    ObservedExit {
+        utxo_pos: pos,
+        owner,
+        amount: wei(amount),
+        exitable_at: 0,
+        tx: Transaction::default(),
+        confirm_sigs: Bytes::new(),
+    }
+}
+
+fn check_challenge(w: &World, challenge: &plasma_mvp::Challenge, spending: &SignedTx, owner: Address) {
+    let block = w.op.block(challenge.spending_tx_pos.blknum()).unwrap().block.clone();
+    let index = u64::from(challenge.spending_tx_pos.txindex());
+    assert_eq!(challenge.spending_tx, spending.tx);
+    assert_eq!(challenge.spending_sigs.as_ref(), spending.sigs_bytes().as_slice());
+    assert!(BinaryProof::from_bytes(&challenge.proof).unwrap().verify(block.root(), spending.leaf(&domain()), index));
+    let confirm = Signature::from_bytes(&challenge.confirm_sig).unwrap();
+    let digest = confirmation_digest(&domain(), spending.tx_hash(&domain()), block.root());
+    assert_eq!(confirm.recover(digest).unwrap(), owner);
+    let slot = usize::from(challenge.input_index);
+    assert_eq!([spending.tx.input0, spending.tx.input1][slot], challenge.utxo_pos.encode());
+    // And it encodes as challengeExit calldata.
+    let call = MvpGame::new(wei(1), 1).challenge_call(challenge);
+    let decoded = IMvpExitGame::challengeExitCall::abi_decode(&call.data).unwrap();
+    assert_eq!(decoded.utxoPos, challenge.utxo_pos.encode());
+    assert_eq!(decoded.spendingTxPos, challenge.spending_tx_pos.encode());
+    assert_eq!(decoded.inputIndex, U256::from(challenge.input_index));
+}
+
+#[test]
+fn challenge_with_a_confirmation_the_watcher_holds() {
+    let mut w = world();
+    let tx = w.alice_pays_bob(100);
+    // Bob's watcher learns the confirmation Bob received.
+    let given = w.alice.given_confirmations()[0];
+    assert!(w.watcher.learn_confirmation(given.tx_hash, given.signature).is_empty());
+
+    // Alice tries to exit her spent deposit.
+    let exit = deposit_exit(w.alice_d, w.alice.address(), 100);
+    let challenges = w.watcher.on_exit_started(&exit);
+    assert_eq!(challenges.len(), 1);
+    let challenge = &challenges[0];
+    assert_eq!(challenge.utxo_pos, w.alice_d);
+    assert_eq!(challenge.spending_tx_pos, UtxoPos::tx(1000, 0).unwrap());
+    assert_eq!(challenge.input_index, 0);
+    check_challenge(&w, challenge, &tx, w.alice.address());
+    // Not returned twice, but still available on demand; closed exits are forgotten.
+    assert!(w.watcher.on_exit_started(&exit).is_empty());
+    assert_eq!(w.watcher.challenge_for(w.alice_d).as_ref(), Some(challenge));
+    w.watcher.on_exit_closed(w.alice_d);
+    assert_eq!(w.watcher.challenge_for(w.alice_d), None);
+
+    // Bob's honest exit of his unspent output has nothing against it.
+    let bob_pos = UtxoPos::new(1000, 0, 0).unwrap();
+    let bob_exit = w.bob.exit_args(bob_pos).unwrap();
+    let observed = ObservedExit {
+        utxo_pos: bob_pos,
+        owner: w.bob.address(),
+        amount: wei(100),
+        exitable_at: 0,
+        tx: bob_exit.tx,
+        confirm_sigs: bob_exit.confirm_sigs,
+    };
+    assert!(w.watcher.on_exit_started(&observed).is_empty());
+}
+
+#[test]
+fn unconfirmed_spend_cannot_be_challenged() {
+    let mut w = world();
+    let tx = w.alice.pay(w.bob.address(), wei(100), U256::ZERO).unwrap();
+    w.op.submit_tx(tx).unwrap();
+    w.seal_and_check();
+    // Alice never confirmed: her deposit exit stands.
+    assert!(w.watcher.on_exit_started(&deposit_exit(w.alice_d, w.alice.address(), 100)).is_empty());
+    // A confirmation by someone else does not help.
+    let forged = key("mallory").sign_digest(B256::repeat_byte(1));
+    let hash = w.op.block(1000).unwrap().block.tx_hash(0).unwrap();
+    assert!(w.watcher.learn_confirmation(hash, forged).is_empty());
+}
+
+/// Alice self-transfers her deposit to an address she controls (`alice2`), then on to `alice3`,
+/// and never hands the confirmations to anyone. Returns the two hops, the wallets, and the exit of
+/// hop 1's output that alice2 can still start (she keeps its data after spending it).
+fn self_transfers(w: &mut World) -> (SignedTx, SignedTx, Wallet, Wallet, ObservedExit) {
+    let mut alice2 = Wallet::new(key("alice2"), domain());
+    let mut alice3 = Wallet::new(key("alice3"), domain());
+    let hop1 = w.alice.pay(alice2.address(), wei(100), U256::ZERO).unwrap();
+    w.op.submit_tx(hop1.clone()).unwrap();
+    assert_eq!(w.seal_and_check().status, BlockStatus::Valid);
+    let inclusion = w.op.inclusion(hop1.tx_hash(&domain())).unwrap();
+    let confirmations = w.alice.confirm(&hop1, inclusion.root).unwrap();
+    alice2.receive(&hop1, &inclusion, confirmations).unwrap();
+    let hop1_exit = observed(&alice2, UtxoPos::new(1000, 0, 0).unwrap());
+
+    let hop2 = alice2.pay(alice3.address(), wei(100), U256::ZERO).unwrap();
+    w.op.submit_tx(hop2.clone()).unwrap();
+    assert_eq!(w.seal_and_check().status, BlockStatus::Valid);
+    let inclusion = w.op.inclusion(hop2.tx_hash(&domain())).unwrap();
+    let confirmations = alice2.confirm(&hop2, inclusion.root).unwrap();
+    alice3.receive(&hop2, &inclusion, confirmations).unwrap();
+    (hop1, hop2, alice2, alice3, hop1_exit)
+}
+
+fn observed(wallet: &Wallet, pos: UtxoPos) -> ObservedExit {
+    let exit = wallet.exit_args(pos).unwrap();
+    ObservedExit {
+        utxo_pos: pos,
+        owner: wallet.address(),
+        amount: exit.amount(),
+        exitable_at: 0,
+        tx: exit.tx,
+        confirm_sigs: exit.confirm_sigs,
+    }
+}
+
+/// The drain of protocols.md 1.3, children first: the last hop's exit publishes alice2's
+/// confirmation of hop 2, the first hop's exit publishes Alice's confirmation of hop 1. When the
+/// parents then try to exit, the watcher challenges them with those published confirmations.
+#[test]
+fn challenge_via_confirmation_published_by_another_exit() {
+    let mut w = world();
+    let (hop1, hop2, alice2, alice3, hop1_exit) = self_transfers(&mut w);
+    let (hop1_pos, hop2_pos) = (UtxoPos::new(1000, 0, 0).unwrap(), UtxoPos::new(2000, 0, 0).unwrap());
+
+    let last = observed(&alice3, hop2_pos);
+    assert_eq!(decode_sig_pair(&last.confirm_sigs).unwrap()[0].unwrap(), alice2.given_confirmations()[0].signature);
+    assert!(w.watcher.on_exit_started(&last).is_empty());
+
+    // alice2 cannot exit hop 1's output: she confirmed its spend, and the last exit published it.
+    let challenges = w.watcher.on_exit_started(&hop1_exit);
+    assert_eq!(challenges.len(), 1, "{challenges:?}");
+    assert_eq!((challenges[0].utxo_pos, challenges[0].spending_tx_pos), (hop1_pos, UtxoPos::tx(2000, 0).unwrap()));
+    check_challenge(&w, &challenges[0], &hop2, alice2.address());
+
+    // alice2's exit published Alice's confirmation of hop 1: the deposit exit is challenged too.
+    let challenges = w.watcher.on_exit_started(&deposit_exit(w.alice_d, w.alice.address(), 100));
+    assert_eq!(challenges.len(), 1, "{challenges:?}");
+    assert_eq!(challenges[0].utxo_pos, w.alice_d);
+    check_challenge(&w, &challenges[0], &hop1, w.alice.address());
+}
+
+/// The same drain, parents first: a parent exit has nothing against it until a child exit
+/// publishes the confirmation; `MvpExitGame.startExit` then challenges the parent on the spot, and
+/// the watcher closes it instead of sending a challenge that would revert.
+#[test]
+fn child_exit_closes_the_parent_exit_like_the_contract() {
+    let mut w = world();
+    let (_, _, _, _, hop1_exit) = self_transfers(&mut w);
+    let hop1_pos = UtxoPos::new(1000, 0, 0).unwrap();
+    assert!(w.watcher.on_exit_started(&deposit_exit(w.alice_d, w.alice.address(), 100)).is_empty());
+    assert!(w.watcher.open_exits().contains_key(&w.alice_d));
+    assert!(w.watcher.on_exit_started(&hop1_exit).is_empty());
+    assert!(!w.watcher.open_exits().contains_key(&w.alice_d));
+    assert!(w.watcher.open_exits().contains_key(&hop1_pos));
+}
+
+#[test]
+fn malformed_published_confirmations_are_ignored() {
+    let mut w = world();
+    w.alice_pays_bob(100);
+    let exit = ObservedExit {
+        utxo_pos: UtxoPos::new(1000, 0, 0).unwrap(),
+        owner: w.bob.address(),
+        amount: wei(100),
+        exitable_at: 0,
+        tx: w.op.block(1000).unwrap().block.txs()[0].tx.clone(),
+        confirm_sigs: Bytes::from(vec![7u8; 99]),
+    };
+    assert!(w.watcher.on_exit_started(&exit).is_empty());
+    assert!(w.watcher.on_exit_started(&deposit_exit(w.alice_d, w.alice.address(), 100)).is_empty());
+}
