@@ -1,5 +1,8 @@
 //! The `plasma` binary as a user runs it.
 
+// The helper below runs outside `#[test]` functions: a failure there is a test failure.
+#![allow(clippy::unwrap_used)]
+
 use assert_cmd::Command;
 
 fn plasma(args: &[&str]) -> std::process::Output {
