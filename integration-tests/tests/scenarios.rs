@@ -26,6 +26,8 @@ async fn mvp_passes_every_builtin_scenario_on_the_embedded_evm(
         "deposit-exit",
         "exit-of-spent-output",
         "invalid-transaction",
+        "double-spend",
+        "mint",
         "withheld-block",
         "unconfirmed-payment",
         "same-output-twice",
@@ -43,7 +45,7 @@ async fn mvp_passes_every_builtin_scenario_on_the_embedded_evm(
 #[rstest]
 #[tokio::test]
 async fn mvp_lifecycle_and_faults_pass_on_anvil(
-    #[values("honest-lifecycle", "invalid-transaction", "withheld-block")] name: &str,
+    #[values("honest-lifecycle", "invalid-transaction", "double-spend", "withheld-block")] name: &str,
 ) -> TestResult {
     let result = run("mvp", "anvil", &builtin(name)?).await?;
     assert_eq!(result.outcome, Outcome::Pass, "{name}: {}", result.detail);
@@ -53,7 +55,7 @@ async fn mvp_lifecycle_and_faults_pass_on_anvil(
 #[tokio::test]
 async fn every_scenario_is_listed_in_the_tests() -> TestResult {
     // Keeps the rstest list above in step with the files under crates/harness/scenarios.
-    assert_eq!(builtin_scenarios()?.len(), 9);
+    assert_eq!(builtin_scenarios()?.len(), 11);
     Ok(())
 }
 

@@ -75,6 +75,8 @@ const BUILTIN: &[(&str, &str)] = builtin![
     "deposit-exit.toml",
     "exit-of-spent-output.toml",
     "invalid-transaction.toml",
+    "double-spend.toml",
+    "mint.toml",
     "withheld-block.toml",
     "unconfirmed-payment.toml",
     "same-output-twice.toml",
