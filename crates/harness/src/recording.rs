@@ -80,13 +80,6 @@ impl RootChain for RecordingChain {
         self.inner.accounts()
     }
 
-    async fn deploy(&mut self, from: Address, init_code: Bytes, value: U256) -> Result<(Address, Receipt)> {
-        let tx = TxRequest { from, to: None, data: init_code.clone(), value, gas_limit: None };
-        let (address, receipt) = self.inner.deploy(from, init_code, value).await?;
-        self.record(&tx, &receipt);
-        Ok((address, receipt))
-    }
-
     async fn send(&mut self, tx: TxRequest) -> Result<Receipt> {
         let receipt = self.inner.send(tx.clone()).await?;
         self.record(&tx, &receipt);

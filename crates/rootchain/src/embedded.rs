@@ -159,14 +159,6 @@ impl RootChain for EmbeddedEvm {
         &self.accounts
     }
 
-    async fn deploy(&mut self, from: Address, init_code: Bytes, value: U256) -> Result<(Address, Receipt)> {
-        let receipt = self.send(TxRequest { from, to: None, data: init_code, value, gas_limit: None }).await?;
-        match receipt.contract_address {
-            Some(address) if receipt.success => Ok((address, receipt)),
-            _ => Err(Error::DeployFailed(receipt.revert_reason.unwrap_or_else(|| "no contract created".into()))),
-        }
-    }
-
     async fn send(&mut self, tx: TxRequest) -> Result<Receipt> {
         let number = self.state.number + 1;
         let timestamp = self.state.timestamp + BLOCK_TIME;

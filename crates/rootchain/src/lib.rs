@@ -58,9 +58,16 @@ pub trait RootChain: Send + Sync {
     fn chain_id(&self) -> u64;
     /// The accounts this backend can send from, funded.
     fn accounts(&self) -> &[Address];
-    /// Deploys `init_code` (creation bytecode followed by ABI-encoded constructor arguments).
-    /// A reverted deployment is an error: there is no contract to return.
-    async fn deploy(&mut self, from: Address, init_code: Bytes, value: U256) -> Result<(Address, Receipt)>;
+    /// Deploys `init_code` (creation bytecode followed by ABI-encoded constructor arguments) with
+    /// a creation transaction sent through [`RootChain::send`]. A reverted deployment is an error:
+    /// there is no contract to return.
+    async fn deploy(&mut self, from: Address, init_code: Bytes, value: U256) -> Result<(Address, Receipt)> {
+        let receipt = self.send(TxRequest { from, to: None, data: init_code, value, gas_limit: None }).await?;
+        match receipt.contract_address {
+            Some(address) if receipt.success => Ok((address, receipt)),
+            _ => Err(Error::DeployFailed(receipt.revert_reason.unwrap_or_else(|| "no contract created".into()))),
+        }
+    }
     /// Sends a transaction and mines it in a block of its own.
     async fn send(&mut self, tx: TxRequest) -> Result<Receipt>;
     /// Executes a read-only call against the latest state; nothing is mined or changed.
