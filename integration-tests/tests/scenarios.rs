@@ -32,7 +32,9 @@ async fn mvp_passes_every_builtin_scenario_on_the_embedded_evm(
         "unconfirmed-payment",
         "same-output-twice",
         "self-transfer-drain",
-        "self-transfer-drain-late"
+        "self-transfer-drain-late",
+        "self-transfer-drain-chain",
+        "self-transfer-drain-chain-early"
     )]
     name: &str,
 ) -> TestResult {
@@ -55,7 +57,7 @@ async fn mvp_lifecycle_and_faults_pass_on_anvil(
 #[tokio::test]
 async fn every_scenario_is_listed_in_the_tests() -> TestResult {
     // Keeps the rstest list above in step with the files under crates/harness/scenarios.
-    assert_eq!(builtin_scenarios()?.len(), 11);
+    assert_eq!(builtin_scenarios()?.len(), 13);
     Ok(())
 }
 

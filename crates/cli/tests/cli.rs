@@ -50,7 +50,7 @@ fn compare_prints_json_with_every_scenario_passing() {
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     let scenarios = report["variants"][0]["scenarios"].as_array().unwrap();
-    assert!(scenarios.len() >= 11);
+    assert!(scenarios.len() >= 13);
     assert!(scenarios.iter().all(|s| s["outcome"] == "pass"), "{scenarios:?}");
 }
 

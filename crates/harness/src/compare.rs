@@ -82,6 +82,8 @@ const BUILTIN: &[(&str, &str)] = builtin![
     "same-output-twice.toml",
     "self-transfer-drain.toml",
     "self-transfer-drain-late.toml",
+    "self-transfer-drain-chain.toml",
+    "self-transfer-drain-chain-early.toml",
 ];
 
 /// The variants the harness can drive, by name, in report order.

@@ -1,7 +1,8 @@
 //! MVP child blocks: an ordered list of signed transactions under a depth-16 binary tree.
 //!
 //! Transaction `i` of a block sits at leaf index `i` with leaf value
-//! `keccak256(txHash ‖ sig0 ‖ sig1)`; the block root is the `plasma_core` [`BinaryTree`] root of
+//! `keccak256(txHash ‖ sig0 ‖ sig1)` (the parent confirmations a transaction carries are block
+//! data the root does not commit to); the block root is the `plasma_core` [`BinaryTree`] root of
 //! those values (`docs/specs.md`), so a block holds at most 65,536 transactions. [`Inclusion`] is
 //! what a recipient needs to check (and later prove) that a transaction is in a submitted block.
 
@@ -98,7 +99,8 @@ impl Block {
         Ok(self.tree.proof(txindex)?)
     }
 
-    /// Size of the block's data on the wire (322 bytes per transaction), for metrics.
+    /// Size of the block's data on the wire (582 bytes per transaction, parent confirmations
+    /// included), for metrics.
     #[must_use]
     pub fn size_bytes(&self) -> usize {
         self.txs.iter().map(SignedTx::size).sum()

@@ -98,6 +98,32 @@ pub enum Invalidity {
     },
     /// A sum of amounts overflows 256 bits.
     AmountOverflow,
+    /// Input `slot` is an output of a transaction, and the confirmation of that (creating)
+    /// transaction by the signer of its input slot `parent_slot` is missing from the parent
+    /// confirmations (protocols.md 1.3: a transaction carries the confirmations of its inputs).
+    MissingParentConfirmation {
+        /// Input slot of the spending transaction.
+        slot: u8,
+        /// Input slot of the creating transaction.
+        parent_slot: u8,
+    },
+    /// The parent confirmation `[slot][parent_slot]` is there but is not the confirmation, by the
+    /// signer of the creating transaction's input slot `parent_slot`, of the creating transaction
+    /// in its block (or it recovers nothing).
+    BadParentConfirmation {
+        /// Input slot of the spending transaction.
+        slot: u8,
+        /// Input slot of the creating transaction.
+        parent_slot: u8,
+    },
+    /// A parent confirmation where none belongs: for an absent input, a deposit input, or an
+    /// absent input slot of the creating transaction (it must be 65 zero bytes).
+    UnexpectedParentConfirmation {
+        /// Input slot of the spending transaction.
+        slot: u8,
+        /// Input slot of the creating transaction.
+        parent_slot: u8,
+    },
 }
 
 impl fmt::Display for Invalidity {
@@ -122,6 +148,17 @@ impl fmt::Display for Invalidity {
             Self::ZeroOwner { oindex } => write!(f, "output {oindex} has a non-zero amount and the zero owner"),
             Self::ValueCreated { inputs, outputs } => write!(f, "outputs {outputs} exceed inputs {inputs}"),
             Self::AmountOverflow => write!(f, "amounts overflow uint256"),
+            Self::MissingParentConfirmation { slot, parent_slot } => {
+                write!(f, "input{slot} lacks the confirmation of its creating transaction's input {parent_slot}")
+            }
+            Self::BadParentConfirmation { slot, parent_slot } => write!(
+                f,
+                "input{slot}'s parent confirmation {parent_slot} is not by that input's signer over the creating \
+                 transaction and its block root"
+            ),
+            Self::UnexpectedParentConfirmation { slot, parent_slot } => {
+                write!(f, "input{slot} carries parent confirmation {parent_slot} where none belongs")
+            }
         }
     }
 }

@@ -10,16 +10,21 @@
 //! 4. each input is older than the block that spends it (when the block is known), is not already
 //!    spent in the same block, exists and is unspent, and is not being exited;
 //! 5. `Σ outputs ≤ Σ inputs` (the difference is the fee);
-//! 6. each signature recovers to its input's owner.
+//! 6. each signature recovers to its input's owner;
+//! 7. the parent confirmations (protocols.md 1.3, the sybil self-transfer drain fix): for each
+//!    input created by a transaction, and each signed input slot of that creating transaction, the
+//!    confirmation of the creating transaction in its block by that slot's signer; nothing for a
+//!    deposit input, an absent input or an absent slot of the creating transaction.
 //!
 //! Applying a transaction ([`Ledger::apply_tx`]) spends its inputs and creates its outputs with a
-//! non-zero amount; it does not re-check anything, so an operator can also apply the transactions
-//! it slipped in unchecked.
+//! non-zero amount, and remembers what rule 7 needs of it (its hash, its signatures and the
+//! confirmation digest of its block) until both its outputs are spent; it does not re-check
+//! anything, so an operator can also apply the transactions it slipped in unchecked.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use alloy_primitives::{B256, U256};
-use plasma_core::{BlockNumber, Domain, recover};
+use plasma_core::{BlockNumber, Domain, Signature, recover};
 
 use crate::{
     error::Invalidity,
@@ -41,12 +46,23 @@ pub struct CheckedTx {
     pub fee: U256,
 }
 
+/// What the ledger keeps of a transaction with unspent outputs: what the confirmations of it by
+/// its inputs' signers (the parent confirmations of a spend of its outputs) must verify against.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Origin {
+    tx_hash: B256,
+    confirmation_digest: B256,
+    sigs: [Option<Signature>; 2],
+}
+
 /// Unspent outputs, and which transaction spent the others.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Ledger {
     utxos: BTreeMap<UtxoPos, Output>,
     spent: BTreeMap<UtxoPos, Option<UtxoPos>>,
     exiting: BTreeSet<UtxoPos>,
+    /// By transaction position (`oindex = 0`), for transactions with an unspent output.
+    origins: BTreeMap<UtxoPos, Origin>,
 }
 
 impl Ledger {
@@ -161,7 +177,47 @@ impl Ledger {
                 return Err(Invalidity::WrongSigner { slot, expected: output.owner, recovered });
             }
         }
+        self.check_parent_confirmations(tx, slots)?;
         Ok(CheckedTx { tx_hash, inputs, fee })
+    }
+
+    /// Rule 7: the shape of every slot first (what is missing or does not belong), then the
+    /// signatures.
+    fn check_parent_confirmations(&self, tx: &SignedTx, slots: [Option<UtxoPos>; 2]) -> Result<(), Invalidity> {
+        let mut to_verify = Vec::with_capacity(4);
+        for (slot, (input, confirmations)) in (0u8..).zip(slots.iter().zip(&tx.parent_confirmations)) {
+            let origin = match input {
+                Some(input) if !input.is_deposit() => {
+                    // Only `create` can make an output of a transaction the ledger never applied.
+                    let origin = self
+                        .origins
+                        .get(&input.tx_pos())
+                        .ok_or(Invalidity::MissingParentConfirmation { slot, parent_slot: 0 })?;
+                    Some(origin)
+                }
+                _ => None,
+            };
+            let expected = origin.map_or([None, None], |o| [o.sigs[0].as_ref(), o.sigs[1].as_ref()]);
+            for (parent_slot, (sig, confirmation)) in (0u8..).zip(expected.into_iter().zip(confirmations)) {
+                match (sig, confirmation, origin) {
+                    (None, None, _) => {}
+                    (None, Some(_), _) => return Err(Invalidity::UnexpectedParentConfirmation { slot, parent_slot }),
+                    (Some(_), None, _) | (Some(_), Some(_), None) => {
+                        return Err(Invalidity::MissingParentConfirmation { slot, parent_slot });
+                    }
+                    (Some(sig), Some(confirmation), Some(origin)) => {
+                        to_verify.push((slot, parent_slot, origin, sig, confirmation));
+                    }
+                }
+            }
+        }
+        for (slot, parent_slot, origin, sig, confirmation) in to_verify {
+            let signer = recover(origin.tx_hash, sig).ok();
+            if signer.is_none() || recover(origin.confirmation_digest, confirmation).ok() != signer {
+                return Err(Invalidity::BadParentConfirmation { slot, parent_slot });
+            }
+        }
+        Ok(())
     }
 
     /// Records a deposit (or any output) at `pos`. Returns `false` and changes nothing if `pos`
@@ -180,21 +236,33 @@ impl Ledger {
         self.utxos.remove(&pos);
         self.exiting.remove(&pos);
         self.spent.insert(pos, by);
+        let tx_pos = pos.tx_pos();
+        if !pos.is_deposit() && !(0..2u8).any(|o| tx_pos.with_oindex(o).is_ok_and(|p| self.utxos.contains_key(&p))) {
+            self.origins.remove(&tx_pos);
+        }
     }
 
-    /// Applies `tx` at transaction position `tx_pos` (`oindex = 0`): spends every input that
-    /// decodes and creates every output with a non-zero amount. No validity check.
-    pub fn apply_tx(&mut self, tx: &SignedTx, tx_pos: UtxoPos) {
+    /// Applies `tx`, whose hash is `tx_hash`, at transaction position `tx_pos` (`oindex = 0`):
+    /// spends every input that decodes and creates every output with a non-zero amount. No validity
+    /// check. `confirmation_digest` is [`confirmation_digest`](crate::tx::confirmation_digest)
+    /// of `tx_hash` and the root of the block that includes `tx`: what the parent confirmations of
+    /// a spend of these outputs must be signatures of.
+    pub fn apply_tx(&mut self, tx: &SignedTx, tx_pos: UtxoPos, tx_hash: B256, confirmation_digest: B256) {
         for input in [tx.tx.input0, tx.tx.input1] {
             if let Ok(input) = UtxoPos::decode(input) {
                 self.spend(input, Some(tx_pos));
             }
         }
+        let mut created = false;
         for oindex in 0..2u8 {
             if let (Some(output), Ok(pos)) = (tx.tx.output(oindex), tx_pos.with_oindex(oindex)) {
                 self.spent.remove(&pos);
                 self.utxos.insert(pos, output);
+                created = true;
             }
+        }
+        if created {
+            self.origins.insert(tx_pos, Origin { tx_hash, confirmation_digest, sigs: tx.sigs });
         }
     }
 

@@ -7,8 +7,8 @@
 //!
 //! - [`abi`]: the `sol!` types — [`Transaction`], [`Confirmation`](tx::Confirmation) and the
 //!   [`IMvpExitGame`](game::IMvpExitGame) calls.
-//! - [`tx`]: [`UtxoPos`], [`SignedTx`] (hash, leaf, 322-byte codec), signature pairs and the
-//!   confirmation digest.
+//! - [`tx`]: [`UtxoPos`], [`SignedTx`] (hash, leaf, parent confirmations, 582-byte codec),
+//!   signature pairs and the confirmation digest.
 //! - [`block`]: [`Block`] (transactions under the depth-16 tree) and [`Inclusion`].
 //! - [`ledger`]: the UTXO set and the validity rules shared by operator and watchers.
 //! - [`operator`]: [`Operator`], the [`ChildChain`](plasma_core::ChildChain), with documented
@@ -39,6 +39,6 @@ pub use error::{Invalidity, MvpError, Result};
 pub use game::{Challenge, DepositExit, ExitClaim, MvpExit, MvpGame, ObservedExit};
 pub use ledger::Ledger;
 pub use operator::Operator;
-pub use tx::{Output, SignedTx, Transaction, UtxoPos, confirmation_digest};
+pub use tx::{Output, ParentConfirmations, SignedTx, Transaction, UtxoPos, confirmation_digest};
 pub use wallet::Wallet;
 pub use watcher::{BlockReport, BlockStatus, Finding, Watcher};

@@ -4,7 +4,9 @@
 //!
 //! 1. [`Operator::submit_tx`] checks it with [`Ledger::check`] (inputs exist, are unspent, distinct
 //!    and not spent by another pending transaction; signatures recover to the owners; value is
-//!    conserved; non-zero owners for non-zero amounts) and queues it. A rejected transaction leaves
+//!    conserved; non-zero owners for non-zero amounts; each input created by a transaction comes
+//!    with the confirmations of that transaction by its inputs' signers, checked against the root
+//!    of the operator's own block that includes it) and queues it. A rejected transaction leaves
 //!    every part of the state untouched.
 //! 2. [`Operator::build_block`] seals the queue into a [`Block`] (at most 65,536 transactions),
 //!    spends the inputs at once and keeps the block *awaiting its number*.
@@ -20,7 +22,8 @@
 //! operator never calls them:
 //!
 //! - [`Operator::include_unchecked`] queues a transaction without any check (bad signature, double
-//!   spend, value minted from nothing); its effects are applied like any other's.
+//!   spend, value minted from nothing, missing parent confirmations); its effects are applied like
+//!   any other's.
 //! - [`Operator::withhold`] keeps a block's data unpublished: [`Operator::published_block`] returns
 //!   `None` for it, although the operator still knows it (and still serves its proofs).
 
@@ -36,7 +39,7 @@ use crate::{
     block::{Block, Inclusion},
     error::{MvpError, Result},
     ledger::Ledger,
-    tx::{MAX_TXS_PER_BLOCK, Output, SignedTx, UtxoPos},
+    tx::{MAX_TXS_PER_BLOCK, Output, SignedTx, UtxoPos, confirmation_digest},
 };
 
 /// What the MVP design supports.
@@ -215,8 +218,8 @@ impl Operator {
     }
 
     /// **Operator misbehaviour, for fault-injection scenarios only.** Queues `tx` for the next
-    /// block without any validity check: a bad signature, a double spend or value minted from
-    /// nothing go through. Its inputs are spent and its outputs created like those of any other
+    /// block without any validity check: a bad signature, a double spend, value minted from
+    /// nothing or missing parent confirmations go through. Its inputs are spent and its outputs created like those of any other
     /// transaction. Fails only when the block is full.
     pub fn include_unchecked(&mut self, tx: SignedTx) -> Result<B256> {
         if self.pending.len() >= MAX_TXS_PER_BLOCK {
@@ -331,8 +334,9 @@ impl ChildChain for Operator {
         let Some(AwaitingBlock { block, fees }) = self.awaiting.remove(index) else {
             return Err(MvpError::UnknownRoot { blknum: event.blknum, root: event.root });
         };
+        let root = block.root();
         for ((tx, hash), pos) in block.txs().iter().zip(block.tx_hashes()).zip(positions) {
-            self.ledger.apply_tx(tx, pos);
+            self.ledger.apply_tx(tx, pos, *hash, confirmation_digest(&self.domain, *hash, root));
             self.tx_index.entry(*hash).or_insert(pos);
         }
         self.fees = self.fees.saturating_add(fees);

@@ -4,9 +4,11 @@
 //!   and a deposit block's single output at `depositBlknum * 1e9`.
 //! - [`Transaction`] (from [`crate::abi`]): the ABI/EIP-712 struct, with its 192-byte ABI codec
 //!   ([`Transaction::encode`], [`Transaction::decode`]) and its hash under a [`Domain`].
-//! - [`SignedTx`]: the transaction and one optional signature per input slot; its leaf value
-//!   `keccak256(txHash ‖ sig0 ‖ sig1)` (an absent signature is 65 zero bytes) and its 322-byte wire
-//!   form `abi(tx) ‖ sig0 ‖ sig1`.
+//! - [`SignedTx`]: the transaction, one optional signature per input slot and, per input slot, the
+//!   confirmations of the transaction that created that input ([`ParentConfirmations`]); its leaf
+//!   value `keccak256(txHash ‖ sig0 ‖ sig1)` (an absent signature is 65 zero bytes; the parent
+//!   confirmations are block data, not committed by the root) and its 582-byte wire form
+//!   `abi(tx) ‖ sig0 ‖ sig1 ‖ parent confirmations`.
 //! - [`confirmation_digest`]: the EIP-712 digest of `Confirmation(bytes32 txHash,bytes32 blockRoot)`.
 //!
 //! Decoding is strict: wrong lengths, non-canonical ABI words (dirty address padding) and
@@ -40,8 +42,18 @@ pub const SIG_PAIR_LEN: usize = 2 * SIG_LEN;
 /// Length of the ABI encoding of a [`Transaction`]: six 32-byte words.
 pub const TX_LEN: usize = 6 * 32;
 
-/// Length of a [`SignedTx`] on the wire: the transaction then both signature slots.
-pub const SIGNED_TX_LEN: usize = TX_LEN + SIG_PAIR_LEN;
+/// Length of the parent confirmations on the wire: one signature pair per input slot (260 bytes).
+pub const PARENT_CONFIRMATIONS_LEN: usize = 2 * SIG_PAIR_LEN;
+
+/// Length of a [`SignedTx`] on the wire: the transaction, both signature slots, then the parent
+/// confirmations of both input slots (192 + 130 + 260 = 582 bytes).
+pub const SIGNED_TX_LEN: usize = TX_LEN + SIG_PAIR_LEN + PARENT_CONFIRMATIONS_LEN;
+
+/// The parent confirmations of a transaction: for input slot `i`, `[i][j]` is the confirmation,
+/// by the signer of input slot `j` of the transaction that created input `i`, of that transaction
+/// in its block (`Confirmation(creatingTxHash, creatingBlockRoot)`). `None` for an absent input, a
+/// deposit input and an absent input slot of the creating transaction.
+pub type ParentConfirmations = [[Option<Signature>; 2]; 2];
 
 /// The position of an output: block, transaction index and output index.
 ///
@@ -328,28 +340,53 @@ pub fn confirmation_digest(domain: &Domain, tx_hash: B256, block_root: B256) -> 
     domain.hash_typed(&Confirmation { txHash: tx_hash, blockRoot: block_root })
 }
 
-/// A transaction with one optional signature per input slot.
+/// A transaction with one optional signature per input slot, and the confirmations of the
+/// transactions that created its inputs.
+///
+/// The parent confirmations travel with the transaction in the block data (the watchers learn
+/// them there: the sybil self-transfer drain fix of protocols.md 1.3) but are not part of the leaf,
+/// so the block root, the transaction hash and the exit game ignore them.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct SignedTx {
     /// The transaction.
     pub tx: Transaction,
     /// Signature over `txHash` by the owner of each input; `None` for an absent input.
     pub sigs: [Option<Signature>; 2],
+    /// Per input slot, the confirmations of the transaction that created that input (see
+    /// [`ParentConfirmations`]); all `None` for a deposit input or an absent input.
+    pub parent_confirmations: ParentConfirmations,
 }
 
 impl SignedTx {
-    /// Wraps an already signed transaction.
+    /// Wraps an already signed transaction, without parent confirmations (see
+    /// [`SignedTx::with_parent_confirmations`]).
     #[must_use]
     pub const fn new(tx: Transaction, sigs: [Option<Signature>; 2]) -> Self {
-        Self { tx, sigs }
+        Self { tx, sigs, parent_confirmations: [[None; 2]; 2] }
     }
 
-    /// Signs `tx` under `domain`: `keys[i]` signs slot `i` (pass `None` for an absent input).
+    /// Signs `tx` under `domain`: `keys[i]` signs slot `i` (pass `None` for an absent input). The
+    /// result carries no parent confirmations: enough for deposit inputs only (see
+    /// [`SignedTx::with_parent_confirmations`]).
     #[must_use]
     pub fn sign(tx: Transaction, domain: &Domain, keys: [Option<&SigningKey>; 2]) -> Self {
         let hash = tx.hash(domain);
         let sigs = keys.map(|key| key.map(|k| k.sign_digest(hash)));
-        Self { tx, sigs }
+        Self::new(tx, sigs)
+    }
+
+    /// The same transaction carrying `parent_confirmations` (the signatures and the hash are
+    /// unchanged).
+    #[must_use]
+    pub const fn with_parent_confirmations(mut self, parent_confirmations: ParentConfirmations) -> Self {
+        self.parent_confirmations = parent_confirmations;
+        self
+    }
+
+    /// The same transaction without parent confirmations: what an exit needs of it.
+    #[must_use]
+    pub fn without_parent_confirmations(&self) -> Self {
+        Self::new(self.tx.clone(), self.sigs)
     }
 
     /// `txHash`: the EIP-712 digest of the transaction under `domain`.
@@ -364,7 +401,19 @@ impl SignedTx {
         encode_sig_pair(&self.sigs)
     }
 
-    /// The leaf value in the block tree: `keccak256(txHash ‖ sigs)` (162 bytes hashed).
+    /// The parent confirmations on the wire: 260 bytes, the pair of input slot 0 then that of slot
+    /// 1, 65 zero bytes for an absent signature.
+    #[must_use]
+    pub fn parent_confirmations_bytes(&self) -> [u8; PARENT_CONFIRMATIONS_LEN] {
+        let mut out = [0u8; PARENT_CONFIRMATIONS_LEN];
+        for (chunk, pair) in out.chunks_exact_mut(SIG_PAIR_LEN).zip(&self.parent_confirmations) {
+            chunk.copy_from_slice(&encode_sig_pair(pair));
+        }
+        out
+    }
+
+    /// The leaf value in the block tree: `keccak256(txHash ‖ sigs)` (162 bytes hashed). The parent
+    /// confirmations are not part of it.
     #[must_use]
     pub fn leaf(&self, domain: &Domain) -> B256 {
         self.leaf_with_hash(self.tx_hash(domain))
@@ -379,17 +428,21 @@ impl SignedTx {
         keccak256(buf)
     }
 
-    /// The 322-byte wire form: `abi.encode(tx) ‖ sig0 ‖ sig1`.
+    /// The 582-byte wire form: `abi.encode(tx) ‖ sig0 ‖ sig1 ‖ parent confirmations` (the parent
+    /// confirmations as [`SignedTx::parent_confirmations_bytes`]).
     #[must_use]
     pub fn encode(&self) -> Bytes {
         let mut out = Vec::with_capacity(SIGNED_TX_LEN);
         out.extend_from_slice(&self.tx.encode());
         out.extend_from_slice(&self.sigs_bytes());
+        out.extend_from_slice(&self.parent_confirmations_bytes());
         Bytes::from(out)
     }
 
-    /// Parses the wire form of [`SignedTx::encode`]; [`MvpError::Decode`] (or a signature error)
-    /// for anything else.
+    /// Parses the wire form of [`SignedTx::encode`]: exactly [`SIGNED_TX_LEN`] bytes, a canonical
+    /// transaction and every 65-byte slot either all zero or a signature with `v ∈ {27, 28}`;
+    /// [`MvpError::Decode`] (or a signature error) for anything else. Whether the parent
+    /// confirmations are the right ones is a validity question ([`crate::ledger::Ledger::check`]).
     pub fn decode(bytes: &[u8]) -> Result<Self> {
         if bytes.len() != SIGNED_TX_LEN {
             return Err(MvpError::Decode {
@@ -397,11 +450,17 @@ impl SignedTx {
                 reason: format!("{} bytes, expected {SIGNED_TX_LEN}", bytes.len()),
             });
         }
-        let (tx, sigs) = bytes.split_at(TX_LEN);
-        Ok(Self { tx: Transaction::decode(tx)?, sigs: decode_sig_pair(sigs)? })
+        let (tx, rest) = bytes.split_at(TX_LEN);
+        let (sigs, parents) = rest.split_at(SIG_PAIR_LEN);
+        let (parent0, parent1) = parents.split_at(SIG_PAIR_LEN);
+        Ok(Self {
+            tx: Transaction::decode(tx)?,
+            sigs: decode_sig_pair(sigs)?,
+            parent_confirmations: [decode_sig_pair(parent0)?, decode_sig_pair(parent1)?],
+        })
     }
 
-    /// Size on the wire, for metrics: always [`SIGNED_TX_LEN`] (322) bytes.
+    /// Size on the wire, for metrics: always [`SIGNED_TX_LEN`] (582) bytes.
     #[must_use]
     pub const fn size(&self) -> usize {
         SIGNED_TX_LEN
@@ -507,12 +566,83 @@ mod tests {
         assert_eq!(SignedTx::decode(&wire).unwrap(), signed);
     }
 
+    /// Three confirmations of some transaction, `[1][1]` absent (only the codec looks at them).
+    fn sample_parent_confirmations() -> ParentConfirmations {
+        let sign = |seed| Some(key(seed).sign_digest(B256::repeat_byte(0x33)));
+        [[sign("p0"), sign("p1")], [sign("p2"), None]]
+    }
+
+    #[test]
+    fn signed_tx_wire_form_carries_the_parent_confirmations() {
+        let d = domain();
+        let bare = SignedTx::sign(sample_tx(), &d, [Some(&key("a")), Some(&key("b"))]);
+        assert_eq!(bare.parent_confirmations, [[None, None], [None, None]]);
+        let parents = sample_parent_confirmations();
+        let signed = bare.clone().with_parent_confirmations(parents);
+        let wire = signed.encode();
+        assert_eq!((SIGNED_TX_LEN, PARENT_CONFIRMATIONS_LEN, wire.len(), signed.size()), (582, 260, 582, 582));
+        // abi(tx) ‖ sig0 ‖ sig1 ‖ [0][0] ‖ [0][1] ‖ [1][0] ‖ [1][1], zero bytes for an absent one.
+        assert_eq!(&wire[..TX_LEN], sample_tx().encode().as_slice());
+        assert_eq!(&wire[TX_LEN..TX_LEN + SIG_PAIR_LEN], &signed.sigs_bytes());
+        let tail = &wire[TX_LEN + SIG_PAIR_LEN..];
+        for (i, expected) in parents.iter().flatten().enumerate() {
+            let chunk = &tail[i * SIG_LEN..(i + 1) * SIG_LEN];
+            assert_eq!(chunk, expected.map_or([0u8; SIG_LEN], |s| s.to_bytes()).as_slice(), "slot {i}");
+        }
+        assert_eq!(tail, signed.parent_confirmations_bytes().as_slice());
+        assert_eq!(SignedTx::decode(&wire).unwrap(), signed);
+        // The transaction without them still round-trips, with 260 zero bytes.
+        let bare_wire = bare.encode();
+        assert_eq!(bare_wire.len(), 582);
+        assert!(bare_wire[TX_LEN + SIG_PAIR_LEN..].iter().all(|b| *b == 0));
+        assert_eq!(SignedTx::decode(&bare_wire).unwrap(), bare);
+        // Hash and leaf ignore them: the block root does not commit to them.
+        assert_eq!(signed.tx_hash(&d), bare.tx_hash(&d));
+        assert_eq!(signed.leaf(&d), bare.leaf(&d));
+        assert_eq!(signed.without_parent_confirmations(), bare);
+        assert_eq!(SignedTx::new(bare.tx.clone(), bare.sigs), bare);
+    }
+
+    #[test]
+    fn signed_tx_decode_is_strict_about_parent_confirmations() {
+        let signed = SignedTx::sign(sample_tx(), &domain(), [Some(&key("a")), None])
+            .with_parent_confirmations(sample_parent_confirmations());
+        let wire = signed.encode().to_vec();
+        let parents_at = TX_LEN + SIG_PAIR_LEN;
+        // The old 322-byte form, and one byte more or less, are refused.
+        for len in [TX_LEN + SIG_PAIR_LEN, SIGNED_TX_LEN - 1] {
+            assert!(matches!(SignedTx::decode(&wire[..len]), Err(MvpError::Decode { .. })), "{len}");
+        }
+        let mut longer = wire.clone();
+        longer.push(0);
+        assert!(matches!(SignedTx::decode(&longer), Err(MvpError::Decode { .. })));
+        // A bad `v` in any parent slot.
+        for slot in 0..3 {
+            let mut bad_v = wire.clone();
+            bad_v[parents_at + slot * SIG_LEN + 64] = 29;
+            assert!(
+                matches!(SignedTx::decode(&bad_v), Err(MvpError::Core(plasma_core::Error::InvalidRecoveryByte(29)))),
+                "{slot}"
+            );
+        }
+        // Junk in the absent slot [1][1] is not read as "absent".
+        let mut junk = wire.clone();
+        junk[SIGNED_TX_LEN - 30] = 0xff;
+        assert!(SignedTx::decode(&junk).is_err());
+        // What decodes re-encodes to the same bytes.
+        let decoded = SignedTx::decode(&wire).unwrap();
+        assert_eq!(decoded.encode().as_ref(), wire.as_slice());
+    }
+
     #[rstest]
     #[case(0)]
     #[case(1)]
     #[case(191)]
     #[case(193)]
+    #[case(322)]
     #[case(384)]
+    #[case(581)]
+    #[case(583)]
     fn tx_decode_rejects_wrong_lengths(#[case] len: usize) {
         assert!(matches!(Transaction::decode(&vec![0u8; len]), Err(MvpError::Decode { .. })));
         assert!(matches!(SignedTx::decode(&vec![0u8; len]), Err(MvpError::Decode { .. })));
@@ -541,7 +671,7 @@ mod tests {
         }
         // Pseudo-random garbage never panics.
         let mut seed = B256::repeat_byte(0x5a);
-        for len in [0usize, 17, 192, 321, 322, 323, 1000] {
+        for len in [0usize, 17, 192, 321, 322, 323, 581, 582, 583, 1000] {
             let mut buf = Vec::new();
             while buf.len() < len {
                 seed = keccak256(seed);

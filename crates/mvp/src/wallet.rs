@@ -7,8 +7,10 @@
 //!
 //! A payment from A to B goes:
 //!
-//! 1. `let tx = a.pay(b, amount, fee)?` (coin selection, change back to A; the inputs are reserved);
-//!    the operator accepts it (or `a.cancel(&tx)` releases the inputs);
+//! 1. `let tx = a.pay(b, amount, fee)?` (coin selection, change back to A; the inputs are reserved;
+//!    each input that A received in a transaction carries the confirmations A received with it,
+//!    the parent confirmations of protocols.md 1.3); the operator accepts it (or `a.cancel(&tx)`
+//!    releases the inputs);
 //! 2. once the block is numbered: `let conf = a.confirm(&tx, inclusion.root)?` — A signs
 //!    `Confirmation(txHash, blockRoot)` for its inputs and drops them;
 //! 3. `b.receive(&tx, &inclusion, conf)?` and, for the change, `a.receive(&tx, &inclusion, conf)?`:
@@ -27,15 +29,19 @@ use crate::{
     block::Inclusion,
     error::{Invalidity, MvpError, Result},
     game::{DepositExit, ExitClaim, MvpExit},
-    tx::{Output, SIG_LEN, SIGNED_TX_LEN, SignedTx, Transaction, UtxoPos, confirmation_digest, encode_sig_pair},
+    tx::{
+        Output, ParentConfirmations, SIG_LEN, SIG_PAIR_LEN, SignedTx, TX_LEN, Transaction, UtxoPos,
+        confirmation_digest, encode_sig_pair,
+    },
 };
 
 /// Bytes accounted for a deposit output: position and amount.
 pub const DEPOSIT_OUTPUT_BYTES: usize = 32 + 32;
 
-/// Bytes accounted for a transaction output: position, amount, signed transaction (322), block
+/// Bytes accounted for a transaction output: position, amount, signed transaction without its
+/// parent confirmations (322: an exit does not need them, and the wallet does not keep them), block
 /// root, proof (512) and the two confirmation slots (130).
-pub const TX_OUTPUT_BYTES: usize = 32 + 32 + SIGNED_TX_LEN + 32 + 512 + 2 * SIG_LEN;
+pub const TX_OUTPUT_BYTES: usize = 32 + 32 + TX_LEN + SIG_PAIR_LEN + 32 + 512 + 2 * SIG_LEN;
 
 /// Bytes accounted for a confirmation given: input position, transaction hash, block root and the
 /// signature.
@@ -44,7 +50,7 @@ pub const GIVEN_CONFIRMATION_BYTES: usize = 32 + 32 + 32 + SIG_LEN;
 /// The exit witness of an output created by a transaction.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TxWitness {
-    /// The creating transaction.
+    /// The creating transaction, without its parent confirmations.
     pub tx: SignedTx,
     /// Its block, index, root and proof.
     pub inclusion: Inclusion,
@@ -194,16 +200,34 @@ impl Wallet {
     }
 
     /// Signs every present input slot of `tx` with this wallet's key (for payments the wallet
-    /// builds itself, or for scenarios such as an owner's double spend).
+    /// builds itself, or for scenarios such as an owner's double spend) and attaches the parent
+    /// confirmations it holds ([`Wallet::parent_confirmations`]).
     pub fn sign(&self, tx: Transaction) -> Result<SignedTx> {
         let key = self.key()?;
         let present = [!tx.input0.is_zero(), !tx.input1.is_zero()];
-        Ok(SignedTx::sign(tx, &self.domain, present.map(|p| p.then_some(key))))
+        let parents = self.parent_confirmations(&tx);
+        Ok(SignedTx::sign(tx, &self.domain, present.map(|p| p.then_some(key))).with_parent_confirmations(parents))
+    }
+
+    /// The parent confirmations of a spend of `tx`'s inputs, as far as this wallet holds them: for
+    /// each input that is an output the wallet received in a transaction, the confirmations it
+    /// received with it ([`TxWitness::confirm_sigs`]); nothing for a deposit, an absent input or an
+    /// output the wallet does not hold.
+    #[must_use]
+    pub fn parent_confirmations(&self, tx: &Transaction) -> ParentConfirmations {
+        [tx.input0, tx.input1].map(|input| {
+            let owned = UtxoPos::decode(input).ok().and_then(|pos| self.outputs.get(&pos));
+            match owned.map(|o| &o.origin) {
+                Some(OutputOrigin::Tx(witness)) => witness.confirm_sigs,
+                Some(OutputOrigin::Deposit) | None => [None, None],
+            }
+        })
     }
 
     /// Pays `amount` to `to`, leaving `fee` to the operator, from at most two unreserved outputs;
-    /// the change (if any) goes to output 1, owned by this wallet. The inputs are reserved until
-    /// [`Wallet::confirm`] or [`Wallet::cancel`].
+    /// the change (if any) goes to output 1, owned by this wallet. The transaction carries the
+    /// parent confirmations of its inputs (the confirmations received with each, none for a
+    /// deposit). The inputs are reserved until [`Wallet::confirm`] or [`Wallet::cancel`].
     ///
     /// Coin selection: the smallest single output that covers `amount + fee`, else the largest
     /// output with the smallest other one that completes it.
@@ -294,7 +318,8 @@ impl Wallet {
     /// Records the outputs of `tx` owned by this wallet (payment, change or both), after checking
     /// that `inclusion` proves `tx` in its block and that `confirm_sigs` holds, for every input, a
     /// confirmation by the input's signer over `(txHash, inclusion.root)`. Returns the positions
-    /// recorded (outputs already held are skipped). Nothing is recorded on error.
+    /// recorded (outputs already held are skipped). Nothing is recorded on error. `tx`'s own
+    /// parent confirmations are neither checked (the block's validity covers them) nor kept.
     pub fn receive(
         &mut self,
         tx: &SignedTx,
@@ -328,7 +353,7 @@ impl Wallet {
         if mine.is_empty() {
             return Err(MvpError::NotRecipient);
         }
-        let witness = TxWitness { tx: tx.clone(), inclusion: *inclusion, confirm_sigs };
+        let witness = TxWitness { tx: tx.without_parent_confirmations(), inclusion: *inclusion, confirm_sigs };
         let mut recorded = Vec::new();
         for (pos, amount) in mine {
             if self.outputs.contains_key(&pos) {

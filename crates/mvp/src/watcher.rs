@@ -9,7 +9,7 @@
 //! - [`Finding::RootMismatch`]: the published data does not hash to the submitted root (as good
 //!   as withheld);
 //! - [`Finding::InvalidTx`]: a transaction breaks a validity rule (bad signature, unknown input,
-//!   input spent in an earlier block, value created, …);
+//!   input spent in an earlier block, value created, missing or wrong parent confirmations, …);
 //! - [`Finding::DoubleSpend`]: two transactions of the same block spend the same output.
 //!
 //! This is the MVP safety rule: on the first bad or withheld block, the user must exit every
@@ -23,10 +23,14 @@
 //!
 //! Challenges: the watcher indexes every spend it sees in published blocks (valid or not — the
 //! contract only checks the owner's signature and confirmation) and collects confirmation
-//! signatures: its users' own ([`Watcher::learn_confirmation`]) and those every exit publishes
-//! ([`Watcher::on_exit_started`] reads them from `ExitStarted`; the sybil self-transfer drain fix of
-//! protocols.md 1.3 depends on this). An open exit is challengeable when a spend of its output is
-//! signed by the exit's owner and a known confirmation of that spend by the owner verifies.
+//! signatures: its users' own ([`Watcher::learn_confirmation`]), those every exit publishes
+//! ([`Watcher::on_exit_started`] reads them from `ExitStarted`) and the parent confirmations every
+//! published transaction carries for its inputs ([`Watcher::on_block_data`]; the sybil
+//! self-transfer drain fixes of protocols.md 1.3 depend on both: a self-transfer `A → B` whose
+//! output is spent on, `B → C`, has its confirmation published in `B → C`'s block, so an exit of
+//! `A` is challengeable whether it started before or after that block). An open exit is
+//! challengeable when a spend of its output is signed by the exit's owner and a known
+//! confirmation of that spend by the owner verifies.
 //!
 //! Feed the root-chain events in log order: `BlockSubmitted` ([`Watcher::on_block_submitted`]),
 //! `DepositCreated` ([`Watcher::on_deposit`]), `ExitStarted` ([`Watcher::on_exit_started`]),
@@ -109,6 +113,10 @@ pub struct BlockReport {
     pub findings: Vec<Finding>,
     /// The watched users' outputs to exit now (empty for a valid block).
     pub exit_now: Vec<UtxoPos>,
+    /// Challenges against open exits that this block newly makes possible: its spends, and the
+    /// confirmations published in its data (the parent confirmations of its transactions). Like
+    /// those of [`Watcher::on_exit_started`], each is returned once.
+    pub challenges: Vec<Challenge>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -225,8 +233,9 @@ impl Watcher {
     }
 
     /// Checks the published data of block `blknum` (`None`: not published) against the submitted
-    /// root and the replica, applies its valid transactions and reports. Blocks are checked in
-    /// order: `blknum` must be [`Watcher::next_unchecked`].
+    /// root and the replica, applies its valid transactions, learns the parent confirmations its
+    /// transactions carry and reports (with the challenges those confirmations make possible).
+    /// Blocks are checked in order: `blknum` must be [`Watcher::next_unchecked`].
     pub fn on_block_data(&mut self, blknum: BlockNumber, txs: Option<&[SignedTx]>) -> Result<BlockReport> {
         let submitted = *self.submitted.get(&blknum).ok_or(MvpError::UnknownBlock(blknum))?;
         if self.verdicts.contains_key(&blknum) {
@@ -284,11 +293,35 @@ impl Watcher {
                         }
                     }
                 }
-                self.ledger.apply_tx(tx, tx_pos);
+                let hash = checked.tx_hash;
+                self.ledger.apply_tx(tx, tx_pos, hash, confirmation_digest(&self.domain, hash, block.root()));
             }
         }
+        let learned = self.parent_confirmations_in(&block);
         self.blocks.insert(blknum, block);
-        Ok(self.conclude(blknum, status, findings))
+        for (tx_hash, signature) in learned {
+            self.add_confirmation(tx_hash, signature);
+        }
+        let challenges = self.new_challenges();
+        let mut report = self.conclude(blknum, status, findings);
+        report.challenges = challenges;
+        Ok(report)
+    }
+
+    /// The parent confirmations `block`'s transactions carry (valid transactions or not: a
+    /// confirmation is only ever used after it verifies), with the hash of the transaction each
+    /// confirms, for inputs created by transactions of blocks the watcher holds.
+    fn parent_confirmations_in(&self, block: &Block) -> Vec<(B256, Signature)> {
+        let mut out = Vec::new();
+        for tx in block.txs() {
+            for (input, confirmations) in [tx.tx.input0, tx.tx.input1].into_iter().zip(&tx.parent_confirmations) {
+                let Ok(input) = UtxoPos::decode(input) else { continue };
+                let creating = self.blocks.get(&input.blknum()).and_then(|b| b.tx_hash(u64::from(input.txindex())));
+                let Some(creating) = creating else { continue };
+                out.extend(confirmations.iter().flatten().map(|c| (creating, *c)));
+            }
+        }
+        out
     }
 
     fn conclude(&mut self, blknum: BlockNumber, status: BlockStatus, findings: Vec<Finding>) -> BlockReport {
@@ -297,7 +330,7 @@ impl Watcher {
             self.first_fault = Some(blknum);
         }
         let exit_now = if status == BlockStatus::Valid { Vec::new() } else { self.exit_now() };
-        BlockReport { blknum, status, findings, exit_now }
+        BlockReport { blknum, status, findings, exit_now, challenges: Vec::new() }
     }
 
     /// Checks every submitted block not checked yet, in order, with the data `operator`

@@ -14,7 +14,10 @@ use plasma_core::{
     alloy_primitives::{Address, B256, U256},
     merkle::EMPTY,
 };
-use plasma_mvp::{Invalidity, MvpError, Operator, Output, SignedTx, Transaction, UtxoPos, tx::MAX_TXS_PER_BLOCK};
+use plasma_mvp::{
+    Invalidity, MvpError, Operator, Output, ParentConfirmations, SignedTx, Transaction, UtxoPos, confirmation_digest,
+    tx::MAX_TXS_PER_BLOCK,
+};
 use rstest::rstest;
 
 struct Setup {
@@ -105,10 +108,18 @@ fn valid_payment_is_queued_built_and_numbered() {
     assert!(matches!(s.op.prove_inclusion(1000, 1), Err(MvpError::Core(_))));
     assert!(matches!(s.op.inclusion_at(1000, 70_000), Err(MvpError::TxIndexOutOfRange { .. })));
 
-    // The new outputs are spendable.
+    // The new outputs are spendable, with the confirmations of both inputs' owners.
     let carol = key("carol");
     let next = SignedTx::sign(pay(out0, alice.address(), 150), &domain(), [Some(&carol), None]);
-    s.op.submit_tx(next).unwrap();
+    let digest = confirmation_digest(&domain(), hash, block.root());
+    let parents = [[Some(alice.sign_digest(digest)), Some(bob.sign_digest(digest))], [None, None]];
+    // Only Alice's is not enough.
+    let half = next.clone().with_parent_confirmations([[parents[0][0], None], [None, None]]);
+    assert!(matches!(
+        s.op.submit_tx(half),
+        Err(MvpError::InvalidTx(Invalidity::MissingParentConfirmation { slot: 0, parent_slot: 1 }))
+    ));
+    s.op.submit_tx(next.with_parent_confirmations(parents)).unwrap();
 }
 
 /// Each case builds one bad transaction from the standard setup and names the expected rejection.
@@ -131,6 +142,14 @@ fn valid_payment_is_queued_built_and_numbered() {
 #[case::zero_owner0("zero owner0")]
 #[case::zero_owner1("zero owner1")]
 #[case::overflow("overflow")]
+#[case::no_parent_confirmation("no parent confirmation")]
+#[case::parent_confirmation_by_another("parent confirmation by another")]
+#[case::parent_confirmation_other_root("parent confirmation over another root")]
+#[case::parent_confirmation_other_tx("parent confirmation of another transaction")]
+#[case::parent_confirmation_high_s("parent confirmation high s")]
+#[case::extra_parent_confirmation("extra parent confirmation")]
+#[case::parent_confirmation_on_deposit("parent confirmation on a deposit")]
+#[case::parent_confirmation_on_absent_input("parent confirmation on an absent input")]
 fn rejections_leave_state_untouched(#[case] case: &str) {
     let mut s = setup();
     let (alice, bob, carol) = (key("alice"), key("bob"), key("carol"));
@@ -143,6 +162,12 @@ fn rejections_leave_state_untouched(#[case] case: &str) {
     s.op.on_block_submitted(&s.fw.submit(built.root())).unwrap();
     let carol_out = UtxoPos::new(1000, 0, 0).unwrap();
     let alice_d2 = s.op.apply_deposit(&s.fw.deposit(alice.address(), wei(7))).unwrap();
+    // Bob's confirmation of the transaction that created Carol's output: what a spend of it carries.
+    let bob_confirms = |hash, root| bob.sign_digest(confirmation_digest(&d, hash, root));
+    let bob_conf = bob_confirms(built.tx_hash(0).unwrap(), built.root());
+    let parent0 = |c: [Option<Signature>; 2]| -> ParentConfirmations { [c, [None, None]] };
+    let carol_spend = |parents| sign1(pay(carol_out, alice.address(), 100), &carol).with_parent_confirmations(parents);
+    assert!(s.op.check_tx(&carol_spend(parent0([Some(bob_conf), None]))).is_ok());
 
     let (tx, expected): (SignedTx, Invalidity) = match case {
         "zero first input" => {
@@ -194,7 +219,7 @@ fn rejections_leave_state_untouched(#[case] case: &str) {
             Invalidity::SpentInput { input: s.bob_d, by: Some(UtxoPos::tx(1000, 0).unwrap()) },
         ),
         "pending input" => {
-            s.op.submit_tx(sign1(pay(carol_out, alice.address(), 100), &carol)).unwrap();
+            s.op.submit_tx(carol_spend(parent0([Some(bob_conf), None]))).unwrap();
             (sign1(pay(carol_out, bob.address(), 100), &carol), Invalidity::PendingInput(carol_out))
         }
         "exiting input" => {
@@ -233,6 +258,41 @@ fn rejections_leave_state_untouched(#[case] case: &str) {
             );
             (sign1(tx, &alice), Invalidity::AmountOverflow)
         }
+        "no parent confirmation" => {
+            (carol_spend(parent0([None, None])), Invalidity::MissingParentConfirmation { slot: 0, parent_slot: 0 })
+        }
+        "parent confirmation by another" => {
+            let by_carol = carol.sign_digest(confirmation_digest(&d, built.tx_hash(0).unwrap(), built.root()));
+            (
+                carol_spend(parent0([Some(by_carol), None])),
+                Invalidity::BadParentConfirmation { slot: 0, parent_slot: 0 },
+            )
+        }
+        "parent confirmation over another root" => (
+            carol_spend(parent0([Some(bob_confirms(built.tx_hash(0).unwrap(), B256::repeat_byte(7))), None])),
+            Invalidity::BadParentConfirmation { slot: 0, parent_slot: 0 },
+        ),
+        "parent confirmation of another transaction" => (
+            carol_spend(parent0([Some(bob_confirms(B256::repeat_byte(7), built.root())), None])),
+            Invalidity::BadParentConfirmation { slot: 0, parent_slot: 0 },
+        ),
+        "parent confirmation high s" => (
+            carol_spend(parent0([Some(bob_conf.high_s_twin()), None])),
+            Invalidity::BadParentConfirmation { slot: 0, parent_slot: 0 },
+        ),
+        "extra parent confirmation" => (
+            carol_spend(parent0([Some(bob_conf), Some(bob_conf)])),
+            Invalidity::UnexpectedParentConfirmation { slot: 0, parent_slot: 1 },
+        ),
+        "parent confirmation on a deposit" => (
+            sign1(pay(s.alice_d, carol.address(), 1), &alice)
+                .with_parent_confirmations(parent0([None, Some(bob_conf)])),
+            Invalidity::UnexpectedParentConfirmation { slot: 0, parent_slot: 1 },
+        ),
+        "parent confirmation on an absent input" => (
+            carol_spend([[Some(bob_conf), None], [Some(bob_conf), None]]),
+            Invalidity::UnexpectedParentConfirmation { slot: 1, parent_slot: 0 },
+        ),
         other => unreachable!("{other}"),
     };
 
@@ -336,6 +396,27 @@ fn fault_injection_unchecked_and_withheld() {
     let empty = s.op.build_block().unwrap();
     s.op.on_block_submitted(&s.fw.submit(empty.root())).unwrap();
     assert!(s.op.published_block(2000).is_some());
+}
+
+#[test]
+fn include_unchecked_skips_the_parent_confirmations() {
+    let mut s = setup();
+    let (alice, carol) = (key("alice"), key("carol"));
+    s.op.submit_tx(SignedTx::sign(pay(s.alice_d, carol.address(), 100), &domain(), [Some(&alice), None])).unwrap();
+    let block = s.op.build_block().unwrap();
+    s.op.on_block_submitted(&s.fw.submit(block.root())).unwrap();
+    let carol_out = UtxoPos::new(1000, 0, 0).unwrap();
+    // Carol spends her output without Alice's confirmation: refused, unless slipped in.
+    let bare = SignedTx::sign(pay(carol_out, alice.address(), 100), &domain(), [Some(&carol), None]);
+    assert!(matches!(
+        s.op.submit_tx(bare.clone()),
+        Err(MvpError::InvalidTx(Invalidity::MissingParentConfirmation { slot: 0, parent_slot: 0 }))
+    ));
+    s.op.include_unchecked(bare).unwrap();
+    let block = s.op.build_block().unwrap();
+    s.op.on_block_submitted(&s.fw.submit(block.root())).unwrap();
+    assert!(s.op.utxo(&carol_out).is_none());
+    assert_eq!(s.op.utxo(&UtxoPos::new(2000, 0, 0).unwrap()).map(|o| o.owner), Some(alice.address()));
 }
 
 /// 65,536 one-input transactions fill one block (release); a debug build uses 16,384 so the test

@@ -224,3 +224,45 @@ fn watch_only_wallet_cannot_sign() {
     w.set_key(key("alice")).unwrap();
     w.pay(key("bob").address(), wei(1), U256::ZERO).unwrap();
 }
+
+#[test]
+fn pay_attaches_the_parent_confirmations() {
+    let (mut fw, mut op) = (Framework::default(), Operator::new(domain()));
+    let (mut alice, mut bob) = wallets();
+    let mut carol = Wallet::new(key("carol"), domain());
+    fund(&mut fw, &mut op, &mut alice, 100);
+    let bob_d = fund(&mut fw, &mut op, &mut bob, 5);
+    let to_bob = alice.pay(bob.address(), wei(60), U256::ZERO).unwrap();
+    op.submit_tx(to_bob.clone()).unwrap();
+    seal(&mut fw, &mut op);
+    let inclusion = settle(&op, &to_bob, &mut alice, &mut [&mut bob]);
+    let alice_conf = alice.given_confirmations()[0].signature;
+
+    // Bob spends his deposit and the output Alice paid him: Alice's confirmation goes with the
+    // second, nothing with the deposit (the largest output is input 0).
+    let bob_out = UtxoPos::new(1000, 0, 0).unwrap();
+    let spend = bob.pay(carol.address(), wei(65), U256::ZERO).unwrap();
+    assert_eq!((spend.tx.input0, spend.tx.input1), (bob_out.encode(), bob_d.encode()));
+    assert_eq!(spend.parent_confirmations, [[Some(alice_conf), None], [None, None]]);
+    assert_eq!(bob.parent_confirmations(&spend.tx), spend.parent_confirmations);
+    assert_eq!(bob.sign(spend.tx.clone()).unwrap(), spend);
+    // Only the confirmations Bob received with the output count: it is exactly what the operator wants.
+    let digest = confirmation_digest(&domain(), to_bob.tx_hash(&domain()), inclusion.root);
+    assert_eq!(alice_conf.recover(digest).unwrap(), alice.address());
+    op.submit_tx(spend.clone()).unwrap();
+    seal(&mut fw, &mut op);
+    settle(&op, &spend, &mut bob, &mut [&mut carol]);
+
+    // Carol keeps the transaction without them: storage and exit arguments are unchanged.
+    let carol_out = UtxoPos::new(2000, 0, 0).unwrap();
+    assert_eq!(TX_OUTPUT_BYTES, 32 + 32 + 322 + 32 + 512 + 130);
+    assert_eq!(carol.stored_bytes(), TX_OUTPUT_BYTES);
+    let exit = carol.exit_args(carol_out).unwrap();
+    assert_eq!((exit.tx, exit.sigs.as_ref()), (spend.tx.clone(), spend.sigs_bytes().as_slice()));
+    match &carol.outputs()[&carol_out].origin {
+        plasma_mvp::wallet::OutputOrigin::Tx(witness) => assert_eq!(witness.tx, spend.without_parent_confirmations()),
+        other => panic!("unexpected {other:?}"),
+    }
+    // A stranger's inputs get nothing.
+    assert_eq!(alice.parent_confirmations(&spend.tx), [[None, None], [None, None]]);
+}

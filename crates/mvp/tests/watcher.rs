@@ -18,6 +18,7 @@ use plasma_mvp::{
     game::IMvpExitGame,
     tx::{confirmation_digest, decode_sig_pair},
 };
+use rstest::rstest;
 
 /// Operator, framework, Alice (100 deposited) and Bob, and a watcher for both.
 struct World {
@@ -394,19 +395,130 @@ fn challenge_via_confirmation_published_by_another_exit() {
     check_challenge(&w, &challenges[0], &hop1, w.alice.address());
 }
 
-/// The same drain, parents first: a parent exit has nothing against it until a child exit
-/// publishes the confirmation; `MvpExitGame.startExit` then challenges the parent on the spot, and
-/// the watcher closes it instead of sending a challenge that would revert.
+/// The same drain, parents first: the exit of hop 1's output has nothing against it until the
+/// last hop's exit publishes alice2's confirmation of hop 2 (no block carries it: hop 2's output
+/// is never spent); `MvpExitGame.startExit` then challenges the parent on the spot, and the
+/// watcher closes it instead of sending a challenge that would revert.
 #[test]
 fn child_exit_closes_the_parent_exit_like_the_contract() {
     let mut w = world();
-    let (_, _, _, _, hop1_exit) = self_transfers(&mut w);
-    let hop1_pos = UtxoPos::new(1000, 0, 0).unwrap();
-    assert!(w.watcher.on_exit_started(&deposit_exit(w.alice_d, w.alice.address(), 100)).is_empty());
-    assert!(w.watcher.open_exits().contains_key(&w.alice_d));
+    let (_, _, _, alice3, hop1_exit) = self_transfers(&mut w);
+    let (hop1_pos, hop2_pos) = (UtxoPos::new(1000, 0, 0).unwrap(), UtxoPos::new(2000, 0, 0).unwrap());
     assert!(w.watcher.on_exit_started(&hop1_exit).is_empty());
-    assert!(!w.watcher.open_exits().contains_key(&w.alice_d));
     assert!(w.watcher.open_exits().contains_key(&hop1_pos));
+    assert!(w.watcher.on_exit_started(&observed(&alice3, hop2_pos)).is_empty());
+    assert!(!w.watcher.open_exits().contains_key(&hop1_pos));
+    assert!(w.watcher.open_exits().contains_key(&hop2_pos));
+}
+
+/// The drain along a chain (protocols.md 1.3): Alice pays herself `A → B` (hop 1, to alice2) and
+/// `B → C` (hop 2, to alice3), hands no confirmation to anyone, then exits `A` and `C` but never
+/// `B`. Hop 2 carries Alice's confirmation of hop 1 as its parent confirmation, so the watcher
+/// learns it from hop 2's block and challenges `A`'s exit, whether that exit started before the
+/// block was seen or after.
+#[rstest]
+#[case::exit_after_the_block(false)]
+#[case::exit_before_the_block(true)]
+fn drain_along_a_chain_is_challenged(#[case] exit_first: bool) {
+    let mut w = world();
+    let mut alice2 = Wallet::new(key("alice2"), domain());
+    let mut alice3 = Wallet::new(key("alice3"), domain());
+    let a_exit = deposit_exit(w.alice_d, w.alice.address(), 100);
+    let hop1 = w.alice.pay(alice2.address(), wei(100), U256::ZERO).unwrap();
+    assert_eq!(hop1.parent_confirmations, [[None, None], [None, None]], "a deposit input has none");
+    w.op.submit_tx(hop1.clone()).unwrap();
+    assert_eq!(w.seal_and_check().status, BlockStatus::Valid);
+    let inclusion = w.op.inclusion(hop1.tx_hash(&domain())).unwrap();
+    let confirmations = w.alice.confirm(&hop1, inclusion.root).unwrap();
+    alice2.receive(&hop1, &inclusion, confirmations).unwrap();
+    if exit_first {
+        // The spend of A is known, but not Alice's confirmation of it.
+        assert!(w.watcher.on_exit_started(&a_exit).is_empty());
+    }
+
+    let hop2 = alice2.pay(alice3.address(), wei(100), U256::ZERO).unwrap();
+    assert_eq!(hop2.parent_confirmations, [confirmations, [None, None]]);
+    w.op.submit_tx(hop2.clone()).unwrap();
+    let report = w.seal_and_check();
+    assert_eq!(report.status, BlockStatus::Valid, "{report:?}");
+    let challenge = if exit_first {
+        assert_eq!(report.challenges.len(), 1, "{report:?}");
+        report.challenges[0].clone()
+    } else {
+        assert!(report.challenges.is_empty());
+        let challenges = w.watcher.on_exit_started(&a_exit);
+        assert_eq!(challenges.len(), 1, "{challenges:?}");
+        challenges[0].clone()
+    };
+    assert_eq!((challenge.utxo_pos, challenge.spending_tx_pos), (w.alice_d, UtxoPos::tx(1000, 0).unwrap()));
+    check_challenge(&w, &challenge, &hop1, w.alice.address());
+
+    // C's exit: nothing new against anyone, and A's challenge is not returned twice.
+    let inclusion = w.op.inclusion(hop2.tx_hash(&domain())).unwrap();
+    let confirmations = alice2.confirm(&hop2, inclusion.root).unwrap();
+    alice3.receive(&hop2, &inclusion, confirmations).unwrap();
+    assert!(w.watcher.on_exit_started(&observed(&alice3, UtxoPos::new(2000, 0, 0).unwrap())).is_empty());
+    assert_eq!(w.watcher.challenge_for(w.alice_d), Some(challenge));
+}
+
+/// A block with a transaction whose parent confirmations are missing, wrong or out of place is
+/// invalid: the users exit.
+#[rstest]
+#[case::stripped("stripped")]
+#[case::by_another("by another")]
+#[case::other_root("other root")]
+#[case::extra("extra")]
+fn block_without_valid_parent_confirmations_is_invalid(#[case] case: &str) {
+    let mut w = world();
+    let to_bob = w.alice_pays_bob(100);
+    let bob_out = UtxoPos::new(1000, 0, 0).unwrap();
+    let spend = w.bob.pay(key("carol").address(), wei(100), U256::ZERO).unwrap();
+    let alice_conf = w.alice.given_confirmations()[0].signature;
+    assert_eq!(spend.parent_confirmations, [[Some(alice_conf), None], [None, None]]);
+    let hash = to_bob.tx_hash(&domain());
+    let root = w.op.block(1000).unwrap().block.root();
+    let (parents, reason) = match case {
+        "stripped" => ([None, None], Invalidity::MissingParentConfirmation { slot: 0, parent_slot: 0 }),
+        "by another" => {
+            let forged = key("mallory").sign_digest(confirmation_digest(&domain(), hash, root));
+            ([Some(forged), None], Invalidity::BadParentConfirmation { slot: 0, parent_slot: 0 })
+        }
+        "other root" => {
+            let elsewhere = key("alice").sign_digest(confirmation_digest(&domain(), hash, B256::repeat_byte(3)));
+            ([Some(elsewhere), None], Invalidity::BadParentConfirmation { slot: 0, parent_slot: 0 })
+        }
+        "extra" => {
+            ([Some(alice_conf), Some(alice_conf)], Invalidity::UnexpectedParentConfirmation { slot: 0, parent_slot: 1 })
+        }
+        other => unreachable!("{other}"),
+    };
+    let bad = spend.clone().with_parent_confirmations([parents, [None, None]]);
+    assert!(matches!(w.op.submit_tx(bad.clone()), Err(MvpError::InvalidTx(r)) if r == reason));
+    w.op.include_unchecked(bad).unwrap();
+    let report = w.seal_and_check();
+    assert_eq!(report.status, BlockStatus::Invalid);
+    assert_eq!(report.findings, vec![Finding::InvalidTx { blknum: 2000, txindex: 0, reason }]);
+    // The spend is not applied: Bob's output is still his, and he must exit it.
+    assert_eq!(report.exit_now, vec![bob_out]);
+    assert_eq!(w.watcher.first_fault(), Some(2000));
+}
+
+#[test]
+fn parent_confirmations_on_a_deposit_spend_make_the_block_invalid() {
+    let mut w = world();
+    let junk = key("alice").sign_digest(B256::repeat_byte(9));
+    let tx = w.alice.pay(w.bob.address(), wei(100), U256::ZERO).unwrap();
+    w.op.include_unchecked(tx.with_parent_confirmations([[None, None], [Some(junk), None]])).unwrap();
+    let report = w.seal_and_check();
+    assert_eq!(
+        report.findings,
+        vec![Finding::InvalidTx {
+            blknum: 1000,
+            txindex: 0,
+            reason: Invalidity::UnexpectedParentConfirmation { slot: 1, parent_slot: 0 },
+        }]
+    );
+    assert_eq!(report.exit_now, vec![w.alice_d]);
 }
 
 #[test]

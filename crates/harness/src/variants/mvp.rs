@@ -100,6 +100,26 @@ impl MvpVariant {
         Ok(world.chain.send(tx).await?)
     }
 
+    /// Sends each challenge once per exit, from the watcher's user who found it.
+    async fn send_challenges(
+        game: &MvpGame,
+        world: &mut World,
+        challenges: Vec<(String, plasma_mvp::Challenge)>,
+    ) -> Result<(), Error> {
+        let mut challenged = BTreeSet::new();
+        for (name, challenge) in challenges {
+            if !challenged.insert(challenge.utxo_pos) {
+                continue;
+            }
+            let from = world.actor(&name)?.address;
+            let receipt = Self::send_game_call(world, from, &game.challenge_call(&challenge)).await?;
+            if receipt.success {
+                world.log.push(format!("{name}'s watcher challenges the exit of {}", challenge.utxo_pos));
+            }
+        }
+        Ok(())
+    }
+
     /// Reads the framework's and the game's events since the last look and feeds every watcher;
     /// returns the challenges watchers found, with the actor who found them.
     async fn ingest(&mut self, world: &mut World) -> Result<Vec<(String, plasma_mvp::Challenge)>, Error> {
@@ -438,22 +458,16 @@ impl Variant for MvpVariant {
     async fn run_watchers(&mut self, world: &mut World) -> Result<(), Error> {
         let mut challenges = std::mem::take(&mut self.found);
         challenges.extend(self.ingest(world).await?);
-        let mut challenged = BTreeSet::new();
-        for (name, challenge) in challenges {
-            if !challenged.insert(challenge.utxo_pos) {
-                continue;
-            }
-            let from = world.actor(&name)?.address;
-            let receipt = Self::send_game_call(world, from, &self.game.challenge_call(&challenge)).await?;
-            if receipt.success {
-                world.log.push(format!("{name}'s watcher challenges the exit of {}", challenge.utxo_pos));
-            }
-        }
+        Self::send_challenges(&self.game, world, challenges).await?;
         // Validate new blocks; on a bad or withheld one, exit what the user can.
         let operator = self.operator.as_ref().ok_or_else(|| err("not deployed"))?;
         let mut to_exit: Vec<(String, Vec<ExitClaim>)> = Vec::new();
+        // The parent confirmations in new blocks may expose exits started earlier.
+        let mut more = Vec::new();
         for (name, watcher) in &mut self.watchers {
-            watcher.sync(operator).map_err(err)?;
+            for report in watcher.sync(operator).map_err(err)? {
+                more.extend(report.challenges.into_iter().map(|c| (name.clone(), c)));
+            }
             let alarm: BTreeSet<UtxoPos> = watcher.exit_now().into_iter().collect();
             if alarm.is_empty() {
                 continue;
@@ -473,15 +487,8 @@ impl Variant for MvpVariant {
             self.start_exits(world, &name, claims, false).await?;
         }
         // Exits started just now may expose more evidence.
-        let more = self.ingest(world).await?;
-        for (name, challenge) in more {
-            let from = world.actor(&name)?.address;
-            let receipt = Self::send_game_call(world, from, &self.game.challenge_call(&challenge)).await?;
-            if receipt.success {
-                world.log.push(format!("{name}'s watcher challenges the exit of {}", challenge.utxo_pos));
-            }
-        }
-        Ok(())
+        more.extend(self.ingest(world).await?);
+        Self::send_challenges(&self.game, world, more).await
     }
 
     async fn exit_counts(&self, world: &World) -> Result<ExitCounts, Error> {
