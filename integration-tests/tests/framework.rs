@@ -3,7 +3,9 @@
 
 use alloy_primitives::{Address, B256, U256, keccak256};
 use alloy_sol_types::{SolEvent, SolValue};
-use plasma_contracts::{GasBurner, PlasmaFramework as Fw, RevertingRecipient, TestExitGame, send};
+use plasma_contracts::{
+    GasBurner, PlasmaFramework as Fw, ReentrantRecipient, RevertingRecipient, TestExitGame, send, view,
+};
 use plasma_integration_tests::{TestDeployment, TestResult};
 use rstest::rstest;
 
@@ -262,5 +264,47 @@ async fn withdraw_needs_a_credit(#[values("embedded", "anvil")] backend: &str) -
     assert_eq!(t.framework_revert(alice, Fw::withdrawCall {}, U256::ZERO).await?, "nothing to withdraw");
     let reason = t.framework_revert(alice, Fw::withdrawToCall { to: Address::ZERO }, U256::ZERO).await?;
     assert_eq!(reason, "zero address");
+    Ok(())
+}
+
+#[rstest]
+#[tokio::test]
+async fn a_recipient_cannot_reenter_while_being_paid(#[values("embedded", "anvil")] backend: &str) -> TestResult {
+    let mut t = TestDeployment::new(backend).await?;
+    let (operator, alice) = (t.operator(), t.users[0]);
+    let framework = t.deployment.framework;
+    let mut reentrant = Vec::new();
+    for swallow in [false, true] {
+        let args = alloy_sol_types::SolConstructor::abi_encode(&ReentrantRecipient::constructorCall {
+            framework_: framework,
+            swallow_: swallow,
+        });
+        let code = [ReentrantRecipient::BYTECODE.to_vec(), args].concat();
+        reentrant.push(t.chain.deploy(operator, code.into(), U256::ZERO).await?.0);
+    }
+    t.deposit(alice, eth(10)).await?;
+    let now = t.chain.block_time().await?;
+    t.start_exit(id(1), reentrant[0], eth(1), now, 1, U256::ZERO).await?;
+    t.start_exit(id(2), reentrant[1], eth(2), now, 2, U256::ZERO).await?;
+    t.start_exit(id(3), alice, eth(3), now, 3, U256::ZERO).await?;
+    t.framework_send(alice, Fw::processExitsCall { maxCount: U256::from(1) }, U256::ZERO).await?;
+
+    // The recipient that lets the failed re-entry revert its own payment keeps its credit.
+    let pull =
+        send(t.chain.as_mut(), operator, reentrant[0], ReentrantRecipient::withdrawFromCall {}, U256::ZERO).await;
+    assert!(
+        matches!(pull, Err(plasma_contracts::Error::Reverted { reason: Some(ref r), .. }) if r == "withdraw failed")
+    );
+    assert_eq!(t.framework_view(Fw::withdrawableCall { account: reentrant[0] }).await?, eth(1));
+
+    // The one that swallows the failure is paid once; both re-entries were refused by the guard,
+    // and the queue it tried to process is untouched.
+    t.framework_send(alice, Fw::processExitsCall { maxCount: U256::from(1) }, U256::ZERO).await?;
+    send(t.chain.as_mut(), operator, reentrant[1], ReentrantRecipient::withdrawFromCall {}, U256::ZERO).await?;
+    assert_eq!(t.chain.balance(reentrant[1]).await?, eth(2));
+    assert_eq!(t.framework_view(Fw::withdrawableCall { account: reentrant[1] }).await?, U256::ZERO);
+    let error = view(t.chain.as_ref(), reentrant[1], ReentrantRecipient::lastReentryErrorCall {}).await?;
+    assert_eq!(error, "reentrancy; reentrancy");
+    assert_eq!(t.framework_view(Fw::queueSizeCall {}).await?, U256::from(1));
     Ok(())
 }

@@ -32,6 +32,11 @@ alloy_sol_types::sol!(
 );
 alloy_sol_types::sol!(
     #[sol(all_derives)]
+    ReentrantRecipient,
+    "../../contracts/artifacts/ReentrantRecipient.json"
+);
+alloy_sol_types::sol!(
+    #[sol(all_derives)]
     GasBurner,
     "../../contracts/artifacts/GasBurner.json"
 );
@@ -45,4 +50,5 @@ pub fn function_name(selector: [u8; 4]) -> Option<&'static str> {
         .or_else(|| LibHarness::LibHarnessCalls::name_by_selector(selector))
         .or_else(|| RevertingRecipient::RevertingRecipientCalls::name_by_selector(selector))
         .or_else(|| GasBurner::GasBurnerCalls::name_by_selector(selector))
+        .or_else(|| ReentrantRecipient::ReentrantRecipientCalls::name_by_selector(selector))
 }

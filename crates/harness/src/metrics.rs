@@ -15,6 +15,8 @@ pub struct GasStats {
     pub max: u64,
     /// Number of calls.
     pub calls: usize,
+    /// Median calldata size in bytes (what the call costs in data, and what it posts on chain).
+    pub calldata_bytes: usize,
 }
 
 /// Gas statistics per function label, over the successful calls of a run.
@@ -25,19 +27,23 @@ impl GasTable {
     /// Builds the table from recorded calls; failed calls are left out (their gas says how far
     /// a revert got, not what the operation costs).
     pub fn from_records(records: &[CallRecord]) -> Self {
-        let mut by_label: BTreeMap<String, Vec<u64>> = BTreeMap::new();
+        let mut by_label: BTreeMap<String, (Vec<u64>, Vec<usize>)> = BTreeMap::new();
         for record in records.iter().filter(|record| record.success) {
-            by_label.entry(record.label.clone()).or_default().push(record.gas_used);
+            let (gas, bytes) = by_label.entry(record.label.clone()).or_default();
+            gas.push(record.gas_used);
+            bytes.push(record.calldata_bytes);
         }
         let table = by_label
             .into_iter()
-            .filter_map(|(label, mut gas)| {
+            .filter_map(|(label, (mut gas, mut bytes))| {
                 gas.sort_unstable();
+                bytes.sort_unstable();
                 let stats = GasStats {
                     min: *gas.first()?,
-                    median: gas[(gas.len() - 1) / 2],
+                    median: lower_median(&gas)?,
                     max: *gas.last()?,
                     calls: gas.len(),
+                    calldata_bytes: lower_median(&bytes)?,
                 };
                 Some((label, stats))
             })
@@ -49,6 +55,11 @@ impl GasTable {
     pub fn get(&self, label: &str) -> Option<&GasStats> {
         self.0.get(label)
     }
+}
+
+/// The lower middle value of a sorted slice.
+fn lower_median<T: Copy>(sorted: &[T]) -> Option<T> {
+    sorted.get(sorted.len().checked_sub(1)? / 2).copied()
 }
 
 #[cfg(test)]
@@ -76,8 +87,8 @@ mod tests {
             record("b", 5, true),
         ];
         let table = GasTable::from_records(&records);
-        assert_eq!(table.get("a"), Some(&GasStats { min: 10, median: 20, max: 30, calls: 3 }));
-        assert_eq!(table.get("b"), Some(&GasStats { min: 5, median: 5, max: 5, calls: 1 }));
+        assert_eq!(table.get("a"), Some(&GasStats { min: 10, median: 20, max: 30, calls: 3, calldata_bytes: 4 }));
+        assert_eq!(table.get("b"), Some(&GasStats { min: 5, median: 5, max: 5, calls: 1, calldata_bytes: 4 }));
     }
 
     #[test]

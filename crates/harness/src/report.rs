@@ -3,8 +3,8 @@
 //!
 //! The JSON form is stable:
 //! `{"backend": "embedded", "variants": [{"name": "mvp", "gas": {"<function>": {"min": .., "median": ..,
-//! "max": .., "calls": ..}}, "scenarios": [{"name": .., "outcome": "pass"|"fail"|"not-applicable",
-//! "detail": ..}]}]}`.
+//! "max": .., "calls": .., "calldata_bytes": ..}}, "scenarios": [{"name": .., "outcome":
+//! "pass"|"fail"|"not-applicable", "detail": ..}]}]}`.
 
 use std::fmt::Write as _;
 
@@ -98,14 +98,14 @@ impl CompareReport {
         for variant in &self.variants {
             let _ = writeln!(
                 out,
-                "\n{}\n  {:<28} {:>6} {:>10} {:>10} {:>10}",
-                variant.name, "function", "calls", "min", "median", "max"
+                "\n{}\n  {:<28} {:>6} {:>10} {:>10} {:>10} {:>9}",
+                variant.name, "function", "calls", "min gas", "median", "max", "calldata"
             );
             for (function, stats) in &variant.gas.0 {
                 let _ = writeln!(
                     out,
-                    "  {function:<28} {:>6} {:>10} {:>10} {:>10}",
-                    stats.calls, stats.min, stats.median, stats.max
+                    "  {function:<28} {:>6} {:>10} {:>10} {:>10} {:>9}",
+                    stats.calls, stats.min, stats.median, stats.max, stats.calldata_bytes
                 );
             }
             out.push('\n');
