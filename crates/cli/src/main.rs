@@ -4,6 +4,8 @@
 //! - `plasma compare`: runs the built-in scenarios on the chosen variants and prints, per variant,
 //!   the gas per contract function and every scenario's outcome (table, Markdown or JSON).
 //! - `plasma scenario run FILE`: runs one scenario file the same way.
+//! - `plasma bench`: operator throughput and block building against this machine's
+//!   signature-recovery limit (build with `--release`).
 //!
 //! Bad arguments print a usage message and exit with status 2; a failed scenario makes the exit
 //! status 1. Nothing here panics on user input.
@@ -30,6 +32,30 @@ enum Command {
     /// Scenario files.
     #[command(subcommand)]
     Scenario(ScenarioCommand),
+    /// Measure operator throughput and block building against the signature-recovery limit.
+    Bench(BenchArgs),
+}
+
+#[derive(Debug, Args)]
+struct BenchArgs {
+    /// Comma-separated variants (default: all that have a bench).
+    #[arg(long, value_delimiter = ',')]
+    variants: Vec<String>,
+    /// One-input payments to submit, at most 65,536 (one full block).
+    #[arg(long, default_value_t = 65_536, value_parser = clap::value_parser!(u32).range(1..=65_536))]
+    txs: u32,
+    /// Unspent outputs or coins held when measuring operator memory.
+    #[arg(long, default_value_t = 1_000_000, value_parser = clap::value_parser!(u32).range(1..=10_000_000))]
+    utxos: u32,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = BenchFormat::Table)]
+    format: BenchFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum BenchFormat {
+    Table,
+    Json,
 }
 
 #[derive(Debug, Subcommand)]
@@ -146,6 +172,20 @@ async fn execute(command: Command) -> Result<bool, String> {
         Command::Compare(args) => {
             let scenarios = plasma_harness::builtin_scenarios().map_err(|err| err.to_string())?;
             run(args, scenarios).await
+        }
+        Command::Bench(args) => {
+            let names = if args.variants.is_empty() {
+                plasma_harness::bench::bench_variant_names().into_iter().map(str::to_owned).collect()
+            } else {
+                args.variants
+            };
+            let report = plasma_harness::bench::bench(&names, args.txs as usize, args.utxos as usize)
+                .map_err(|err| err.to_string())?;
+            match args.format {
+                BenchFormat::Table => print!("{}", report.to_table()),
+                BenchFormat::Json => println!("{}", report.to_json()),
+            }
+            Ok(true)
         }
         Command::Scenario(ScenarioCommand::Run { file, run: args }) => {
             let text =

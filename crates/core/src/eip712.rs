@@ -12,7 +12,8 @@
 //! Recovery goes through libsecp256k1 (the `secp256k1` crate); it is the hot path of transaction
 //! validation.
 
-use core::fmt;
+use core::{cell::Cell, fmt};
+use std::sync::LazyLock;
 
 use alloy_primitives::{Address, B256, U256, keccak256, uint};
 use alloy_sol_types::{Eip712Domain, SolStruct};
@@ -61,12 +62,35 @@ impl Domain {
 
     /// `hashStruct(domain)`: `keccak256(typeHash ‖ keccak256(name) ‖ keccak256(version) ‖
     /// chainId ‖ verifyingContract)`, each field one 32-byte word.
+    ///
+    /// Every digest needs it, and a process almost always signs and checks under one domain:
+    /// each thread remembers the last domain it hashed and its separator.
     #[must_use]
     pub fn separator(&self) -> B256 {
+        thread_local! {
+            static LAST: Cell<Option<(Domain, B256)>> = const { Cell::new(None) };
+        }
+        if let Some((domain, separator)) = LAST.get()
+            && domain == *self
+        {
+            return separator;
+        }
+        let separator = self.compute_separator();
+        LAST.set(Some((*self, separator)));
+        separator
+    }
+
+    fn compute_separator(&self) -> B256 {
+        // The first three words never change: hashed once per process, not once per digest.
+        static CONSTANT_WORDS: LazyLock<[u8; 3 * 32]> = LazyLock::new(|| {
+            let mut words = [0u8; 3 * 32];
+            for (word, text) in words.chunks_exact_mut(32).zip([DOMAIN_TYPE, DOMAIN_NAME, DOMAIN_VERSION]) {
+                word.copy_from_slice(keccak256(text).as_slice());
+            }
+            words
+        });
         let mut buf = [0u8; 5 * 32];
-        buf[..32].copy_from_slice(keccak256(DOMAIN_TYPE).as_slice());
-        buf[32..64].copy_from_slice(keccak256(DOMAIN_NAME).as_slice());
-        buf[64..96].copy_from_slice(keccak256(DOMAIN_VERSION).as_slice());
+        buf[..96].copy_from_slice(CONSTANT_WORDS.as_slice());
         buf[96..128].copy_from_slice(&U256::from(self.chain_id).to_be_bytes::<32>());
         buf[140..160].copy_from_slice(self.verifying_contract.as_slice());
         keccak256(buf)
@@ -317,6 +341,18 @@ mod tests {
         preimage.extend_from_slice(alloy.separator().as_slice());
         preimage.extend_from_slice(struct_hash.as_slice());
         assert_eq!(domain.digest(struct_hash), keccak256(&preimage));
+    }
+
+    #[test]
+    fn separator_follows_the_domain_it_is_asked_for() {
+        let (a, b) = (Domain::new(1, Address::repeat_byte(1)), Domain::new(2, Address::repeat_byte(1)));
+        let (sep_a, sep_b) = (a.compute_separator(), b.compute_separator());
+        assert_ne!(sep_a, sep_b);
+        for _ in 0..2 {
+            assert_eq!((a.separator(), a.separator(), b.separator(), a.separator()), (sep_a, sep_a, sep_b, sep_a));
+        }
+        let other_thread = std::thread::spawn(move || b.separator()).join().unwrap();
+        assert_eq!(other_thread, sep_b);
     }
 
     #[test]

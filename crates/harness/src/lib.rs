@@ -6,7 +6,10 @@
 //! - [`RecordingChain`] and [`GasTable`]: every root-chain call with its function name, gas and
 //!   calldata bytes, and the per-function statistics.
 //! - [`CompareReport`]: what `plasma compare` prints (table, Markdown, JSON).
+//! - [`bench`]: what `plasma bench` measures: operator throughput against the machine's
+//!   signature-recovery limit, block building, proofs and state memory.
 
+pub mod bench;
 mod compare;
 mod metrics;
 mod recording;

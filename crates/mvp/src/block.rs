@@ -6,6 +6,8 @@
 //! those values (`docs/specs.md`), so a block holds at most 65,536 transactions. [`Inclusion`] is
 //! what a recipient needs to check (and later prove) that a transaction is in a submitted block.
 
+use std::sync::Arc;
+
 use alloy_primitives::B256;
 use plasma_core::{BinaryProof, BinaryTree, BlockNumber, ChildBlock, Domain};
 
@@ -15,8 +17,16 @@ use crate::{
 };
 
 /// A sealed child block: transactions in leaf order, their hashes and the tree over their leaves.
+///
+/// Immutable once built, and shared: a clone costs a reference count, not a copy of 65,536
+/// transactions.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Block {
+    data: Arc<BlockData>,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+struct BlockData {
     txs: Vec<SignedTx>,
     hashes: Vec<B256>,
     tree: BinaryTree,
@@ -30,80 +40,81 @@ impl Block {
         if txs.len() > MAX_TXS_PER_BLOCK {
             return Err(MvpError::BlockFull { capacity: MAX_TXS_PER_BLOCK });
         }
-        let hashes = txs.iter().map(|tx| tx.tx_hash(domain)).collect();
-        Self::from_hashed(txs, hashes)
+        let hashes: Vec<B256> = txs.iter().map(|tx| tx.tx_hash(domain)).collect();
+        let leaves: Vec<B256> = txs.iter().zip(&hashes).map(|(tx, hash)| tx.leaf_with_hash(*hash)).collect();
+        Self::from_leaves(txs, hashes, &leaves)
     }
 
-    /// Builds the block from transactions whose hashes the caller already computed
-    /// (`hashes[i]` must be `txs[i].tx_hash(domain)`).
-    pub(crate) fn from_hashed(txs: Vec<SignedTx>, hashes: Vec<B256>) -> Result<Self> {
+    /// Builds the block from transactions whose hashes and leaf values the caller already computed
+    /// (`hashes[i]` must be `txs[i].tx_hash(domain)` and `leaves[i]` `txs[i].leaf_with_hash(hashes[i])`).
+    pub(crate) fn from_leaves(txs: Vec<SignedTx>, hashes: Vec<B256>, leaves: &[B256]) -> Result<Self> {
         if txs.len() > MAX_TXS_PER_BLOCK {
             return Err(MvpError::BlockFull { capacity: MAX_TXS_PER_BLOCK });
         }
-        let leaves: Vec<B256> = txs.iter().zip(&hashes).map(|(tx, hash)| tx.leaf_with_hash(*hash)).collect();
-        let tree = BinaryTree::from_leaves(&leaves)?;
-        Ok(Self { txs, hashes, tree })
+        debug_assert!(txs.len() == hashes.len() && txs.len() == leaves.len());
+        let tree = BinaryTree::from_leaves(leaves)?;
+        Ok(Self { data: Arc::new(BlockData { txs, hashes, tree }) })
     }
 
     /// The Merkle root the operator submits (`EMPTY` for a block without transactions).
     #[must_use]
     pub fn root(&self) -> B256 {
-        self.tree.root()
+        self.data.tree.root()
     }
 
     /// Number of transactions.
     #[must_use]
     pub fn len(&self) -> usize {
-        self.txs.len()
+        self.data.txs.len()
     }
 
     /// Whether the block holds no transaction.
     #[must_use]
     pub fn is_empty(&self) -> bool {
-        self.txs.is_empty()
+        self.data.txs.is_empty()
     }
 
     /// The transactions, in leaf order.
     #[must_use]
     pub fn txs(&self) -> &[SignedTx] {
-        &self.txs
+        &self.data.txs
     }
 
     /// Transaction `txindex`, if the block has one there.
     #[must_use]
     pub fn tx(&self, txindex: u64) -> Option<&SignedTx> {
-        usize::try_from(txindex).ok().and_then(|i| self.txs.get(i))
+        usize::try_from(txindex).ok().and_then(|i| self.data.txs.get(i))
     }
 
     /// Hash of transaction `txindex`.
     #[must_use]
     pub fn tx_hash(&self, txindex: u64) -> Option<B256> {
-        usize::try_from(txindex).ok().and_then(|i| self.hashes.get(i)).copied()
+        usize::try_from(txindex).ok().and_then(|i| self.data.hashes.get(i)).copied()
     }
 
     /// The transaction hashes, in leaf order.
     #[must_use]
     pub fn tx_hashes(&self) -> &[B256] {
-        &self.hashes
+        &self.data.hashes
     }
 
     /// Index of the first transaction with hash `tx_hash` (a linear scan).
     #[must_use]
     pub fn position_of(&self, tx_hash: B256) -> Option<u16> {
-        self.hashes.iter().position(|h| *h == tx_hash).and_then(|i| u16::try_from(i).ok())
+        self.data.hashes.iter().position(|h| *h == tx_hash).and_then(|i| u16::try_from(i).ok())
     }
 
     /// Inclusion proof of transaction `txindex`; [`MvpError::Core`] with
     /// `LeafIndexOutOfRange` when the block has no transaction there.
     pub fn proof(&self, txindex: u64) -> Result<BinaryProof> {
-        Ok(self.tree.proof(txindex)?)
+        Ok(self.data.tree.proof(txindex)?)
     }
 
     /// Size of the block's data on the wire (582 bytes per transaction, parent confirmations
     /// included), for metrics.
     #[must_use]
     pub fn size_bytes(&self) -> usize {
-        self.txs.iter().map(SignedTx::size).sum()
+        self.data.txs.iter().map(SignedTx::size).sum()
     }
 }
 

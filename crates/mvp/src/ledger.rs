@@ -16,6 +16,12 @@
 //!    confirmation of the creating transaction in its block by that slot's signer; nothing for a
 //!    deposit input, an absent input or an absent slot of the creating transaction.
 //!
+//! It is the composition of its two halves, which callers that split the work use on their own
+//! (the operator's [`submit_batch`](crate::Operator::submit_batch) checks whole batches on every
+//! core, then settles the conflicts inside the batch with the first half):
+//! [`Ledger::check_spend`] (rules 1 to 5: no signature recovered, nothing allocated) and
+//! [`Ledger::check_signatures`] (rules 6 and 7).
+//!
 //! Applying a transaction ([`Ledger::apply_tx`]) spends its inputs and creates its outputs with a
 //! non-zero amount, and remembers what rule 7 needs of it (its hash, its signatures and the
 //! confirmation digest of its block) until both its outputs are spent; it does not re-check
@@ -35,13 +41,52 @@ fn checked_sum(amounts: impl Iterator<Item = U256>) -> Result<U256, Invalidity> 
     amounts.into_iter().try_fold(U256::ZERO, |acc, a| acc.checked_add(a)).ok_or(Invalidity::AmountOverflow)
 }
 
+/// The outputs a transaction spends, by input slot: slot 0 always, slot 1 when the transaction
+/// has a second input. Inline (no allocation); iterating yields the present ones in slot order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SpentInputs {
+    slots: [Option<(UtxoPos, Output)>; 2],
+}
+
+impl SpentInputs {
+    /// The spent outputs, slot order.
+    pub fn iter(&self) -> impl Iterator<Item = &(UtxoPos, Output)> {
+        self.slots.iter().flatten()
+    }
+
+    /// The input positions by slot.
+    #[must_use]
+    pub fn positions(&self) -> [Option<UtxoPos>; 2] {
+        self.slots.map(|s| s.map(|(pos, _)| pos))
+    }
+}
+
+impl<'a> IntoIterator for &'a SpentInputs {
+    type Item = &'a (UtxoPos, Output);
+    type IntoIter = core::iter::Flatten<core::slice::Iter<'a, Option<(UtxoPos, Output)>>>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.slots.iter().flatten()
+    }
+}
+
+/// What [`Ledger::check_spend`] establishes of a transaction (rules 1 to 5): which outputs it
+/// spends and what fee it leaves. Its signatures are not checked yet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Spend {
+    /// The outputs it spends, slot order.
+    pub inputs: SpentInputs,
+    /// `Σ inputs − Σ outputs`.
+    pub fee: U256,
+}
+
 /// A transaction that passed [`Ledger::check`].
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CheckedTx {
     /// Its hash.
     pub tx_hash: B256,
     /// The outputs it spends, slot order.
-    pub inputs: Vec<(UtxoPos, Output)>,
+    pub inputs: SpentInputs,
     /// `Σ inputs − Σ outputs`.
     pub fee: U256,
 }
@@ -113,6 +158,11 @@ impl Ledger {
     /// Checks `tx` (whose hash under the deployment's domain is `tx_hash`) against the ledger,
     /// treating the outputs for which `busy` holds as already spent in the same block. `blknum` is
     /// the number of the block that includes `tx`, when known. Changes nothing.
+    ///
+    /// The whole rule set, in its order: [`Ledger::check_spend`] (rules 1 to 5, cheap), then
+    /// [`Ledger::check_signatures`] (rules 6 and 7, the signature recoveries). `busy` is only
+    /// consulted by the first, so a transaction with a busy input is refused before any signature
+    /// is recovered.
     pub fn check(
         &self,
         tx: &SignedTx,
@@ -120,6 +170,20 @@ impl Ledger {
         blknum: Option<BlockNumber>,
         busy: impl Fn(&UtxoPos) -> bool,
     ) -> Result<CheckedTx, Invalidity> {
+        let Spend { inputs, fee } = self.check_spend(tx, blknum, busy)?;
+        self.check_signatures(tx, tx_hash, &inputs)?;
+        Ok(CheckedTx { tx_hash, inputs, fee })
+    }
+
+    /// Rules 1 to 5 of [`Ledger::check`]: the shape of the transaction, then each input (older
+    /// than `blknum` when known, not `busy`, existing and unspent, not being exited), then value
+    /// conservation. No signature is recovered and nothing is allocated. Changes nothing.
+    pub fn check_spend(
+        &self,
+        tx: &SignedTx,
+        blknum: Option<BlockNumber>,
+        busy: impl Fn(&UtxoPos) -> bool,
+    ) -> Result<Spend, Invalidity> {
         let slots = tx.tx.inputs()?;
         if let [Some(a), Some(b)] = slots
             && a == b
@@ -141,8 +205,9 @@ impl Ledger {
                 _ => {}
             }
         }
-        let mut inputs = Vec::with_capacity(2);
-        for input in slots.into_iter().flatten() {
+        let mut inputs = SpentInputs { slots: [None; 2] };
+        for (spent, input) in inputs.slots.iter_mut().zip(slots) {
+            let Some(input) = input else { continue };
             if let Some(blknum) = blknum
                 && input.blknum() >= blknum
             {
@@ -160,14 +225,22 @@ impl Ledger {
             if self.exiting.contains(&input) {
                 return Err(Invalidity::ExitingInput(input));
             }
-            inputs.push((input, *output));
+            *spent = Some((input, *output));
         }
         let total_in = checked_sum(inputs.iter().map(|(_, o)| o.amount))?;
         let total_out = checked_sum(tx.tx.outputs().iter().map(|o| o.amount))?;
         let Some(fee) = total_in.checked_sub(total_out) else {
             return Err(Invalidity::ValueCreated { inputs: total_in, outputs: total_out });
         };
-        for (slot, ((_, output), sig)) in (0u8..).zip(inputs.iter().zip(&tx.sigs)) {
+        Ok(Spend { inputs, fee })
+    }
+
+    /// Rules 6 and 7 of [`Ledger::check`] for a transaction whose spend `inputs` passed
+    /// [`Ledger::check_spend`]: each signature recovers to its input's owner, then the parent
+    /// confirmations. Recovers each signature once; allocates nothing on success. Changes nothing.
+    pub fn check_signatures(&self, tx: &SignedTx, tx_hash: B256, inputs: &SpentInputs) -> Result<(), Invalidity> {
+        for (slot, (input, sig)) in (0u8..).zip(inputs.slots.iter().zip(&tx.sigs)) {
+            let Some((_, output)) = input else { continue };
             let Some(sig) = sig else {
                 return Err(Invalidity::MissingSignature { slot });
             };
@@ -177,15 +250,16 @@ impl Ledger {
                 return Err(Invalidity::WrongSigner { slot, expected: output.owner, recovered });
             }
         }
-        self.check_parent_confirmations(tx, slots)?;
-        Ok(CheckedTx { tx_hash, inputs, fee })
+        self.check_parent_confirmations(tx, inputs.positions())
     }
 
     /// Rule 7: the shape of every slot first (what is missing or does not belong), then the
     /// signatures.
     fn check_parent_confirmations(&self, tx: &SignedTx, slots: [Option<UtxoPos>; 2]) -> Result<(), Invalidity> {
-        let mut to_verify = Vec::with_capacity(4);
-        for (slot, (input, confirmations)) in (0u8..).zip(slots.iter().zip(&tx.parent_confirmations)) {
+        let mut origins: [Option<&Origin>; 2] = [None; 2];
+        for (slot, ((input, confirmations), origin_of_slot)) in
+            (0u8..).zip(slots.iter().zip(&tx.parent_confirmations).zip(&mut origins))
+        {
             let origin = match input {
                 Some(input) if !input.is_deposit() => {
                     // Only `create` can make an output of a transaction the ledger never applied.
@@ -200,21 +274,24 @@ impl Ledger {
             let expected = origin.map_or([None, None], |o| [o.sigs[0].as_ref(), o.sigs[1].as_ref()]);
             for (parent_slot, (sig, confirmation)) in (0u8..).zip(expected.into_iter().zip(confirmations)) {
                 match (sig, confirmation, origin) {
-                    (None, None, _) => {}
+                    (None, None, _) | (Some(_), Some(_), Some(_)) => {}
                     (None, Some(_), _) => return Err(Invalidity::UnexpectedParentConfirmation { slot, parent_slot }),
                     (Some(_), None, _) | (Some(_), Some(_), None) => {
                         return Err(Invalidity::MissingParentConfirmation { slot, parent_slot });
                     }
-                    (Some(sig), Some(confirmation), Some(origin)) => {
-                        to_verify.push((slot, parent_slot, origin, sig, confirmation));
-                    }
                 }
             }
+            *origin_of_slot = origin;
         }
-        for (slot, parent_slot, origin, sig, confirmation) in to_verify {
-            let signer = recover(origin.tx_hash, sig).ok();
-            if signer.is_none() || recover(origin.confirmation_digest, confirmation).ok() != signer {
-                return Err(Invalidity::BadParentConfirmation { slot, parent_slot });
+        // Every slot has the right shape: verify what it carries, in the same order.
+        for (slot, (origin, confirmations)) in (0u8..).zip(origins.iter().zip(&tx.parent_confirmations)) {
+            let Some(origin) = origin else { continue };
+            for (parent_slot, (sig, confirmation)) in (0u8..).zip(origin.sigs.iter().zip(confirmations)) {
+                let (Some(sig), Some(confirmation)) = (sig, confirmation) else { continue };
+                let signer = recover(origin.tx_hash, sig).ok();
+                if signer.is_none() || recover(origin.confirmation_digest, confirmation).ok() != signer {
+                    return Err(Invalidity::BadParentConfirmation { slot, parent_slot });
+                }
             }
         }
         Ok(())

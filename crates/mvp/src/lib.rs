@@ -18,17 +18,20 @@
 //! - [`game`]: [`MvpGame`] calldata builders, exit/challenge arguments and exit timing.
 //! - [`driver`]: [`MvpDriver`], the design behind plasma-core's object-safe `VariantDriver`.
 //! - [`error`]: [`MvpError`], the crate's one error type, and [`Invalidity`].
+//! - [`bench`](mod@bench): ready-made operator workloads for throughput and memory measurements.
 //!
 //! Untrusted input (transaction bytes, signatures, proofs, events) never panics: it is rejected
 //! with an [`MvpError`] and the rejecting component's state is left as it was.
 
 pub mod abi;
+pub mod bench;
 pub mod block;
 pub mod driver;
 pub mod error;
 pub mod game;
 pub mod ledger;
 pub mod operator;
+mod par;
 pub mod tx;
 pub mod wallet;
 pub mod watcher;

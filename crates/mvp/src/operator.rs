@@ -7,7 +7,8 @@
 //!    conserved; non-zero owners for non-zero amounts; each input created by a transaction comes
 //!    with the confirmations of that transaction by its inputs' signers, checked against the root
 //!    of the operator's own block that includes it) and queues it. A rejected transaction leaves
-//!    every part of the state untouched.
+//!    every part of the state untouched. [`Operator::submit_batch`] does the same for many
+//!    transactions at once, with the same results, recovering the signatures on every core.
 //! 2. [`Operator::build_block`] seals the queue into a [`Block`] (at most 65,536 transactions),
 //!    spends the inputs at once and keeps the block *awaiting its number*.
 //! 3. [`Operator::on_block_submitted`] attaches the number the framework gave to the first awaiting
@@ -37,8 +38,8 @@ use plasma_core::{
 
 use crate::{
     block::{Block, Inclusion},
-    error::{MvpError, Result},
-    ledger::Ledger,
+    error::{Invalidity, MvpError, Result},
+    ledger::{CheckedTx, Ledger},
     tx::{MAX_TXS_PER_BLOCK, Output, SignedTx, UtxoPos, confirmation_digest},
 };
 
@@ -53,12 +54,55 @@ pub const CAPABILITIES: Capabilities = Capabilities {
     exclusion_proofs: false,
 };
 
-#[derive(Clone, Debug, PartialEq, Eq)]
-struct PendingTx {
-    tx: SignedTx,
+/// The transactions waiting for the next block, laid out as the block holds them: sealing the
+/// block moves these vectors, it does not copy them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct Queue {
+    txs: Vec<SignedTx>,
+    hashes: Vec<B256>,
+    /// Leaf values, computed once at submission.
+    leaves: Vec<B256>,
+    /// Sum of the fees of the checked transactions (an unchecked one adds none), saturating.
+    fees: U256,
+    /// The inputs the queued transactions spend.
+    inputs: BTreeSet<UtxoPos>,
+}
+
+impl Queue {
+    fn len(&self) -> usize {
+        self.txs.len()
+    }
+
+    fn is_full(&self) -> bool {
+        self.len() >= MAX_TXS_PER_BLOCK
+    }
+
+    /// Room for `additional` more transactions (never beyond a block).
+    fn reserve(&mut self, additional: usize) {
+        let additional = additional.min(MAX_TXS_PER_BLOCK.saturating_sub(self.len()));
+        self.txs.reserve(additional);
+        self.hashes.reserve(additional);
+        self.leaves.reserve(additional);
+    }
+
+    fn push(&mut self, tx: SignedTx, hash: B256, leaf: B256, fee: U256) {
+        self.txs.push(tx);
+        self.hashes.push(hash);
+        self.leaves.push(leaf);
+        self.fees = self.fees.saturating_add(fee);
+    }
+}
+
+/// What the read-only part of a submission found out about one transaction: everything that does
+/// not depend on the other transactions of the same batch.
+struct Prepared {
     hash: B256,
-    /// `None` for a transaction slipped in with `include_unchecked`.
-    fee: Option<U256>,
+    /// The leaf value, for an accepted transaction (`B256::ZERO` otherwise: never used).
+    leaf: B256,
+    /// The input positions, by slot (none if they do not decode).
+    slots: [Option<UtxoPos>; 2],
+    /// The verdict of [`Ledger::check`] against the ledger and the queue as they were.
+    verdict: core::result::Result<CheckedTx, Invalidity>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -84,8 +128,7 @@ pub struct Operator {
     domain: Domain,
     ledger: Ledger,
     deposits: BTreeMap<BlockNumber, Output>,
-    pending: Vec<PendingTx>,
-    pending_inputs: BTreeSet<UtxoPos>,
+    queue: Queue,
     awaiting: VecDeque<AwaitingBlock>,
     blocks: BTreeMap<BlockNumber, ChildBlockRecord>,
     tx_index: HashMap<B256, UtxoPos>,
@@ -101,8 +144,7 @@ impl Operator {
             domain,
             ledger: Ledger::new(),
             deposits: BTreeMap::new(),
-            pending: Vec::new(),
-            pending_inputs: BTreeSet::new(),
+            queue: Queue::default(),
             awaiting: VecDeque::new(),
             blocks: BTreeMap::new(),
             tx_index: HashMap::new(),
@@ -149,13 +191,13 @@ impl Operator {
 
     /// The queued transactions, in the order they will take in the next block.
     pub fn pending(&self) -> impl Iterator<Item = &SignedTx> {
-        self.pending.iter().map(|p| &p.tx)
+        self.queue.txs.iter()
     }
 
     /// Number of queued transactions.
     #[must_use]
     pub fn pending_len(&self) -> usize {
-        self.pending.len()
+        self.queue.len()
     }
 
     /// Roots of the built blocks still waiting for their number, oldest first.
@@ -209,12 +251,62 @@ impl Operator {
 
     /// Checks `tx` as [`Operator::submit_tx`] would, without queuing it; returns its hash.
     pub fn check_tx(&self, tx: &SignedTx) -> Result<B256> {
-        if self.pending.len() >= MAX_TXS_PER_BLOCK {
+        if self.queue.is_full() {
             return Err(MvpError::BlockFull { capacity: MAX_TXS_PER_BLOCK });
         }
+        Ok(self.prepare(tx).verdict?.tx_hash)
+    }
+
+    /// Submits `txs` in order: the results, and the state after, are exactly those of calling
+    /// [`ChildChain::submit_tx`] on each in turn (a transaction spending an input that an earlier
+    /// one of the batch queued is refused with [`Invalidity::PendingInput`], the block capacity is
+    /// the same, a refused transaction changes nothing).
+    ///
+    /// The work that does not depend on the other transactions of the batch (transaction hash,
+    /// leaf value, ledger lookups, signature and parent-confirmation recovery: the whole of
+    /// [`Ledger::check`] against the queue as it was) runs on
+    /// [`std::thread::available_parallelism`] threads; a short sequential pass then settles the
+    /// conflicts inside the batch and queues. Each signature is recovered once.
+    pub fn submit_batch(&mut self, txs: Vec<SignedTx>) -> Vec<Result<B256>> {
+        let prepared = crate::par::map(&txs, |tx| self.prepare(tx));
+        self.queue.reserve(txs.len());
+        txs.into_iter().zip(prepared).map(|(tx, prepared)| self.admit(tx, prepared)).collect()
+    }
+
+    /// The read-only part of a submission: hash, verdict of [`Ledger::check`] against the ledger
+    /// and the current queue, and the leaf of an accepted transaction.
+    fn prepare(&self, tx: &SignedTx) -> Prepared {
         let hash = tx.tx_hash(&self.domain);
-        let checked = self.ledger.check(tx, hash, None, |p| self.pending_inputs.contains(p))?;
-        Ok(checked.tx_hash)
+        let verdict = self.ledger.check(tx, hash, None, |p| self.queue.inputs.contains(p));
+        let (leaf, slots) = match &verdict {
+            Ok(checked) => (tx.leaf_with_hash(hash), checked.inputs.positions()),
+            Err(_) => (B256::ZERO, tx.tx.inputs().unwrap_or([None, None])),
+        };
+        Prepared { hash, leaf, slots, verdict }
+    }
+
+    /// The sequential part of a submission: capacity, then the queue as it is now, then queuing.
+    ///
+    /// `prepared` was computed against an older queue, which differs from the current one only by
+    /// inputs queued since. If none of `tx`'s inputs is queued now, every rule answers as it did,
+    /// so the verdict stands. Otherwise [`Ledger::check_spend`] with the current queue refuses it
+    /// (a busy input is refused before any signature is recovered), with the same error
+    /// [`Ledger::check`] would give, since both apply the rules in the same order.
+    fn admit(&mut self, tx: SignedTx, prepared: Prepared) -> Result<B256> {
+        if self.queue.is_full() {
+            return Err(MvpError::BlockFull { capacity: MAX_TXS_PER_BLOCK });
+        }
+        let Prepared { hash, leaf, slots, verdict } = prepared;
+        let busy = |p: &UtxoPos| self.queue.inputs.contains(p);
+        let verdict = if slots.iter().flatten().any(busy) {
+            self.ledger.check_spend(&tx, None, busy).and(verdict)
+        } else {
+            verdict
+        };
+        let checked = verdict?;
+        self.queue.inputs.extend(checked.inputs.iter().map(|(p, _)| *p));
+        self.queue.push(tx, hash, leaf, checked.fee);
+        Ok(hash)
     }
 
     /// **Operator misbehaviour, for fault-injection scenarios only.** Queues `tx` for the next
@@ -222,16 +314,17 @@ impl Operator {
     /// nothing or missing parent confirmations go through. Its inputs are spent and its outputs created like those of any other
     /// transaction. Fails only when the block is full.
     pub fn include_unchecked(&mut self, tx: SignedTx) -> Result<B256> {
-        if self.pending.len() >= MAX_TXS_PER_BLOCK {
+        if self.queue.is_full() {
             return Err(MvpError::BlockFull { capacity: MAX_TXS_PER_BLOCK });
         }
         let hash = tx.tx_hash(&self.domain);
         for input in [tx.tx.input0, tx.tx.input1] {
             if let Ok(input) = UtxoPos::decode(input) {
-                self.pending_inputs.insert(input);
+                self.queue.inputs.insert(input);
             }
         }
-        self.pending.push(PendingTx { tx, hash, fee: None });
+        let leaf = tx.leaf_with_hash(hash);
+        self.queue.push(tx, hash, leaf, U256::ZERO);
         Ok(hash)
     }
 
@@ -282,32 +375,25 @@ impl ChildChain for Operator {
     }
 
     fn submit_tx(&mut self, tx: SignedTx) -> Result<B256> {
-        if self.pending.len() >= MAX_TXS_PER_BLOCK {
+        if self.queue.is_full() {
             return Err(MvpError::BlockFull { capacity: MAX_TXS_PER_BLOCK });
         }
-        let hash = tx.tx_hash(&self.domain);
-        let checked = self.ledger.check(&tx, hash, None, |p| self.pending_inputs.contains(p))?;
-        self.pending_inputs.extend(checked.inputs.iter().map(|(p, _)| *p));
-        self.pending.push(PendingTx { tx, hash, fee: Some(checked.fee) });
-        Ok(hash)
+        let prepared = self.prepare(&tx);
+        self.admit(tx, prepared)
     }
 
     /// Seals the queue (possibly empty: root `EMPTY`) into a block awaiting its number and spends
-    /// its inputs. Returns a copy of the block.
+    /// its inputs. Returns a copy of the block (cheap: the block shares its data).
     fn build_block(&mut self) -> Result<Block> {
-        let mut fees = U256::ZERO;
-        let mut txs = Vec::with_capacity(self.pending.len());
-        let mut hashes = Vec::with_capacity(self.pending.len());
-        for pending in &self.pending {
-            fees = fees.saturating_add(pending.fee.unwrap_or_default());
-            txs.push(pending.tx.clone());
-            hashes.push(pending.hash);
+        // The queue never exceeds a block; checked first so that a failure changes nothing.
+        if self.queue.len() > MAX_TXS_PER_BLOCK {
+            return Err(MvpError::BlockFull { capacity: MAX_TXS_PER_BLOCK });
         }
-        let block = Block::from_hashed(txs, hashes)?;
-        for input in std::mem::take(&mut self.pending_inputs) {
+        let Queue { txs, hashes, leaves, fees, inputs } = std::mem::take(&mut self.queue);
+        let block = Block::from_leaves(txs, hashes, &leaves)?;
+        for input in inputs {
             self.ledger.spend(input, None);
         }
-        self.pending.clear();
         self.awaiting.push_back(AwaitingBlock { block: block.clone(), fees });
         Ok(block)
     }

@@ -15,9 +15,10 @@
 //! signatures with a bad `v` are errors, never panics.
 
 use core::fmt;
+use std::sync::LazyLock;
 
 use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
-use alloy_sol_types::SolValue;
+use alloy_sol_types::{SolStruct, SolValue};
 use plasma_core::{BlockNumber, Domain, Signature, SigningKey, is_child_block, is_deposit_block};
 use serde::{Deserialize, Serialize};
 
@@ -273,7 +274,31 @@ impl Transaction {
     /// `txHash`: the EIP-712 digest of the transaction under `domain`.
     #[must_use]
     pub fn hash(&self, domain: &Domain) -> B256 {
-        domain.hash_typed(self)
+        domain.digest(self.struct_hash())
+    }
+
+    /// `hashStruct(tx)`: `keccak256(typeHash ‖ input0 ‖ input1 ‖ owner0 ‖ amount0 ‖ owner1 ‖
+    /// amount1)`, each field one 32-byte word: what `alloy_sol_types::SolStruct::eip712_hash_struct`
+    /// computes, without allocating and with the type hash computed once per process (it is on the
+    /// operator's hot path).
+    #[must_use]
+    pub fn struct_hash(&self) -> B256 {
+        static TYPE_HASH: LazyLock<B256> = LazyLock::new(|| keccak256(Transaction::eip712_encode_type().as_bytes()));
+        let mut buf = [0u8; 7 * 32];
+        let mut words = buf.chunks_exact_mut(32);
+        let mut put = |bytes: &[u8]| {
+            if let Some(word) = words.next() {
+                word[32 - bytes.len()..].copy_from_slice(bytes);
+            }
+        };
+        put(TYPE_HASH.as_slice());
+        put(&self.input0.to_be_bytes::<32>());
+        put(&self.input1.to_be_bytes::<32>());
+        put(self.owner0.as_slice());
+        put(&self.amount0.to_be_bytes::<32>());
+        put(self.owner1.as_slice());
+        put(&self.amount1.to_be_bytes::<32>());
+        keccak256(buf)
     }
 
     /// The input positions: slot 0 always (error if zero or invalid), slot 1 when non-zero.
@@ -521,6 +546,17 @@ mod tests {
         preimage.extend_from_slice(struct_hash.as_slice());
         assert_eq!(tx.hash(&d), keccak256(&preimage));
         assert_eq!(tx.hash(&d), tx.eip712_signing_hash(&d.into()));
+        assert_eq!(tx.struct_hash(), tx.eip712_hash_struct());
+        let extreme = Transaction {
+            input0: U256::MAX,
+            input1: U256::ZERO,
+            owner0: Address::repeat_byte(0xff),
+            amount0: U256::from(1),
+            owner1: Address::ZERO,
+            amount1: U256::MAX - U256::from(1),
+        };
+        assert_eq!(extreme.struct_hash(), extreme.eip712_hash_struct());
+        assert_eq!(extreme.hash(&d), extreme.eip712_signing_hash(&d.into()));
         assert_ne!(tx.hash(&d), tx.hash(&Domain::new(1, d.verifying_contract)));
     }
 
