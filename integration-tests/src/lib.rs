@@ -2,9 +2,12 @@
 //!
 //! [`backend`] opens a fresh root chain by name (`embedded` or `anvil`), so every test can run as
 //! a matrix over both backends with `#[rstest]` and `#[values("embedded", "anvil")]`.
-//! [`TestDeployment`] puts up the framework with the `TestExitGame` fixture, the smallest exit game
-//! that exercises the framework's queue, payouts and bonds. [`MvpDeployment`] puts up the framework
-//! with the Plasma MVP exit game and the users' signing keys.
+//! [`Deployed`] is a framework with one exit game on a fresh chain, with the calls every test needs.
+//! [`TestDeployment`] registers the `TestExitGame` fixture, the smallest exit game that exercises
+//! the framework's queue, payouts and bonds; [`MvpDeployment`] registers the Plasma MVP exit game
+//! and holds the users' signing keys. Both dereference to their [`Deployed`].
+
+use std::ops::{Deref, DerefMut};
 
 use alloy_primitives::{Address, B256, U256};
 use alloy_sol_types::{SolCall, SolConstructor, SolEvent};
@@ -27,8 +30,8 @@ pub async fn backend(name: &str) -> TestResult<Box<dyn RootChain>> {
     }
 }
 
-/// The framework with `TestExitGame` registered, on a fresh chain.
-pub struct TestDeployment {
+/// The framework with one exit game registered, on a fresh chain.
+pub struct Deployed {
     /// The chain it lives on.
     pub chain: Box<dyn RootChain>,
     /// Framework, game and operator addresses.
@@ -37,123 +40,16 @@ pub struct TestDeployment {
     pub users: Vec<Address>,
 }
 
-impl TestDeployment {
-    /// Deploys on the backend called `name`, with the default one-week exit period.
-    pub async fn new(name: &str) -> TestResult<Self> {
+impl Deployed {
+    /// Deploys the framework (one-week exit period) on the backend called `name`, then the game
+    /// `bytecode` with the constructor arguments `args(framework)`, and registers it.
+    pub async fn new(name: &str, bytecode: &[u8], args: impl FnOnce(Address) -> Vec<u8>) -> TestResult<Self> {
         let mut chain = backend(name).await?;
         let operator = chain.accounts()[0];
         let users = chain.accounts()[1..].to_vec();
         let framework = deploy_framework(chain.as_mut(), operator, DEFAULT_MIN_EXIT_PERIOD).await?;
-        let args = TestExitGame::constructorCall { framework_: framework }.abi_encode();
-        let deployment = deploy_game(chain.as_mut(), framework, operator, &TestExitGame::BYTECODE, args).await?;
+        let deployment = deploy_game(chain.as_mut(), framework, operator, bytecode, args(framework)).await?;
         Ok(Self { chain, deployment, users })
-    }
-
-    /// The operator's account.
-    pub fn operator(&self) -> Address {
-        self.deployment.operator
-    }
-
-    /// Sends a framework call that must succeed.
-    pub async fn framework_send<C: SolCall>(&mut self, from: Address, call: C, value: U256) -> TestResult<Receipt> {
-        let framework = self.deployment.framework;
-        Ok(send(self.chain.as_mut(), from, framework, call, value).await?)
-    }
-
-    /// Sends a framework call that must revert, and returns its reason.
-    pub async fn framework_revert<C: SolCall>(&mut self, from: Address, call: C, value: U256) -> TestResult<String> {
-        let framework = self.deployment.framework;
-        match send(self.chain.as_mut(), from, framework, call, value).await {
-            Ok(_) => Err(format!("{} succeeded but had to revert", C::SIGNATURE).into()),
-            Err(plasma_contracts::Error::Reverted { reason, .. }) => Ok(reason.unwrap_or_default()),
-            Err(other) => Err(other.into()),
-        }
-    }
-
-    /// Reads a framework view.
-    pub async fn framework_view<C: SolCall>(&self, call: C) -> TestResult<C::Return> {
-        Ok(view(self.chain.as_ref(), self.deployment.framework, call).await?)
-    }
-
-    /// Starts a test exit that pays `amount` to `owner` under `id`, with a bond, and returns its
-    /// exit id.
-    pub async fn start_exit(
-        &mut self,
-        id: B256,
-        owner: Address,
-        amount: U256,
-        exitable_at: u64,
-        position: u64,
-        bond: U256,
-    ) -> TestResult<u64> {
-        let call = TestExitGame::startExitCall {
-            id,
-            owner,
-            amount,
-            exitableAt: exitable_at,
-            position: alloy_primitives::Uint::from(position),
-        };
-        let (from, game) = (self.operator(), self.deployment.exit_game);
-        let receipt = send(self.chain.as_mut(), from, game, call, bond).await?;
-        let queued = receipt
-            .logs
-            .iter()
-            .find_map(|log| PlasmaFramework::ExitQueued::decode_log(log).ok())
-            .ok_or("startExit emitted no ExitQueued")?;
-        Ok(queued.exitId.to::<u64>())
-    }
-
-    /// Deposits `amount` wei from `from` and returns the deposit block number.
-    pub async fn deposit(&mut self, from: Address, amount: U256) -> TestResult<u64> {
-        let receipt = self.framework_send(from, PlasmaFramework::depositCall {}, amount).await?;
-        let created = receipt
-            .logs
-            .iter()
-            .find_map(|log| PlasmaFramework::DepositCreated::decode_log(log).ok())
-            .ok_or("deposit emitted no DepositCreated")?;
-        Ok(created.blknum.to::<u64>())
-    }
-}
-
-/// The reason of a call that had to revert; an error if it succeeded or failed otherwise.
-fn revert_reason(function: &str, outcome: plasma_contracts::Result<Receipt>) -> TestResult<String> {
-    match outcome {
-        Ok(_) => Err(format!("{function} succeeded but had to revert").into()),
-        Err(plasma_contracts::Error::Reverted { reason, .. }) => Ok(reason.unwrap_or_default()),
-        Err(other) => Err(other.into()),
-    }
-}
-
-/// The framework with `MvpExitGame` registered, on a fresh chain, and the users' signing keys.
-pub struct MvpDeployment {
-    /// The chain it lives on.
-    pub chain: Box<dyn RootChain>,
-    /// Framework, game and operator addresses.
-    pub deployment: Deployment,
-    /// Dev accounts other than the operator, funded.
-    pub users: Vec<Address>,
-    /// The signing key of each of `users`, in the same order.
-    pub keys: Vec<SigningKey>,
-    /// The game's exit bond (wei).
-    pub exit_bond: U256,
-    /// The framework's minimum exit period (seconds).
-    pub min_exit_period: u64,
-}
-
-impl MvpDeployment {
-    /// Deploys on the backend called `name`, with the default one-week exit period and `exit_bond`.
-    pub async fn new(name: &str, exit_bond: U256) -> TestResult<Self> {
-        let mut chain = backend(name).await?;
-        let operator = chain.accounts()[0];
-        let users = chain.accounts()[1..].to_vec();
-        let keys = DEV_KEYS[1..].iter().map(|secret| SigningKey::from_bytes(*secret)).collect::<Result<Vec<_>, _>>()?;
-        if keys.iter().map(SigningKey::address).ne(users.iter().copied()) {
-            return Err("the dev keys do not match the chain's accounts".into());
-        }
-        let framework = deploy_framework(chain.as_mut(), operator, DEFAULT_MIN_EXIT_PERIOD).await?;
-        let args = MvpExitGame::constructorCall { framework_: framework, exitBond_: exit_bond }.abi_encode();
-        let deployment = deploy_game(chain.as_mut(), framework, operator, &MvpExitGame::BYTECODE, args).await?;
-        Ok(Self { chain, deployment, users, keys, exit_bond, min_exit_period: DEFAULT_MIN_EXIT_PERIOD })
     }
 
     /// The operator's account.
@@ -166,38 +62,48 @@ impl MvpDeployment {
         Domain::new(self.chain.chain_id(), self.deployment.framework)
     }
 
-    /// Sends a game call that must succeed.
-    pub async fn game_send<C: SolCall>(&mut self, from: Address, call: C, value: U256) -> TestResult<Receipt> {
-        let game = self.deployment.exit_game;
-        Ok(send(self.chain.as_mut(), from, game, call, value).await?)
+    /// Sends a call to `to` that must succeed.
+    async fn send_to<C: SolCall>(&mut self, to: Address, from: Address, call: C, value: U256) -> TestResult<Receipt> {
+        Ok(send(self.chain.as_mut(), from, to, call, value).await?)
     }
 
-    /// Sends a game call that must revert, and returns its reason.
-    pub async fn game_revert<C: SolCall>(&mut self, from: Address, call: C, value: U256) -> TestResult<String> {
-        let game = self.deployment.exit_game;
-        revert_reason(C::SIGNATURE, send(self.chain.as_mut(), from, game, call, value).await)
-    }
-
-    /// Reads a game view.
-    pub async fn game_view<C: SolCall>(&self, call: C) -> TestResult<C::Return> {
-        Ok(view(self.chain.as_ref(), self.deployment.exit_game, call).await?)
+    /// Sends a call to `to` that must revert, and returns its reason.
+    async fn revert_at<C: SolCall>(&mut self, to: Address, from: Address, call: C, value: U256) -> TestResult<String> {
+        match send(self.chain.as_mut(), from, to, call, value).await {
+            Ok(_) => Err(format!("{} succeeded but had to revert", C::SIGNATURE).into()),
+            Err(plasma_contracts::Error::Reverted { reason, .. }) => Ok(reason.unwrap_or_default()),
+            Err(other) => Err(other.into()),
+        }
     }
 
     /// Sends a framework call that must succeed.
     pub async fn framework_send<C: SolCall>(&mut self, from: Address, call: C, value: U256) -> TestResult<Receipt> {
-        let framework = self.deployment.framework;
-        Ok(send(self.chain.as_mut(), from, framework, call, value).await?)
+        self.send_to(self.deployment.framework, from, call, value).await
     }
 
     /// Sends a framework call that must revert, and returns its reason.
     pub async fn framework_revert<C: SolCall>(&mut self, from: Address, call: C, value: U256) -> TestResult<String> {
-        let framework = self.deployment.framework;
-        revert_reason(C::SIGNATURE, send(self.chain.as_mut(), from, framework, call, value).await)
+        self.revert_at(self.deployment.framework, from, call, value).await
     }
 
     /// Reads a framework view.
     pub async fn framework_view<C: SolCall>(&self, call: C) -> TestResult<C::Return> {
         Ok(view(self.chain.as_ref(), self.deployment.framework, call).await?)
+    }
+
+    /// Sends a game call that must succeed.
+    pub async fn game_send<C: SolCall>(&mut self, from: Address, call: C, value: U256) -> TestResult<Receipt> {
+        self.send_to(self.deployment.exit_game, from, call, value).await
+    }
+
+    /// Sends a game call that must revert, and returns its reason.
+    pub async fn game_revert<C: SolCall>(&mut self, from: Address, call: C, value: U256) -> TestResult<String> {
+        self.revert_at(self.deployment.exit_game, from, call, value).await
+    }
+
+    /// Reads a game view.
+    pub async fn game_view<C: SolCall>(&self, call: C) -> TestResult<C::Return> {
+        Ok(view(self.chain.as_ref(), self.deployment.exit_game, call).await?)
     }
 
     /// Deposits `amount` wei from `from` and returns the deposit block number.
@@ -221,5 +127,91 @@ impl MvpDeployment {
             .find_map(|log| PlasmaFramework::BlockSubmitted::decode_log(log).ok())
             .ok_or("submitBlock emitted no BlockSubmitted")?;
         Ok(submitted.blknum.to::<u64>())
+    }
+}
+
+/// Gives a fixture the fields and calls of its [`Deployed`].
+macro_rules! deref_to_deployed {
+    ($fixture:ty) => {
+        impl Deref for $fixture {
+            type Target = Deployed;
+            fn deref(&self) -> &Deployed {
+                &self.base
+            }
+        }
+        impl DerefMut for $fixture {
+            fn deref_mut(&mut self) -> &mut Deployed {
+                &mut self.base
+            }
+        }
+    };
+}
+
+/// The framework with `TestExitGame` registered, on a fresh chain.
+pub struct TestDeployment {
+    base: Deployed,
+}
+
+deref_to_deployed!(TestDeployment);
+
+impl TestDeployment {
+    /// Deploys on the backend called `name`, with the default one-week exit period.
+    pub async fn new(name: &str) -> TestResult<Self> {
+        let args = |framework_| TestExitGame::constructorCall { framework_ }.abi_encode();
+        Ok(Self { base: Deployed::new(name, &TestExitGame::BYTECODE, args).await? })
+    }
+
+    /// Starts a test exit that pays `amount` to `owner` under `id`, with a bond, and returns its
+    /// exit id.
+    pub async fn start_exit(
+        &mut self,
+        id: B256,
+        owner: Address,
+        amount: U256,
+        exitable_at: u64,
+        position: u64,
+        bond: U256,
+    ) -> TestResult<u64> {
+        let call = TestExitGame::startExitCall {
+            id,
+            owner,
+            amount,
+            exitableAt: exitable_at,
+            position: alloy_primitives::Uint::from(position),
+        };
+        let operator = self.operator();
+        let receipt = self.game_send(operator, call, bond).await?;
+        let queued = receipt
+            .logs
+            .iter()
+            .find_map(|log| PlasmaFramework::ExitQueued::decode_log(log).ok())
+            .ok_or("startExit emitted no ExitQueued")?;
+        Ok(queued.exitId.to::<u64>())
+    }
+}
+
+/// The framework with `MvpExitGame` registered, on a fresh chain, and the users' signing keys.
+pub struct MvpDeployment {
+    base: Deployed,
+    /// The signing key of each of `users`, in the same order.
+    pub keys: Vec<SigningKey>,
+    /// The game's exit bond (wei).
+    pub exit_bond: U256,
+    /// The framework's minimum exit period (seconds).
+    pub min_exit_period: u64,
+}
+
+deref_to_deployed!(MvpDeployment);
+
+impl MvpDeployment {
+    /// Deploys on the backend called `name`, with the default one-week exit period and `exit_bond`.
+    pub async fn new(name: &str, exit_bond: U256) -> TestResult<Self> {
+        let args = |framework_| MvpExitGame::constructorCall { framework_, exitBond_: exit_bond }.abi_encode();
+        let base = Deployed::new(name, &MvpExitGame::BYTECODE, args).await?;
+        let keys = DEV_KEYS[1..].iter().map(|secret| SigningKey::from_bytes(*secret)).collect::<Result<Vec<_>, _>>()?;
+        if keys.iter().map(SigningKey::address).ne(base.users.iter().copied()) {
+            return Err("the dev keys do not match the chain's accounts".into());
+        }
+        Ok(Self { base, keys, exit_bond, min_exit_period: DEFAULT_MIN_EXIT_PERIOD })
     }
 }

@@ -105,7 +105,8 @@ async fn the_exit_game_is_registered_once_by_the_operator(#[values("embedded", "
 async fn only_the_exit_game_moves_money(#[values("embedded", "anvil")] backend: &str) -> TestResult {
     let mut t = TestDeployment::new(backend).await?;
     let mallory = t.users[0];
-    t.deposit(t.users[1], eth(1)).await?;
+    let bob = t.users[1];
+    t.deposit(bob, eth(1)).await?;
     let attempts = [
         t.framework_revert(
             mallory,
