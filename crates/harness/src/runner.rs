@@ -102,7 +102,19 @@ async fn run_step(variant: &mut dyn Variant, world: &mut World, step: &Step) -> 
     };
     match step {
         Step::Deposit { actor, amount } => variant.deposit(world, actor, wei(amount)?).await,
-        Step::Transfer { from, to, amount, confirm } => variant.transfer(world, from, to, wei(amount)?, *confirm).await,
+        Step::Transfer { from, to, amount, confirm, must_fail: false } => {
+            variant.transfer(world, from, to, wei(amount)?, *confirm).await
+        }
+        Step::Transfer { from, to, amount, confirm, must_fail: true } => {
+            match variant.transfer(world, from, to, wei(amount)?, *confirm).await {
+                Err(refusal) => {
+                    world.log.push(format!("{from}'s payment to {to} refused: {refusal}"));
+                    Ok(Support::Done)
+                }
+                Ok(Support::Done) => Err(Error::Scenario(format!("the payment from {from} to {to} had to be refused"))),
+                not_applicable => not_applicable,
+            }
+        }
         Step::CommitBlock => variant.commit_block(world).await.map(|()| Support::Done),
         Step::Fault { fault } => variant.inject_fault(world, fault).await,
         Step::Exit { actor, what, must_fail } => variant.exit(world, actor, *what, *must_fail).await,

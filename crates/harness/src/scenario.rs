@@ -98,6 +98,10 @@ pub enum Step {
         /// confirmation signatures); `false` keeps the payer's right to exit the input.
         #[serde(default = "yes")]
         confirm: bool,
+        /// The payment must be refused (by the operator, or by a recipient that cannot verify
+        /// what it would receive); the step fails if it goes through.
+        #[serde(default)]
+        must_fail: bool,
     },
     /// The operator seals pending transactions into a block and commits its root.
     CommitBlock,
@@ -184,8 +188,23 @@ pub enum Fault {
         /// Who receives it.
         beneficiary: String,
     },
+    /// The operator includes a second spend of an output or coin that `owner` already spent,
+    /// signed by `owner` (a cheating owner the operator colludes with), paying `beneficiary`.
+    SignedDoubleSpend {
+        /// The cheating owner who signs twice.
+        owner: String,
+        /// Who receives the second spend.
+        beneficiary: String,
+    },
     /// The operator commits the next block but publishes none of its data.
     WithholdBlock,
+    /// The rearrangement attack on Plasma Cash (protocols.md 3.6): the pending payments go into a
+    /// withheld block, a later withheld block forges a spend of the paid coins to `beneficiary`,
+    /// and a third withheld block has `beneficiary` move them to itself, ready to exit.
+    Rearrange {
+        /// Who receives the forged spends.
+        beneficiary: String,
+    },
     /// The operator includes an output of `amount` for `beneficiary` created from nothing.
     Mint {
         /// Who receives it.
@@ -322,9 +341,10 @@ impl Scenario {
                 Step::Exit { actor, .. } => named.push(actor),
                 Step::Challenge { challenger, target } => named.extend([challenger, target]),
                 Step::Fault { fault } => match fault {
-                    Fault::InvalidTransaction { victim, beneficiary } | Fault::DoubleSpend { victim, beneficiary } => {
-                        named.extend([victim, beneficiary])
-                    }
+                    Fault::InvalidTransaction { victim, beneficiary }
+                    | Fault::DoubleSpend { victim, beneficiary }
+                    | Fault::SignedDoubleSpend { owner: victim, beneficiary } => named.extend([victim, beneficiary]),
+                    Fault::Rearrange { beneficiary } => named.push(beneficiary),
                     Fault::Mint { beneficiary, amount } => {
                         named.push(beneficiary);
                         non_negative(amount)?;

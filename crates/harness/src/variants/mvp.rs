@@ -213,11 +213,29 @@ impl MvpVariant {
         Ok(())
     }
 
-    /// A transaction the operator slips in: `input` to `beneficiary`, signed by the beneficiary.
-    fn forged_tx(&self, world: &World, input: UtxoPos, amount: U256, beneficiary: &str) -> Result<SignedTx, Error> {
-        let thief = &world.actor(beneficiary)?.key;
-        let tx = Transaction::payment(input, None, Output::new(thief.address(), amount), None);
-        Ok(SignedTx::sign(tx, &world.domain(), [Some(thief), None]))
+    /// A transaction the operator slips in: `input` to `beneficiary`, signed by `signer` (the
+    /// beneficiary for a forgery, the cheating owner for a signed double spend).
+    fn forged_tx(
+        &self,
+        world: &World,
+        input: UtxoPos,
+        amount: U256,
+        beneficiary: &str,
+        signer: &str,
+    ) -> Result<SignedTx, Error> {
+        let to = world.actor(beneficiary)?.address;
+        let tx = Transaction::payment(input, None, Output::new(to, amount), None);
+        Ok(SignedTx::sign(tx, &world.domain(), [Some(&world.actor(signer)?.key), None]))
+    }
+
+    /// The newest output `owner` has spent: its position and amount.
+    fn newest_spent(&self, owner: &str) -> Result<(UtxoPos, U256), Error> {
+        let claim = self
+            .spent
+            .get(owner)
+            .and_then(|claims| claims.last())
+            .ok_or_else(|| err(format!("{owner} spent nothing")))?;
+        Ok((claim.utxo_pos().map_err(err)?, claim.amount()))
     }
 
     fn include_forged(&mut self, tx: SignedTx, beneficiary: &str) -> Result<(), Error> {
@@ -385,27 +403,33 @@ impl Variant for MvpVariant {
                         wallet.outputs().iter().next_back().ok_or_else(|| err(format!("{victim} holds nothing")))?;
                     (*pos, output.amount)
                 };
-                let tx = self.forged_tx(world, pos, amount, beneficiary)?;
+                let tx = self.forged_tx(world, pos, amount, beneficiary, beneficiary)?;
                 self.include_forged(tx, beneficiary)?;
             }
             Fault::DoubleSpend { victim, beneficiary } => {
-                let claim = self
-                    .spent
-                    .get(victim)
-                    .and_then(|claims| claims.last())
-                    .ok_or_else(|| err(format!("{victim} spent nothing")))?;
-                let (pos, amount) = (claim.utxo_pos().map_err(err)?, claim.amount());
-                let tx = self.forged_tx(world, pos, amount, beneficiary)?;
+                let (pos, amount) = self.newest_spent(victim)?;
+                let tx = self.forged_tx(world, pos, amount, beneficiary, beneficiary)?;
+                self.include_forged(tx, beneficiary)?;
+            }
+            Fault::SignedDoubleSpend { owner, beneficiary } => {
+                let (pos, amount) = self.newest_spent(owner)?;
+                let tx = self.forged_tx(world, pos, amount, beneficiary, owner)?;
                 self.include_forged(tx, beneficiary)?;
             }
             Fault::Mint { beneficiary, amount } => {
                 let amount = U256::from(u128::try_from(amount.resolve(0)?).map_err(|_| err("negative mint"))?);
                 // An input that no deposit or transaction ever created.
                 let nowhere = UtxoPos::deposit(999).map_err(err)?;
-                let tx = self.forged_tx(world, nowhere, amount, beneficiary)?;
+                let tx = self.forged_tx(world, nowhere, amount, beneficiary, beneficiary)?;
                 self.include_forged(tx, beneficiary)?;
             }
             Fault::WithholdBlock => self.withhold_next = true,
+            Fault::Rearrange { .. } => {
+                return Ok(Support::NotApplicable(
+                    "the rearrangement attack targets Plasma Cash histories; MVP users exit on any withheld block"
+                        .into(),
+                ));
+            }
         }
         world.log.push(format!("operator fault: {fault:?}"));
         Ok(Support::Done)
