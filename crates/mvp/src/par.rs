@@ -20,7 +20,10 @@ fn threads_for(len: usize) -> usize {
 }
 
 /// `items.iter().map(f).collect()`, computed on [`std::thread::available_parallelism`] threads.
-pub(crate) fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+///
+/// The results keep the order of `items`. Fewer than two blocks of items run on the calling thread
+/// alone; a panic in `f` propagates to the caller.
+pub fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
     let threads = threads_for(items.len());
     if threads <= 1 {
         return items.iter().map(f).collect();

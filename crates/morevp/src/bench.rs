@@ -1,0 +1,122 @@
+//! Ready-made operator workloads for throughput and memory measurements (`plasma bench`, the
+//! criterion benches).
+//!
+//! Everything here is setup, never what is measured: keys, deposits and signatures are made with
+//! the real rules (each payment of [`one_input_workload`] is valid on the operator it comes with),
+//! deterministically, so two runs measure the same work. The keys, deposit numbering and amounts
+//! are those of `plasma_mvp::bench`, so that both designs are measured on the same work.
+//!
+//! - [`one_input_workload`]: an operator holding `count` deposits, and one signed one-input
+//!   payment spending each: what [`Operator::submit_batch`] (or [`ChildChain::submit_tx`]) then
+//!   accepts and [`ChildChain::build_block`] seals. Each input's signature is one recovery
+//!   ([`Workload::recoveries`]), which is what a comparison with the recovery limit must count.
+//!   One block holds at most [`MAX_TXS_PER_BLOCK`](crate::tx::MAX_TXS_PER_BLOCK) (65,536)
+//!   transactions: beyond that the operator refuses the rest with
+//!   [`MoreVpError::BlockFull`](crate::MoreVpError::BlockFull).
+//! - [`utxo_memory_workload`]: an operator holding `count` unspent outputs made the cheapest
+//!   realistic way, by deposits, for a measurement of the memory its state takes.
+
+use alloy_primitives::{Address, U256};
+use plasma_core::{ChildChain, DepositEvent, Domain, SigningKey};
+pub use plasma_mvp::bench::{DEPOSIT_AMOUNT, FEE, KEYS, deposit_blknum};
+
+use crate::{
+    error::Result,
+    operator::Operator,
+    tx::{Output, PaymentTx, SignedTx, UtxoPos},
+};
+
+/// An operator and transactions to submit to it.
+#[derive(Clone, Debug)]
+pub struct Workload {
+    /// The operator, holding the deposits the transactions spend (nothing pending).
+    pub operator: Operator,
+    /// Signed transactions, each valid on `operator` and spending inputs no other one spends.
+    pub txs: Vec<SignedTx>,
+}
+
+impl Workload {
+    /// The signature recoveries accepting every transaction takes: one per used input.
+    #[must_use]
+    pub fn recoveries(&self) -> usize {
+        self.txs.iter().map(|tx| tx.tx.used_inputs()).sum()
+    }
+}
+
+/// The deterministic workload keys (those of `plasma_mvp::bench::keys`).
+pub fn keys() -> Result<Vec<SigningKey>> {
+    Ok(plasma_mvp::bench::keys()?)
+}
+
+/// A fresh operator for `domain` with `count` deposits of [`DEPOSIT_AMOUNT`], deposit `i` owned
+/// by `keys[i % KEYS]`, and one payment per deposit: deposit `i` paid in full, less [`FEE`], to
+/// `keys[(i + 1) % KEYS]`, signed by its owner. The payments are signed on every core.
+///
+/// All of them are valid on the operator returned; only the first
+/// [`MAX_TXS_PER_BLOCK`](crate::tx::MAX_TXS_PER_BLOCK) fit in one block.
+pub fn one_input_workload(count: usize, domain: Domain) -> Result<Workload> {
+    let keys = keys()?;
+    let mut operator = Operator::new(domain);
+    let mut deposits = Vec::with_capacity(count);
+    for i in 0..count {
+        let owner = i % KEYS;
+        let event = DepositEvent {
+            depositor: keys[owner].address(),
+            blknum: deposit_blknum(i as u64),
+            amount: U256::from(DEPOSIT_AMOUNT),
+        };
+        deposits.push((owner, operator.apply_deposit(&event)?));
+    }
+    let signed = plasma_mvp::par::map(&deposits, |&(owner, input): &(usize, UtxoPos)| {
+        let to = Output::new(keys[(owner + 1) % KEYS].address(), U256::from(DEPOSIT_AMOUNT - FEE));
+        PaymentTx::payment(&[input], &[to]).map(|tx| SignedTx::sign(tx, &domain, &[&keys[owner]]))
+    });
+    let txs = signed.into_iter().collect::<Result<Vec<_>>>()?;
+    Ok(Workload { operator, txs })
+}
+
+/// An operator holding `count` unspent outputs: `count` deposits of [`DEPOSIT_AMOUNT`] by
+/// [`KEYS`] owners (the state a deposit leaves is the UTXO entry and the deposit record). Drop
+/// it, or measure the resident memory around the call, to know what `count` outputs cost.
+pub fn utxo_memory_workload(count: usize) -> Result<Operator> {
+    let owners: Vec<Address> = keys()?.iter().map(SigningKey::address).collect();
+    let mut operator = Operator::new(Domain::new(31_337, Address::repeat_byte(0xfa)));
+    for (i, owner) in (0..count as u64).zip(owners.iter().cycle()) {
+        let event = DepositEvent { depositor: *owner, blknum: deposit_blknum(i), amount: U256::from(DEPOSIT_AMOUNT) };
+        operator.apply_deposit(&event)?;
+    }
+    Ok(operator)
+}
+
+#[cfg(test)]
+mod tests {
+    use alloy_primitives::B256;
+
+    use super::*;
+
+    fn domain() -> Domain {
+        Domain::new(31_337, Address::repeat_byte(0xf0))
+    }
+
+    #[test]
+    fn one_input_workload_is_all_valid() {
+        let workload = one_input_workload(300, domain()).unwrap();
+        assert_eq!(workload.recoveries(), 300);
+        let Workload { mut operator, txs } = workload;
+        assert_eq!((operator.utxos().len(), txs.len(), operator.pending_len()), (300, 300, 0));
+        assert!(txs.iter().all(|tx| tx.tx.used_inputs() == 1 && tx.sigs.len() == 1));
+        let results = operator.submit_batch(txs);
+        assert!(results.iter().all(Result::is_ok));
+        let block = operator.build_block().unwrap();
+        assert_eq!(block.len(), 300);
+        assert_ne!(block.root(), B256::ZERO);
+        assert_eq!(one_input_workload(3, domain()).unwrap().txs, one_input_workload(3, domain()).unwrap().txs);
+    }
+
+    #[test]
+    fn utxo_memory_workload_holds_count_outputs() {
+        let operator = utxo_memory_workload(2_500).unwrap();
+        assert_eq!(operator.utxos().len(), 2_500);
+        assert_eq!(operator.ledger().total(), U256::from(2_500 * DEPOSIT_AMOUNT));
+    }
+}

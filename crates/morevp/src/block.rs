@@ -1,0 +1,196 @@
+//! MoreVP child blocks: an ordered list of signed transactions under a depth-16 binary tree.
+//!
+//! Transaction `i` of a block sits at leaf index `i` with leaf value `txHash` (the witnesses are
+//! block data the root does not commit to); the block root is the `plasma_core` [`BinaryTree`]
+//! root of those values (`docs/specs.md`), so a block holds at most 65,536 transactions.
+//! [`Inclusion`] is what a user keeps to prove, later, that a transaction is in a submitted block.
+
+use std::sync::Arc;
+
+use alloy_primitives::B256;
+use plasma_core::{BinaryProof, BinaryTree, BlockNumber, ChildBlock, Domain};
+
+use crate::{
+    error::{MoreVpError, Result},
+    tx::{MAX_TXS_PER_BLOCK, SignedTx, UtxoPos},
+};
+
+/// A sealed child block: transactions in leaf order, their hashes (the leaves) and the tree.
+///
+/// Immutable once built, and shared: a clone costs a reference count, not a copy of 65,536
+/// transactions.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Block {
+    data: Arc<BlockData>,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+struct BlockData {
+    txs: Vec<SignedTx>,
+    hashes: Vec<B256>,
+    tree: BinaryTree,
+}
+
+impl Block {
+    /// Builds the block of `txs` (in leaf order), hashing each under `domain`.
+    ///
+    /// Fails with [`MoreVpError::BlockFull`] beyond 65,536 transactions.
+    pub fn new(txs: Vec<SignedTx>, domain: &Domain) -> Result<Self> {
+        if txs.len() > MAX_TXS_PER_BLOCK {
+            return Err(MoreVpError::BlockFull { capacity: MAX_TXS_PER_BLOCK });
+        }
+        let hashes = plasma_mvp::par::map(&txs, |tx| tx.tx_hash(domain));
+        Self::from_hashes(txs, hashes)
+    }
+
+    /// Builds the block from transactions whose hashes the caller already computed (`hashes[i]`
+    /// must be `txs[i].tx_hash(domain)`).
+    pub(crate) fn from_hashes(txs: Vec<SignedTx>, hashes: Vec<B256>) -> Result<Self> {
+        if txs.len() > MAX_TXS_PER_BLOCK {
+            return Err(MoreVpError::BlockFull { capacity: MAX_TXS_PER_BLOCK });
+        }
+        debug_assert_eq!(txs.len(), hashes.len());
+        let tree = BinaryTree::from_leaves(&hashes)?;
+        Ok(Self { data: Arc::new(BlockData { txs, hashes, tree }) })
+    }
+
+    /// The Merkle root the operator submits (`EMPTY` for a block without transactions).
+    #[must_use]
+    pub fn root(&self) -> B256 {
+        self.data.tree.root()
+    }
+
+    /// Number of transactions.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.data.txs.len()
+    }
+
+    /// Whether the block holds no transaction.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.data.txs.is_empty()
+    }
+
+    /// The transactions, in leaf order.
+    #[must_use]
+    pub fn txs(&self) -> &[SignedTx] {
+        &self.data.txs
+    }
+
+    /// Transaction `txindex`, if the block has one there.
+    #[must_use]
+    pub fn tx(&self, txindex: u64) -> Option<&SignedTx> {
+        usize::try_from(txindex).ok().and_then(|i| self.data.txs.get(i))
+    }
+
+    /// Hash (leaf value) of transaction `txindex`.
+    #[must_use]
+    pub fn tx_hash(&self, txindex: u64) -> Option<B256> {
+        usize::try_from(txindex).ok().and_then(|i| self.data.hashes.get(i)).copied()
+    }
+
+    /// The transaction hashes (leaf values), in leaf order.
+    #[must_use]
+    pub fn tx_hashes(&self) -> &[B256] {
+        &self.data.hashes
+    }
+
+    /// Inclusion proof of transaction `txindex`; [`MoreVpError::Core`] with
+    /// `LeafIndexOutOfRange` when the block has no transaction there.
+    pub fn proof(&self, txindex: u64) -> Result<BinaryProof> {
+        Ok(self.data.tree.proof(txindex)?)
+    }
+
+    /// Size of the block's data on the wire (`384 + 65 × inputs` bytes per transaction), for
+    /// metrics.
+    #[must_use]
+    pub fn size_bytes(&self) -> usize {
+        self.data.txs.iter().map(SignedTx::size).sum()
+    }
+}
+
+impl ChildBlock for Block {
+    fn root(&self) -> B256 {
+        Self::root(self)
+    }
+}
+
+/// Where a transaction was included, with the proof of it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Inclusion {
+    /// The child block.
+    pub blknum: BlockNumber,
+    /// The transaction's index (leaf index) in the block.
+    pub txindex: u16,
+    /// The block root submitted to the framework.
+    pub root: B256,
+    /// Inclusion proof of the transaction's hash at `txindex` under `root`.
+    pub proof: BinaryProof,
+}
+
+impl Inclusion {
+    /// Whether the leaf `tx_hash` sits at `txindex` under `root`.
+    #[must_use]
+    pub fn verifies(&self, tx_hash: B256) -> bool {
+        self.proof.verify(self.root, tx_hash, u64::from(self.txindex))
+    }
+
+    /// The transaction's position `txPos` (`oindex = 0`); fails if `blknum` is not a child block.
+    pub fn tx_pos(&self) -> Result<UtxoPos> {
+        UtxoPos::tx(self.blknum, u64::from(self.txindex))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use alloy_primitives::{Address, U256, keccak256};
+    use plasma_core::{SigningKey, merkle::leaf_node};
+
+    use super::*;
+    use crate::tx::{Output, PaymentTx};
+
+    fn domain() -> Domain {
+        Domain::new(31_337, Address::repeat_byte(0xf0))
+    }
+
+    fn txs(n: u64) -> Vec<SignedTx> {
+        let key = SigningKey::from_bytes(keccak256("k")).unwrap();
+        (1..=n)
+            .map(|i| {
+                let input = UtxoPos::deposit(i).unwrap();
+                let tx = PaymentTx::payment(&[input], &[Output::new(key.address(), U256::from(i))]).unwrap();
+                SignedTx::sign(tx, &domain(), &[&key])
+            })
+            .collect()
+    }
+
+    #[test]
+    fn leaves_are_tx_hashes() {
+        let txs = txs(3);
+        let block = Block::new(txs.clone(), &domain()).unwrap();
+        let hashes: Vec<B256> = txs.iter().map(|t| t.tx_hash(&domain())).collect();
+        assert_eq!(block.tx_hashes(), hashes.as_slice());
+        assert_eq!(block.root(), BinaryTree::from_leaves(&hashes).unwrap().root());
+        for i in 0..3 {
+            let proof = block.proof(i).unwrap();
+            assert_eq!(proof.compute_root(leaf_node(hashes[i as usize]), i), block.root());
+            let inclusion = Inclusion { blknum: 1000, txindex: i as u16, root: block.root(), proof };
+            assert!(inclusion.verifies(hashes[i as usize]));
+            assert!(!inclusion.verifies(hashes[(i as usize + 1) % 3]));
+            assert_eq!(inclusion.tx_pos().unwrap(), UtxoPos::tx(1000, i).unwrap());
+        }
+        assert!(block.proof(3).is_err());
+        assert_eq!((block.len(), block.size_bytes()), (3, 3 * (384 + 65)));
+        assert_eq!(block.tx(1), Some(&txs[1]));
+        assert_eq!(block.tx(3), None);
+    }
+
+    #[test]
+    fn empty_block_has_empty_root() {
+        let block = Block::new(Vec::new(), &domain()).unwrap();
+        assert!(block.is_empty());
+        assert_eq!(block.root(), B256::ZERO);
+        assert_eq!(ChildBlock::root(&block), B256::ZERO);
+    }
+}

@@ -1,0 +1,994 @@
+//! The MoreVP watcher: full validation of every published block, and the decisions of the
+//! `docs/morevp.md` "Watchers" section from the exit game's events.
+//!
+//! A [`Watcher`] keeps its own replica of the UTXO set, fed by deposits and by the published
+//! blocks, in block order, and every transaction it has seen: in published blocks (valid or not),
+//! in in-flight exits (the `InFlightExitStarted` event carries the transaction and its witnesses)
+//! and those its users hand it ([`Watcher::watch_tx`]: what they signed or received in flight).
+//!
+//! Blocks ([`Watcher::on_block_submitted`], then [`Watcher::on_block_data`] or
+//! [`Watcher::sync`]) are reported with [`Finding::BlockWithheld`] / [`Finding::RootMismatch`]
+//! (data missing or not matching the root), [`Finding::InvalidTx`] (shape or signatures),
+//! [`Finding::DoubleSpend`] (an input spent in an earlier block or earlier in the same block) and
+//! [`Finding::Mint`] (an input that never existed, or more out than in). Valid transactions of a bad
+//! block are still applied so that later blocks are judged fairly; invalid ones are not.
+//!
+//! The first faulty block, or an invalid exit nobody can challenge, puts the watcher in *exit
+//! mode* (the chain went bad): at once, and again whenever something new becomes exitable, it
+//! asks its users to standard-exit (or deposit-exit) their outputs in the replica that no known
+//! transaction of theirs spends, and to start an in-flight exit (as the sender) of each of their
+//! transactions not known to be included before the first faulty block. Exits started then have
+//! the older outputs' priority: that is "exiting in time" (a standard exit of an output of a block
+//! older than the fault is processed before any exit of what the fault created, and an in-flight
+//! exit takes its youngest input's place).
+//!
+//! Game events ([`Watcher::on_event`], with the root-chain time) drive the other decisions, each a
+//! [`Finding`] and, when the watcher can act, an [`Action`]:
+//!
+//! - `invalid_exit`: a standard exit of an output spent by a transaction signed by its owner,
+//!   included or in flight → `challengeStandardExit`;
+//! - `unchallenged_exit`: a standard exit of an output the replica does not hold and no known spend
+//!   challenges, or an in-flight exit spending such an output → exit mode;
+//! - `noncanonical_ife`: in phase 1, an in-flight exit of a transaction with a known competitor
+//!   that beats it (older than its known inclusion, or any competitor when it is not known
+//!   included) → `challengeInFlightExitNotCanonical` with the oldest one; and a non-canonical exit
+//!   of a transaction of a user (sender or recipient) known to be included before the recorded
+//!   competitor, with no older competitor known → `respondToNonCanonicalChallenge`;
+//! - `invalid_piggyback`: a piggybacked input that another transaction spends with its owner's
+//!   signature → `challengeInFlightExitInputSpent`; a piggybacked output of an included transaction
+//!   spent with its owner's signature → `challengeInFlightExitOutputSpent`;
+//! - `piggyback_available`: in phase 1, an output of a user's that is unspent, of a transaction
+//!   that may be canonical → piggyback it; an input of a user's that no other known transaction
+//!   spends with its signature, of a transaction beaten by a competitor or never known included →
+//!   piggyback it.
+//!
+//! Each action is returned once ([`Watcher::pending_actions`] recomputes them all, to retry one
+//! whose transaction failed; [`Watcher::forget_issued`] lets it be returned again).
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+use alloy_primitives::{Address, B256, Bytes, U256};
+use plasma_core::{
+    BlockNumber, BlockSubmittedEvent, DepositEvent, Domain, Signature, Timestamp, is_child_block, recover,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    block::Block,
+    error::{Invalidity, MoreVpError, Result},
+    game::{
+        CanonicityChallenge, CanonicityResponse, DepositExit, ExitCall, GameEvent, InFlightExit, InputSpentChallenge,
+        OutputSpentChallenge, Piggyback, StandardExit, StandardExitChallenge, in_phase1, signature_bytes,
+    },
+    ledger::Ledger,
+    operator::Operator,
+    tx::{InputProof, MAX_INPUTS, MAX_OUTPUTS, Output, PaymentTx, SignedTx, UtxoPos},
+};
+
+/// Which exit a finding is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ExitRef {
+    /// The standard (or deposit) exit of an output.
+    Standard(UtxoPos),
+    /// The in-flight exit of a transaction.
+    InFlight(B256),
+}
+
+/// Something wrong with the child chain or the exit game, or something a user should do.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Finding {
+    /// Block `blknum` was submitted but its data was not published (`block_withholding`).
+    BlockWithheld {
+        /// The block.
+        blknum: BlockNumber,
+    },
+    /// The published data of `blknum` does not hash to the submitted root (`published` is `None`
+    /// when it is not even a valid block); as good as withheld (`block_withholding`).
+    RootMismatch {
+        /// The block.
+        blknum: BlockNumber,
+        /// The root on the root chain.
+        submitted: B256,
+        /// The root of the published data.
+        published: Option<B256>,
+    },
+    /// Transaction `txindex` of block `blknum` breaks the shape or signature rules.
+    InvalidTx {
+        /// The block.
+        blknum: BlockNumber,
+        /// The transaction's index.
+        txindex: u16,
+        /// The broken rule.
+        reason: Invalidity,
+    },
+    /// Transaction `txindex` of block `blknum` spends `input`, already spent (`earlier`: by the
+    /// transaction at that position, `None` if the replica does not know where).
+    DoubleSpend {
+        /// The block.
+        blknum: BlockNumber,
+        /// The transaction's index.
+        txindex: u16,
+        /// The output spent twice.
+        input: UtxoPos,
+        /// Position of the earlier spend.
+        earlier: Option<UtxoPos>,
+    },
+    /// Transaction `txindex` of block `blknum` creates value from nothing (an input that never
+    /// existed, or more out than in).
+    Mint {
+        /// The block.
+        blknum: BlockNumber,
+        /// The transaction's index.
+        txindex: u16,
+        /// The broken rule.
+        reason: Invalidity,
+    },
+    /// A standard exit of an output spent by `spending_tx`, signed by the exit's owner
+    /// (`invalid_exit`).
+    InvalidExit {
+        /// The exiting output.
+        utxo_pos: UtxoPos,
+        /// The spend.
+        spending_tx: B256,
+    },
+    /// An exit of value the replica does not hold, which the watcher cannot challenge
+    /// (`unchallenged_exit`): the users exit.
+    UnchallengedExit {
+        /// The exit.
+        exit: ExitRef,
+    },
+    /// An in-flight exit of a transaction beaten by a known competitor (`noncanonical_ife`).
+    NoncanonicalIfe {
+        /// The exiting transaction.
+        tx_hash: B256,
+        /// The oldest competitor known.
+        competitor: B256,
+        /// Where it is included (`None`: in flight).
+        competitor_pos: Option<UtxoPos>,
+    },
+    /// A non-canonical in-flight exit of a transaction known to be included at `tx_pos`, older
+    /// than the recorded competitor (`noncanonical_ife`, answered with a response).
+    FalseCanonicityChallenge {
+        /// The exiting transaction.
+        tx_hash: B256,
+        /// Its inclusion.
+        tx_pos: UtxoPos,
+    },
+    /// A piggyback that a known spend makes invalid (`invalid_piggyback`).
+    InvalidPiggyback {
+        /// The exiting transaction.
+        tx_hash: B256,
+        /// An output (`true`) or an input.
+        is_output: bool,
+        /// The slot.
+        index: u8,
+        /// The spend.
+        spending_tx: B256,
+    },
+    /// A piggyback a user should make (`piggyback_available`).
+    PiggybackAvailable {
+        /// The exiting transaction.
+        tx_hash: B256,
+        /// The user.
+        owner: Address,
+        /// An output (`true`) or an input.
+        is_output: bool,
+        /// The slot.
+        index: u8,
+    },
+}
+
+impl Finding {
+    /// The name of the finding in `docs/morevp.md` (and in the OMG watcher), or of the block fault.
+    #[must_use]
+    pub const fn kind(&self) -> &'static str {
+        match self {
+            Self::BlockWithheld { .. } | Self::RootMismatch { .. } => "block_withholding",
+            Self::InvalidTx { .. } => "invalid_tx",
+            Self::DoubleSpend { .. } => "double_spend",
+            Self::Mint { .. } => "mint",
+            Self::InvalidExit { .. } => "invalid_exit",
+            Self::UnchallengedExit { .. } => "unchallenged_exit",
+            Self::NoncanonicalIfe { .. } | Self::FalseCanonicityChallenge { .. } => "noncanonical_ife",
+            Self::InvalidPiggyback { .. } => "invalid_piggyback",
+            Self::PiggybackAvailable { .. } => "piggyback_available",
+        }
+    }
+}
+
+/// A call the watcher asks for, and who must send it (`None`: anyone, for challenges and
+/// responses).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Action {
+    /// The required sender: the exiting owner, the piggybacking owner, the in-flight exit's starter.
+    pub sender: Option<Address>,
+    /// The call (see [`MoreVpGame::call`](crate::MoreVpGame::call) for its calldata and bond).
+    pub call: ExitCall,
+}
+
+/// What identifies an action, so that it is returned once.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum ActionKey {
+    /// `startStandardExit` / `startDepositExit` of an output.
+    StartExit(UtxoPos),
+    /// `challengeStandardExit` of an output's exit.
+    ChallengeExit(UtxoPos),
+    /// `startInFlightExit` of a transaction.
+    StartInFlightExit(B256),
+    /// A piggyback on a transaction's slot.
+    Piggyback(B256, bool, u8),
+    /// A canonicity challenge with a competitor at that position.
+    ChallengeNotCanonical(B256, U256),
+    /// A response with the transaction's position.
+    Respond(B256, UtxoPos),
+    /// An input-spent challenge.
+    ChallengeInputSpent(B256, u8),
+    /// An output-spent challenge.
+    ChallengeOutputSpent(B256, u8),
+    /// Anything else (never issued by the watcher).
+    Other,
+}
+
+impl Action {
+    /// The action's identity.
+    #[must_use]
+    pub fn key(&self, domain: &Domain) -> ActionKey {
+        match &self.call {
+            ExitCall::StartStandardExit(e) => ActionKey::StartExit(e.utxo_pos),
+            ExitCall::StartDepositExit(e) => e.utxo_pos().map_or(ActionKey::Other, ActionKey::StartExit),
+            ExitCall::ChallengeStandardExit(c) => ActionKey::ChallengeExit(c.utxo_pos),
+            ExitCall::StartInFlightExit(e) => ActionKey::StartInFlightExit(e.tx.hash(domain)),
+            ExitCall::Piggyback(p) => ActionKey::Piggyback(p.tx.hash(domain), p.is_output, p.index),
+            ExitCall::ChallengeNotCanonical(c) => {
+                ActionKey::ChallengeNotCanonical(c.tx.hash(domain), c.competitor_position())
+            }
+            ExitCall::RespondToNonCanonicalChallenge(r) => ActionKey::Respond(r.tx.hash(domain), r.tx_pos),
+            ExitCall::ChallengeInputSpent(c) => ActionKey::ChallengeInputSpent(c.tx.hash(domain), c.input_index),
+            ExitCall::ChallengeOutputSpent(c) => ActionKey::ChallengeOutputSpent(c.tx.hash(domain), c.output_index),
+            ExitCall::DeleteNonPiggybacked(_) => ActionKey::Other,
+        }
+    }
+}
+
+/// The watcher's verdict on a block.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum BlockStatus {
+    /// Every transaction is valid.
+    Valid,
+    /// At least one transaction is invalid.
+    Invalid,
+    /// The data is missing or does not match the root.
+    Withheld,
+}
+
+/// What the watcher found and asks for after one input (a block, an event, a tick).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Report {
+    /// The verdict, for a block.
+    pub status: Option<BlockStatus>,
+    /// New findings.
+    pub findings: Vec<Finding>,
+    /// New actions.
+    pub actions: Vec<Action>,
+}
+
+/// A transaction the watcher has seen.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct KnownTx {
+    signed: SignedTx,
+    /// Its first position in a published block.
+    included: Option<UtxoPos>,
+}
+
+/// A standard exit seen on the root chain.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct ObservedExit {
+    owner: Address,
+    amount: U256,
+}
+
+/// An in-flight exit seen on the root chain, as its events left it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct ObservedIfe {
+    started_at: Timestamp,
+    canonical: bool,
+    competitor: Option<U256>,
+    inputs_piggybacked: u8,
+    outputs_piggybacked: u8,
+    /// The owner of each used input: the signer the contract checked.
+    input_owners: Vec<Address>,
+}
+
+impl ObservedIfe {
+    const fn piggybacked(&self, is_output: bool, index: u8) -> bool {
+        let bits = if is_output { self.outputs_piggybacked } else { self.inputs_piggybacked };
+        bits & (1 << index) != 0
+    }
+}
+
+/// A transaction that competes with an exiting one: it spends the exiting one's input `index`
+/// at its slot `slot`, signed by that input's owner.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Competitor {
+    hash: B256,
+    index: u8,
+    slot: u8,
+    sig: Signature,
+    pos: Option<UtxoPos>,
+}
+
+impl Competitor {
+    fn position(&self) -> U256 {
+        self.pos.map_or(U256::MAX, |p| p.encode())
+    }
+}
+
+/// A watcher for a set of users.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Watcher {
+    domain: Domain,
+    period: u64,
+    users: BTreeSet<Address>,
+    ledger: Ledger,
+    deposits: BTreeMap<BlockNumber, Output>,
+    submitted: BTreeMap<BlockNumber, BlockSubmittedEvent>,
+    verdicts: BTreeMap<BlockNumber, BlockStatus>,
+    blocks: BTreeMap<BlockNumber, Block>,
+    txs: HashMap<B256, KnownTx>,
+    spends: BTreeMap<UtxoPos, Vec<B256>>,
+    exits: BTreeMap<UtxoPos, ObservedExit>,
+    ifes: BTreeMap<B256, ObservedIfe>,
+    ifes_seen: BTreeSet<B256>,
+    first_fault: Option<BlockNumber>,
+    exit_mode: bool,
+    issued: BTreeSet<ActionKey>,
+    reported: HashSet<Finding>,
+    now: Timestamp,
+}
+
+impl Watcher {
+    /// A watcher for the deployment `domain` with minimum exit period `period` (`P`), watching the
+    /// outputs and transactions of `users`.
+    #[must_use]
+    pub fn new(domain: Domain, period: u64, users: impl IntoIterator<Item = Address>) -> Self {
+        Self {
+            domain,
+            period,
+            users: users.into_iter().collect(),
+            ledger: Ledger::new(),
+            deposits: BTreeMap::new(),
+            submitted: BTreeMap::new(),
+            verdicts: BTreeMap::new(),
+            blocks: BTreeMap::new(),
+            txs: HashMap::new(),
+            spends: BTreeMap::new(),
+            exits: BTreeMap::new(),
+            ifes: BTreeMap::new(),
+            ifes_seen: BTreeSet::new(),
+            first_fault: None,
+            exit_mode: false,
+            issued: BTreeSet::new(),
+            reported: HashSet::new(),
+            now: 0,
+        }
+    }
+
+    /// Adds a user to watch.
+    pub fn watch(&mut self, user: Address) {
+        self.users.insert(user);
+    }
+
+    /// The replica of the UTXO set.
+    #[must_use]
+    pub const fn ledger(&self) -> &Ledger {
+        &self.ledger
+    }
+
+    /// The first faulty (invalid or withheld) block, if any.
+    #[must_use]
+    pub const fn first_fault(&self) -> Option<BlockNumber> {
+        self.first_fault
+    }
+
+    /// Whether the watcher has asked its users to exit (a faulty block or an unchallengeable exit).
+    #[must_use]
+    pub const fn exit_mode(&self) -> bool {
+        self.exit_mode
+    }
+
+    /// The verdict on `blknum`, once checked.
+    #[must_use]
+    pub fn status(&self, blknum: BlockNumber) -> Option<BlockStatus> {
+        self.verdicts.get(&blknum).copied()
+    }
+
+    /// The published block `blknum`, if the watcher holds it.
+    #[must_use]
+    pub fn block(&self, blknum: BlockNumber) -> Option<&Block> {
+        self.blocks.get(&blknum)
+    }
+
+    /// The latest root-chain time the watcher was told.
+    #[must_use]
+    pub const fn now(&self) -> Timestamp {
+        self.now
+    }
+
+    /// Records a deposit in the replica.
+    pub fn on_deposit(&mut self, deposit: &DepositEvent) -> Result<Report> {
+        let pos = UtxoPos::deposit(deposit.blknum)?;
+        if deposit.amount.is_zero() {
+            return Err(MoreVpError::ZeroDeposit(deposit.blknum));
+        }
+        let output = Output::new(deposit.depositor, deposit.amount);
+        if !self.ledger.create(pos, output) {
+            return Err(MoreVpError::DuplicateBlock(deposit.blknum));
+        }
+        self.deposits.insert(deposit.blknum, output);
+        Ok(self.decide(None, Vec::new()))
+    }
+
+    /// Records a submitted child block; its data is checked by [`Watcher::on_block_data`]. The
+    /// same event twice is harmless; another root under a known number is
+    /// [`MoreVpError::DuplicateBlock`].
+    pub fn on_block_submitted(&mut self, event: &BlockSubmittedEvent) -> Result<()> {
+        if !is_child_block(event.blknum) {
+            return Err(MoreVpError::NotChildBlock(event.blknum));
+        }
+        match self.submitted.get(&event.blknum) {
+            Some(known) if known == event => Ok(()),
+            Some(_) => Err(MoreVpError::DuplicateBlock(event.blknum)),
+            None => {
+                self.submitted.insert(event.blknum, *event);
+                self.now = self.now.max(event.timestamp);
+                Ok(())
+            }
+        }
+    }
+
+    /// The next submitted block waiting for a verdict.
+    #[must_use]
+    pub fn next_unchecked(&self) -> Option<BlockNumber> {
+        self.submitted.keys().find(|b| !self.verdicts.contains_key(b)).copied()
+    }
+
+    /// Checks the published data of block `blknum` (`None`: not published) against the submitted
+    /// root and the replica, applies its valid transactions, learns every transaction in it and
+    /// reports. Blocks are checked in order: `blknum` must be [`Watcher::next_unchecked`].
+    pub fn on_block_data(&mut self, blknum: BlockNumber, txs: Option<&[SignedTx]>) -> Result<Report> {
+        let submitted = *self.submitted.get(&blknum).ok_or(MoreVpError::UnknownBlock(blknum))?;
+        let expected = self.next_unchecked().ok_or(MoreVpError::DuplicateBlock(blknum))?;
+        if expected != blknum {
+            return Err(MoreVpError::OutOfOrder { expected, got: blknum });
+        }
+        let block = match txs.map(|txs| Block::new(txs.to_vec(), &self.domain)) {
+            None => return Ok(self.conclude(blknum, BlockStatus::Withheld, vec![Finding::BlockWithheld { blknum }])),
+            Some(Ok(block)) if block.root() == submitted.root => block,
+            Some(built) => {
+                let published = built.ok().map(|b| b.root());
+                let finding = Finding::RootMismatch { blknum, submitted: submitted.root, published };
+                return Ok(self.conclude(blknum, BlockStatus::Withheld, vec![finding]));
+            }
+        };
+        let findings = self.apply_block(blknum, &block)?;
+        self.blocks.insert(blknum, block);
+        let status = if findings.is_empty() { BlockStatus::Valid } else { BlockStatus::Invalid };
+        Ok(self.conclude(blknum, status, findings))
+    }
+
+    /// Checks every transaction of `block` in order, applies the valid ones and learns them all.
+    fn apply_block(&mut self, blknum: BlockNumber, block: &Block) -> Result<Vec<Finding>> {
+        let mut findings = Vec::new();
+        let mut busy: BTreeMap<UtxoPos, UtxoPos> = BTreeMap::new();
+        for (txindex, (tx, hash)) in (0u16..).zip(block.txs().iter().zip(block.tx_hashes())) {
+            let tx_pos = UtxoPos::tx(blknum, u64::from(txindex))?;
+            self.learn_tx(*hash, tx, Some(tx_pos));
+            match self.ledger.check(tx, *hash, Some(blknum), |p| busy.contains_key(p)) {
+                Ok(checked) => {
+                    busy.extend(checked.inputs.iter().map(|(p, _)| (*p, tx_pos)));
+                    self.ledger.apply_tx(tx, tx_pos);
+                }
+                Err(reason) => findings.push(classify(blknum, txindex, reason, &busy)),
+            }
+        }
+        Ok(findings)
+    }
+
+    fn conclude(&mut self, blknum: BlockNumber, status: BlockStatus, findings: Vec<Finding>) -> Report {
+        self.verdicts.insert(blknum, status);
+        if status != BlockStatus::Valid {
+            self.first_fault.get_or_insert(blknum);
+            self.exit_mode = true;
+        }
+        self.decide(Some(status), findings)
+    }
+
+    /// Checks every submitted block not checked yet, in order, with the data `operator`
+    /// publishes ([`Operator::published_block`]: `None` for a withheld block).
+    pub fn sync(&mut self, operator: &Operator) -> Result<Vec<Report>> {
+        let mut reports = Vec::new();
+        while let Some(blknum) = self.next_unchecked() {
+            let txs = operator.published_block(blknum).map(Block::txs);
+            reports.push(self.on_block_data(blknum, txs)?);
+        }
+        Ok(reports)
+    }
+
+    /// Learns a transaction a user signed or received in flight (the wallet's in-flight record),
+    /// so that the watcher can challenge with it, exit it in flight and piggyback on it.
+    pub fn watch_tx(&mut self, signed: &SignedTx) -> Report {
+        let hash = signed.tx_hash(&self.domain);
+        self.learn_tx(hash, signed, None);
+        self.decide(None, Vec::new())
+    }
+
+    fn learn_tx(&mut self, hash: B256, signed: &SignedTx, included: Option<UtxoPos>) {
+        if let Some(known) = self.txs.get_mut(&hash) {
+            if known.included.is_none() {
+                known.included = included;
+            }
+            return;
+        }
+        for (_, input) in signed.tx.named_inputs() {
+            let spends = self.spends.entry(input).or_default();
+            if !spends.contains(&hash) {
+                spends.push(hash);
+            }
+        }
+        self.txs.insert(hash, KnownTx { signed: signed.clone(), included });
+    }
+
+    /// Moves the watcher's clock to `now` (phase 1 of in-flight exits ends with time) and reports
+    /// what that changes.
+    pub fn tick(&mut self, now: Timestamp) -> Report {
+        self.now = self.now.max(now);
+        self.decide(None, Vec::new())
+    }
+
+    /// Records an event of the exit game emitted at root-chain time `at`, and reports. An event
+    /// that contradicts what the watcher knows (an unknown in-flight exit, a slot out of range, a
+    /// transaction hashing to another `txHash`) is a typed error and changes nothing.
+    pub fn on_event(&mut self, event: &GameEvent, at: Timestamp) -> Result<Report> {
+        self.apply_event(event, at)?;
+        self.now = self.now.max(at);
+        Ok(self.decide(None, Vec::new()))
+    }
+
+    fn apply_event(&mut self, event: &GameEvent, at: Timestamp) -> Result<()> {
+        match event {
+            GameEvent::StandardExitStarted { utxo_pos, owner, amount, .. } => {
+                self.exits.insert(*utxo_pos, ObservedExit { owner: *owner, amount: *amount });
+            }
+            GameEvent::StandardExitChallenged { utxo_pos, .. } | GameEvent::StandardExitFinalized { utxo_pos, .. } => {
+                self.exits.remove(utxo_pos);
+            }
+            GameEvent::InFlightExitStarted { tx_hash, tx, .. } => self.start_ife(*tx_hash, tx, at)?,
+            GameEvent::InFlightExitPiggybacked { tx_hash, is_output, index, .. } => {
+                let bit = slot_bit(*index)?;
+                let ife = self.ife_mut(tx_hash)?;
+                *(if *is_output { &mut ife.outputs_piggybacked } else { &mut ife.inputs_piggybacked }) |= bit;
+            }
+            GameEvent::InFlightExitChallenged { tx_hash, competitor_position, .. } => {
+                let ife = self.ife_mut(tx_hash)?;
+                ife.canonical = false;
+                ife.competitor = Some(*competitor_position);
+            }
+            GameEvent::InFlightExitChallengeResponded { tx_hash, tx_pos, .. } => {
+                let ife = self.ife_mut(tx_hash)?;
+                ife.canonical = true;
+                ife.competitor = Some(*tx_pos);
+            }
+            GameEvent::InFlightExitInputBlocked { tx_hash, index, .. } => {
+                let bit = slot_bit(*index)?;
+                self.ife_mut(tx_hash)?.inputs_piggybacked &= !bit;
+            }
+            GameEvent::InFlightExitOutputBlocked { tx_hash, index, .. } => {
+                let bit = slot_bit(*index)?;
+                self.ife_mut(tx_hash)?.outputs_piggybacked &= !bit;
+            }
+            GameEvent::InFlightExitDeleted { tx_hash } | GameEvent::InFlightExitFinalized { tx_hash, .. } => {
+                self.ifes.remove(tx_hash).ok_or(MoreVpError::UnknownTx(*tx_hash))?;
+            }
+        }
+        Ok(())
+    }
+
+    fn ife_mut(&mut self, tx_hash: &B256) -> Result<&mut ObservedIfe> {
+        self.ifes.get_mut(tx_hash).ok_or(MoreVpError::UnknownTx(*tx_hash))
+    }
+
+    fn start_ife(&mut self, tx_hash: B256, tx: &SignedTx, at: Timestamp) -> Result<()> {
+        if tx.tx_hash(&self.domain) != tx_hash {
+            return Err(MoreVpError::InconsistentEvent("the transaction does not hash to the event's txHash"));
+        }
+        // The contract checked every signature against its input's owner.
+        let input_owners = tx.signers(tx_hash)?;
+        self.learn_tx(tx_hash, tx, None);
+        self.ifes_seen.insert(tx_hash);
+        let ife = ObservedIfe {
+            started_at: at,
+            canonical: true,
+            competitor: None,
+            inputs_piggybacked: 0,
+            outputs_piggybacked: 0,
+            input_owners,
+        };
+        self.ifes.insert(tx_hash, ife);
+        Ok(())
+    }
+
+    /// Every action the watcher would ask for now, issued before or not (to retry one whose
+    /// transaction failed).
+    #[must_use]
+    pub fn pending_actions(&self) -> Vec<Action> {
+        self.candidates().1
+    }
+
+    /// Lets the action `key` be returned again by the next report.
+    pub fn forget_issued(&mut self, key: &ActionKey) {
+        self.issued.remove(key);
+    }
+
+    /// Adds `findings` and every new candidate finding and action to a report, and remembers them.
+    fn decide(&mut self, status: Option<BlockStatus>, mut findings: Vec<Finding>) -> Report {
+        let (mut candidate_findings, mut actions) = self.candidates();
+        if !self.exit_mode && candidate_findings.iter().any(|f| matches!(f, Finding::UnchallengedExit { .. })) {
+            // The chain went bad: the exits of the users join the actions.
+            self.exit_mode = true;
+            (candidate_findings, actions) = self.candidates();
+        }
+        findings.extend(candidate_findings);
+        let findings = findings.into_iter().filter(|f| self.reported.insert(f.clone())).collect();
+        let domain = self.domain;
+        let actions = actions.into_iter().filter(|a| self.issued.insert(a.key(&domain))).collect();
+        Report { status, findings, actions }
+    }
+
+    /// The findings and actions the current state calls for.
+    fn candidates(&self) -> (Vec<Finding>, Vec<Action>) {
+        let mut out = (Vec::new(), Vec::new());
+        for (pos, exit) in &self.exits {
+            self.judge_standard_exit(*pos, exit, &mut out);
+        }
+        for (hash, ife) in &self.ifes {
+            if let Some(known) = self.txs.get(hash) {
+                self.judge_ife(*hash, known, ife, &mut out);
+            }
+        }
+        if self.exit_mode {
+            out.1.extend(self.exit_plan());
+        }
+        out
+    }
+
+    fn judge_standard_exit(&self, pos: UtxoPos, exit: &ObservedExit, out: &mut (Vec<Finding>, Vec<Action>)) {
+        if let Some((hash, slot, sig)) = self.spends_signed_by(pos, exit.owner, None).first().copied() {
+            out.0.push(Finding::InvalidExit { utxo_pos: pos, spending_tx: hash });
+            if let Some(known) = self.txs.get(&hash) {
+                let call = StandardExitChallenge {
+                    utxo_pos: pos,
+                    spending_tx: known.signed.tx.clone(),
+                    input_index: slot,
+                    sig: signature_bytes(&sig),
+                };
+                out.1.push(Action { sender: None, call: ExitCall::ChallengeStandardExit(call) });
+            }
+            return;
+        }
+        let held = self.ledger.get(&pos) == Some(&Output::new(exit.owner, exit.amount));
+        if !held && self.judged(pos) {
+            out.0.push(Finding::UnchallengedExit { exit: ExitRef::Standard(pos) });
+        }
+    }
+
+    /// Whether the watcher can tell whether `pos` exists: a deposit it saw, or an output of a block
+    /// it checked.
+    fn judged(&self, pos: UtxoPos) -> bool {
+        if pos.is_deposit() {
+            self.deposits.contains_key(&pos.blknum())
+        } else {
+            self.verdicts.contains_key(&pos.blknum())
+        }
+    }
+
+    /// The known transactions other than `except` spending `pos` with a signature by `owner`: hash,
+    /// slot, signature.
+    fn spends_signed_by(&self, pos: UtxoPos, owner: Address, except: Option<B256>) -> Vec<(B256, u8, Signature)> {
+        let Some(hashes) = self.spends.get(&pos) else { return Vec::new() };
+        hashes
+            .iter()
+            .filter(|h| Some(**h) != except)
+            .filter_map(|hash| {
+                let known = self.txs.get(hash)?;
+                let (slot, _) = known.signed.tx.named_inputs().find(|(_, p)| *p == pos)?;
+                let sig = known.signed.sigs.iter().find(|s| recover(*hash, s).ok() == Some(owner))?;
+                Some((*hash, slot, *sig))
+            })
+            .collect()
+    }
+
+    /// The competitors of the exiting transaction `hash`, oldest first.
+    fn competitors(&self, hash: B256, tx: &PaymentTx, owners: &[Address]) -> Vec<Competitor> {
+        let mut found: Vec<Competitor> = tx
+            .named_inputs()
+            .zip(owners)
+            .flat_map(|((index, input), owner)| {
+                self.spends_signed_by(input, *owner, Some(hash))
+                    .into_iter()
+                    .map(move |(c, slot, sig)| (index, c, slot, sig))
+            })
+            .map(|(index, c, slot, sig)| Competitor {
+                hash: c,
+                index,
+                slot,
+                sig,
+                pos: self.txs.get(&c).and_then(|k| k.included),
+            })
+            .collect();
+        found.sort_by_key(Competitor::position);
+        found
+    }
+
+    fn judge_ife(&self, hash: B256, known: &KnownTx, ife: &ObservedIfe, out: &mut (Vec<Finding>, Vec<Action>)) {
+        let tx = &known.signed.tx;
+        let competitors = self.competitors(hash, tx, &ife.input_owners);
+        let beaten_by = |c: &Competitor| known.included.is_none_or(|p| c.pos.is_some_and(|q| q < p));
+        let oldest_beating = competitors.iter().find(|c| beaten_by(c));
+        let phase1 = in_phase1(ife.started_at, self.now, self.period);
+        if tx.named_inputs().any(|(_, input)| self.judged(input) && !self.ledger.knows(&input)) {
+            out.0.push(Finding::UnchallengedExit { exit: ExitRef::InFlight(hash) });
+        }
+        if let Some(c) = oldest_beating
+            && phase1
+        {
+            self.canonicity_challenge(hash, tx, ife, c, out);
+        }
+        if oldest_beating.is_none() {
+            self.canonicity_response(hash, known, ife, out);
+        }
+        self.piggyback_challenges(hash, known, ife, out);
+        if phase1 {
+            self.piggybacks(hash, known, ife, oldest_beating.is_some(), out);
+        }
+    }
+
+    fn canonicity_challenge(
+        &self,
+        hash: B256,
+        tx: &PaymentTx,
+        ife: &ObservedIfe,
+        c: &Competitor,
+        out: &mut (Vec<Finding>, Vec<Action>),
+    ) {
+        out.0.push(Finding::NoncanonicalIfe { tx_hash: hash, competitor: c.hash, competitor_pos: c.pos });
+        if ife.competitor.is_some_and(|recorded| c.position() >= recorded) {
+            return;
+        }
+        let Some(competing) = self.txs.get(&c.hash) else { return };
+        let proof = match c.pos {
+            Some(pos) => match self.proof_of(pos) {
+                Some(proof) => proof,
+                None => return,
+            },
+            None => Bytes::new(),
+        };
+        let call = CanonicityChallenge {
+            tx: tx.clone(),
+            input_index: c.index,
+            competing_tx: competing.signed.tx.clone(),
+            competing_input_index: c.slot,
+            competing_tx_pos: c.pos,
+            competing_proof: proof,
+            competing_sig: signature_bytes(&c.sig),
+        };
+        out.1.push(Action { sender: None, call: ExitCall::ChallengeNotCanonical(call) });
+    }
+
+    fn canonicity_response(
+        &self,
+        hash: B256,
+        known: &KnownTx,
+        ife: &ObservedIfe,
+        out: &mut (Vec<Finding>, Vec<Action>),
+    ) {
+        let (Some(tx_pos), Some(recorded)) = (known.included, ife.competitor) else { return };
+        let output_owners = known.signed.tx.used_outputs().map(|(_, o)| o.owner);
+        let party = ife.input_owners.iter().copied().chain(output_owners).any(|a| self.users.contains(&a));
+        if ife.canonical || tx_pos.encode() >= recorded || !party {
+            return;
+        }
+        let Some(proof) = self.proof_of(tx_pos) else { return };
+        out.0.push(Finding::FalseCanonicityChallenge { tx_hash: hash, tx_pos });
+        let call = CanonicityResponse { tx: known.signed.tx.clone(), tx_pos, proof };
+        out.1.push(Action { sender: None, call: ExitCall::RespondToNonCanonicalChallenge(call) });
+    }
+
+    fn piggyback_challenges(
+        &self,
+        hash: B256,
+        known: &KnownTx,
+        ife: &ObservedIfe,
+        out: &mut (Vec<Finding>, Vec<Action>),
+    ) {
+        let tx = &known.signed.tx;
+        for ((index, input), owner) in tx.named_inputs().zip(&ife.input_owners) {
+            if !ife.piggybacked(false, index) {
+                continue;
+            }
+            let Some((spend, slot, sig)) = self.spends_signed_by(input, *owner, Some(hash)).first().copied() else {
+                continue;
+            };
+            let Some(spending) = self.txs.get(&spend) else { continue };
+            out.0.push(Finding::InvalidPiggyback { tx_hash: hash, is_output: false, index, spending_tx: spend });
+            let call = InputSpentChallenge {
+                tx: tx.clone(),
+                input_index: index,
+                spending_tx: spending.signed.tx.clone(),
+                spending_input_index: slot,
+                spending_sig: signature_bytes(&sig),
+            };
+            out.1.push(Action { sender: None, call: ExitCall::ChallengeInputSpent(call) });
+        }
+        let Some(tx_pos) = known.included else { return };
+        for (index, output) in tx.used_outputs() {
+            if !ife.piggybacked(true, index) {
+                continue;
+            }
+            let Ok(pos) = tx_pos.with_oindex(index) else { continue };
+            let Some((spend, slot, sig)) = self.spends_signed_by(pos, output.owner, None).first().copied() else {
+                continue;
+            };
+            let (Some(spending), Some(proof)) = (self.txs.get(&spend), self.proof_of(tx_pos)) else { continue };
+            out.0.push(Finding::InvalidPiggyback { tx_hash: hash, is_output: true, index, spending_tx: spend });
+            let call = OutputSpentChallenge {
+                tx: tx.clone(),
+                tx_pos,
+                proof,
+                output_index: index,
+                spending_tx: spending.signed.tx.clone(),
+                spending_input_index: slot,
+                spending_sig: signature_bytes(&sig),
+            };
+            out.1.push(Action { sender: None, call: ExitCall::ChallengeOutputSpent(call) });
+        }
+    }
+
+    fn piggybacks(
+        &self,
+        hash: B256,
+        known: &KnownTx,
+        ife: &ObservedIfe,
+        beaten: bool,
+        out: &mut (Vec<Finding>, Vec<Action>),
+    ) {
+        let tx = &known.signed.tx;
+        let mut slots = Vec::new();
+        for (index, output) in tx.used_outputs() {
+            let spent = known
+                .included
+                .and_then(|p| p.with_oindex(index).ok())
+                .is_some_and(|pos| !self.spends_signed_by(pos, output.owner, None).is_empty());
+            if self.users.contains(&output.owner) && !beaten && !spent {
+                slots.push((true, index, output.owner));
+            }
+        }
+        for ((index, input), owner) in tx.named_inputs().zip(&ife.input_owners) {
+            let spent_elsewhere = !self.spends_signed_by(input, *owner, Some(hash)).is_empty();
+            if self.users.contains(owner) && !spent_elsewhere && (beaten || known.included.is_none()) {
+                slots.push((false, index, *owner));
+            }
+        }
+        for (is_output, index, owner) in slots.into_iter().filter(|(o, i, _)| !ife.piggybacked(*o, *i)) {
+            out.0.push(Finding::PiggybackAvailable { tx_hash: hash, owner, is_output, index });
+            let call = Piggyback { tx: tx.clone(), index, is_output, owner };
+            out.1.push(Action { sender: Some(owner), call: ExitCall::Piggyback(call) });
+        }
+    }
+
+    /// The 512-byte inclusion proof of the transaction at `tx_pos`, from the published blocks.
+    fn proof_of(&self, tx_pos: UtxoPos) -> Option<Bytes> {
+        let block = self.blocks.get(&tx_pos.blknum())?;
+        block.proof(u64::from(tx_pos.txindex())).ok().map(|p| p.to_bytes())
+    }
+
+    /// The exits the users should start now that the chain went bad.
+    fn exit_plan(&self) -> Vec<Action> {
+        let mut actions = Vec::new();
+        for (pos, output) in self.ledger.utxos() {
+            if !self.users.contains(&output.owner)
+                || self.exits.contains_key(pos)
+                || !self.spends_signed_by(*pos, output.owner, None).is_empty()
+            {
+                continue;
+            }
+            if let Some(call) = self.output_exit(*pos, *output) {
+                actions.push(Action { sender: Some(output.owner), call });
+            }
+        }
+        let mut own: Vec<(&B256, &KnownTx)> = self.txs.iter().filter(|(h, k)| self.in_flight_for_users(h, k)).collect();
+        own.sort_by_key(|(h, _)| **h);
+        for (hash, known) in own {
+            let Some(starter) = self.user_signer(*hash, &known.signed) else { continue };
+            if let Some(exit) = self.in_flight_exit(&known.signed) {
+                actions.push(Action { sender: Some(starter), call: ExitCall::StartInFlightExit(exit) });
+            }
+        }
+        actions
+    }
+
+    /// Whether `known` is a transaction to exit in flight: not known to be included before the
+    /// first faulty block, and no in-flight exit of it seen yet.
+    fn in_flight_for_users(&self, hash: &B256, known: &KnownTx) -> bool {
+        let settled = match (known.included, self.first_fault) {
+            (Some(pos), Some(fault)) => pos.blknum() < fault,
+            (Some(_), None) => true,
+            (None, _) => false,
+        };
+        !settled && !self.ifes_seen.contains(hash)
+    }
+
+    /// The first watched user whose signature `signed` carries.
+    fn user_signer(&self, hash: B256, signed: &SignedTx) -> Option<Address> {
+        signed.sigs.iter().filter_map(|s| recover(hash, s).ok()).find(|a| self.users.contains(a))
+    }
+
+    /// The exit of the output `pos` from the watcher's own data.
+    fn output_exit(&self, pos: UtxoPos, output: Output) -> Option<ExitCall> {
+        if pos.is_deposit() {
+            let exit = DepositExit { blknum: pos.blknum(), owner: output.owner, amount: output.amount };
+            return Some(ExitCall::StartDepositExit(exit));
+        }
+        let block = self.blocks.get(&pos.blknum())?;
+        let tx = block.tx(u64::from(pos.txindex()))?.tx.clone();
+        let proof = self.proof_of(pos.tx_pos())?;
+        Some(ExitCall::StartStandardExit(StandardExit { utxo_pos: pos, tx, proof }))
+    }
+
+    /// `startInFlightExit` arguments for `signed` from the watcher's own data, if it knows where
+    /// every input comes from and every amount fits.
+    fn in_flight_exit(&self, signed: &SignedTx) -> Option<InFlightExit> {
+        let shape = signed.tx.shape().ok()?;
+        let input_txs = shape.inputs().map(|input| self.input_proof(input)).collect::<Option<Vec<_>>>()?;
+        let exit = InFlightExit { tx: signed.tx.clone(), sigs: signed.sigs_bytes(), input_txs };
+        exit.check_amounts().ok()?;
+        Some(exit)
+    }
+
+    /// The [`InputProof`] of `input`: the deposit record, or the creating transaction of a
+    /// published block with its proof.
+    fn input_proof(&self, input: UtxoPos) -> Option<InputProof> {
+        if input.is_deposit() {
+            let deposit = self.deposits.get(&input.blknum())?;
+            return Some(InputProof {
+                tx: PaymentTx::deposit_record(deposit.owner, deposit.amount),
+                proof: Bytes::new(),
+            });
+        }
+        let block = self.blocks.get(&input.blknum())?;
+        let tx = block.tx(u64::from(input.txindex()))?.tx.clone();
+        Some(InputProof { tx, proof: self.proof_of(input.tx_pos())? })
+    }
+
+    /// Sum of the replica's unspent outputs (for metrics and conservation checks).
+    #[must_use]
+    pub fn replica_total(&self) -> U256 {
+        self.ledger.total()
+    }
+}
+
+/// The bit of input or output slot `index` in a piggyback bitmap.
+fn slot_bit(index: u8) -> Result<u8> {
+    if usize::from(index) < MAX_INPUTS.max(MAX_OUTPUTS) { Ok(1 << index) } else { Err(MoreVpError::BadSlot(index)) }
+}
+
+/// The finding of an invalid transaction: a double spend, a mint, or any other invalidity.
+fn classify(blknum: BlockNumber, txindex: u16, reason: Invalidity, busy: &BTreeMap<UtxoPos, UtxoPos>) -> Finding {
+    match reason {
+        Invalidity::SpentInput { input, by } => Finding::DoubleSpend { blknum, txindex, input, earlier: by },
+        Invalidity::PendingInput(input) => {
+            Finding::DoubleSpend { blknum, txindex, input, earlier: busy.get(&input).copied() }
+        }
+        reason if reason.is_mint() => Finding::Mint { blknum, txindex, reason },
+        reason => Finding::InvalidTx { blknum, txindex, reason },
+    }
+}
