@@ -215,3 +215,53 @@ impl MvpDeployment {
         Ok(Self { base, keys, exit_bond, min_exit_period: DEFAULT_MIN_EXIT_PERIOD })
     }
 }
+
+/// The framework with `MoreVpExitGame` registered, on a fresh chain, and the users' signing keys.
+pub struct MoreVpDeployment {
+    base: Deployed,
+    /// The signing key of each of `users`, in the same order.
+    pub keys: Vec<SigningKey>,
+    /// The standard exit bond (wei).
+    pub standard_exit_bond: U256,
+    /// The in-flight exit bond (wei).
+    pub in_flight_exit_bond: U256,
+    /// The piggyback bond (wei).
+    pub piggyback_bond: U256,
+    /// The framework's minimum exit period (seconds).
+    pub min_exit_period: u64,
+}
+
+deref_to_deployed!(MoreVpDeployment);
+
+impl MoreVpDeployment {
+    /// The harness bonds: 0.02 ETH per standard exit, 0.03 ETH per in-flight exit, 0.02 ETH per
+    /// piggyback (docs/morevp.md, "Periods and bonds").
+    pub const BONDS: [u64; 3] = [20_000_000_000_000_000, 30_000_000_000_000_000, 20_000_000_000_000_000];
+
+    /// Deploys on the backend called `name`, with the default one-week exit period and [`Self::BONDS`].
+    pub async fn new(name: &str) -> TestResult<Self> {
+        let [standard, in_flight, piggyback] = Self::BONDS.map(U256::from);
+        let args = |framework_| {
+            plasma_contracts::MoreVpExitGame::constructorCall {
+                framework_,
+                standardExitBond_: standard,
+                inFlightExitBond_: in_flight,
+                piggybackBond_: piggyback,
+            }
+            .abi_encode()
+        };
+        let base = Deployed::new(name, &plasma_contracts::MoreVpExitGame::BYTECODE, args).await?;
+        let keys = DEV_KEYS[1..].iter().map(|secret| SigningKey::from_bytes(*secret)).collect::<Result<Vec<_>, _>>()?;
+        if keys.iter().map(SigningKey::address).ne(base.users.iter().copied()) {
+            return Err("the dev keys do not match the chain's accounts".into());
+        }
+        Ok(Self {
+            base,
+            keys,
+            standard_exit_bond: standard,
+            in_flight_exit_bond: in_flight,
+            piggyback_bond: piggyback,
+            min_exit_period: DEFAULT_MIN_EXIT_PERIOD,
+        })
+    }
+}

@@ -22,6 +22,11 @@ alloy_sol_types::sol!(
 );
 alloy_sol_types::sol!(
     #[sol(all_derives)]
+    MoreVpExitGame,
+    "../../contracts/artifacts/MoreVpExitGame.json"
+);
+alloy_sol_types::sol!(
+    #[sol(all_derives)]
     LibHarness,
     "../../contracts/artifacts/LibHarness.json"
 );
@@ -47,6 +52,7 @@ pub fn function_name(selector: [u8; 4]) -> Option<&'static str> {
     PlasmaFramework::PlasmaFrameworkCalls::name_by_selector(selector)
         .or_else(|| TestExitGame::TestExitGameCalls::name_by_selector(selector))
         .or_else(|| MvpExitGame::MvpExitGameCalls::name_by_selector(selector))
+        .or_else(|| MoreVpExitGame::MoreVpExitGameCalls::name_by_selector(selector))
         .or_else(|| LibHarness::LibHarnessCalls::name_by_selector(selector))
         .or_else(|| RevertingRecipient::RevertingRecipientCalls::name_by_selector(selector))
         .or_else(|| GasBurner::GasBurnerCalls::name_by_selector(selector))
