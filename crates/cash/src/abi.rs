@@ -49,6 +49,7 @@ sol! {
 
     /// The calls and events of `CashExitGame.sol`, exactly as `docs/cash.md` lists them.
     #[derive(Debug, PartialEq, Eq)]
+    #[sol(abi)]
     interface ICashExitGame {
         event ExitStarted(
             uint64 indexed coinId,
@@ -108,7 +109,7 @@ sol! {
                 uint64 exitableAt,
                 uint256 amount,
                 uint32 seq,
-                uint256 pendingChallenges
+                uint256 pendingCount
             );
         function pendingChallenges(uint64 coinId) external view returns (PendingChallenge[] challenges);
         function txHash(CashTx tx) external view returns (bytes32);
@@ -117,5 +118,73 @@ sol! {
         function framework() external view returns (address);
         function exitBond() external view returns (uint256);
         function challengeBond() external view returns (uint256);
+        function SETTLE_BATCH() external view returns (uint256);
+        function KIND_SPENT() external view returns (uint8);
+        function KIND_DOUBLE_SPEND() external view returns (uint8);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use serde_json::Value;
+
+    use super::*;
+
+    /// The canonical type of an ABI JSON parameter (tuples expanded).
+    fn canonical(param: &Value) -> String {
+        let ty = param["type"].as_str().unwrap_or_default();
+        match ty.strip_prefix("tuple") {
+            Some(suffix) => {
+                let components = param["components"].as_array().map(Vec::as_slice).unwrap_or_default();
+                let inner: Vec<String> = components.iter().map(canonical).collect();
+                format!("({}){suffix}", inner.join(","))
+            }
+            None => ty.to_owned(),
+        }
+    }
+
+    /// `kind name(types)` of every function and event of the compiled `CashExitGame`, with the
+    /// indexed flags of an event's inputs and a function's state mutability.
+    fn artifact_items() -> BTreeMap<String, String> {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../contracts/artifacts/CashExitGame.json");
+        let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        let artifact: Value = serde_json::from_str(&text).unwrap();
+        let mut items = BTreeMap::new();
+        for item in artifact["abi"].as_array().unwrap() {
+            let kind = item["type"].as_str().unwrap();
+            if kind != "function" && kind != "event" {
+                continue;
+            }
+            let inputs = item["inputs"].as_array().unwrap();
+            let types: Vec<String> = inputs.iter().map(canonical).collect();
+            let signature = format!("{kind} {}({})", item["name"].as_str().unwrap(), types.join(","));
+            let detail = if kind == "event" {
+                format!("{:?}", inputs.iter().map(|i| i["indexed"].as_bool().unwrap_or(false)).collect::<Vec<_>>())
+            } else {
+                item["stateMutability"].as_str().unwrap().to_owned()
+            };
+            items.insert(signature, detail);
+        }
+        items
+    }
+
+    #[test]
+    fn every_function_and_event_is_in_the_artifact() {
+        let artifact = artifact_items();
+        let functions: Vec<_> = ICashExitGame::abi::functions().into_values().flatten().collect();
+        let events: Vec<_> = ICashExitGame::abi::events().into_values().flatten().collect();
+        assert_eq!((functions.len(), events.len()), (18, 6));
+        for function in &functions {
+            let key = format!("function {}", function.signature());
+            let mutability = serde_json::to_value(function.state_mutability).unwrap();
+            assert_eq!(artifact.get(&key).map(String::as_str), mutability.as_str(), "{key}");
+        }
+        for event in &events {
+            let key = format!("event {}", event.signature());
+            let indexed = format!("{:?}", event.inputs.iter().map(|i| i.indexed).collect::<Vec<_>>());
+            assert_eq!(artifact.get(&key), Some(&indexed), "{key}");
+        }
     }
 }

@@ -26,8 +26,8 @@ use crate::{
 /// One week, the usual minimum exit period.
 pub const ONE_WEEK: u64 = 7 * 24 * 3600;
 
-/// At most this many history challenges of one exit are pending at once.
-pub const MAX_PENDING_CHALLENGES: usize = 16;
+/// Challenges (and their bond refunds) a cancel settles per call (`SETTLE_BATCH`).
+pub const SETTLE_BATCH: usize = 16;
 
 /// `kind` of `ExitChallenged` for a spent-coin challenge.
 pub const KIND_SPENT: u8 = 1;
@@ -202,7 +202,7 @@ pub struct HistoryResponse {
 }
 
 /// An exit seen on the root chain (`ExitStarted`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct ObservedExit {
     /// The coin.
     pub coin_id: u64,
@@ -479,15 +479,19 @@ impl CashGame {
     }
 
     /// Calldata of the parameterless views: `responsePeriod()`, `historyChallengeWindow()`,
-    /// `framework()`, `exitBond()`, `challengeBond()`, in that order.
+    /// `framework()`, `exitBond()`, `challengeBond()`, `SETTLE_BATCH()`, `KIND_SPENT()`,
+    /// `KIND_DOUBLE_SPEND()`, in that order.
     #[must_use]
-    pub fn parameter_view_calls() -> [Bytes; 5] {
+    pub fn parameter_view_calls() -> [Bytes; 8] {
         [
             ICashExitGame::responsePeriodCall {}.abi_encode().into(),
             ICashExitGame::historyChallengeWindowCall {}.abi_encode().into(),
             ICashExitGame::frameworkCall {}.abi_encode().into(),
             ICashExitGame::exitBondCall {}.abi_encode().into(),
             ICashExitGame::challengeBondCall {}.abi_encode().into(),
+            ICashExitGame::SETTLE_BATCHCall {}.abi_encode().into(),
+            ICashExitGame::KIND_SPENTCall {}.abi_encode().into(),
+            ICashExitGame::KIND_DOUBLE_SPENDCall {}.abi_encode().into(),
         ]
     }
 }
@@ -536,6 +540,9 @@ mod tests {
             assert_eq!(got, selector(&signature), "{signature}");
         }
         assert_eq!(ICashExitGame::challengeBondCall::SELECTOR, selector("challengeBond()"));
+        assert_eq!(ICashExitGame::SETTLE_BATCHCall::SELECTOR, selector("SETTLE_BATCH()"));
+        assert_eq!(ICashExitGame::KIND_SPENTCall::SELECTOR, selector("KIND_SPENT()"));
+        assert_eq!(ICashExitGame::KIND_DOUBLE_SPENDCall::SELECTOR, selector("KIND_DOUBLE_SPEND()"));
         assert_eq!(CashTx::eip712_encode_type(), "CashTx(uint64 coinId,uint64 prevBlock,address newOwner)");
     }
 

@@ -12,7 +12,8 @@
 //! - **challengeHistory**: the exit is someone else's and the user owned the coin at a block in
 //!   `[coinId, pBlk)` (its deposit, or a transaction paying it), with no known spend of that
 //!   ownership up to `pBlk`: the user's latest such transaction is the challenge, and only a
-//!   signature of the user could answer it. Only while `now < startedAt + 3R`;
+//!   signature of the user could answer it. Only while `now < startedAt + 3R`, and only for a
+//!   block no earlier challenge of the exit (pending or answered) names;
 //! - **respondHistory**: the exit is the user's own, or its `C` is in the user's knowledge, and the
 //!   user knows the direct child of the challenged transaction at a block in
 //!   `(challengeBlk, pBlk]`, signed by the challenged transaction's new owner. Only before the
@@ -118,11 +119,14 @@ pub enum Finding {
     },
 }
 
-/// An exit being followed, with its pending history challenges.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// An exit being followed, with its history challenges.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 struct Followed {
     exit: ObservedExit,
+    /// Challenges not answered yet, by block.
     pending: BTreeMap<BlockNumber, ObservedChallenge>,
+    /// Every block challenged so far, answered or not: the game refuses a second challenge of one.
+    challenged: BTreeSet<BlockNumber>,
     issued: BTreeSet<(u8, BlockNumber)>,
 }
 
@@ -192,7 +196,7 @@ impl Watcher {
 
     /// Follows a new exit and returns the challenges it calls for (at most one), as of `now`.
     pub fn on_exit_started(&mut self, wallet: &Wallet, exit: &ObservedExit, now: Timestamp) -> Vec<Action> {
-        let followed = Followed { exit: *exit, pending: BTreeMap::new(), issued: BTreeSet::new() };
+        let followed = Followed { exit: *exit, ..Followed::default() };
         self.exits.insert(exit.coin_id, followed);
         self.new_actions(wallet, exit.coin_id, now)
     }
@@ -210,6 +214,7 @@ impl Watcher {
             return Vec::new();
         };
         followed.pending.insert(challenge.blknum, *challenge);
+        followed.challenged.insert(challenge.blknum);
         self.new_actions(wallet, challenge.coin_id, now)
     }
 
@@ -219,6 +224,7 @@ impl Watcher {
     pub fn on_history_answered(&mut self, wallet: &mut Wallet, answer: &ObservedAnswer, now: Timestamp) -> Vec<Action> {
         if let Some(followed) = self.exits.get_mut(&answer.coin_id).filter(|f| f.exit.exit_id == answer.exit_id) {
             followed.pending.remove(&answer.challenge_blk);
+            followed.challenged.insert(answer.challenge_blk);
         }
         if answer.response.tx.newOwner == self.address && !wallet.owns(answer.coin_id) {
             // A forged or mismatched answer cannot have passed the contract; if it does not check
@@ -306,7 +312,7 @@ impl Watcher {
         let earlier = own.or(deposit)?;
         let spent_by_then =
             moves.iter().any(|m| m.tx.tx.prevBlock == earlier.blknum && m.blknum > earlier.blknum && m.blknum <= exit.prev_blk);
-        if spent_by_then || followed.pending.contains_key(&earlier.blknum) {
+        if spent_by_then || followed.challenged.contains(&earlier.blknum) {
             return None;
         }
         Some(HistoryChallenge { coin_id: exit.coin_id, earlier })
@@ -343,5 +349,389 @@ impl Watcher {
             response: child.included(),
             sig: child.tx.sig,
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use alloy_primitives::{B256, U256, keccak256};
+    use plasma_core::{Domain, SigningKey};
+
+    use super::*;
+    use crate::{
+        block::CashBlock,
+        game::{ObservedAnswer, exit_id},
+        history::{CashHistory, DepositRecord, Entry, Roots},
+        tx::{CashTx, SignedCashTx},
+    };
+
+    const COIN: u64 = 1;
+    /// `P`: R = 1000, 3R = 3000.
+    const P: u64 = 4000;
+    const STARTED: Timestamp = 10_000;
+
+    fn key(seed: &str) -> SigningKey {
+        SigningKey::from_bytes(keccak256(seed)).unwrap()
+    }
+
+    fn domain() -> Domain {
+        Domain::new(31_337, Address::repeat_byte(0xf0))
+    }
+
+    fn game() -> CashGame {
+        CashGame::new(U256::from(100), U256::from(10), P)
+    }
+
+    /// A hand-built chain: the deposit of `COIN` by `depositor`, then child blocks holding exactly
+    /// the transactions a test puts in them (valid or not).
+    struct Chain {
+        record: DepositRecord,
+        roots: Roots,
+        blocks: BTreeMap<BlockNumber, CashBlock>,
+    }
+
+    impl Chain {
+        fn new(depositor: &SigningKey) -> Self {
+            let record = DepositRecord::new(COIN, depositor.address(), U256::from(10));
+            Self { record, roots: Roots::from([(COIN, record.root())]), blocks: BTreeMap::new() }
+        }
+
+        /// Adds block `blknum` with `txs` (and another coin's transaction, so that proofs carry a
+        /// sibling).
+        fn block(&mut self, blknum: BlockNumber, txs: &[SignedCashTx]) {
+            let mut all = txs.to_vec();
+            all.push(CashTx::new(COIN + 1, 2, Address::repeat_byte(9)).sign(&domain(), &key("other")));
+            let block = CashBlock::new(all, &domain()).unwrap();
+            self.roots.insert(blknum, block.root());
+            self.blocks.insert(blknum, block);
+        }
+
+        /// `COIN`'s history through block `through`, entries taken from the blocks unchecked.
+        fn history(&self, through: BlockNumber) -> CashHistory {
+            let mut history = CashHistory::new(self.record);
+            for (blknum, block) in self.blocks.range(..=through) {
+                history.push(*blknum, block.entry(COIN)).unwrap();
+            }
+            history
+        }
+
+        fn included(&self, blknum: BlockNumber) -> Included {
+            let block = &self.blocks[&blknum];
+            Included::new(block.tx(COIN).unwrap().tx, blknum, &block.proof(COIN))
+        }
+
+        /// A wallet of `owner` that knows the roots through `known` and holds `COIN`'s history
+        /// through `through` (verified on receipt when it ends with `owner`).
+        fn wallet(&self, owner: &SigningKey, known: BlockNumber, through: BlockNumber) -> Wallet {
+            let mut wallet = Wallet::new(owner.clone(), domain());
+            for (blknum, root) in self.roots.range(..=known) {
+                wallet.learn_root(*blknum, *root).unwrap();
+            }
+            let history = self.history(through);
+            if history.owner() == owner.address() {
+                wallet.receive(history).unwrap();
+            }
+            wallet
+        }
+
+        /// Learns the remaining roots (blocks committed later).
+        fn learn_all(&self, wallet: &mut Wallet) {
+            for (blknum, root) in &self.roots {
+                wallet.learn_root(*blknum, *root).unwrap();
+            }
+        }
+    }
+
+    fn pay(from: &SigningKey, prev: BlockNumber, to: &SigningKey) -> SignedCashTx {
+        CashTx::new(COIN, prev, to.address()).sign(&domain(), from)
+    }
+
+    fn exit(owner: &SigningKey, exit_blk: BlockNumber, prev_blk: BlockNumber, prev_owner: Address) -> ObservedExit {
+        ObservedExit {
+            coin_id: COIN,
+            owner: owner.address(),
+            exit_id: exit_id(1, COIN),
+            exit_blk,
+            prev_blk,
+            prev_owner,
+            amount: U256::from(10),
+            exitable_at: STARTED + P,
+        }
+    }
+
+    fn challenge(blknum: BlockNumber, owner: Address, challenger: Address) -> ObservedChallenge {
+        ObservedChallenge { coin_id: COIN, exit_id: exit_id(1, COIN), challenger, blknum, owner, deadline: STARTED + 1500 }
+    }
+
+    #[test]
+    fn spent_coin_is_challenged_with_the_direct_spend() {
+        let (a, b, c) = (key("a"), key("b"), key("c"));
+        let mut chain = Chain::new(&a);
+        chain.block(1000, &[pay(&a, COIN, &b)]);
+        chain.block(2000, &[pay(&b, 1000, &c)]);
+        chain.block(3000, &[]);
+        let carol = chain.wallet(&c, 3000, 3000);
+        let mut watcher = Watcher::new(c.address(), game());
+        // B exits the coin it already paid to C.
+        let actions = watcher.on_exit_started(&carol, &exit(&b, 1000, COIN, a.address()), STARTED);
+        let [Action::ChallengeSpent(spend)] = actions.as_slice() else { panic!("{actions:?}") };
+        assert_eq!(spend.spend, chain.included(2000));
+        assert_eq!(SignedCashTx::new(spend.spend.tx, spend.sig).signer(&domain()).unwrap(), b.address());
+        assert_eq!(actions[0].call(&game()).value, U256::ZERO);
+        // Issued once; recomputed on demand; forgotten when the exit ends.
+        assert!(watcher.on_history_challenged(&carol, &challenge(COIN, a.address(), a.address()), STARTED).is_empty());
+        assert_eq!(watcher.actions_for(&carol, COIN, STARTED), actions);
+        watcher.on_exit_ended(COIN, exit_id(1, COIN));
+        assert!(watcher.open_exits().is_empty() && watcher.actions_for(&carol, COIN, STARTED).is_empty());
+        // C's own exit of the same coin calls for nothing.
+        let own = watcher.on_exit_started(&carol, &exit(&c, 2000, 1000, b.address()), STARTED);
+        assert!(own.is_empty());
+    }
+
+    #[test]
+    fn double_spend_of_the_parent_is_challenged() {
+        let (a, b, eve) = (key("a"), key("b"), key("eve"));
+        let mut chain = Chain::new(&a);
+        chain.block(1000, &[pay(&a, COIN, &b)]);
+        // A, cheating, spends the deposit again to Eve; the operator includes it.
+        chain.block(2000, &[pay(&a, COIN, &eve)]);
+        let mut bob = chain.wallet(&b, 1000, 1000);
+        chain.learn_all(&mut bob);
+        let mut watcher = Watcher::new(b.address(), game());
+        let actions = watcher.on_exit_started(&bob, &exit(&eve, 2000, COIN, a.address()), STARTED);
+        let [Action::ChallengeDoubleSpend(spend)] = actions.as_slice() else { panic!("{actions:?}") };
+        assert_eq!(spend.spend, chain.included(1000));
+        assert_eq!(SignedCashTx::new(spend.spend.tx, spend.sig).signer(&domain()).unwrap(), a.address());
+        // A spend at or after eBlk is no double spend of the parent.
+        let later = exit(&eve, 1000, COIN, a.address());
+        watcher.on_exit_ended(COIN, later.exit_id);
+        let actions = watcher.on_exit_started(&bob, &later, STARTED);
+        assert!(!actions.iter().any(|a| matches!(a, Action::ChallengeDoubleSpend(_))), "{actions:?}");
+    }
+
+    #[test]
+    fn forged_parent_is_challenged_with_the_owners_transaction() {
+        let (a, b, eve, f) = (key("a"), key("b"), key("eve"), key("f"));
+        let mut chain = Chain::new(&a);
+        chain.block(1000, &[pay(&a, COIN, &b)]);
+        // The operator forges B -> Eve (signed by Eve) and Eve -> F, in withheld blocks.
+        chain.block(2000, &[pay(&eve, 1000, &eve)]);
+        chain.block(3000, &[pay(&eve, 2000, &f)]);
+        let forged_exit = exit(&f, 3000, 2000, eve.address());
+
+        let mut bob = chain.wallet(&b, 1000, 1000);
+        chain.learn_all(&mut bob);
+        let mut watcher = Watcher::new(b.address(), game());
+        let actions = watcher.on_exit_started(&bob, &forged_exit, STARTED);
+        let [Action::ChallengeHistory(history)] = actions.as_slice() else { panic!("{actions:?}") };
+        assert_eq!(history.earlier, chain.included(1000));
+        assert_eq!(actions[0].call(&game()).value, U256::from(10));
+
+        // A paid B at 1000 (in A's history), which answers A's deposit: A does not challenge.
+        let mut alice = chain.wallet(&a, COIN, COIN);
+        chain.learn_all(&mut alice);
+        alice.extend(COIN, 1000, chain.blocks[&1000].entry(COIN)).unwrap();
+        assert!(!alice.owns(COIN));
+        let mut alice_watcher = Watcher::new(a.address(), game());
+        assert!(alice_watcher.on_exit_started(&alice, &forged_exit, STARTED).is_empty());
+
+        // Too late: the window closes at startedAt + 3R.
+        let mut late = Watcher::new(b.address(), game());
+        assert!(late.on_exit_started(&bob, &forged_exit, STARTED + 3000).is_empty());
+        assert_eq!(late.actions_for(&bob, COIN, STARTED + 2999).len(), 1);
+        // A block someone else already challenged is not challenged again.
+        let mut other = Watcher::new(b.address(), game());
+        other.exits.insert(COIN, Followed { exit: forged_exit, ..Followed::default() });
+        assert!(other.on_history_challenged(&bob, &challenge(1000, b.address(), a.address()), STARTED).is_empty());
+    }
+
+    #[test]
+    fn forged_spend_of_a_deposit_is_challenged_with_the_deposit() {
+        let (a, eve, f) = (key("a"), key("eve"), key("f"));
+        let mut chain = Chain::new(&a);
+        chain.block(1000, &[]);
+        chain.block(2000, &[pay(&eve, COIN, &eve)]);
+        chain.block(3000, &[pay(&eve, 2000, &f)]);
+        let mut alice = chain.wallet(&a, 1000, 1000);
+        chain.learn_all(&mut alice);
+        let mut watcher = Watcher::new(a.address(), game());
+        let actions = watcher.on_exit_started(&alice, &exit(&f, 3000, 2000, eve.address()), STARTED);
+        let [Action::ChallengeHistory(history)] = actions.as_slice() else { panic!("{actions:?}") };
+        assert!(history.earlier.is_deposit());
+        assert_eq!(history.earlier, Included::deposit(&chain.record));
+        // A deposit exit (pBlk = 0) leaves no earlier block to challenge.
+        let mut watcher = Watcher::new(a.address(), game());
+        assert!(watcher.on_exit_started(&alice, &exit(&eve, COIN, 0, Address::ZERO), STARTED).is_empty());
+    }
+
+    #[test]
+    fn exiter_answers_history_challenges_with_the_direct_child() {
+        let (a, b, d, c, eve) = (key("a"), key("b"), key("d"), key("c"), key("eve"));
+        let mut chain = Chain::new(&a);
+        chain.block(1000, &[pay(&a, COIN, &b)]);
+        chain.block(2000, &[pay(&b, 1000, &d)]);
+        chain.block(3000, &[pay(&d, 2000, &c)]);
+        let carol = chain.wallet(&c, 3000, 3000);
+        let carols_exit = exit(&c, 3000, 2000, d.address());
+        let mut watcher = Watcher::new(c.address(), game());
+        assert!(watcher.on_exit_started(&carol, &carols_exit, STARTED).is_empty());
+
+        // Eve challenges with the deposit: answered with A -> B.
+        let actions = watcher.on_history_challenged(&carol, &challenge(COIN, a.address(), eve.address()), STARTED);
+        let [Action::RespondHistory(response)] = actions.as_slice() else { panic!("{actions:?}") };
+        assert_eq!((response.challenge_blk, &response.response), (COIN, &chain.included(1000)));
+        assert_eq!(SignedCashTx::new(response.response.tx, response.sig).signer(&domain()).unwrap(), a.address());
+        // Eve challenges with A -> B at 1000: answered with B -> D at 2000 (= pBlk).
+        let actions = watcher.on_history_challenged(&carol, &challenge(1000, b.address(), eve.address()), STARTED);
+        let [Action::RespondHistory(response)] = actions.as_slice() else { panic!("{actions:?}") };
+        assert_eq!(response.response, chain.included(2000));
+        assert_eq!(watcher.pending_challenges(COIN).len(), 2);
+
+        // Not after the deadline, not against one's own challenge, not with the wrong signer.
+        let stale = ObservedChallenge { exit_id: exit_id(7, COIN), ..challenge(COIN, a.address(), eve.address()) };
+        let unanswerable = [
+            (challenge(COIN, a.address(), eve.address()), STARTED + 1500),
+            (challenge(1000, b.address(), c.address()), STARTED),
+            (challenge(1000, eve.address(), eve.address()), STARTED),
+            (stale, STARTED),
+        ];
+        for (observed, now) in unanswerable {
+            let mut fresh = Watcher::new(c.address(), game());
+            fresh.on_exit_started(&carol, &carols_exit, STARTED);
+            assert!(fresh.on_history_challenged(&carol, &observed, now).is_empty(), "{observed:?} at {now}");
+        }
+
+        // B, whose history holds C's transaction? No: B's history stops at its payment to D, so it
+        // does not stand behind C's exit. D's does (it paid C at eBlk) and answers too.
+        let mut dave = chain.wallet(&d, 2000, 2000);
+        chain.learn_all(&mut dave);
+        dave.extend(COIN, 3000, chain.blocks[&3000].entry(COIN)).unwrap();
+        let mut dave_watcher = Watcher::new(d.address(), game());
+        assert!(dave_watcher.on_exit_started(&dave, &carols_exit, STARTED).is_empty());
+        let actions = dave_watcher.on_history_challenged(&dave, &challenge(COIN, a.address(), eve.address()), STARTED);
+        assert!(matches!(actions.as_slice(), [Action::RespondHistory(_)]), "{actions:?}");
+        let mut bob = chain.wallet(&b, 1000, 1000);
+        chain.learn_all(&mut bob);
+        bob.extend(COIN, 2000, chain.blocks[&2000].entry(COIN)).unwrap();
+        let mut bob_watcher = Watcher::new(b.address(), game());
+        assert!(bob_watcher.on_exit_started(&bob, &carols_exit, STARTED).is_empty());
+        assert!(bob_watcher.on_history_challenged(&bob, &challenge(COIN, a.address(), eve.address()), STARTED).is_empty());
+    }
+
+    #[test]
+    fn a_payment_revealed_by_an_answer_is_learned_challenged_with_and_exited() {
+        let (a, b, eve, f) = (key("a"), key("b"), key("eve"), key("f"));
+        let mut chain = Chain::new(&a);
+        // A pays B; the operator hides it in withheld block 1000, forges B -> Eve at 2000 and
+        // Eve -> F at 3000 (withheld too), and F exits.
+        let to_bob = pay(&a, COIN, &b);
+        chain.block(1000, &[to_bob]);
+        chain.block(2000, &[pay(&eve, 1000, &eve)]);
+        chain.block(3000, &[pay(&eve, 2000, &f)]);
+        let forged_exit = exit(&f, 3000, 2000, eve.address());
+        let mut alice = chain.wallet(&a, COIN, COIN);
+        let mut bob = chain.wallet(&b, COIN, COIN);
+        bob.expect_payment(to_bob, alice.handover(COIN).unwrap()).unwrap();
+        assert_eq!(alice.pay(COIN, b.address()).unwrap(), to_bob);
+        chain.learn_all(&mut alice);
+        chain.learn_all(&mut bob);
+
+        // A does not know its payment was included: it challenges with the deposit.
+        let mut alice_watcher = Watcher::new(a.address(), game());
+        let actions = alice_watcher.on_exit_started(&alice, &forged_exit, STARTED);
+        let [Action::ChallengeHistory(history)] = actions.as_slice() else { panic!("{actions:?}") };
+        assert!(history.earlier.is_deposit());
+        // B knows nothing included yet.
+        let mut bob_watcher = Watcher::new(b.address(), game());
+        assert!(bob_watcher.on_exit_started(&bob, &forged_exit, STARTED).is_empty());
+        let alices = challenge(COIN, a.address(), a.address());
+        assert!(bob_watcher.on_history_challenged(&bob, &alices, STARTED + 100).is_empty());
+        assert!(alice_watcher.on_history_challenged(&alice, &alices, STARTED + 100).is_empty());
+
+        // The operator answers with A -> B at the last moment: B learns it and challenges with it.
+        let answer = ObservedAnswer {
+            coin_id: COIN,
+            exit_id: exit_id(1, COIN),
+            responder: eve.address(),
+            challenge_blk: COIN,
+            response: chain.included(1000),
+            sig: to_bob.sig.to_bytes().to_vec().into(),
+        };
+        let late = STARTED + 1099;
+        assert!(alice_watcher.on_history_answered(&mut alice, &answer, late).is_empty());
+        // The deposit was challenged once (and answered): the game refuses it again.
+        assert!(alice_watcher.actions_for(&alice, COIN, late).is_empty());
+        let actions = bob_watcher.on_history_answered(&mut bob, &answer, late);
+        let [Action::ChallengeHistory(history)] = actions.as_slice() else { panic!("{actions:?}") };
+        assert_eq!(history.earlier, chain.included(1000));
+        assert!(bob_watcher.pending_challenges(COIN).is_empty());
+        assert_eq!(bob.learned_payments()[&COIN].blknum, 1000);
+
+        // Later, B exits with it: parent none (it spends the deposit), exiting A -> B, A's signature.
+        let crate::game::ExitClaim::Tx(claim) = bob.exit_claim(COIN).unwrap() else { panic!("a transaction exit") };
+        assert_eq!((claim.parent.clone(), claim.exiting.clone()), (Included::none(), chain.included(1000)));
+        assert_eq!((claim.depositor, claim.exiting_sig), (a.address(), to_bob.sig));
+        assert_eq!(bob.exit_claims().len(), 1);
+
+        // A forged answer (bad proof) teaches nothing.
+        let mut carl = chain.wallet(&b, 3000, COIN);
+        let bad = ObservedAnswer { response: Included { proof: B256::ZERO.to_vec().into(), ..answer.response.clone() }, ..answer };
+        let mut carl_watcher = Watcher::new(b.address(), game());
+        carl_watcher.on_exit_started(&carl, &forged_exit, STARTED);
+        assert!(carl_watcher.on_history_answered(&mut carl, &bad, late).is_empty());
+        assert!(carl.learned_payments().is_empty());
+    }
+
+    #[test]
+    fn learned_payment_with_a_parent_in_the_senders_history() {
+        let (a, b, c, eve, f) = (key("a"), key("b"), key("c"), key("eve"), key("f"));
+        let mut chain = Chain::new(&a);
+        chain.block(1000, &[pay(&a, COIN, &b)]);
+        let to_carol = pay(&b, 1000, &c);
+        chain.block(2000, &[to_carol]);
+        chain.block(3000, &[pay(&eve, 2000, &eve)]);
+        chain.block(4000, &[pay(&eve, 3000, &f)]);
+        let bob = chain.wallet(&b, 1000, 1000);
+        let mut carol = chain.wallet(&c, 1000, 1000);
+        carol.expect_payment(to_carol, bob.handover(COIN).unwrap()).unwrap();
+        chain.learn_all(&mut carol);
+        let mut watcher = Watcher::new(c.address(), game());
+        watcher.on_exit_started(&carol, &exit(&f, 4000, 3000, eve.address()), STARTED);
+        let answer = ObservedAnswer {
+            coin_id: COIN,
+            exit_id: exit_id(1, COIN),
+            responder: eve.address(),
+            challenge_blk: 1000,
+            response: chain.included(2000),
+            sig: to_carol.sig.to_bytes().to_vec().into(),
+        };
+        let actions = watcher.on_history_answered(&mut carol, &answer, STARTED + 1500);
+        assert!(matches!(actions.as_slice(), [Action::ChallengeHistory(h)] if h.earlier == chain.included(2000)));
+        let crate::game::ExitClaim::Tx(claim) = carol.exit_claim(COIN).unwrap() else { panic!("a transaction exit") };
+        assert_eq!((claim.parent.clone(), claim.exiting.clone()), (chain.included(1000), chain.included(2000)));
+        // Without the sender's history, the parent is missing.
+        let mut dan = chain.wallet(&c, 4000, COIN);
+        dan.learn_payment(&chain.included(2000), &to_carol.sig.to_bytes()).unwrap();
+        assert!(matches!(dan.exit_claim(COIN), Err(crate::CashError::MissingParent(COIN))));
+    }
+
+    #[test]
+    fn findings_report_withheld_blocks_once() {
+        let (a, b) = (key("a"), key("b"));
+        let mut chain = Chain::new(&a);
+        chain.block(1000, &[pay(&a, COIN, &b)]);
+        let mut bob = chain.wallet(&b, 1000, 1000);
+        chain.block(2000, &[]);
+        chain.learn_all(&mut bob);
+        let mut watcher = Watcher::new(b.address(), game());
+        let report = SyncReport { withheld: BTreeSet::from([2000]), ..SyncReport::default() };
+        let findings = watcher.findings(&bob, &report);
+        assert_eq!(findings, [Finding::BlockWithheld { blknum: 2000, coins: vec![COIN] }]);
+        assert!(watcher.findings(&bob, &report).is_empty());
+        // The history stops before the block, so the coin is no longer verifiable (transferable).
+        assert!(bob.history(COIN).unwrap().verify(&domain(), bob.roots()).is_err());
+        let entry: Entry<SignedCashTx> = chain.blocks[&2000].entry(COIN);
+        bob.extend(COIN, 2000, entry).unwrap();
+        assert_eq!(bob.history(COIN).unwrap().verify(&domain(), bob.roots()).unwrap(), b.address());
     }
 }
