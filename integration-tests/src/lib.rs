@@ -4,16 +4,17 @@
 //! a matrix over both backends with `#[rstest]` and `#[values("embedded", "anvil")]`.
 //! [`Deployed`] is a framework with one exit game on a fresh chain, with the calls every test needs.
 //! [`TestDeployment`] registers the `TestExitGame` fixture, the smallest exit game that exercises
-//! the framework's queue, payouts and bonds; [`MvpDeployment`] registers the Plasma MVP exit game
-//! and holds the users' signing keys. Both dereference to their [`Deployed`].
+//! the framework's queue, payouts and bonds; [`MvpDeployment`] and [`CashDeployment`] register the
+//! Plasma MVP and Plasma Cash exit games and hold the users' signing keys. All dereference to their
+//! [`Deployed`].
 
 use std::ops::{Deref, DerefMut};
 
 use alloy_primitives::{Address, B256, U256};
 use alloy_sol_types::{SolCall, SolConstructor, SolEvent};
 use plasma_contracts::{
-    DEFAULT_MIN_EXIT_PERIOD, Deployment, MvpExitGame, PlasmaFramework, TestExitGame, deploy_framework, deploy_game,
-    send, view,
+    CashExitGame, DEFAULT_MIN_EXIT_PERIOD, Deployment, MvpExitGame, PlasmaFramework, TestExitGame, deploy_framework,
+    deploy_game, send, view,
 };
 use plasma_core::{Domain, SigningKey};
 use plasma_rootchain::{DEV_KEYS, EmbeddedEvm, Receipt, RootChain, RpcNode, anvil_path};
@@ -213,6 +214,44 @@ impl MvpDeployment {
             return Err("the dev keys do not match the chain's accounts".into());
         }
         Ok(Self { base, keys, exit_bond, min_exit_period: DEFAULT_MIN_EXIT_PERIOD })
+    }
+}
+
+/// The framework with `CashExitGame` registered, on a fresh chain, and the users' signing keys.
+pub struct CashDeployment {
+    base: Deployed,
+    /// The signing key of each of `users`, in the same order.
+    pub keys: Vec<SigningKey>,
+    /// The game's exit bond (wei).
+    pub exit_bond: U256,
+    /// The game's history-challenge bond (wei).
+    pub challenge_bond: U256,
+    /// The framework's minimum exit period (seconds).
+    pub min_exit_period: u64,
+}
+
+deref_to_deployed!(CashDeployment);
+
+impl CashDeployment {
+    /// The exit bond: 0.02 ETH.
+    pub const EXIT_BOND: u64 = 20_000_000_000_000_000;
+    /// The history-challenge bond: 0.02 ETH.
+    pub const CHALLENGE_BOND: u64 = 20_000_000_000_000_000;
+
+    /// Deploys on the backend called `name`, with the default one-week exit period,
+    /// [`Self::EXIT_BOND`] and [`Self::CHALLENGE_BOND`].
+    pub async fn new(name: &str) -> TestResult<Self> {
+        let (exit_bond, challenge_bond) = (U256::from(Self::EXIT_BOND), U256::from(Self::CHALLENGE_BOND));
+        let args = |framework_| {
+            CashExitGame::constructorCall { framework_, exitBond_: exit_bond, challengeBond_: challenge_bond }
+                .abi_encode()
+        };
+        let base = Deployed::new(name, &CashExitGame::BYTECODE, args).await?;
+        let keys = DEV_KEYS[1..].iter().map(|secret| SigningKey::from_bytes(*secret)).collect::<Result<Vec<_>, _>>()?;
+        if keys.iter().map(SigningKey::address).ne(base.users.iter().copied()) {
+            return Err("the dev keys do not match the chain's accounts".into());
+        }
+        Ok(Self { base, keys, exit_bond, challenge_bond, min_exit_period: DEFAULT_MIN_EXIT_PERIOD })
     }
 }
 
