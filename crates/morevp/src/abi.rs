@@ -6,6 +6,7 @@
 //!   are the contract's.
 //! - [`InputProof`]: the transaction that created an input and its inclusion proof (empty for a
 //!   deposit input record), as `startInFlightExit` takes them.
+//! - [`StoredInFlightExit`] (with [`Claim`]): what the `inFlightExit(txHash)` view returns.
 //! - [`IMoreVpExitGame`]: every function and event of `MoreVpExitGame.sol` that `docs/morevp.md`
 //!   lists. The interface lives in the same block as [`PaymentTx`] so that its selectors expand the
 //!   struct into the tuple `(uint256,uint256,uint256,uint256,address,uint256,address,uint256,address,uint256,address,uint256)`.
@@ -42,6 +43,33 @@ sol! {
     struct InputProof {
         PaymentTx tx;
         bytes proof;
+    }
+
+    /// An owner and an amount: one input or output slot of a stored in-flight exit.
+    #[derive(Debug, Default, PartialEq, Eq, Hash)]
+    struct Claim {
+        address owner;
+        uint96 amount;
+    }
+
+    /// What `inFlightExit(txHash)` returns: the stored fields of an in-flight exit (all zero when
+    /// there is none). `oldestCompetitorPos` is `0` for none and `type(uint96).max` for an
+    /// in-flight competitor; `exitableAt` is `0` until the first piggyback; bit `i` of a piggyback
+    /// bitmap is slot `i`.
+    #[derive(Debug, Default, PartialEq, Eq, Hash)]
+    struct StoredInFlightExit {
+        address bondOwner;
+        uint64 startedAt;
+        bool canonical;
+        uint8 inputPiggybacks;
+        uint8 outputPiggybacks;
+        uint96 youngestInputPos;
+        uint64 youngestInputBlockTimestamp;
+        uint64 exitableAt;
+        uint96 oldestCompetitorPos;
+        bytes32[4] inputIds;
+        Claim[4] inputs;
+        Claim[4] outputs;
     }
 
     /// The functions and events of `MoreVpExitGame.sol`, exactly as `docs/morevp.md` lists them.
@@ -106,25 +134,11 @@ sol! {
         function deleteNonPiggybackedInFlightExit(PaymentTx tx) external;
         function processExit(uint96 exitId) external;
 
-        function inFlightExit(bytes32 txHash)
-            external
-            view
-            returns (
-                bool exists,
-                bool canonical,
-                address bondOwner,
-                uint64 startedAt,
-                uint64 exitableAt,
-                uint256 youngestInputPos,
-                uint64 youngestInputBlockTimestamp,
-                uint256 oldestCompetitorPosition,
-                uint8 inputsPiggybacked,
-                uint8 outputsPiggybacked
-            );
+        function inFlightExit(bytes32 txHash) external view returns (StoredInFlightExit memory);
         function standardExits(uint256 utxoPos)
             external
             view
-            returns (address owner, uint256 amount, bytes32 outputId, uint64 exitableAt, bool challenged);
+            returns (address owner, uint256 amount, bytes32 id, bool challenged);
         function txHash(PaymentTx tx) external view returns (bytes32);
         function outputId(bytes32 txHash, uint256 index) external view returns (bytes32);
         function depositOutputId(uint256 blknum) external view returns (bytes32);

@@ -17,10 +17,11 @@
 //! mode* (the chain went bad): at once, and again whenever something new becomes exitable, it
 //! asks its users to standard-exit (or deposit-exit) their outputs in the replica that no known
 //! transaction of theirs spends, and to start an in-flight exit (as the sender) of each of their
-//! transactions not known to be included before the first faulty block. Exits started then have
-//! the older outputs' priority: that is "exiting in time" (a standard exit of an output of a block
-//! older than the fault is processed before any exit of what the fault created, and an in-flight
-//! exit takes its youngest input's place).
+//! valid transactions not known to be included before the first fault (the first invalid
+//! transaction, or the first withheld block). Exits started then have the older outputs'
+//! priority: that is "exiting in time" (a standard exit of an output older than the fault is
+//! processed before any exit of what the fault created, and an in-flight exit takes its youngest
+//! input's place).
 //!
 //! Game events ([`Watcher::on_event`], with the root-chain time) drive the other decisions, each a
 //! [`Finding`] and, when the watcher can act, an [`Action`]:
@@ -339,7 +340,11 @@ pub struct Watcher {
     exits: BTreeMap<UtxoPos, ObservedExit>,
     ifes: BTreeMap<B256, ObservedIfe>,
     ifes_seen: BTreeSet<B256>,
-    first_fault: Option<BlockNumber>,
+    /// Position of the first invalid transaction (`txPos`), or of the first withheld block's
+    /// first transaction.
+    first_fault: Option<UtxoPos>,
+    /// Hashes of the transactions published blocks hold that are invalid.
+    invalid: HashSet<B256>,
     exit_mode: bool,
     issued: BTreeSet<ActionKey>,
     reported: HashSet<Finding>,
@@ -366,6 +371,7 @@ impl Watcher {
             ifes: BTreeMap::new(),
             ifes_seen: BTreeSet::new(),
             first_fault: None,
+            invalid: HashSet::new(),
             exit_mode: false,
             issued: BTreeSet::new(),
             reported: HashSet::new(),
@@ -386,7 +392,15 @@ impl Watcher {
 
     /// The first faulty (invalid or withheld) block, if any.
     #[must_use]
-    pub const fn first_fault(&self) -> Option<BlockNumber> {
+    pub fn first_fault(&self) -> Option<BlockNumber> {
+        self.first_fault.map(|p| p.blknum())
+    }
+
+    /// The position of the first invalid transaction, or of the first withheld block (its
+    /// transaction 0): what is included before it is settled, what comes at or after it is exited
+    /// in flight.
+    #[must_use]
+    pub const fn first_fault_pos(&self) -> Option<UtxoPos> {
         self.first_fault
     }
 
@@ -488,7 +502,11 @@ impl Watcher {
                     busy.extend(checked.inputs.iter().map(|(p, _)| (*p, tx_pos)));
                     self.ledger.apply_tx(tx, tx_pos);
                 }
-                Err(reason) => findings.push(classify(blknum, txindex, reason, &busy)),
+                Err(reason) => {
+                    self.first_fault.get_or_insert(tx_pos);
+                    self.invalid.insert(*hash);
+                    findings.push(classify(blknum, txindex, reason, &busy));
+                }
             }
         }
         Ok(findings)
@@ -497,7 +515,9 @@ impl Watcher {
     fn conclude(&mut self, blknum: BlockNumber, status: BlockStatus, findings: Vec<Finding>) -> Report {
         self.verdicts.insert(blknum, status);
         if status != BlockStatus::Valid {
-            self.first_fault.get_or_insert(blknum);
+            if let Ok(first) = UtxoPos::tx(blknum, 0) {
+                self.first_fault.get_or_insert(first);
+            }
             self.exit_mode = true;
         }
         self.decide(Some(status), findings)
@@ -917,14 +937,14 @@ impl Watcher {
     }
 
     /// Whether `known` is a transaction to exit in flight: not known to be included before the
-    /// first faulty block, and no in-flight exit of it seen yet.
+    /// first fault, not known to be invalid, and no in-flight exit of it seen yet.
     fn in_flight_for_users(&self, hash: &B256, known: &KnownTx) -> bool {
         let settled = match (known.included, self.first_fault) {
-            (Some(pos), Some(fault)) => pos.blknum() < fault,
+            (Some(pos), Some(fault)) => pos < fault,
             (Some(_), None) => true,
             (None, _) => false,
         };
-        !settled && !self.ifes_seen.contains(hash)
+        !settled && !self.invalid.contains(hash) && !self.ifes_seen.contains(hash)
     }
 
     /// The first watched user whose signature `signed` carries.
@@ -990,5 +1010,490 @@ fn classify(blknum: BlockNumber, txindex: u16, reason: Invalidity, busy: &BTreeM
         }
         reason if reason.is_mint() => Finding::Mint { blknum, txindex, reason },
         reason => Finding::InvalidTx { blknum, txindex, reason },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use alloy_primitives::keccak256;
+    use plasma_core::{ChildChain, SigningKey};
+
+    use super::*;
+    use crate::{game::youngest_input, tx::in_flight_exit_id};
+
+    const P: u64 = 1_000;
+
+    fn key(seed: &str) -> SigningKey {
+        SigningKey::from_bytes(keccak256(seed)).unwrap()
+    }
+
+    fn domain() -> Domain {
+        Domain::new(31_337, Address::repeat_byte(0xf0))
+    }
+
+    /// An operator and a watcher for Alice and Bob; Mallory and Carol are strangers.
+    struct Fx {
+        op: Operator,
+        w: Watcher,
+        next_child: u64,
+        next_deposit: u64,
+        now: u64,
+        alice: SigningKey,
+        bob: SigningKey,
+        carol: SigningKey,
+        mallory: SigningKey,
+    }
+
+    impl Fx {
+        fn new() -> Self {
+            let (alice, bob, carol, mallory) = (key("alice"), key("bob"), key("carol"), key("mallory"));
+            let w = Watcher::new(domain(), P, [alice.address(), bob.address()]);
+            let op = Operator::new(domain());
+            Self { op, w, next_child: 1000, next_deposit: 1, now: 1_000_000, alice, bob, carol, mallory }
+        }
+
+        fn deposit(&mut self, owner: &SigningKey, amount: u64) -> UtxoPos {
+            let event = DepositEvent {
+                depositor: owner.address(),
+                blknum: self.next_child - 1000 + self.next_deposit,
+                amount: U256::from(amount),
+            };
+            self.next_deposit += 1;
+            let pos = self.op.apply_deposit(&event).unwrap();
+            let report = self.w.on_deposit(&event).unwrap();
+            assert!(report.findings.is_empty());
+            pos
+        }
+
+        /// Seals the pending block (`withhold`: keeps its data back) and has the watcher check it.
+        fn seal(&mut self, withhold: bool) -> Report {
+            if withhold {
+                self.op.withhold_next_block();
+            }
+            let block = self.op.build_block().unwrap();
+            let event = BlockSubmittedEvent { blknum: self.next_child, root: block.root(), timestamp: self.now };
+            self.next_child += 1000;
+            self.next_deposit = 1;
+            self.now += 10;
+            self.op.on_block_submitted(&event).unwrap();
+            self.w.on_block_submitted(&event).unwrap();
+            let mut reports = self.w.sync(&self.op).unwrap();
+            assert_eq!(reports.len(), 1);
+            reports.remove(0)
+        }
+
+        fn tx(&self, inputs: &[UtxoPos], outputs: &[(&SigningKey, u64)], signers: &[&SigningKey]) -> SignedTx {
+            let outputs: Vec<Output> = outputs.iter().map(|(k, a)| Output::new(k.address(), U256::from(*a))).collect();
+            SignedTx::sign(PaymentTx::payment(inputs, &outputs).unwrap(), &domain(), signers)
+        }
+
+        fn event(&mut self, event: GameEvent) -> Report {
+            self.now += 1;
+            self.w.on_event(&event, self.now).unwrap()
+        }
+
+        fn start_ife(&mut self, tx: &SignedTx) -> Report {
+            let tx_hash = tx.tx_hash(&domain());
+            let event = GameEvent::InFlightExitStarted {
+                tx_hash,
+                starter: self.carol.address(),
+                tx: Box::new(tx.clone()),
+                exit_id: in_flight_exit_id(tx_hash),
+            };
+            self.event(event)
+        }
+
+        fn piggybacked(&mut self, tx: &SignedTx, is_output: bool, index: u8, owner: Address) -> Report {
+            self.event(GameEvent::InFlightExitPiggybacked { tx_hash: tx.tx_hash(&domain()), owner, is_output, index })
+        }
+
+        fn standard_exit(&mut self, utxo_pos: UtxoPos, owner: &SigningKey, amount: u64) -> Report {
+            let output_id = B256::ZERO; // the watcher does not read it
+            let exit = GameEvent::StandardExitStarted {
+                utxo_pos,
+                owner: owner.address(),
+                amount: U256::from(amount),
+                output_id,
+                exitable_at: self.now + P,
+            };
+            self.event(exit)
+        }
+    }
+
+    fn calls(report: &Report) -> Vec<&ExitCall> {
+        report.actions.iter().map(|a| &a.call).collect()
+    }
+
+    #[test]
+    fn valid_blocks_give_nothing() {
+        let mut fx = Fx::new();
+        let d = fx.deposit(&fx.alice.clone(), 100);
+        let tx = fx.tx(&[d], &[(&fx.bob.clone(), 60), (&fx.alice.clone(), 40)], &[&fx.alice.clone()]);
+        fx.op.submit_tx(tx).unwrap();
+        let report = fx.seal(false);
+        assert_eq!(report, Report { status: Some(BlockStatus::Valid), findings: vec![], actions: vec![] });
+        assert!(!fx.w.exit_mode());
+        assert_eq!(fx.w.ledger().utxos(), fx.op.utxos());
+    }
+
+    #[test]
+    fn an_unsigned_spend_is_an_invalid_tx_and_the_users_exit() {
+        let mut fx = Fx::new();
+        let (alice, mallory) = (fx.alice.clone(), fx.mallory.clone());
+        let d = fx.deposit(&alice, 100);
+        fx.op.include_unsigned_spend(fx.tx(&[d], &[(&mallory, 100)], &[&mallory]).tx, &mallory).unwrap();
+        let report = fx.seal(false);
+        assert_eq!(report.status, Some(BlockStatus::Invalid));
+        assert_eq!(
+            report.findings,
+            vec![Finding::InvalidTx {
+                blknum: 1000,
+                txindex: 0,
+                reason: Invalidity::WrongSigner { slot: 0, expected: alice.address(), recovered: mallory.address() }
+            }]
+        );
+        assert_eq!(report.findings[0].kind(), "invalid_tx");
+        assert_eq!(fx.w.first_fault(), Some(1000));
+        // Alice's deposit is exited at once.
+        let exit = DepositExit { blknum: d.blknum(), owner: alice.address(), amount: U256::from(100) };
+        assert_eq!(calls(&report), vec![&ExitCall::StartDepositExit(exit)]);
+        assert_eq!(report.actions[0].sender, Some(alice.address()));
+    }
+
+    #[test]
+    fn double_spends_and_mints_are_told_apart() {
+        let mut fx = Fx::new();
+        let (alice, mallory, bob) = (fx.alice.clone(), fx.mallory.clone(), fx.bob.clone());
+        let d = fx.deposit(&alice, 100);
+        fx.op.submit_tx(fx.tx(&[d], &[(&bob, 100)], &[&alice])).unwrap();
+        fx.op.include_double_spend(d, Output::new(mallory.address(), U256::from(100)), &alice).unwrap();
+        fx.op.mint(Output::new(mallory.address(), U256::from(1_000)), &mallory).unwrap();
+        let report = fx.seal(false);
+        let ghost = UtxoPos::new(1000, 65_535, 3).unwrap();
+        let first = UtxoPos::tx(1000, 0).unwrap();
+        assert_eq!(
+            report.findings,
+            vec![
+                Finding::DoubleSpend { blknum: 1000, txindex: 1, input: d, earlier: Some(first) },
+                Finding::Mint {
+                    blknum: 1000,
+                    txindex: 2,
+                    reason: Invalidity::InputNotOlder { input: ghost, blknum: 1000 }
+                },
+            ]
+        );
+        assert_eq!((report.findings[0].kind(), report.findings[1].kind()), ("double_spend", "mint"));
+        // Bob's output, valid and older than nothing the fault created, is exited.
+        let bob_out = UtxoPos::new(1000, 0, 0).unwrap();
+        assert!(
+            matches!(calls(&report)[..], [ExitCall::StartStandardExit(StandardExit { utxo_pos, .. })] if *utxo_pos == bob_out)
+        );
+        // The same deposit spent again in a later block, and a mint from a slot that never held anything.
+        fx.op.include_double_spend(d, Output::new(mallory.address(), U256::from(100)), &alice).unwrap();
+        fx.op.mint(Output::new(mallory.address(), U256::from(1_000)), &mallory).unwrap();
+        let report = fx.seal(false);
+        assert_eq!(
+            report.findings,
+            vec![
+                Finding::DoubleSpend { blknum: 2000, txindex: 0, input: d, earlier: Some(first) },
+                Finding::Mint { blknum: 2000, txindex: 1, reason: Invalidity::UnknownInput(ghost) },
+            ]
+        );
+        assert!(report.actions.is_empty());
+    }
+
+    #[test]
+    fn invalid_exit_is_challenged_with_an_included_or_in_flight_spend() {
+        let mut fx = Fx::new();
+        let (alice, bob) = (fx.alice.clone(), fx.bob.clone());
+        let d1 = fx.deposit(&alice, 100);
+        let d2 = fx.deposit(&alice, 50);
+        let included = fx.tx(&[d1], &[(&bob, 100)], &[&alice]);
+        fx.op.submit_tx(included.clone()).unwrap();
+        fx.seal(false);
+        let report = fx.standard_exit(d1, &alice, 100);
+        let hash = included.tx_hash(&domain());
+        assert_eq!(report.findings, vec![Finding::InvalidExit { utxo_pos: d1, spending_tx: hash }]);
+        let ExitCall::ChallengeStandardExit(challenge) = &report.actions[0].call else { panic!("{report:?}") };
+        assert_eq!((challenge.utxo_pos, &challenge.spending_tx, challenge.input_index), (d1, &included.tx, 0));
+        assert_eq!(challenge.sig.as_ref(), included.sigs[0].to_bytes().as_slice());
+        assert_eq!(report.actions[0].sender, None);
+        // Reported once; still pending until the exit is closed.
+        assert_eq!(fx.w.tick(fx.now + 1), Report::default());
+        assert_eq!(fx.w.pending_actions().len(), 1);
+        fx.event(GameEvent::StandardExitChallenged { utxo_pos: d1, challenger: bob.address() });
+        assert!(fx.w.pending_actions().is_empty());
+
+        // In flight: the spend the wallet handed over is enough.
+        let in_flight = fx.tx(&[d2], &[(&bob, 50)], &[&alice]);
+        assert_eq!(fx.w.watch_tx(&in_flight), Report::default());
+        let report = fx.standard_exit(d2, &alice, 50);
+        assert!(matches!(&calls(&report)[..], [ExitCall::ChallengeStandardExit(c)] if c.spending_tx == in_flight.tx));
+        // A valid exit of an unspent output calls for nothing.
+        let bob_out = UtxoPos::new(1000, 0, 0).unwrap();
+        assert_eq!(fx.standard_exit(bob_out, &bob, 100), Report::default());
+        assert!(!fx.w.exit_mode());
+    }
+
+    #[test]
+    fn an_exit_nobody_can_challenge_sends_the_users_out() {
+        let mut fx = Fx::new();
+        let (alice, mallory) = (fx.alice.clone(), fx.mallory.clone());
+        let d = fx.deposit(&alice, 100);
+        fx.seal(false);
+        // An exit of output 5 of block 1000, which holds nothing, as if the game had accepted it.
+        let ghost = UtxoPos::new(1000, 5, 0).unwrap();
+        let report = fx.standard_exit(ghost, &mallory, 1_000);
+        assert_eq!(report.findings, vec![Finding::UnchallengedExit { exit: ExitRef::Standard(ghost) }]);
+        assert_eq!(report.findings[0].kind(), "unchallenged_exit");
+        assert!(fx.w.exit_mode());
+        assert_eq!(
+            calls(&report),
+            vec![&ExitCall::StartDepositExit(DepositExit {
+                blknum: d.blknum(),
+                owner: alice.address(),
+                amount: U256::from(100)
+            })]
+        );
+        // An exit in a block not checked yet is not judged.
+        let unchecked = UtxoPos::new(9000, 0, 0).unwrap();
+        assert!(fx.standard_exit(unchecked, &mallory, 1).findings.is_empty());
+    }
+
+    /// Mallory (deposit 50) pays Bob in flight (T1) and Carol (T2, included in block 1000).
+    fn double_spender() -> (Fx, SignedTx, SignedTx) {
+        let mut fx = Fx::new();
+        let (bob, carol, mallory) = (fx.bob.clone(), fx.carol.clone(), fx.mallory.clone());
+        let d = fx.deposit(&mallory, 50);
+        let t1 = fx.tx(&[d], &[(&bob, 50)], &[&mallory]);
+        let t2 = fx.tx(&[d], &[(&carol, 50)], &[&mallory]);
+        fx.w.watch_tx(&t1);
+        fx.op.submit_tx(t2.clone()).unwrap();
+        assert_eq!(fx.seal(false).status, Some(BlockStatus::Valid));
+        (fx, t1, t2)
+    }
+
+    #[test]
+    fn noncanonical_ife_is_challenged_with_the_oldest_competitor_in_phase_1() {
+        let (mut fx, t1, t2) = double_spender();
+        let report = fx.start_ife(&t1);
+        let t2_pos = UtxoPos::tx(1000, 0).unwrap();
+        let (h1, h2) = (t1.tx_hash(&domain()), t2.tx_hash(&domain()));
+        assert_eq!(
+            report.findings,
+            vec![Finding::NoncanonicalIfe { tx_hash: h1, competitor: h2, competitor_pos: Some(t2_pos) }]
+        );
+        let ExitCall::ChallengeNotCanonical(c) = calls(&report)[0] else { panic!("{report:?}") };
+        assert_eq!((c.competing_tx_pos, c.input_index, c.competing_input_index), (Some(t2_pos), 0, 0));
+        let proof = plasma_core::BinaryProof::from_bytes(&c.competing_proof).unwrap();
+        assert!(proof.verify(fx.w.block(1000).unwrap().root(), h2, 0));
+        assert_eq!(c.competing_sig.as_ref(), t2.sigs[0].to_bytes().as_slice());
+        // Bob, the recipient of a beaten transaction, is not told to piggyback its output.
+        assert_eq!(report.actions.len(), 1);
+        // Once recorded, nothing younger is worth a challenge.
+        fx.event(GameEvent::InFlightExitChallenged {
+            tx_hash: h1,
+            challenger: fx.carol.address(),
+            competitor_position: t2_pos.encode(),
+        });
+        assert!(fx.w.pending_actions().is_empty());
+    }
+
+    #[test]
+    fn no_challenge_after_phase_1_or_against_an_older_inclusion() {
+        let (mut fx, t1, _) = double_spender();
+        let report = fx.start_ife(&t1);
+        let started_at = fx.now;
+        assert!(matches!(calls(&report)[..], [ExitCall::ChallengeNotCanonical(_)]));
+        assert_eq!(fx.w.tick(started_at + P / 2 - 1).actions, vec![]);
+        assert_eq!(fx.w.pending_actions().len(), 1);
+        fx.w.tick(started_at + P / 2);
+        assert!(fx.w.pending_actions().is_empty(), "{:?}", fx.w.pending_actions());
+        // T2 included before T1: T1 is not beaten by a younger spend.
+        let mut fx = Fx::new();
+        let (alice, bob, carol) = (fx.alice.clone(), fx.bob.clone(), fx.carol.clone());
+        let d = fx.deposit(&alice, 10);
+        let first = fx.tx(&[d], &[(&bob, 10)], &[&alice]);
+        fx.op.submit_tx(first.clone()).unwrap();
+        fx.seal(false);
+        let later = fx.tx(&[d], &[(&carol, 10)], &[&alice]);
+        fx.w.watch_tx(&later);
+        let report = fx.start_ife(&first);
+        assert!(report.findings.iter().all(|f| !matches!(f, Finding::NoncanonicalIfe { .. })), "{report:?}");
+    }
+
+    #[test]
+    fn false_canonicity_challenge_is_answered_with_the_inclusion() {
+        let mut fx = Fx::new();
+        let (bob, carol, mallory) = (fx.bob.clone(), fx.carol.clone(), fx.mallory.clone());
+        let d = fx.deposit(&mallory, 50);
+        let t1 = fx.tx(&[d], &[(&bob, 50)], &[&mallory]);
+        fx.op.submit_tx(t1.clone()).unwrap();
+        fx.seal(false);
+        // Mallory spends her input again later, in flight.
+        let t2 = fx.tx(&[d], &[(&carol, 50)], &[&mallory]);
+        fx.w.watch_tx(&t2);
+        let h1 = t1.tx_hash(&domain());
+        fx.start_ife(&t1);
+        let report = fx.event(GameEvent::InFlightExitChallenged {
+            tx_hash: h1,
+            challenger: mallory.address(),
+            competitor_position: U256::MAX,
+        });
+        let t1_pos = UtxoPos::tx(1000, 0).unwrap();
+        assert_eq!(report.findings, vec![Finding::FalseCanonicityChallenge { tx_hash: h1, tx_pos: t1_pos }]);
+        assert_eq!(report.findings[0].kind(), "noncanonical_ife");
+        let ExitCall::RespondToNonCanonicalChallenge(r) = calls(&report)[0] else { panic!("{report:?}") };
+        assert_eq!((r.tx_pos, &r.tx), (t1_pos, &t1.tx));
+        assert!(plasma_core::BinaryProof::from_bytes(&r.proof).unwrap().verify(
+            fx.w.block(1000).unwrap().root(),
+            h1,
+            0
+        ));
+        // Answered: canonical again, with T1's position recorded.
+        fx.event(GameEvent::InFlightExitChallengeResponded {
+            tx_hash: h1,
+            responder: bob.address(),
+            tx_pos: t1_pos.encode(),
+        });
+        assert!(fx.w.pending_actions().iter().all(|a| !matches!(a.call, ExitCall::RespondToNonCanonicalChallenge(_))));
+    }
+
+    #[test]
+    fn piggybacked_input_spent_elsewhere_is_challenged() {
+        let (mut fx, t1, t2) = double_spender();
+        let h1 = t1.tx_hash(&domain());
+        fx.start_ife(&t1);
+        let report = fx.piggybacked(&t1, false, 0, fx.mallory.address());
+        assert_eq!(
+            report.findings,
+            vec![Finding::InvalidPiggyback {
+                tx_hash: h1,
+                is_output: false,
+                index: 0,
+                spending_tx: t2.tx_hash(&domain())
+            }]
+        );
+        let ExitCall::ChallengeInputSpent(c) = calls(&report)[0] else { panic!("{report:?}") };
+        assert_eq!((c.input_index, &c.spending_tx, c.spending_input_index), (0, &t2.tx, 0));
+        fx.event(GameEvent::InFlightExitInputBlocked { tx_hash: h1, challenger: fx.bob.address(), index: 0 });
+        assert!(fx.w.pending_actions().iter().all(|a| !matches!(a.call, ExitCall::ChallengeInputSpent(_))));
+    }
+
+    #[test]
+    fn piggybacked_output_spent_later_is_challenged() {
+        let mut fx = Fx::new();
+        let (alice, bob, carol) = (fx.alice.clone(), fx.bob.clone(), fx.carol.clone());
+        let d = fx.deposit(&alice, 10);
+        let t1 = fx.tx(&[d], &[(&bob, 10)], &[&alice]);
+        fx.op.submit_tx(t1.clone()).unwrap();
+        fx.seal(false);
+        let bob_out = UtxoPos::new(1000, 0, 0).unwrap();
+        let t3 = fx.tx(&[bob_out], &[(&carol, 10)], &[&bob]);
+        fx.op.submit_tx(t3.clone()).unwrap();
+        fx.seal(false);
+        let report = fx.start_ife(&t1);
+        // Bob spent his output: no piggyback for him.
+        assert!(report.actions.is_empty(), "{report:?}");
+        let report = fx.piggybacked(&t1, true, 0, bob.address());
+        let ExitCall::ChallengeOutputSpent(c) = calls(&report)[0] else { panic!("{report:?}") };
+        assert_eq!(
+            (c.tx_pos, c.output_index, &c.spending_tx, c.spending_input_index),
+            (UtxoPos::tx(1000, 0).unwrap(), 0, &t3.tx, 0)
+        );
+        assert_eq!(report.findings[0].kind(), "invalid_piggyback");
+    }
+
+    #[test]
+    fn piggybacks_follow_ownership_and_canonicity() {
+        let mut fx = Fx::new();
+        let (alice, bob) = (fx.alice.clone(), fx.bob.clone());
+        let d = fx.deposit(&alice, 100);
+        // Alice's payment in flight: Bob piggybacks his output, Alice her input and her change.
+        let t = fx.tx(&[d], &[(&bob, 60), (&alice, 40)], &[&alice]);
+        fx.w.watch_tx(&t);
+        let report = fx.start_ife(&t);
+        let h = t.tx_hash(&domain());
+        let mut available: Vec<(Address, bool, u8)> = report
+            .findings
+            .iter()
+            .filter_map(|f| match f {
+                Finding::PiggybackAvailable { tx_hash, owner, is_output, index } if *tx_hash == h => {
+                    Some((*owner, *is_output, *index))
+                }
+                _ => None,
+            })
+            .collect();
+        available.sort();
+        let mut expected = vec![(bob.address(), true, 0), (alice.address(), true, 1), (alice.address(), false, 0)];
+        expected.sort();
+        assert_eq!(available, expected);
+        assert!(report.actions.iter().all(|a| matches!(&a.call, ExitCall::Piggyback(p) if Some(p.owner) == a.sender)));
+        // Once piggybacked, not asked again; after phase 1, nothing.
+        fx.piggybacked(&t, true, 0, bob.address());
+        assert_eq!(fx.w.pending_actions().len(), 2);
+        fx.w.tick(fx.now + P);
+        assert!(fx.w.pending_actions().is_empty());
+    }
+
+    #[test]
+    fn input_piggyback_when_a_co_signer_double_spent() {
+        let mut fx = Fx::new();
+        let (alice, bob, carol, mallory) = (fx.alice.clone(), fx.bob.clone(), fx.carol.clone(), fx.mallory.clone());
+        let da = fx.deposit(&alice, 10);
+        let dm = fx.deposit(&mallory, 10);
+        // Alice and Mallory pay Bob together; Mallory spends her input again, included first.
+        let joint = fx.tx(&[da, dm], &[(&bob, 20)], &[&alice, &mallory]);
+        let cheat = fx.tx(&[dm], &[(&carol, 10)], &[&mallory]);
+        fx.w.watch_tx(&joint);
+        fx.op.submit_tx(cheat).unwrap();
+        fx.seal(false);
+        let report = fx.start_ife(&joint);
+        let piggybacks: Vec<(bool, u8)> = report
+            .actions
+            .iter()
+            .filter_map(|a| match &a.call {
+                ExitCall::Piggyback(p) => Some((p.is_output, p.index)),
+                _ => None,
+            })
+            .collect();
+        // Alice exits her input (a competitor she did not sign beats the transaction); Bob's output
+        // is not canonical.
+        assert_eq!(piggybacks, vec![(false, 0)]);
+        assert!(calls(&report).iter().any(|c| matches!(c, ExitCall::ChallengeNotCanonical(_))));
+    }
+
+    #[test]
+    fn withheld_block_exits_included_outputs_and_in_flight_transactions() {
+        let mut fx = Fx::new();
+        let (alice, bob, carol) = (fx.alice.clone(), fx.bob.clone(), fx.carol.clone());
+        let d = fx.deposit(&alice, 100);
+        let t = fx.tx(&[d], &[(&bob, 60), (&alice, 40)], &[&alice]);
+        fx.op.submit_tx(t).unwrap();
+        fx.seal(false);
+        let change = UtxoPos::new(1000, 0, 1).unwrap();
+        let t2 = fx.tx(&[change], &[(&carol, 40)], &[&alice]);
+        fx.w.watch_tx(&t2);
+        fx.op.submit_tx(t2.clone()).unwrap();
+        let report = fx.seal(true);
+        assert_eq!(report.status, Some(BlockStatus::Withheld));
+        assert_eq!(report.findings, vec![Finding::BlockWithheld { blknum: 2000 }]);
+        assert_eq!(report.findings[0].kind(), "block_withholding");
+        let bob_out = UtxoPos::new(1000, 0, 0).unwrap();
+        let [se, ife] = &report.actions[..] else { panic!("{report:?}") };
+        assert!(
+            matches!(&se.call, ExitCall::StartStandardExit(e) if e.utxo_pos == bob_out && e.owner() == bob.address())
+        );
+        assert_eq!(se.sender, Some(bob.address()));
+        let ExitCall::StartInFlightExit(exit) = &ife.call else { panic!("{ife:?}") };
+        assert_eq!(ife.sender, Some(alice.address()));
+        assert_eq!((&exit.tx, exit.sigs.clone()), (&t2.tx, t2.sigs_bytes()));
+        let root = fx.w.block(1000).unwrap().root();
+        let proof = plasma_core::BinaryProof::from_bytes(&exit.input_txs[0].proof).unwrap();
+        assert!(proof.verify(root, exit.input_txs[0].tx.hash(&domain()), 0));
+        assert_eq!(youngest_input(&exit.tx), Some(change));
+        // The exit is seen: Alice piggybacks her input (her transaction, never known included).
+        let report = fx.start_ife(&t2);
+        assert!(matches!(&calls(&report)[..], [ExitCall::Piggyback(p)] if !p.is_output && p.owner == alice.address()));
     }
 }
