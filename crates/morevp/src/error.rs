@@ -306,10 +306,14 @@ pub enum MoreVpError {
         input: UtxoPos,
     },
 
-    /// The creating transaction (and proof) of an input is unknown, so no in-flight exit can be
-    /// started.
-    #[error("the creation of input {0} is unknown")]
-    MissingInputProof(UtxoPos),
+    /// An in-flight transaction came without exactly one input proof per used input.
+    #[error("{got} input proofs for {expected} used inputs")]
+    InputProofCount {
+        /// Number of used inputs.
+        expected: usize,
+        /// Number of proofs given.
+        got: usize,
+    },
 
     /// An in-flight exit stores amounts as `uint96`; this one does not fit.
     #[error("amount {0} does not fit in uint96")]

@@ -307,8 +307,11 @@ impl Wallet {
     /// to are the watcher's business. Returns the hash; nothing is kept on error.
     pub fn receive_in_flight(&mut self, signed: SignedTx, input_txs: Vec<InputProof>) -> Result<B256> {
         let shape = signed.tx.shape()?;
-        if signed.sigs.len() != shape.input_count || input_txs.len() != shape.input_count {
+        if signed.sigs.len() != shape.input_count {
             return Err(Invalidity::SignatureCount { expected: shape.input_count, got: signed.sigs.len() }.into());
+        }
+        if input_txs.len() != shape.input_count {
+            return Err(MoreVpError::InputProofCount { expected: shape.input_count, got: input_txs.len() });
         }
         let tx_hash = signed.tx_hash(&self.domain);
         let mut total_in = U256::ZERO;

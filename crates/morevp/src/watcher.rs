@@ -279,6 +279,9 @@ struct KnownTx {
     signed: SignedTx,
     /// Its first position in a published block.
     included: Option<UtxoPos>,
+    /// The first watched user who signed one of its inputs (set when the transaction is learned:
+    /// from the owners the validity check recovered, or by recovering its signatures).
+    sender: Option<Address>,
 }
 
 /// A standard exit seen on the root chain.
@@ -379,7 +382,8 @@ impl Watcher {
         }
     }
 
-    /// Adds a user to watch.
+    /// Adds a user to watch. Add users before the watcher learns their transactions: who signed
+    /// a transaction is noted when it is learned.
     pub fn watch(&mut self, user: Address) {
         self.users.insert(user);
     }
@@ -496,15 +500,18 @@ impl Watcher {
         let mut busy: BTreeMap<UtxoPos, UtxoPos> = BTreeMap::new();
         for (txindex, (tx, hash)) in (0u16..).zip(block.txs().iter().zip(block.tx_hashes())) {
             let tx_pos = UtxoPos::tx(blknum, u64::from(txindex))?;
-            self.learn_tx(*hash, tx, Some(tx_pos));
             match self.ledger.check(tx, *hash, Some(blknum), |p| busy.contains_key(p)) {
                 Ok(checked) => {
                     busy.extend(checked.inputs.iter().map(|(p, _)| (*p, tx_pos)));
                     self.ledger.apply_tx(tx, tx_pos);
+                    let sender = checked.inputs.iter().map(|(_, o)| o.owner).find(|a| self.users.contains(a));
+                    self.learn_tx(*hash, tx, Some(tx_pos), Some(sender));
                 }
                 Err(reason) => {
                     self.first_fault.get_or_insert(tx_pos);
                     self.invalid.insert(*hash);
+                    // Never exited in flight: no need to know who signed it.
+                    self.learn_tx(*hash, tx, Some(tx_pos), Some(None));
                     findings.push(classify(blknum, txindex, reason, &busy));
                 }
             }
@@ -538,24 +545,30 @@ impl Watcher {
     /// so that the watcher can challenge with it, exit it in flight and piggyback on it.
     pub fn watch_tx(&mut self, signed: &SignedTx) -> Report {
         let hash = signed.tx_hash(&self.domain);
-        self.learn_tx(hash, signed, None);
+        self.learn_tx(hash, signed, None, None);
         self.decide(None, Vec::new())
     }
 
-    fn learn_tx(&mut self, hash: B256, signed: &SignedTx, included: Option<UtxoPos>) {
+    /// Records `signed` (hash `hash`) and indexes its spends. `sender` is the first watched user
+    /// who signed an input when the caller knows it (`Some`), else it is recovered here (a few
+    /// transactions only: those users hand over and those of in-flight exits).
+    fn learn_tx(&mut self, hash: B256, signed: &SignedTx, included: Option<UtxoPos>, sender: Option<Option<Address>>) {
         if let Some(known) = self.txs.get_mut(&hash) {
             if known.included.is_none() {
                 known.included = included;
             }
             return;
         }
+        let sender = sender.unwrap_or_else(|| {
+            signed.sigs.iter().filter_map(|s| recover(hash, s).ok()).find(|a| self.users.contains(a))
+        });
         for (_, input) in signed.tx.named_inputs() {
             let spends = self.spends.entry(input).or_default();
             if !spends.contains(&hash) {
                 spends.push(hash);
             }
         }
-        self.txs.insert(hash, KnownTx { signed: signed.clone(), included });
+        self.txs.insert(hash, KnownTx { signed: signed.clone(), included, sender });
     }
 
     /// Moves the watcher's clock to `now` (phase 1 of in-flight exits ends with time) and reports
@@ -623,7 +636,8 @@ impl Watcher {
         }
         // The contract checked every signature against its input's owner.
         let input_owners = tx.signers(tx_hash)?;
-        self.learn_tx(tx_hash, tx, None);
+        let sender = input_owners.iter().copied().find(|a| self.users.contains(a));
+        self.learn_tx(tx_hash, tx, None, Some(sender));
         self.ifes_seen.insert(tx_hash);
         let ife = ObservedIfe {
             started_at: at,
@@ -925,10 +939,14 @@ impl Watcher {
                 actions.push(Action { sender: Some(output.owner), call });
             }
         }
-        let mut own: Vec<(&B256, &KnownTx)> = self.txs.iter().filter(|(h, k)| self.in_flight_for_users(h, k)).collect();
-        own.sort_by_key(|(h, _)| **h);
-        for (hash, known) in own {
-            let Some(starter) = self.user_signer(*hash, &known.signed) else { continue };
+        let mut own: Vec<(&B256, &KnownTx, Address)> = self
+            .txs
+            .iter()
+            .filter(|(hash, known)| self.in_flight_for_users(hash, known))
+            .filter_map(|(hash, known)| Some((hash, known, known.sender?)))
+            .collect();
+        own.sort_by_key(|(hash, _, _)| **hash);
+        for (_, known, starter) in own {
             if let Some(exit) = self.in_flight_exit(&known.signed) {
                 actions.push(Action { sender: Some(starter), call: ExitCall::StartInFlightExit(exit) });
             }
@@ -945,11 +963,6 @@ impl Watcher {
             (None, _) => false,
         };
         !settled && !self.invalid.contains(hash) && !self.ifes_seen.contains(hash)
-    }
-
-    /// The first watched user whose signature `signed` carries.
-    fn user_signer(&self, hash: B256, signed: &SignedTx) -> Option<Address> {
-        signed.sigs.iter().filter_map(|s| recover(hash, s).ok()).find(|a| self.users.contains(a))
     }
 
     /// The exit of the output `pos` from the watcher's own data.

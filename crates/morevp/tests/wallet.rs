@@ -104,7 +104,10 @@ fn receive_in_flight_checks_exitability() {
         receive(SignedTx::sign(pay(10), &domain(), &[&alice]), vec![bad_record]),
         Err(MoreVpError::BadInputProof { slot: 0, .. })
     ));
-    assert!(receive(SignedTx::sign(pay(10), &domain(), &[&alice]), vec![]).is_err());
+    assert!(matches!(
+        receive(SignedTx::sign(pay(10), &domain(), &[&alice]), vec![]),
+        Err(MoreVpError::InputProofCount { expected: 1, got: 0 })
+    ));
     let to_alice = PaymentTx::payment(&[d], &[Output::new(alice.address(), wei(10))]).unwrap();
     assert!(matches!(
         receive(SignedTx::sign(to_alice, &domain(), &[&alice]), vec![record]),
