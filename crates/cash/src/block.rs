@@ -196,7 +196,11 @@ mod tests {
 
     #[test]
     fn one_transaction_per_coin() {
-        let other = CashTx::new(5, 5, Address::repeat_byte(9)).sign(&domain(), &SigningKey::from_bytes(keccak256("x")).unwrap());
-        assert!(matches!(CashBlock::new(vec![signed(5), signed(2), other], &domain()), Err(CashError::DuplicateCoin(5))));
+        let other = CashTx::new(5, 5, Address::repeat_byte(9))
+            .sign(&domain(), &SigningKey::from_bytes(keccak256("x")).unwrap());
+        assert!(matches!(
+            CashBlock::new(vec![signed(5), signed(2), other], &domain()),
+            Err(CashError::DuplicateCoin(5))
+        ));
     }
 }

@@ -519,10 +519,7 @@ mod tests {
         let inc = included();
         let cases: [([u8; 4], String); 14] = [
             (ICashExitGame::startDepositExitCall::SELECTOR, "startDepositExit(uint64,uint256)".into()),
-            (
-                ICashExitGame::startExitCall::SELECTOR,
-                format!("startExit(uint64,address,uint256,{inc},{inc},bytes)"),
-            ),
+            (ICashExitGame::startExitCall::SELECTOR, format!("startExit(uint64,address,uint256,{inc},{inc},bytes)")),
             (ICashExitGame::challengeSpentCall::SELECTOR, format!("challengeSpent(uint64,{inc},bytes)")),
             (ICashExitGame::challengeDoubleSpendCall::SELECTOR, format!("challengeDoubleSpend(uint64,{inc},bytes)")),
             (ICashExitGame::challengeHistoryCall::SELECTOR, format!("challengeHistory(uint64,{inc})")),
@@ -608,8 +605,10 @@ mod tests {
         let decoded = ICashExitGame::startDepositExitCall::abi_decode(&call.data).unwrap();
         assert_eq!((decoded.coinId, decoded.amount), (7, U256::from(9)));
 
-        let sig = Signature { r: alloy_primitives::B256::repeat_byte(1), s: alloy_primitives::B256::repeat_byte(2), v: 27 };
-        let exiting = Included { tx: CashTx::new(7, 7, Address::repeat_byte(4)), blknum: 2000, proof: Bytes::from(vec![0u8; 8]) };
+        let sig =
+            Signature { r: alloy_primitives::B256::repeat_byte(1), s: alloy_primitives::B256::repeat_byte(2), v: 27 };
+        let exiting =
+            Included { tx: CashTx::new(7, 7, Address::repeat_byte(4)), blknum: 2000, proof: Bytes::from(vec![0u8; 8]) };
         let exit = CashExit {
             coin_id: 7,
             depositor: Address::repeat_byte(3),

@@ -276,7 +276,14 @@ pub fn check_move<T: CoinTx>(domain: &Domain, tx: &T, coin_id: u64, tip: Tip) ->
 }
 
 /// Checks `entry` of block `blknum` (root `root`) after `tip` and returns the tip after it.
-fn step<T: CoinTx>(domain: &Domain, coin_id: u64, tip: Tip, blknum: BlockNumber, root: B256, entry: &Entry<T>) -> Result<Tip, Invalidity> {
+fn step<T: CoinTx>(
+    domain: &Domain,
+    coin_id: u64,
+    tip: Tip,
+    blknum: BlockNumber,
+    root: B256,
+    entry: &Entry<T>,
+) -> Result<Tip, Invalidity> {
     match entry {
         Entry::Stayed { proof } => {
             if proof.verify_exclusion(root, coin_id) {
@@ -417,10 +424,10 @@ impl<T: CoinTx, S: HistoryStart> CoinHistory<T, S> {
     /// The owner and last move as the entries say, without checking them.
     #[must_use]
     pub fn tip(&self) -> Tip {
-        self.last_move().map_or(
-            Tip { owner: self.start.owner(), last_moved: self.start.last_moved() },
-            |m| Tip { owner: m.tx.new_owner(), last_moved: m.blknum },
-        )
+        self.last_move().map_or(Tip { owner: self.start.owner(), last_moved: self.start.last_moved() }, |m| Tip {
+            owner: m.tx.new_owner(),
+            last_moved: m.blknum,
+        })
     }
 
     /// The current owner as the entries say (verified only if the history was).
@@ -656,7 +663,9 @@ mod tests {
         let mut chain = Chain::new(a.address());
         let good = CashTx::new(COIN, COIN, b.address()).sign(&domain(), &a);
         let at = chain.block(Some(SignedCashTx::new(good.tx, good.sig.high_s_twin())));
-        assert!(matches!(invalid_at(chain.history.verify(&domain(), &chain.roots)), (b, Invalidity::BadSignature(_)) if b == at));
+        assert!(
+            matches!(invalid_at(chain.history.verify(&domain(), &chain.roots)), (b, Invalidity::BadSignature(_)) if b == at)
+        );
     }
 
     #[test]

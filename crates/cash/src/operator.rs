@@ -401,4 +401,3 @@ impl ChildChain for Operator {
         self.published_block(blknum)?.exclusion_proof(key, blknum).map(Some)
     }
 }
-

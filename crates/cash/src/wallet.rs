@@ -291,7 +291,12 @@ impl Wallet {
 
     /// Checks the entry of block `blknum` for `coin_id` (the next known block of its history) and
     /// appends it. Nothing changes on error.
-    pub fn extend(&mut self, coin_id: u64, blknum: BlockNumber, entry: crate::history::Entry<SignedCashTx>) -> Result<()> {
+    pub fn extend(
+        &mut self,
+        coin_id: u64,
+        blknum: BlockNumber,
+        entry: crate::history::Entry<SignedCashTx>,
+    ) -> Result<()> {
         let history = self.histories.get_mut(&coin_id).ok_or(CashError::UnknownCoin(coin_id))?;
         history.extend(&self.domain, &self.roots, blknum, entry)?;
         self.settle_reservation(coin_id);
@@ -396,9 +401,7 @@ impl Wallet {
         let sig = Signature::from_bytes(sig)?;
         let root = *self.roots.get(&included.blknum).ok_or(CashError::UnknownBlock(included.blknum))?;
         let proof = SparseProof::from_bytes(&included.proof)?;
-        if !is_child_block(included.blknum)
-            || !proof.verify_inclusion(root, coin_id, included.tx.hash(&self.domain))
-        {
+        if !is_child_block(included.blknum) || !proof.verify_inclusion(root, coin_id, included.tx.hash(&self.domain)) {
             return Err(CashError::NotIncluded { blknum: included.blknum, coin_id });
         }
         let tx = SignedCashTx::new(included.tx, sig);
@@ -416,7 +419,8 @@ impl Wallet {
     #[must_use]
     pub fn known_moves(&self, coin_id: u64) -> Vec<KnownMove> {
         let mut moves: BTreeMap<BlockNumber, KnownMove> = BTreeMap::new();
-        let histories = self.histories.get(&coin_id).into_iter().chain(self.expected.get(&coin_id).map(|e| &e.sender_history));
+        let histories =
+            self.histories.get(&coin_id).into_iter().chain(self.expected.get(&coin_id).map(|e| &e.sender_history));
         for history in histories {
             for m in history.moves() {
                 moves.entry(m.blknum).or_insert_with(|| KnownMove::from_move(&m));

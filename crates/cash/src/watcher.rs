@@ -36,7 +36,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use alloy_primitives::Address;
-use plasma_core::{BlockNumber, GameCall, Timestamp};
+use plasma_core::{BlockNumber, GameCall, Timestamp, is_child_block};
 use serde::{Deserialize, Serialize};
 
 use crate::{
@@ -137,13 +137,14 @@ pub struct Watcher {
     game: CashGame,
     exits: BTreeMap<u64, Followed>,
     withheld: BTreeSet<BlockNumber>,
+    available: BTreeSet<BlockNumber>,
 }
 
 impl Watcher {
     /// A watcher for `address`, under the exit game `game`.
     #[must_use]
     pub const fn new(address: Address, game: CashGame) -> Self {
-        Self { address, game, exits: BTreeMap::new(), withheld: BTreeSet::new() }
+        Self { address, game, exits: BTreeMap::new(), withheld: BTreeSet::new(), available: BTreeSet::new() }
     }
 
     /// The watched user.
@@ -170,22 +171,38 @@ impl Watcher {
         &self.withheld
     }
 
-    /// Syncs `wallet` with `operator` ([`Wallet::sync`]) and reports each withheld block once and
-    /// each invalid entry. Never asks for an exit.
+    /// Syncs `wallet` with `operator` ([`Wallet::sync`]), checks that the data of every committed
+    /// child block the wallet knows of is published (whether or not the user holds a coin), and
+    /// reports each withheld block once (adding it to the returned report's `withheld`) and each
+    /// invalid entry. Never asks for an exit.
     pub fn sync(&mut self, wallet: &mut Wallet, operator: &Operator) -> Result<(SyncReport, Vec<Finding>)> {
-        let report = wallet.sync(operator)?;
+        let mut report = wallet.sync(operator)?;
+        let unchecked: Vec<BlockNumber> = wallet
+            .roots()
+            .keys()
+            .copied()
+            .filter(|b| is_child_block(*b) && !self.available.contains(b) && !report.withheld.contains(b))
+            .collect();
+        for blknum in unchecked {
+            if operator.published_block(blknum).is_ok() {
+                self.available.insert(blknum);
+            } else {
+                report.withheld.insert(blknum);
+            }
+        }
         let findings = self.findings(wallet, &report);
         Ok((report, findings))
     }
 
-    /// The findings of a sync report: newly withheld blocks, with the user's coins stuck before them,
-    /// and invalid entries.
+    /// The findings of a sync report: newly withheld blocks, with the user's coins whose histories
+    /// stop before them, and invalid entries.
     pub fn findings(&mut self, wallet: &Wallet, report: &SyncReport) -> Vec<Finding> {
         let mut findings = Vec::new();
         for blknum in &report.withheld {
             if self.withheld.insert(*blknum) {
-                let coins = wallet.owned_coins().into_iter().filter(|c| wallet.next_block_for(*c) == Some(*blknum));
-                findings.push(Finding::BlockWithheld { blknum: *blknum, coins: coins.collect() });
+                let stuck = |coin: &u64| wallet.history(*coin).is_some_and(|h| h.covered_through() < *blknum);
+                let coins = wallet.owned_coins().into_iter().filter(stuck).collect();
+                findings.push(Finding::BlockWithheld { blknum: *blknum, coins });
             }
         }
         for (coin_id, blknum, reason) in &report.invalid {
@@ -310,8 +327,9 @@ impl Watcher {
             .find(|m| m.tx.tx.newOwner == self.address && m.blknum < exit.prev_blk)
             .map(KnownMove::included);
         let earlier = own.or(deposit)?;
-        let spent_by_then =
-            moves.iter().any(|m| m.tx.tx.prevBlock == earlier.blknum && m.blknum > earlier.blknum && m.blknum <= exit.prev_blk);
+        let spent_by_then = moves
+            .iter()
+            .any(|m| m.tx.tx.prevBlock == earlier.blknum && m.blknum > earlier.blknum && m.blknum <= exit.prev_blk);
         if spent_by_then || followed.challenged.contains(&earlier.blknum) {
             return None;
         }
@@ -460,7 +478,14 @@ mod tests {
     }
 
     fn challenge(blknum: BlockNumber, owner: Address, challenger: Address) -> ObservedChallenge {
-        ObservedChallenge { coin_id: COIN, exit_id: exit_id(1, COIN), challenger, blknum, owner, deadline: STARTED + 1500 }
+        ObservedChallenge {
+            coin_id: COIN,
+            exit_id: exit_id(1, COIN),
+            challenger,
+            blknum,
+            owner,
+            deadline: STARTED + 1500,
+        }
     }
 
     #[test]
@@ -615,7 +640,9 @@ mod tests {
         bob.extend(COIN, 2000, chain.blocks[&2000].entry(COIN)).unwrap();
         let mut bob_watcher = Watcher::new(b.address(), game());
         assert!(bob_watcher.on_exit_started(&bob, &carols_exit, STARTED).is_empty());
-        assert!(bob_watcher.on_history_challenged(&bob, &challenge(COIN, a.address(), eve.address()), STARTED).is_empty());
+        assert!(
+            bob_watcher.on_history_challenged(&bob, &challenge(COIN, a.address(), eve.address()), STARTED).is_empty()
+        );
     }
 
     #[test]
@@ -675,7 +702,10 @@ mod tests {
 
         // A forged answer (bad proof) teaches nothing.
         let mut carl = chain.wallet(&b, 3000, COIN);
-        let bad = ObservedAnswer { response: Included { proof: B256::ZERO.to_vec().into(), ..answer.response.clone() }, ..answer };
+        let bad = ObservedAnswer {
+            response: Included { proof: B256::ZERO.to_vec().into(), ..answer.response.clone() },
+            ..answer
+        };
         let mut carl_watcher = Watcher::new(b.address(), game());
         carl_watcher.on_exit_started(&carl, &forged_exit, STARTED);
         assert!(carl_watcher.on_history_answered(&mut carl, &bad, late).is_empty());

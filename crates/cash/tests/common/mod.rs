@@ -1,0 +1,130 @@
+//! Shared test helpers: keys, the domain, a stand-in for the framework's numbering, and a small
+//! network of one operator and the users' wallets that see every root-chain event.
+
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use plasma_cash::{CashGame, Operator, SignedCashTx, SyncReport, Wallet};
+use plasma_core::{
+    BlockSubmittedEvent, ChildChain, DepositEvent, Domain, SigningKey,
+    alloy_primitives::{Address, B256, U256, keccak256},
+};
+
+pub fn key(seed: &str) -> SigningKey {
+    SigningKey::from_bytes(keccak256(seed)).unwrap()
+}
+
+pub fn domain() -> Domain {
+    Domain::new(31_337, Address::repeat_byte(0xf0))
+}
+
+pub fn wei(n: u64) -> U256 {
+    U256::from(n)
+}
+
+/// `P` of the tests' game: R = 1000 s, 3R = 3000 s.
+pub const P: u64 = 4000;
+
+pub fn game() -> CashGame {
+    CashGame::new(wei(100), wei(10), P)
+}
+
+/// Numbers blocks like `PlasmaFramework`: child blocks 1000, 2000, …, deposits in between.
+#[derive(Clone, Debug)]
+pub struct Framework {
+    pub next_child: u64,
+    pub next_deposit: u64,
+    pub now: u64,
+}
+
+impl Default for Framework {
+    fn default() -> Self {
+        Self { next_child: 1000, next_deposit: 1, now: 1_700_000_000 }
+    }
+}
+
+impl Framework {
+    pub fn deposit(&mut self, depositor: Address, amount: U256) -> DepositEvent {
+        assert!(self.next_deposit < 1000, "deposit blocks full");
+        let blknum = self.next_child - 1000 + self.next_deposit;
+        self.next_deposit += 1;
+        DepositEvent { depositor, blknum, amount }
+    }
+
+    pub fn submit(&mut self, root: B256) -> BlockSubmittedEvent {
+        let event = BlockSubmittedEvent { blknum: self.next_child, root, timestamp: self.now };
+        self.next_child += 1000;
+        self.next_deposit = 1;
+        self.now += 15;
+        event
+    }
+}
+
+/// One operator and one wallet per key; every wallet sees every root-chain event.
+pub struct Net {
+    pub fw: Framework,
+    pub op: Operator,
+    pub wallets: Vec<Wallet>,
+}
+
+impl Net {
+    pub fn new(keys: &[&SigningKey]) -> Self {
+        Self {
+            fw: Framework::default(),
+            op: Operator::new(domain()),
+            wallets: keys.iter().map(|k| Wallet::new((*k).clone(), domain())).collect(),
+        }
+    }
+
+    /// A deposit of `amount` by wallet `who`: the operator mints the coin, every wallet learns the
+    /// deposit's root, the depositor starts the coin's history.
+    pub fn deposit(&mut self, who: usize, amount: u64) -> u64 {
+        let event = self.fw.deposit(self.wallets[who].address(), wei(amount));
+        let coin = self.op.apply_deposit(&event).unwrap();
+        for wallet in &mut self.wallets {
+            let minted = wallet.on_deposit(&event).unwrap();
+            assert_eq!(minted.is_some(), wallet.address() == event.depositor);
+        }
+        coin
+    }
+
+    /// Builds the pending block, submits its root and tells every wallet; returns its number.
+    pub fn seal(&mut self) -> u64 {
+        let block = self.op.build_block().unwrap();
+        let event = self.fw.submit(block.root());
+        self.op.on_block_submitted(&event).unwrap();
+        for wallet in &mut self.wallets {
+            wallet.on_block_submitted(&event).unwrap();
+        }
+        event.blknum
+    }
+
+    /// Every wallet extends its histories from the operator.
+    pub fn sync(&mut self) -> Vec<SyncReport> {
+        self.wallets.iter_mut().map(|w| w.sync(&self.op).unwrap()).collect()
+    }
+
+    /// `from` pays `coin` to `to`; the operator includes it; after the block, `from` hands the
+    /// history over and `to` verifies and accepts it. Returns the block number.
+    pub fn transfer(&mut self, from: usize, coin: u64, to: usize) -> u64 {
+        let recipient = self.wallets[to].address();
+        let tx = self.wallets[from].pay(coin, recipient).unwrap();
+        self.op.submit_tx(tx).unwrap();
+        let blknum = self.seal();
+        let reports = self.sync();
+        assert_eq!(reports[from].paid, [coin]);
+        let history = self.wallets[from].handover(coin).unwrap();
+        assert_eq!(self.wallets[to].receive(history).unwrap(), coin);
+        blknum
+    }
+
+    /// The transaction of `coin` in block `blknum`, from the operator's own records (withheld or not).
+    pub fn tx_at(&self, blknum: u64, coin: u64) -> SignedCashTx {
+        *self.op.block(blknum).unwrap().block.tx(coin).unwrap()
+    }
+
+    /// `coin` included at `blknum`, as the exit game takes it, from the operator's own records.
+    pub fn included(&self, blknum: u64, coin: u64) -> plasma_cash::Included {
+        let block = &self.op.block(blknum).unwrap().block;
+        plasma_cash::Included::new(block.tx(coin).unwrap().tx, blknum, &block.proof(coin))
+    }
+}
