@@ -1,10 +1,13 @@
-//! The built-in scenarios on every implemented variant: all on the embedded EVM, the lifecycle and
-//! the operator-fault scenarios on anvil too. Also checks that the harness reports what it must:
+//! The built-in scenarios on every implemented variant: all on the embedded EVM (each passes, or is
+//! not applicable by design exactly when the variant lacks a capability it names), the lifecycle
+//! and some operator-fault scenarios on anvil too. Also checks that the harness reports what it must:
 //! a scenario whose expectation is wrong fails, and one that needs a missing capability is not
 //! applicable by design (never passed).
 
 use plasma_contracts::DEFAULT_MIN_EXIT_PERIOD;
-use plasma_harness::{Backend, Outcome, Scenario, builtin_scenarios, compare, new_variant, run_scenario};
+use plasma_harness::{
+    Backend, Outcome, Scenario, builtin_scenarios, compare, has_capability, new_variant, run_scenario, variant_names,
+};
 use plasma_integration_tests::{TestResult, backend};
 use rstest::rstest;
 
@@ -18,46 +21,70 @@ fn builtin(name: &str) -> TestResult<Scenario> {
     Ok(builtin_scenarios()?.into_iter().find(|s| s.name == name).ok_or("no such scenario")?)
 }
 
+/// The variants the tests below run; kept equal to the harness's list by a test.
+const VARIANTS: [&str; 2] = ["mvp", "cash"];
+
+/// Pass when the variant has every capability the scenario names, else not applicable by design.
+fn expected_outcome(variant: &str, scenario: &Scenario) -> TestResult<Outcome> {
+    let capabilities = new_variant(variant).ok_or("unknown variant")?.capabilities();
+    let capable = scenario.requires.iter().all(|name| has_capability(&capabilities, name) == Some(true));
+    Ok(if capable { Outcome::Pass } else { Outcome::NotApplicable })
+}
+
 #[rstest]
 #[tokio::test]
-async fn mvp_passes_every_builtin_scenario_on_the_embedded_evm(
+async fn every_variant_passes_every_builtin_scenario_it_can_express(
+    #[values("mvp", "cash")] variant: &str,
+) -> TestResult {
+    let mut problems = Vec::new();
+    let mut passed = 0;
+    for scenario in builtin_scenarios()? {
+        let result = run(variant, "embedded", &scenario).await?;
+        let expected = expected_outcome(variant, &scenario)?;
+        if result.outcome != expected {
+            problems.push(format!("{}: {:?}, expected {expected:?}: {}", scenario.name, result.outcome, result.detail));
+        }
+        if result.outcome == Outcome::Pass {
+            assert!(result.records.iter().any(|r| r.label.starts_with("start")), "{}: nothing exited", scenario.name);
+            passed += 1;
+        }
+    }
+    assert!(problems.is_empty(), "{variant}:\n{}", problems.join("\n"));
+    assert!(passed >= 3, "{variant} passed only {passed} scenarios");
+    Ok(())
+}
+
+#[rstest]
+#[tokio::test]
+async fn lifecycle_and_fault_scenarios_pass_on_anvil(
     #[values(
-        "honest-lifecycle",
-        "deposit-exit",
-        "exit-of-spent-output",
-        "invalid-transaction",
-        "double-spend",
-        "mint",
-        "withheld-block",
-        "unconfirmed-payment",
-        "same-output-twice",
-        "self-transfer-drain",
-        "self-transfer-drain-late",
-        "self-transfer-drain-chain",
-        "self-transfer-drain-chain-early"
+        ("mvp", "honest-lifecycle"),
+        ("mvp", "invalid-transaction"),
+        ("mvp", "double-spend"),
+        ("mvp", "withheld-block"),
+        ("cash", "cash-lifecycle"),
+        ("cash", "cash-double-spend"),
+        ("cash", "cash-invalid-history")
     )]
-    name: &str,
+    case: (&str, &str),
 ) -> TestResult {
-    let result = run("mvp", "embedded", &builtin(name)?).await?;
-    assert_eq!(result.outcome, Outcome::Pass, "{name}: {}", result.detail);
-    assert!(result.records.iter().any(|r| r.label == "startExit" || r.label == "startDepositExit"));
+    let (variant, name) = case;
+    let result = run(variant, "anvil", &builtin(name)?).await?;
+    assert_eq!(result.outcome, Outcome::Pass, "{variant} {name}: {}", result.detail);
     Ok(())
 }
 
-#[rstest]
-#[tokio::test]
-async fn mvp_lifecycle_and_faults_pass_on_anvil(
-    #[values("honest-lifecycle", "invalid-transaction", "double-spend", "withheld-block")] name: &str,
-) -> TestResult {
-    let result = run("mvp", "anvil", &builtin(name)?).await?;
-    assert_eq!(result.outcome, Outcome::Pass, "{name}: {}", result.detail);
-    Ok(())
-}
-
-#[tokio::test]
-async fn every_scenario_is_listed_in_the_tests() -> TestResult {
-    // Keeps the rstest list above in step with the files under crates/harness/scenarios.
-    assert_eq!(builtin_scenarios()?.len(), 13);
+#[test]
+fn the_tests_cover_every_variant_and_every_scenario_file() -> TestResult {
+    assert_eq!(variant_names(), VARIANTS);
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../crates/harness/scenarios");
+    let mut files: Vec<String> = std::fs::read_dir(dir)?
+        .map(|entry| Ok(entry?.file_name().to_string_lossy().trim_end_matches(".toml").to_owned()))
+        .collect::<std::io::Result<_>>()?;
+    files.sort();
+    let mut builtin: Vec<String> = builtin_scenarios()?.into_iter().map(|s| s.name).collect();
+    builtin.sort();
+    assert_eq!(files, builtin, "every file under crates/harness/scenarios is built in, under its own name");
     Ok(())
 }
 

@@ -84,17 +84,27 @@ const BUILTIN: &[(&str, &str)] = builtin![
     "self-transfer-drain-late.toml",
     "self-transfer-drain-chain.toml",
     "self-transfer-drain-chain-early.toml",
+    "cash-lifecycle.toml",
+    "cash-spent-coin.toml",
+    "cash-double-spend.toml",
+    "cash-double-spend-indirect.toml",
+    "cash-invalid-history.toml",
+    "cash-history-answered.toml",
+    "cash-mint.toml",
+    "cash-withheld-block.toml",
+    "cash-rearrange.toml",
 ];
 
 /// The variants the harness can drive, by name, in report order.
 pub fn variant_names() -> Vec<&'static str> {
-    vec!["mvp"]
+    vec!["mvp", "cash"]
 }
 
 /// A fresh instance of the variant called `name`.
 pub fn new_variant(name: &str) -> Option<Box<dyn Variant>> {
     match name {
         "mvp" => Some(Box::new(crate::variants::MvpVariant::new())),
+        "cash" => Some(Box::new(crate::variants::CashVariant::new())),
         _ => None,
     }
 }
