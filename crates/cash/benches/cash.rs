@@ -1,10 +1,10 @@
 //! Criterion benchmarks of Plasma Cash (`plasma_cash::bench` workloads):
 //!
-//! - `tx/hash`: one `txHash`;
-//! - `operator/submit_tx_one_coin` and `operator/submit_batch_65536`: accepting one-coin transfers;
-//! - `block/build_65536`: sealing 65,536 coins into a block (the sparse tree over their hashes);
-//! - `block/proofs_65536`: the proofs of all 65,536 coins of that block;
-//! - `history/verify_1000_blocks`: verifying one coin's history over 1,000 blocks of 1,000 coins,
+//! - `cash_tx/hash`: one `txHash`;
+//! - `cash_operator/submit_tx_one_coin` and `cash_operator/submit_batch_65536`: accepting one-coin transfers;
+//! - `cash_block/build_65536`: sealing 65,536 coins into a block (the sparse tree over their hashes);
+//! - `cash_block/proofs_65536`: the proofs of all 65,536 coins of that block;
+//! - `cash_history/verify_1000_blocks`: verifying one coin's history over 1,000 blocks of 1,000 coins,
 //!   the coin moving every 10 blocks (1,000 proofs and 100 signature recoveries).
 //!
 //! `cargo bench -p plasma-cash --bench cash` (append `-- --quick` for a short run).
@@ -26,13 +26,13 @@ fn domain() -> Domain {
 fn hashing(c: &mut Criterion) {
     let Workload { txs, .. } = one_input_workload(1, domain()).unwrap();
     let tx = txs[0];
-    c.bench_function("tx/hash", |b| b.iter(|| black_box(tx).tx_hash(&domain())));
+    c.bench_function("cash_tx/hash", |b| b.iter(|| black_box(tx).tx_hash(&domain())));
 }
 
 fn submit(c: &mut Criterion) {
     let Workload { operator, txs } = one_input_workload(1024, domain()).unwrap();
     let mut next = 0;
-    c.bench_function("operator/submit_tx_one_coin", |b| {
+    c.bench_function("cash_operator/submit_tx_one_coin", |b| {
         b.iter_batched(
             || {
                 next = (next + 1) % txs.len();
@@ -54,7 +54,7 @@ fn full_block(c: &mut Criterion) {
     let block = pending.clone().build_block().unwrap();
     let ids = coin_ids(FULL);
 
-    let mut group = c.benchmark_group("operator");
+    let mut group = c.benchmark_group("cash_operator");
     group.sample_size(10);
     group.bench_function("submit_batch_65536", |b| {
         b.iter_batched(
@@ -68,7 +68,7 @@ fn full_block(c: &mut Criterion) {
     });
     group.finish();
 
-    let mut group = c.benchmark_group("block");
+    let mut group = c.benchmark_group("cash_block");
     group.sample_size(10);
     group.bench_function("build_65536", |b| {
         b.iter_batched(
@@ -88,7 +88,7 @@ fn full_block(c: &mut Criterion) {
 
 fn history(c: &mut Criterion) {
     let w = history_workload(1_000, 1_000, 10, &domain()).unwrap();
-    let mut group = c.benchmark_group("history");
+    let mut group = c.benchmark_group("cash_history");
     group.sample_size(20);
     group.bench_function("verify_1000_blocks", |b| {
         b.iter(|| assert_eq!(black_box(&w.history).verify(&domain(), &w.roots).unwrap(), w.owner));

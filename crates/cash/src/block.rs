@@ -9,7 +9,7 @@
 use std::sync::Arc;
 
 use alloy_primitives::B256;
-use plasma_core::{ChildBlock, Domain, SparseProof, SparseTree};
+use plasma_core::{BlockNumber, ChildBlock, Domain, SparseProof, SparseTree};
 
 use crate::{
     error::{CashError, Result},
@@ -112,7 +112,7 @@ impl CashBlock {
 
     /// Inclusion proof of the transaction of `coin_id`; [`CashError::NotIncluded`] if the block
     /// does not move it.
-    pub fn inclusion_proof(&self, coin_id: u64, blknum: plasma_core::BlockNumber) -> Result<SparseProof> {
+    pub fn inclusion_proof(&self, coin_id: u64, blknum: BlockNumber) -> Result<SparseProof> {
         if !self.moves(coin_id) {
             return Err(CashError::NotIncluded { blknum, coin_id });
         }
@@ -120,7 +120,7 @@ impl CashBlock {
     }
 
     /// Exclusion proof of `coin_id`; [`CashError::NotExcluded`] if the block moves it.
-    pub fn exclusion_proof(&self, coin_id: u64, blknum: plasma_core::BlockNumber) -> Result<SparseProof> {
+    pub fn exclusion_proof(&self, coin_id: u64, blknum: BlockNumber) -> Result<SparseProof> {
         if self.moves(coin_id) {
             return Err(CashError::NotExcluded { blknum, coin_id });
         }

@@ -6,7 +6,7 @@
 //! document. Nothing here talks to the root chain: the harness feeds root-chain events in and
 //! sends the returned roots and [`GameCall`](plasma_core::GameCall)s out.
 //!
-//! - [`abi`]: the `sol!` types — [`CashTx`], [`Included`](game::Included) and the
+//! - [`abi`]: the `sol!` types — [`CashTx`], [`Included`] and the
 //!   [`ICashExitGame`](game::ICashExitGame) calls and events.
 //! - [`tx`]: [`CashTx`] helpers (hash under a `Domain`, signing) and [`SignedCashTx`] with its strict
 //!   161-byte codec and signer recovery.

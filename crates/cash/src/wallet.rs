@@ -34,7 +34,7 @@ use serde::{Deserialize, Serialize};
 use crate::{
     error::{CashError, Invalidity, Result},
     game::{CashExit, DepositExit, ExitClaim, Included},
-    history::{CashHistory, DepositRecord, Move, Roots},
+    history::{CashHistory, DepositRecord, Entry, Move, Roots},
     operator::Operator,
     tx::{CashTx, SignedCashTx},
 };
@@ -291,12 +291,7 @@ impl Wallet {
 
     /// Checks the entry of block `blknum` for `coin_id` (the next known block of its history) and
     /// appends it. Nothing changes on error.
-    pub fn extend(
-        &mut self,
-        coin_id: u64,
-        blknum: BlockNumber,
-        entry: crate::history::Entry<SignedCashTx>,
-    ) -> Result<()> {
+    pub fn extend(&mut self, coin_id: u64, blknum: BlockNumber, entry: Entry<SignedCashTx>) -> Result<()> {
         let history = self.histories.get_mut(&coin_id).ok_or(CashError::UnknownCoin(coin_id))?;
         history.extend(&self.domain, &self.roots, blknum, entry)?;
         self.settle_reservation(coin_id);
