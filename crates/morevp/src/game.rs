@@ -118,9 +118,11 @@ impl InFlightExit {
     /// Whether every amount the exit would store (inputs' and outputs') fits in `uint96`:
     /// [`MoreVpError::AmountTooLarge`] for the first that does not.
     pub fn check_amounts(&self) -> Result<()> {
-        let inputs = self.tx.named_inputs().zip(&self.input_txs).filter_map(|((_, input), proof)| {
-            proof.tx.output(if input.is_deposit() { 0 } else { input.oindex() }).map(|o| o.amount)
-        });
+        let inputs = self
+            .tx
+            .named_inputs()
+            .zip(&self.input_txs)
+            .filter_map(|((_, input), proof)| proof.tx.output(input.oindex()).map(|o| o.amount));
         let outputs = self.tx.used_outputs().map(|(_, o)| o.amount);
         match inputs.chain(outputs).find(|a| *a > MAX_IFE_AMOUNT) {
             Some(amount) => Err(MoreVpError::AmountTooLarge(amount)),
@@ -934,6 +936,45 @@ mod tests {
         // An older youngest input beats a younger output.
         assert!(in_flight_exit_priority(pos, h, 77) < standard_exit_priority(UtxoPos::new(2000, 0, 0).unwrap(), 77));
         assert_eq!(youngest_input(&sample_tx()), Some(UtxoPos::new(2000, 1, 3).unwrap()));
+    }
+
+    #[test]
+    fn in_flight_amounts_must_fit_uint96() {
+        let owner = Address::repeat_byte(1);
+        let exit = |amount: U256| InFlightExit {
+            tx: PaymentTx::payment(&[UtxoPos::deposit(1).unwrap()], &[crate::tx::Output::new(owner, amount)]).unwrap(),
+            sigs: Bytes::new(),
+            input_txs: vec![InputProof { tx: PaymentTx::deposit_record(owner, amount), proof: Bytes::new() }],
+        };
+        assert!(exit(MAX_IFE_AMOUNT).check_amounts().is_ok());
+        let too_large = MAX_IFE_AMOUNT + U256::from(1);
+        assert!(matches!(exit(too_large).check_amounts(), Err(MoreVpError::AmountTooLarge(a)) if a == too_large));
+    }
+
+    #[test]
+    fn in_flight_exit_started_decodes_the_witnesses() {
+        use IMoreVpExitGame as G;
+        let key = plasma_core::SigningKey::from_bytes(keccak256("k")).unwrap();
+        let domain = plasma_core::Domain::new(1, Address::repeat_byte(2));
+        let signed = crate::tx::SignedTx::sign(sample_tx(), &domain, &[&key, &key]);
+        let tx_hash = signed.tx_hash(&domain);
+        let event = G::InFlightExitStarted {
+            txHash: tx_hash,
+            starter: key.address(),
+            tx: signed.tx.clone(),
+            sigs: signed.sigs_bytes(),
+            exitId: U96::from(in_flight_exit_id(tx_hash)),
+        };
+        let log = Log { address: Address::repeat_byte(3), data: event.encode_log_data() };
+        assert_eq!(
+            GameEvent::from_log(&log).unwrap(),
+            Some(GameEvent::InFlightExitStarted {
+                tx_hash,
+                starter: key.address(),
+                tx: Box::new(signed),
+                exit_id: in_flight_exit_id(tx_hash),
+            })
+        );
     }
 
     #[test]
