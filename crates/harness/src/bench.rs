@@ -57,7 +57,7 @@ pub struct VariantBench {
 
 /// The implemented variants `plasma bench` can measure.
 pub fn bench_variant_names() -> Vec<&'static str> {
-    vec!["mvp"]
+    vec!["mvp", "morevp", "cash"]
 }
 
 /// Measures the recovery limit over `threads` threads.
@@ -110,57 +110,139 @@ fn resident_bytes() -> Option<u64> {
     Some(pages * 4096)
 }
 
-/// Measures the MVP operator on `txs` one-input payments and its state for `utxos` outputs.
-pub fn bench_mvp(txs: usize, utxos: usize, limit: &Limit) -> Result<VariantBench, Error> {
-    let err = |message: String| Error::Variant { variant: "mvp", message };
-    // Memory first, on a fresh heap: measured after the throughput run, freed memory the
-    // allocator reuses would hide part of it.
-    let before = resident_bytes().unwrap_or(0);
-    let state = plasma_mvp::bench::utxo_memory_workload(utxos).map_err(|e| err(e.to_string()))?;
-    let state_bytes = resident_bytes().unwrap_or(0).saturating_sub(before);
-    drop(state);
+/// An operator with the one-input payments to submit to it.
+type Workload<Op, Tx> = (Op, Vec<Tx>);
 
-    let domain = Domain::new(plasma_rootchain::CHAIN_ID, alloy_primitives::Address::repeat_byte(0xfa));
-    let plasma_mvp::bench::Workload { mut operator, txs: signed } =
-        plasma_mvp::bench::one_input_workload(txs, domain).map_err(|e| err(e.to_string()))?;
-    let count = signed.len();
-
-    let started = Instant::now();
-    let results = operator.submit_batch(signed);
-    let accept = started.elapsed().as_secs_f64();
-    let accepted = results.iter().filter(|result| result.is_ok()).count();
-    if accepted != count {
-        return Err(err(format!("only {accepted} of {count} valid transactions accepted")));
-    }
-
-    let started = Instant::now();
-    let block = operator.build_block().map_err(|e| err(e.to_string()))?;
-    let block_build_ms = started.elapsed().as_secs_f64() * 1e3;
-    let started = Instant::now();
-    for index in 0..block.len() as u64 {
-        std::hint::black_box(block.proof(index).map_err(|e| err(e.to_string()))?);
-    }
-    let proofs_ms = started.elapsed().as_secs_f64() * 1e3;
-    // One proof checked against the root, so the timing is of real proofs.
-    let last = count.saturating_sub(1) as u64;
-    let proof = block.proof(last).map_err(|e| err(e.to_string()))?;
-    let leaf = block.tx(last).map(|tx| tx.leaf(&domain)).ok_or_else(|| err("empty block".into()))?;
-    if !proof.verify(block.root(), leaf, last) {
-        return Err(err("a proof does not verify".into()));
-    }
-
-    let tx_per_s = count as f64 / accept;
-    Ok(VariantBench {
-        name: "mvp".into(),
-        txs: count,
-        tx_per_s,
-        ratio_to_limit: tx_per_s / limit.recover_per_s,
-        block_build_ms,
-        proofs_ms,
-        state_bytes,
-        utxos_measured: utxos,
-    })
+/// The operator work `plasma bench` times for one variant, whatever its types.
+struct OperatorRun<Op, Tx, Blk> {
+    name: &'static str,
+    /// Builds the operator state for `utxos` outputs or coins (memory measurement).
+    memory: fn(usize) -> Result<Op, String>,
+    /// An operator and `txs` valid one-input payments for it.
+    workload: fn(usize, Domain) -> Result<Workload<Op, Tx>, String>,
+    /// Submits the batch; returns how many were accepted.
+    accept: fn(&mut Op, Vec<Tx>) -> usize,
+    /// Seals the accepted transactions.
+    build: fn(&mut Op) -> Result<Blk, String>,
+    /// Produces every inclusion proof of the block and checks one against the root.
+    prove_all: fn(&Blk, &Domain) -> Result<(), String>,
 }
+
+impl<Op, Tx, Blk> OperatorRun<Op, Tx, Blk> {
+    fn measure(&self, txs: usize, utxos: usize, limit: &Limit) -> Result<VariantBench, Error> {
+        let err = |message: String| Error::Variant { variant: self.name, message };
+        // Memory first, on a fresh heap: measured after the throughput run, freed memory the
+        // allocator reuses would hide part of it.
+        let before = resident_bytes().unwrap_or(0);
+        let state = (self.memory)(utxos).map_err(err)?;
+        let state_bytes = resident_bytes().unwrap_or(0).saturating_sub(before);
+        drop(state);
+
+        let domain = Domain::new(plasma_rootchain::CHAIN_ID, alloy_primitives::Address::repeat_byte(0xfa));
+        let (mut operator, signed) = (self.workload)(txs, domain).map_err(err)?;
+        let count = signed.len();
+        let started = Instant::now();
+        let accepted = (self.accept)(&mut operator, signed);
+        let accept = started.elapsed().as_secs_f64();
+        if accepted != count {
+            return Err(err(format!("only {accepted} of {count} valid transactions accepted")));
+        }
+        let started = Instant::now();
+        let block = (self.build)(&mut operator).map_err(err)?;
+        let block_build_ms = started.elapsed().as_secs_f64() * 1e3;
+        let started = Instant::now();
+        (self.prove_all)(&block, &domain).map_err(err)?;
+        let proofs_ms = started.elapsed().as_secs_f64() * 1e3;
+
+        let tx_per_s = count as f64 / accept;
+        Ok(VariantBench {
+            name: self.name.into(),
+            txs: count,
+            tx_per_s,
+            ratio_to_limit: tx_per_s / limit.recover_per_s,
+            block_build_ms,
+            proofs_ms,
+            state_bytes,
+            utxos_measured: utxos,
+        })
+    }
+}
+
+fn accepted<T, E>(results: &[Result<T, E>]) -> usize {
+    results.iter().filter(|result| result.is_ok()).count()
+}
+
+/// Plasma MVP: one-input payments, a 16-deep binary tree.
+const MVP: OperatorRun<plasma_mvp::Operator, plasma_mvp::SignedTx, plasma_mvp::Block> = OperatorRun {
+    name: "mvp",
+    memory: |utxos| plasma_mvp::bench::utxo_memory_workload(utxos).map_err(|e| e.to_string()),
+    workload: |txs, domain| {
+        let workload = plasma_mvp::bench::one_input_workload(txs, domain).map_err(|e| e.to_string())?;
+        Ok((workload.operator, workload.txs))
+    },
+    accept: |operator, txs| accepted(&operator.submit_batch(txs)),
+    build: |operator| operator.build_block().map_err(|e| e.to_string()),
+    prove_all: |block, domain| {
+        for index in 0..block.len() as u64 {
+            std::hint::black_box(block.proof(index).map_err(|e| e.to_string())?);
+        }
+        let last = (block.len() as u64).checked_sub(1).ok_or("empty block")?;
+        let proof = block.proof(last).map_err(|e| e.to_string())?;
+        let leaf = block.tx(last).map(|tx| tx.leaf(domain)).ok_or("empty block")?;
+        if !proof.verify(block.root(), leaf, last) {
+            return Err("a proof does not verify".into());
+        }
+        Ok(())
+    },
+};
+
+/// MoreVP: one-input payments (one recovery each), a 16-deep binary tree with `txHash` leaves.
+const MOREVP: OperatorRun<plasma_morevp::Operator, plasma_morevp::SignedTx, plasma_morevp::Block> = OperatorRun {
+    name: "morevp",
+    memory: |utxos| plasma_morevp::bench::utxo_memory_workload(utxos).map_err(|e| e.to_string()),
+    workload: |txs, domain| {
+        let workload = plasma_morevp::bench::one_input_workload(txs, domain).map_err(|e| e.to_string())?;
+        Ok((workload.operator, workload.txs))
+    },
+    accept: |operator, txs| accepted(&operator.submit_batch(txs)),
+    build: |operator| operator.build_block().map_err(|e| e.to_string()),
+    prove_all: |block, _| {
+        for index in 0..block.len() as u64 {
+            std::hint::black_box(block.proof(index).map_err(|e| e.to_string())?);
+        }
+        let last = (block.len() as u64).checked_sub(1).ok_or("empty block")?;
+        let proof = block.proof(last).map_err(|e| e.to_string())?;
+        let leaf = block.tx_hash(last).ok_or("empty block")?;
+        if !proof.verify(block.root(), leaf, last) {
+            return Err("a proof does not verify".into());
+        }
+        Ok(())
+    },
+};
+
+/// Plasma Cash: one-coin transfers, a 64-level sparse tree keyed by coin id.
+const CASH: OperatorRun<plasma_cash::Operator, plasma_cash::SignedCashTx, plasma_cash::CashBlock> = OperatorRun {
+    name: "cash",
+    memory: |coins| plasma_cash::bench::coin_memory_workload(coins).map_err(|e| e.to_string()),
+    workload: |txs, domain| {
+        let workload = plasma_cash::bench::one_input_workload(txs, domain).map_err(|e| e.to_string())?;
+        Ok((workload.operator, workload.txs))
+    },
+    accept: |operator, txs| accepted(&operator.submit_batch(txs)),
+    build: |operator| operator.build_block().map_err(|e| e.to_string()),
+    prove_all: |block, domain| {
+        let txs = block.txs();
+        for tx in txs {
+            std::hint::black_box(block.proof(tx.tx.coinId));
+        }
+        let last = txs.last().ok_or("empty block")?;
+        let proof = block.proof(last.tx.coinId);
+        if !proof.verify_inclusion(block.root(), last.tx.coinId, last.tx_hash(domain)) {
+            return Err("a proof does not verify".into());
+        }
+        Ok(())
+    },
+};
 
 impl BenchReport {
     /// The stable JSON form.
@@ -195,10 +277,16 @@ pub fn bench(names: &[String], txs: usize, utxos: usize) -> Result<BenchReport, 
     let limit = recovery_limit(threads)?;
     let mut variants = Vec::new();
     for name in names {
-        match name.as_str() {
-            "mvp" => variants.push(bench_mvp(txs, utxos, &limit)?),
-            other => return Err(Error::Scenario(format!("no bench for variant {other:?} (implemented: mvp)"))),
-        }
+        let bench = match name.as_str() {
+            "mvp" => MVP.measure(txs, utxos, &limit)?,
+            "morevp" => MOREVP.measure(txs, utxos, &limit)?,
+            "cash" => CASH.measure(txs, utxos, &limit)?,
+            other => {
+                let known = bench_variant_names().join(", ");
+                return Err(Error::Scenario(format!("no bench for variant {other:?} (implemented: {known})")));
+            }
+        };
+        variants.push(bench);
     }
     Ok(BenchReport { limit, variants })
 }
