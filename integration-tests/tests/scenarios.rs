@@ -22,7 +22,7 @@ fn builtin(name: &str) -> TestResult<Scenario> {
 }
 
 /// The variants the tests below run; kept equal to the harness's list by a test.
-const VARIANTS: [&str; 2] = ["mvp", "cash"];
+const VARIANTS: [&str; 3] = ["mvp", "morevp", "cash"];
 
 /// Pass when the variant has every capability the scenario names, else not applicable by design.
 fn expected_outcome(variant: &str, scenario: &Scenario) -> TestResult<Outcome> {
@@ -34,7 +34,7 @@ fn expected_outcome(variant: &str, scenario: &Scenario) -> TestResult<Outcome> {
 #[rstest]
 #[tokio::test]
 async fn every_variant_passes_every_builtin_scenario_it_can_express(
-    #[values("mvp", "cash")] variant: &str,
+    #[values("mvp", "morevp", "cash")] variant: &str,
 ) -> TestResult {
     let mut problems = Vec::new();
     let mut passed = 0;
@@ -62,6 +62,9 @@ async fn lifecycle_and_fault_scenarios_pass_on_anvil(
         ("mvp", "invalid-transaction"),
         ("mvp", "double-spend"),
         ("mvp", "withheld-block"),
+        ("morevp", "honest-lifecycle"),
+        ("morevp", "morevp-in-flight-exit"),
+        ("morevp", "morevp-double-spend-in-flight"),
         ("cash", "cash-lifecycle"),
         ("cash", "cash-double-spend"),
         ("cash", "cash-invalid-history")

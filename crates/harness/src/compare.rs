@@ -84,6 +84,10 @@ const BUILTIN: &[(&str, &str)] = builtin![
     "self-transfer-drain-late.toml",
     "self-transfer-drain-chain.toml",
     "self-transfer-drain-chain-early.toml",
+    "morevp-in-flight-exit.toml",
+    "morevp-spent-output-in-flight.toml",
+    "morevp-double-spend-in-flight.toml",
+    "morevp-in-flight-vs-mint.toml",
     "cash-lifecycle.toml",
     "cash-spent-coin.toml",
     "cash-double-spend.toml",
@@ -97,13 +101,14 @@ const BUILTIN: &[(&str, &str)] = builtin![
 
 /// The variants the harness can drive, by name, in report order.
 pub fn variant_names() -> Vec<&'static str> {
-    vec!["mvp", "cash"]
+    vec!["mvp", "morevp", "cash"]
 }
 
 /// A fresh instance of the variant called `name`.
 pub fn new_variant(name: &str) -> Option<Box<dyn Variant>> {
     match name {
         "mvp" => Some(Box::new(crate::variants::MvpVariant::new())),
+        "morevp" => Some(Box::new(crate::variants::MoreVpVariant::new())),
         "cash" => Some(Box::new(crate::variants::CashVariant::new())),
         _ => None,
     }

@@ -167,6 +167,12 @@ pub enum ExitWhat {
     Newest,
     /// An output the actor has already spent (what a cheater does).
     Spent,
+    /// An in-flight exit of the newest payment to or from the actor that is not known to be
+    /// included, piggybacking the actor's own outputs of it (designs with in-flight exits).
+    InFlight,
+    /// An in-flight exit of the transaction that paid the actor an output it has since spent,
+    /// piggybacking that output (what a cheater does; designs with in-flight exits).
+    SpentInFlight,
 }
 
 /// An operator fault, as a scenario step.

@@ -648,6 +648,9 @@ impl Variant for CashVariant {
         let mut claims = match what {
             ExitWhat::All | ExitWhat::Newest => self.wallet(actor)?.exit_claims(),
             ExitWhat::Spent => self.spent.get(actor).cloned().unwrap_or_default(),
+            ExitWhat::InFlight | ExitWhat::SpentInFlight => {
+                return Ok(Support::NotApplicable("Plasma Cash has no in-flight exits".into()));
+            }
         };
         if Self::is_cheater(world, actor) && what != ExitWhat::Spent {
             let address = world.actor(actor)?.address;

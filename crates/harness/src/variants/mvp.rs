@@ -450,6 +450,9 @@ impl Variant for MvpVariant {
             }
             ExitWhat::Newest => self.wallet(actor)?.exit_claims().into_iter().next_back().into_iter().collect(),
             ExitWhat::Spent => self.spent.get(actor).cloned().unwrap_or_default(),
+            ExitWhat::InFlight | ExitWhat::SpentInFlight => {
+                return Ok(Support::NotApplicable("MVP has no in-flight exits".into()));
+            }
         };
         let claims = if must_fail {
             claims

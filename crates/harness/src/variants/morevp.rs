@@ -1,0 +1,676 @@
+//! MoreVP (`plasma-morevp`) as a scenario variant: the operator, one wallet per actor, one watcher
+//! per honest actor, and `MoreVpExitGame` on the root chain.
+//!
+//! Honest users' software acts on its own: payers hand recipients the in-flight transaction (with
+//! its inputs' proofs) and both keep it until it shows up in a block; watchers validate every block
+//! and follow the exit game, and do what `docs/morevp.md` ("Watchers") says: challenge standard
+//! exits of spent outputs (with included or in-flight spends), exit in time when the chain goes bad
+//! (standard exits of what was settled, in-flight exits of their own payments), piggyback, answer
+//! and raise canonicity challenges, challenge spent piggybacks.
+//!
+//! Cheaters (the operator and the `colluding` actors) run no watcher and draw on the operator's
+//! own block data, withheld or not, for what they exit and challenge with.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use alloy_primitives::{Address, B256, Bytes, U256};
+use alloy_sol_types::SolEvent;
+use plasma_contracts::{MoreVpExitGame, PlasmaFramework, deploy_framework, deploy_game};
+use plasma_core::{BlockSubmittedEvent, Capabilities, ChildChain, DepositEvent, GameCall};
+use plasma_morevp::{
+    Action, ActionKey, CanonicityChallenge, DepositExit, ExitCall, GameEvent, InFlightExit, InputProof, MoreVpGame,
+    Operator, Output, PaymentTx, Piggyback, SignedTx, StandardExit, UtxoPos, Wallet, Watcher,
+};
+use plasma_rootchain::{LogFilter, RootChain, TxRequest};
+
+use crate::{Error, ExitCounts, ExitWhat, Fault, Support, Variant, World};
+
+const NAME: &str = "morevp";
+
+/// The standard exit bond (what `bond` means in scenario amounts), 0.02 ETH.
+pub const STANDARD_EXIT_BOND: U256 = U256::from_limbs([20_000_000_000_000_000, 0, 0, 0]);
+/// The in-flight exit bond, 0.03 ETH.
+pub const IN_FLIGHT_EXIT_BOND: U256 = U256::from_limbs([30_000_000_000_000_000, 0, 0, 0]);
+/// The piggyback bond, 0.02 ETH.
+pub const PIGGYBACK_BOND: U256 = U256::from_limbs([20_000_000_000_000_000, 0, 0, 0]);
+
+fn err(message: impl std::fmt::Display) -> Error {
+    Error::Variant { variant: NAME, message: message.to_string() }
+}
+
+/// A payment waiting for its block.
+struct Pending {
+    tx: SignedTx,
+    payer: String,
+    payee: String,
+}
+
+/// MoreVP, driven by scenarios.
+pub struct MoreVpVariant {
+    game: MoreVpGame,
+    operator: Option<Operator>,
+    wallets: BTreeMap<String, Wallet>,
+    watchers: BTreeMap<String, Watcher>,
+    /// Exits of outputs each actor has spent (what a cheater exits with `spent`), and the
+    /// transactions that created them (for `spent-in-flight`).
+    spent: BTreeMap<String, Vec<(ExitCall, Option<B256>)>>,
+    /// Payments each actor took part in, newest last.
+    payments: BTreeMap<String, Vec<B256>>,
+    pending: Vec<Pending>,
+    /// Piggybacks seen on the root chain: (transaction, output?, slot).
+    piggybacked: BTreeSet<(B256, bool, u8)>,
+    /// Open in-flight exits: transaction hash → (starter, transaction).
+    in_flight: BTreeMap<B256, (Address, PaymentTx)>,
+    /// Open standard exits and their owners.
+    standard_exits: BTreeMap<UtxoPos, Address>,
+    withhold_next: bool,
+    /// The first root-chain block whose logs have not been read.
+    log_cursor: u64,
+}
+
+impl Default for MoreVpVariant {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl MoreVpVariant {
+    /// A fresh instance, deployed by [`Variant::deploy`].
+    pub fn new() -> Self {
+        Self {
+            game: MoreVpGame::with_default_bonds(plasma_contracts::DEFAULT_MIN_EXIT_PERIOD),
+            operator: None,
+            wallets: BTreeMap::new(),
+            watchers: BTreeMap::new(),
+            spent: BTreeMap::new(),
+            payments: BTreeMap::new(),
+            pending: Vec::new(),
+            piggybacked: BTreeSet::new(),
+            in_flight: BTreeMap::new(),
+            standard_exits: BTreeMap::new(),
+            withhold_next: false,
+            log_cursor: 0,
+        }
+    }
+
+    fn operator(&self) -> Result<&Operator, Error> {
+        self.operator.as_ref().ok_or_else(|| err("not deployed"))
+    }
+
+    fn operator_mut(&mut self) -> Result<&mut Operator, Error> {
+        self.operator.as_mut().ok_or_else(|| err("not deployed"))
+    }
+
+    fn wallet(&self, name: &str) -> Result<&Wallet, Error> {
+        self.wallets.get(name).ok_or_else(|| err(format!("no wallet for {name}")))
+    }
+
+    fn wallet_mut(&mut self, name: &str) -> Result<&mut Wallet, Error> {
+        self.wallets.get_mut(name).ok_or_else(|| err(format!("no wallet for {name}")))
+    }
+
+    fn is_cheater(world: &World, name: &str) -> bool {
+        name == "operator" || world.colluding.iter().any(|c| c == name)
+    }
+
+    fn name_of(world: &World, address: Address) -> Option<String> {
+        world.everyone().find(|actor| actor.address == address).map(|actor| actor.name.clone())
+    }
+
+    async fn send_game_call(
+        world: &mut World,
+        from: Address,
+        call: &GameCall,
+    ) -> Result<plasma_rootchain::Receipt, Error> {
+        let tx = TxRequest::call(from, world.exit_game, call.data.clone()).with_value(call.value);
+        Ok(world.chain.send(tx).await?)
+    }
+
+    /// Sends `calls` from `actor`; with `must_fail`, every one must be refused.
+    async fn send_exits(
+        &mut self,
+        world: &mut World,
+        actor: &str,
+        calls: Vec<ExitCall>,
+        must_fail: bool,
+    ) -> Result<(), Error> {
+        if calls.is_empty() {
+            return Err(err(format!("{actor} has nothing to exit")));
+        }
+        let from = world.actor(actor)?.address;
+        for call in calls {
+            let what = describe(&call);
+            let receipt = Self::send_game_call(world, from, &self.game.call(&call)).await?;
+            let reason = receipt.revert_reason.unwrap_or_default();
+            match (receipt.success, must_fail) {
+                (true, false) => world.log.push(format!("{actor}: {what}")),
+                (false, true) => world.log.push(format!("{actor}'s {what} refused: {reason}")),
+                (true, true) => return Err(err(format!("{actor}'s {what} had to be refused"))),
+                (false, false) => return Err(err(format!("{actor} cannot {what}: {reason}"))),
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads the framework's and the game's events since the last look, feeds the watchers (block
+    /// data included) and returns the actions they ask for, with the watcher's user.
+    async fn ingest(&mut self, world: &mut World) -> Result<Vec<(String, Action)>, Error> {
+        let latest = world.chain.block_number().await?;
+        if latest < self.log_cursor {
+            return Ok(Vec::new());
+        }
+        let filter = |address| LogFilter {
+            address: Some(address),
+            from_block: self.log_cursor,
+            to_block: Some(latest),
+            topic0: None,
+        };
+        let mut logs = world.chain.logs(&filter(world.framework)).await?;
+        logs.extend(world.chain.logs(&filter(world.exit_game)).await?);
+        logs.sort_by_key(|entry| entry.block_number);
+        self.log_cursor = latest + 1;
+        let now = world.chain.block_time().await?;
+        let mut actions = Vec::new();
+        for entry in logs {
+            actions.extend(self.on_log(&entry.log, now)?);
+        }
+        for (name, watcher) in &mut self.watchers {
+            actions.extend(watcher.tick(now).actions.into_iter().map(|a| (name.clone(), a)));
+        }
+        Ok(actions)
+    }
+
+    fn on_log(&mut self, log: &alloy_primitives::Log, now: u64) -> Result<Vec<(String, Action)>, Error> {
+        let mut reports = Vec::new();
+        if let Ok(event) = PlasmaFramework::DepositCreated::decode_log(log) {
+            let deposit = DepositEvent { depositor: event.depositor, blknum: event.blknum.to(), amount: event.amount };
+            for (name, watcher) in &mut self.watchers {
+                reports.push((name.clone(), watcher.on_deposit(&deposit).map_err(err)?));
+            }
+        } else if let Ok(event) = PlasmaFramework::BlockSubmitted::decode_log(log) {
+            let block = BlockSubmittedEvent { blknum: event.blknum.to(), root: event.root, timestamp: event.timestamp };
+            let operator = self.operator.as_ref().ok_or_else(|| err("not deployed"))?;
+            for (name, watcher) in &mut self.watchers {
+                watcher.on_block_submitted(&block).map_err(err)?;
+                reports.extend(watcher.sync(operator).map_err(err)?.into_iter().map(|r| (name.clone(), r)));
+            }
+        } else if let Some(event) = GameEvent::from_log(log).map_err(err)? {
+            self.track(&event);
+            for (name, watcher) in &mut self.watchers {
+                reports.push((name.clone(), watcher.on_event(&event, now).map_err(err)?));
+            }
+        }
+        Ok(reports
+            .into_iter()
+            .flat_map(|(name, report)| report.actions.into_iter().map(move |a| (name.clone(), a)))
+            .collect())
+    }
+
+    /// Keeps what the cheaters and the explicit challenge step need to know of the game.
+    fn track(&mut self, event: &GameEvent) {
+        match event {
+            GameEvent::StandardExitStarted { utxo_pos, owner, .. } => {
+                self.standard_exits.insert(*utxo_pos, *owner);
+            }
+            GameEvent::StandardExitChallenged { utxo_pos, .. } | GameEvent::StandardExitFinalized { utxo_pos, .. } => {
+                self.standard_exits.remove(utxo_pos);
+            }
+            GameEvent::InFlightExitStarted { tx_hash, starter, tx, .. } => {
+                self.in_flight.insert(*tx_hash, (*starter, tx.tx.clone()));
+            }
+            GameEvent::InFlightExitPiggybacked { tx_hash, is_output, index, .. } => {
+                self.piggybacked.insert((*tx_hash, *is_output, *index));
+            }
+            GameEvent::InFlightExitDeleted { tx_hash } | GameEvent::InFlightExitFinalized { tx_hash, .. } => {
+                self.in_flight.remove(tx_hash);
+                self.piggybacked.retain(|(hash, ..)| hash != tx_hash);
+            }
+            _ => {}
+        }
+    }
+
+    /// Sends each action once, from its required sender (or the watcher's user), skipping
+    /// piggybacks already made.
+    async fn act(&mut self, world: &mut World, actions: Vec<(String, Action)>) -> Result<(), Error> {
+        let domain = world.domain();
+        let mut done = BTreeSet::new();
+        for (name, action) in actions {
+            let key = action.key(&domain);
+            let sender = match action.sender {
+                Some(address) => Self::name_of(world, address).ok_or_else(|| err("action for an unknown sender"))?,
+                None => name.clone(),
+            };
+            let from = world.actor(&sender)?.address;
+            // Nobody challenges its own exit.
+            if let ExitCall::ChallengeStandardExit(challenge) = &action.call
+                && self.standard_exits.get(&challenge.utxo_pos) == Some(&from)
+            {
+                continue;
+            }
+            if key != ActionKey::Other && !done.insert(key) {
+                continue;
+            }
+            if let ActionKey::Piggyback(hash, is_output, index) = key
+                && self.piggybacked.contains(&(hash, is_output, index))
+            {
+                continue;
+            }
+            let what = describe(&action.call);
+            let receipt = Self::send_game_call(world, from, &self.game.call(&action.call)).await?;
+            if receipt.success {
+                if let ActionKey::Piggyback(hash, is_output, index) = key {
+                    self.piggybacked.insert((hash, is_output, index));
+                }
+                world.log.push(format!("{name}'s watcher: {sender} {what}"));
+            } else {
+                let reason = receipt.revert_reason.unwrap_or_default();
+                world.log.push(format!("{name}'s watcher: {sender} could not {what}: {reason}"));
+            }
+        }
+        Ok(())
+    }
+
+    /// The standard (or deposit) exit of output `pos` from the operator's data.
+    fn operator_exit(&self, pos: UtxoPos, output: &Output) -> Result<ExitCall, Error> {
+        if pos.is_deposit() {
+            return Ok(ExitCall::StartDepositExit(DepositExit {
+                blknum: pos.blknum(),
+                owner: output.owner,
+                amount: output.amount,
+            }));
+        }
+        let (signed, proof) = self.operator_tx(pos.blknum(), u64::from(pos.txindex()))?;
+        Ok(ExitCall::StartStandardExit(StandardExit { utxo_pos: pos, tx: signed.tx, proof }))
+    }
+
+    /// Transaction `txindex` of block `blknum` as the operator holds it, with its proof.
+    fn operator_tx(&self, blknum: u64, txindex: u64) -> Result<(SignedTx, Bytes), Error> {
+        let operator = self.operator()?;
+        let record = operator.block(blknum).ok_or_else(|| err(format!("no block {blknum}")))?;
+        let signed = record.block.tx(txindex).ok_or_else(|| err(format!("no transaction {blknum}/{txindex}")))?;
+        let inclusion = operator.inclusion_at(blknum, txindex).map_err(err)?;
+        Ok((signed.clone(), inclusion.proof.to_bytes()))
+    }
+
+    /// The arguments of an in-flight exit of `signed`, with the proofs of its inputs from the
+    /// operator's data.
+    fn operator_in_flight_exit(&self, signed: &SignedTx) -> Result<InFlightExit, Error> {
+        let operator = self.operator()?;
+        let mut input_txs = Vec::new();
+        for (_, input) in signed.tx.named_inputs() {
+            let proof = if input.is_deposit() {
+                let output = operator.deposit(input.blknum()).ok_or_else(|| err(format!("no deposit {input}")))?;
+                InputProof { tx: PaymentTx::deposit_record(output.owner, output.amount), proof: Bytes::new() }
+            } else {
+                let (creating, proof) = self.operator_tx(input.blknum(), u64::from(input.txindex()))?;
+                InputProof { tx: creating.tx, proof }
+            };
+            input_txs.push(proof);
+        }
+        Ok(InFlightExit { tx: signed.tx.clone(), sigs: signed.sigs_bytes(), input_txs })
+    }
+
+    /// What a cheater exits: every output the operator's ledger gives it.
+    fn cheater_exits(&self, address: Address) -> Result<Vec<ExitCall>, Error> {
+        let outputs = self.operator()?.utxos_of(address);
+        outputs.iter().map(|(pos, output)| self.operator_exit(*pos, output)).collect()
+    }
+
+    /// An in-flight exit of the newest payment `actor` took part in that is not known included,
+    /// and piggybacks on the actor's outputs of it.
+    fn in_flight_exit_of_newest(&self, world: &World, actor: &str) -> Result<Vec<ExitCall>, Error> {
+        let wallet = self.wallet(actor)?;
+        let address = world.actor(actor)?.address;
+        let hash = self
+            .payments
+            .get(actor)
+            .into_iter()
+            .flatten()
+            .rev()
+            .find(|hash| wallet.in_flight_exit_args(**hash).is_ok())
+            .ok_or_else(|| err(format!("{actor} has no payment in flight")))?;
+        let exit = wallet.in_flight_exit_args(*hash).map_err(err)?;
+        let piggybacks = exit.tx.used_outputs().filter(|(_, o)| o.owner == address).map(|(index, _)| {
+            ExitCall::Piggyback(Piggyback { tx: exit.tx.clone(), index, is_output: true, owner: address })
+        });
+        let piggybacks: Vec<ExitCall> = piggybacks.collect();
+        Ok(std::iter::once(ExitCall::StartInFlightExit(exit)).chain(piggybacks).collect())
+    }
+
+    /// An in-flight exit of the transaction that paid `actor` an output it has since spent, and
+    /// a piggyback on that output.
+    fn in_flight_exit_of_spent(&self, world: &World, actor: &str) -> Result<Vec<ExitCall>, Error> {
+        let address = world.actor(actor)?.address;
+        let (call, creating) = self
+            .spent
+            .get(actor)
+            .into_iter()
+            .flatten()
+            .rev()
+            .find(|(_, creating)| creating.is_some())
+            .ok_or_else(|| err(format!("{actor} spent no output of a transaction")))?;
+        let (ExitCall::StartStandardExit(exit), Some(_)) = (call, creating) else {
+            return Err(err("not a transaction output"));
+        };
+        let pos = exit.utxo_pos;
+        let (signed, _) = self.operator_tx(pos.blknum(), u64::from(pos.txindex()))?;
+        let exit_args = self.operator_in_flight_exit(&signed)?;
+        let piggyback = Piggyback { tx: exit_args.tx.clone(), index: pos.oindex(), is_output: true, owner: address };
+        Ok(vec![ExitCall::StartInFlightExit(exit_args), ExitCall::Piggyback(piggyback)])
+    }
+
+    /// A canonicity challenge against the in-flight exit of `tx`, with a competitor from the
+    /// operator's blocks (what a cheating challenger knows).
+    fn operator_competitor(&self, tx: &PaymentTx) -> Result<Option<CanonicityChallenge>, Error> {
+        let operator = self.operator()?;
+        let domain = *operator.domain();
+        let hash = tx.hash(&domain);
+        for blknum in operator.child_blocks() {
+            let Some(record) = operator.block(blknum) else { continue };
+            for (txindex, competing) in (0u64..).zip(record.block.txs()) {
+                if competing.tx.hash(&domain) == hash {
+                    continue;
+                }
+                for (input_index, input) in tx.named_inputs() {
+                    let Some((slot, _)) = competing.tx.named_inputs().find(|(_, other)| *other == input) else {
+                        continue;
+                    };
+                    let (_, proof) = self.operator_tx(blknum, txindex)?;
+                    let sig = competing.sigs.get(usize::from(slot)).ok_or_else(|| err("missing signature"))?;
+                    return Ok(Some(CanonicityChallenge {
+                        tx: tx.clone(),
+                        input_index,
+                        competing_tx: competing.tx.clone(),
+                        competing_input_index: slot,
+                        competing_tx_pos: Some(UtxoPos::tx(blknum, txindex).map_err(err)?),
+                        competing_proof: proof,
+                        competing_sig: Bytes::copy_from_slice(&sig.to_bytes()),
+                    }));
+                }
+            }
+        }
+        Ok(None)
+    }
+}
+
+fn describe(call: &ExitCall) -> String {
+    match call {
+        ExitCall::StartStandardExit(exit) => format!("exits output {}", exit.utxo_pos),
+        ExitCall::StartDepositExit(exit) => format!("exits deposit {}", exit.blknum),
+        ExitCall::ChallengeStandardExit(c) => format!("challenges the exit of {}", c.utxo_pos),
+        ExitCall::StartInFlightExit(_) => "starts an in-flight exit".into(),
+        ExitCall::Piggyback(p) => {
+            format!("piggybacks on {} {}", if p.is_output { "output" } else { "input" }, p.index)
+        }
+        ExitCall::ChallengeNotCanonical(_) => "challenges an in-flight exit's canonicity".into(),
+        ExitCall::RespondToNonCanonicalChallenge(r) => format!("answers a canonicity challenge with {}", r.tx_pos),
+        ExitCall::ChallengeInputSpent(c) => format!("challenges piggybacked input {}", c.input_index),
+        ExitCall::ChallengeOutputSpent(c) => format!("challenges piggybacked output {}", c.output_index),
+        ExitCall::DeleteNonPiggybacked(_) => "deletes an in-flight exit nobody piggybacked".into(),
+    }
+}
+
+#[async_trait::async_trait]
+impl Variant for MoreVpVariant {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn summary(&self) -> &'static str {
+        "MoreVP: 4-in/4-out UTXOs without confirmations, in-flight exits, piggybacks, canonicity game"
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        plasma_morevp::operator::CAPABILITIES
+    }
+
+    fn exit_bond(&self) -> U256 {
+        STANDARD_EXIT_BOND
+    }
+
+    async fn deploy(&mut self, world: &mut World) -> Result<(), Error> {
+        let operator = world.operator.address;
+        let framework = deploy_framework(&mut world.chain, operator, world.min_exit_period).await?;
+        let args = MoreVpExitGame::constructorCall {
+            framework_: framework,
+            standardExitBond_: STANDARD_EXIT_BOND,
+            inFlightExitBond_: IN_FLIGHT_EXIT_BOND,
+            piggybackBond_: PIGGYBACK_BOND,
+        };
+        let args = alloy_sol_types::SolConstructor::abi_encode(&args);
+        let deployment = deploy_game(&mut world.chain, framework, operator, &MoreVpExitGame::BYTECODE, args).await?;
+        world.framework = deployment.framework;
+        world.exit_game = deployment.exit_game;
+        self.game = MoreVpGame::new(STANDARD_EXIT_BOND, IN_FLIGHT_EXIT_BOND, PIGGYBACK_BOND, world.min_exit_period);
+        let domain = world.domain();
+        self.operator = Some(Operator::new(domain));
+        for actor in world.everyone() {
+            self.wallets.insert(actor.name.clone(), Wallet::new(actor.key.clone(), domain));
+            if !Self::is_cheater(world, &actor.name) {
+                self.watchers.insert(actor.name.clone(), Watcher::new(domain, world.min_exit_period, [actor.address]));
+            }
+        }
+        Ok(())
+    }
+
+    async fn deposit(&mut self, world: &mut World, actor: &str, amount: U256) -> Result<Support, Error> {
+        let (from, framework) = (world.actor(actor)?.address, world.framework);
+        let receipt = world.send(from, framework, PlasmaFramework::depositCall {}, amount).await?;
+        let event = receipt
+            .logs
+            .iter()
+            .find_map(|log| PlasmaFramework::DepositCreated::decode_log(log).ok())
+            .ok_or_else(|| err("deposit without DepositCreated"))?;
+        let deposit = DepositEvent { depositor: event.depositor, blknum: event.blknum.to(), amount: event.amount };
+        self.operator_mut()?.apply_deposit(&deposit).map_err(err)?;
+        self.wallet_mut(actor)?.add_deposit(&deposit).map_err(err)?;
+        Ok(Support::Done)
+    }
+
+    async fn transfer(
+        &mut self,
+        world: &mut World,
+        from: &str,
+        to: &str,
+        amount: U256,
+        _confirm: bool,
+    ) -> Result<Support, Error> {
+        let payee = world.actor(to)?.address;
+        let signed = self.wallet_mut(from)?.pay(payee, amount, U256::ZERO).map_err(err)?;
+        let spent: Vec<(ExitCall, Option<B256>)> = {
+            let wallet = self.wallet(from)?;
+            let domain = world.domain();
+            signed
+                .tx
+                .named_inputs()
+                .filter_map(|(_, pos)| {
+                    let call = wallet.exit_call(pos).ok()?;
+                    let creating = match &call {
+                        ExitCall::StartStandardExit(exit) => Some(exit.tx.hash(&domain)),
+                        _ => None,
+                    };
+                    Some((call, creating))
+                })
+                .collect()
+        };
+        if let Err(refused) = self.operator_mut()?.submit_tx(signed.clone()) {
+            self.wallet_mut(from)?.cancel(&signed);
+            return Err(err(refused));
+        }
+        let hash = signed.tx_hash(&world.domain());
+        if from != to {
+            let (tx, input_txs) = self.wallet(from)?.handoff(hash).map_err(err)?;
+            self.wallet_mut(to)?.receive_in_flight(tx, input_txs).map_err(err)?;
+        }
+        for party in [from, to] {
+            self.payments.entry(party.to_owned()).or_default().push(hash);
+            if let Some(watcher) = self.watchers.get_mut(party) {
+                watcher.watch_tx(&signed);
+            }
+        }
+        self.spent.entry(from.to_owned()).or_default().extend(spent);
+        self.pending.push(Pending { tx: signed, payer: from.to_owned(), payee: to.to_owned() });
+        Ok(Support::Done)
+    }
+
+    async fn commit_block(&mut self, world: &mut World) -> Result<(), Error> {
+        let block = self.operator_mut()?.build_block().map_err(err)?;
+        let (operator, framework) = (world.operator.address, world.framework);
+        let receipt = world
+            .send(operator, framework, PlasmaFramework::submitBlockCall { root: block.root() }, U256::ZERO)
+            .await?;
+        let event = receipt
+            .logs
+            .iter()
+            .find_map(|log| PlasmaFramework::BlockSubmitted::decode_log(log).ok())
+            .ok_or_else(|| err("submitBlock without BlockSubmitted"))?;
+        let submitted = BlockSubmittedEvent { blknum: event.blknum.to(), root: event.root, timestamp: event.timestamp };
+        if std::mem::take(&mut self.withhold_next) {
+            self.operator_mut()?.withhold(submitted.blknum);
+            world.log.push(format!("operator withholds block {}", submitted.blknum));
+        }
+        self.operator_mut()?.on_block_submitted(&submitted).map_err(err)?;
+        if self.operator()?.is_withheld(submitted.blknum) {
+            // Nobody sees the block: its payments stay in flight.
+            return Ok(());
+        }
+        let domain = world.domain();
+        for payment in std::mem::take(&mut self.pending) {
+            let inclusion = self
+                .operator()?
+                .inclusion(payment.tx.tx_hash(&domain))
+                .ok_or_else(|| err("payment not in its block"))?;
+            let parties: BTreeSet<String> = [payment.payer, payment.payee].into_iter().collect();
+            for party in parties {
+                self.wallet_mut(&party)?.on_included(&payment.tx, &inclusion).map_err(err)?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn inject_fault(&mut self, world: &mut World, fault: &Fault) -> Result<Support, Error> {
+        let domain = world.domain();
+        match fault {
+            Fault::InvalidTransaction { victim, beneficiary } => {
+                let address = world.actor(victim)?.address;
+                let (pos, output) =
+                    self.operator()?.utxos_of(address).pop().ok_or_else(|| err(format!("{victim} holds nothing")))?;
+                let to = Output::new(world.actor(beneficiary)?.address, output.amount);
+                let tx = PaymentTx::payment(&[pos], &[to]).map_err(err)?;
+                let forger = world.actor(beneficiary)?.key.clone();
+                self.operator_mut()?.include_unsigned_spend(tx, &forger).map_err(err)?;
+            }
+            Fault::DoubleSpend { victim, beneficiary } | Fault::SignedDoubleSpend { owner: victim, beneficiary } => {
+                let (call, _) = self
+                    .spent
+                    .get(victim)
+                    .and_then(|spent| spent.last())
+                    .ok_or_else(|| err(format!("{victim} spent nothing")))?;
+                let (pos, amount) = match call {
+                    ExitCall::StartStandardExit(exit) => (exit.utxo_pos, exit.amount()),
+                    ExitCall::StartDepositExit(exit) => (exit.utxo_pos().map_err(err)?, exit.amount),
+                    _ => return Err(err("not an output")),
+                };
+                let signer = match fault {
+                    Fault::SignedDoubleSpend { .. } => world.actor(victim)?.key.clone(),
+                    _ => world.actor(beneficiary)?.key.clone(),
+                };
+                let to = Output::new(world.actor(beneficiary)?.address, amount);
+                self.operator_mut()?.include_double_spend(pos, to, &signer).map_err(err)?;
+            }
+            Fault::Mint { beneficiary, amount } => {
+                let amount = U256::from(u128::try_from(amount.resolve(0)?).map_err(|_| err("negative mint"))?);
+                let to = Output::new(world.actor(beneficiary)?.address, amount);
+                let signer = world.actor(beneficiary)?.key.clone();
+                self.operator_mut()?.mint(to, &signer).map_err(err)?;
+            }
+            Fault::WithholdBlock => self.withhold_next = true,
+            Fault::Rearrange { .. } => {
+                return Ok(Support::NotApplicable(
+                    "the rearrangement attack targets Plasma Cash histories; MoreVP users exit on any withheld block"
+                        .into(),
+                ));
+            }
+        }
+        let _ = domain;
+        world.log.push(format!("operator fault: {fault:?}"));
+        Ok(Support::Done)
+    }
+
+    async fn exit(
+        &mut self,
+        world: &mut World,
+        actor: &str,
+        what: ExitWhat,
+        must_fail: bool,
+    ) -> Result<Support, Error> {
+        let cheater = Self::is_cheater(world, actor);
+        let calls = match what {
+            ExitWhat::All if cheater => self.cheater_exits(world.actor(actor)?.address)?,
+            ExitWhat::All => self.wallet(actor)?.exit_calls(),
+            ExitWhat::Newest if cheater => self.cheater_exits(world.actor(actor)?.address)?.pop().into_iter().collect(),
+            ExitWhat::Newest => self.wallet(actor)?.exit_calls().pop().into_iter().collect(),
+            ExitWhat::Spent => self.spent.get(actor).into_iter().flatten().map(|(call, _)| call.clone()).collect(),
+            ExitWhat::InFlight => self.in_flight_exit_of_newest(world, actor)?,
+            ExitWhat::SpentInFlight => self.in_flight_exit_of_spent(world, actor)?,
+        };
+        self.send_exits(world, actor, calls, must_fail).await?;
+        Ok(Support::Done)
+    }
+
+    async fn challenge(&mut self, world: &mut World, challenger: &str, target: &str) -> Result<Support, Error> {
+        let actions = self.ingest(world).await?;
+        self.act(world, actions).await?;
+        let target = world.actor(target)?.address;
+        let exit = self
+            .in_flight
+            .values()
+            .find(|(starter, _)| *starter == target)
+            .map(|(_, tx)| tx.clone())
+            .ok_or_else(|| err("the target has no open in-flight exit"))?;
+        let challenge = self
+            .operator_competitor(&exit)?
+            .ok_or_else(|| err(format!("{challenger} knows no competitor of the target's in-flight exit")))?;
+        let call = ExitCall::ChallengeNotCanonical(challenge);
+        let from = world.actor(challenger)?.address;
+        let receipt = Self::send_game_call(world, from, &self.game.call(&call)).await?;
+        if !receipt.success {
+            return Err(err(format!("challenge refused: {}", receipt.revert_reason.unwrap_or_default())));
+        }
+        world.log.push(format!("{challenger} {}", describe(&call)));
+        Ok(Support::Done)
+    }
+
+    async fn run_watchers(&mut self, world: &mut World) -> Result<(), Error> {
+        // Actions may start exits whose events call for more: a few rounds settle it.
+        for _ in 0..4 {
+            let actions = self.ingest(world).await?;
+            if actions.is_empty() {
+                break;
+            }
+            self.act(world, actions).await?;
+        }
+        Ok(())
+    }
+
+    async fn exit_counts(&self, world: &World) -> Result<ExitCounts, Error> {
+        let game = world.chain.logs(&LogFilter { address: Some(world.exit_game), ..LogFilter::default() }).await?;
+        let framework = world.chain.logs(&LogFilter { address: Some(world.framework), ..LogFilter::default() }).await?;
+        let mut counts = ExitCounts::default();
+        for entry in &game {
+            match GameEvent::from_log(&entry.log).ok().flatten() {
+                Some(GameEvent::StandardExitStarted { .. } | GameEvent::InFlightExitStarted { .. }) => {
+                    counts.started += 1
+                }
+                Some(
+                    GameEvent::StandardExitChallenged { .. }
+                    | GameEvent::InFlightExitInputBlocked { .. }
+                    | GameEvent::InFlightExitOutputBlocked { .. },
+                ) => counts.challenged += 1,
+                _ => {}
+            }
+        }
+        counts.paid = framework.iter().filter(|e| PlasmaFramework::ExitPaid::decode_log(&e.log).is_ok()).count() as u64;
+        Ok(counts)
+    }
+}
