@@ -88,6 +88,7 @@ const BUILTIN: &[(&str, &str)] = builtin![
     "morevp-spent-output-in-flight.toml",
     "morevp-double-spend-in-flight.toml",
     "morevp-in-flight-vs-mint.toml",
+    "morevp-multi-input-vs-mint.toml",
     "cash-lifecycle.toml",
     "cash-spent-coin.toml",
     "cash-double-spend.toml",
