@@ -89,6 +89,8 @@ const BUILTIN: &[(&str, &str)] = builtin![
     "morevp-double-spend-in-flight.toml",
     "morevp-in-flight-vs-mint.toml",
     "morevp-multi-input-vs-mint.toml",
+    "morevp-competing-pair.toml",
+    "morevp-competing-pair-late.toml",
     "cash-lifecycle.toml",
     "cash-spent-coin.toml",
     "cash-double-spend.toml",

@@ -204,6 +204,16 @@ pub enum Fault {
     },
     /// The operator commits the next block but publishes none of its data.
     WithholdBlock,
+    /// Two transactions spending `owner`'s newest output, both signed by the cheating `owner` and
+    /// both paying its whole amount to `beneficiary` (one in a single output, one in two halves),
+    /// in one block the operator withholds; the operator later answers canonicity challenges
+    /// against their in-flight exits with their inclusion (plasma-contracts #102).
+    CompetingPair {
+        /// The cheating owner who signs both.
+        owner: String,
+        /// Who both pay.
+        beneficiary: String,
+    },
     /// The rearrangement attack on Plasma Cash (protocols.md 3.6): the pending payments go into a
     /// withheld block, a later withheld block forges a spend of the paid coins to `beneficiary`,
     /// and a third withheld block has `beneficiary` move them to itself, ready to exit.
@@ -349,7 +359,8 @@ impl Scenario {
                 Step::Fault { fault } => match fault {
                     Fault::InvalidTransaction { victim, beneficiary }
                     | Fault::DoubleSpend { victim, beneficiary }
-                    | Fault::SignedDoubleSpend { owner: victim, beneficiary } => named.extend([victim, beneficiary]),
+                    | Fault::SignedDoubleSpend { owner: victim, beneficiary }
+                    | Fault::CompetingPair { owner: victim, beneficiary } => named.extend([victim, beneficiary]),
                     Fault::Rearrange { beneficiary } => named.push(beneficiary),
                     Fault::Mint { beneficiary, amount } => {
                         named.push(beneficiary);

@@ -633,6 +633,11 @@ impl Variant for CashVariant {
             }
             Fault::WithholdBlock => self.withhold_next = true,
             Fault::Rearrange { beneficiary } => self.rearrange(world, beneficiary).await?,
+            Fault::CompetingPair { .. } => {
+                return Ok(Support::NotApplicable(
+                    "the competing pair attacks in-flight exits, which Plasma Cash does not have".into(),
+                ));
+            }
         }
         world.log.push(format!("operator fault: {fault:?}"));
         Ok(Support::Done)

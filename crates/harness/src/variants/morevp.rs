@@ -63,6 +63,14 @@ pub struct MoreVpVariant {
     in_flight: BTreeMap<B256, (Address, PaymentTx)>,
     /// Open standard exits and their owners.
     standard_exits: BTreeMap<UtxoPos, Address>,
+    /// Every transaction whose in-flight exit was ever started, and when (as first seen).
+    ife_started: BTreeSet<B256>,
+    started_at: BTreeMap<B256, u64>,
+    /// The cheaters' addresses (the operator and the colluding actors).
+    cheaters: BTreeSet<Address>,
+    /// In-flight exits of cheaters' transactions challenged as non-canonical, which the operator
+    /// answers with their inclusion once phase 1 is over: hash → (start time, competitor position).
+    to_answer: BTreeMap<B256, (u64, U256)>,
     withhold_next: bool,
     /// The first root-chain block whose logs have not been read.
     log_cursor: u64,
@@ -88,6 +96,10 @@ impl MoreVpVariant {
             piggybacked: BTreeSet::new(),
             in_flight: BTreeMap::new(),
             standard_exits: BTreeMap::new(),
+            ife_started: BTreeSet::new(),
+            started_at: BTreeMap::new(),
+            cheaters: BTreeSet::new(),
+            to_answer: BTreeMap::new(),
             withhold_next: false,
             log_cursor: 0,
         }
@@ -195,7 +207,7 @@ impl MoreVpVariant {
                 reports.extend(watcher.sync(operator).map_err(err)?.into_iter().map(|r| (name.clone(), r)));
             }
         } else if let Some(event) = GameEvent::from_log(log).map_err(err)? {
-            self.track(&event);
+            self.track(&event, now);
             for (name, watcher) in &mut self.watchers {
                 reports.push((name.clone(), watcher.on_event(&event, now).map_err(err)?));
             }
@@ -207,7 +219,7 @@ impl MoreVpVariant {
     }
 
     /// Keeps what the cheaters and the explicit challenge step need to know of the game.
-    fn track(&mut self, event: &GameEvent) {
+    fn track(&mut self, event: &GameEvent, now: u64) {
         match event {
             GameEvent::StandardExitStarted { utxo_pos, owner, .. } => {
                 self.standard_exits.insert(*utxo_pos, *owner);
@@ -217,6 +229,17 @@ impl MoreVpVariant {
             }
             GameEvent::InFlightExitStarted { tx_hash, starter, tx, .. } => {
                 self.in_flight.insert(*tx_hash, (*starter, tx.tx.clone()));
+                self.ife_started.insert(*tx_hash);
+                self.started_at.insert(*tx_hash, now);
+            }
+            GameEvent::InFlightExitChallenged { tx_hash, competitor_position, .. } => {
+                let cheats = self.in_flight.get(tx_hash).is_some_and(|(starter, _)| self.cheaters.contains(starter));
+                if cheats && let Some(started) = self.started_at.get(tx_hash) {
+                    self.to_answer.insert(*tx_hash, (*started, *competitor_position));
+                }
+            }
+            GameEvent::InFlightExitChallengeResponded { tx_hash, .. } => {
+                self.to_answer.remove(tx_hash);
             }
             GameEvent::InFlightExitPiggybacked { tx_hash, is_output, index, .. } => {
                 self.piggybacked.insert((*tx_hash, *is_output, *index));
@@ -327,7 +350,7 @@ impl MoreVpVariant {
             .into_iter()
             .flatten()
             .rev()
-            .find(|hash| wallet.in_flight_exit_args(**hash).is_ok())
+            .find(|hash| !self.ife_started.contains(*hash) && wallet.in_flight_exit_args(**hash).is_ok())
             .ok_or_else(|| err(format!("{actor} has no payment in flight")))?;
         let exit = wallet.in_flight_exit_args(*hash).map_err(err)?;
         let piggybacks = exit.tx.used_outputs().filter(|(_, o)| o.owner == address).map(|(index, _)| {
@@ -393,6 +416,69 @@ impl MoreVpVariant {
     }
 }
 
+impl MoreVpVariant {
+    /// The #102 setup: two spends of `owner`'s newest output, both signed by `owner`, both paying
+    /// `beneficiary` in full, in one block the operator withholds. Both parties keep both
+    /// transactions in flight, ready for their in-flight exits.
+    fn competing_pair(&mut self, world: &World, owner: &str, beneficiary: &str) -> Result<(), Error> {
+        let (pos, output) = self
+            .operator()?
+            .utxos_of(world.actor(owner)?.address)
+            .pop()
+            .ok_or_else(|| err(format!("{owner} holds nothing")))?;
+        let to = world.actor(beneficiary)?.address;
+        let half = output.amount / U256::from(2);
+        let whole = [Output::new(to, output.amount)];
+        let halves = [Output::new(to, half), Output::new(to, output.amount - half)];
+        let domain = world.domain();
+        let key = world.actor(owner)?.key.clone();
+        let pair: Vec<SignedTx> = [&whole[..], &halves[..]]
+            .into_iter()
+            .map(|outputs| Ok(SignedTx::sign(PaymentTx::payment(&[pos], outputs).map_err(err)?, &domain, &[&key])))
+            .collect::<Result<_, Error>>()?;
+        let proof = self.wallet(owner)?.input_proof(pos).map_err(err)?;
+        for signed in &pair {
+            self.wallet_mut(beneficiary)?.receive_in_flight(signed.clone(), vec![proof.clone()]).map_err(err)?;
+            self.payments.entry(beneficiary.to_owned()).or_default().push(signed.tx_hash(&domain));
+        }
+        let [first, second] = <[SignedTx; 2]>::try_from(pair).map_err(|_| err("two transactions"))?;
+        self.operator_mut()?.include_competing_pair(first, second).map_err(err)?;
+        Ok(())
+    }
+
+    /// The operator answers canonicity challenges against the cheaters' in-flight exits with the
+    /// transactions' inclusion, once phase 1 is over (when no new challenge can come).
+    async fn answer_late(&mut self, world: &mut World) -> Result<(), Error> {
+        let now = world.chain.block_time().await?;
+        let due: Vec<(B256, U256)> = self
+            .to_answer
+            .iter()
+            .filter(|(_, (started, _))| now >= self.game.phase1_end(*started))
+            .map(|(hash, (_, competitor))| (*hash, *competitor))
+            .collect();
+        for (hash, competitor) in due {
+            self.to_answer.remove(&hash);
+            let Some(inclusion) = self.operator()?.inclusion(hash) else { continue };
+            let tx_pos = inclusion.tx_pos().map_err(err)?;
+            if tx_pos.encode() >= competitor {
+                continue;
+            }
+            let Some((_, tx)) = self.in_flight.get(&hash) else { continue };
+            let response =
+                plasma_morevp::CanonicityResponse { tx: tx.clone(), tx_pos, proof: inclusion.proof.to_bytes() };
+            let call = ExitCall::RespondToNonCanonicalChallenge(response);
+            let receipt = Self::send_game_call(world, world.operator.address, &self.game.call(&call)).await?;
+            let outcome = if receipt.success {
+                String::new()
+            } else {
+                format!(" (refused: {})", receipt.revert_reason.unwrap_or_default())
+            };
+            world.log.push(format!("operator {}{outcome}", describe(&call)));
+        }
+        Ok(())
+    }
+}
+
 fn describe(call: &ExitCall) -> String {
     match call {
         ExitCall::StartStandardExit(exit) => format!("exits output {}", exit.utxo_pos),
@@ -446,7 +532,9 @@ impl Variant for MoreVpVariant {
         self.operator = Some(Operator::new(domain));
         for actor in world.everyone() {
             self.wallets.insert(actor.name.clone(), Wallet::new(actor.key.clone(), domain));
-            if !Self::is_cheater(world, &actor.name) {
+            if Self::is_cheater(world, &actor.name) {
+                self.cheaters.insert(actor.address);
+            } else {
                 self.watchers.insert(actor.name.clone(), Watcher::new(domain, world.min_exit_period, [actor.address]));
             }
         }
@@ -585,6 +673,7 @@ impl Variant for MoreVpVariant {
                 self.operator_mut()?.mint(to, &signer).map_err(err)?;
             }
             Fault::WithholdBlock => self.withhold_next = true,
+            Fault::CompetingPair { owner, beneficiary } => self.competing_pair(world, owner, beneficiary)?,
             Fault::Rearrange { .. } => {
                 return Ok(Support::NotApplicable(
                     "the rearrangement attack targets Plasma Cash histories; MoreVP users exit on any withheld block"
@@ -650,7 +739,7 @@ impl Variant for MoreVpVariant {
             }
             self.act(world, actions).await?;
         }
-        Ok(())
+        self.answer_late(world).await
     }
 
     async fn exit_counts(&self, world: &World) -> Result<ExitCounts, Error> {

@@ -424,11 +424,10 @@ impl Variant for MvpVariant {
                 self.include_forged(tx, beneficiary)?;
             }
             Fault::WithholdBlock => self.withhold_next = true,
-            Fault::Rearrange { .. } => {
-                return Ok(Support::NotApplicable(
-                    "the rearrangement attack targets Plasma Cash histories; MVP users exit on any withheld block"
-                        .into(),
-                ));
+            Fault::Rearrange { .. } | Fault::CompetingPair { .. } => {
+                return Ok(Support::NotApplicable(format!(
+                    "{fault:?} attacks another design's exit game; MVP users exit on any withheld block"
+                )));
             }
         }
         world.log.push(format!("operator fault: {fault:?}"));
