@@ -178,6 +178,7 @@ async fn check(
             problems.push(format!("framework holds {held} wei, expected {expected}"));
         }
     }
+    problems.extend(solvency(world).await?);
     let counts = variant.exit_counts(world).await?;
     for (what, actual, expected) in [
         ("exits paid", counts.paid, scenario.expect.exits_paid),
@@ -188,6 +189,26 @@ async fn check(
         }
     }
     Ok(if problems.is_empty() { Verdict::Pass } else { Verdict::Mismatch(problems) })
+}
+
+/// The framework must hold exactly what it still owes: every deposit not paid out, every bond it
+/// holds, and every credit not yet withdrawn. Checked after every scenario, whatever the design.
+async fn solvency(world: &World) -> Result<Option<String>, Error> {
+    let deposited = world.framework_view(PlasmaFramework::totalDepositedCall {}).await?;
+    let paid = world.framework_view(PlasmaFramework::totalPaidCall {}).await?;
+    let bonds = world.framework_view(PlasmaFramework::bondsHeldCall {}).await?;
+    let mut credits = U256::ZERO;
+    for actor in world.everyone() {
+        credits += world.withdrawable(actor.address).await?;
+    }
+    let held = world.chain.balance(world.framework).await?;
+    let owed = deposited.checked_sub(paid).map(|left| left + bonds + credits);
+    Ok((owed != Some(held)).then(|| {
+        format!(
+            "the framework holds {held} wei but owes {} (deposited {deposited}, paid {paid}, bonds {bonds}, credits {credits})",
+            owed.map_or_else(|| "more than was deposited".to_owned(), |owed| format!("{owed} wei"))
+        )
+    }))
 }
 
 fn signed_difference(after: U256, before: U256) -> Result<i128, Error> {
