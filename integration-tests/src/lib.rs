@@ -5,13 +5,14 @@
 //! [`Deployed`] is a framework with one exit game on a fresh chain, with the calls every test needs.
 //! [`TestDeployment`] registers the `TestExitGame` fixture, the smallest exit game that exercises
 //! the framework's queue, payouts and bonds; [`MvpDeployment`] and [`CashDeployment`] register the
-//! Plasma MVP and Plasma Cash exit games and hold the users' signing keys. All dereference to their
-//! [`Deployed`].
+//! Plasma MVP and Plasma Cash exit games and hold the users' signing keys, [`XtDeployment`] the
+//! Plasma XT exit game. All dereference to their [`Deployed`].
 
 use std::ops::{Deref, DerefMut};
 
 use alloy_primitives::{Address, B256, U256};
 use alloy_sol_types::{SolCall, SolConstructor, SolEvent};
+use plasma_contracts::XtExitGame;
 use plasma_contracts::{
     CashExitGame, DEFAULT_MIN_EXIT_PERIOD, Deployment, MvpExitGame, PlasmaFramework, TestExitGame, deploy_framework,
     deploy_game, send, view,
@@ -252,6 +253,77 @@ impl CashDeployment {
             return Err("the dev keys do not match the chain's accounts".into());
         }
         Ok(Self { base, keys, exit_bond, challenge_bond, min_exit_period: DEFAULT_MIN_EXIT_PERIOD })
+    }
+}
+
+/// The framework with `XtExitGame` registered, on a fresh chain, and the users' signing keys.
+pub struct XtDeployment {
+    base: Deployed,
+    /// The signing key of each of `users`, in the same order.
+    pub keys: Vec<SigningKey>,
+    /// The game's exit bond (wei).
+    pub exit_bond: U256,
+    /// The game's history- and checkpoint-challenge bond (wei).
+    pub challenge_bond: U256,
+    /// The checkpoint bond (wei).
+    pub checkpoint_bond: U256,
+    /// The checkpoint period `Pc` (seconds).
+    pub checkpoint_period: u64,
+    /// The most pending challenges a checkpoint survives.
+    pub challenge_cap: u32,
+    /// The framework's minimum exit period (seconds).
+    pub min_exit_period: u64,
+}
+
+deref_to_deployed!(XtDeployment);
+
+impl XtDeployment {
+    /// The exit bond: 0.02 ETH, as Cash's.
+    pub const EXIT_BOND: u64 = 20_000_000_000_000_000;
+    /// The history- and checkpoint-challenge bond: 0.02 ETH, as Cash's.
+    pub const CHALLENGE_BOND: u64 = 20_000_000_000_000_000;
+    /// The checkpoint bond: 0.1 ETH.
+    pub const CHECKPOINT_BOND: u64 = 100_000_000_000_000_000;
+    /// The default cap on pending checkpoint challenges (the XT post's 256).
+    pub const CHALLENGE_CAP: u32 = 256;
+
+    /// Deploys on the backend called `name` with the default one-week exit period, a checkpoint
+    /// period equal to it, the bonds above and [`Self::CHALLENGE_CAP`].
+    pub async fn new(name: &str) -> TestResult<Self> {
+        Self::with_cap(name, Self::CHALLENGE_CAP).await
+    }
+
+    /// As [`Self::new`], with `challenge_cap` pending challenges allowed per checkpoint.
+    pub async fn with_cap(name: &str, challenge_cap: u32) -> TestResult<Self> {
+        let (exit_bond, challenge_bond) = (U256::from(Self::EXIT_BOND), U256::from(Self::CHALLENGE_BOND));
+        let checkpoint_bond = U256::from(Self::CHECKPOINT_BOND);
+        let checkpoint_period = DEFAULT_MIN_EXIT_PERIOD;
+        let args = |framework_| {
+            XtExitGame::constructorCall {
+                framework_,
+                exitBond_: exit_bond,
+                challengeBond_: challenge_bond,
+                checkpointBond_: checkpoint_bond,
+                checkpointPeriod_: checkpoint_period,
+                challengeCap_: challenge_cap,
+            }
+            .abi_encode()
+        };
+        let base = Deployed::new(name, &XtExitGame::BYTECODE, args).await?;
+        let keys = DEV_KEYS[1..].iter().map(|secret| SigningKey::from_bytes(*secret)).collect::<Result<Vec<_>, _>>()?;
+        if keys.iter().map(SigningKey::address).ne(base.users.iter().copied()) {
+            return Err("the dev keys do not match the chain's accounts".into());
+        }
+        Ok(Self {
+            base,
+            keys,
+            exit_bond,
+            challenge_bond,
+            checkpoint_bond,
+            checkpoint_period,
+            challenge_cap,
+            min_exit_period: DEFAULT_MIN_EXIT_PERIOD,
+        })
     }
 }
 
