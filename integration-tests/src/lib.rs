@@ -14,8 +14,8 @@ use alloy_primitives::{Address, B256, U256};
 use alloy_sol_types::{SolCall, SolConstructor, SolEvent};
 use plasma_contracts::XtExitGame;
 use plasma_contracts::{
-    CashExitGame, DEFAULT_MIN_EXIT_PERIOD, Deployment, MvpExitGame, PlasmaFramework, TestExitGame, deploy_framework,
-    deploy_game, send, view,
+    CashExitGame, DEFAULT_MIN_EXIT_PERIOD, DebitExitGame, Deployment, MvpExitGame, PlasmaFramework, TestExitGame,
+    deploy_framework, deploy_game, send, view,
 };
 use plasma_core::{Domain, SigningKey};
 use plasma_rootchain::{DEV_KEYS, EmbeddedEvm, Receipt, RootChain, RpcNode, anvil_path};
@@ -253,6 +253,50 @@ impl CashDeployment {
             return Err("the dev keys do not match the chain's accounts".into());
         }
         Ok(Self { base, keys, exit_bond, challenge_bond, min_exit_period: DEFAULT_MIN_EXIT_PERIOD })
+    }
+}
+
+/// The framework with `DebitExitGame` registered, on a fresh chain, and the users' signing keys
+/// (the operator's too: it co-signs channel states).
+pub struct DebitDeployment {
+    base: Deployed,
+    /// The signing key of each of `users`, in the same order.
+    pub keys: Vec<SigningKey>,
+    /// The operator's signing key.
+    pub operator_key: SigningKey,
+    /// The game's exit bond (wei).
+    pub exit_bond: U256,
+    /// The game's history and channel challenge bond (wei).
+    pub challenge_bond: U256,
+    /// The framework's minimum exit period (seconds).
+    pub min_exit_period: u64,
+}
+
+deref_to_deployed!(DebitDeployment);
+
+impl DebitDeployment {
+    /// The exit bond: 0.02 ETH, as Cash's.
+    pub const EXIT_BOND: u64 = 20_000_000_000_000_000;
+    /// The history and channel challenge bond: 0.02 ETH, as Cash's.
+    pub const CHALLENGE_BOND: u64 = 20_000_000_000_000_000;
+
+    /// Deploys on the backend called `name`, with the default one-week exit period,
+    /// [`Self::EXIT_BOND`] and [`Self::CHALLENGE_BOND`].
+    pub async fn new(name: &str) -> TestResult<Self> {
+        let (exit_bond, challenge_bond) = (U256::from(Self::EXIT_BOND), U256::from(Self::CHALLENGE_BOND));
+        let args = |framework_| {
+            DebitExitGame::constructorCall { framework_, exitBond_: exit_bond, challengeBond_: challenge_bond }
+                .abi_encode()
+        };
+        let base = Deployed::new(name, &DebitExitGame::BYTECODE, args).await?;
+        let keys = DEV_KEYS[1..].iter().map(|secret| SigningKey::from_bytes(*secret)).collect::<Result<Vec<_>, _>>()?;
+        let operator_key = SigningKey::from_bytes(DEV_KEYS[0])?;
+        if keys.iter().map(SigningKey::address).ne(base.users.iter().copied())
+            || operator_key.address() != base.operator()
+        {
+            return Err("the dev keys do not match the chain's accounts".into());
+        }
+        Ok(Self { base, keys, operator_key, exit_bond, challenge_bond, min_exit_period: DEFAULT_MIN_EXIT_PERIOD })
     }
 }
 

@@ -32,6 +32,11 @@ alloy_sol_types::sol!(
 );
 alloy_sol_types::sol!(
     #[sol(all_derives)]
+    DebitExitGame,
+    "../../contracts/artifacts/DebitExitGame.json"
+);
+alloy_sol_types::sol!(
+    #[sol(all_derives)]
     XtExitGame,
     "../../contracts/artifacts/XtExitGame.json"
 );
@@ -63,6 +68,7 @@ pub fn function_name(selector: [u8; 4]) -> Option<&'static str> {
         .or_else(|| TestExitGame::TestExitGameCalls::name_by_selector(selector))
         .or_else(|| MvpExitGame::MvpExitGameCalls::name_by_selector(selector))
         .or_else(|| CashExitGame::CashExitGameCalls::name_by_selector(selector))
+        .or_else(|| DebitExitGame::DebitExitGameCalls::name_by_selector(selector))
         .or_else(|| XtExitGame::XtExitGameCalls::name_by_selector(selector))
         .or_else(|| MoreVpExitGame::MoreVpExitGameCalls::name_by_selector(selector))
         .or_else(|| LibHarness::LibHarnessCalls::name_by_selector(selector))
