@@ -1,0 +1,307 @@
+//! `DebitExitGame` calldata and events (`docs/debit.md`, "Exit game").
+//!
+//! [`DebitGame`] builds a [`GameCall`] (ABI data and the bond to send) for every function of the
+//! game: liquidity, both exit starts, the three Cash challenges and the history response on legs,
+//! the channel challenge and its answer, and processing; and the calldata of its views.
+//! [`included_of`] turns a history move into the `DebitIncluded` the game takes (both proofs, in
+//! the transaction's key order). [`ObservedExit`], [`ObservedChannelChallenge`] and
+//! [`ObservedHistoryChallenge`] are the events a watcher reacts to.
+
+use alloy_primitives::{Address, Bytes, U256, aliases::U96};
+use alloy_sol_types::SolCall;
+use plasma_cash::{DepositRecord, Move};
+use plasma_core::{BlockNumber, GameCall, Signature};
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    abi::{DebitIncluded, IDebitExitGame as Game},
+    block::included,
+    error::{DebitError, Result},
+    history::DebitMove,
+    tx::{ChannelState, DebitTx, Leg},
+};
+
+/// The `DebitIncluded` of a history move: the transaction, its block, the proof at `tx.coinId`
+/// and, for a payment, the proof at `tx.peerCoin` (the move's own proof is at its coin's key).
+#[must_use]
+pub fn included_of(m: &Move<'_, DebitMove>) -> DebitIncluded {
+    let tx = &m.tx.signed.tx;
+    match (&m.tx.peer_proof, tx.coinId == m.tx.coin_id) {
+        (Some(peer), true) => included(tx, m.blknum, m.proof, Some(peer.clone())),
+        (Some(peer), false) => included(tx, m.blknum, peer, Some(m.proof.clone())),
+        (None, _) => included(tx, m.blknum, m.proof, None),
+    }
+}
+
+/// "No parent": the all-zero `DebitIncluded` of an exit whose transaction spends the deposit.
+#[must_use]
+pub fn no_parent() -> DebitIncluded {
+    DebitIncluded::default()
+}
+
+/// A coin's deposit as an invalid-history challenge names it.
+#[must_use]
+pub fn deposit_included(record: &DepositRecord) -> DebitIncluded {
+    let leg = Leg { coin_id: record.coin_id, prev_block: 0, owner: record.depositor, balance: 0, nonce: 0 };
+    DebitIncluded { tx: DebitTx::single(leg), blknum: record.coin_id, ..DebitIncluded::default() }
+}
+
+/// The arguments of `startExit`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DebitExit {
+    /// The coin's deposit record.
+    pub record: DepositRecord,
+    /// P(C), or [`no_parent`].
+    pub parent: DebitIncluded,
+    /// C.
+    pub exiting: DebitIncluded,
+    /// C's signature by the coin's previous holder.
+    pub exiting_sig: Signature,
+}
+
+/// A spend of a coin's leg for `challengeSpent` / `challengeDoubleSpend` / `respondHistory`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LegSpend {
+    /// The coin.
+    pub coin_id: u64,
+    /// The spend.
+    pub spend: DebitIncluded,
+    /// The signature of the coin's leg.
+    pub sig: Signature,
+}
+
+/// An exit seen on the root chain (`ExitStarted`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ObservedExit {
+    /// The coin.
+    pub coin_id: u64,
+    /// The holder the exit pays `a` to.
+    pub holder: Address,
+    /// Who posted the bond (the holder or the operator).
+    pub exiter: Address,
+    /// `seq << 64 | coinId`.
+    pub exit_id: u128,
+    /// `eBlk`.
+    pub exit_blk: BlockNumber,
+    /// `pBlk` (0 for a deposit exit).
+    pub prev_blk: BlockNumber,
+    /// `pOwner`.
+    pub prev_owner: Address,
+    /// The exit state's balance (wei).
+    pub balance: U256,
+    /// The exit state's nonce.
+    pub nonce: u64,
+    /// When it can be processed.
+    pub exitable_at: u64,
+}
+
+impl From<&Game::ExitStarted> for ObservedExit {
+    fn from(e: &Game::ExitStarted) -> Self {
+        Self {
+            coin_id: e.coinId,
+            holder: e.holder,
+            exiter: e.exiter,
+            exit_id: e.exitId.to::<u128>(),
+            exit_blk: e.eBlk,
+            prev_blk: e.pBlk,
+            prev_owner: e.pOwner,
+            balance: e.balance,
+            nonce: e.nonce,
+            exitable_at: e.exitableAt,
+        }
+    }
+}
+
+/// A channel challenge seen on the root chain (`ChannelChallenged`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ObservedChannelChallenge {
+    /// The coin.
+    pub coin_id: u64,
+    /// The exit.
+    pub exit_id: u128,
+    /// The challenge state's nonce.
+    pub nonce: u64,
+    /// Answers are accepted strictly before it.
+    pub deadline: u64,
+}
+
+impl From<&Game::ChannelChallenged> for ObservedChannelChallenge {
+    fn from(e: &Game::ChannelChallenged) -> Self {
+        Self { coin_id: e.coinId, exit_id: e.exitId.to::<u128>(), nonce: e.nonce, deadline: e.deadline }
+    }
+}
+
+/// A history challenge seen on the root chain (`HistoryChallenged`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ObservedHistoryChallenge {
+    /// The coin.
+    pub coin_id: u64,
+    /// The challenged block.
+    pub blknum: BlockNumber,
+    /// Who must answer.
+    pub owner: Address,
+    /// Answers are accepted strictly before it.
+    pub deadline: u64,
+}
+
+impl From<&Game::HistoryChallenged> for ObservedHistoryChallenge {
+    fn from(e: &Game::HistoryChallenged) -> Self {
+        Self { coin_id: e.coinId, blknum: e.blknum, owner: e.owner, deadline: e.deadline }
+    }
+}
+
+/// The game's bonds, for the value of the calls that post one.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct DebitGame {
+    /// The exit bond (wei).
+    pub exit_bond: U256,
+    /// The history and channel challenge bond (wei).
+    pub challenge_bond: U256,
+}
+
+fn sig_bytes(sig: &Signature) -> Bytes {
+    Bytes::copy_from_slice(&sig.to_bytes())
+}
+
+fn call<C: SolCall>(c: &C, value: U256) -> GameCall {
+    GameCall { data: c.abi_encode().into(), value }
+}
+
+impl DebitGame {
+    /// A game description with these bonds.
+    #[must_use]
+    pub const fn new(exit_bond: U256, challenge_bond: U256) -> Self {
+        Self { exit_bond, challenge_bond }
+    }
+
+    /// `addLiquidity(coinId, liquidityDeposit, amount)` (operator only, no value).
+    #[must_use]
+    pub fn add_liquidity_call(coin_id: u64, liquidity_deposit: u64, amount: U256) -> GameCall {
+        call(&Game::addLiquidityCall { coinId: coin_id, liquidityDeposit: liquidity_deposit, amount }, U256::ZERO)
+    }
+
+    /// `startDepositExit(coinId, depositor, amount)` with the exit bond.
+    #[must_use]
+    pub fn start_deposit_exit_call(&self, record: &DepositRecord) -> GameCall {
+        let c =
+            Game::startDepositExitCall { coinId: record.coin_id, depositor: record.depositor, amount: record.amount };
+        call(&c, self.exit_bond)
+    }
+
+    /// `startExit(...)` with the exit bond.
+    #[must_use]
+    pub fn start_exit_call(&self, exit: &DebitExit) -> GameCall {
+        let c = Game::startExitCall {
+            coinId: exit.record.coin_id,
+            depositor: exit.record.depositor,
+            amount: exit.record.amount,
+            parent: exit.parent.clone(),
+            exiting: exit.exiting.clone(),
+            exitingSig: sig_bytes(&exit.exiting_sig),
+        };
+        call(&c, self.exit_bond)
+    }
+
+    /// `challengeSpent(coinId, spend, sig)`.
+    #[must_use]
+    pub fn challenge_spent_call(spend: &LegSpend) -> GameCall {
+        let c =
+            Game::challengeSpentCall { coinId: spend.coin_id, spend: spend.spend.clone(), sig: sig_bytes(&spend.sig) };
+        call(&c, U256::ZERO)
+    }
+
+    /// `challengeDoubleSpend(coinId, spend, sig)`.
+    #[must_use]
+    pub fn challenge_double_spend_call(spend: &LegSpend) -> GameCall {
+        let c = Game::challengeDoubleSpendCall {
+            coinId: spend.coin_id,
+            spend: spend.spend.clone(),
+            sig: sig_bytes(&spend.sig),
+        };
+        call(&c, U256::ZERO)
+    }
+
+    /// `challengeHistory(coinId, earlier)` with the challenge bond.
+    #[must_use]
+    pub fn challenge_history_call(&self, coin_id: u64, earlier: &DebitIncluded) -> GameCall {
+        call(&Game::challengeHistoryCall { coinId: coin_id, earlier: earlier.clone() }, self.challenge_bond)
+    }
+
+    /// `respondHistory(coinId, challengeBlk, response, sig)`.
+    #[must_use]
+    pub fn respond_history_call(challenge_blk: BlockNumber, response: &LegSpend) -> GameCall {
+        let c = Game::respondHistoryCall {
+            coinId: response.coin_id,
+            challengeBlk: challenge_blk,
+            response: response.spend.clone(),
+            sig: sig_bytes(&response.sig),
+        };
+        call(&c, U256::ZERO)
+    }
+
+    /// `challengeChannel(coinId, state, holderSig, operatorSig)` with the challenge bond.
+    #[must_use]
+    pub fn challenge_channel_call(&self, state: &ChannelState) -> GameCall {
+        let c = Game::challengeChannelCall {
+            coinId: state.tx.coinId,
+            state: state.tx,
+            holderSig: sig_bytes(&state.holder_sig),
+            operatorSig: sig_bytes(&state.operator_sig),
+        };
+        call(&c, self.challenge_bond)
+    }
+
+    /// `respondChannel(coinId, state, holderSig, operatorSig)`.
+    #[must_use]
+    pub fn respond_channel_call(state: &ChannelState) -> GameCall {
+        let c = Game::respondChannelCall {
+            coinId: state.tx.coinId,
+            state: state.tx,
+            holderSig: sig_bytes(&state.holder_sig),
+            operatorSig: sig_bytes(&state.operator_sig),
+        };
+        call(&c, U256::ZERO)
+    }
+
+    /// `processExit(exitId)` (only the framework may send it; for tests and simulations).
+    pub fn process_exit_call(exit_id: u128) -> Result<GameCall> {
+        let exit_id = U96::try_from(exit_id).map_err(|_| DebitError::ExitIdTooLarge(exit_id))?;
+        Ok(call(&Game::processExitCall { exitId: exit_id }, U256::ZERO))
+    }
+
+    /// Calldata of the `exits(coinId)` view.
+    #[must_use]
+    pub fn exits_call(coin_id: u64) -> Bytes {
+        Game::exitsCall { coinId: coin_id }.abi_encode().into()
+    }
+
+    /// Calldata of the `channelChallenge(coinId)` view.
+    #[must_use]
+    pub fn channel_challenge_call(coin_id: u64) -> Bytes {
+        Game::channelChallengeCall { coinId: coin_id }.abi_encode().into()
+    }
+
+    /// Calldata of the `pendingChallenges(coinId)` view.
+    #[must_use]
+    pub fn pending_challenges_call(coin_id: u64) -> Bytes {
+        Game::pendingChallengesCall { coinId: coin_id }.abi_encode().into()
+    }
+
+    /// Calldata of the `liquidity(coinId)` view.
+    #[must_use]
+    pub fn liquidity_call(coin_id: u64) -> Bytes {
+        Game::liquidityCall { coinId: coin_id }.abi_encode().into()
+    }
+
+    /// Calldata of the `txHash(debitTx)` view.
+    #[must_use]
+    pub fn tx_hash_call(tx: &DebitTx) -> Bytes {
+        Game::txHashCall { debitTx: *tx }.abi_encode().into()
+    }
+
+    /// `exitId = seq << 64 | coinId`.
+    #[must_use]
+    pub const fn exit_id(seq: u32, coin_id: u64) -> u128 {
+        ((seq as u128) << 64) | coin_id as u128
+    }
+}

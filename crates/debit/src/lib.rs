@@ -1,0 +1,42 @@
+//! Plasma Debit on the shared plasma-lab framework: the child-chain side (`docs/debit.md`).
+//!
+//! Debit is Plasma Cash in which every coin is also a payment channel between its holder and the
+//! operator: a coin has a capacity `v` and a holder balance `a`; atomic two-coin payments move any
+//! amount between holders; holder and operator co-sign channel states off chain; exits pay `a` to
+//! the holder and `v - a` to the operator. The crate reuses `plasma-cash`'s histories and proofs
+//! through its [`CoinTx`](plasma_cash::CoinTx) extension point and adds the Debit rules around
+//! them. Nothing here talks to the root chain: callers feed events in and send the returned roots
+//! and [`GameCall`](plasma_core::GameCall)s out.
+//!
+//! - [`abi`]: the `sol!` types ([`DebitTx`], [`DebitIncluded`]) and the
+//!   [`IDebitExitGame`](abi::IDebitExitGame) calls and events.
+//! - [`tx`]: legs, [`SignedDebitTx`] with its strict 385/450-byte codec, [`ChannelState`].
+//! - [`block`]: [`DebitBlock`], each transaction at the key of every coin it touches.
+//! - [`history`]: [`DebitMove`] (a coin's view of a transaction, a `CoinTx`), [`DebitHistory`]
+//!   and the Debit verification ([`history::verify`]).
+//! - [`operator`]: [`DebitOperator`]: validity, atomic payments, liquidity, hand-outs, co-signing,
+//!   fault injection.
+//! - [`wallet`]: [`DebitWallet`]: balances, payments, transfers, states, exit arguments, stored bytes.
+//! - [`watcher`]: the challenges and answers each exit-game event calls for.
+//! - [`game`]: [`DebitGame`] calldata builders for every `DebitExitGame` function and observed events.
+//! - [`error`]: [`DebitError`] and [`DebitInvalidity`].
+
+pub mod abi;
+pub mod block;
+pub mod error;
+pub mod game;
+pub mod history;
+pub mod operator;
+pub mod tx;
+pub mod wallet;
+pub mod watcher;
+
+pub use abi::{DebitIncluded, DebitTx};
+pub use block::DebitBlock;
+pub use error::{DebitError, DebitInvalidity, Result};
+pub use game::{DebitExit, DebitGame, LegSpend, ObservedChannelChallenge, ObservedExit, ObservedHistoryChallenge};
+pub use history::{DebitHistory, DebitMove, DebitTip};
+pub use operator::{CoinState, DebitOperator};
+pub use tx::{ChannelState, Leg, SignedDebitTx};
+pub use wallet::{DebitWallet, ExitArgs, HeldCoin};
+pub use watcher::Action;

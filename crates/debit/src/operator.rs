@@ -1,0 +1,275 @@
+//! The Plasma Debit operator (`docs/debit.md`): coins with capacity and balance, the validity rules
+//! it applies on submission, atomic payments placed at both keys of one block, liquidity, coins
+//! handed out with `a = 0`, and the co-signing of channel states with increasing nonces.
+//!
+//! The operator keeps, per coin, its holder, balance, nonce (the highest it has included **or**
+//! co-signed) and last move. It refuses any transaction whose leg does not name the coin's last
+//! move, is not signed by its holder, does not raise the nonce, exceeds the capacity, or (for a
+//! transfer or update by a user) quotes another balance than the latest agreed one; a payment must
+//! keep both holders and the sum of the two balances. [`DebitOperator::include_unchecked`] is fault
+//! injection: it places any signed transaction in the pending block without these checks (an
+//! operator including an older co-signed state, for example).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use alloy_primitives::Address;
+use plasma_cash::Entry;
+use plasma_core::{BlockNumber, Domain, Signature, SigningKey};
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    block::DebitBlock,
+    error::{DebitError, DebitInvalidity, Result},
+    history::DebitMove,
+    tx::{ChannelState, DebitTx, Leg, SignedDebitTx, sign},
+};
+
+/// What the operator knows of one coin.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct CoinState {
+    /// The holder.
+    pub holder: Address,
+    /// The latest agreed holder balance (included or co-signed), wei.
+    pub balance: u128,
+    /// The highest nonce included or co-signed.
+    pub nonce: u64,
+    /// The block where the coin last moved (its id before any move).
+    pub last_moved: BlockNumber,
+    /// The capacity `v` (deposit plus liquidity), wei.
+    pub capacity: u128,
+    /// The deposit amount, wei.
+    pub deposit: u128,
+}
+
+/// The operator: coin states, the pending block, sealed blocks and co-signed channel states.
+#[derive(Debug)]
+pub struct DebitOperator {
+    key: SigningKey,
+    domain: Domain,
+    coins: BTreeMap<u64, CoinState>,
+    pending: Vec<SignedDebitTx>,
+    pending_coins: BTreeSet<u64>,
+    blocks: BTreeMap<BlockNumber, DebitBlock>,
+    states: BTreeMap<u64, ChannelState>,
+}
+
+impl DebitOperator {
+    /// An operator signing with `key` under `domain`.
+    #[must_use]
+    pub fn new(key: SigningKey, domain: Domain) -> Self {
+        Self {
+            key,
+            domain,
+            coins: BTreeMap::new(),
+            pending: Vec::new(),
+            pending_coins: BTreeSet::new(),
+            blocks: BTreeMap::new(),
+            states: BTreeMap::new(),
+        }
+    }
+
+    /// The operator's address.
+    #[must_use]
+    pub fn address(&self) -> Address {
+        self.key.address()
+    }
+
+    /// The domain it signs under.
+    #[must_use]
+    pub const fn domain(&self) -> &Domain {
+        &self.domain
+    }
+
+    /// Records deposit block `coin_id` of `amount` wei by `depositor`: holder `depositor`, `a = v =
+    /// amount`, nonce 0.
+    pub fn on_deposit(&mut self, coin_id: u64, depositor: Address, amount: u128) {
+        let state = CoinState {
+            holder: depositor,
+            balance: amount,
+            nonce: 0,
+            last_moved: coin_id,
+            capacity: amount,
+            deposit: amount,
+        };
+        self.coins.insert(coin_id, state);
+    }
+
+    /// Records liquidity merged into `coin_id` on the root chain (`LiquidityAdded`): the capacity
+    /// grows, the holder's balance does not.
+    pub fn on_liquidity(&mut self, coin_id: u64, amount: u128) -> Result<()> {
+        let coin = self.coins.get_mut(&coin_id).ok_or(DebitError::UnknownCoin(coin_id))?;
+        coin.capacity = coin.capacity.saturating_add(amount);
+        Ok(())
+    }
+
+    /// What the operator knows of `coin_id`.
+    #[must_use]
+    pub fn coin(&self, coin_id: u64) -> Option<&CoinState> {
+        self.coins.get(&coin_id)
+    }
+
+    /// The latest channel state it co-signed for `coin_id`.
+    #[must_use]
+    pub fn latest_state(&self, coin_id: u64) -> Option<&ChannelState> {
+        self.states.get(&coin_id)
+    }
+
+    /// Checks `signed` against the coin states (see the module notes) and adds it to the pending
+    /// block. Nothing changes on error.
+    pub fn submit(&mut self, signed: SignedDebitTx) -> Result<()> {
+        self.check(&signed)?;
+        self.include_unchecked(signed)
+    }
+
+    /// Fault injection: adds `signed` to the pending block without the validity checks (only one
+    /// transaction per coin per block is still enforced).
+    pub fn include_unchecked(&mut self, signed: SignedDebitTx) -> Result<()> {
+        let coins = signed.tx.coins();
+        if let Some(coin) = coins.iter().find(|c| self.pending_coins.contains(c)) {
+            return Err(DebitError::PendingCoin(*coin));
+        }
+        self.pending_coins.extend(coins);
+        self.pending.push(signed);
+        Ok(())
+    }
+
+    fn check(&self, signed: &SignedDebitTx) -> Result<()> {
+        let tx = &signed.tx;
+        if tx.is_payment() && tx.peerCoin == tx.coinId {
+            return Err(DebitInvalidity::SamePeer(tx.coinId).into());
+        }
+        let mut before = Vec::new();
+        for coin_id in tx.coins() {
+            let coin = self.coins.get(&coin_id).ok_or(DebitError::UnknownCoin(coin_id))?;
+            let leg = tx.leg(coin_id).ok_or(DebitInvalidity::NoLeg(coin_id))?;
+            if self.pending_coins.contains(&coin_id) {
+                return Err(DebitError::PendingCoin(coin_id));
+            }
+            let notarizes = self.states.get(&coin_id).is_some_and(|state| state.tx == *tx);
+            self.check_leg(signed, coin, &leg, notarizes)?;
+            before.push((coin, leg));
+        }
+        match before.as_slice() {
+            [(a, la), (b, lb)] => {
+                let kept = a.balance.checked_add(b.balance) == la.balance.checked_add(lb.balance);
+                if la.owner != a.holder || lb.owner != b.holder || !kept {
+                    return Err(DebitInvalidity::UnbalancedPayment.into());
+                }
+            }
+            [(coin, leg)] if coin.holder != self.address() && leg.balance != coin.balance => {
+                return Err(DebitError::CannotPay { amount: leg.balance, reason: "not the latest agreed balance" });
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// The per-leg rules; `notarizes` (the transaction is the latest co-signed state itself) allows
+    /// its own nonce.
+    fn check_leg(&self, signed: &SignedDebitTx, coin: &CoinState, leg: &Leg, notarizes: bool) -> Result<()> {
+        if leg.owner.is_zero() {
+            return Err(plasma_cash::CashError::InvalidTx(plasma_cash::Invalidity::ZeroNewOwner).into());
+        }
+        if leg.prev_block != coin.last_moved {
+            let reason = plasma_cash::Invalidity::WrongPrevBlock { expected: coin.last_moved, got: leg.prev_block };
+            return Err(plasma_cash::CashError::InvalidTx(reason).into());
+        }
+        let signer = signed.signer_for(&self.domain, leg.coin_id)?;
+        if signer != coin.holder {
+            let reason = plasma_cash::Invalidity::WrongSigner { expected: coin.holder, recovered: signer };
+            return Err(plasma_cash::CashError::InvalidTx(reason).into());
+        }
+        if leg.nonce <= coin.nonce && !(notarizes && leg.nonce == coin.nonce) {
+            return Err(DebitInvalidity::StaleNonce { coin_id: leg.coin_id, last: coin.nonce, got: leg.nonce }.into());
+        }
+        if leg.balance > coin.capacity {
+            let (balance, capacity) = (leg.balance, coin.capacity);
+            return Err(DebitInvalidity::OverCapacity { coin_id: leg.coin_id, balance, capacity }.into());
+        }
+        Ok(())
+    }
+
+    /// Co-signs the channel state `tx` signed by the coin's holder (`holder_sig`): a single-coin
+    /// update of the holder with a nonce above every nonce included or co-signed for the coin and
+    /// a balance within the capacity. Whether the new balance is acceptable (who pays whom) is the
+    /// caller's business decision.
+    pub fn cosign(&mut self, tx: DebitTx, holder_sig: Signature) -> Result<ChannelState> {
+        let coin = *self.coins.get(&tx.coinId).ok_or(DebitError::UnknownCoin(tx.coinId))?;
+        let state = ChannelState { tx, holder_sig, operator_sig: sign(&tx, &self.domain, &self.key) };
+        state.check(&self.domain, coin.holder, self.address())?;
+        if tx.prevBlock != coin.last_moved {
+            let reason = plasma_cash::Invalidity::WrongPrevBlock { expected: coin.last_moved, got: tx.prevBlock };
+            return Err(plasma_cash::CashError::InvalidTx(reason).into());
+        }
+        if tx.nonce <= coin.nonce {
+            return Err(DebitInvalidity::StaleNonce { coin_id: tx.coinId, last: coin.nonce, got: tx.nonce }.into());
+        }
+        if tx.balance > coin.capacity {
+            let (balance, capacity) = (tx.balance, coin.capacity);
+            return Err(DebitInvalidity::OverCapacity { coin_id: tx.coinId, balance, capacity }.into());
+        }
+        if let Some(c) = self.coins.get_mut(&tx.coinId) {
+            (c.balance, c.nonce) = (tx.balance, tx.nonce);
+        }
+        self.states.insert(tx.coinId, state);
+        Ok(state)
+    }
+
+    /// Hands a coin the operator holds to `to` with balance 0 (an ownership transfer the operator
+    /// signs as holder) and submits it.
+    pub fn hand_out(&mut self, coin_id: u64, to: Address) -> Result<SignedDebitTx> {
+        let coin = *self.coins.get(&coin_id).ok_or(DebitError::UnknownCoin(coin_id))?;
+        if coin.holder != self.address() {
+            return Err(DebitError::NotHolder(coin_id));
+        }
+        let leg = Leg { coin_id, prev_block: coin.last_moved, owner: to, balance: 0, nonce: coin.nonce + 1 };
+        let tx = DebitTx::single(leg);
+        let signed = SignedDebitTx::new(tx, vec![sign(&tx, &self.domain, &self.key)]);
+        self.submit(signed.clone())?;
+        Ok(signed)
+    }
+
+    /// Seals the pending block as child block `blknum` (the framework's next child block number),
+    /// applies its legs to the coin states and returns it (its root is what to submit).
+    pub fn seal(&mut self, blknum: BlockNumber) -> Result<DebitBlock> {
+        let block = DebitBlock::new(std::mem::take(&mut self.pending), &self.domain)?;
+        self.pending_coins.clear();
+        self.apply(&block, blknum);
+        self.blocks.insert(blknum, block.clone());
+        Ok(block)
+    }
+
+    /// Fault injection: seals child block `blknum` holding only `signed` at the key of `coin_id`
+    /// (a payment placed in one slot). Coin states do not change: no client accepts it.
+    pub fn seal_one_slot(&mut self, blknum: BlockNumber, signed: SignedDebitTx, coin_id: u64) -> Result<DebitBlock> {
+        let block = DebitBlock::new_one_slot(signed, coin_id, &self.domain)?;
+        self.blocks.insert(blknum, block.clone());
+        Ok(block)
+    }
+
+    fn apply(&mut self, block: &DebitBlock, blknum: BlockNumber) {
+        for signed in block.txs() {
+            for coin_id in signed.tx.coins() {
+                let (Some(leg), Some(coin)) = (signed.tx.leg(coin_id), self.coins.get_mut(&coin_id)) else { continue };
+                (coin.holder, coin.balance, coin.last_moved) = (leg.owner, leg.balance, blknum);
+                coin.nonce = coin.nonce.max(leg.nonce);
+            }
+        }
+    }
+
+    /// A sealed block.
+    #[must_use]
+    pub fn block(&self, blknum: BlockNumber) -> Option<&DebitBlock> {
+        self.blocks.get(&blknum)
+    }
+
+    /// `coin_id`'s history entry for sealed block `blknum`.
+    pub fn entry(&self, coin_id: u64, blknum: BlockNumber) -> Result<Entry<DebitMove>> {
+        self.blocks.get(&blknum).ok_or(DebitError::UnknownBlock(blknum))?.entry(coin_id)
+    }
+
+    /// The sealed block numbers, in order.
+    pub fn block_numbers(&self) -> impl Iterator<Item = BlockNumber> + '_ {
+        self.blocks.keys().copied()
+    }
+}

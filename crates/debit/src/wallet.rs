@@ -1,0 +1,260 @@
+//! One user's Plasma Debit client (`docs/debit.md`, "Client and watcher"): per coin the verified
+//! history of Debit transactions, the capacity, and the latest co-signed channel state; the
+//! user's side of payments (payer and payee), transfers carrying the balance, channel updates,
+//! exit arguments and the stored-bytes figure.
+//!
+//! The wallet never signs a nonce of a coin that is not above every nonce it has signed or seen
+//! for it, and never signs a leg of a coin whose history it has not verified. Untrusted input
+//! (histories, entries, states, payments to co-sign) is checked first and leaves the wallet as it
+//! was when refused.
+
+use std::collections::BTreeMap;
+
+use alloy_primitives::{Address, B256};
+use plasma_cash::{CoinTx, DepositRecord, Entry, Roots};
+use plasma_core::{BlockNumber, Domain, Signature, SigningKey};
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    error::{DebitError, DebitInvalidity, Result},
+    game::{DebitExit, included_of, no_parent},
+    history::{DebitHistory, DebitMove, DebitTip, verify},
+    tx::{ChannelState, DebitTx, Leg, SignedDebitTx, sign},
+};
+
+/// What the wallet keeps per coin.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeldCoin {
+    /// The verified history.
+    pub history: DebitHistory,
+    /// The capacity `v` (deposit plus liquidity), wei.
+    pub capacity: u128,
+    /// The latest channel state co-signed by the operator, if any.
+    pub latest_state: Option<ChannelState>,
+}
+
+/// How a holder exits a coin.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ExitArgs {
+    /// From the deposit (`startDepositExit`).
+    Deposit(DepositRecord),
+    /// From the last move and its parent (`startExit`).
+    Move(Box<DebitExit>),
+}
+
+/// A wallet: one key, the roots it learned, its coins.
+#[derive(Debug)]
+pub struct DebitWallet {
+    key: SigningKey,
+    domain: Domain,
+    operator: Address,
+    roots: Roots,
+    coins: BTreeMap<u64, HeldCoin>,
+}
+
+impl DebitWallet {
+    /// A wallet for `key` under `domain`, whose operator signs with `operator`.
+    #[must_use]
+    pub const fn new(key: SigningKey, domain: Domain, operator: Address) -> Self {
+        Self { key, domain, operator, roots: Roots::new(), coins: BTreeMap::new() }
+    }
+
+    /// The wallet's address.
+    #[must_use]
+    pub fn address(&self) -> Address {
+        self.key.address()
+    }
+
+    /// Records a block root seen on the root chain (child `BlockSubmitted` or deposit record).
+    pub fn learn_root(&mut self, blknum: BlockNumber, root: B256) {
+        self.roots.insert(blknum, root);
+    }
+
+    /// The roots learned so far.
+    #[must_use]
+    pub const fn roots(&self) -> &Roots {
+        &self.roots
+    }
+
+    /// Records a deposit (its root); keeps the coin when the wallet is its depositor.
+    pub fn on_deposit(&mut self, record: DepositRecord) -> Result<bool> {
+        self.learn_root(record.coin_id, record.root());
+        if record.depositor != self.address() {
+            return Ok(false);
+        }
+        self.receive(DebitHistory::new(record), record.amount.saturating_to())?;
+        Ok(true)
+    }
+
+    /// Records liquidity merged into `coin_id` (`LiquidityAdded`).
+    pub fn on_liquidity(&mut self, coin_id: u64, amount: u128) {
+        if let Some(coin) = self.coins.get_mut(&coin_id) {
+            coin.capacity = coin.capacity.saturating_add(amount);
+        }
+    }
+
+    /// Accepts a coin from its full history (a payment of the coin or a handed-out coin): it must
+    /// verify against the known roots and end with this wallet as holder.
+    pub fn receive(&mut self, history: DebitHistory, capacity: u128) -> Result<DebitTip> {
+        let tip = verify(&history, &self.domain, &self.roots, capacity)?;
+        if tip.owner != self.address() {
+            return Err(DebitError::NotHolder(history.coin_id()));
+        }
+        self.coins.insert(history.coin_id(), HeldCoin { history, capacity, latest_state: None });
+        Ok(tip)
+    }
+
+    /// Checks `entry` as the entry of block `blknum` of `coin_id` and appends it; returns the tip.
+    pub fn extend(&mut self, coin_id: u64, blknum: BlockNumber, entry: Entry<DebitMove>) -> Result<DebitTip> {
+        let coin = self.coins.get(&coin_id).ok_or(DebitError::UnknownCoin(coin_id))?;
+        let mut history = coin.history.clone();
+        history.extend(&self.domain, &self.roots, blknum, entry)?;
+        let tip = verify(&history, &self.domain, &self.roots, coin.capacity)?;
+        if let Some(coin) = self.coins.get_mut(&coin_id) {
+            coin.history = history;
+        }
+        Ok(tip)
+    }
+
+    /// Forgets a coin (after transferring it away or exiting it) and returns what was kept.
+    pub fn forget(&mut self, coin_id: u64) -> Option<HeldCoin> {
+        self.coins.remove(&coin_id)
+    }
+
+    /// What the wallet keeps of `coin_id`.
+    #[must_use]
+    pub fn coin(&self, coin_id: u64) -> Option<&HeldCoin> {
+        self.coins.get(&coin_id)
+    }
+
+    /// The coins kept.
+    pub fn coin_ids(&self) -> impl Iterator<Item = u64> + '_ {
+        self.coins.keys().copied()
+    }
+
+    /// The verified tip of `coin_id`'s included history.
+    pub fn tip(&self, coin_id: u64) -> Result<DebitTip> {
+        let coin = self.coins.get(&coin_id).ok_or(DebitError::UnknownCoin(coin_id))?;
+        verify(&coin.history, &self.domain, &self.roots, coin.capacity)
+    }
+
+    /// The coin's current `(balance, nonce)`: the latest co-signed state when it is newer than the
+    /// last included leg.
+    pub fn balance(&self, coin_id: u64) -> Result<(u128, u64)> {
+        let tip = self.tip(coin_id)?;
+        let state = self.coins.get(&coin_id).and_then(|c| c.latest_state);
+        Ok(match state {
+            Some(s) if s.tx.nonce > tip.nonce => (s.tx.balance, s.tx.nonce),
+            _ => (tip.balance, tip.nonce),
+        })
+    }
+
+    /// The wallet's next leg of a coin it holds: `prevBlock` the last move, nonce one above.
+    fn next_leg(&self, coin_id: u64, owner: Address, balance: u128) -> Result<Leg> {
+        let tip = self.tip(coin_id)?;
+        if tip.owner != self.address() {
+            return Err(DebitError::NotHolder(coin_id));
+        }
+        let (_, nonce) = self.balance(coin_id)?;
+        Ok(Leg { coin_id, prev_block: tip.last_moved, owner, balance, nonce: nonce + 1 })
+    }
+
+    fn capacity(&self, coin_id: u64) -> Result<u128> {
+        self.coins.get(&coin_id).map(|c| c.capacity).ok_or(DebitError::UnknownCoin(coin_id))
+    }
+
+    /// The payee's leg for receiving `amount` into `coin_id`: the balance raised by `amount` within
+    /// the capacity, holder unchanged, next nonce.
+    pub fn credit_leg(&self, coin_id: u64, amount: u128) -> Result<Leg> {
+        let (balance, _) = self.balance(coin_id)?;
+        let credited = balance.checked_add(amount).filter(|b| *b <= self.capacity(coin_id).unwrap_or(0));
+        let credited = credited.ok_or(DebitError::CannotPay { amount, reason: "the payee's coin has no room" })?;
+        self.next_leg(coin_id, self.address(), credited)
+    }
+
+    /// The payer's side of an atomic payment of `amount` from `coin_id` to the coin of `payee_leg`:
+    /// the payment (payer's leg first) and the payer's signature.
+    pub fn pay(&self, coin_id: u64, payee_leg: Leg, amount: u128) -> Result<(DebitTx, Signature)> {
+        if payee_leg.coin_id == coin_id || payee_leg.coin_id == 0 {
+            return Err(DebitInvalidity::SamePeer(coin_id).into());
+        }
+        let (balance, _) = self.balance(coin_id)?;
+        let debited = balance.checked_sub(amount).ok_or(DebitError::CannotPay { amount, reason: "balance too low" })?;
+        let tx = DebitTx::payment(self.next_leg(coin_id, self.address(), debited)?, payee_leg);
+        Ok((tx, sign(&tx, &self.domain, &self.key)))
+    }
+
+    /// The payee's co-signature of a payment crediting `amount` to `coin_id`: its leg must be
+    /// exactly [`DebitWallet::credit_leg`].
+    pub fn accept_payment(&self, tx: &DebitTx, coin_id: u64, amount: u128) -> Result<Signature> {
+        let expected = self.credit_leg(coin_id, amount)?;
+        if tx.side_of(coin_id) != Some(crate::tx::Side::Peer) || tx.leg(coin_id) != Some(expected) {
+            return Err(DebitInvalidity::UnbalancedPayment.into());
+        }
+        Ok(sign(tx, &self.domain, &self.key))
+    }
+
+    /// An ownership transfer of `coin_id` to `to`, stating the current balance.
+    pub fn transfer(&self, coin_id: u64, to: Address) -> Result<SignedDebitTx> {
+        let (balance, _) = self.balance(coin_id)?;
+        let tx = DebitTx::single(self.next_leg(coin_id, to, balance)?);
+        Ok(SignedDebitTx::new(tx, vec![sign(&tx, &self.domain, &self.key)]))
+    }
+
+    /// A channel update of `coin_id` to `balance`, signed by the holder, for the operator to
+    /// co-sign (or to include).
+    pub fn propose_state(&self, coin_id: u64, balance: u128) -> Result<(DebitTx, Signature)> {
+        if balance > self.capacity(coin_id)? {
+            return Err(DebitError::CannotPay { amount: balance, reason: "above the capacity" });
+        }
+        let tx = DebitTx::single(self.next_leg(coin_id, self.address(), balance)?);
+        Ok((tx, sign(&tx, &self.domain, &self.key)))
+    }
+
+    /// Keeps a co-signed state of a coin the wallet holds: signed by the wallet and the operator,
+    /// nonce above the current one.
+    pub fn store_state(&mut self, state: ChannelState) -> Result<()> {
+        let coin_id = state.tx.coinId;
+        state.check(&self.domain, self.address(), self.operator)?;
+        let (_, nonce) = self.balance(coin_id)?;
+        if state.tx.nonce <= nonce {
+            return Err(DebitInvalidity::StaleNonce { coin_id, last: nonce, got: state.tx.nonce }.into());
+        }
+        if let Some(coin) = self.coins.get_mut(&coin_id) {
+            coin.latest_state = Some(state);
+        }
+        Ok(())
+    }
+
+    /// The latest co-signed state of `coin_id`.
+    #[must_use]
+    pub fn latest_state(&self, coin_id: u64) -> Option<ChannelState> {
+        self.coins.get(&coin_id).and_then(|c| c.latest_state)
+    }
+
+    /// The exit arguments of `coin_id`: from the deposit if it never moved, else its last move and
+    /// that move's parent (with the signature of this coin's leg). A newer co-signed state is then
+    /// asserted with a channel challenge (see the watcher).
+    pub fn exit_args(&self, coin_id: u64) -> Result<ExitArgs> {
+        let coin = self.coins.get(&coin_id).ok_or(DebitError::UnknownCoin(coin_id))?;
+        let history = &coin.history;
+        let record = *history.start();
+        let Some(last) = history.last_move() else { return Ok(ExitArgs::Deposit(record)) };
+        let sig = last.tx.signed.sig_for(coin_id).ok_or(DebitInvalidity::NoLeg(coin_id))?;
+        let parent = if last.tx.prev_block() == coin_id {
+            no_parent()
+        } else {
+            history.parent_of(&last).map(|p| included_of(&p)).ok_or(DebitError::UnknownBlock(last.tx.prev_block()))?
+        };
+        Ok(ExitArgs::Move(Box::new(DebitExit { record, parent, exiting: included_of(&last), exiting_sig: sig })))
+    }
+
+    /// Bytes kept for `coin_id`: the history (Cash's formula with Debit transaction sizes and peer
+    /// proofs) plus the latest co-signed state.
+    #[must_use]
+    pub fn stored_bytes(&self, coin_id: u64) -> usize {
+        self.coins
+            .get(&coin_id)
+            .map_or(0, |c| c.history.stored_bytes() + c.latest_state.as_ref().map_or(0, ChannelState::stored_bytes))
+    }
+}
