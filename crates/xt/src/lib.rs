@@ -1,0 +1,27 @@
+//! Plasma XT on the shared plasma-lab framework: Plasma Cash (`plasma-cash`, reused as is) plus
+//! checkpoints (`docs/xt.md`).
+//!
+//! - [`abi`]: the `sol!` types — [`CheckpointSignOff`](abi::CheckpointSignOff),
+//!   [`CheckpointState`](abi::CheckpointState) and the [`IXtExitGame`](abi::IXtExitGame) calls and
+//!   events XT adds to `CashExitGame`'s.
+//! - [`checkpoint`]: state leaves, zones, bitmaps, the operator's [`StateCheckpoint`] with its
+//!   collected sign-offs, and the EIP-712 sign-off.
+//! - [`history`]: [`XtStart`] (deposit or checkpoint start of a `plasma_cash::CoinHistory`),
+//!   [`XtHistory`], [`prune`](history::prune) and the stored-bytes formula.
+//! - [`game`]: [`XtGame`] calldata builders for every function XT adds; the Cash ones are
+//!   `plasma_cash::CashGame`'s.
+//! - [`watcher`]: the owner's sign-off and challenge, the operator's answer, stale exits.
+//! - [`error`]: the crate's one error type, [`XtError`].
+
+pub mod abi;
+pub mod checkpoint;
+pub mod error;
+pub mod game;
+pub mod history;
+pub mod watcher;
+
+pub use checkpoint::{Bitmap, CoinState, StateCheckpoint, Zone, sign_off, sign_off_digest, state_leaf};
+pub use error::{Result, XtError};
+pub use game::{CheckpointExit, XtGame, checkpoint_state};
+pub use history::{CheckpointRef, XtHistory, XtStart, prune};
+pub use watcher::{ProposedCheckpoint, Response, is_stale, operator_response, owner_challenge, owner_sign_off};
