@@ -134,3 +134,17 @@ async fn compare_reports_gas_per_function_and_outcomes_as_documented_json() -> T
     assert!(report.to_markdown().contains("| `challengeExit` |"));
     Ok(())
 }
+
+#[tokio::test]
+async fn the_committed_comparison_is_what_a_fresh_run_produces() -> TestResult {
+    // Regenerate with: cargo run --release -p plasma-cli -- compare --format md --out docs/comparison.md
+    let names: Vec<String> = variant_names().into_iter().map(str::to_owned).collect();
+    let report = compare(&names, &Backend::Embedded, &builtin_scenarios()?).await?;
+    let committed = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/comparison.md"))?;
+    assert!(
+        committed == report.to_markdown(),
+        "docs/comparison.md is stale: regenerate it with \
+         `cargo run --release -p plasma-cli -- compare --format md --out docs/comparison.md`"
+    );
+    Ok(())
+}

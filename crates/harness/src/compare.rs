@@ -87,6 +87,7 @@ const BUILTIN: &[(&str, &str)] = builtin![
     "morevp-in-flight-exit.toml",
     "morevp-spent-output-in-flight.toml",
     "morevp-double-spend-in-flight.toml",
+    "morevp-response-wins.toml",
     "morevp-in-flight-vs-mint.toml",
     "morevp-multi-input-vs-mint.toml",
     "morevp-competing-pair.toml",
@@ -123,12 +124,13 @@ pub async fn compare(names: &[String], backend: &Backend, scenarios: &[Scenario]
     let mut variants = Vec::with_capacity(names.len());
     for name in names {
         let mut runs = Vec::with_capacity(scenarios.len());
+        let capabilities = new_variant(name).ok_or_else(|| unknown_variant(name))?.capabilities();
         for scenario in scenarios {
             let mut variant = new_variant(name).ok_or_else(|| unknown_variant(name))?;
             let chain = backend.open().await?;
             runs.push(run_scenario(variant.as_mut(), chain, scenario, DEFAULT_MIN_EXIT_PERIOD, operator_key).await);
         }
-        variants.push(VariantReport::from_runs(name, &runs));
+        variants.push(VariantReport::from_runs(name, capabilities, &runs));
     }
     Ok(CompareReport { backend: backend.name().to_owned(), variants })
 }

@@ -1,14 +1,17 @@
-//! The comparison report: per variant, the gas per contract function and the outcome of every
-//! scenario, as a terminal table, Markdown or JSON.
+//! The comparison report: per variant, its capabilities, the gas per contract function and the
+//! outcome of every scenario, as a terminal table, Markdown (side-by-side matrices first, then one
+//! section per variant) or JSON.
 //!
 //! The JSON form is stable:
-//! `{"backend": "embedded", "variants": [{"name": "mvp", "gas": {"<function>": {"min": .., "median": ..,
-//! "max": .., "calls": .., "calldata_bytes": ..}}, "scenarios": [{"name": .., "outcome":
-//! "pass"|"fail"|"not-applicable", "detail": ..}]}]}`.
+//! `{"backend": "embedded", "variants": [{"name": "mvp", "capabilities": {"fungible_amounts": true, ..},
+//! "gas": {"<function>": {"min": .., "median": .., "max": .., "calls": .., "calldata_bytes": ..}},
+//! "scenarios": [{"name": .., "outcome": "pass"|"fail"|"not-applicable", "detail": ..}]}]}`.
 
 use std::fmt::Write as _;
 
-use crate::{GasTable, Outcome, ScenarioRun};
+use plasma_core::Capabilities;
+
+use crate::{GasTable, Outcome, ScenarioRun, variant::CAPABILITY_NAMES};
 
 /// Everything `plasma compare` prints.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -24,6 +27,8 @@ pub struct CompareReport {
 pub struct VariantReport {
     /// The variant's name.
     pub name: String,
+    /// What the design supports.
+    pub capabilities: Capabilities,
     /// Gas per exit-game and framework function, over the successful calls of every scenario.
     pub gas: GasTable,
     /// Every scenario's outcome.
@@ -43,10 +48,11 @@ pub struct ScenarioSummary {
 
 impl VariantReport {
     /// Builds a variant's report from its scenario runs.
-    pub fn from_runs(name: &str, runs: &[ScenarioRun]) -> Self {
+    pub fn from_runs(name: &str, capabilities: Capabilities, runs: &[ScenarioRun]) -> Self {
         let records: Vec<_> = runs.iter().flat_map(|run| run.records.iter().cloned()).collect();
         Self {
             name: name.to_owned(),
+            capabilities,
             gas: GasTable::from_records(&records),
             scenarios: runs
                 .iter()
@@ -67,20 +73,22 @@ impl CompareReport {
         serde_json::to_string_pretty(self).unwrap_or_else(|err| format!("{{\"error\": \"{err}\"}}"))
     }
 
-    /// Markdown tables, one section per variant.
+    /// Markdown: the capability and scenario matrices side by side, then one section per variant.
     pub fn to_markdown(&self) -> String {
         let mut out = format!("# plasma-lab comparison ({} backend)\n", self.backend);
+        self.capability_matrix(&mut out);
+        self.scenario_matrix(&mut out);
         for variant in &self.variants {
             let _ = write!(
                 out,
-                "\n## {}\n\n| function | calls | min gas | median gas | max gas |\n|---|---:|---:|---:|---:|\n",
+                "\n## {}\n\n| function | calls | min gas | median gas | max gas | calldata bytes |\n|---|---:|---:|---:|---:|---:|\n",
                 variant.name
             );
             for (function, stats) in &variant.gas.0 {
                 let _ = writeln!(
                     out,
-                    "| `{function}` | {} | {} | {} | {} |",
-                    stats.calls, stats.min, stats.median, stats.max
+                    "| `{function}` | {} | {} | {} | {} | {} |",
+                    stats.calls, stats.min, stats.median, stats.max, stats.calldata_bytes
                 );
             }
             out.push_str("\n| scenario | outcome | detail |\n|---|---|---|\n");
@@ -90,6 +98,45 @@ impl CompareReport {
             }
         }
         out
+    }
+
+    /// One row per capability, one column per variant.
+    fn capability_matrix(&self, out: &mut String) {
+        out.push_str("\n## Capabilities\n\n| capability |");
+        self.header(out);
+        for name in CAPABILITY_NAMES {
+            let _ = write!(out, "| {name} |");
+            for variant in &self.variants {
+                let has = crate::has_capability(&variant.capabilities, name) == Some(true);
+                out.push_str(if has { " yes |" } else { " no |" });
+            }
+            out.push('\n');
+        }
+    }
+
+    /// One row per scenario, one column per variant.
+    fn scenario_matrix(&self, out: &mut String) {
+        out.push_str("\n## Scenarios\n\n| scenario |");
+        self.header(out);
+        let names = self.variants.first().map(|v| v.scenarios.iter().map(|s| s.name.as_str()).collect::<Vec<_>>());
+        for name in names.unwrap_or_default() {
+            let _ = write!(out, "| {name} |");
+            for variant in &self.variants {
+                let outcome = variant.scenarios.iter().find(|s| s.name == name).map_or("", |s| outcome_word(s.outcome));
+                let _ = write!(out, " {outcome} |");
+            }
+            out.push('\n');
+        }
+    }
+
+    /// The variant columns of a matrix header, then its separator row.
+    fn header(&self, out: &mut String) {
+        for variant in &self.variants {
+            let _ = write!(out, " {} |", variant.name);
+        }
+        out.push_str("\n|---|");
+        out.push_str(&"---|".repeat(self.variants.len()));
+        out.push('\n');
     }
 
     /// A plain terminal table.

@@ -73,6 +73,17 @@ pub trait Variant: Send {
     async fn exit_counts(&self, world: &World) -> Result<ExitCounts, Error>;
 }
 
+/// The capability names scenarios use, in report order.
+pub const CAPABILITY_NAMES: [&str; 7] = [
+    "fungible-amounts",
+    "partial-payments",
+    "in-flight-exits",
+    "confirmation-signatures",
+    "checkpoints",
+    "channels",
+    "exclusion-proofs",
+];
+
 /// Whether `capabilities` has the capability a scenario names (`fungible-amounts`, ...).
 /// `None` for an unknown name.
 pub fn has_capability(capabilities: &Capabilities, name: &str) -> Option<bool> {
@@ -86,4 +97,17 @@ pub fn has_capability(capabilities: &Capabilities, name: &str) -> Option<bool> {
         "exclusion-proofs" => capabilities.exclusion_proofs,
         _ => return None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_reported_capability_is_known() {
+        for name in CAPABILITY_NAMES {
+            assert!(has_capability(&Capabilities::NONE, name).is_some(), "{name}");
+        }
+        assert_eq!(has_capability(&Capabilities::NONE, "teleportation"), None);
+    }
 }

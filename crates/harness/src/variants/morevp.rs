@@ -339,25 +339,55 @@ impl MoreVpVariant {
         outputs.iter().map(|(pos, output)| self.operator_exit(*pos, output)).collect()
     }
 
-    /// An in-flight exit of the newest payment `actor` took part in that is not known included,
-    /// and piggybacks on the actor's outputs of it.
+    /// An in-flight exit of the newest payment `actor` took part in whose exit it has not started:
+    /// one not known included (a cheater, drawing on the operator's data, may also exit an included
+    /// one). The actor piggybacks its outputs of it; a cheating sender piggybacks the inputs it
+    /// signed away instead, claiming the payment is not canonical.
     fn in_flight_exit_of_newest(&self, world: &World, actor: &str) -> Result<Vec<ExitCall>, Error> {
         let wallet = self.wallet(actor)?;
         let address = world.actor(actor)?.address;
-        let hash = self
+        let cheater = Self::is_cheater(world, actor);
+        let exit = self
             .payments
             .get(actor)
             .into_iter()
             .flatten()
             .rev()
-            .find(|hash| !self.ife_started.contains(*hash) && wallet.in_flight_exit_args(**hash).is_ok())
-            .ok_or_else(|| err(format!("{actor} has no payment in flight")))?;
-        let exit = wallet.in_flight_exit_args(*hash).map_err(err)?;
-        let piggybacks = exit.tx.used_outputs().filter(|(_, o)| o.owner == address).map(|(index, _)| {
-            ExitCall::Piggyback(Piggyback { tx: exit.tx.clone(), index, is_output: true, owner: address })
+            .filter(|hash| !self.ife_started.contains(*hash))
+            .find_map(|hash| {
+                wallet
+                    .in_flight_exit_args(*hash)
+                    .ok()
+                    .or_else(|| cheater.then(|| self.operator_ife_of(*hash).ok()).flatten())
+            })
+            .ok_or_else(|| err(format!("{actor} has no payment to exit in flight")))?;
+        let owned_inputs: Vec<u8> = exit
+            .tx
+            .named_inputs()
+            .zip(&exit.input_txs)
+            .filter(|((_, pos), proof)| {
+                plasma_morevp::wallet::shown_output(*pos, proof).is_some_and(|o| o.owner == address)
+            })
+            .map(|((slot, _), _)| slot)
+            .collect();
+        let slots: Vec<(u8, bool)> = if cheater && !owned_inputs.is_empty() {
+            owned_inputs.into_iter().map(|slot| (slot, false)).collect()
+        } else {
+            exit.tx.used_outputs().filter(|(_, o)| o.owner == address).map(|(index, _)| (index, true)).collect()
+        };
+        let piggybacks = slots.into_iter().map(|(index, is_output)| {
+            ExitCall::Piggyback(Piggyback { tx: exit.tx.clone(), index, is_output, owner: address })
         });
         let piggybacks: Vec<ExitCall> = piggybacks.collect();
         Ok(std::iter::once(ExitCall::StartInFlightExit(exit)).chain(piggybacks).collect())
+    }
+
+    /// The in-flight exit arguments of transaction `hash`, included in one of the operator's
+    /// blocks, from the operator's data.
+    fn operator_ife_of(&self, hash: B256) -> Result<InFlightExit, Error> {
+        let inclusion = self.operator()?.inclusion(hash).ok_or_else(|| err("not included"))?;
+        let (signed, _) = self.operator_tx(inclusion.blknum, u64::from(inclusion.txindex))?;
+        self.operator_in_flight_exit(&signed)
     }
 
     /// An in-flight exit of the transaction that paid `actor` an output it has since spent, and
