@@ -120,3 +120,47 @@ pub fn included(
         peerProof: peer_proof.map_or_else(Bytes::new, |p| p.to_bytes()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use alloy_primitives::{Address, keccak256};
+    use plasma_core::SigningKey;
+
+    use super::*;
+    use crate::tx::{DebitTx, Leg, sign};
+
+    fn domain() -> Domain {
+        Domain::new(31_337, Address::repeat_byte(0xf0))
+    }
+
+    fn payment(a: u64, b: u64) -> SignedDebitTx {
+        let k = SigningKey::from_bytes(keccak256("k")).unwrap();
+        let leg = |coin_id| Leg { coin_id, prev_block: coin_id, owner: k.address(), balance: 1, nonce: 1 };
+        let tx = DebitTx::payment(leg(a), leg(b));
+        SignedDebitTx::new(tx, vec![sign(&tx, &domain(), &k); 2])
+    }
+
+    #[test]
+    fn a_payment_sits_at_both_keys_and_a_coin_at_most_once() {
+        let block = DebitBlock::new(vec![payment(3, 9)], &domain()).unwrap();
+        let hash = payment(3, 9).tx_hash(&domain());
+        for coin in [3, 9] {
+            assert!(block.proof(coin).verify_inclusion(block.root(), coin, hash));
+            let Entry::Moved { tx, proof } = block.entry(coin).unwrap() else { panic!("moved") };
+            assert!(proof.verify_inclusion(block.root(), coin, hash));
+            let other = tx.other_coin().unwrap();
+            assert!(tx.peer_proof.unwrap().verify_inclusion(block.root(), other, hash));
+        }
+        assert!(matches!(block.entry(4).unwrap(), Entry::Stayed { .. }));
+        let inc = block.included(9, 1000).unwrap();
+        assert_eq!((inc.tx.coinId, inc.blknum), (3, 1000));
+        assert!(matches!(
+            DebitBlock::new(vec![payment(3, 9), payment(9, 4)], &domain()),
+            Err(DebitError::PendingCoin(9))
+        ));
+        // One slot only: the other key is empty.
+        let one = DebitBlock::new_one_slot(payment(3, 9), 3, &domain()).unwrap();
+        assert!(one.proof(9).verify_exclusion(one.root(), 9));
+        assert!(!one.proof(9).verify_inclusion(one.root(), 9, hash));
+    }
+}

@@ -305,3 +305,73 @@ impl DebitGame {
         ((seq as u128) << 64) | coin_id as u128
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use alloy_primitives::{B256, keccak256};
+    use plasma_core::SigningKey;
+
+    use super::*;
+
+    fn key() -> SigningKey {
+        SigningKey::from_bytes(keccak256("k")).unwrap()
+    }
+
+    fn state() -> ChannelState {
+        let k = key();
+        let leg = Leg { coin_id: 5, prev_block: 5, owner: k.address(), balance: 9, nonce: 4 };
+        let tx = DebitTx::single(leg);
+        let sig = k.sign_digest(B256::repeat_byte(1));
+        ChannelState { tx, holder_sig: sig, operator_sig: sig }
+    }
+
+    fn spend() -> LegSpend {
+        let mut spend = deposit_included(&DepositRecord::new(5, key().address(), U256::from(3)));
+        spend.blknum = 2000;
+        LegSpend { coin_id: 5, spend, sig: key().sign_digest(B256::repeat_byte(2)) }
+    }
+
+    #[test]
+    fn every_builder_encodes_its_function_with_the_right_value() {
+        let game = DebitGame::new(U256::from(11), U256::from(13));
+        let record = DepositRecord::new(5, key().address(), U256::from(3));
+        let exit = DebitExit { record, parent: no_parent(), exiting: spend().spend, exiting_sig: spend().sig };
+        let cases: Vec<(GameCall, [u8; 4], u64)> = vec![
+            (DebitGame::add_liquidity_call(5, 7, U256::from(1)), Game::addLiquidityCall::SELECTOR, 0),
+            (game.start_deposit_exit_call(&record), Game::startDepositExitCall::SELECTOR, 11),
+            (game.start_exit_call(&exit), Game::startExitCall::SELECTOR, 11),
+            (DebitGame::challenge_spent_call(&spend()), Game::challengeSpentCall::SELECTOR, 0),
+            (DebitGame::challenge_double_spend_call(&spend()), Game::challengeDoubleSpendCall::SELECTOR, 0),
+            (game.challenge_history_call(5, &spend().spend), Game::challengeHistoryCall::SELECTOR, 13),
+            (DebitGame::respond_history_call(5, &spend()), Game::respondHistoryCall::SELECTOR, 0),
+            (game.challenge_channel_call(&state()), Game::challengeChannelCall::SELECTOR, 13),
+            (DebitGame::respond_channel_call(&state()), Game::respondChannelCall::SELECTOR, 0),
+            (DebitGame::process_exit_call(DebitGame::exit_id(2, 5)).unwrap(), Game::processExitCall::SELECTOR, 0),
+        ];
+        for (call, selector, value) in cases {
+            assert_eq!(call.data[..4], selector);
+            assert_eq!(call.value, U256::from(value), "{selector:?}");
+        }
+        let decoded = Game::startExitCall::abi_decode(&game.start_exit_call(&exit).data).unwrap();
+        assert_eq!((decoded.coinId, decoded.exitingSig.len(), decoded.parent), (5, 65, no_parent()));
+        let decoded = Game::respondHistoryCall::abi_decode(&DebitGame::respond_history_call(5, &spend()).data).unwrap();
+        assert_eq!((decoded.challengeBlk, decoded.response.blknum), (5, 2000));
+        let decoded =
+            Game::processExitCall::abi_decode(&DebitGame::process_exit_call(DebitGame::exit_id(2, 5)).unwrap().data);
+        assert_eq!(decoded.unwrap().exitId.to::<u128>(), (2 << 64) | 5);
+        assert!(matches!(DebitGame::process_exit_call(1 << 96), Err(DebitError::ExitIdTooLarge(_))));
+    }
+
+    #[test]
+    fn view_calls_and_deposit_forms() {
+        assert_eq!(DebitGame::exits_call(5)[..4], Game::exitsCall::SELECTOR);
+        assert_eq!(DebitGame::channel_challenge_call(5)[..4], Game::channelChallengeCall::SELECTOR);
+        assert_eq!(DebitGame::pending_challenges_call(5)[..4], Game::pendingChallengesCall::SELECTOR);
+        assert_eq!(DebitGame::liquidity_call(5)[..4], Game::liquidityCall::SELECTOR);
+        assert_eq!(DebitGame::tx_hash_call(&state().tx)[..4], Game::txHashCall::SELECTOR);
+        let deposit = deposit_included(&DepositRecord::new(5, key().address(), U256::from(3)));
+        assert_eq!((deposit.blknum, deposit.tx.prevBlock, deposit.tx.newOwner), (5, 0, key().address()));
+        assert!(deposit.proof.is_empty() && deposit.peerProof.is_empty() && !deposit.tx.is_payment());
+        assert_eq!(no_parent(), DebitIncluded::default());
+    }
+}
