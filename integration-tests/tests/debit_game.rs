@@ -812,6 +812,52 @@ async fn history_challenges_are_answered_on_legs_or_cancel_a_forged_exit() -> Te
     Ok(())
 }
 
+#[tokio::test]
+async fn a_cancelled_exit_refunds_more_than_a_batch_through_the_queue() -> TestResult {
+    let mut c = Debit::new("embedded").await?;
+    let (alice, bob, carol, eve) = (c.user(0), c.user(1), c.user(2), c.user(3));
+    let coin = c.deposit(0, eth(1)).await?;
+    // Eighteen honest moves: Alice's channel updates, each signed by her.
+    let mut moves = Vec::new();
+    let mut prev = coin.id;
+    for nonce in 1..=18u64 {
+        let m = c.moved(single(coin.id, prev, alice, milli(1000 - nonce), nonce), &[0]).await?;
+        prev = m.blknum;
+        moves.push(m);
+    }
+    // A forged parent (Eve signs Alice's coin away) and Eve's exit from it.
+    let forged_parent = c.moved(single(coin.id, prev, eve, eth(1), 19), &[3]).await?;
+    let forged = c.moved(single(coin.id, forged_parent.blknum, eve, eth(1), 20), &[3]).await?;
+    c.start_exit(eve, &coin, Some(&forged_parent), &forged).await?;
+    // Bob challenges first with the deposit, Carol with every honest move: 19 pending challenges.
+    c.challenge_history(bob, &coin, Debit::deposit_entry(&coin)).await?;
+    for m in &moves {
+        let earlier = c.inc(m);
+        c.challenge_history(carol, &coin, earlier).await?;
+    }
+    assert_eq!(c.exit_of(&coin).await?.pendingCount, U256::from(19));
+    assert_eq!(c.bonds_held().await?, c.exit_bond() + c.challenge_bond() * U256::from(19));
+    // Processing cancels the exit and refunds 16 entries; the re-queued rest comes out next.
+    let at = c.now().await? + c.mep();
+    c.next_tx_at(at).await?;
+    let first = c.process(1).await?;
+    assert!(cancelled(&first).is_empty() && finalized(&first).is_empty());
+    assert_eq!(c.exit_of(&coin).await?.holder, Address::ZERO);
+    let rest = c.process(10).await?;
+    assert_eq!(cancelled(&first).len() + cancelled(&rest).len(), 1);
+    assert_eq!(cancelled(&rest), vec![(coin.id, exit_id(1, coin.id), bob)]);
+    assert_eq!(c.withdrawable(bob).await?, c.exit_bond() + c.challenge_bond());
+    assert_eq!(c.withdrawable(carol).await?, c.challenge_bond() * U256::from(18));
+    assert_eq!(c.bonds_held().await?, U256::ZERO);
+    // Alice's coin is untouched and exits from her latest update.
+    let last = moves.last().unwrap();
+    let parent = &moves[moves.len() - 2];
+    c.start_exit(alice, &coin, Some(parent), last).await?;
+    let receipt = c.process_all_later().await?;
+    assert_eq!(finalized(&receipt), vec![(coin.id, alice, milli(982), milli(18), false, true)]);
+    Ok(())
+}
+
 // -------------------------------------------------------------------------------------------------
 // Revert reasons (embedded)
 // -------------------------------------------------------------------------------------------------
