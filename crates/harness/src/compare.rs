@@ -92,6 +92,7 @@ const BUILTIN: &[(&str, &str)] = builtin![
     "morevp-multi-input-vs-mint.toml",
     "morevp-competing-pair.toml",
     "morevp-competing-pair-late.toml",
+    "morevp-competing-pair-unanswered.toml",
     "cash-lifecycle.toml",
     "cash-spent-coin.toml",
     "cash-double-spend.toml",

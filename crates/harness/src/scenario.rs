@@ -213,6 +213,9 @@ pub enum Fault {
         owner: String,
         /// Who both pay.
         beneficiary: String,
+        /// Whether the operator answers the canonicity challenges (default `true`).
+        #[serde(default = "yes")]
+        answered: bool,
     },
     /// The rearrangement attack on Plasma Cash (protocols.md 3.6): the pending payments go into a
     /// withheld block, a later withheld block forges a spend of the paid coins to `beneficiary`,
@@ -360,7 +363,7 @@ impl Scenario {
                     Fault::InvalidTransaction { victim, beneficiary }
                     | Fault::DoubleSpend { victim, beneficiary }
                     | Fault::SignedDoubleSpend { owner: victim, beneficiary }
-                    | Fault::CompetingPair { owner: victim, beneficiary } => named.extend([victim, beneficiary]),
+                    | Fault::CompetingPair { owner: victim, beneficiary, .. } => named.extend([victim, beneficiary]),
                     Fault::Rearrange { beneficiary } => named.push(beneficiary),
                     Fault::Mint { beneficiary, amount } => {
                         named.push(beneficiary);

@@ -65,9 +65,13 @@ pub struct MoreVpVariant {
     standard_exits: BTreeMap<UtxoPos, Address>,
     /// Every transaction whose in-flight exit was ever started, and when (as first seen).
     ife_started: BTreeSet<B256>,
+    /// The in-flight exits each actor has started or joined with an `exit` step.
+    exited_in_flight: BTreeSet<(String, B256)>,
     started_at: BTreeMap<B256, u64>,
     /// The cheaters' addresses (the operator and the colluding actors).
     cheaters: BTreeSet<Address>,
+    /// Whether the operator answers canonicity challenges against the cheaters' exits.
+    answer_challenges: bool,
     /// In-flight exits of cheaters' transactions challenged as non-canonical, which the operator
     /// answers with their inclusion once phase 1 is over: hash → (start time, competitor position).
     to_answer: BTreeMap<B256, (u64, U256)>,
@@ -97,8 +101,10 @@ impl MoreVpVariant {
             in_flight: BTreeMap::new(),
             standard_exits: BTreeMap::new(),
             ife_started: BTreeSet::new(),
+            exited_in_flight: BTreeSet::new(),
             started_at: BTreeMap::new(),
             cheaters: BTreeSet::new(),
+            answer_challenges: true,
             to_answer: BTreeMap::new(),
             withhold_next: false,
             log_cursor: 0,
@@ -234,7 +240,10 @@ impl MoreVpVariant {
             }
             GameEvent::InFlightExitChallenged { tx_hash, competitor_position, .. } => {
                 let cheats = self.in_flight.get(tx_hash).is_some_and(|(starter, _)| self.cheaters.contains(starter));
-                if cheats && let Some(started) = self.started_at.get(tx_hash) {
+                if cheats
+                    && self.answer_challenges
+                    && let Some(started) = self.started_at.get(tx_hash)
+                {
                     self.to_answer.insert(*tx_hash, (*started, *competitor_position));
                 }
             }
@@ -343,22 +352,23 @@ impl MoreVpVariant {
     /// one not known included (a cheater, drawing on the operator's data, may also exit an included
     /// one). The actor piggybacks its outputs of it; a cheating sender piggybacks the inputs it
     /// signed away instead, claiming the payment is not canonical.
-    fn in_flight_exit_of_newest(&self, world: &World, actor: &str) -> Result<Vec<ExitCall>, Error> {
+    fn in_flight_exit_of_newest(&self, world: &World, actor: &str) -> Result<(B256, Vec<ExitCall>), Error> {
         let wallet = self.wallet(actor)?;
         let address = world.actor(actor)?.address;
         let cheater = Self::is_cheater(world, actor);
-        let exit = self
+        let (hash, exit) = self
             .payments
             .get(actor)
             .into_iter()
             .flatten()
             .rev()
-            .filter(|hash| !self.ife_started.contains(*hash))
+            .filter(|hash| !self.exited_in_flight.contains(&(actor.to_owned(), **hash)))
             .find_map(|hash| {
-                wallet
+                let exit = wallet
                     .in_flight_exit_args(*hash)
                     .ok()
-                    .or_else(|| cheater.then(|| self.operator_ife_of(*hash).ok()).flatten())
+                    .or_else(|| cheater.then(|| self.operator_ife_of(*hash).ok()).flatten());
+                exit.map(|exit| (*hash, exit))
             })
             .ok_or_else(|| err(format!("{actor} has no payment to exit in flight")))?;
         let owned_inputs: Vec<u8> = exit
@@ -379,7 +389,9 @@ impl MoreVpVariant {
             ExitCall::Piggyback(Piggyback { tx: exit.tx.clone(), index, is_output, owner: address })
         });
         let piggybacks: Vec<ExitCall> = piggybacks.collect();
-        Ok(std::iter::once(ExitCall::StartInFlightExit(exit)).chain(piggybacks).collect())
+        // Someone else may have started it already: then only piggyback.
+        let start = (!self.ife_started.contains(&hash)).then_some(ExitCall::StartInFlightExit(exit));
+        Ok((hash, start.into_iter().chain(piggybacks).collect()))
     }
 
     /// The in-flight exit arguments of transaction `hash`, included in one of the operator's
@@ -469,7 +481,9 @@ impl MoreVpVariant {
         let proof = self.wallet(owner)?.input_proof(pos).map_err(err)?;
         for signed in &pair {
             self.wallet_mut(beneficiary)?.receive_in_flight(signed.clone(), vec![proof.clone()]).map_err(err)?;
-            self.payments.entry(beneficiary.to_owned()).or_default().push(signed.tx_hash(&domain));
+            for party in [owner, beneficiary] {
+                self.payments.entry(party.to_owned()).or_default().push(signed.tx_hash(&domain));
+            }
         }
         let [first, second] = <[SignedTx; 2]>::try_from(pair).map_err(|_| err("two transactions"))?;
         self.operator_mut()?.include_competing_pair(first, second).map_err(err)?;
@@ -703,7 +717,10 @@ impl Variant for MoreVpVariant {
                 self.operator_mut()?.mint(to, &signer).map_err(err)?;
             }
             Fault::WithholdBlock => self.withhold_next = true,
-            Fault::CompetingPair { owner, beneficiary } => self.competing_pair(world, owner, beneficiary)?,
+            Fault::CompetingPair { owner, beneficiary, answered } => {
+                self.answer_challenges = *answered;
+                self.competing_pair(world, owner, beneficiary)?;
+            }
             Fault::Rearrange { .. } => {
                 return Ok(Support::NotApplicable(
                     "the rearrangement attack targets Plasma Cash histories; MoreVP users exit on any withheld block"
@@ -730,7 +747,11 @@ impl Variant for MoreVpVariant {
             ExitWhat::Newest if cheater => self.cheater_exits(world.actor(actor)?.address)?.pop().into_iter().collect(),
             ExitWhat::Newest => self.wallet(actor)?.exit_calls().pop().into_iter().collect(),
             ExitWhat::Spent => self.spent.get(actor).into_iter().flatten().map(|(call, _)| call.clone()).collect(),
-            ExitWhat::InFlight => self.in_flight_exit_of_newest(world, actor)?,
+            ExitWhat::InFlight => {
+                let (hash, calls) = self.in_flight_exit_of_newest(world, actor)?;
+                self.exited_in_flight.insert((actor.to_owned(), hash));
+                calls
+            }
             ExitWhat::SpentInFlight => self.in_flight_exit_of_spent(world, actor)?,
         };
         self.send_exits(world, actor, calls, must_fail).await?;
