@@ -91,6 +91,9 @@ pub enum DebitError {
     /// The coin is held by someone else.
     #[error("coin {0} is not held by this key")]
     NotHolder(u64),
+    /// The coin has an open exit: the wallet signs nothing more for it.
+    #[error("coin {0} has an open exit")]
+    Exiting(u64),
     /// The coin already has a transaction in the pending block.
     #[error("coin {0} already has a transaction in the pending block")]
     PendingCoin(u64),

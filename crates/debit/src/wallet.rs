@@ -8,7 +8,7 @@
 //! (histories, entries, states, payments to co-sign) is checked first and leaves the wallet as it
 //! was when refused.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use alloy_primitives::{Address, B256};
 use plasma_cash::{CoinTx, DepositRecord, Entry, Roots};
@@ -50,13 +50,25 @@ pub struct DebitWallet {
     operator: Address,
     roots: Roots,
     coins: BTreeMap<u64, HeldCoin>,
+    exiting: BTreeSet<u64>,
 }
 
 impl DebitWallet {
     /// A wallet for `key` under `domain`, whose operator signs with `operator`.
     #[must_use]
     pub const fn new(key: SigningKey, domain: Domain, operator: Address) -> Self {
-        Self { key, domain, operator, roots: Roots::new(), coins: BTreeMap::new() }
+        Self { key, domain, operator, roots: Roots::new(), coins: BTreeMap::new(), exiting: BTreeSet::new() }
+    }
+
+    /// Records that `coin_id` has an open exit (`ExitStarted`): until it ends the wallet signs no
+    /// leg and no channel state of it (`docs/debit.md`, "Client and watcher").
+    pub fn on_exit_started(&mut self, coin_id: u64) {
+        self.exiting.insert(coin_id);
+    }
+
+    /// Records that the open exit of `coin_id` ended (cancelled or processed).
+    pub fn on_exit_ended(&mut self, coin_id: u64) {
+        self.exiting.remove(&coin_id);
     }
 
     /// The wallet's address.
@@ -151,6 +163,9 @@ impl DebitWallet {
 
     /// The wallet's next leg of a coin it holds: `prevBlock` the last move, nonce one above.
     fn next_leg(&self, coin_id: u64, owner: Address, balance: u128) -> Result<Leg> {
+        if self.exiting.contains(&coin_id) {
+            return Err(DebitError::Exiting(coin_id));
+        }
         let tip = self.tip(coin_id)?;
         if tip.owner != self.address() {
             return Err(DebitError::NotHolder(coin_id));
@@ -215,6 +230,9 @@ impl DebitWallet {
     /// nonce above the current one.
     pub fn store_state(&mut self, state: ChannelState) -> Result<()> {
         let coin_id = state.tx.coinId;
+        if self.exiting.contains(&coin_id) {
+            return Err(DebitError::Exiting(coin_id));
+        }
         state.check(&self.domain, self.address(), self.operator)?;
         let (_, nonce) = self.balance(coin_id)?;
         if state.tx.nonce <= nonce {

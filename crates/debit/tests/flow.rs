@@ -142,6 +142,24 @@ fn the_operator_refuses_what_breaks_a_debit_rule() {
 }
 
 #[test]
+fn a_wallet_signs_nothing_for_a_coin_with_an_open_exit() {
+    let (mut sim, coin_a, coin_b, _, _) = paid();
+    let carol = sim.user(2);
+    let (tx, sig) = sim.wallets[0].propose_state(coin_a.coin_id, milli(100)).unwrap();
+    let state = sim.op.cosign(tx, sig).unwrap();
+    sim.wallets[0].on_exit_started(coin_a.coin_id);
+    assert!(matches!(sim.wallets[0].store_state(state), Err(DebitError::Exiting(_))));
+    assert!(matches!(sim.wallets[0].propose_state(coin_a.coin_id, milli(50)), Err(DebitError::Exiting(_))));
+    assert!(matches!(sim.wallets[0].transfer(coin_a.coin_id, carol), Err(DebitError::Exiting(_))));
+    let leg = sim.wallets[1].credit_leg(coin_b.coin_id, 1).unwrap();
+    assert!(matches!(sim.wallets[0].pay(coin_a.coin_id, leg, 1), Err(DebitError::Exiting(_))));
+    // Once the exit ends (cancelled), the wallet signs again.
+    sim.wallets[0].on_exit_ended(coin_a.coin_id);
+    sim.wallets[0].store_state(state).unwrap();
+    assert_eq!(sim.wallets[0].balance(coin_a.coin_id).unwrap(), (milli(100), 2));
+}
+
+#[test]
 fn liquidity_makes_room_for_credits() {
     let (mut sim, coin_a, coin_b, _, _) = paid();
     // Bob's coin has 0.63 of room; 1 ETH more does not fit until the operator adds liquidity.
