@@ -93,6 +93,7 @@ const BUILTIN: &[(&str, &str)] = builtin![
     "morevp-competing-pair.toml",
     "morevp-competing-pair-late.toml",
     "morevp-competing-pair-unanswered.toml",
+    "morevp-duplicate-input.toml",
     "cash-lifecycle.toml",
     "cash-spent-coin.toml",
     "cash-double-spend.toml",

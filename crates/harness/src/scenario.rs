@@ -217,6 +217,15 @@ pub enum Fault {
         #[serde(default = "yes")]
         answered: bool,
     },
+    /// A payment that names `owner`'s newest output twice as its inputs and pays `beneficiary`
+    /// twice its amount, signed by the cheating `owner` and included by the operator
+    /// (plasma-contracts #56).
+    DuplicateInput {
+        /// The cheating owner.
+        owner: String,
+        /// Who the inflated output pays.
+        beneficiary: String,
+    },
     /// The rearrangement attack on Plasma Cash (protocols.md 3.6): the pending payments go into a
     /// withheld block, a later withheld block forges a spend of the paid coins to `beneficiary`,
     /// and a third withheld block has `beneficiary` move them to itself, ready to exit.
@@ -363,7 +372,8 @@ impl Scenario {
                     Fault::InvalidTransaction { victim, beneficiary }
                     | Fault::DoubleSpend { victim, beneficiary }
                     | Fault::SignedDoubleSpend { owner: victim, beneficiary }
-                    | Fault::CompetingPair { owner: victim, beneficiary, .. } => named.extend([victim, beneficiary]),
+                    | Fault::CompetingPair { owner: victim, beneficiary, .. }
+                    | Fault::DuplicateInput { owner: victim, beneficiary } => named.extend([victim, beneficiary]),
                     Fault::Rearrange { beneficiary } => named.push(beneficiary),
                     Fault::Mint { beneficiary, amount } => {
                         named.push(beneficiary);

@@ -633,10 +633,10 @@ impl Variant for CashVariant {
             }
             Fault::WithholdBlock => self.withhold_next = true,
             Fault::Rearrange { beneficiary } => self.rearrange(world, beneficiary).await?,
-            Fault::CompetingPair { .. } => {
-                return Ok(Support::NotApplicable(
-                    "the competing pair attacks in-flight exits, which Plasma Cash does not have".into(),
-                ));
+            Fault::CompetingPair { .. } | Fault::DuplicateInput { .. } => {
+                return Ok(Support::NotApplicable(format!(
+                    "{fault:?} attacks multi-input transactions and in-flight exits, which Plasma Cash does not have"
+                )));
             }
         }
         world.log.push(format!("operator fault: {fault:?}"));

@@ -490,6 +490,25 @@ impl MoreVpVariant {
         Ok(())
     }
 
+    /// A payment naming `owner`'s newest output twice, paying `beneficiary` twice its amount,
+    /// signed by `owner`, included unchecked (plasma-contracts #56).
+    fn duplicate_input(&mut self, world: &World, owner: &str, beneficiary: &str) -> Result<(), Error> {
+        let (pos, output) = self
+            .operator()?
+            .utxos_of(world.actor(owner)?.address)
+            .pop()
+            .ok_or_else(|| err(format!("{owner} holds nothing")))?;
+        let inflated = Output::new(world.actor(beneficiary)?.address, output.amount * U256::from(2));
+        let tx = PaymentTx::payment(&[pos, pos], &[inflated]).map_err(err)?;
+        let key = world.actor(owner)?.key.clone();
+        let signed = SignedTx::sign(tx, &world.domain(), &[&key, &key]);
+        let hash = self.operator_mut()?.include_unchecked(signed).map_err(err)?;
+        for party in [owner, beneficiary] {
+            self.payments.entry(party.to_owned()).or_default().push(hash);
+        }
+        Ok(())
+    }
+
     /// The operator answers canonicity challenges against the cheaters' in-flight exits with the
     /// transactions' inclusion, once phase 1 is over (when no new challenge can come).
     async fn answer_late(&mut self, world: &mut World) -> Result<(), Error> {
@@ -717,6 +736,7 @@ impl Variant for MoreVpVariant {
                 self.operator_mut()?.mint(to, &signer).map_err(err)?;
             }
             Fault::WithholdBlock => self.withhold_next = true,
+            Fault::DuplicateInput { owner, beneficiary } => self.duplicate_input(world, owner, beneficiary)?,
             Fault::CompetingPair { owner, beneficiary, answered } => {
                 self.answer_challenges = *answered;
                 self.competing_pair(world, owner, beneficiary)?;

@@ -424,7 +424,7 @@ impl Variant for MvpVariant {
                 self.include_forged(tx, beneficiary)?;
             }
             Fault::WithholdBlock => self.withhold_next = true,
-            Fault::Rearrange { .. } | Fault::CompetingPair { .. } => {
+            Fault::Rearrange { .. } | Fault::CompetingPair { .. } | Fault::DuplicateInput { .. } => {
                 return Ok(Support::NotApplicable(format!(
                     "{fault:?} attacks another design's exit game; MVP users exit on any withheld block"
                 )));
