@@ -71,7 +71,7 @@ pub fn one_input_workload(count: usize, domain: Domain) -> Result<Workload> {
         };
         coins.push((owner, operator.apply_deposit(&event)?));
     }
-    let txs = crate::par::map(&coins, |&(owner, coin): &(usize, u64)| {
+    let txs = plasma_core::par::map(&coins, |&(owner, coin): &(usize, u64)| {
         CashTx::new(coin, coin, keys[(owner + 1) % KEYS].address()).sign(&domain, &keys[owner])
     });
     Ok(Workload { operator, txs })

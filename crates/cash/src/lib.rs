@@ -37,7 +37,6 @@ pub mod error;
 pub mod game;
 pub mod history;
 pub mod operator;
-mod par;
 pub mod tx;
 pub mod wallet;
 pub mod watcher;

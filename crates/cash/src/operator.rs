@@ -201,7 +201,7 @@ impl Operator {
     /// `prevBlock`, signature recovery) runs on [`std::thread::available_parallelism`] threads; a
     /// short sequential pass then refuses second transactions of a coin and queues the rest.
     pub fn submit_batch(&mut self, txs: Vec<SignedCashTx>) -> Vec<Result<B256>> {
-        let prepared = crate::par::map(&txs, |tx| self.prepare(tx));
+        let prepared = plasma_core::par::map(&txs, |tx| self.prepare(tx));
         txs.into_iter().zip(prepared).map(|(tx, prepared)| self.admit(tx, prepared)).collect()
     }
 

@@ -6,6 +6,7 @@
 //! - [`eip712`]: the signing domain, digests, [`SigningKey`] and low-s signature [`recover`]y.
 //! - [`traits`]: [`ChildChain`] and [`ExitGame`], which every variant crate implements, and the
 //!   object-safe [`VariantDriver`] the harness runs scenarios through.
+//! - [`par`]: the order-keeping parallel map operators use for hashing and signature recovery.
 //! - [`error`]: the crate's one error type, [`Error`].
 //!
 //! The byte-level rules (node hashing, proof encodings, EIP-712 domain, signature checks, priority
@@ -16,6 +17,7 @@
 pub mod eip712;
 pub mod error;
 pub mod merkle;
+pub mod par;
 pub mod traits;
 pub mod types;
 

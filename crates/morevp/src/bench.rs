@@ -67,7 +67,7 @@ pub fn one_input_workload(count: usize, domain: Domain) -> Result<Workload> {
         };
         deposits.push((owner, operator.apply_deposit(&event)?));
     }
-    let signed = plasma_mvp::par::map(&deposits, |&(owner, input): &(usize, UtxoPos)| {
+    let signed = plasma_core::par::map(&deposits, |&(owner, input): &(usize, UtxoPos)| {
         let to = Output::new(keys[(owner + 1) % KEYS].address(), U256::from(DEPOSIT_AMOUNT - FEE));
         PaymentTx::payment(&[input], &[to]).map(|tx| SignedTx::sign(tx, &domain, &[&keys[owner]]))
     });

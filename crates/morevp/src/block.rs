@@ -39,7 +39,7 @@ impl Block {
         if txs.len() > MAX_TXS_PER_BLOCK {
             return Err(MoreVpError::BlockFull { capacity: MAX_TXS_PER_BLOCK });
         }
-        let hashes = plasma_mvp::par::map(&txs, |tx| tx.tx_hash(domain));
+        let hashes = plasma_core::par::map(&txs, |tx| tx.tx_hash(domain));
         Self::from_hashes(txs, hashes)
     }
 

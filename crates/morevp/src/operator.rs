@@ -269,10 +269,10 @@ impl Operator {
     /// The work that does not depend on the other transactions of the batch (transaction hash,
     /// ledger lookups, the recovery of every input's signature: the whole of [`Ledger::check`]
     /// against the queue as it was) runs on [`std::thread::available_parallelism`] threads
-    /// (`plasma_mvp::par::map`); a short sequential pass then settles the conflicts inside the
+    /// (`plasma_core::par::map`); a short sequential pass then settles the conflicts inside the
     /// batch and queues. Each signature is recovered once.
     pub fn submit_batch(&mut self, txs: Vec<SignedTx>) -> Vec<Result<B256>> {
-        let prepared = plasma_mvp::par::map(&txs, |tx| self.prepare(tx));
+        let prepared = plasma_core::par::map(&txs, |tx| self.prepare(tx));
         self.queue.reserve(txs.len());
         txs.into_iter().zip(prepared).map(|(tx, prepared)| self.admit(tx, prepared)).collect()
     }

@@ -74,7 +74,7 @@ pub fn one_input_workload(count: usize, domain: Domain) -> Result<Workload> {
         };
         deposits.push((owner, operator.apply_deposit(&event)?));
     }
-    let txs = crate::par::map(&deposits, |&(owner, input): &(usize, UtxoPos)| {
+    let txs = plasma_core::par::map(&deposits, |&(owner, input): &(usize, UtxoPos)| {
         let to = keys[(owner + 1) % KEYS].address();
         let payment = Transaction::payment(input, None, Output::new(to, U256::from(DEPOSIT_AMOUNT - FEE)), None);
         SignedTx::sign(payment, &domain, [Some(&keys[owner]), None])

@@ -19,8 +19,6 @@
 //! - [`driver`]: [`MvpDriver`], the design behind plasma-core's object-safe `VariantDriver`.
 //! - [`error`]: [`MvpError`], the crate's one error type, and [`Invalidity`].
 //! - [`bench`](mod@bench): ready-made operator workloads for throughput and memory measurements.
-//! - [`par`]: the scoped parallel map the operator's batch acceptance runs on (also used by
-//!   `plasma-morevp`).
 //!
 //! Untrusted input (transaction bytes, signatures, proofs, events) never panics: it is rejected
 //! with an [`MvpError`] and the rejecting component's state is left as it was.
@@ -33,7 +31,6 @@ pub mod error;
 pub mod game;
 pub mod ledger;
 pub mod operator;
-pub mod par;
 pub mod tx;
 pub mod wallet;
 pub mod watcher;

@@ -268,7 +268,7 @@ impl Operator {
     /// [`std::thread::available_parallelism`] threads; a short sequential pass then settles the
     /// conflicts inside the batch and queues. Each signature is recovered once.
     pub fn submit_batch(&mut self, txs: Vec<SignedTx>) -> Vec<Result<B256>> {
-        let prepared = crate::par::map(&txs, |tx| self.prepare(tx));
+        let prepared = plasma_core::par::map(&txs, |tx| self.prepare(tx));
         self.queue.reserve(txs.len());
         txs.into_iter().zip(prepared).map(|(tx, prepared)| self.admit(tx, prepared)).collect()
     }

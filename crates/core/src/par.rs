@@ -1,4 +1,6 @@
-//! A scoped parallel map over a slice (no dependency: `std::thread::scope`).
+//! A scoped parallel map over a slice (no dependency: `std::thread::scope`), shared by every
+//! operator for the work that does not depend on the other transactions of a batch (hashing,
+//! signature recovery).
 //!
 //! Items are handed out in blocks of [`BLOCK`] from a shared cursor, so a core that is busy with
 //! something else (or slower items, such as those with more signatures) never leaves the others
