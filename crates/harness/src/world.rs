@@ -3,10 +3,10 @@
 use std::collections::BTreeMap;
 
 use alloy_primitives::{Address, B256, U256};
-use alloy_sol_types::SolCall;
+use alloy_sol_types::{SolCall, SolEvent};
 use plasma_contracts::PlasmaFramework;
-use plasma_core::{Domain, SigningKey};
-use plasma_rootchain::{DEV_KEYS, Receipt, RootChain};
+use plasma_core::{BlockSubmittedEvent, DepositEvent, Domain, GameCall, SigningKey};
+use plasma_rootchain::{ChainLog, DEV_KEYS, LogFilter, Receipt, RootChain, TxRequest};
 
 use crate::{Error, RecordingChain};
 
@@ -111,6 +111,52 @@ impl World {
     /// Reads a framework view.
     pub async fn framework_view<C: SolCall>(&self, call: C) -> Result<C::Return, Error> {
         Ok(plasma_contracts::view(&self.chain, self.framework, call).await?)
+    }
+
+    /// Sends `call` to the exit game from `from`; the receipt says whether it succeeded.
+    pub async fn game_call(&mut self, from: Address, call: &GameCall) -> Result<Receipt, Error> {
+        let tx = TxRequest::call(from, self.exit_game, call.data.clone()).with_value(call.value);
+        Ok(self.chain.send(tx).await?)
+    }
+
+    /// `actor` deposits `amount` wei; returns the framework's record of it.
+    pub async fn deposit(&mut self, actor: &str, amount: U256) -> Result<DepositEvent, Error> {
+        let (from, framework) = (self.actor(actor)?.address, self.framework);
+        let receipt = self.send(from, framework, PlasmaFramework::depositCall {}, amount).await?;
+        let event = receipt
+            .logs
+            .iter()
+            .find_map(|log| PlasmaFramework::DepositCreated::decode_log(log).ok())
+            .ok_or_else(|| Error::Scenario("deposit without DepositCreated".into()))?;
+        Ok(DepositEvent { depositor: event.depositor, blknum: event.blknum.to(), amount: event.amount })
+    }
+
+    /// The operator submits the child block `root`; returns the number and time the framework gave it.
+    pub async fn submit_block(&mut self, root: B256) -> Result<BlockSubmittedEvent, Error> {
+        let (operator, framework) = (self.operator.address, self.framework);
+        let receipt = self.send(operator, framework, PlasmaFramework::submitBlockCall { root }, U256::ZERO).await?;
+        let event = receipt
+            .logs
+            .iter()
+            .find_map(|log| PlasmaFramework::BlockSubmitted::decode_log(log).ok())
+            .ok_or_else(|| Error::Scenario("submitBlock without BlockSubmitted".into()))?;
+        Ok(BlockSubmittedEvent { blknum: event.blknum.to(), root: event.root, timestamp: event.timestamp })
+    }
+
+    /// The framework's and the exit game's logs from root-chain block `*cursor` on, in order;
+    /// moves the cursor past them.
+    pub async fn new_logs(&self, cursor: &mut u64) -> Result<Vec<ChainLog>, Error> {
+        let latest = self.chain.block_number().await?;
+        if latest < *cursor {
+            return Ok(Vec::new());
+        }
+        let filter =
+            |address| LogFilter { address: Some(address), from_block: *cursor, to_block: Some(latest), topic0: None };
+        let mut logs = self.chain.logs(&filter(self.framework)).await?;
+        logs.extend(self.chain.logs(&filter(self.exit_game)).await?);
+        logs.sort_by_key(|entry| entry.block_number);
+        *cursor = latest + 1;
+        Ok(logs)
     }
 
     /// What the framework owes `who` (pull payments not yet withdrawn).

@@ -23,8 +23,8 @@ use plasma_cash::{
     game::{HistoryChallenge, HistoryResponse, ObservedAnswer, ObservedChallenge, ObservedExit},
 };
 use plasma_contracts::{CashExitGame, PlasmaFramework, deploy_framework, deploy_game};
-use plasma_core::{BlockSubmittedEvent, Capabilities, ChildChain, DepositEvent, GameCall};
-use plasma_rootchain::{LogFilter, RootChain, TxRequest};
+use plasma_core::{Capabilities, ChildChain, DepositEvent};
+use plasma_rootchain::{LogFilter, RootChain};
 
 use crate::{Error, ExitCounts, ExitWhat, Fault, Support, Variant, World};
 
@@ -122,29 +122,11 @@ impl CashVariant {
         name == "operator" || world.colluding.iter().any(|c| c == name)
     }
 
-    async fn send_game_call(
-        world: &mut World,
-        from: Address,
-        call: &GameCall,
-    ) -> Result<plasma_rootchain::Receipt, Error> {
-        let tx = TxRequest::call(from, world.exit_game, call.data.clone()).with_value(call.value);
-        Ok(world.chain.send(tx).await?)
-    }
-
     /// Seals the pending transactions, commits the root and records the number everywhere;
     /// with `withhold`, the operator publishes nothing of the block.
     async fn commit(&mut self, world: &mut World, withhold: bool) -> Result<u64, Error> {
         let block = self.operator_mut()?.build_block().map_err(err)?;
-        let (operator, framework) = (world.operator.address, world.framework);
-        let receipt = world
-            .send(operator, framework, PlasmaFramework::submitBlockCall { root: block.root() }, U256::ZERO)
-            .await?;
-        let event = receipt
-            .logs
-            .iter()
-            .find_map(|log| PlasmaFramework::BlockSubmitted::decode_log(log).ok())
-            .ok_or_else(|| err("submitBlock without BlockSubmitted"))?;
-        let submitted = BlockSubmittedEvent { blknum: event.blknum.to(), root: event.root, timestamp: event.timestamp };
+        let submitted = world.submit_block(block.root()).await?;
         if withhold {
             self.operator_mut()?.withhold(submitted.blknum);
             world.log.push(format!("operator withholds block {}", submitted.blknum));
@@ -274,7 +256,7 @@ impl CashVariant {
         let from = world.actor(owner)?.address;
         for claim in claims {
             let coin = claim.coin_id();
-            let receipt = Self::send_game_call(world, from, &self.game.exit_call(&claim)).await?;
+            let receipt = world.game_call(from, &self.game.exit_call(&claim)).await?;
             match (receipt.success, must_fail) {
                 (true, false) => world.log.push(format!("{owner} exits coin {coin}")),
                 (false, true) => world.log.push(format!(
@@ -296,20 +278,7 @@ impl CashVariant {
     /// Reads the framework's and the game's events since the last look, feeds wallets, watchers
     /// and the operator, and returns the watchers' actions with the actor who takes each.
     async fn ingest(&mut self, world: &mut World) -> Result<Vec<(String, Action)>, Error> {
-        let latest = world.chain.block_number().await?;
-        if latest < self.log_cursor {
-            return Ok(Vec::new());
-        }
-        let filter = |address| LogFilter {
-            address: Some(address),
-            from_block: self.log_cursor,
-            to_block: Some(latest),
-            topic0: None,
-        };
-        let mut logs = world.chain.logs(&filter(world.framework)).await?;
-        logs.extend(world.chain.logs(&filter(world.exit_game)).await?);
-        logs.sort_by_key(|entry| entry.block_number);
-        self.log_cursor = latest + 1;
+        let logs = world.new_logs(&mut self.log_cursor).await?;
         let now = world.chain.block_time().await?;
         let mut actions = Vec::new();
         for entry in logs {
@@ -387,7 +356,7 @@ impl CashVariant {
                 continue;
             }
             let from = world.actor(&name)?.address;
-            let receipt = Self::send_game_call(world, from, &action.call(&self.game)).await?;
+            let receipt = world.game_call(from, &action.call(&self.game)).await?;
             let what = describe(&action);
             if receipt.success {
                 world.log.push(format!("{name}'s watcher {what}"));
@@ -414,7 +383,7 @@ impl CashVariant {
         for late in due {
             let Some(response) = self.operator_answer(&late)? else { continue };
             let call = self.game.respond_history_call(&response);
-            let receipt = Self::send_game_call(world, world.operator.address, &call).await?;
+            let receipt = world.game_call(world.operator.address, &call).await?;
             if receipt.success {
                 world.log.push(format!(
                     "operator answers the challenge at block {} of coin {} with its block {}",
@@ -544,14 +513,7 @@ impl Variant for CashVariant {
     }
 
     async fn deposit(&mut self, world: &mut World, actor: &str, amount: U256) -> Result<Support, Error> {
-        let (from, framework) = (world.actor(actor)?.address, world.framework);
-        let receipt = world.send(from, framework, PlasmaFramework::depositCall {}, amount).await?;
-        let event = receipt
-            .logs
-            .iter()
-            .find_map(|log| PlasmaFramework::DepositCreated::decode_log(log).ok())
-            .ok_or_else(|| err("deposit without DepositCreated"))?;
-        let deposit = DepositEvent { depositor: event.depositor, blknum: event.blknum.to(), amount: event.amount };
+        let deposit = world.deposit(actor, amount).await?;
         self.operator_mut()?.apply_deposit(&deposit).map_err(err)?;
         for wallet in self.wallets.values_mut() {
             wallet.on_deposit(&deposit).map_err(err)?;
@@ -698,7 +660,7 @@ impl Variant for CashVariant {
             .ok_or_else(|| err(format!("{challenger} knows nothing of coin {} before its exit", exit.coin_id)))?;
         let call = self.game.challenge_history_call(&HistoryChallenge { coin_id: exit.coin_id, earlier });
         let from = world.actor(challenger)?.address;
-        let receipt = Self::send_game_call(world, from, &call).await?;
+        let receipt = world.game_call(from, &call).await?;
         if !receipt.success {
             return Err(err(format!("challenge refused: {}", receipt.revert_reason.unwrap_or_default())));
         }

@@ -16,12 +16,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use alloy_primitives::{Address, B256, Bytes, U256};
 use alloy_sol_types::SolEvent;
 use plasma_contracts::{MoreVpExitGame, PlasmaFramework, deploy_framework, deploy_game};
-use plasma_core::{BlockSubmittedEvent, Capabilities, ChildChain, DepositEvent, GameCall};
+use plasma_core::{BlockSubmittedEvent, Capabilities, ChildChain, DepositEvent};
 use plasma_morevp::{
     Action, ActionKey, CanonicityChallenge, DepositExit, ExitCall, GameEvent, InFlightExit, InputProof, MoreVpGame,
     Operator, Output, PaymentTx, Piggyback, SignedTx, StandardExit, UtxoPos, Wallet, Watcher,
 };
-use plasma_rootchain::{LogFilter, RootChain, TxRequest};
+use plasma_rootchain::{LogFilter, RootChain};
 
 use crate::{Error, ExitCounts, ExitWhat, Fault, Support, Variant, World};
 
@@ -135,15 +135,6 @@ impl MoreVpVariant {
         world.everyone().find(|actor| actor.address == address).map(|actor| actor.name.clone())
     }
 
-    async fn send_game_call(
-        world: &mut World,
-        from: Address,
-        call: &GameCall,
-    ) -> Result<plasma_rootchain::Receipt, Error> {
-        let tx = TxRequest::call(from, world.exit_game, call.data.clone()).with_value(call.value);
-        Ok(world.chain.send(tx).await?)
-    }
-
     /// Sends `calls` from `actor`; with `must_fail`, every one must be refused.
     async fn send_exits(
         &mut self,
@@ -158,7 +149,7 @@ impl MoreVpVariant {
         let from = world.actor(actor)?.address;
         for call in calls {
             let what = describe(&call);
-            let receipt = Self::send_game_call(world, from, &self.game.call(&call)).await?;
+            let receipt = world.game_call(from, &self.game.call(&call)).await?;
             let reason = receipt.revert_reason.unwrap_or_default();
             match (receipt.success, must_fail) {
                 (true, false) => world.log.push(format!("{actor}: {what}")),
@@ -173,20 +164,7 @@ impl MoreVpVariant {
     /// Reads the framework's and the game's events since the last look, feeds the watchers (block
     /// data included) and returns the actions they ask for, with the watcher's user.
     async fn ingest(&mut self, world: &mut World) -> Result<Vec<(String, Action)>, Error> {
-        let latest = world.chain.block_number().await?;
-        if latest < self.log_cursor {
-            return Ok(Vec::new());
-        }
-        let filter = |address| LogFilter {
-            address: Some(address),
-            from_block: self.log_cursor,
-            to_block: Some(latest),
-            topic0: None,
-        };
-        let mut logs = world.chain.logs(&filter(world.framework)).await?;
-        logs.extend(world.chain.logs(&filter(world.exit_game)).await?);
-        logs.sort_by_key(|entry| entry.block_number);
-        self.log_cursor = latest + 1;
+        let logs = world.new_logs(&mut self.log_cursor).await?;
         let now = world.chain.block_time().await?;
         let mut actions = Vec::new();
         for entry in logs {
@@ -288,7 +266,7 @@ impl MoreVpVariant {
                 continue;
             }
             let what = describe(&action.call);
-            let receipt = Self::send_game_call(world, from, &self.game.call(&action.call)).await?;
+            let receipt = world.game_call(from, &self.game.call(&action.call)).await?;
             if receipt.success {
                 if let ActionKey::Piggyback(hash, is_output, index) = key {
                     self.piggybacked.insert((hash, is_output, index));
@@ -530,7 +508,7 @@ impl MoreVpVariant {
             let response =
                 plasma_morevp::CanonicityResponse { tx: tx.clone(), tx_pos, proof: inclusion.proof.to_bytes() };
             let call = ExitCall::RespondToNonCanonicalChallenge(response);
-            let receipt = Self::send_game_call(world, world.operator.address, &self.game.call(&call)).await?;
+            let receipt = world.game_call(world.operator.address, &self.game.call(&call)).await?;
             let outcome = if receipt.success {
                 String::new()
             } else {
@@ -605,14 +583,7 @@ impl Variant for MoreVpVariant {
     }
 
     async fn deposit(&mut self, world: &mut World, actor: &str, amount: U256) -> Result<Support, Error> {
-        let (from, framework) = (world.actor(actor)?.address, world.framework);
-        let receipt = world.send(from, framework, PlasmaFramework::depositCall {}, amount).await?;
-        let event = receipt
-            .logs
-            .iter()
-            .find_map(|log| PlasmaFramework::DepositCreated::decode_log(log).ok())
-            .ok_or_else(|| err("deposit without DepositCreated"))?;
-        let deposit = DepositEvent { depositor: event.depositor, blknum: event.blknum.to(), amount: event.amount };
+        let deposit = world.deposit(actor, amount).await?;
         self.operator_mut()?.apply_deposit(&deposit).map_err(err)?;
         self.wallet_mut(actor)?.add_deposit(&deposit).map_err(err)?;
         Ok(Support::Done)
@@ -666,16 +637,7 @@ impl Variant for MoreVpVariant {
 
     async fn commit_block(&mut self, world: &mut World) -> Result<(), Error> {
         let block = self.operator_mut()?.build_block().map_err(err)?;
-        let (operator, framework) = (world.operator.address, world.framework);
-        let receipt = world
-            .send(operator, framework, PlasmaFramework::submitBlockCall { root: block.root() }, U256::ZERO)
-            .await?;
-        let event = receipt
-            .logs
-            .iter()
-            .find_map(|log| PlasmaFramework::BlockSubmitted::decode_log(log).ok())
-            .ok_or_else(|| err("submitBlock without BlockSubmitted"))?;
-        let submitted = BlockSubmittedEvent { blknum: event.blknum.to(), root: event.root, timestamp: event.timestamp };
+        let submitted = world.submit_block(block.root()).await?;
         if std::mem::take(&mut self.withhold_next) {
             self.operator_mut()?.withhold(submitted.blknum);
             world.log.push(format!("operator withholds block {}", submitted.blknum));
@@ -793,7 +755,7 @@ impl Variant for MoreVpVariant {
             .ok_or_else(|| err(format!("{challenger} knows no competitor of the target's in-flight exit")))?;
         let call = ExitCall::ChallengeNotCanonical(challenge);
         let from = world.actor(challenger)?.address;
-        let receipt = Self::send_game_call(world, from, &self.game.call(&call)).await?;
+        let receipt = world.game_call(from, &self.game.call(&call)).await?;
         if !receipt.success {
             return Err(err(format!("challenge refused: {}", receipt.revert_reason.unwrap_or_default())));
         }

@@ -8,15 +8,15 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use alloy_primitives::{Address, B256, U256};
+use alloy_primitives::{B256, U256};
 use alloy_sol_types::{SolEvent, SolValue};
 use plasma_contracts::{MvpExitGame, PlasmaFramework, deploy_framework, deploy_game};
-use plasma_core::{BlockSubmittedEvent, Capabilities, ChildChain, DepositEvent, GameCall, SigningKey};
+use plasma_core::{BlockSubmittedEvent, Capabilities, ChildChain, DepositEvent, SigningKey};
 use plasma_mvp::{
     ExitClaim, Inclusion, MvpExit, MvpGame, ObservedExit, Operator, Output, SignedTx, Transaction, UtxoPos, Wallet,
     Watcher, confirmation_digest,
 };
-use plasma_rootchain::{LogFilter, RootChain, TxRequest};
+use plasma_rootchain::{LogFilter, RootChain};
 
 use crate::{Error, ExitCounts, ExitWhat, Fault, Support, Variant, World};
 
@@ -91,15 +91,6 @@ impl MvpVariant {
         self.wallets.get_mut(name).ok_or_else(|| err(format!("no wallet for {name}")))
     }
 
-    async fn send_game_call(
-        world: &mut World,
-        from: Address,
-        call: &GameCall,
-    ) -> Result<plasma_rootchain::Receipt, Error> {
-        let tx = TxRequest::call(from, world.exit_game, call.data.clone()).with_value(call.value);
-        Ok(world.chain.send(tx).await?)
-    }
-
     /// Sends each challenge once per exit, from the watcher's user who found it.
     async fn send_challenges(
         game: &MvpGame,
@@ -112,7 +103,7 @@ impl MvpVariant {
                 continue;
             }
             let from = world.actor(&name)?.address;
-            let receipt = Self::send_game_call(world, from, &game.challenge_call(&challenge)).await?;
+            let receipt = world.game_call(from, &game.challenge_call(&challenge)).await?;
             if receipt.success {
                 world.log.push(format!("{name}'s watcher challenges the exit of {}", challenge.utxo_pos));
             }
@@ -123,20 +114,7 @@ impl MvpVariant {
     /// Reads the framework's and the game's events since the last look and feeds every watcher;
     /// returns the challenges watchers found, with the actor who found them.
     async fn ingest(&mut self, world: &mut World) -> Result<Vec<(String, plasma_mvp::Challenge)>, Error> {
-        let latest = world.chain.block_number().await?;
-        if latest < self.log_cursor {
-            return Ok(Vec::new());
-        }
-        let filter = |address| LogFilter {
-            address: Some(address),
-            from_block: self.log_cursor,
-            to_block: Some(latest),
-            topic0: None,
-        };
-        let mut logs = world.chain.logs(&filter(world.framework)).await?;
-        logs.extend(world.chain.logs(&filter(world.exit_game)).await?);
-        logs.sort_by_key(|entry| entry.block_number);
-        self.log_cursor = latest + 1;
+        let logs = world.new_logs(&mut self.log_cursor).await?;
         let mut challenges = Vec::new();
         for entry in logs {
             let log = &entry.log;
@@ -192,7 +170,7 @@ impl MvpVariant {
         let from = world.actor(owner)?.address;
         for claim in claims {
             let pos = claim.utxo_pos().map_err(err)?;
-            let receipt = Self::send_game_call(world, from, &self.game.exit_call(&claim)).await?;
+            let receipt = world.game_call(from, &self.game.exit_call(&claim)).await?;
             match (receipt.success, must_fail) {
                 (true, false) => {
                     self.exiting.insert(pos);
@@ -334,14 +312,7 @@ impl Variant for MvpVariant {
     }
 
     async fn deposit(&mut self, world: &mut World, actor: &str, amount: U256) -> Result<Support, Error> {
-        let (from, framework) = (world.actor(actor)?.address, world.framework);
-        let receipt = world.send(from, framework, PlasmaFramework::depositCall {}, amount).await?;
-        let event = receipt
-            .logs
-            .iter()
-            .find_map(|log| PlasmaFramework::DepositCreated::decode_log(log).ok())
-            .ok_or_else(|| err("deposit without DepositCreated"))?;
-        let deposit = DepositEvent { depositor: event.depositor, blknum: event.blknum.to(), amount: event.amount };
+        let deposit = world.deposit(actor, amount).await?;
         self.operator()?.apply_deposit(&deposit).map_err(err)?;
         self.wallet(actor)?.add_deposit(&deposit).map_err(err)?;
         Ok(Support::Done)
@@ -373,16 +344,7 @@ impl Variant for MvpVariant {
 
     async fn commit_block(&mut self, world: &mut World) -> Result<(), Error> {
         let block = self.operator()?.build_block().map_err(err)?;
-        let (operator, framework) = (world.operator.address, world.framework);
-        let receipt = world
-            .send(operator, framework, PlasmaFramework::submitBlockCall { root: block.root() }, U256::ZERO)
-            .await?;
-        let event = receipt
-            .logs
-            .iter()
-            .find_map(|log| PlasmaFramework::BlockSubmitted::decode_log(log).ok())
-            .ok_or_else(|| err("submitBlock without BlockSubmitted"))?;
-        let submitted = BlockSubmittedEvent { blknum: event.blknum.to(), root: event.root, timestamp: event.timestamp };
+        let submitted = world.submit_block(block.root()).await?;
         self.operator()?.on_block_submitted(&submitted).map_err(err)?;
         let pending = std::mem::take(&mut self.pending);
         if std::mem::take(&mut self.withhold_next) {
@@ -474,7 +436,7 @@ impl Variant for MvpVariant {
             .next_back()
             .ok_or_else(|| err(format!("{challenger} has no evidence against an exit of {target}")))?;
         let from = world.actor(challenger)?.address;
-        let receipt = Self::send_game_call(world, from, &self.game.challenge_call(&challenge)).await?;
+        let receipt = world.game_call(from, &self.game.challenge_call(&challenge)).await?;
         if !receipt.success {
             return Err(err(format!("challenge refused: {}", receipt.revert_reason.unwrap_or_default())));
         }
