@@ -105,6 +105,12 @@ impl DebitBlock {
     }
 }
 
+impl plasma_core::ChildBlock for DebitBlock {
+    fn root(&self) -> B256 {
+        self.tree.root()
+    }
+}
+
 /// A `DebitIncluded` from a transaction, its block and proofs.
 #[must_use]
 pub fn included(

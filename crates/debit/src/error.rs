@@ -108,6 +108,9 @@ pub enum DebitError {
     /// A block number the caller expected was never built or submitted.
     #[error("unknown block {0}")]
     UnknownBlock(BlockNumber),
+    /// The operator refuses the data and entries of this committed block.
+    #[error("block {0} is withheld")]
+    Withheld(BlockNumber),
     /// An exit id that does not fit `uint96`.
     #[error("exit id {0} does not fit 96 bits")]
     ExitIdTooLarge(u128),

@@ -8,6 +8,7 @@
 //! them. Nothing here talks to the root chain: callers feed events in and send the returned roots
 //! and [`GameCall`](plasma_core::GameCall)s out.
 //!
+//! - [`bench`]: ready-made workloads for `plasma bench` (one-input transfers, coin memory).
 //! - [`abi`]: the `sol!` types ([`DebitTx`], [`DebitIncluded`]) and the
 //!   [`IDebitExitGame`](abi::IDebitExitGame) calls and events.
 //! - [`tx`]: legs, [`SignedDebitTx`] with its strict 385/450-byte codec, [`ChannelState`].
@@ -22,6 +23,7 @@
 //! - [`error`]: [`DebitError`] and [`DebitInvalidity`].
 
 pub mod abi;
+pub mod bench;
 pub mod block;
 pub mod error;
 pub mod game;
@@ -41,5 +43,5 @@ pub use operator::{CoinState, DebitOperator};
 /// the roots a client learned), re-exported so that callers need not depend on `plasma-cash`.
 pub use plasma_cash::{DepositRecord, Entry, Roots};
 pub use tx::{ChannelState, Leg, SignedDebitTx};
-pub use wallet::{DebitWallet, ExitArgs, HeldCoin};
+pub use wallet::{DebitWallet, ExitArgs, HeldCoin, SyncReport};
 pub use watcher::Action;

@@ -9,12 +9,23 @@
 //! keep both holders and the sum of the two balances. [`DebitOperator::include_unchecked`] is fault
 //! injection: it places any signed transaction in the pending block without these checks (an
 //! operator including an older co-signed state, for example).
+//!
+//! As a [`ChildChain`] the operator builds blocks that wait for their number
+//! ([`ChildChain::build_block`]: their coins are in flight and take no other transaction) and are
+//! numbered and applied by [`ChildChain::on_block_submitted`], as in Plasma Cash; [`DebitOperator::seal`]
+//! does both at once when the caller knows the number. [`DebitOperator::withhold`] and
+//! [`DebitOperator::hold_back`] are further fault injection: a withheld block's data and entries are
+//! refused ([`DebitError::Withheld`]), a held-back transaction leaves the pending block so that the
+//! operator can place it where it likes.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
-use alloy_primitives::Address;
+use alloy_primitives::{Address, B256};
 use plasma_cash::Entry;
-use plasma_core::{BlockNumber, Domain, Signature, SigningKey};
+use plasma_core::{
+    BlockNumber, BlockSubmittedEvent, Capabilities, ChildChain, DepositEvent, Domain, Signature, SigningKey, SparseProof,
+    is_child_block, is_deposit_block,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::{
@@ -23,6 +34,11 @@ use crate::{
     history::DebitMove,
     tx::{ChannelState, DebitTx, Leg, SignedDebitTx, sign},
 };
+
+/// What Plasma Debit supports: partial payments (any amount moves between two coins' balances),
+/// payment channels with the operator, and the exclusion proofs of Plasma Cash's sparse tree.
+pub const CAPABILITIES: Capabilities =
+    Capabilities { partial_payments: true, channels: true, exclusion_proofs: true, ..Capabilities::NONE };
 
 /// What the operator knows of one coin.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -51,6 +67,9 @@ pub struct DebitOperator {
     pending_coins: BTreeSet<u64>,
     blocks: BTreeMap<BlockNumber, DebitBlock>,
     states: BTreeMap<u64, ChannelState>,
+    awaiting: VecDeque<DebitBlock>,
+    in_flight: BTreeSet<u64>,
+    withheld: BTreeSet<BlockNumber>,
 }
 
 impl DebitOperator {
@@ -65,6 +84,9 @@ impl DebitOperator {
             pending_coins: BTreeSet::new(),
             blocks: BTreeMap::new(),
             states: BTreeMap::new(),
+            awaiting: VecDeque::new(),
+            in_flight: BTreeSet::new(),
+            withheld: BTreeSet::new(),
         }
     }
 
@@ -108,6 +130,17 @@ impl DebitOperator {
         self.coins.get(&coin_id)
     }
 
+    /// Every coin, by id.
+    pub fn coins(&self) -> impl Iterator<Item = (u64, &CoinState)> + '_ {
+        self.coins.iter().map(|(id, coin)| (*id, coin))
+    }
+
+    /// The coins `holder` holds, by id.
+    #[must_use]
+    pub fn coins_of(&self, holder: Address) -> Vec<u64> {
+        self.coins.iter().filter(|(_, c)| c.holder == holder).map(|(id, _)| *id).collect()
+    }
+
     /// The latest channel state it co-signed for `coin_id`.
     #[must_use]
     pub fn latest_state(&self, coin_id: u64) -> Option<&ChannelState> {
@@ -119,6 +152,12 @@ impl DebitOperator {
     pub fn submit(&mut self, signed: SignedDebitTx) -> Result<()> {
         self.check(&signed)?;
         self.include_unchecked(signed)
+    }
+
+    /// Submits `txs` in order, as [`ChildChain::submit_tx`] on each in turn (sequentially: one
+    /// signature recovery per leg).
+    pub fn submit_batch(&mut self, txs: Vec<SignedDebitTx>) -> Vec<Result<B256>> {
+        txs.into_iter().map(|tx| self.submit_tx(tx)).collect()
     }
 
     /// Fault injection: adds `signed` to the pending block without the validity checks (only one
@@ -142,7 +181,7 @@ impl DebitOperator {
         for coin_id in tx.coins() {
             let coin = self.coins.get(&coin_id).ok_or(DebitError::UnknownCoin(coin_id))?;
             let leg = tx.leg(coin_id).ok_or(DebitInvalidity::NoLeg(coin_id))?;
-            if self.pending_coins.contains(&coin_id) {
+            if self.pending_coins.contains(&coin_id) || self.in_flight.contains(&coin_id) {
                 return Err(DebitError::PendingCoin(coin_id));
             }
             let notarizes = self.states.get(&coin_id).is_some_and(|state| state.tx == *tx);
@@ -229,6 +268,44 @@ impl DebitOperator {
         Ok(signed)
     }
 
+    /// **Fault injection.** Takes the pending transaction touching `coin_id` out of the pending
+    /// block and returns it, so that the operator can place it elsewhere.
+    pub fn hold_back(&mut self, coin_id: u64) -> Option<SignedDebitTx> {
+        let at = self.pending.iter().position(|tx| tx.tx.side_of(coin_id).is_some())?;
+        let signed = self.pending.remove(at);
+        for coin in signed.tx.coins() {
+            self.pending_coins.remove(&coin);
+        }
+        Some(signed)
+    }
+
+    /// **Fault injection.** Withholds child block `blknum` (which may not exist yet): its data and
+    /// entries are refused to clients; the operator keeps its copy ([`DebitOperator::block`]).
+    pub fn withhold(&mut self, blknum: BlockNumber) {
+        self.withheld.insert(blknum);
+    }
+
+    /// Whether block `blknum` is withheld.
+    #[must_use]
+    pub fn is_withheld(&self, blknum: BlockNumber) -> bool {
+        self.withheld.contains(&blknum)
+    }
+
+    /// The data of block `blknum` as published to clients: [`DebitError::Withheld`] for a withheld
+    /// block, [`DebitError::UnknownBlock`] for one never numbered.
+    pub fn published_block(&self, blknum: BlockNumber) -> Result<&DebitBlock> {
+        let block = self.blocks.get(&blknum).ok_or(DebitError::UnknownBlock(blknum))?;
+        if self.withheld.contains(&blknum) {
+            return Err(DebitError::Withheld(blknum));
+        }
+        Ok(block)
+    }
+
+    /// `coin_id`'s history entry for block `blknum` as served to clients (refused when withheld).
+    pub fn coin_entry(&self, blknum: BlockNumber, coin_id: u64) -> Result<Entry<DebitMove>> {
+        self.published_block(blknum)?.entry(coin_id)
+    }
+
     /// Seals the pending block as child block `blknum` (the framework's next child block number),
     /// applies its legs to the coin states and returns it (its root is what to submit).
     pub fn seal(&mut self, blknum: BlockNumber) -> Result<DebitBlock> {
@@ -257,7 +334,7 @@ impl DebitOperator {
         }
     }
 
-    /// A sealed block.
+    /// A sealed block, withheld or not.
     #[must_use]
     pub fn block(&self, blknum: BlockNumber) -> Option<&DebitBlock> {
         self.blocks.get(&blknum)
@@ -271,5 +348,83 @@ impl DebitOperator {
     /// The sealed block numbers, in order.
     pub fn block_numbers(&self) -> impl Iterator<Item = BlockNumber> + '_ {
         self.blocks.keys().copied()
+    }
+}
+
+impl ChildChain for DebitOperator {
+    type Tx = SignedDebitTx;
+    type Block = DebitBlock;
+    type Proof = SparseProof;
+    type StateId = u64;
+    type Error = DebitError;
+
+    fn capabilities(&self) -> Capabilities {
+        CAPABILITIES
+    }
+
+    /// Mints coin `blknum` for the depositor (`a = v = amount`, nonce 0). Rejects a child block
+    /// number, a zero or oversized amount and a coin already minted.
+    fn apply_deposit(&mut self, deposit: &DepositEvent) -> Result<u64> {
+        let coin_id = deposit.blknum;
+        if coin_id == 0 || !is_deposit_block(coin_id) || self.coins.contains_key(&coin_id) {
+            return Err(DebitError::UnknownBlock(coin_id));
+        }
+        let amount = u128::try_from(deposit.amount).ok().filter(|a| *a > 0);
+        let amount = amount.ok_or(DebitError::CannotPay { amount: 0, reason: "a deposit must be 1 to 2^128 - 1 wei" })?;
+        self.on_deposit(coin_id, deposit.depositor, amount);
+        Ok(coin_id)
+    }
+
+    /// [`DebitOperator::submit`], returning the transaction's `txHash`.
+    fn submit_tx(&mut self, tx: SignedDebitTx) -> Result<B256> {
+        let hash = tx.tx_hash(&self.domain);
+        self.submit(tx)?;
+        Ok(hash)
+    }
+
+    /// Seals the pending transactions into a block waiting for its number; its coins are in
+    /// flight (they take no transaction) until then.
+    fn build_block(&mut self) -> Result<DebitBlock> {
+        let block = DebitBlock::new(std::mem::take(&mut self.pending), &self.domain)?;
+        self.in_flight.append(&mut self.pending_coins);
+        self.awaiting.push_back(block.clone());
+        Ok(block)
+    }
+
+    /// Numbers the oldest waiting block whose root is `event.root` and applies its legs.
+    fn on_block_submitted(&mut self, event: &BlockSubmittedEvent) -> Result<()> {
+        if !is_child_block(event.blknum) || self.blocks.contains_key(&event.blknum) {
+            return Err(DebitError::UnknownBlock(event.blknum));
+        }
+        let index = self.awaiting.iter().position(|b| b.root() == event.root);
+        let block = index.and_then(|i| self.awaiting.remove(i)).ok_or(DebitError::UnknownBlock(event.blknum))?;
+        self.apply(&block, event.blknum);
+        for signed in block.txs() {
+            for coin in signed.tx.coins() {
+                if !self.awaiting.iter().any(|waiting| waiting.tx(coin).is_some()) {
+                    self.in_flight.remove(&coin);
+                }
+            }
+        }
+        self.blocks.insert(event.blknum, block);
+        Ok(())
+    }
+
+    /// Inclusion proof at key `key` of published block `blknum`.
+    fn prove_inclusion(&self, blknum: BlockNumber, key: u64) -> Result<SparseProof> {
+        let block = self.published_block(blknum)?;
+        if block.tx(key).is_none() {
+            return Err(plasma_cash::CashError::NotIncluded { blknum, coin_id: key }.into());
+        }
+        Ok(block.proof(key))
+    }
+
+    /// Exclusion proof at key `key` of published block `blknum`.
+    fn prove_exclusion(&self, blknum: BlockNumber, key: u64) -> Result<Option<SparseProof>> {
+        let block = self.published_block(blknum)?;
+        if block.tx(key).is_some() {
+            return Err(plasma_cash::CashError::InvalidTx(plasma_cash::Invalidity::NotExcluded).into());
+        }
+        Ok(Some(block.proof(key)))
     }
 }

@@ -19,6 +19,7 @@ use crate::{
     error::{DebitError, DebitInvalidity, Result},
     game::{DebitExit, included_of, no_parent},
     history::{DebitHistory, DebitMove, DebitTip, verify},
+    operator::DebitOperator,
     tx::{ChannelState, DebitTx, Leg, SignedDebitTx, sign},
 };
 
@@ -40,6 +41,18 @@ pub enum ExitArgs {
     Deposit(DepositRecord),
     /// From the last move and its parent (`startExit`).
     Move(Box<DebitExit>),
+}
+
+/// What [`DebitWallet::sync`] did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SyncReport {
+    /// Entries added, over all coins.
+    pub extended: usize,
+    /// Committed blocks whose data the operator refused: histories stop before them.
+    pub withheld: BTreeSet<BlockNumber>,
+    /// Coins whose served entry breaks the rules (a transaction the holder never signed, a payment
+    /// at one key only, a stale nonce), with the block and the reason: those histories stop there.
+    pub invalid: Vec<(u64, BlockNumber, String)>,
 }
 
 /// A wallet: one key, the roots it learned, its coins.
@@ -126,6 +139,47 @@ impl DebitWallet {
             coin.history = history;
         }
         Ok(tip)
+    }
+
+    /// Extends the history of every kept coin with every known block after it, from the entries
+    /// `operator` serves ([`DebitOperator::coin_entry`]). A withheld (or unknown) block stops that
+    /// coin's history and is reported, and so is an entry that fails the rules.
+    pub fn sync(&mut self, operator: &DebitOperator) -> Result<SyncReport> {
+        let mut report = SyncReport::default();
+        for coin_id in self.coin_ids().collect::<Vec<_>>() {
+            while let Some(blknum) = self.next_block_for(coin_id) {
+                let entry = match operator.coin_entry(blknum, coin_id) {
+                    Ok(entry) => entry,
+                    Err(DebitError::Withheld(_) | DebitError::UnknownBlock(_)) => {
+                        report.withheld.insert(blknum);
+                        break;
+                    }
+                    Err(other) => return Err(other),
+                };
+                match self.extend(coin_id, blknum, entry) {
+                    Ok(_) => report.extended += 1,
+                    Err(invalid) => {
+                        report.invalid.push((coin_id, blknum, invalid.to_string()));
+                        break;
+                    }
+                }
+            }
+        }
+        Ok(report)
+    }
+
+    /// The next child block the wallet knows of after what `coin_id`'s history covers.
+    #[must_use]
+    pub fn next_block_for(&self, coin_id: u64) -> Option<BlockNumber> {
+        let coin = self.coins.get(&coin_id)?;
+        DebitHistory::next_child_block(&self.roots, coin.history.covered_through()).map(|(blknum, _)| blknum)
+    }
+
+    /// Whether `coin_id`'s history covers every child block the wallet knows of (what a recipient
+    /// requires before accepting the coin or a payment from it).
+    #[must_use]
+    pub fn is_current(&self, coin_id: u64) -> bool {
+        self.coins.contains_key(&coin_id) && self.next_block_for(coin_id).is_none()
     }
 
     /// Forgets a coin (after transferring it away or exiting it) and returns what was kept.

@@ -1,0 +1,123 @@
+//! Ready-made workloads for throughput and memory measurements (`plasma bench`).
+//!
+//! Everything here is setup, never what is measured: keys, deposits and signatures are made with
+//! the real rules, deterministically, so two runs measure the same work.
+//!
+//! - [`one_input_workload`]: an operator holding `count` coins and one signed single-coin transfer
+//!   of each (the Debit counterpart of the Plasma Cash "one-input transfer": an ownership transfer
+//!   stating the whole balance, one signature to recover): what [`DebitOperator::submit_batch`]
+//!   then accepts and [`ChildChain::build_block`] seals.
+//! - [`coin_memory_workload`]: an operator holding `count` coins, for a measurement of the memory
+//!   its state takes.
+
+use alloy_primitives::{Address, U256, keccak256};
+use plasma_cash::bench::{KEYS, deposit_blknum, keys};
+use plasma_core::{ChildChain, DepositEvent, Domain, SigningKey};
+
+use crate::{
+    error::Result,
+    operator::DebitOperator,
+    tx::{DebitTx, Leg, SignedDebitTx, sign},
+};
+
+/// Capacity and starting balance of each coin, in wei.
+pub const DEPOSIT_AMOUNT: u64 = 1_000_000;
+
+/// An operator and transactions to submit to it.
+#[derive(Debug)]
+pub struct Workload {
+    /// The operator, holding the coins the transactions move (nothing pending).
+    pub operator: DebitOperator,
+    /// Signed transactions, each valid on `operator` and moving a coin no other one moves.
+    pub txs: Vec<SignedDebitTx>,
+}
+
+/// The workload operator's key: `keccak256("debit-bench-operator")`.
+pub fn operator_key() -> Result<SigningKey> {
+    Ok(SigningKey::from_bytes(keccak256("debit-bench-operator"))?)
+}
+
+/// An operator for `domain` holding `count` coins of [`DEPOSIT_AMOUNT`], coin `i` held by
+/// `keys[i % KEYS]` (plasma-cash's workload keys), and one transfer per coin to
+/// `keys[(i + 1) % KEYS]` stating the whole balance with nonce 1, signed by its holder.
+pub fn one_input_workload(count: usize, domain: Domain) -> Result<Workload> {
+    let keys = keys()?;
+    let mut operator = DebitOperator::new(operator_key()?, domain);
+    let mut coins = Vec::with_capacity(count);
+    for i in 0..count {
+        let holder = i % KEYS;
+        let event = DepositEvent {
+            depositor: keys[holder].address(),
+            blknum: deposit_blknum(i as u64),
+            amount: U256::from(DEPOSIT_AMOUNT),
+        };
+        coins.push((holder, operator.apply_deposit(&event)?));
+    }
+    let txs = coins
+        .iter()
+        .map(|&(holder, coin_id)| {
+            let to = keys[(holder + 1) % KEYS].address();
+            let leg = Leg { coin_id, prev_block: coin_id, owner: to, balance: DEPOSIT_AMOUNT.into(), nonce: 1 };
+            let tx = DebitTx::single(leg);
+            SignedDebitTx::new(tx, vec![sign(&tx, &domain, &keys[holder])])
+        })
+        .collect();
+    Ok(Workload { operator, txs })
+}
+
+/// An operator holding `count` coins of [`DEPOSIT_AMOUNT`] held by [`KEYS`] holders. Drop it, or
+/// measure the resident memory around the call, to know what `count` coins cost.
+pub fn coin_memory_workload(count: usize) -> Result<DebitOperator> {
+    let holders: Vec<Address> = keys()?.iter().map(SigningKey::address).collect();
+    let mut operator = DebitOperator::new(operator_key()?, Domain::new(31_337, Address::repeat_byte(0xfa)));
+    for (i, holder) in (0..count as u64).zip(holders.iter().cycle()) {
+        let event =
+            DepositEvent { depositor: *holder, blknum: deposit_blknum(i), amount: U256::from(DEPOSIT_AMOUNT) };
+        operator.apply_deposit(&event)?;
+    }
+    Ok(operator)
+}
+
+#[cfg(test)]
+mod tests {
+    use plasma_core::ChildBlock;
+
+    use super::*;
+
+    fn domain() -> Domain {
+        Domain::new(31_337, Address::repeat_byte(0xf0))
+    }
+
+    #[test]
+    fn one_input_workload_is_all_valid_and_numbered_blocks_apply_it() {
+        let Workload { mut operator, txs } = one_input_workload(300, domain()).unwrap();
+        assert_eq!(txs.len(), 300);
+        let first = txs[0].clone();
+        let results = operator.submit_batch(txs);
+        assert!(results.iter().all(Result::is_ok));
+        let block = operator.build_block().unwrap();
+        assert_eq!(block.txs().len(), 300);
+        // In flight until numbered: the coin takes no other transaction.
+        assert!(operator.submit(first.clone()).is_err());
+        let event = plasma_core::BlockSubmittedEvent { blknum: 1000, root: block.root(), timestamp: 1 };
+        operator.on_block_submitted(&event).unwrap();
+        let coin = operator.coin(first.tx.coinId).unwrap();
+        assert_eq!((coin.holder, coin.nonce, coin.last_moved), (first.tx.newOwner, 1, 1000));
+        let proof = operator.prove_inclusion(1000, first.tx.coinId).unwrap();
+        assert!(proof.verify_inclusion(block.root(), first.tx.coinId, first.tx_hash(&domain())));
+        assert!(operator.prove_exclusion(1000, 1000).unwrap().is_some());
+        assert_eq!(one_input_workload(3, domain()).unwrap().txs, one_input_workload(3, domain()).unwrap().txs);
+        assert_eq!(coin_memory_workload(2_500).unwrap().coins().count(), 2_500);
+    }
+
+    #[test]
+    fn a_withheld_block_serves_no_entry() {
+        let Workload { mut operator, txs } = one_input_workload(2, domain()).unwrap();
+        let coin = txs[0].tx.coinId;
+        operator.submit_batch(txs);
+        operator.withhold(1000);
+        operator.seal(1000).unwrap();
+        assert!(matches!(operator.coin_entry(1000, coin), Err(crate::DebitError::Withheld(1000))));
+        assert!(operator.block(1000).is_some());
+    }
+}
