@@ -103,11 +103,18 @@ const BUILTIN: &[(&str, &str)] = builtin![
     "cash-mint.toml",
     "cash-withheld-block.toml",
     "cash-rearrange.toml",
+    "xt-checkpoint-honest.toml",
+    "xt-false-bit.toml",
+    "xt-signed-challenge-answered.toml",
+    "xt-later-spend-answer.toml",
+    "xt-challenge-cap.toml",
+    "xt-checkpoint-exit.toml",
+    "xt-stale-exit.toml",
 ];
 
 /// The variants the harness can drive, by name, in report order.
 pub fn variant_names() -> Vec<&'static str> {
-    vec!["mvp", "morevp", "cash"]
+    vec!["mvp", "morevp", "cash", "xt"]
 }
 
 /// A fresh instance of the variant called `name`.
@@ -116,6 +123,7 @@ pub fn new_variant(name: &str) -> Option<Box<dyn Variant>> {
         "mvp" => Some(Box::new(crate::variants::MvpVariant::new())),
         "morevp" => Some(Box::new(crate::variants::MoreVpVariant::new())),
         "cash" => Some(Box::new(crate::variants::CashVariant::new())),
+        "xt" => Some(Box::new(crate::variants::XtVariant::new())),
         _ => None,
     }
 }

@@ -42,7 +42,7 @@
 //!
 //! Steps: `deposit`, `transfer`, `commit-block`, `fault` (an operator fault, see [`Fault`]),
 //! `exit`, `challenge` (only in scenarios that test the challenge call itself), `advance-time`,
-//! `process-exits` and `run-watchers`. Watchers also run after every step on their own, as real
+//! `process-exits`, `run-watchers` and `checkpoint` (see [`CheckpointStep`]). Watchers also run after every step on their own, as real
 //! users' software would. Amounts are `<number> ether|gwei|wei|bond` terms joined by `+` or `-`;
 //! `bond` is the variant's exit bond.
 
@@ -146,6 +146,30 @@ pub enum Step {
     },
     /// Watchers run once more (they also run after every step).
     RunWatchers,
+    /// The operator proposes a checkpoint of every coin's state after the latest block (designs
+    /// with checkpoints); honest owners' software signs off its coins first, and the operator sets
+    /// the bits of the sign-offs it got (and of `false-bits`).
+    Checkpoint(CheckpointStep),
+}
+
+/// How a `checkpoint` step goes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct CheckpointStep {
+    /// Owners who do not sign off (offline) but whose coins' bits the operator sets anyway.
+    #[serde(default)]
+    pub false_bits: Vec<String>,
+    /// Owners who sign off and then challenge their own bits anyway (with their latest
+    /// transaction of each coin up to the checkpoint's block, also of coins they paid away).
+    #[serde(default)]
+    pub griefers: Vec<String>,
+    /// The operator answers no challenge of this checkpoint.
+    #[serde(default)]
+    pub unanswered: bool,
+    /// The step fails unless, when the checkpoint finalises, the bytes every signing owner stores
+    /// shrink.
+    #[serde(default)]
+    pub must_shrink: bool,
 }
 
 fn default_batch() -> u64 {
@@ -368,6 +392,7 @@ impl Scenario {
                 }
                 Step::Exit { actor, .. } => named.push(actor),
                 Step::Challenge { challenger, target } => named.extend([challenger, target]),
+                Step::Checkpoint(checkpoint) => named.extend(checkpoint.false_bits.iter().chain(&checkpoint.griefers)),
                 Step::Fault { fault } => match fault {
                     Fault::InvalidTransaction { victim, beneficiary }
                     | Fault::DoubleSpend { victim, beneficiary }

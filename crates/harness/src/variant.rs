@@ -8,7 +8,7 @@
 use alloy_primitives::U256;
 use plasma_core::Capabilities;
 
-use crate::{Error, ExitWhat, Fault, World};
+use crate::{CheckpointStep, Error, ExitWhat, Fault, World};
 
 /// Whether a variant could carry out a step.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,6 +71,11 @@ pub trait Variant: Send {
     async fn run_watchers(&mut self, world: &mut World) -> Result<(), Error>;
     /// The exit outcomes so far, read from the exit game's events.
     async fn exit_counts(&self, world: &World) -> Result<ExitCounts, Error>;
+    /// The operator proposes a checkpoint as `step` says (designs with checkpoints; the others
+    /// keep this default).
+    async fn checkpoint(&mut self, _world: &mut World, _step: &CheckpointStep) -> Result<Support, Error> {
+        Ok(Support::NotApplicable(format!("{} has no checkpoints", self.name())))
+    }
 }
 
 /// The capability names scenarios use, in report order.

@@ -11,16 +11,21 @@
 //! - [`game`]: [`XtGame`] calldata builders for every function XT adds; the Cash ones are
 //!   `plasma_cash::CashGame`'s.
 //! - [`watcher`]: the owner's sign-off and challenge, the operator's answer, stale exits.
+//! - [`client`]: one user's software on top of Plasma Cash's: [`CheckpointBook`] (sign-offs,
+//!   checkpoint starts, pruned histories, stored bytes, checkpoint-origin exits), [`XtWallet`] and
+//!   [`XtWatcher`] (false bits, stale exits).
 //! - [`error`]: the crate's one error type, [`XtError`].
 
 pub mod abi;
 pub mod checkpoint;
+pub mod client;
 pub mod error;
 pub mod game;
 pub mod history;
 pub mod watcher;
 
 pub use checkpoint::{Bitmap, CoinState, StateCheckpoint, Zone, sign_off, sign_off_digest, state_leaf};
+pub use client::{CheckpointBook, XtAction, XtWallet, XtWatcher};
 pub use error::{Result, XtError};
 pub use game::{CheckpointExit, XtGame, checkpoint_state};
 pub use history::{CheckpointRef, XtHistory, XtStart, prune};

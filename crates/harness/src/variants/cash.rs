@@ -63,13 +63,13 @@ struct LateAnswer {
 pub struct CashVariant {
     game: CashGame,
     operator: Option<Operator>,
-    wallets: BTreeMap<String, Wallet>,
-    watchers: BTreeMap<String, Watcher>,
+    pub(crate) wallets: BTreeMap<String, Wallet>,
+    pub(crate) watchers: BTreeMap<String, Watcher>,
     /// Exit claims of coins each actor has paid away (what a cheater exits with `spent`).
     spent: BTreeMap<String, Vec<ExitClaim>>,
     pending: Vec<Pending>,
     /// Open exits on the root chain, by coin.
-    open: BTreeMap<u64, ObservedExit>,
+    pub(crate) open: BTreeMap<u64, ObservedExit>,
     late_answers: Vec<LateAnswer>,
     /// Coins the operator minted from nothing: beneficiary, coin id, claimed denomination.
     minted: Vec<(String, u64, U256)>,
@@ -102,7 +102,7 @@ impl CashVariant {
         }
     }
 
-    fn operator(&self) -> Result<&Operator, Error> {
+    pub(crate) fn operator(&self) -> Result<&Operator, Error> {
         self.operator.as_ref().ok_or_else(|| err("not deployed"))
     }
 
@@ -110,7 +110,7 @@ impl CashVariant {
         self.operator.as_mut().ok_or_else(|| err("not deployed"))
     }
 
-    fn wallet(&self, name: &str) -> Result<&Wallet, Error> {
+    pub(crate) fn wallet(&self, name: &str) -> Result<&Wallet, Error> {
         self.wallets.get(name).ok_or_else(|| err(format!("no wallet for {name}")))
     }
 
@@ -118,7 +118,7 @@ impl CashVariant {
         self.wallets.get_mut(name).ok_or_else(|| err(format!("no wallet for {name}")))
     }
 
-    fn is_cheater(world: &World, name: &str) -> bool {
+    pub(crate) fn is_cheater(world: &World, name: &str) -> bool {
         name == "operator" || world.colluding.iter().any(|c| c == name)
     }
 
@@ -243,7 +243,7 @@ impl CashVariant {
     }
 
     /// Starts exits of `claims` from `owner`; with `must_fail`, every one must be refused.
-    async fn start_exits(
+    pub(crate) async fn start_exits(
         &mut self,
         world: &mut World,
         owner: &str,
@@ -341,8 +341,11 @@ impl CashVariant {
     async fn act(&mut self, world: &mut World, actions: Vec<(String, Action)>) -> Result<(), Error> {
         let mut ordered = Vec::with_capacity(actions.len());
         for (name, action) in actions {
-            let exiter = self.open.get(&action.coin_id()).map(|exit| exit.owner);
-            let own = exiter == Some(world.actor(&name)?.address);
+            let Some(exiter) = self.open.get(&action.coin_id()).map(|exit| exit.owner) else {
+                // The exit ended in the same round (a game built on Cash cancelled it first).
+                continue;
+            };
+            let own = exiter == world.actor(&name)?.address;
             match action {
                 Action::RespondHistory(_) => ordered.push((!own, name, action)),
                 _ if own => {}
@@ -489,27 +492,11 @@ impl Variant for CashVariant {
     }
 
     async fn deploy(&mut self, world: &mut World) -> Result<(), Error> {
-        let operator = world.operator.address;
-        let framework = deploy_framework(&mut world.chain, operator, world.min_exit_period).await?;
-        let args = CashExitGame::constructorCall {
-            framework_: framework,
-            exitBond_: EXIT_BOND,
-            challengeBond_: CHALLENGE_BOND,
+        let args = |framework_| {
+            let args = CashExitGame::constructorCall { framework_, exitBond_: EXIT_BOND, challengeBond_: CHALLENGE_BOND };
+            alloy_sol_types::SolConstructor::abi_encode(&args)
         };
-        let args = alloy_sol_types::SolConstructor::abi_encode(&args);
-        let deployment = deploy_game(&mut world.chain, framework, operator, &CashExitGame::BYTECODE, args).await?;
-        world.framework = deployment.framework;
-        world.exit_game = deployment.exit_game;
-        self.game = CashGame::new(EXIT_BOND, CHALLENGE_BOND, world.min_exit_period);
-        let domain = world.domain();
-        self.operator = Some(Operator::new(domain));
-        for actor in world.everyone() {
-            self.wallets.insert(actor.name.clone(), Wallet::new(actor.key.clone(), domain));
-            if !Self::is_cheater(world, &actor.name) {
-                self.watchers.insert(actor.name.clone(), Watcher::new(actor.address, self.game));
-            }
-        }
-        Ok(())
+        self.deploy_game_code(world, &CashExitGame::BYTECODE, args).await
     }
 
     async fn deposit(&mut self, world: &mut World, actor: &str, amount: U256) -> Result<Support, Error> {
@@ -697,6 +684,32 @@ impl Variant for CashVariant {
 }
 
 impl CashVariant {
+    /// Deploys the framework and the exit game `bytecode` (constructor arguments from the
+    /// framework's address), and sets up the operator, wallets and watchers: Plasma Cash's own
+    /// deployment, and that of games built on it (Plasma XT).
+    pub(crate) async fn deploy_game_code(
+        &mut self,
+        world: &mut World,
+        bytecode: &[u8],
+        args: impl FnOnce(Address) -> Vec<u8> + Send,
+    ) -> Result<(), Error> {
+        let operator = world.operator.address;
+        let framework = deploy_framework(&mut world.chain, operator, world.min_exit_period).await?;
+        let deployment = deploy_game(&mut world.chain, framework, operator, bytecode, args(framework)).await?;
+        world.framework = deployment.framework;
+        world.exit_game = deployment.exit_game;
+        self.game = CashGame::new(EXIT_BOND, CHALLENGE_BOND, world.min_exit_period);
+        let domain = world.domain();
+        self.operator = Some(Operator::new(domain));
+        for actor in world.everyone() {
+            self.wallets.insert(actor.name.clone(), Wallet::new(actor.key.clone(), domain));
+            if !Self::is_cheater(world, &actor.name) {
+                self.watchers.insert(actor.name.clone(), Watcher::new(actor.address, self.game));
+            }
+        }
+        Ok(())
+    }
+
     /// The newest coin `owner` paid away.
     fn newest_spent(&self, owner: &str) -> Result<u64, Error> {
         self.spent

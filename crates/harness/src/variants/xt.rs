@@ -1,0 +1,440 @@
+//! Plasma XT (`plasma-xt`) as a scenario variant: the Plasma Cash variant ([`CashVariant`]) run on
+//! `XtExitGame`, plus checkpoints.
+//!
+//! Everything Cash does is the Cash variant's, unchanged (payments, blocks, faults, Cash watchers,
+//! the cheating operator's late answers). On top of it, each honest actor has a
+//! [`CheckpointBook`] (sign-offs, checkpoint starts, pruned histories, checkpoint-origin exits)
+//! and an [`XtWatcher`] (false bits, stale exits), which act before the Cash watchers in every
+//! round; the operator builds checkpoints from its coins, collects sign-offs, answers checkpoint
+//! challenges with a sign-off or a later spend, and finalises checkpoints when they are due.
+//!
+//! The game runs with a checkpoint period equal to the exit period and a challenge cap of
+//! [`CHALLENGE_CAP`], small so that a scenario with three users can exceed it.
+
+use std::collections::BTreeMap;
+
+use alloy_primitives::{Address, U256};
+use alloy_sol_types::SolEvent;
+use plasma_cash::{CashGame, Included, ObservedExit, abi::ICashExitGame};
+use plasma_contracts::XtExitGame;
+use plasma_core::Capabilities;
+use plasma_rootchain::RootChain;
+use plasma_xt::{
+    Bitmap, CheckpointBook, ProposedCheckpoint, Response, StateCheckpoint, XtAction, XtGame, XtWatcher, Zone,
+    abi::IXtExitGame, operator_response,
+};
+
+use super::cash::{CHALLENGE_BOND, CashVariant, EXIT_BOND};
+use crate::{CheckpointStep, Error, ExitCounts, ExitWhat, Fault, Support, Variant, World};
+
+/// The checkpoint bond: 0.1 ETH.
+pub const CHECKPOINT_BOND: U256 = U256::from_limbs([100_000_000_000_000_000, 0, 0, 0]);
+/// The most pending challenges a checkpoint survives.
+pub const CHALLENGE_CAP: u32 = 2;
+
+const NAME: &str = "xt";
+
+fn err(message: impl std::fmt::Display) -> Error {
+    Error::Variant { variant: NAME, message: message.to_string() }
+}
+
+/// A checkpoint the operator proposed.
+struct Proposal {
+    state: StateCheckpoint,
+    cp: ProposedCheckpoint,
+    finalizable_at: u64,
+    step: CheckpointStep,
+    /// Stored bytes of each signing owner at the proposal.
+    bytes_before: BTreeMap<String, usize>,
+    open: bool,
+}
+
+/// Plasma XT, driven by scenarios.
+pub struct XtVariant {
+    cash: CashVariant,
+    game: XtGame,
+    books: BTreeMap<String, CheckpointBook>,
+    watchers: BTreeMap<String, XtWatcher>,
+    proposals: BTreeMap<u64, Proposal>,
+    log_cursor: u64,
+}
+
+impl Default for XtVariant {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl XtVariant {
+    /// A fresh instance, deployed by [`Variant::deploy`].
+    pub fn new() -> Self {
+        let period = plasma_contracts::DEFAULT_MIN_EXIT_PERIOD;
+        Self {
+            cash: CashVariant::new(),
+            game: Self::game(period),
+            books: BTreeMap::new(),
+            watchers: BTreeMap::new(),
+            proposals: BTreeMap::new(),
+            log_cursor: 0,
+        }
+    }
+
+    fn game(period: u64) -> XtGame {
+        XtGame {
+            cash: CashGame::new(EXIT_BOND, CHALLENGE_BOND, period),
+            checkpoint_bond: CHECKPOINT_BOND,
+            checkpoint_period: period,
+            challenge_cap: CHALLENGE_CAP,
+        }
+    }
+
+    fn book(&self, name: &str) -> Result<&CheckpointBook, Error> {
+        self.books.get(name).ok_or_else(|| err(format!("no checkpoint book for {name}")))
+    }
+
+    fn name_of(world: &World, address: Address) -> Option<String> {
+        world.everyone().find(|a| a.address == address).map(|a| a.name.clone())
+    }
+
+    /// Sends `call` from `name`; logs `what` with the outcome. Whether it went through.
+    async fn send(world: &mut World, name: &str, call: &plasma_core::GameCall, what: &str) -> Result<bool, Error> {
+        let from = world.actor(name)?.address;
+        let receipt = world.game_call(from, call).await?;
+        if receipt.success {
+            world.log.push(format!("{name} {what}"));
+        } else {
+            world.log.push(format!("{name} could not {what}: {}", receipt.revert_reason.unwrap_or_default()));
+        }
+        Ok(receipt.success)
+    }
+
+    /// The operator's checkpoint after the latest block: honest owners sign off their coins.
+    fn build_checkpoint(&mut self, world: &World, step: &CheckpointStep) -> Result<(StateCheckpoint, Bitmap), Error> {
+        let operator = self.cash.operator()?;
+        let blknum = operator.child_blocks().last().ok_or_else(|| err("no block to checkpoint"))?;
+        let last_coin = operator.coins().keys().last().copied().ok_or_else(|| err("no coin to checkpoint"))?;
+        let mut state =
+            StateCheckpoint::from_operator(operator, blknum, Zone::new(1, last_coin).map_err(err)?).map_err(err)?;
+        let mut false_bits = Vec::new();
+        for (coin_id, coin) in state.states().clone() {
+            let Some(name) = Self::name_of(world, coin.owner) else { continue };
+            if step.false_bits.contains(&name) {
+                false_bits.push(coin_id);
+                continue;
+            }
+            let Some(book) = self.books.get_mut(&name) else { continue };
+            let (wallet, key) = (self.cash.wallet(&name)?, &world.actor(&name)?.key);
+            match book.sign_off(wallet, key, blknum, state.root(), coin_id, state.proof(coin_id)) {
+                Ok(sig) => state.add_sign_off(&world.domain(), coin_id, sig).map_err(err)?,
+                Err(why) => return Err(err(format!("{name} refuses to sign off coin {coin_id}: {why}"))),
+            }
+        }
+        let mut bitmap = state.bitmap();
+        for coin_id in false_bits {
+            bitmap.set(coin_id).map_err(err)?;
+        }
+        Ok((state, bitmap))
+    }
+
+    /// A griefer's challenges of its own bits: its latest ownership of each coin up to `K`.
+    async fn grief(&mut self, world: &mut World, id: u64, griefer: &str) -> Result<(), Error> {
+        let (cp, address) = (self.proposal(id)?.cp.clone(), world.actor(griefer)?.address);
+        let wallet = self.cash.wallet(griefer)?;
+        let mut calls = Vec::new();
+        for coin_id in cp.bitmap.set_coins() {
+            let Some(deposit) = wallet.deposit_record(coin_id) else { continue };
+            let moves = wallet.known_moves(coin_id);
+            let own = moves.iter().rev().find(|m| m.tx.tx.newOwner == address && m.blknum <= cp.blknum);
+            let latest = match own {
+                Some(m) => m.included(),
+                None if deposit.depositor == address => Included::deposit(&deposit),
+                None => continue,
+            };
+            calls.push((coin_id, self.game.challenge_checkpoint_call(id, &cp.bitmap, &latest, deposit.amount)));
+        }
+        for (coin_id, call) in calls {
+            Self::send(world, griefer, &call, &format!("challenges its own bit of coin {coin_id}")).await?;
+        }
+        Ok(())
+    }
+
+    fn proposal(&self, id: u64) -> Result<&Proposal, Error> {
+        self.proposals.get(&id).ok_or_else(|| err(format!("no checkpoint {id}")))
+    }
+
+    /// One XT round: checkpoint and exit events, the users' checkpoint actions, the operator's
+    /// answers and finalisations.
+    async fn xt_round(&mut self, world: &mut World) -> Result<(), Error> {
+        let logs = world.new_logs(&mut self.log_cursor).await?;
+        let now = world.chain.block_time().await?;
+        let (mut actions, mut exits) = (Vec::new(), Vec::new());
+        for entry in logs {
+            let log = &entry.log;
+            if let Ok(event) = IXtExitGame::CheckpointProposed::decode_log(log) {
+                actions.extend(self.on_proposed(world, &event.data, now)?);
+            } else if let Ok(event) = IXtExitGame::CheckpointChallenged::decode_log(log) {
+                self.answer(world, &event.data).await?;
+            } else if let Ok(event) = IXtExitGame::CheckpointFinalized::decode_log(log) {
+                self.on_finalized(world, event.checkpointId.to())?;
+            } else if let Ok(event) = IXtExitGame::CheckpointVoided::decode_log(log) {
+                let id: u64 = event.checkpointId.to();
+                if let Some(proposal) = self.proposals.get_mut(&id) {
+                    proposal.open = false;
+                }
+                world.log.push(format!("checkpoint {id} void (reason {})", event.reason));
+            } else if let Ok(event) = IXtExitGame::ExitOriginSet::decode_log(log) {
+                for watcher in self.watchers.values_mut() {
+                    watcher.on_exit_origin(event.exitId.to(), event.blknum);
+                }
+            } else if let Ok(event) = ICashExitGame::ExitStarted::decode_log(log) {
+                exits.push(ObservedExit::from(&event.data));
+            }
+        }
+        for exit in exits {
+            for (name, watcher) in &self.watchers {
+                let found = watcher.on_exit_started(self.book(name)?, &exit);
+                actions.extend(found.into_iter().map(|a| (name.clone(), a)));
+            }
+        }
+        self.act(world, actions).await?;
+        self.finalize_due(world, now).await
+    }
+
+    fn on_proposed(
+        &mut self,
+        world: &World,
+        event: &IXtExitGame::CheckpointProposed,
+        now: u64,
+    ) -> Result<Vec<(String, XtAction)>, Error> {
+        let zone = Zone::new(event.zoneStart, event.zoneSize).map_err(err)?;
+        let bitmap = Bitmap::from_bytes(zone, &event.bitmap).map_err(err)?;
+        let cp = ProposedCheckpoint {
+            id: event.checkpointId.to(),
+            blknum: event.blknum,
+            state_root: event.stateRoot,
+            bitmap,
+        };
+        let proposed_at = event.finalizableAt.saturating_sub(self.game.checkpoint_period);
+        let mut actions = Vec::new();
+        for (name, watcher) in &mut self.watchers {
+            let (wallet, book) = (self.cash.wallet(name)?, self.books.get(name).ok_or_else(|| err("no book"))?);
+            let found = watcher.on_proposed(wallet, book, cp.clone(), proposed_at, now);
+            actions.extend(found.into_iter().map(|a| (name.clone(), a)));
+        }
+        let _ = world;
+        Ok(actions)
+    }
+
+    /// The operator answers a checkpoint challenge with the owner's sign-off or later spend.
+    async fn answer(&mut self, world: &mut World, event: &IXtExitGame::CheckpointChallenged) -> Result<(), Error> {
+        let id: u64 = event.checkpointId.to();
+        let Some(proposal) = self.proposals.get(&id).filter(|p| !p.step.unanswered) else { return Ok(()) };
+        let operator = self.cash.operator()?;
+        let response =
+            operator_response(&proposal.state, operator, &world.domain(), event.coinId, event.blknum, event.owner);
+        let call = match response {
+            Some(Response::SignOff(sig)) => XtGame::respond_sign_off_call(id, event.coinId, event.blknum, &sig),
+            Some(Response::Spend(spend, sig)) => XtGame::respond_spend_call(id, event.blknum, &spend, &sig),
+            None => return Ok(()),
+        };
+        let what =
+            format!("answers the challenge of coin {} at block {} on checkpoint {id}", event.coinId, event.blknum);
+        Self::send(world, "operator", &call, &what).await.map(|_| ())
+    }
+
+    fn on_finalized(&mut self, world: &mut World, id: u64) -> Result<(), Error> {
+        let Some(proposal) = self.proposals.get_mut(&id) else { return Ok(()) };
+        proposal.open = false;
+        world.log.push(format!("checkpoint {id} of block {} finalised", proposal.cp.blknum));
+        for (name, book) in &mut self.books {
+            let wallet = self.cash.wallet(name)?;
+            let pruned = book.on_finalized(wallet, &proposal.cp);
+            let Some(before) = proposal.bytes_before.get(name) else { continue };
+            let after = book.stored_bytes(wallet);
+            world.log.push(format!("{name} prunes coins {pruned:?}: stored bytes {before} -> {after}"));
+            if proposal.step.must_shrink && after >= *before {
+                return Err(err(format!("{name}'s stored bytes did not shrink ({before} -> {after})")));
+            }
+        }
+        Ok(())
+    }
+
+    /// Sends each action once, logging the outcome.
+    async fn act(&mut self, world: &mut World, actions: Vec<(String, XtAction)>) -> Result<(), Error> {
+        let mut done = Vec::new();
+        for (name, action) in actions {
+            if done.contains(&action) {
+                continue;
+            }
+            let what = match &action {
+                XtAction::ChallengeCheckpoint { checkpoint_id, latest, .. } => format!(
+                    "'s watcher challenges the bit of coin {} on checkpoint {checkpoint_id} with block {}",
+                    latest.tx.coinId, latest.blknum
+                ),
+                XtAction::CancelStale { coin_id, .. } => format!("'s watcher cancels the stale exit of coin {coin_id}"),
+            };
+            Self::send(world, &name, &action.call(&self.game), what.trim_start_matches('\'')).await?;
+            done.push(action);
+        }
+        Ok(())
+    }
+
+    /// Anyone (here the operator) finalises the open checkpoints that are due.
+    async fn finalize_due(&mut self, world: &mut World, now: u64) -> Result<(), Error> {
+        let due: Vec<u64> =
+            self.proposals.iter().filter(|(_, p)| p.open && now >= p.finalizable_at).map(|(id, _)| *id).collect();
+        for id in due {
+            Self::send(world, "operator", &XtGame::finalize_checkpoint_call(id), &format!("finalises checkpoint {id}"))
+                .await?;
+            if let Some(proposal) = self.proposals.get_mut(&id) {
+                proposal.open = false;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[async_trait::async_trait]
+impl Variant for XtVariant {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn summary(&self) -> &'static str {
+        "Plasma XT: Plasma Cash plus checkpoints (state roots, owner sign-offs, challenges) that shorten coin histories"
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities { checkpoints: true, ..plasma_cash::operator::CAPABILITIES }
+    }
+
+    fn exit_bond(&self) -> U256 {
+        EXIT_BOND
+    }
+
+    async fn deploy(&mut self, world: &mut World) -> Result<(), Error> {
+        self.game = Self::game(world.min_exit_period);
+        let period = world.min_exit_period;
+        let args = |framework_| {
+            let args = XtExitGame::constructorCall {
+                framework_,
+                exitBond_: EXIT_BOND,
+                challengeBond_: CHALLENGE_BOND,
+                checkpointBond_: CHECKPOINT_BOND,
+                checkpointPeriod_: period,
+                challengeCap_: CHALLENGE_CAP,
+            };
+            alloy_sol_types::SolConstructor::abi_encode(&args)
+        };
+        self.cash.deploy_game_code(world, &XtExitGame::BYTECODE, args).await?;
+        for name in self.cash.watchers.keys() {
+            self.books.insert(name.clone(), CheckpointBook::new());
+            self.watchers.insert(name.clone(), XtWatcher::new(world.actor(name)?.address, self.game));
+        }
+        Ok(())
+    }
+
+    async fn deposit(&mut self, world: &mut World, actor: &str, amount: U256) -> Result<Support, Error> {
+        self.cash.deposit(world, actor, amount).await
+    }
+
+    async fn transfer(
+        &mut self,
+        world: &mut World,
+        from: &str,
+        to: &str,
+        amount: U256,
+        confirm: bool,
+    ) -> Result<Support, Error> {
+        self.cash.transfer(world, from, to, amount, confirm).await
+    }
+
+    async fn commit_block(&mut self, world: &mut World) -> Result<(), Error> {
+        self.cash.commit_block(world).await
+    }
+
+    async fn inject_fault(&mut self, world: &mut World, fault: &Fault) -> Result<Support, Error> {
+        self.cash.inject_fault(world, fault).await
+    }
+
+    async fn exit(
+        &mut self,
+        world: &mut World,
+        actor: &str,
+        what: ExitWhat,
+        must_fail: bool,
+    ) -> Result<Support, Error> {
+        let Some(book) = self.books.get(actor).filter(|_| matches!(what, ExitWhat::All | ExitWhat::Newest)) else {
+            return self.cash.exit(world, actor, what, must_fail).await;
+        };
+        let wallet = self.cash.wallet(actor)?;
+        let mut coins = wallet.owned_coins();
+        coins.extend(wallet.learned_payments().keys().filter(|c| !wallet.owns(**c)));
+        if what == ExitWhat::Newest {
+            coins = coins.pop().into_iter().collect();
+        }
+        coins.retain(|coin| must_fail || !self.cash.open.contains_key(coin));
+        let (mut cash_claims, mut xt_calls) = (Vec::new(), Vec::new());
+        for coin in coins {
+            match book.exit_claim(wallet, coin).map_err(err)? {
+                Some(exit) => xt_calls.push((coin, self.game.start_checkpoint_exit_call(&exit))),
+                None => cash_claims.extend(wallet.exit_claim(coin).ok()),
+            }
+        }
+        for (coin, call) in xt_calls {
+            let went = Self::send(world, actor, &call, &format!("exits coin {coin} from its checkpoint")).await?;
+            if went == must_fail {
+                return Err(err(format!("the checkpoint exit of coin {coin} by {actor}: accepted = {went}")));
+            }
+        }
+        if !cash_claims.is_empty() {
+            self.cash.start_exits(world, actor, cash_claims, must_fail).await?;
+        }
+        Ok(Support::Done)
+    }
+
+    async fn challenge(&mut self, world: &mut World, challenger: &str, target: &str) -> Result<Support, Error> {
+        self.cash.challenge(world, challenger, target).await
+    }
+
+    async fn run_watchers(&mut self, world: &mut World) -> Result<(), Error> {
+        self.xt_round(world).await?;
+        self.xt_round(world).await?;
+        self.cash.run_watchers(world).await
+    }
+
+    async fn exit_counts(&self, world: &World) -> Result<ExitCounts, Error> {
+        self.cash.exit_counts(world).await
+    }
+
+    async fn checkpoint(&mut self, world: &mut World, step: &CheckpointStep) -> Result<Support, Error> {
+        // The users' software has seen everything before the operator asks for sign-offs.
+        self.run_watchers(world).await?;
+        let (state, bitmap) = self.build_checkpoint(world, step)?;
+        let call = self.game.propose_checkpoint_call(state.blknum(), state.root(), &bitmap);
+        let receipt = world.game_call(world.operator.address, &call).await?;
+        let event = receipt
+            .logs
+            .iter()
+            .find_map(|log| IXtExitGame::CheckpointProposed::decode_log(log).ok())
+            .ok_or_else(|| err(format!("checkpoint refused: {}", receipt.revert_reason.unwrap_or_default())))?;
+        let id: u64 = event.checkpointId.to();
+        let set: Vec<u64> = bitmap.set_coins().collect();
+        world.log.push(format!("operator proposes checkpoint {id} of block {} with bits {set:?}", state.blknum()));
+        let mut bytes_before = BTreeMap::new();
+        for (name, book) in &self.books {
+            let wallet = self.cash.wallet(name)?;
+            if set.iter().any(|coin| book.signed(state.blknum(), state.root(), *coin)) {
+                bytes_before.insert(name.clone(), book.stored_bytes(wallet));
+            }
+        }
+        let cp = ProposedCheckpoint { id, blknum: state.blknum(), state_root: state.root(), bitmap };
+        let finalizable_at = event.finalizableAt;
+        let proposal = Proposal { state, cp, finalizable_at, step: step.clone(), bytes_before, open: true };
+        self.proposals.insert(id, proposal);
+        for griefer in &step.griefers {
+            self.grief(world, id, griefer).await?;
+        }
+        Ok(Support::Done)
+    }
+}

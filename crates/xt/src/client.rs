@@ -1,0 +1,329 @@
+//! One XT user's software (`docs/xt.md`, "Client and watcher rules"), on top of Plasma Cash's:
+//! [`CheckpointBook`] is what a user's wallet adds to `plasma_cash::Wallet` (the leaf proofs the
+//! operator handed it, its sign-offs, the checkpoint start of each coin, checkpoint-started
+//! histories, stored bytes and exits from a checkpoint origin); [`XtWatcher`] is what its watcher
+//! adds to `plasma_cash::Watcher` (challenges of false bits, stale exits). [`XtWallet`] pairs a
+//! Cash wallet with its book for a user that holds both.
+//!
+//! The Cash wallet keeps following every coin as in Cash (it pays, receives, syncs and feeds the
+//! Cash watcher); the book derives the history an XT client keeps, which starts at the newest
+//! finalised checkpoint that states the coin ([`CheckpointBook::xt_history`], built with
+//! [`prune`]) and is what [`CheckpointBook::stored_bytes`] counts and what a recipient is handed.
+//!
+//! Decisions reuse the free functions of [`crate::watcher`]: [`owner_sign_off`] (sign honestly,
+//! never a reserved coin), [`owner_challenge`] (the user's latest transaction up to `K` against a
+//! set bit it did not sign), [`is_stale`] (`cancelStaleExit`).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use alloy_primitives::{Address, B256, U256};
+use plasma_cash::{CashHistory, Included, ObservedExit, Wallet};
+use plasma_core::{BlockNumber, GameCall, Signature, SigningKey, SparseProof, Timestamp};
+
+use crate::{
+    checkpoint::Bitmap,
+    error::{Result, XtError},
+    game::{CheckpointExit, CheckpointState, XtGame, checkpoint_state},
+    history::{CheckpointRef, XtHistory, from_cash, prune},
+    watcher::{ProposedCheckpoint, is_stale, owner_challenge, owner_sign_off},
+};
+
+/// A checkpoint's `(K, stateRoot)` and a coin: what one sign-off binds.
+type SignOffKey = (BlockNumber, B256, u64);
+
+/// What a wallet adds for XT: leaf proofs, sign-offs, checkpoint starts.
+#[derive(Clone, Debug, Default)]
+pub struct CheckpointBook {
+    /// Leaf proofs the operator handed over, by sign-off.
+    proofs: BTreeMap<SignOffKey, SparseProof>,
+    /// The sign-offs given.
+    signed: BTreeSet<SignOffKey>,
+    /// The finalised checkpoint each coin's history starts at, with that checkpoint's bitmap.
+    starts: BTreeMap<u64, (CheckpointRef, Bitmap)>,
+}
+
+impl CheckpointBook {
+    /// An empty book.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Signs off `coin_id` for `(blknum, state_root)` with `key` when `wallet` owns it, no payment
+    /// of it is pending, and its history verifies through `blknum` to the state `proof` includes
+    /// ([`owner_sign_off`]). The proof is kept for pruning.
+    #[allow(clippy::too_many_arguments)]
+    pub fn sign_off(
+        &mut self,
+        wallet: &Wallet,
+        key: &SigningKey,
+        blknum: BlockNumber,
+        state_root: B256,
+        coin_id: u64,
+        proof: SparseProof,
+    ) -> Result<Signature> {
+        let history = wallet.history(coin_id).ok_or(plasma_cash::CashError::UnknownCoin(coin_id))?;
+        if wallet.reserved(coin_id).is_some() {
+            return Err(XtError::WrongState { coin_id, blknum, why: "a payment of the coin is pending" });
+        }
+        let sig = owner_sign_off(key, wallet.domain(), history, wallet.roots(), blknum, state_root, &proof)?;
+        self.signed.insert((blknum, state_root, coin_id));
+        self.proofs.insert((blknum, state_root, coin_id), proof);
+        Ok(sig)
+    }
+
+    /// Whether the user signed off `coin_id` for `(blknum, state_root)`.
+    #[must_use]
+    pub fn signed(&self, blknum: BlockNumber, state_root: B256, coin_id: u64) -> bool {
+        self.signed.contains(&(blknum, state_root, coin_id))
+    }
+
+    /// Checkpoint `cp` (id `cp.id`) is finalised: every coin of `wallet` with its bit set, a leaf
+    /// proof in hand and a history that says the stated state starts there from now on. Returns
+    /// the coins that got a new start.
+    pub fn on_finalized(&mut self, wallet: &Wallet, cp: &ProposedCheckpoint) -> Vec<u64> {
+        let mut started = Vec::new();
+        for (coin_id, history) in wallet.histories() {
+            let Some(proof) = self.proofs.get(&(cp.blknum, cp.state_root, *coin_id)) else { continue };
+            let newer = self.starts.get(coin_id).is_none_or(|(start, _)| start.blknum < cp.blknum);
+            if !cp.bitmap.is_set(*coin_id) || !newer {
+                continue;
+            }
+            if let Ok(pruned) = prune(history, *history.start(), cp.id, cp.blknum, cp.state_root, proof.clone())
+                && let Some(start) = pruned.start().checkpoint.clone()
+            {
+                self.starts.insert(*coin_id, (start, cp.bitmap.clone()));
+                started.push(*coin_id);
+            }
+        }
+        started
+    }
+
+    /// The checkpoint `coin_id`'s history starts at, if any.
+    #[must_use]
+    pub fn start(&self, coin_id: u64) -> Option<&CheckpointRef> {
+        self.starts.get(&coin_id).map(|(start, _)| start)
+    }
+
+    /// The coin's state in its start checkpoint, as `startCheckpointExit` and `cancelStaleExit`
+    /// take it.
+    #[must_use]
+    pub fn state(&self, coin_id: u64) -> Option<CheckpointState> {
+        self.starts.get(&coin_id).map(|(start, bitmap)| checkpoint_state(start, bitmap))
+    }
+
+    /// The history an XT client keeps of `coin_id`: from its checkpoint start when it has one,
+    /// else from the deposit.
+    pub fn xt_history(&self, wallet: &Wallet, coin_id: u64) -> Result<XtHistory> {
+        let history = wallet.history(coin_id).ok_or(plasma_cash::CashError::UnknownCoin(coin_id))?;
+        self.xt_history_of(history)
+    }
+
+    fn xt_history_of(&self, history: &CashHistory) -> Result<XtHistory> {
+        match self.starts.get(&history.coin_id()) {
+            Some((start, _)) => prune(
+                history,
+                *history.start(),
+                start.checkpoint_id,
+                start.blknum,
+                start.state_root,
+                start.proof.clone(),
+            ),
+            None => from_cash(history),
+        }
+    }
+
+    /// Bytes an XT client stores for `wallet`'s histories (`docs/xt.md`, "Stored bytes").
+    #[must_use]
+    pub fn stored_bytes(&self, wallet: &Wallet) -> usize {
+        wallet.histories().values().filter_map(|h| self.xt_history_of(h).ok()).map(|h| h.stored_bytes()).sum()
+    }
+
+    /// The exit of an owned `coin_id` from its checkpoint origin: the state itself, `C` spending
+    /// it, or `C` after a `P(C)` after `K`. `None` for a coin without a checkpoint start.
+    pub fn exit_claim(&self, wallet: &Wallet, coin_id: u64) -> Result<Option<CheckpointExit>> {
+        let Some((start, bitmap)) = self.starts.get(&coin_id) else { return Ok(None) };
+        let history = self.xt_history(wallet, coin_id)?;
+        if history.owner() != wallet.address() {
+            return Err(plasma_cash::CashError::NotOwner { coin_id, owner: history.owner() }.into());
+        }
+        let deposit = history.start().deposit;
+        let origin = checkpoint_state(start, bitmap);
+        let Some(last) = history.last_move() else {
+            let (parent, exiting) = (Included::none(), Included::none());
+            return Ok(Some(CheckpointExit { deposit, origin, parent, exiting, exiting_sig: None }));
+        };
+        let parent = if last.tx.tx.prevBlock == start.last_moved {
+            Included::none()
+        } else {
+            history
+                .parent_of(&last)
+                .map(|p| Included::from_move(&p))
+                .ok_or(plasma_cash::CashError::MissingParent(coin_id))?
+        };
+        let exiting = Included::from_move(&last);
+        Ok(Some(CheckpointExit { deposit, origin, parent, exiting, exiting_sig: Some(last.tx.sig) }))
+    }
+}
+
+/// A Plasma Cash wallet with its XT book.
+#[derive(Clone, Debug)]
+pub struct XtWallet {
+    /// The Plasma Cash wallet: coins, payments, syncing, Cash exits.
+    pub cash: Wallet,
+    /// What XT adds.
+    pub book: CheckpointBook,
+}
+
+impl XtWallet {
+    /// A wallet over `cash` with an empty book.
+    #[must_use]
+    pub fn new(cash: Wallet) -> Self {
+        Self { cash, book: CheckpointBook::new() }
+    }
+
+    /// Signs off `coin_id` honestly ([`CheckpointBook::sign_off`]).
+    pub fn sign_off(
+        &mut self,
+        key: &SigningKey,
+        blknum: BlockNumber,
+        state_root: B256,
+        coin_id: u64,
+        proof: SparseProof,
+    ) -> Result<Signature> {
+        self.book.sign_off(&self.cash, key, blknum, state_root, coin_id, proof)
+    }
+
+    /// Prunes behind a finalised checkpoint ([`CheckpointBook::on_finalized`]).
+    pub fn on_finalized(&mut self, cp: &ProposedCheckpoint) -> Vec<u64> {
+        self.book.on_finalized(&self.cash, cp)
+    }
+
+    /// The history kept of `coin_id` ([`CheckpointBook::xt_history`]): what a recipient is handed.
+    pub fn handover(&self, coin_id: u64) -> Result<XtHistory> {
+        self.book.xt_history(&self.cash, coin_id)
+    }
+
+    /// Bytes stored ([`CheckpointBook::stored_bytes`]).
+    #[must_use]
+    pub fn stored_bytes(&self) -> usize {
+        self.book.stored_bytes(&self.cash)
+    }
+}
+
+/// What an XT watcher sends besides Plasma Cash's actions.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum XtAction {
+    /// `challengeCheckpoint` of a set bit the user did not sign, with the challenge bond.
+    ChallengeCheckpoint {
+        /// The checkpoint.
+        checkpoint_id: u64,
+        /// Its bitmap.
+        bitmap: Bitmap,
+        /// The user's latest transaction of the coin up to `K`, or its deposit.
+        latest: Included,
+        /// The coin's denomination (checked for the deposit form).
+        amount: U256,
+    },
+    /// `cancelStaleExit`: the exit contradicts the coin's state in a finalised checkpoint.
+    CancelStale {
+        /// The coin.
+        coin_id: u64,
+        /// The state.
+        state: CheckpointState,
+    },
+}
+
+impl XtAction {
+    /// The coin the action is about.
+    #[must_use]
+    pub const fn coin_id(&self) -> u64 {
+        match self {
+            Self::ChallengeCheckpoint { latest, .. } => latest.tx.coinId,
+            Self::CancelStale { coin_id, .. } => *coin_id,
+        }
+    }
+
+    /// The call to send, with its bond.
+    #[must_use]
+    pub fn call(&self, game: &XtGame) -> GameCall {
+        match self {
+            Self::ChallengeCheckpoint { checkpoint_id, bitmap, latest, amount } => {
+                game.challenge_checkpoint_call(*checkpoint_id, bitmap, latest, *amount)
+            }
+            Self::CancelStale { coin_id, state } => XtGame::cancel_stale_exit_call(*coin_id, state),
+        }
+    }
+}
+
+/// What one user's watcher adds to `plasma_cash::Watcher` for XT.
+#[derive(Clone, Debug)]
+pub struct XtWatcher {
+    address: Address,
+    game: XtGame,
+    /// Proposed checkpoints, by id, with their proposal time.
+    proposed: BTreeMap<u64, (ProposedCheckpoint, Timestamp)>,
+    /// The origin block of each exit with a checkpoint origin (`ExitOriginSet`), by exit id.
+    origins: BTreeMap<u128, BlockNumber>,
+}
+
+impl XtWatcher {
+    /// A watcher for `address` under `game`.
+    #[must_use]
+    pub const fn new(address: Address, game: XtGame) -> Self {
+        Self { address, game, proposed: BTreeMap::new(), origins: BTreeMap::new() }
+    }
+
+    /// A `CheckpointProposed` event at `proposed_at`: the challenges of bits set for coins the
+    /// user owned at `K` without its sign-off ([`owner_challenge`]), while the window is open.
+    pub fn on_proposed(
+        &mut self,
+        wallet: &Wallet,
+        book: &CheckpointBook,
+        cp: ProposedCheckpoint,
+        proposed_at: Timestamp,
+        now: Timestamp,
+    ) -> Vec<XtAction> {
+        self.proposed.insert(cp.id, (cp.clone(), proposed_at));
+        if !self.game.challenge_window_open(proposed_at, now) {
+            return Vec::new();
+        }
+        let mut actions = Vec::new();
+        for coin_id in cp.bitmap.set_coins() {
+            let (Some(deposit), Ok(history)) = (wallet.deposit_record(coin_id), book.xt_history(wallet, coin_id))
+            else {
+                continue;
+            };
+            let signed = book.signed(cp.blknum, cp.state_root, coin_id);
+            if let Some(latest) = owner_challenge(self.address, &deposit, &history, &cp, signed) {
+                let (checkpoint_id, bitmap, amount) = (cp.id, cp.bitmap.clone(), deposit.amount);
+                actions.push(XtAction::ChallengeCheckpoint { checkpoint_id, bitmap, latest, amount });
+            }
+        }
+        actions
+    }
+
+    /// A proposed checkpoint, by id.
+    #[must_use]
+    pub fn proposed(&self, checkpoint_id: u64) -> Option<&ProposedCheckpoint> {
+        self.proposed.get(&checkpoint_id).map(|(cp, _)| cp)
+    }
+
+    /// An `ExitOriginSet` event: the exit starts at checkpoint block `blknum`.
+    pub fn on_exit_origin(&mut self, exit_id: u128, blknum: BlockNumber) {
+        self.origins.insert(exit_id, blknum);
+    }
+
+    /// The cancellation a new or open exit calls for: stale against the coin's state in the
+    /// checkpoint the user's history starts at ([`is_stale`]; the origin is the deposit unless an
+    /// `ExitOriginSet` said otherwise).
+    #[must_use]
+    pub fn on_exit_started(&self, book: &CheckpointBook, exit: &ObservedExit) -> Option<XtAction> {
+        let start = book.start(exit.coin_id)?;
+        let origin = self.origins.get(&exit.exit_id).copied().unwrap_or(exit.coin_id);
+        is_stale(exit, origin, start.blknum, start.owner, start.last_moved)
+            .then(|| book.state(exit.coin_id))
+            .flatten()
+            .map(|state| XtAction::CancelStale { coin_id: exit.coin_id, state })
+    }
+}
