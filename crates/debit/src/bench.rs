@@ -71,8 +71,7 @@ pub fn coin_memory_workload(count: usize) -> Result<DebitOperator> {
     let holders: Vec<Address> = keys()?.iter().map(SigningKey::address).collect();
     let mut operator = DebitOperator::new(operator_key()?, Domain::new(31_337, Address::repeat_byte(0xfa)));
     for (i, holder) in (0..count as u64).zip(holders.iter().cycle()) {
-        let event =
-            DepositEvent { depositor: *holder, blknum: deposit_blknum(i), amount: U256::from(DEPOSIT_AMOUNT) };
+        let event = DepositEvent { depositor: *holder, blknum: deposit_blknum(i), amount: U256::from(DEPOSIT_AMOUNT) };
         operator.apply_deposit(&event)?;
     }
     Ok(operator)

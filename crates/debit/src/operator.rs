@@ -23,8 +23,8 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use alloy_primitives::{Address, B256};
 use plasma_cash::Entry;
 use plasma_core::{
-    BlockNumber, BlockSubmittedEvent, Capabilities, ChildChain, DepositEvent, Domain, Signature, SigningKey, SparseProof,
-    is_child_block, is_deposit_block,
+    BlockNumber, BlockSubmittedEvent, Capabilities, ChildChain, DepositEvent, Domain, Signature, SigningKey,
+    SparseProof, is_child_block, is_deposit_block,
 };
 use serde::{Deserialize, Serialize};
 
@@ -370,7 +370,8 @@ impl ChildChain for DebitOperator {
             return Err(DebitError::UnknownBlock(coin_id));
         }
         let amount = u128::try_from(deposit.amount).ok().filter(|a| *a > 0);
-        let amount = amount.ok_or(DebitError::CannotPay { amount: 0, reason: "a deposit must be 1 to 2^128 - 1 wei" })?;
+        let amount =
+            amount.ok_or(DebitError::CannotPay { amount: 0, reason: "a deposit must be 1 to 2^128 - 1 wei" })?;
         self.on_deposit(coin_id, deposit.depositor, amount);
         Ok(coin_id)
     }

@@ -141,12 +141,13 @@ impl DebitWallet {
         Ok(tip)
     }
 
-    /// Extends the history of every kept coin with every known block after it, from the entries
+    /// Extends the history of every coin the wallet holds (coins handed away keep the history up to
+    /// their transfer, as in Plasma Cash) with every known block after it, from the entries
     /// `operator` serves ([`DebitOperator::coin_entry`]). A withheld (or unknown) block stops that
     /// coin's history and is reported, and so is an entry that fails the rules.
     pub fn sync(&mut self, operator: &DebitOperator) -> Result<SyncReport> {
         let mut report = SyncReport::default();
-        for coin_id in self.coin_ids().collect::<Vec<_>>() {
+        for coin_id in self.held_coins() {
             while let Some(blknum) = self.next_block_for(coin_id) {
                 let entry = match operator.coin_entry(blknum, coin_id) {
                     Ok(entry) => entry,
@@ -191,6 +192,12 @@ impl DebitWallet {
     #[must_use]
     pub fn coin(&self, coin_id: u64) -> Option<&HeldCoin> {
         self.coins.get(&coin_id)
+    }
+
+    /// The coins whose history, as checked entry by entry, ends with this wallet as holder (also
+    /// when a withheld or invalid block stopped the history).
+    pub fn held_coins(&self) -> Vec<u64> {
+        self.coins.iter().filter(|(_, c)| c.history.owner() == self.address()).map(|(id, _)| *id).collect()
     }
 
     /// The coins kept.

@@ -57,7 +57,7 @@ pub struct VariantBench {
 
 /// The implemented variants `plasma bench` can measure.
 pub fn bench_variant_names() -> Vec<&'static str> {
-    vec!["mvp", "morevp", "cash"]
+    vec!["mvp", "morevp", "cash", "debit"]
 }
 
 /// Measures the recovery limit over `threads` threads.
@@ -244,6 +244,31 @@ const CASH: OperatorRun<plasma_cash::Operator, plasma_cash::SignedCashTx, plasma
     },
 };
 
+/// Plasma Debit: single-coin transfers stating the balance (one recovery each), Cash's sparse tree.
+const DEBIT: OperatorRun<plasma_debit::DebitOperator, plasma_debit::SignedDebitTx, plasma_debit::DebitBlock> =
+    OperatorRun {
+        name: "debit",
+        memory: |coins| plasma_debit::bench::coin_memory_workload(coins).map_err(|e| e.to_string()),
+        workload: |txs, domain| {
+            let workload = plasma_debit::bench::one_input_workload(txs, domain).map_err(|e| e.to_string())?;
+            Ok((workload.operator, workload.txs))
+        },
+        accept: |operator, txs| accepted(&operator.submit_batch(txs)),
+        build: |operator| operator.build_block().map_err(|e| e.to_string()),
+        prove_all: |block, domain| {
+            let txs = block.txs();
+            for tx in txs {
+                std::hint::black_box(block.proof(tx.tx.coinId));
+            }
+            let last = txs.last().ok_or("empty block")?;
+            let proof = block.proof(last.tx.coinId);
+            if !proof.verify_inclusion(block.root(), last.tx.coinId, last.tx_hash(domain)) {
+                return Err("a proof does not verify".into());
+            }
+            Ok(())
+        },
+    };
+
 impl BenchReport {
     /// The stable JSON form.
     pub fn to_json(&self) -> String {
@@ -281,6 +306,7 @@ pub fn bench(names: &[String], txs: usize, utxos: usize) -> Result<BenchReport, 
             "mvp" => MVP.measure(txs, utxos, &limit)?,
             "morevp" => MOREVP.measure(txs, utxos, &limit)?,
             "cash" => CASH.measure(txs, utxos, &limit)?,
+            "debit" => DEBIT.measure(txs, utxos, &limit)?,
             other => {
                 let known = bench_variant_names().join(", ");
                 return Err(Error::Scenario(format!("no bench for variant {other:?} (implemented: {known})")));

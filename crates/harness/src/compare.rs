@@ -110,11 +110,17 @@ const BUILTIN: &[(&str, &str)] = builtin![
     "xt-challenge-cap.toml",
     "xt-checkpoint-exit.toml",
     "xt-stale-exit.toml",
+    "debit-partial-exit.toml",
+    "debit-payment.toml",
+    "debit-stale-nonce.toml",
+    "debit-stale-challenge.toml",
+    "debit-one-slot-payment.toml",
+    "debit-liquidity.toml",
 ];
 
 /// The variants the harness can drive, by name, in report order.
 pub fn variant_names() -> Vec<&'static str> {
-    vec!["mvp", "morevp", "cash", "xt"]
+    vec!["mvp", "morevp", "cash", "xt", "debit"]
 }
 
 /// A fresh instance of the variant called `name`.
@@ -124,6 +130,7 @@ pub fn new_variant(name: &str) -> Option<Box<dyn Variant>> {
         "morevp" => Some(Box::new(crate::variants::MoreVpVariant::new())),
         "cash" => Some(Box::new(crate::variants::CashVariant::new())),
         "xt" => Some(Box::new(crate::variants::XtVariant::new())),
+        "debit" => Some(Box::new(crate::variants::DebitVariant::new())),
         _ => None,
     }
 }

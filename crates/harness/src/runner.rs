@@ -139,6 +139,7 @@ async fn run_step(variant: &mut dyn Variant, world: &mut World, step: &Step) -> 
             world.send(operator, framework, call, U256::ZERO).await.map(|_| Support::Done)
         }
         Step::RunWatchers => variant.run_watchers(world).await.map(|()| Support::Done),
+        Step::AddLiquidity { actor, amount } => variant.add_liquidity(world, actor, wei(amount)?).await,
         Step::Checkpoint(checkpoint) => variant.checkpoint(world, checkpoint).await,
     }
 }

@@ -146,6 +146,14 @@ pub enum Step {
     },
     /// Watchers run once more (they also run after every step).
     RunWatchers,
+    /// The operator deposits `amount` and merges it into the capacity of `actor`'s newest coin
+    /// (designs with channels: Plasma Debit's liquidity).
+    AddLiquidity {
+        /// Whose coin gets the capacity.
+        actor: String,
+        /// How much.
+        amount: Amount,
+    },
     /// The operator proposes a checkpoint of every coin's state after the latest block (designs
     /// with checkpoints); honest owners' software signs off its coins first, and the operator sets
     /// the bits of the sign-offs it got (and of `false-bits`).
@@ -197,6 +205,10 @@ pub enum ExitWhat {
     /// An in-flight exit of the transaction that paid the actor an output it has since spent,
     /// piggybacking that output (what a cheater does; designs with in-flight exits).
     SpentInFlight,
+    /// The actor exits its coins from their last included states and at once challenges each exit
+    /// with a co-signed channel state older than its latest one, hoping the operator cannot answer
+    /// (what a cheating holder does; designs with channels).
+    StaleState,
 }
 
 /// An operator fault, as a scenario step.
@@ -256,6 +268,24 @@ pub enum Fault {
     Rearrange {
         /// Who receives the forged spends.
         beneficiary: String,
+    },
+    /// The operator includes in the pending block an older co-signed channel state of `holder`'s
+    /// coin than the latest one (a transaction the holder signed); with `answered = false` it
+    /// then answers no channel challenge of that coin (designs with channels).
+    StaleState {
+        /// Whose channel.
+        holder: String,
+        /// Whether the operator answers channel challenges of the coin (default `true`).
+        #[serde(default = "yes")]
+        answered: bool,
+    },
+    /// The operator seals the pending atomic payment from `payer` to `payee` into a block of its
+    /// own that holds it at the payer's coin's key only, and commits it (designs with channels).
+    OneSlotPayment {
+        /// Whose coin the payment debits.
+        payer: String,
+        /// Whose coin it credits.
+        payee: String,
     },
     /// The operator includes an output of `amount` for `beneficiary` created from nothing.
     Mint {
@@ -391,6 +421,10 @@ impl Scenario {
                     non_negative(amount)?;
                 }
                 Step::Exit { actor, .. } => named.push(actor),
+                Step::AddLiquidity { actor, amount } => {
+                    named.push(actor);
+                    non_negative(amount)?;
+                }
                 Step::Challenge { challenger, target } => named.extend([challenger, target]),
                 Step::Checkpoint(checkpoint) => named.extend(checkpoint.false_bits.iter().chain(&checkpoint.griefers)),
                 Step::Fault { fault } => match fault {
@@ -400,6 +434,8 @@ impl Scenario {
                     | Fault::CompetingPair { owner: victim, beneficiary, .. }
                     | Fault::DuplicateInput { owner: victim, beneficiary } => named.extend([victim, beneficiary]),
                     Fault::Rearrange { beneficiary } => named.push(beneficiary),
+                    Fault::StaleState { holder, .. } => named.push(holder),
+                    Fault::OneSlotPayment { payer, payee } => named.extend([payer, payee]),
                     Fault::Mint { beneficiary, amount } => {
                         named.push(beneficiary);
                         non_negative(amount)?;

@@ -71,6 +71,14 @@ pub trait Variant: Send {
     async fn run_watchers(&mut self, world: &mut World) -> Result<(), Error>;
     /// The exit outcomes so far, read from the exit game's events.
     async fn exit_counts(&self, world: &World) -> Result<ExitCounts, Error>;
+    /// The operator deposits `amount` wei and merges it into the capacity of `actor`'s newest coin
+    /// (designs with channels; the others keep this default).
+    async fn add_liquidity(&mut self, _world: &mut World, _actor: &str, _amount: U256) -> Result<Support, Error> {
+        Ok(Support::NotApplicable(format!(
+            "{} has no operator liquidity (a Plasma Debit channel feature)",
+            self.name()
+        )))
+    }
     /// The operator proposes a checkpoint as `step` says (designs with checkpoints; the others
     /// keep this default).
     async fn checkpoint(&mut self, _world: &mut World, _step: &CheckpointStep) -> Result<Support, Error> {

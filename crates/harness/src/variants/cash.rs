@@ -493,12 +493,12 @@ impl Variant for CashVariant {
 
     async fn deploy(&mut self, world: &mut World) -> Result<(), Error> {
         let args = |framework_| {
-            let args = CashExitGame::constructorCall { framework_, exitBond_: EXIT_BOND, challengeBond_: CHALLENGE_BOND };
+            let args =
+                CashExitGame::constructorCall { framework_, exitBond_: EXIT_BOND, challengeBond_: CHALLENGE_BOND };
             alloy_sol_types::SolConstructor::abi_encode(&args)
         };
         self.deploy_game_code(world, &CashExitGame::BYTECODE, args).await
     }
-
     async fn deposit(&mut self, world: &mut World, actor: &str, amount: U256) -> Result<Support, Error> {
         let deposit = world.deposit(actor, amount).await?;
         self.operator_mut()?.apply_deposit(&deposit).map_err(err)?;
@@ -582,6 +582,11 @@ impl Variant for CashVariant {
             }
             Fault::WithholdBlock => self.withhold_next = true,
             Fault::Rearrange { beneficiary } => self.rearrange(world, beneficiary).await?,
+            Fault::StaleState { .. } | Fault::OneSlotPayment { .. } => {
+                return Ok(Support::NotApplicable(format!(
+                    "{fault:?} needs Plasma Debit's channels and atomic payments"
+                )));
+            }
             Fault::CompetingPair { .. } | Fault::DuplicateInput { .. } => {
                 return Ok(Support::NotApplicable(format!(
                     "{fault:?} attacks multi-input transactions and in-flight exits, which Plasma Cash does not have"
@@ -602,6 +607,7 @@ impl Variant for CashVariant {
         let mut claims = match what {
             ExitWhat::All | ExitWhat::Newest => self.wallet(actor)?.exit_claims(),
             ExitWhat::Spent => self.spent.get(actor).cloned().unwrap_or_default(),
+            ExitWhat::StaleState => return Ok(Support::NotApplicable("Plasma Cash has no channel states".into())),
             ExitWhat::InFlight | ExitWhat::SpentInFlight => {
                 return Ok(Support::NotApplicable("Plasma Cash has no in-flight exits".into()));
             }

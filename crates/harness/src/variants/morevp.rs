@@ -703,6 +703,11 @@ impl Variant for MoreVpVariant {
                 self.answer_challenges = *answered;
                 self.competing_pair(world, owner, beneficiary)?;
             }
+            Fault::StaleState { .. } | Fault::OneSlotPayment { .. } => {
+                return Ok(Support::NotApplicable(format!(
+                    "{fault:?} needs Plasma Debit's channels and atomic payments"
+                )));
+            }
             Fault::Rearrange { .. } => {
                 return Ok(Support::NotApplicable(
                     "the rearrangement attack targets Plasma Cash histories; MoreVP users exit on any withheld block"
@@ -724,6 +729,7 @@ impl Variant for MoreVpVariant {
     ) -> Result<Support, Error> {
         let cheater = Self::is_cheater(world, actor);
         let calls = match what {
+            ExitWhat::StaleState => return Ok(Support::NotApplicable("MoreVP has no channel states".into())),
             ExitWhat::All if cheater => self.cheater_exits(world.actor(actor)?.address)?,
             ExitWhat::All => self.wallet(actor)?.exit_calls(),
             ExitWhat::Newest if cheater => self.cheater_exits(world.actor(actor)?.address)?.pop().into_iter().collect(),

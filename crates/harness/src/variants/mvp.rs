@@ -386,6 +386,11 @@ impl Variant for MvpVariant {
                 self.include_forged(tx, beneficiary)?;
             }
             Fault::WithholdBlock => self.withhold_next = true,
+            Fault::StaleState { .. } | Fault::OneSlotPayment { .. } => {
+                return Ok(Support::NotApplicable(format!(
+                    "{fault:?} needs Plasma Debit's channels and atomic payments"
+                )));
+            }
             Fault::Rearrange { .. } | Fault::CompetingPair { .. } | Fault::DuplicateInput { .. } => {
                 return Ok(Support::NotApplicable(format!(
                     "{fault:?} attacks another design's exit game; MVP users exit on any withheld block"
@@ -411,6 +416,7 @@ impl Variant for MvpVariant {
             }
             ExitWhat::Newest => self.wallet(actor)?.exit_claims().into_iter().next_back().into_iter().collect(),
             ExitWhat::Spent => self.spent.get(actor).cloned().unwrap_or_default(),
+            ExitWhat::StaleState => return Ok(Support::NotApplicable("Plasma MVP has no channel states".into())),
             ExitWhat::InFlight | ExitWhat::SpentInFlight => {
                 return Ok(Support::NotApplicable("MVP has no in-flight exits".into()));
             }
