@@ -22,7 +22,7 @@ fn builtin(name: &str) -> TestResult<Scenario> {
 }
 
 /// The variants the tests below run; kept equal to the harness's list by a test.
-const VARIANTS: [&str; 3] = ["mvp", "morevp", "cash"];
+const VARIANTS: [&str; 5] = ["mvp", "morevp", "cash", "xt", "debit"];
 
 /// Pass when the variant has every capability the scenario names, else not applicable by design.
 fn expected_outcome(variant: &str, scenario: &Scenario) -> TestResult<Outcome> {
@@ -34,7 +34,7 @@ fn expected_outcome(variant: &str, scenario: &Scenario) -> TestResult<Outcome> {
 #[rstest]
 #[tokio::test]
 async fn every_variant_passes_every_builtin_scenario_it_can_express(
-    #[values("mvp", "morevp", "cash")] variant: &str,
+    #[values("mvp", "morevp", "cash", "debit")] variant: &str,
 ) -> TestResult {
     let mut problems = Vec::new();
     let mut passed = 0;
@@ -67,7 +67,9 @@ async fn lifecycle_and_fault_scenarios_pass_on_anvil(
         ("morevp", "morevp-double-spend-in-flight"),
         ("cash", "cash-lifecycle"),
         ("cash", "cash-double-spend"),
-        ("cash", "cash-invalid-history")
+        ("cash", "cash-invalid-history"),
+        ("debit", "honest-lifecycle"),
+        ("debit", "debit-stale-nonce")
     )]
     case: (&str, &str),
 ) -> TestResult {
