@@ -79,8 +79,6 @@ pub fn coin_memory_workload(count: usize) -> Result<DebitOperator> {
 
 #[cfg(test)]
 mod tests {
-    use plasma_core::ChildBlock;
-
     use super::*;
 
     fn domain() -> Domain {

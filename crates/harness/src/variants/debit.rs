@@ -837,8 +837,7 @@ impl Variant for DebitVariant {
             .open
             .values()
             .map(|open| open.exit)
-            .filter(|exit| exit.holder == target)
-            .last()
+            .rfind(|exit| exit.holder == target)
             .ok_or_else(|| err("no open exit of the target"))?;
         // Whatever the challenger knows of the coin before the exit's parent: its deposit, or the
         // earliest move it holds (an honest history answers either).
