@@ -34,7 +34,7 @@ fn expected_outcome(variant: &str, scenario: &Scenario) -> TestResult<Outcome> {
 #[rstest]
 #[tokio::test]
 async fn every_variant_passes_every_builtin_scenario_it_can_express(
-    #[values("mvp", "morevp", "cash", "debit")] variant: &str,
+    #[values("mvp", "morevp", "cash", "xt", "debit")] variant: &str,
 ) -> TestResult {
     let mut problems = Vec::new();
     let mut passed = 0;
@@ -68,6 +68,9 @@ async fn lifecycle_and_fault_scenarios_pass_on_anvil(
         ("cash", "cash-lifecycle"),
         ("cash", "cash-double-spend"),
         ("cash", "cash-invalid-history"),
+        ("xt", "cash-lifecycle"),
+        ("xt", "xt-false-bit"),
+        ("xt", "xt-checkpoint-exit"),
         ("debit", "honest-lifecycle"),
         ("debit", "debit-stale-nonce")
     )]
