@@ -91,6 +91,17 @@ pub enum DebitError {
     /// The coin is held by someone else.
     #[error("coin {0} is not held by this key")]
     NotHolder(u64),
+    /// A handover that is not an ownership transfer to this wallet of a coin it was told of.
+    #[error("coin {0} is not being handed to this wallet")]
+    NotRecipient(u64),
+    /// A published transaction whose proof does not check against the known root of its block.
+    #[error("the transaction of coin {coin_id} is not included in child block {blknum}")]
+    NotIncluded {
+        /// The block.
+        blknum: BlockNumber,
+        /// The coin.
+        coin_id: u64,
+    },
     /// The coin has an open exit: the wallet signs nothing more for it.
     #[error("coin {0} has an open exit")]
     Exiting(u64),

@@ -5,7 +5,7 @@
 //! the channel challenge and its answer, and processing; and the calldata of its views.
 //! [`included_of`] turns a history move into the `DebitIncluded` the game takes (both proofs, in
 //! the transaction's key order). [`ObservedExit`], [`ObservedChannelChallenge`] and
-//! [`ObservedHistoryChallenge`] are the events a watcher reacts to.
+//! [`ObservedHistoryChallenge`] and [`ObservedHistoryAnswer`] are the events a watcher reacts to.
 
 use alloy_primitives::{Address, Bytes, U256, aliases::U96};
 use alloy_sol_types::SolCall;
@@ -147,6 +147,34 @@ pub struct ObservedHistoryChallenge {
 impl From<&Game::HistoryChallenged> for ObservedHistoryChallenge {
     fn from(e: &Game::HistoryChallenged) -> Self {
         Self { coin_id: e.coinId, blknum: e.blknum, owner: e.owner, deadline: e.deadline }
+    }
+}
+
+/// An answer to a history challenge seen on the root chain (`HistoryChallengeAnswered`): it
+/// publishes the response, both proofs, and its signature.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObservedHistoryAnswer {
+    /// The coin.
+    pub coin_id: u64,
+    /// The exit.
+    pub exit_id: u128,
+    /// The challenged block.
+    pub challenge_blk: BlockNumber,
+    /// The direct spend of the challenged leg.
+    pub response: DebitIncluded,
+    /// The signature of the response's leg of the coin (unchecked bytes).
+    pub sig: Bytes,
+}
+
+impl From<&Game::HistoryChallengeAnswered> for ObservedHistoryAnswer {
+    fn from(e: &Game::HistoryChallengeAnswered) -> Self {
+        Self {
+            coin_id: e.coinId,
+            exit_id: e.exitId.to::<u128>(),
+            challenge_blk: e.challengeBlk,
+            response: e.response.clone(),
+            sig: e.sig.clone(),
+        }
     }
 }
 

@@ -36,12 +36,15 @@ pub mod watcher;
 pub use abi::{DebitIncluded, DebitTx};
 pub use block::DebitBlock;
 pub use error::{DebitError, DebitInvalidity, Result};
-pub use game::{DebitExit, DebitGame, LegSpend, ObservedChannelChallenge, ObservedExit, ObservedHistoryChallenge};
+pub use game::{
+    DebitExit, DebitGame, LegSpend, ObservedChannelChallenge, ObservedExit, ObservedHistoryAnswer,
+    ObservedHistoryChallenge,
+};
 pub use history::{DebitHistory, DebitMove, DebitTip};
 pub use operator::{CoinState, DebitOperator};
 /// The Plasma Cash items this crate's API takes and returns (deposit records, history entries,
 /// the roots a client learned), re-exported so that callers need not depend on `plasma-cash`.
 pub use plasma_cash::{DepositRecord, Entry, Roots};
 pub use tx::{ChannelState, Leg, SignedDebitTx};
-pub use wallet::{DebitWallet, ExitArgs, HeldCoin, SyncReport};
+pub use wallet::{DebitWallet, ExitArgs, HeldCoin, LearnedPayment, SyncReport};
 pub use watcher::Action;

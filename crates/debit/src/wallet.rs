@@ -1,7 +1,11 @@
 //! One user's Plasma Debit client (`docs/debit.md`, "Client and watcher"): per coin the verified
 //! history of Debit transactions, the capacity, and the latest co-signed channel state; the
 //! user's side of payments (payer and payee), transfers carrying the balance, channel updates,
-//! exit arguments and the stored-bytes figure.
+//! exit arguments and the stored-bytes figure. A recipient also keeps the payer's history of a coin
+//! handed to it ([`DebitWallet::expect_payment`]) until the full history arrives, and learns the
+//! handover from its published inclusion when the operator hid it in a withheld block
+//! ([`DebitWallet::learn_payment`], the rearrangement attack of `docs/cash.md`, "Safety notes"):
+//! it can then challenge with it and exit from it.
 //!
 //! The wallet never signs a nonce of a coin that is not above every nonce it has signed or seen
 //! for it, and never signs a leg of a coin whose history it has not verified. Untrusted input
@@ -12,10 +16,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use alloy_primitives::{Address, B256};
 use plasma_cash::{CoinTx, DepositRecord, Entry, Roots};
-use plasma_core::{BlockNumber, Domain, Signature, SigningKey};
+use plasma_core::{BlockNumber, Domain, Signature, SigningKey, SparseProof, is_child_block};
 use serde::{Deserialize, Serialize};
 
 use crate::{
+    abi::DebitIncluded,
     error::{DebitError, DebitInvalidity, Result},
     game::{DebitExit, included_of, no_parent},
     history::{DebitHistory, DebitMove, DebitTip, verify},
@@ -43,6 +48,16 @@ pub enum ExitArgs {
     Move(Box<DebitExit>),
 }
 
+/// A handover of a coin to this wallet learned from its published inclusion (the response of a
+/// `HistoryChallengeAnswered` event), checked against the root the wallet knows for its block.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LearnedPayment {
+    /// The transaction, its block and its inclusion proof(s).
+    pub included: DebitIncluded,
+    /// The signature of the coin's leg (by its previous holder).
+    pub sig: Signature,
+}
+
 /// What [`DebitWallet::sync`] did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SyncReport {
@@ -64,13 +79,26 @@ pub struct DebitWallet {
     roots: Roots,
     coins: BTreeMap<u64, HeldCoin>,
     exiting: BTreeSet<u64>,
+    /// The payer's history of each coin handed to this wallet and not received yet.
+    expected: BTreeMap<u64, DebitHistory>,
+    /// Handovers learned from published inclusions, by coin.
+    learned: BTreeMap<u64, LearnedPayment>,
 }
 
 impl DebitWallet {
     /// A wallet for `key` under `domain`, whose operator signs with `operator`.
     #[must_use]
     pub const fn new(key: SigningKey, domain: Domain, operator: Address) -> Self {
-        Self { key, domain, operator, roots: Roots::new(), coins: BTreeMap::new(), exiting: BTreeSet::new() }
+        Self {
+            key,
+            domain,
+            operator,
+            roots: Roots::new(),
+            coins: BTreeMap::new(),
+            exiting: BTreeSet::new(),
+            expected: BTreeMap::new(),
+            learned: BTreeMap::new(),
+        }
     }
 
     /// Records that `coin_id` has an open exit (`ExitStarted`): until it ends the wallet signs no
@@ -125,7 +153,10 @@ impl DebitWallet {
         if tip.owner != self.address() {
             return Err(DebitError::NotHolder(history.coin_id()));
         }
-        self.coins.insert(history.coin_id(), HeldCoin { history, capacity, latest_state: None });
+        let coin_id = history.coin_id();
+        self.coins.insert(coin_id, HeldCoin { history, capacity, latest_state: None });
+        self.expected.remove(&coin_id);
+        self.learned.remove(&coin_id);
         Ok(tip)
     }
 
@@ -185,7 +216,52 @@ impl DebitWallet {
 
     /// Forgets a coin (after transferring it away or exiting it) and returns what was kept.
     pub fn forget(&mut self, coin_id: u64) -> Option<HeldCoin> {
+        self.expected.remove(&coin_id);
+        self.learned.remove(&coin_id);
         self.coins.remove(&coin_id)
+    }
+
+    /// Records a handover of a coin to this wallet announced by its payer before inclusion: the
+    /// ownership transfer `tx` and the payer's history of the coin (unverified; used for the
+    /// deposit record and the parent of an exit from a learned payment).
+    pub fn expect_payment(&mut self, tx: &DebitTx, payer_history: DebitHistory) -> Result<()> {
+        if tx.is_payment() || tx.newOwner != self.address() || payer_history.coin_id() != tx.coinId {
+            return Err(DebitError::NotRecipient(tx.coinId));
+        }
+        self.expected.insert(tx.coinId, payer_history);
+        Ok(())
+    }
+
+    /// Learns a handover of a coin to this wallet from its published inclusion (the response and
+    /// signature of a `HistoryChallengeAnswered` event): an ownership transfer to this wallet, of a
+    /// coin it was told of ([`DebitWallet::expect_payment`]) and does not hold, included under the
+    /// root the wallet knows for that child block. Returns the coin; nothing changes on error.
+    pub fn learn_payment(&mut self, included: &DebitIncluded, sig: &[u8]) -> Result<u64> {
+        let tx = &included.tx;
+        let coin_id = tx.coinId;
+        let told = self.expected.contains_key(&coin_id);
+        if tx.is_payment() || tx.newOwner != self.address() || !told || self.held_coins().contains(&coin_id) {
+            return Err(DebitError::NotRecipient(coin_id));
+        }
+        let sig = Signature::from_bytes(sig)?;
+        let root = *self.roots.get(&included.blknum).ok_or(DebitError::UnknownBlock(included.blknum))?;
+        let proof = SparseProof::from_bytes(&included.proof)?;
+        if !is_child_block(included.blknum) || !proof.verify_inclusion(root, coin_id, tx.hash(&self.domain)) {
+            return Err(DebitError::NotIncluded { blknum: included.blknum, coin_id });
+        }
+        self.learned.insert(coin_id, LearnedPayment { included: included.clone(), sig });
+        Ok(coin_id)
+    }
+
+    /// The handover of `coin_id` learned from a published inclusion, if any.
+    #[must_use]
+    pub fn learned_payment(&self, coin_id: u64) -> Option<&LearnedPayment> {
+        self.learned.get(&coin_id)
+    }
+
+    /// The coins learned from published inclusions.
+    pub fn learned_coins(&self) -> Vec<u64> {
+        self.learned.keys().copied().collect()
     }
 
     /// What the wallet keeps of `coin_id`.
@@ -315,6 +391,11 @@ impl DebitWallet {
     /// that move's parent (with the signature of this coin's leg). A newer co-signed state is then
     /// asserted with a channel challenge (see the watcher).
     pub fn exit_args(&self, coin_id: u64) -> Result<ExitArgs> {
+        if !self.held_coins().contains(&coin_id)
+            && let Some(learned) = self.learned.get(&coin_id)
+        {
+            return self.exit_args_learned(coin_id, learned);
+        }
         let coin = self.coins.get(&coin_id).ok_or(DebitError::UnknownCoin(coin_id))?;
         let history = &coin.history;
         let record = *history.start();
@@ -326,6 +407,20 @@ impl DebitWallet {
             history.parent_of(&last).map(|p| included_of(&p)).ok_or(DebitError::UnknownBlock(last.tx.prev_block()))?
         };
         Ok(ExitArgs::Move(Box::new(DebitExit { record, parent, exiting: included_of(&last), exiting_sig: sig })))
+    }
+
+    /// The exit arguments of a learned handover: the deposit record and the parent from the payer's
+    /// history.
+    fn exit_args_learned(&self, coin_id: u64, learned: &LearnedPayment) -> Result<ExitArgs> {
+        let history = self.expected.get(&coin_id).ok_or(DebitError::UnknownCoin(coin_id))?;
+        let prev_block = learned.included.tx.prevBlock;
+        let parent = if prev_block == coin_id {
+            no_parent()
+        } else {
+            history.move_at(prev_block).map(|p| included_of(&p)).ok_or(DebitError::UnknownBlock(prev_block))?
+        };
+        let exiting = learned.included.clone();
+        Ok(ExitArgs::Move(Box::new(DebitExit { record: *history.start(), parent, exiting, exiting_sig: learned.sig })))
     }
 
     /// Bytes kept for `coin_id`: the history (Cash's formula with Debit transaction sizes and peer

@@ -4,7 +4,13 @@
 //! - [`holder_actions`]: for an exit of a coin the wallet keeps, the Cash challenges on legs (a
 //!   direct spend of the exiting leg, a double spend of its parent, an invalid-history challenge
 //!   when the exit is not on the wallet's history) and, for the wallet's own coin, the channel
-//!   challenge with its latest co-signed state when that is newer than the exit's state.
+//!   challenge with its latest co-signed state when that is newer than the exit's state. A
+//!   handover learned from a published inclusion counts as the wallet's latest ownership for the
+//!   invalid-history challenge.
+//! - [`on_history_answered`]: a `HistoryChallengeAnswered` that reveals a handover of a coin to the
+//!   wallet (the rearrangement attack: a transfer hidden in a withheld block, answered as late as
+//!   possible) is learned ([`DebitWallet::learn_payment`]); the wallet then challenges with it and
+//!   can later exit from it.
 //! - [`history_responses`]: the answer to a history challenge the wallet's history can answer.
 //! - [`operator_on_exit`] and [`operator_on_channel_challenge`]: the operator's correction of an
 //!   exit started on a stale state and its answer to a channel challenge, both with its latest
@@ -18,7 +24,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     abi::DebitIncluded,
-    game::{DebitGame, LegSpend, ObservedChannelChallenge, ObservedExit, ObservedHistoryChallenge, included_of},
+    game::{
+        DebitGame, LegSpend, ObservedChannelChallenge, ObservedExit, ObservedHistoryAnswer, ObservedHistoryChallenge,
+        deposit_included, included_of,
+    },
     operator::DebitOperator,
     tx::ChannelState,
     wallet::DebitWallet,
@@ -77,7 +86,12 @@ fn leg_spend(coin_id: u64, m: &plasma_cash::Move<'_, crate::history::DebitMove>)
 #[must_use]
 pub fn holder_actions(wallet: &DebitWallet, exit: &ObservedExit) -> Vec<Action> {
     let coin_id = exit.coin_id;
-    let Some(coin) = wallet.coin(coin_id) else { return Vec::new() };
+    let Some(coin) = wallet.coin(coin_id) else {
+        return learned_challenge(wallet, exit)
+            .map(|earlier| Action::ChallengeHistory { coin_id, earlier })
+            .into_iter()
+            .collect();
+    };
     let history = &coin.history;
     let (e_blk, p_blk) = (exit.exit_blk, exit.prev_blk);
     let mut actions = Vec::new();
@@ -91,8 +105,12 @@ pub fn holder_actions(wallet: &DebitWallet, exit: &ObservedExit) -> Vec<Action> 
         actions.push(Action::ChallengeDoubleSpend(spend));
     } else if p_blk != 0 && !on_history(wallet, exit) {
         let earlier = history.moves().rev().find(|m| m.blknum < p_blk);
-        let earlier = earlier.map_or_else(|| crate::game::deposit_included(history.start()), |m| included_of(&m));
-        actions.push(Action::ChallengeHistory { coin_id, earlier });
+        let earlier = earlier.map_or_else(|| deposit_included(history.start()), |m| included_of(&m));
+        let earlier = learned_challenge(wallet, exit).filter(|l| l.blknum > earlier.blknum).unwrap_or(earlier);
+        // The game judges blocks in `[coinId, pBlk)` only.
+        if earlier.blknum < p_blk {
+            actions.push(Action::ChallengeHistory { coin_id, earlier });
+        }
     }
     if exit.holder == wallet.address()
         && let Some(state) = wallet.latest_state(coin_id).filter(|s| s.tx.nonce > exit.nonce)
@@ -100,6 +118,22 @@ pub fn holder_actions(wallet: &DebitWallet, exit: &ObservedExit) -> Vec<Action> 
         actions.push(Action::ChallengeChannel(state));
     }
     actions
+}
+
+/// The handover of the exit's coin learned from a published inclusion, when it lies before the
+/// exit's parent and the exit is someone else's: the wallet's latest ownership, which only the
+/// wallet's own signature could answer.
+fn learned_challenge(wallet: &DebitWallet, exit: &ObservedExit) -> Option<DebitIncluded> {
+    let learned = wallet.learned_payment(exit.coin_id)?;
+    let before_parent = exit.prev_blk != 0 && learned.included.blknum < exit.prev_blk;
+    (before_parent && exit.holder != wallet.address()).then(|| learned.included.clone())
+}
+
+/// Learns the handover `answer` reveals, if it hands the coin to the wallet; returns the coin.
+/// An answer that does not pay the wallet, or whose proof does not check against the wallet's
+/// roots, teaches nothing (the game checked it; the wallet's roots may be behind).
+pub fn on_history_answered(wallet: &mut DebitWallet, answer: &ObservedHistoryAnswer) -> Option<u64> {
+    wallet.learn_payment(&answer.response, &answer.sig).ok()
 }
 
 /// Whether `exit` names a move of the wallet's history: the move at `eBlk` exists, names `pBlk`

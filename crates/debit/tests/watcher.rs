@@ -1,7 +1,7 @@
 //! Watcher decisions on histories built by the operator (`docs/debit.md`, "Client and watcher"):
 //! the Cash challenges on legs (spent coin, double spend, invalid history, responses), the
-//! holder's channel challenge, and the operator's answer and correction, each turned into the
-//! calldata the game takes.
+//! holder's channel challenge, the operator's answer and correction, and a handover learned from a
+//! published answer (the rearrangement attack), each turned into the calldata the game takes.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -11,8 +11,9 @@ use alloy_primitives::{Address, U256};
 use alloy_sol_types::SolCall;
 use common::{ETH, Sim, domain, key, milli};
 use plasma_debit::{
-    Action, DebitGame, DebitTx, Leg, ObservedChannelChallenge, ObservedExit, ObservedHistoryChallenge, SignedDebitTx,
-    abi::IDebitExitGame as Game, tx::sign, watcher,
+    Action, DebitGame, DebitIncluded, DebitTx, ExitArgs, Leg, ObservedChannelChallenge, ObservedExit,
+    ObservedHistoryAnswer, ObservedHistoryChallenge, SignedDebitTx, abi::IDebitExitGame as Game, game::no_parent,
+    tx::sign, watcher,
 };
 
 fn game() -> DebitGame {
@@ -153,4 +154,64 @@ fn channel_challenges_and_the_operators_answers() {
     assert!(watcher::operator_on_exit(&sim.op, &exit(coin.coin_id, alice, blk, coin.coin_id, 2)).is_empty());
     let decoded = Game::respondChannelCall::abi_decode(&Action::RespondChannel(latest).call(&game()).data).unwrap();
     assert_eq!(decoded.operatorSig.to_vec(), latest.operator_sig.to_bytes().to_vec());
+}
+
+#[test]
+fn a_handover_revealed_by_an_answer_is_learned_challenged_with_and_exited() {
+    let mut sim = Sim::new(4);
+    let (alice, bob, eve) = (sim.user(0), sim.user(1), sim.user(2));
+    let coin = sim.deposit(alice, ETH);
+    let transfer = sim.wallets[0].transfer(coin.coin_id, bob).unwrap();
+    let alices_history = sim.history(coin);
+    sim.wallets[1].expect_payment(&transfer.tx, alices_history.clone()).unwrap();
+    assert!(sim.wallets[3].expect_payment(&transfer.tx, alices_history).is_err(), "not Carol's");
+    // The operator hides the transfer, forges a spend of Bob's coin to Eve and Eve's move to
+    // herself, each in a withheld block: wallets only learn the roots.
+    let withheld = |sim: &mut Sim, signed: SignedDebitTx| {
+        sim.op.include_unchecked(signed).unwrap();
+        let blknum = sim.next_child;
+        let root = sim.op.seal(blknum).unwrap().root();
+        sim.next_child += 1000;
+        sim.wallets.iter_mut().for_each(|w| w.learn_root(blknum, root));
+        blknum
+    };
+    let hidden = withheld(&mut sim, transfer.clone());
+    let to_eve = signed(Leg { coin_id: coin.coin_id, prev_block: hidden, owner: eve, balance: ETH, nonce: 2 }, "user2");
+    let p_blk = withheld(&mut sim, to_eve);
+    let again = signed(Leg { coin_id: coin.coin_id, prev_block: p_blk, owner: eve, balance: ETH, nonce: 3 }, "user2");
+    let e_blk = withheld(&mut sim, again);
+    let eves_exit = exit(coin.coin_id, eve, e_blk, p_blk, 3);
+    assert!(watcher::holder_actions(&sim.wallets[1], &eves_exit).is_empty(), "Bob knows nothing yet");
+    // Alice challenges with her deposit; the operator answers with her transfer to Bob.
+    let alices = watcher::holder_actions(&sim.wallets[0], &eves_exit);
+    let [Action::ChallengeHistory { earlier, .. }] = alices.as_slice() else { panic!("{alices:?}") };
+    assert_eq!(earlier.blknum, coin.coin_id);
+    let response = sim.op.block(hidden).unwrap().included(coin.coin_id, hidden).unwrap();
+    let answer = ObservedHistoryAnswer {
+        coin_id: coin.coin_id,
+        exit_id: 1,
+        challenge_blk: coin.coin_id,
+        response: response.clone(),
+        sig: transfer.sigs[0].to_bytes().to_vec().into(),
+    };
+    // A wrong block (its proof does not check) or a wallet that is not the recipient learns nothing.
+    let wrong = ObservedHistoryAnswer { response: DebitIncluded { blknum: p_blk, ..response }, ..answer.clone() };
+    assert_eq!(watcher::on_history_answered(&mut sim.wallets[1], &wrong), None);
+    assert_eq!(watcher::on_history_answered(&mut sim.wallets[3], &answer), None);
+    assert_eq!(watcher::on_history_answered(&mut sim.wallets[1], &answer), Some(coin.coin_id));
+    // Bob challenges Eve's exit with the revealed transfer, which only his signature could answer.
+    let actions = watcher::holder_actions(&sim.wallets[1], &eves_exit);
+    let [Action::ChallengeHistory { coin_id, earlier }] = actions.as_slice() else { panic!("{actions:?}") };
+    assert_eq!((*coin_id, earlier.blknum, earlier.tx), (coin.coin_id, hidden, transfer.tx));
+    // Bob exits from it: the deposit is its parent.
+    let ExitArgs::Move(args) = sim.wallets[1].exit_args(coin.coin_id).unwrap() else { panic!("a move exit") };
+    assert_eq!((args.record, args.parent.clone(), args.exiting.blknum), (coin, no_parent(), hidden));
+    assert_eq!(args.exiting_sig, transfer.sigs[0]);
+    let decoded = Game::startExitCall::abi_decode(&game().start_exit_call(&args).data).unwrap();
+    assert_eq!((decoded.coinId, decoded.exiting.tx), (coin.coin_id, transfer.tx));
+    // Nobody challenges that exit: Bob's own watcher does not, and Alice's deposit is not before
+    // its parent (the game judges `[coinId, pBlk)` only).
+    let bobs_exit = exit(coin.coin_id, bob, hidden, coin.coin_id, 1);
+    assert!(watcher::holder_actions(&sim.wallets[1], &bobs_exit).is_empty());
+    assert!(watcher::holder_actions(&sim.wallets[0], &bobs_exit).is_empty());
 }

@@ -33,10 +33,6 @@ pub const EXIT_BOND: U256 = U256::from_limbs([20_000_000_000_000_000, 0, 0, 0]);
 /// The bond of an invalid-history challenge, equal to the exit bond.
 pub const CHALLENGE_BOND: U256 = EXIT_BOND;
 
-/// The cheating operator answers a history challenge when the next watcher round would be past
-/// its deadline (watchers run at least this often).
-const ROUND: u64 = 24 * 3600;
-
 const NAME: &str = "cash";
 
 /// The id of the coin the `mint` fault makes up.
@@ -379,7 +375,7 @@ impl CashVariant {
         let due: Vec<LateAnswer> = {
             let (due, later) = std::mem::take(&mut self.late_answers)
                 .into_iter()
-                .partition(|late| now + ROUND >= late.challenge.deadline && now < late.challenge.deadline);
+                .partition(|late| super::answer_is_due(now, late.challenge.deadline));
             self.late_answers = later;
             due
         };

@@ -15,9 +15,11 @@
 //! states with its latest co-signed state (its own interest), except for coins a `stale-state`
 //! fault with `answered = false` names. Cheaters (the operator and the `colluding` actors) run no
 //! watcher and exit from the operator's block data; the operator answers history challenges
-//! against their exits as late as it may. The Cash variant's types (coins moved whole, `CashTx`)
+//! against their exits as late as it may. A recipient told of a handover learns it from such an
+//! answer when the operator hid it in a withheld block (`rearrange`), challenges with it and later
+//! exits from it, as in the Cash variant. The Cash variant's types (coins moved whole, `CashTx`)
 //! do not carry balances, nonces or two-key payments, so this adapter shares only the `World`
-//! chores with it, not its code.
+//! chores and the late-answer timing with it, not its code.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -27,7 +29,7 @@ use plasma_contracts::{DebitExitGame, PlasmaFramework, deploy_framework, deploy_
 use plasma_core::{Capabilities, ChildChain, DepositEvent, GameCall};
 use plasma_debit::{
     Action, ChannelState, DebitExit, DebitGame, DebitOperator, DebitWallet, DepositRecord, ExitArgs, Leg,
-    ObservedChannelChallenge, ObservedExit, ObservedHistoryChallenge, SignedDebitTx,
+    ObservedChannelChallenge, ObservedExit, ObservedHistoryAnswer, ObservedHistoryChallenge, SignedDebitTx,
     abi::IDebitExitGame as Game,
     game::{LegSpend, no_parent},
     tx::{DebitTx, sign},
@@ -41,10 +43,6 @@ use crate::{Error, ExitCounts, ExitWhat, Fault, Support, Variant, World};
 pub const EXIT_BOND: U256 = U256::from_limbs([20_000_000_000_000_000, 0, 0, 0]);
 /// The bond of a history or channel challenge, equal to the exit bond.
 pub const CHALLENGE_BOND: U256 = EXIT_BOND;
-
-/// The cheating operator answers a history challenge when the next watcher round would be past
-/// its deadline (watchers run at least this often).
-const ROUND: u64 = 24 * 3600;
 
 const NAME: &str = "debit";
 
@@ -244,6 +242,7 @@ impl DebitVariant {
         let tx = DebitTx::single(self.next_leg(from, coin_id, payee, balance)?);
         let signed = SignedDebitTx::new(tx, vec![sign(&tx, &world.domain(), &world.actor(from)?.key)]);
         self.operator_mut()?.submit(signed).map_err(err)?;
+        self.wallet_mut(to)?.expect_payment(&tx, history).map_err(err)?;
         self.spent.entry(from.to_owned()).or_default().push(claim);
         self.busy.insert(coin_id);
         self.transfers.push((coin_id, from.to_owned(), to.to_owned()));
@@ -381,6 +380,7 @@ impl DebitVariant {
                 if let Some(open) = self.open.get_mut(&event.coinId) {
                     open.history.retain(|c| c.blknum != event.challengeBlk);
                 }
+                self.learn_from_answer(world, &ObservedHistoryAnswer::from(&event.data));
             } else if let Some(coin_id) = exit_ended(log) {
                 self.open.remove(&coin_id);
                 for wallet in self.wallets.values_mut() {
@@ -389,6 +389,18 @@ impl DebitVariant {
             }
         }
         Ok(())
+    }
+
+    /// Honest wallets learn the handover an answer to a history challenge reveals to them.
+    fn learn_from_answer(&mut self, world: &mut World, answer: &ObservedHistoryAnswer) {
+        for (name, wallet) in self.wallets.iter_mut().filter(|(name, _)| self.honest.contains(*name)) {
+            if let Some(coin) = watcher::on_history_answered(wallet, answer) {
+                world.log.push(format!(
+                    "{name}'s watcher learns the handover of coin {coin} at block {} from the answer",
+                    answer.response.blknum
+                ));
+            }
+        }
     }
 
     /// Sends `action` from `name` once per exit.
@@ -442,7 +454,9 @@ impl DebitVariant {
                     let holds = wallet.held_coins().contains(&exit.coin_id);
                     let wanted = match &action {
                         Action::ChallengeChannel(_) => own && open.channel.is_none(),
-                        Action::ChallengeHistory { .. } => !own && holds,
+                        Action::ChallengeHistory { .. } => {
+                            !own && (holds || wallet.learned_payment(exit.coin_id).is_some())
+                        }
                         _ => !own,
                     };
                     if wanted {
@@ -475,7 +489,7 @@ impl DebitVariant {
             if !cheats {
                 continue;
             }
-            for challenge in open.history.iter().filter(|c| now + ROUND >= c.deadline && now < c.deadline) {
+            for challenge in open.history.iter().filter(|c| super::answer_is_due(now, c.deadline)) {
                 if let Some(response) = self.operator_answer(challenge, open.exit.prev_blk)? {
                     due.push((open.exit.exit_id, challenge.blknum, response));
                 }
@@ -503,6 +517,30 @@ impl DebitVariant {
             }
         }
         Ok(None)
+    }
+
+    /// The rearrangement attack of protocols.md 3.6 on every pending ownership transfer, as the
+    /// Cash variant does it: the transfer goes into a withheld block, a forged spend of the coin to
+    /// `beneficiary` (signed by it) into a later withheld block, and `beneficiary`'s transfer to
+    /// itself into a third.
+    async fn rearrange(&mut self, world: &mut World, beneficiary: &str) -> Result<(), Error> {
+        let transfers = std::mem::take(&mut self.transfers);
+        if transfers.is_empty() {
+            return Err(err("the rearrangement needs a pending ownership transfer"));
+        }
+        for (coin_id, ..) in &transfers {
+            let held = self.operator_mut()?.hold_back(*coin_id).ok_or_else(|| err("transfer not queued"))?;
+            self.operator_mut()?.include_unchecked(held).map_err(err)?;
+        }
+        self.commit(world, true).await?;
+        for hop in [beneficiary, beneficiary] {
+            for (coin_id, ..) in &transfers {
+                let tx = self.forged(world, *coin_id, hop, beneficiary)?;
+                self.operator_mut()?.include_unchecked(tx).map_err(err)?;
+            }
+            self.commit(world, true).await?;
+        }
+        Ok(())
     }
 
     /// A second spend of the newest coin `owner` handed away, to `to`, signed by `signer`: it
@@ -749,9 +787,7 @@ impl Variant for DebitVariant {
             Fault::WithholdBlock => self.withhold_next = true,
             Fault::StaleState { holder, answered } => self.include_stale_state(world, holder, *answered)?,
             Fault::OneSlotPayment { payer, payee } => self.one_slot_payment(world, payer, payee).await?,
-            Fault::Rearrange { .. } => {
-                return Err(err("the rearrangement attack is not implemented in the Debit adapter yet"));
-            }
+            Fault::Rearrange { beneficiary } => self.rearrange(world, beneficiary).await?,
             Fault::CompetingPair { .. } | Fault::DuplicateInput { .. } => {
                 return Ok(Support::NotApplicable(format!(
                     "{fault:?} attacks multi-input transactions and in-flight exits, which Plasma Debit does not have"
@@ -777,6 +813,12 @@ impl Variant for DebitVariant {
             ExitWhat::All | ExitWhat::Newest | ExitWhat::StaleState => {
                 for coin in &held {
                     claims.push(wallet.exit_args(*coin).map_err(err)?);
+                }
+                if what != ExitWhat::StaleState {
+                    // Handovers learned from the operator's answers (a hidden transfer).
+                    for coin in wallet.learned_coins().into_iter().filter(|c| !held.contains(c)) {
+                        claims.push(wallet.exit_args(coin).map_err(err)?);
+                    }
                 }
             }
             ExitWhat::Spent => claims = self.spent.get(actor).cloned().unwrap_or_default(),
