@@ -95,9 +95,10 @@ impl Bitmap {
         Self { zone, bytes: vec![0; zone.size.div_ceil(8) as usize] }
     }
 
-    /// A bitmap as published: [`XtError::BadZone`] unless it has `ceil(size / 8)` bytes with zero
-    /// padding bits.
+    /// A bitmap as published: [`XtError::BadZone`] unless the zone is valid ([`Zone::new`]) and the
+    /// bitmap has `ceil(size / 8)` bytes with zero padding bits.
     pub fn from_bytes(zone: Zone, bytes: &[u8]) -> Result<Self> {
+        let zone = Zone::new(zone.start, zone.size)?;
         let bad = || XtError::BadZone { start: zone.start, size: zone.size };
         if bytes.len() as u64 != zone.size.div_ceil(8) {
             return Err(bad());

@@ -119,6 +119,17 @@ impl CheckpointBook {
         self.xt_history_of(history)
     }
 
+    /// The history that tells `coin_id`'s state after block `blknum`: the kept one when it starts
+    /// at or before `blknum`, else (a checkpoint of a block older than the coin's start) the one
+    /// from the deposit, built from the wallet's full Cash history.
+    fn history_through(&self, wallet: &Wallet, coin_id: u64, blknum: BlockNumber) -> Result<XtHistory> {
+        let history = wallet.history(coin_id).ok_or(plasma_cash::CashError::UnknownCoin(coin_id))?;
+        match self.start(coin_id) {
+            Some(start) if start.blknum > blknum => from_cash(history),
+            _ => self.xt_history_of(history),
+        }
+    }
+
     fn xt_history_of(&self, history: &CashHistory) -> Result<XtHistory> {
         match self.starts.get(&history.coin_id()) {
             Some((start, _)) => prune(
@@ -290,8 +301,8 @@ impl XtWatcher {
         }
         let mut actions = Vec::new();
         for coin_id in cp.bitmap.set_coins() {
-            let (Some(deposit), Ok(history)) = (wallet.deposit_record(coin_id), book.xt_history(wallet, coin_id))
-            else {
+            let history = book.history_through(wallet, coin_id, cp.blknum);
+            let (Some(deposit), Ok(history)) = (wallet.deposit_record(coin_id), history) else {
                 continue;
             };
             let signed = book.signed(cp.blknum, cp.state_root, coin_id);

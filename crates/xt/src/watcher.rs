@@ -70,7 +70,8 @@ fn truncate<S: HistoryStart>(
 }
 
 /// The challenge `user` makes against checkpoint `cp` for `history`'s coin: when its bit is set,
-/// the history says `user` owned the coin after `K`, and `user` did not sign it off (`signed`).
+/// the history starts at or before `K` and says `user` owned the coin after `K`, and `user` did
+/// not sign it off (`signed`).
 /// The evidence is the user's latest transaction up to `K` (from the history, or the last move a
 /// checkpoint start keeps), or the deposit.
 #[must_use]
@@ -82,7 +83,8 @@ pub fn owner_challenge(
     signed: bool,
 ) -> Option<Included> {
     let coin_id = history.coin_id();
-    if signed || !cp.bitmap.is_set(coin_id) || history.covered_through() < cp.blknum.min(history.covered_through()) {
+    // A history that starts after K cannot tell the owner at K, nor hold evidence up to K.
+    if signed || !cp.bitmap.is_set(coin_id) || history.start().block() > cp.blknum {
         return None;
     }
     let tip = tip_at(history, cp.blknum);

@@ -1,0 +1,771 @@
+//! The XT client layer (`plasma_xt::client`) in hand-built situations: [`CheckpointBook`]'s
+//! sign-offs (only for a rightly stated coin, never for a reserved one), checkpoint starts at
+//! finalisation, pruned histories and their stored bytes (`docs/xt.md` formula), exits from a
+//! checkpoint origin in the three forms; [`XtWatcher`]'s challenges of false bits and cancellations
+//! of stale exits; and untrusted input (wrong proofs, foreign coins, bad bitmaps) refused with a
+//! typed error and no change of state.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+use std::collections::BTreeMap;
+
+use alloy_primitives::{Address, B256, U256, keccak256};
+use alloy_sol_types::SolCall;
+use plasma_cash::{
+    CashError, CashGame, DepositRecord, Included, ObservedExit, Operator, SignedCashTx, Wallet, game::exit_id,
+    history::proof_len,
+};
+use plasma_core::{BlockSubmittedEvent, ChildChain, DepositEvent, Domain, SigningKey, SparseProof};
+use plasma_xt::{
+    Bitmap, CheckpointBook, CoinState, ProposedCheckpoint, StateCheckpoint, XtAction, XtError, XtGame, XtWallet,
+    XtWatcher, Zone, abi::IXtExitGame, sign_off_digest,
+};
+
+const AMOUNT: u64 = 10;
+const PERIOD: u64 = 1_000;
+
+fn domain() -> Domain {
+    Domain::new(31_337, Address::repeat_byte(0xf0))
+}
+
+fn key(seed: &str) -> SigningKey {
+    SigningKey::from_bytes(keccak256(seed)).unwrap()
+}
+
+fn game() -> XtGame {
+    XtGame {
+        cash: CashGame::new(U256::from(2), U256::from(3), PERIOD),
+        checkpoint_bond: U256::from(7),
+        checkpoint_period: PERIOD,
+        challenge_cap: 4,
+    }
+}
+
+fn zone() -> Zone {
+    Zone::new(1, 8).unwrap()
+}
+
+/// A Plasma Cash operator and the root-chain events every wallet replays.
+struct Chain {
+    operator: Operator,
+    deposits: Vec<DepositEvent>,
+    blocks: Vec<BlockSubmittedEvent>,
+    next: u64,
+}
+
+impl Chain {
+    fn new() -> Self {
+        Self { operator: Operator::new(domain()), deposits: Vec::new(), blocks: Vec::new(), next: 1000 }
+    }
+
+    fn deposit(&mut self, coin_id: u64, owner: &SigningKey) -> DepositRecord {
+        let event = DepositEvent { depositor: owner.address(), blknum: coin_id, amount: U256::from(AMOUNT) };
+        self.operator.apply_deposit(&event).unwrap();
+        self.deposits.push(event);
+        DepositRecord::new(coin_id, owner.address(), U256::from(AMOUNT))
+    }
+
+    /// Builds and submits a block of `txs`; returns its number.
+    fn block(&mut self, txs: Vec<SignedCashTx>) -> u64 {
+        for tx in txs {
+            self.operator.submit_tx(tx).unwrap();
+        }
+        let block = self.operator.build_block().unwrap();
+        let blknum = self.next;
+        self.next += 1000;
+        let event = BlockSubmittedEvent { blknum, root: block.root(), timestamp: blknum };
+        self.operator.on_block_submitted(&event).unwrap();
+        self.blocks.push(event);
+        blknum
+    }
+
+    /// The wallet learns every root and extends its coins.
+    fn sync(&self, wallet: &mut Wallet) {
+        for event in &self.deposits {
+            wallet.on_deposit(event).unwrap();
+        }
+        for event in &self.blocks {
+            wallet.on_block_submitted(event).unwrap();
+        }
+        wallet.sync(&self.operator).unwrap();
+    }
+
+    /// `from` pays `coin_id` to `to` in a new block; both wallets sync and `to` receives the history.
+    fn pay(&mut self, coin_id: u64, from: &mut Wallet, to: &mut Wallet) -> u64 {
+        let tx = from.pay(coin_id, to.address()).unwrap();
+        let blknum = self.block(vec![tx]);
+        self.sync(from);
+        self.sync(to);
+        to.receive(from.handover(coin_id).unwrap()).unwrap();
+        blknum
+    }
+}
+
+/// Alice deposits coins 1 and 2 and pays coin 2 to Bob at block 2000; Carol deposits coin 3; K =
+/// 3000 is an empty block. Coins: 1 = (alice, 1), 2 = (bob, 2000), 3 = (carol, 3).
+struct Fixture {
+    chain: Chain,
+    alice: SigningKey,
+    bob: SigningKey,
+    carol: SigningKey,
+    wallets: BTreeMap<&'static str, XtWallet>,
+    k: u64,
+    cp: StateCheckpoint,
+}
+
+impl Fixture {
+    fn new() -> Self {
+        let (alice, bob, carol) = (key("alice"), key("bob"), key("carol"));
+        let mut chain = Chain::new();
+        chain.deposit(1, &alice);
+        chain.deposit(2, &alice);
+        chain.deposit(3, &carol);
+        chain.block(vec![]);
+        let mut a = Wallet::new(alice.clone(), domain());
+        let mut b = Wallet::new(bob.clone(), domain());
+        let mut c = Wallet::new(carol.clone(), domain());
+        chain.sync(&mut a);
+        chain.sync(&mut b);
+        chain.sync(&mut c);
+        assert_eq!(chain.pay(2, &mut a, &mut b), 2000);
+        let k = chain.block(vec![]);
+        for wallet in [&mut a, &mut b, &mut c] {
+            chain.sync(wallet);
+        }
+        let cp = StateCheckpoint::from_operator(&chain.operator, k, zone()).unwrap();
+        let wallets =
+            BTreeMap::from([("alice", XtWallet::new(a)), ("bob", XtWallet::new(b)), ("carol", XtWallet::new(c))]);
+        Self { chain, alice, bob, carol, wallets, k, cp }
+    }
+
+    fn wallet(&mut self, name: &str) -> &mut XtWallet {
+        self.wallets.get_mut(name).unwrap()
+    }
+
+    fn sync_all(&mut self) {
+        for wallet in self.wallets.values_mut() {
+            self.chain.sync(&mut wallet.cash);
+        }
+    }
+
+    /// Alice signs coin 1 and Bob coin 2 honestly; the operator collects both.
+    fn sign_honestly(&mut self) {
+        let (root, k) = (self.cp.root(), self.k);
+        let (alice, bob) = (self.alice.clone(), self.bob.clone());
+        let proof = self.cp.proof(1);
+        let sig = self.wallet("alice").sign_off(&alice, k, root, 1, proof).unwrap();
+        self.cp.add_sign_off(&domain(), 1, sig).unwrap();
+        let proof = self.cp.proof(2);
+        let sig = self.wallet("bob").sign_off(&bob, k, root, 2, proof).unwrap();
+        self.cp.add_sign_off(&domain(), 2, sig).unwrap();
+    }
+
+    /// The proposed checkpoint (id 1) with the collected bits, plus `false_bits`.
+    fn proposed(&self, false_bits: &[u64]) -> ProposedCheckpoint {
+        let mut bitmap = self.cp.bitmap();
+        for coin in false_bits {
+            bitmap.set(*coin).unwrap();
+        }
+        ProposedCheckpoint { id: 1, blknum: self.k, state_root: self.cp.root(), bitmap }
+    }
+
+    /// Signs honestly and finalises checkpoint 1 for everyone.
+    fn finalize(&mut self) -> ProposedCheckpoint {
+        self.sign_honestly();
+        let cp = self.proposed(&[]);
+        for wallet in self.wallets.values_mut() {
+            wallet.on_finalized(&cp);
+        }
+        cp
+    }
+}
+
+fn book_state(book: &CheckpointBook) -> String {
+    format!("{book:?}")
+}
+
+fn exit(coin_id: u64, owner: Address, exit_blk: u64, prev_owner: Address, prev_blk: u64) -> ObservedExit {
+    ObservedExit {
+        coin_id,
+        owner,
+        exit_id: exit_id(1, coin_id),
+        exit_blk,
+        prev_blk,
+        prev_owner,
+        amount: U256::from(AMOUNT),
+        exitable_at: 0,
+    }
+}
+
+// ----- Sign-offs -----
+
+#[test]
+fn sign_off_is_given_for_a_coin_the_checkpoint_states_rightly() {
+    let mut f = Fixture::new();
+    let (root, k, alice) = (f.cp.root(), f.k, f.alice.clone());
+    let proof = f.cp.proof(1);
+    let sig = f.wallet("alice").sign_off(&alice, k, root, 1, proof).unwrap();
+    assert_eq!(sig.recover(sign_off_digest(&domain(), k, root, 1)).unwrap(), alice.address());
+    assert!(f.wallet("alice").book.signed(k, root, 1));
+    assert!(!f.wallet("alice").book.signed(k, root, 2) && !f.wallet("alice").book.signed(k, B256::ZERO, 1));
+    // The operator accepts it as the sign-off of the owner the state names.
+    f.cp.add_sign_off(&domain(), 1, sig).unwrap();
+    assert_eq!(f.cp.bitmap().set_coins().collect::<Vec<_>>(), vec![1]);
+}
+
+#[test]
+fn sign_off_is_refused_for_a_wrong_owner_or_last_move_in_the_leaf() {
+    let mut f = Fixture::new();
+    let (k, alice) = (f.k, f.alice.clone());
+    let wrong_states =
+        [CoinState { owner: f.carol.address(), last_moved: 1 }, CoinState { owner: alice.address(), last_moved: 1000 }];
+    for wrong in wrong_states {
+        let lie = StateCheckpoint::new(k, zone(), BTreeMap::from([(1, wrong)])).unwrap();
+        let before = book_state(&f.wallet("alice").book);
+        let refused = f.wallet("alice").sign_off(&alice, k, lie.root(), 1, lie.proof(1)).unwrap_err();
+        assert!(
+            matches!(refused, XtError::WrongState { coin_id: 1, blknum, why: "the leaf is not the owner's state" } if blknum == k),
+            "{refused:?}"
+        );
+        assert!(!f.wallet("alice").book.signed(k, lie.root(), 1));
+        assert_eq!(book_state(&f.wallet("alice").book), before);
+    }
+}
+
+#[test]
+fn sign_off_is_refused_for_a_coin_with_a_pending_payment() {
+    let mut f = Fixture::new();
+    let (root, k, alice, bob) = (f.cp.root(), f.k, f.alice.clone(), f.bob.address());
+    f.wallet("alice").cash.pay(1, bob).unwrap();
+    let proof = f.cp.proof(1);
+    let refused = f.wallet("alice").sign_off(&alice, k, root, 1, proof.clone()).unwrap_err();
+    assert!(
+        matches!(refused, XtError::WrongState { coin_id: 1, why: "a payment of the coin is pending", .. }),
+        "{refused:?}"
+    );
+    assert!(!f.wallet("alice").book.signed(k, root, 1));
+    // Once the payment is cancelled (never included), the coin is hers again and she signs.
+    f.wallet("alice").cash.cancel(1).unwrap();
+    f.wallet("alice").sign_off(&alice, k, root, 1, proof).unwrap();
+    assert!(f.wallet("alice").book.signed(k, root, 1));
+}
+
+#[test]
+fn sign_off_is_refused_for_a_coin_paid_away() {
+    let mut f = Fixture::new();
+    let (root, k, alice) = (f.cp.root(), f.k, f.alice.clone());
+    // At K = 3000 Alice's history of coin 2 stops at her payment (2000): it does not reach K.
+    let proof = f.cp.proof(2);
+    let refused = f.wallet("alice").sign_off(&alice, k, root, 2, proof).unwrap_err();
+    assert!(matches!(refused, XtError::Cash(CashError::InvalidHistory { coin_id: 2, .. })), "{refused:?}");
+    assert!(!f.wallet("alice").book.signed(k, root, 2));
+    // At the payment block itself her history reaches the block but names Bob.
+    let state = CoinState { owner: f.bob.address(), last_moved: 2000 };
+    let at_payment = StateCheckpoint::new(2000, zone(), BTreeMap::from([(2, state)])).unwrap();
+    let refused = f.wallet("alice").sign_off(&alice, 2000, at_payment.root(), 2, at_payment.proof(2)).unwrap_err();
+    assert!(
+        matches!(refused, XtError::WrongState { coin_id: 2, why: "not the owner at the block", .. }),
+        "{refused:?}"
+    );
+    assert!(!f.wallet("alice").book.signed(2000, at_payment.root(), 2));
+}
+
+#[test]
+fn sign_off_is_refused_with_a_proof_of_another_coin() {
+    let mut f = Fixture::new();
+    let (root, k, alice) = (f.cp.root(), f.k, f.alice.clone());
+    let before = book_state(&f.wallet("alice").book);
+    let wrong_proof = f.cp.proof(3);
+    let refused = f.wallet("alice").sign_off(&alice, k, root, 1, wrong_proof).unwrap_err();
+    assert!(matches!(refused, XtError::WrongState { coin_id: 1, .. }), "{refused:?}");
+    assert_eq!(book_state(&f.wallet("alice").book), before);
+}
+
+#[test]
+fn sign_off_is_refused_for_a_foreign_coin() {
+    let mut f = Fixture::new();
+    let (root, k, alice) = (f.cp.root(), f.k, f.alice.clone());
+    let before = book_state(&f.wallet("alice").book);
+    // Coin 3 is Carol's: Alice holds no history of it.
+    let proof = f.cp.proof(3);
+    let refused = f.wallet("alice").sign_off(&alice, k, root, 3, proof).unwrap_err();
+    assert!(matches!(refused, XtError::Cash(CashError::UnknownCoin(3))), "{refused:?}");
+    assert_eq!(book_state(&f.wallet("alice").book), before);
+    assert!(matches!(f.wallet("alice").handover(3), Err(XtError::Cash(CashError::UnknownCoin(3)))));
+}
+
+#[test]
+fn sign_off_is_refused_when_a_block_up_to_k_is_withheld() {
+    let mut f = Fixture::new();
+    f.chain.operator.withhold(f.chain.next);
+    f.chain.block(vec![]);
+    let k = f.chain.block(vec![]);
+    f.sync_all();
+    let cp = StateCheckpoint::from_operator(&f.chain.operator, k, zone()).unwrap();
+    let carol = f.carol.clone();
+    let refused = f.wallet("carol").sign_off(&carol, k, cp.root(), 3, cp.proof(3)).unwrap_err();
+    assert!(matches!(refused, XtError::Cash(CashError::InvalidHistory { coin_id: 3, .. })), "{refused:?}");
+    assert!(!f.wallet("carol").book.signed(k, cp.root(), 3));
+}
+
+// ----- False bits -----
+
+#[test]
+fn a_false_bit_of_a_coin_that_never_moved_is_challenged_with_the_deposit() {
+    let mut f = Fixture::new();
+    f.sign_honestly();
+    let cp = f.proposed(&[3]);
+    let carol = f.carol.address();
+    let mut watcher = XtWatcher::new(carol, game());
+    let w = &f.wallets["carol"];
+    let actions = watcher.on_proposed(&w.cash, &w.book, cp.clone(), 100, 100);
+    let [XtAction::ChallengeCheckpoint { checkpoint_id, bitmap, latest, amount }] = actions.as_slice() else {
+        panic!("expected one challenge, got {actions:?}");
+    };
+    assert_eq!((*checkpoint_id, bitmap, *amount), (1, &cp.bitmap, U256::from(AMOUNT)));
+    assert!(latest.is_deposit());
+    assert_eq!((latest.tx.coinId, latest.tx.newOwner), (3, carol));
+    // The call carries the challenge bond and the same arguments.
+    let call = actions[0].call(&game());
+    assert_eq!(call.value, U256::from(3));
+    let decoded = IXtExitGame::challengeCheckpointCall::abi_decode(&call.data).unwrap();
+    assert_eq!((decoded.checkpointId, decoded.bitmap, decoded.latest.blknum), (U256::from(1), cp.bitmap.to_bytes(), 3));
+    assert_eq!(actions[0].coin_id(), 3);
+    assert_eq!(watcher.proposed(1), Some(&cp));
+}
+
+#[test]
+fn a_false_bit_is_challenged_with_the_users_latest_transaction_up_to_k() {
+    let f = Fixture::new();
+    // Bob does not sign coin 2 (received at 2000); its bit is set anyway.
+    let cp = f.proposed(&[2]);
+    let bob = f.bob.address();
+    let w = &f.wallets["bob"];
+    let actions = XtWatcher::new(bob, game()).on_proposed(&w.cash, &w.book, cp, 100, 100);
+    let [XtAction::ChallengeCheckpoint { latest, .. }] = actions.as_slice() else {
+        panic!("expected one challenge, got {actions:?}");
+    };
+    assert_eq!((latest.blknum, latest.tx.coinId, latest.tx.prevBlock, latest.tx.newOwner), (2000, 2, 2, bob));
+    assert!(!latest.proof.is_empty());
+}
+
+#[test]
+fn a_true_bit_is_not_challenged() {
+    let mut f = Fixture::new();
+    f.sign_honestly();
+    let cp = f.proposed(&[]);
+    for (name, who) in [("alice", f.alice.address()), ("bob", f.bob.address()), ("carol", f.carol.address())] {
+        let w = &f.wallets[name];
+        let actions = XtWatcher::new(who, game()).on_proposed(&w.cash, &w.book, cp.clone(), 100, 100);
+        // Alice signed coin 1 and no longer owned coin 2 at K; Bob signed coin 2; Carol's bit is clear.
+        assert!(actions.is_empty(), "{name}: {actions:?}");
+    }
+}
+
+#[test]
+fn a_bit_signed_for_another_root_is_challenged() {
+    let mut f = Fixture::new();
+    f.sign_honestly();
+    // Same block, another root (a state that adds Carol's coin under Alice): Alice's sign-off binds
+    // the old root, so her set bit in the new one is false for her.
+    let mut states = f.cp.states().clone();
+    states.insert(3, CoinState { owner: f.alice.address(), last_moved: 3 });
+    let other = StateCheckpoint::new(f.k, zone(), states).unwrap();
+    let mut bitmap = Bitmap::empty(zone());
+    bitmap.set(1).unwrap();
+    let cp = ProposedCheckpoint { id: 2, blknum: f.k, state_root: other.root(), bitmap };
+    let w = &f.wallets["alice"];
+    let actions = XtWatcher::new(f.alice.address(), game()).on_proposed(&w.cash, &w.book, cp, 100, 100);
+    assert_eq!(actions.len(), 1, "{actions:?}");
+    assert!(
+        matches!(&actions[0], XtAction::ChallengeCheckpoint { checkpoint_id: 2, latest, .. } if latest.is_deposit())
+    );
+}
+
+#[test]
+fn false_bits_are_challenged_only_while_the_window_is_open() {
+    let f = Fixture::new();
+    let cp = f.proposed(&[3]);
+    let w = &f.wallets["carol"];
+    let last_second = 100 + 3 * (PERIOD / 4) - 1;
+    let mut watcher = XtWatcher::new(f.carol.address(), game());
+    assert_eq!(watcher.on_proposed(&w.cash, &w.book, cp.clone(), 100, last_second).len(), 1);
+    let mut late = XtWatcher::new(f.carol.address(), game());
+    assert!(late.on_proposed(&w.cash, &w.book, cp.clone(), 100, last_second + 1).is_empty());
+    assert_eq!(late.proposed(1), Some(&cp), "a late proposal is still recorded");
+}
+
+#[test]
+fn an_older_checkpoint_after_pruning_is_challenged_only_with_evidence_up_to_its_block() {
+    let mut f = Fixture::new();
+    // Block 4000: Bob pays coin 2 to Carol; checkpoint 1 at K1 = 5000 finalises with Carol's
+    // sign-off, and Carol prunes coin 2 to (carol, 4000).
+    let (mut bob, mut carol) = (f.wallets.remove("bob").unwrap(), f.wallets.remove("carol").unwrap());
+    assert_eq!(f.chain.pay(2, &mut bob.cash, &mut carol.cash), 4000);
+    let k1 = f.chain.block(vec![]);
+    f.chain.sync(&mut carol.cash);
+    let mut cp1 = StateCheckpoint::from_operator(&f.chain.operator, k1, zone()).unwrap();
+    let sig = carol.sign_off(&f.carol, k1, cp1.root(), 2, cp1.proof(2)).unwrap();
+    cp1.add_sign_off(&domain(), 2, sig).unwrap();
+    let finalized = ProposedCheckpoint { id: 1, blknum: k1, state_root: cp1.root(), bitmap: cp1.bitmap() };
+    assert_eq!(carol.on_finalized(&finalized), vec![2]);
+    // The operator then proposes the old block K = 3000 with coin 2's bit set (Bob owned it then).
+    let old = f.proposed(&[2]);
+    let actions = XtWatcher::new(f.carol.address(), game()).on_proposed(&carol.cash, &carol.book, old.clone(), 0, 0);
+    assert!(actions.is_empty(), "Carol did not own coin 2 at K: {actions:?}");
+    // Bob, who did, challenges with his transaction at 2000.
+    let actions = XtWatcher::new(f.bob.address(), game()).on_proposed(&bob.cash, &bob.book, old, 0, 0);
+    assert!(matches!(actions.as_slice(), [XtAction::ChallengeCheckpoint { latest, .. }] if latest.blknum == 2000));
+}
+
+// ----- Finalisation and pruning -----
+
+#[test]
+fn finalisation_starts_each_signed_coin_at_k() {
+    let mut f = Fixture::new();
+    f.sign_honestly();
+    let cp = f.proposed(&[]);
+    assert_eq!(f.wallet("alice").on_finalized(&cp), vec![1]);
+    assert_eq!(f.wallet("bob").on_finalized(&cp), vec![2]);
+    assert!(f.wallet("carol").on_finalized(&cp).is_empty(), "Carol signed nothing");
+    let k = f.k;
+    let start = f.wallets["alice"].book.start(1).unwrap().clone();
+    assert_eq!(
+        (start.checkpoint_id, start.blknum, start.state_root, start.owner, start.last_moved),
+        (1, k, f.cp.root(), f.alice.address(), 1)
+    );
+    assert_eq!(start.proof, f.cp.proof(1));
+    assert!(start.last_move.is_none(), "coin 1 never moved");
+    let start = f.wallets["bob"].book.start(2).unwrap().clone();
+    assert_eq!((start.owner, start.last_moved), (f.bob.address(), 2000));
+    let (tx, _) = start.last_move.unwrap();
+    assert_eq!((tx.tx.coinId, tx.tx.prevBlock, tx.tx.newOwner), (2, 2, f.bob.address()));
+    // The state as `startCheckpointExit` and `cancelStaleExit` take it.
+    let state = f.wallets["bob"].book.state(2).unwrap();
+    assert_eq!((state.checkpointId, state.owner, state.lastMoved), (U256::from(1), f.bob.address(), 2000));
+    assert_eq!((state.bitmap, state.proof), (cp.bitmap.to_bytes(), f.cp.proof(2).to_bytes()));
+    // The same checkpoint again changes nothing.
+    assert!(f.wallet("bob").on_finalized(&cp).is_empty());
+}
+
+#[test]
+fn finalisation_without_the_bit_or_for_another_root_starts_nothing() {
+    let mut f = Fixture::new();
+    let (root, k, alice) = (f.cp.root(), f.k, f.alice.clone());
+    let proof = f.cp.proof(1);
+    f.wallet("alice").sign_off(&alice, k, root, 1, proof).unwrap();
+    let before = book_state(&f.wallets["alice"].book);
+    // Signed, but the operator left the bit clear.
+    let clear = ProposedCheckpoint { id: 1, blknum: k, state_root: root, bitmap: Bitmap::empty(zone()) };
+    assert!(f.wallet("alice").on_finalized(&clear).is_empty());
+    // The bit set, but in a checkpoint of another root or another block.
+    let mut bitmap = Bitmap::empty(zone());
+    bitmap.set(1).unwrap();
+    let other_root = ProposedCheckpoint { id: 2, blknum: k, state_root: B256::repeat_byte(1), bitmap: bitmap.clone() };
+    assert!(f.wallet("alice").on_finalized(&other_root).is_empty());
+    let other_block = ProposedCheckpoint { id: 3, blknum: k - 1000, state_root: root, bitmap };
+    assert!(f.wallet("alice").on_finalized(&other_block).is_empty());
+    // A zone that does not hold the coin.
+    let far =
+        ProposedCheckpoint { id: 4, blknum: k, state_root: root, bitmap: Bitmap::empty(Zone::new(9, 8).unwrap()) };
+    assert!(f.wallet("alice").on_finalized(&far).is_empty());
+    assert!(f.wallets["alice"].book.start(1).is_none());
+    assert_eq!(book_state(&f.wallets["alice"].book), before);
+}
+
+#[test]
+fn a_newer_checkpoint_replaces_the_start_and_an_older_one_does_not() {
+    let mut f = Fixture::new();
+    f.finalize();
+    f.chain.block(vec![]);
+    let k2 = f.chain.block(vec![]);
+    f.sync_all();
+    let mut cp2 = StateCheckpoint::from_operator(&f.chain.operator, k2, zone()).unwrap();
+    let alice = f.alice.clone();
+    let sig = f.wallet("alice").sign_off(&alice, k2, cp2.root(), 1, cp2.proof(1)).unwrap();
+    cp2.add_sign_off(&domain(), 1, sig).unwrap();
+    let second = ProposedCheckpoint { id: 2, blknum: k2, state_root: cp2.root(), bitmap: cp2.bitmap() };
+    assert_eq!(f.wallet("alice").on_finalized(&second), vec![1]);
+    assert_eq!(f.wallets["alice"].book.start(1).map(|s| (s.checkpoint_id, s.blknum)), Some((2, k2)));
+    // Checkpoint 1 finalising late (after 2) leaves the newer start.
+    let first = f.proposed(&[]);
+    assert!(f.wallet("alice").on_finalized(&first).is_empty());
+    assert_eq!(f.wallets["alice"].book.start(1).map(|s| s.checkpoint_id), Some(2));
+}
+
+#[test]
+fn the_pruned_history_verifies_and_its_stored_bytes_follow_the_formula() {
+    let mut f = Fixture::new();
+    f.finalize();
+    // Ten blocks after K, one of them moving coin 2 from Bob to Carol.
+    let (mut bob, mut carol) = (f.wallets.remove("bob").unwrap(), f.wallets.remove("carol").unwrap());
+    for _ in 0..5 {
+        f.chain.block(vec![]);
+    }
+    let paid_at = f.chain.pay(2, &mut bob.cash, &mut carol.cash);
+    for _ in 0..4 {
+        f.chain.block(vec![]);
+    }
+    f.chain.sync(&mut bob.cash);
+    f.sync_all();
+    let k = f.k;
+
+    // Alice's coin 1: checkpoint start with no last move, then ten `Stayed` entries.
+    let alice = &f.wallets["alice"];
+    let pruned = alice.handover(1).unwrap();
+    assert_eq!(pruned.verify(&domain(), alice.cash.roots()).unwrap(), f.alice.address());
+    assert!(pruned.entries().iter().all(|(b, _)| *b > k));
+    let entries_after_k: usize =
+        alice.cash.history(1).unwrap().entries().iter().filter(|(b, _)| *b > k).map(|(_, e)| e.stored_bytes()).sum();
+    let state_proof = proof_len(&f.cp.proof(1));
+    assert_eq!(state_proof, 8 + 32 * f.cp.proof(1).siblings.len());
+    assert_eq!(pruned.stored_bytes(), 60 + 8 + 8 + 20 + 8 + state_proof + entries_after_k);
+
+    // Bob's coin 2: the checkpoint start keeps the move at L = 2000 with its proof.
+    let pruned = bob.handover(2).unwrap();
+    let through_payment: plasma_cash::Roots = bob.cash.roots().range(..=paid_at).map(|(b, r)| (*b, *r)).collect();
+    assert_eq!(pruned.verify(&domain(), &through_payment).unwrap(), f.carol.address());
+    let full = bob.cash.history(2).unwrap();
+    let at_l = full.move_at(2000).unwrap();
+    let after: usize = full.entries().iter().filter(|(b, _)| *b > k).map(|(_, e)| e.stored_bytes()).sum();
+    let expected = 60 + 8 + 8 + 20 + 8 + proof_len(&f.cp.proof(2)) + (8 + proof_len(at_l.proof) + 161) + after;
+    assert_eq!(pruned.stored_bytes(), expected);
+    assert_eq!(bob.stored_bytes(), expected);
+    assert_eq!(pruned.move_at(paid_at).map(|m| m.tx.tx.newOwner), Some(f.carol.address()));
+    // Carol has no start for coin 2 (she signed nothing): she keeps the full Cash history.
+    assert_eq!(carol.handover(2).unwrap().stored_bytes(), carol.cash.history(2).unwrap().stored_bytes());
+}
+
+#[test]
+fn alice_keeps_the_paid_coin_history_in_full_and_counts_it() {
+    let mut f = Fixture::new();
+    f.finalize();
+    let alice = &f.wallets["alice"];
+    let coin_1 = alice.handover(1).unwrap().stored_bytes();
+    let coin_2 = alice.cash.history(2).unwrap().stored_bytes();
+    assert_eq!(alice.stored_bytes(), coin_1 + coin_2);
+}
+
+// ----- Exits from a checkpoint origin -----
+
+#[test]
+fn exit_of_the_checkpoint_state_itself() {
+    let mut f = Fixture::new();
+    let cp = f.finalize();
+    let alice = &f.wallets["alice"];
+    let exit = alice.book.exit_claim(&alice.cash, 1).unwrap().unwrap();
+    assert_eq!(exit.deposit, DepositRecord::new(1, f.alice.address(), U256::from(AMOUNT)));
+    assert_eq!(
+        (exit.origin.owner, exit.origin.lastMoved, exit.origin.checkpointId),
+        (f.alice.address(), 1, U256::from(1))
+    );
+    assert_eq!(exit.origin.bitmap, cp.bitmap.to_bytes());
+    assert_eq!(
+        (exit.parent.clone(), exit.exiting.clone(), exit.exiting_sig),
+        (Included::none(), Included::none(), None)
+    );
+    let call = game().start_checkpoint_exit_call(&exit);
+    assert_eq!(call.value, U256::from(2));
+    let decoded = IXtExitGame::startCheckpointExitCall::abi_decode(&call.data).unwrap();
+    assert_eq!((decoded.coinId, decoded.exitingSig.len(), decoded.exiting.blknum), (1, 0, 0));
+}
+
+#[test]
+fn exit_of_a_transaction_spending_the_checkpoint_state() {
+    let mut f = Fixture::new();
+    f.finalize();
+    // After K, Alice pays coin 1 to herself: C spends (alice, 1) directly.
+    let me = f.alice.address();
+    let tx = f.wallet("alice").cash.pay(1, me).unwrap();
+    let at = f.chain.block(vec![tx]);
+    f.sync_all();
+    let alice = &f.wallets["alice"];
+    let exit = alice.book.exit_claim(&alice.cash, 1).unwrap().unwrap();
+    assert_eq!(exit.parent, Included::none());
+    assert_eq!((exit.exiting.blknum, exit.exiting.tx.prevBlock, exit.exiting.tx.newOwner), (at, 1, f.alice.address()));
+    assert_eq!(exit.exiting_sig, Some(tx.sig));
+    assert_eq!((exit.origin.owner, exit.origin.lastMoved), (f.alice.address(), 1));
+}
+
+#[test]
+fn exit_of_a_transaction_after_a_parent_after_the_checkpoint() {
+    let mut f = Fixture::new();
+    f.finalize();
+    // After K: Bob pays coin 2 to Alice (P(C)), Alice pays it back to Bob (C).
+    let (mut alice, mut bob) = (f.wallets.remove("alice").unwrap(), f.wallets.remove("bob").unwrap());
+    let parent_at = f.chain.pay(2, &mut bob.cash, &mut alice.cash);
+    let exiting_at = f.chain.pay(2, &mut alice.cash, &mut bob.cash);
+    let exit = bob.book.exit_claim(&bob.cash, 2).unwrap().unwrap();
+    assert!(f.k < parent_at && parent_at < exiting_at);
+    assert_eq!(
+        (exit.parent.blknum, exit.parent.tx.prevBlock, exit.parent.tx.newOwner),
+        (parent_at, 2000, f.alice.address())
+    );
+    assert_eq!(
+        (exit.exiting.blknum, exit.exiting.tx.prevBlock, exit.exiting.tx.newOwner),
+        (exiting_at, parent_at, f.bob.address())
+    );
+    assert_eq!((exit.origin.owner, exit.origin.lastMoved), (f.bob.address(), 2000));
+    assert!(exit.exiting_sig.is_some());
+    // Alice, who received the coin after K without a checkpoint start, has no checkpoint exit.
+    assert!(alice.book.exit_claim(&alice.cash, 2).unwrap().is_none());
+}
+
+#[test]
+fn no_checkpoint_exit_without_a_start_and_an_error_for_a_coin_paid_away() {
+    let mut f = Fixture::new();
+    f.finalize();
+    let carol = &f.wallets["carol"];
+    assert!(carol.book.exit_claim(&carol.cash, 3).unwrap().is_none());
+    assert!(carol.book.exit_claim(&carol.cash, 1).unwrap().is_none(), "a foreign coin has no start");
+    let (mut bob, mut carol) = (f.wallets.remove("bob").unwrap(), f.wallets.remove("carol").unwrap());
+    f.chain.pay(2, &mut bob.cash, &mut carol.cash);
+    let refused = bob.book.exit_claim(&bob.cash, 2).unwrap_err();
+    assert!(matches!(refused, XtError::Cash(CashError::NotOwner { coin_id: 2, owner }) if owner == f.carol.address()));
+}
+
+// ----- Stale exits -----
+
+#[test]
+fn exits_contradicting_the_checkpoint_state_are_cancelled() {
+    let mut f = Fixture::new();
+    f.finalize();
+    let (alice, bob, carol, k) = (f.alice.address(), f.bob.address(), f.carol.address(), f.k);
+    let book = &f.wallets["bob"].book;
+    let watcher = XtWatcher::new(bob, game());
+    // Coin 2 is (bob, 2000) at K = 3000.
+    let stale = [
+        exit(2, alice, 2, Address::ZERO, 0),   // Alice's deposit exit, superseded
+        exit(2, carol, 1000, alice, 2),        // a state before K that is not the state at K
+        exit(2, carol, k + 1000, alice, 2),    // C spends an older state
+        exit(2, carol, k + 1000, carol, 1000), // C spends a forged state before K
+    ];
+    for observed in stale {
+        let action = watcher.on_exit_started(book, &observed);
+        let Some(XtAction::CancelStale { coin_id, state }) = &action else { panic!("{observed:?}: {action:?}") };
+        assert_eq!((*coin_id, state), (2, &book.state(2).unwrap()));
+        let call = action.as_ref().unwrap().call(&game());
+        assert_eq!(call.value, U256::ZERO);
+        let decoded = IXtExitGame::cancelStaleExitCall::abi_decode(&call.data).unwrap();
+        assert_eq!((decoded.coinId, decoded.state.lastMoved), (2, 2000));
+    }
+}
+
+#[test]
+fn exits_consistent_with_the_checkpoint_state_are_not_cancelled() {
+    let mut f = Fixture::new();
+    f.finalize();
+    let (alice, bob, carol, k) = (f.alice.address(), f.bob.address(), f.carol.address(), f.k);
+    let book = &f.wallets["bob"].book;
+    let mut watcher = XtWatcher::new(bob, game());
+    let consistent = [
+        exit(2, bob, 2000, alice, 2),              // the state itself, from the deposit origin
+        exit(2, carol, k + 1000, bob, 2000),       // C spends the state
+        exit(2, carol, k + 2000, alice, k + 1000), // C and P(C) both after K
+    ];
+    for observed in consistent {
+        assert_eq!(watcher.on_exit_started(book, &observed), None, "{observed:?}");
+    }
+    // An exit that would be stale from the deposit origin is not when it starts at K or later.
+    let superseded = exit(2, alice, 2, Address::ZERO, 0);
+    watcher.on_exit_origin(superseded.exit_id, k);
+    assert_eq!(watcher.on_exit_started(book, &superseded), None);
+    // No start for the coin: nothing to cancel with.
+    let alice_book = &f.wallets["alice"].book;
+    assert_eq!(XtWatcher::new(alice, game()).on_exit_started(alice_book, &exit(2, carol, 1000, alice, 2)), None);
+    assert_eq!(
+        XtWatcher::new(carol, game()).on_exit_started(&f.wallets["carol"].book, &exit(3, bob, 1000, carol, 3)),
+        None
+    );
+}
+
+// ----- Untrusted input -----
+
+#[test]
+fn a_published_bitmap_of_the_wrong_length_or_padding_is_refused() {
+    let zone = Zone::new(1, 10).unwrap();
+    for bytes in [&[0u8][..], &[0, 0, 0][..], &[0, 0b0000_0100][..]] {
+        let refused = Bitmap::from_bytes(zone, bytes).unwrap_err();
+        assert!(matches!(refused, XtError::BadZone { start: 1, size: 10 }), "{bytes:?}: {refused:?}");
+    }
+    let ok = Bitmap::from_bytes(zone, &[0b1000_0001, 0b0000_0010]).unwrap();
+    assert_eq!(ok.set_coins().collect::<Vec<_>>(), vec![1, 8, 10]);
+}
+
+#[test]
+fn a_wrong_sign_off_is_refused_by_the_operator_and_recorded_nowhere() {
+    let mut f = Fixture::new();
+    let (root, k, alice) = (f.cp.root(), f.k, f.alice.clone());
+    let proof = f.cp.proof(1);
+    let sig = f.wallet("alice").sign_off(&alice, k, root, 1, proof).unwrap();
+    // Alice's signature of coin 1 offered for Bob's coin 2, and for coin 4 (no state).
+    let refused = f.cp.add_sign_off(&domain(), 2, sig).unwrap_err();
+    assert!(matches!(refused, XtError::BadSignOff { coin_id: 2, owner } if owner == f.bob.address()));
+    assert!(matches!(f.cp.add_sign_off(&domain(), 4, sig), Err(XtError::NoState(4))));
+    assert!(f.cp.sign_off_of(2).is_none() && f.cp.bitmap().set_coins().next().is_none());
+}
+
+#[test]
+fn a_pruned_history_with_a_wrong_state_proof_does_not_verify() {
+    let mut f = Fixture::new();
+    f.finalize();
+    // A pruned history whose state proof is replaced by an empty one no longer verifies.
+    let bob = &f.wallets["bob"];
+    let mut tampered = bob.handover(2).unwrap();
+    let verified = tampered.verify(&domain(), bob.cash.roots());
+    assert!(verified.is_ok());
+    let start = tampered.start().clone();
+    let mut bad = start.clone();
+    bad.checkpoint.as_mut().unwrap().proof = SparseProof { bitmap: 0, siblings: Vec::new() };
+    tampered = plasma_xt::XtHistory::new(bad);
+    assert!(matches!(
+        tampered.verify(&domain(), bob.cash.roots()),
+        Err(CashError::InvalidHistory { coin_id: 2, reason: plasma_cash::Invalidity::NotIncluded, .. })
+    ));
+}
+
+#[test]
+fn a_published_bitmap_of_an_invalid_zone_is_refused() {
+    // `Zone`'s fields are public: a zone built from raw event fields must still be checked.
+    for (start, size, bytes) in [(5u64, 0u64, &[][..]), (u64::MAX, 2, &[0u8][..])] {
+        let refused = Bitmap::from_bytes(Zone { start, size }, bytes).unwrap_err();
+        assert!(matches!(refused, XtError::BadZone { start: s, size: n } if (s, n) == (start, size)), "{refused:?}");
+    }
+}
+
+#[test]
+fn a_history_that_starts_after_k_gives_no_evidence() {
+    let mut f = Fixture::new();
+    f.finalize();
+    // Bob's kept history of coin 2 starts at K = 3000; a proposal of block 2000 cannot be
+    // judged from it (the wallet's full history is what `XtWatcher` uses then).
+    let bob = &f.wallets["bob"];
+    let kept = bob.handover(2).unwrap();
+    let deposit = bob.cash.deposit_record(2).unwrap();
+    let mut bitmap = Bitmap::empty(zone());
+    bitmap.set(2).unwrap();
+    let old = ProposedCheckpoint { id: 2, blknum: 2000, state_root: B256::repeat_byte(9), bitmap };
+    assert_eq!(plasma_xt::owner_challenge(f.bob.address(), &deposit, &kept, &old, false), None);
+    let actions = XtWatcher::new(f.bob.address(), game()).on_proposed(&bob.cash, &bob.book, old, 0, 0);
+    assert!(
+        matches!(actions.as_slice(), [XtAction::ChallengeCheckpoint { latest, .. }] if latest.blknum == 2000),
+        "Bob owned coin 2 after block 2000: {actions:?}"
+    );
+}
+
+#[test]
+fn an_owner_whose_history_is_withheld_before_k_still_challenges_a_set_bit() {
+    let mut f = Fixture::new();
+    f.chain.operator.withhold(f.chain.next);
+    f.chain.block(vec![]);
+    let k = f.chain.block(vec![]);
+    f.sync_all();
+    let cp = StateCheckpoint::from_operator(&f.chain.operator, k, zone()).unwrap();
+    let mut bitmap = Bitmap::empty(zone());
+    bitmap.set(3).unwrap();
+    let proposed = ProposedCheckpoint { id: 1, blknum: k, state_root: cp.root(), bitmap };
+    let carol = &f.wallets["carol"];
+    assert!(carol.cash.history(3).unwrap().covered_through() < k);
+    let actions = XtWatcher::new(f.carol.address(), game()).on_proposed(&carol.cash, &carol.book, proposed, 0, 0);
+    assert!(matches!(actions.as_slice(), [XtAction::ChallengeCheckpoint { latest, .. }] if latest.is_deposit()));
+}
