@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use alloy_primitives::{Address, B256};
 use plasma_cash::{CoinTx, DepositRecord, Entry, Roots};
-use plasma_core::{BlockNumber, Domain, Signature, SigningKey, SparseProof, is_child_block};
+use plasma_core::{BlockNumber, Domain, Signature, SigningKey, SparseProof, is_child_block, recover};
 use serde::{Deserialize, Serialize};
 
 use crate::{
@@ -79,8 +79,8 @@ pub struct DebitWallet {
     roots: Roots,
     coins: BTreeMap<u64, HeldCoin>,
     exiting: BTreeSet<u64>,
-    /// The payer's history of each coin handed to this wallet and not received yet.
-    expected: BTreeMap<u64, DebitHistory>,
+    /// Each handover to this wallet not received yet: the transfer and the payer's history.
+    expected: BTreeMap<u64, (DebitTx, DebitHistory)>,
     /// Handovers learned from published inclusions, by coin.
     learned: BTreeMap<u64, LearnedPayment>,
 }
@@ -228,22 +228,27 @@ impl DebitWallet {
         if tx.is_payment() || tx.newOwner != self.address() || payer_history.coin_id() != tx.coinId {
             return Err(DebitError::NotRecipient(tx.coinId));
         }
-        self.expected.insert(tx.coinId, payer_history);
+        self.expected.insert(tx.coinId, (*tx, payer_history));
         Ok(())
     }
 
     /// Learns a handover of a coin to this wallet from its published inclusion (the response and
-    /// signature of a `HistoryChallengeAnswered` event): an ownership transfer to this wallet, of a
-    /// coin it was told of ([`DebitWallet::expect_payment`]) and does not hold, included under the
-    /// root the wallet knows for that child block. Returns the coin; nothing changes on error.
+    /// signature of a `HistoryChallengeAnswered` event): exactly the transfer it was told of
+    /// ([`DebitWallet::expect_payment`]), of a coin it does not hold, signed by the payer and
+    /// included under the root the wallet knows for that child block. Returns the coin; nothing
+    /// changes on error.
     pub fn learn_payment(&mut self, included: &DebitIncluded, sig: &[u8]) -> Result<u64> {
         let tx = &included.tx;
         let coin_id = tx.coinId;
-        let told = self.expected.contains_key(&coin_id);
-        if tx.is_payment() || tx.newOwner != self.address() || !told || self.held_coins().contains(&coin_id) {
+        let expected = self.expected.get(&coin_id).filter(|(expected, _)| expected == tx);
+        let Some((_, payer_history)) = expected.filter(|_| !self.held_coins().contains(&coin_id)) else {
             return Err(DebitError::NotRecipient(coin_id));
-        }
+        };
         let sig = Signature::from_bytes(sig)?;
+        let signer = recover(tx.hash(&self.domain), &sig).map_err(|e| DebitInvalidity::BadSignature(e.to_string()))?;
+        if signer != payer_history.owner() {
+            return Err(DebitInvalidity::BadSignature(format!("signed by {signer}, not the payer")).into());
+        }
         let root = *self.roots.get(&included.blknum).ok_or(DebitError::UnknownBlock(included.blknum))?;
         let proof = SparseProof::from_bytes(&included.proof)?;
         if !is_child_block(included.blknum) || !proof.verify_inclusion(root, coin_id, tx.hash(&self.domain)) {
@@ -412,7 +417,7 @@ impl DebitWallet {
     /// The exit arguments of a learned handover: the deposit record and the parent from the payer's
     /// history.
     fn exit_args_learned(&self, coin_id: u64, learned: &LearnedPayment) -> Result<ExitArgs> {
-        let history = self.expected.get(&coin_id).ok_or(DebitError::UnknownCoin(coin_id))?;
+        let (_, history) = self.expected.get(&coin_id).ok_or(DebitError::UnknownCoin(coin_id))?;
         let prev_block = learned.included.tx.prevBlock;
         let parent = if prev_block == coin_id {
             no_parent()

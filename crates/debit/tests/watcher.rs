@@ -11,7 +11,7 @@ use alloy_primitives::{Address, U256};
 use alloy_sol_types::SolCall;
 use common::{ETH, Sim, domain, key, milli};
 use plasma_debit::{
-    Action, DebitGame, DebitIncluded, DebitTx, ExitArgs, Leg, ObservedChannelChallenge, ObservedExit,
+    Action, DebitError, DebitGame, DebitIncluded, DebitTx, ExitArgs, Leg, ObservedChannelChallenge, ObservedExit,
     ObservedHistoryAnswer, ObservedHistoryChallenge, SignedDebitTx, abi::IDebitExitGame as Game, game::no_parent,
     tx::sign, watcher,
 };
@@ -194,9 +194,14 @@ fn a_handover_revealed_by_an_answer_is_learned_challenged_with_and_exited() {
         response: response.clone(),
         sig: transfer.sigs[0].to_bytes().to_vec().into(),
     };
-    // A wrong block (its proof does not check) or a wallet that is not the recipient learns nothing.
+    // A wrong block (its proof does not check), a signature not by the payer, or a wallet that is
+    // not the recipient learns nothing.
     let wrong = ObservedHistoryAnswer { response: DebitIncluded { blknum: p_blk, ..response }, ..answer.clone() };
     assert_eq!(watcher::on_history_answered(&mut sim.wallets[1], &wrong), None);
+    let forged_sig = sign(&transfer.tx, &domain(), &key("user2")).to_bytes().to_vec().into();
+    let forged = ObservedHistoryAnswer { sig: forged_sig, ..answer.clone() };
+    assert!(matches!(sim.wallets[1].learn_payment(&forged.response, &forged.sig), Err(DebitError::Invalid(_))));
+    assert_eq!(watcher::on_history_answered(&mut sim.wallets[1], &forged), None);
     assert_eq!(watcher::on_history_answered(&mut sim.wallets[3], &answer), None);
     assert_eq!(watcher::on_history_answered(&mut sim.wallets[1], &answer), Some(coin.coin_id));
     // Bob challenges Eve's exit with the revealed transfer, which only his signature could answer.
