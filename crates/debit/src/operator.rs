@@ -154,10 +154,31 @@ impl DebitOperator {
         self.include_unchecked(signed)
     }
 
-    /// Submits `txs` in order, as [`ChildChain::submit_tx`] on each in turn (sequentially: one
-    /// signature recovery per leg).
+    /// Submits `txs` in order: the results, and the state after, are exactly those of
+    /// [`ChildChain::submit_tx`] on each in turn. The signature recoveries (one per leg), which do
+    /// not depend on the other transactions, run first on every core
+    /// ([`plasma_core::par::map`]); the checks against the coins then run in order.
     pub fn submit_batch(&mut self, txs: Vec<SignedDebitTx>) -> Vec<Result<B256>> {
-        txs.into_iter().map(|tx| self.submit_tx(tx)).collect()
+        let domain = self.domain;
+        let recovered = plasma_core::par::map(&txs, |signed| {
+            let hash = signed.tx_hash(&domain);
+            let signers: Vec<(u64, Option<Address>)> =
+                signed.tx.coins().into_iter().map(|coin| (coin, signed.signer_for(&domain, coin).ok())).collect();
+            (hash, signers)
+        });
+        txs.into_iter()
+            .zip(recovered)
+            .map(|(signed, (hash, signers))| {
+                let signer_of = |coin: u64| match signers.iter().find(|(c, _)| *c == coin) {
+                    Some((_, Some(signer))) => Ok(*signer),
+                    // Recover again for the exact error (rare: a bad signature).
+                    _ => signed.signer_for(&domain, coin),
+                };
+                self.check_with(&signed, &signer_of)?;
+                self.include_unchecked(signed)?;
+                Ok(hash)
+            })
+            .collect()
     }
 
     /// Fault injection: adds `signed` to the pending block without the validity checks (only one
@@ -173,6 +194,11 @@ impl DebitOperator {
     }
 
     fn check(&self, signed: &SignedDebitTx) -> Result<()> {
+        self.check_with(signed, &|coin| signed.signer_for(&self.domain, coin))
+    }
+
+    /// [`DebitOperator::check`] with the signer of each leg from `signer_of`.
+    fn check_with(&self, signed: &SignedDebitTx, signer_of: &dyn Fn(u64) -> Result<Address>) -> Result<()> {
         let tx = &signed.tx;
         if tx.is_payment() && tx.peerCoin == tx.coinId {
             return Err(DebitInvalidity::SamePeer(tx.coinId).into());
@@ -185,7 +211,7 @@ impl DebitOperator {
                 return Err(DebitError::PendingCoin(coin_id));
             }
             let notarizes = self.states.get(&coin_id).is_some_and(|state| state.tx == *tx);
-            self.check_leg(signed, coin, &leg, notarizes)?;
+            self.check_leg(coin, &leg, notarizes, signer_of(coin_id)?)?;
             before.push((coin, leg));
         }
         match before.as_slice() {
@@ -205,7 +231,7 @@ impl DebitOperator {
 
     /// The per-leg rules; `notarizes` (the transaction is the latest co-signed state itself) allows
     /// its own nonce.
-    fn check_leg(&self, signed: &SignedDebitTx, coin: &CoinState, leg: &Leg, notarizes: bool) -> Result<()> {
+    fn check_leg(&self, coin: &CoinState, leg: &Leg, notarizes: bool, signer: Address) -> Result<()> {
         if leg.owner.is_zero() {
             return Err(plasma_cash::CashError::InvalidTx(plasma_cash::Invalidity::ZeroNewOwner).into());
         }
@@ -213,7 +239,6 @@ impl DebitOperator {
             let reason = plasma_cash::Invalidity::WrongPrevBlock { expected: coin.last_moved, got: leg.prev_block };
             return Err(plasma_cash::CashError::InvalidTx(reason).into());
         }
-        let signer = signed.signer_for(&self.domain, leg.coin_id)?;
         if signer != coin.holder {
             let reason = plasma_cash::Invalidity::WrongSigner { expected: coin.holder, recovered: signer };
             return Err(plasma_cash::CashError::InvalidTx(reason).into());
