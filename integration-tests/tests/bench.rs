@@ -16,6 +16,14 @@ fn a_small_bench_reports_every_figure() -> TestResult {
         assert!(variant.tx_per_s > 0.0 && variant.ratio_to_limit > 0.0);
         assert!(variant.block_build_ms >= 0.0 && variant.proofs_ms >= 0.0);
         assert_eq!(variant.utxos_measured, 20_000);
+        // Only the design with checkpoints reports one, over the coins of its zone.
+        match &variant.checkpoint {
+            Some(checkpoint) => {
+                assert_eq!(variant.name, "xt");
+                assert!(checkpoint.zone_coins > 0 && checkpoint.state_tree_ms >= 0.0 && checkpoint.sign_offs_ms >= 0.0);
+            }
+            None => assert_ne!(variant.name, "xt"),
+        }
     }
     let json: serde_json::Value = serde_json::from_str(&report.to_json())?;
     assert!(json["limit"]["recover_per_s"].is_number());

@@ -53,11 +53,25 @@ pub struct VariantBench {
     pub state_bytes: u64,
     /// How many unspent outputs `state_bytes` holds.
     pub utxos_measured: usize,
+    /// Designs with checkpoints: building one for a zone (absent for the others).
+    pub checkpoint: Option<CheckpointBench>,
+}
+
+/// The operator's work for one Plasma XT checkpoint of a zone whose coins all moved in the last
+/// block: the state tree, checking every owner's sign-off, and the bitmap.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CheckpointBench {
+    /// Coins in the zone.
+    pub zone_coins: usize,
+    /// Time to build the state tree of the zone.
+    pub state_tree_ms: f64,
+    /// Time to check every sign-off (one signature recovery each) and build the bitmap.
+    pub sign_offs_ms: f64,
 }
 
 /// The implemented variants `plasma bench` can measure.
 pub fn bench_variant_names() -> Vec<&'static str> {
-    vec!["mvp", "morevp", "cash", "debit"]
+    vec!["mvp", "morevp", "cash", "xt", "debit"]
 }
 
 /// Measures the recovery limit over `threads` threads.
@@ -164,6 +178,7 @@ impl<Op, Tx, Blk> OperatorRun<Op, Tx, Blk> {
             proofs_ms,
             state_bytes,
             utxos_measured: utxos,
+            checkpoint: None,
         })
     }
 }
@@ -269,6 +284,49 @@ const DEBIT: OperatorRun<plasma_debit::DebitOperator, plasma_debit::SignedDebitT
         },
     };
 
+/// Times the XT checkpoint of the zone of coin ids `1 ..= zone_ids` after a block moving every
+/// coin of it (setup and the owners' signing are not timed).
+fn xt_checkpoint(zone_ids: u64) -> Result<CheckpointBench, Error> {
+    let err = |message: String| Error::Variant { variant: "xt", message };
+    let domain = Domain::new(plasma_rootchain::CHAIN_ID, alloy_primitives::Address::repeat_byte(0xfa));
+    let coins = usize::try_from(zone_ids).map_err(|e| err(e.to_string()))?;
+    let plasma_cash::bench::Workload { mut operator, txs } =
+        plasma_cash::bench::one_input_workload(coins, domain).map_err(|e| err(e.to_string()))?;
+    if accepted(&operator.submit_batch(txs)) != coins {
+        return Err(err("the checkpoint workload's transfers were refused".into()));
+    }
+    let root = operator.build_block().map_err(|e| err(e.to_string()))?.root();
+    let block = plasma_core::BlockSubmittedEvent { blknum: 1000, root, timestamp: 1 };
+    operator.on_block_submitted(&block).map_err(|e| err(e.to_string()))?;
+    let zone = plasma_xt::Zone::new(1, zone_ids).map_err(|e| err(e.to_string()))?;
+
+    let started = Instant::now();
+    let mut checkpoint =
+        plasma_xt::StateCheckpoint::from_operator(&operator, 1000, zone).map_err(|e| err(e.to_string()))?;
+    let state_tree_ms = started.elapsed().as_secs_f64() * 1e3;
+
+    let keys = plasma_cash::bench::keys().map_err(|e| err(e.to_string()))?;
+    let sign_offs: Vec<(u64, Signature)> = checkpoint
+        .states()
+        .iter()
+        .filter_map(|(coin, state)| {
+            let key = keys.iter().find(|key| key.address() == state.owner)?;
+            Some((*coin, plasma_xt::sign_off(key, &domain, 1000, checkpoint.root(), *coin)))
+        })
+        .collect();
+    let started = Instant::now();
+    for (coin, sig) in &sign_offs {
+        checkpoint.add_sign_off(&domain, *coin, *sig).map_err(|e| err(e.to_string()))?;
+    }
+    let bitmap = checkpoint.bitmap();
+    let sign_offs_ms = started.elapsed().as_secs_f64() * 1e3;
+    let zone_coins = checkpoint.states().len();
+    if bitmap.set_coins().count() != zone_coins {
+        return Err(err("a sign-off is missing from the bitmap".into()));
+    }
+    Ok(CheckpointBench { zone_coins, state_tree_ms, sign_offs_ms })
+}
+
 impl BenchReport {
     /// The stable JSON form.
     pub fn to_json(&self) -> String {
@@ -292,6 +350,14 @@ impl BenchReport {
                 v.name, v.txs, v.tx_per_s, v.ratio_to_limit, v.block_build_ms, v.proofs_ms, per_million
             ));
         }
+        for v in &self.variants {
+            if let Some(c) = &v.checkpoint {
+                out.push_str(&format!(
+                    "\n{} checkpoint of {} coins: state tree {:.1} ms, sign-offs and bitmap {:.1} ms\n",
+                    v.name, c.zone_coins, c.state_tree_ms, c.sign_offs_ms
+                ));
+            }
+        }
         out
     }
 }
@@ -306,6 +372,13 @@ pub fn bench(names: &[String], txs: usize, utxos: usize) -> Result<BenchReport, 
             "mvp" => MVP.measure(txs, utxos, &limit)?,
             "morevp" => MOREVP.measure(txs, utxos, &limit)?,
             "cash" => CASH.measure(txs, utxos, &limit)?,
+            // XT's operator accepts and seals transactions exactly as Plasma Cash's does; what it
+            // adds is the checkpoint, measured on a zone of 8,192 coin ids (fewer for a short run).
+            "xt" => {
+                let mut bench = OperatorRun { name: "xt", ..CASH }.measure(txs, utxos, &limit)?;
+                bench.checkpoint = Some(xt_checkpoint(txs.clamp(1, 8192) as u64)?);
+                bench
+            }
             "debit" => DEBIT.measure(txs, utxos, &limit)?,
             other => {
                 let known = bench_variant_names().join(", ");
