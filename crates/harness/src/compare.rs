@@ -110,6 +110,8 @@ const BUILTIN: &[(&str, &str)] = builtin![
     "xt-challenge-cap.toml",
     "xt-checkpoint-exit.toml",
     "xt-stale-exit.toml",
+    "xt-recipient-challenge.toml",
+    "xt-forged-after-checkpoint.toml",
     "debit-partial-exit.toml",
     "debit-payment.toml",
     "debit-stale-nonce.toml",

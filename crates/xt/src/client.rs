@@ -24,8 +24,9 @@ use crate::{
     checkpoint::Bitmap,
     error::{Result, XtError},
     game::{CheckpointExit, CheckpointState, XtGame, checkpoint_state},
+    history::tip_at,
     history::{CheckpointRef, XtHistory, from_cash, prune},
-    watcher::{ProposedCheckpoint, is_stale, owner_challenge, owner_sign_off},
+    watcher::{ProposedCheckpoint, is_stale, owner_challenge, owner_sign_off, recipient_challenge},
 };
 
 /// A checkpoint's `(K, stateRoot)` and a coin: what one sign-off binds.
@@ -40,6 +41,10 @@ pub struct CheckpointBook {
     signed: BTreeSet<SignOffKey>,
     /// The finalised checkpoint each coin's history starts at, with that checkpoint's bitmap.
     starts: BTreeMap<u64, (CheckpointRef, Bitmap)>,
+    /// Every finalised checkpoint seen, by id (what a handed-over start is checked against).
+    finalized: BTreeMap<u64, ProposedCheckpoint>,
+    /// Checkpoint-started histories received from a payer ([`CheckpointBook::receive`]), by coin.
+    received: BTreeMap<u64, XtHistory>,
 }
 
 impl CheckpointBook {
@@ -82,6 +87,7 @@ impl CheckpointBook {
     /// proof in hand and a history that says the stated state starts there from now on. Returns
     /// the coins that got a new start.
     pub fn on_finalized(&mut self, wallet: &Wallet, cp: &ProposedCheckpoint) -> Vec<u64> {
+        self.finalized.insert(cp.id, cp.clone());
         let mut started = Vec::new();
         for (coin_id, history) in wallet.histories() {
             let Some(proof) = self.proofs.get(&(cp.blknum, cp.state_root, *coin_id)) else { continue };
@@ -97,6 +103,60 @@ impl CheckpointBook {
             }
         }
         started
+    }
+
+    /// Records the proof of `coin_id`'s leaf under `(blknum, state_root)` that the operator (or a
+    /// payer, forwarding it) handed over without a sign-off: what a recipient checks an open
+    /// checkpoint's state with ([`XtWatcher::recheck`]).
+    pub fn learn_state_proof(&mut self, blknum: BlockNumber, state_root: B256, coin_id: u64, proof: SparseProof) {
+        self.proofs.insert((blknum, state_root, coin_id), proof);
+    }
+
+    /// The leaf proof held for `coin_id` under `(blknum, state_root)`.
+    #[must_use]
+    pub fn state_proof(&self, blknum: BlockNumber, state_root: B256, coin_id: u64) -> Option<&SparseProof> {
+        self.proofs.get(&(blknum, state_root, coin_id))
+    }
+
+    /// The finalised checkpoint `checkpoint_id`, if seen.
+    #[must_use]
+    pub fn finalized(&self, checkpoint_id: u64) -> Option<&ProposedCheckpoint> {
+        self.finalized.get(&checkpoint_id)
+    }
+
+    /// Accepts a checkpoint-started history handed over by a payer (`docs/xt.md`, "Pruning"): its
+    /// start must name a finalised checkpoint this book saw, with the same block and state root
+    /// and the coin's bit set; the deposit record, the state proof under that root and every entry
+    /// after `K` must verify against `wallet`'s roots; and it must end with `wallet`'s owner.
+    /// The history is kept and the coin starts at that checkpoint. Returns the coin; nothing is
+    /// recorded on error.
+    pub fn receive(&mut self, wallet: &Wallet, history: XtHistory) -> Result<u64> {
+        let coin_id = history.coin_id();
+        let start = history.start().checkpoint.clone().ok_or(XtError::NotCheckpointed(coin_id))?;
+        let cp = self.finalized.get(&start.checkpoint_id).ok_or(XtError::NotCheckpointed(coin_id))?;
+        if cp.blknum != start.blknum || cp.state_root != start.state_root || !cp.bitmap.is_set(coin_id) {
+            return Err(XtError::NotCheckpointed(coin_id));
+        }
+        let owner = history.verify(wallet.domain(), wallet.roots())?;
+        if owner != wallet.address() {
+            return Err(plasma_cash::CashError::NotOwner { coin_id, owner }.into());
+        }
+        let bitmap = cp.bitmap.clone();
+        self.starts.insert(coin_id, (start, bitmap));
+        self.received.insert(coin_id, history);
+        Ok(coin_id)
+    }
+
+    /// The deposit record of `coin_id`, from `wallet` or a received history.
+    #[must_use]
+    pub fn deposit_record(&self, wallet: &Wallet, coin_id: u64) -> Option<plasma_cash::DepositRecord> {
+        wallet.deposit_record(coin_id).or_else(|| self.received.get(&coin_id).map(|h| h.start().deposit))
+    }
+
+    /// The checkpoint-started history received for `coin_id`, if any.
+    #[must_use]
+    pub fn received(&self, coin_id: u64) -> Option<&XtHistory> {
+        self.received.get(&coin_id)
     }
 
     /// The checkpoint `coin_id`'s history starts at, if any.
@@ -115,15 +175,17 @@ impl CheckpointBook {
     /// The history an XT client keeps of `coin_id`: from its checkpoint start when it has one,
     /// else from the deposit.
     pub fn xt_history(&self, wallet: &Wallet, coin_id: u64) -> Result<XtHistory> {
-        let history = wallet.history(coin_id).ok_or(plasma_cash::CashError::UnknownCoin(coin_id))?;
-        self.xt_history_of(history)
+        match wallet.history(coin_id) {
+            Some(history) => self.xt_history_of(history),
+            None => self.received.get(&coin_id).cloned().ok_or(plasma_cash::CashError::UnknownCoin(coin_id).into()),
+        }
     }
 
     /// The history that tells `coin_id`'s state after block `blknum`: the kept one when it starts
     /// at or before `blknum`, else (a checkpoint of a block older than the coin's start) the one
     /// from the deposit, built from the wallet's full Cash history.
     fn history_through(&self, wallet: &Wallet, coin_id: u64, blknum: BlockNumber) -> Result<XtHistory> {
-        let history = wallet.history(coin_id).ok_or(plasma_cash::CashError::UnknownCoin(coin_id))?;
+        let Some(history) = wallet.history(coin_id) else { return self.xt_history(wallet, coin_id) };
         match self.start(coin_id) {
             Some(start) if start.blknum > blknum => from_cash(history),
             _ => self.xt_history_of(history),
@@ -236,6 +298,15 @@ pub enum XtAction {
         /// The coin's denomination (checked for the deposit form).
         amount: U256,
     },
+    /// `challengeHistoryAtCheckpoint`, with the challenge bond: an exit whose `P(C)` is after a
+    /// finalised checkpoint that states the user's coin, while no transaction of the user spends
+    /// that state by `pBlk`.
+    ChallengeHistoryAtCheckpoint {
+        /// The coin.
+        coin_id: u64,
+        /// The user's state in the checkpoint.
+        state: CheckpointState,
+    },
     /// `cancelStaleExit`: the exit contradicts the coin's state in a finalised checkpoint.
     CancelStale {
         /// The coin.
@@ -251,7 +322,7 @@ impl XtAction {
     pub const fn coin_id(&self) -> u64 {
         match self {
             Self::ChallengeCheckpoint { latest, .. } => latest.tx.coinId,
-            Self::CancelStale { coin_id, .. } => *coin_id,
+            Self::ChallengeHistoryAtCheckpoint { coin_id, .. } | Self::CancelStale { coin_id, .. } => *coin_id,
         }
     }
 
@@ -261,6 +332,9 @@ impl XtAction {
         match self {
             Self::ChallengeCheckpoint { checkpoint_id, bitmap, latest, amount } => {
                 game.challenge_checkpoint_call(*checkpoint_id, bitmap, latest, *amount)
+            }
+            Self::ChallengeHistoryAtCheckpoint { coin_id, state } => {
+                game.challenge_history_at_checkpoint_call(*coin_id, state)
             }
             Self::CancelStale { coin_id, state } => XtGame::cancel_stale_exit_call(*coin_id, state),
         }
@@ -276,17 +350,20 @@ pub struct XtWatcher {
     proposed: BTreeMap<u64, (ProposedCheckpoint, Timestamp)>,
     /// The origin block of each exit with a checkpoint origin (`ExitOriginSet`), by exit id.
     origins: BTreeMap<u128, BlockNumber>,
+    /// The `(checkpoint, coin)` bits already challenged.
+    challenged: BTreeSet<(u64, u64)>,
 }
 
 impl XtWatcher {
     /// A watcher for `address` under `game`.
     #[must_use]
     pub const fn new(address: Address, game: XtGame) -> Self {
-        Self { address, game, proposed: BTreeMap::new(), origins: BTreeMap::new() }
+        Self { address, game, proposed: BTreeMap::new(), origins: BTreeMap::new(), challenged: BTreeSet::new() }
     }
 
     /// A `CheckpointProposed` event at `proposed_at`: the challenges of bits set for coins the
-    /// user owned at `K` without its sign-off ([`owner_challenge`]), while the window is open.
+    /// user owned at `K` without its sign-off ([`owner_challenge`]), or received after `K` with a
+    /// state that is not the sender's ([`recipient_challenge`]), while the window is open.
     pub fn on_proposed(
         &mut self,
         wallet: &Wallet,
@@ -295,22 +372,44 @@ impl XtWatcher {
         proposed_at: Timestamp,
         now: Timestamp,
     ) -> Vec<XtAction> {
-        self.proposed.insert(cp.id, (cp.clone(), proposed_at));
-        if !self.game.challenge_window_open(proposed_at, now) {
+        let id = cp.id;
+        self.proposed.insert(id, (cp, proposed_at));
+        self.challenges_of(wallet, book, id, now)
+    }
+
+    /// Checks every proposed checkpoint whose window is still open again (after the user received
+    /// a coin, or learned a leaf proof): the challenges not made yet.
+    pub fn recheck(&mut self, wallet: &Wallet, book: &CheckpointBook, now: Timestamp) -> Vec<XtAction> {
+        let ids: Vec<u64> = self.proposed.keys().copied().collect();
+        ids.into_iter().flat_map(|id| self.challenges_of(wallet, book, id, now)).collect()
+    }
+
+    fn challenges_of(&mut self, wallet: &Wallet, book: &CheckpointBook, id: u64, now: Timestamp) -> Vec<XtAction> {
+        let Some((cp, proposed_at)) = self.proposed.get(&id) else { return Vec::new() };
+        if !self.game.challenge_window_open(*proposed_at, now) {
             return Vec::new();
         }
         let mut actions = Vec::new();
-        for coin_id in cp.bitmap.set_coins() {
+        let mut challenged = Vec::new();
+        let coins: Vec<u64> = cp.bitmap.set_coins().filter(|c| !self.challenged.contains(&(id, *c))).collect();
+        for coin_id in coins {
             let history = book.history_through(wallet, coin_id, cp.blknum);
-            let (Some(deposit), Ok(history)) = (wallet.deposit_record(coin_id), history) else {
+            let (Some(deposit), Ok(history)) = (book.deposit_record(wallet, coin_id), history) else {
                 continue;
             };
-            let signed = book.signed(cp.blknum, cp.state_root, coin_id);
-            if let Some(latest) = owner_challenge(self.address, &deposit, &history, &cp, signed) {
+            let latest = if history.owner() == self.address && tip_at(&history, cp.blknum).owner != self.address {
+                recipient_challenge(&deposit, &history, cp, book.state_proof(cp.blknum, cp.state_root, coin_id))
+            } else {
+                let signed = book.signed(cp.blknum, cp.state_root, coin_id);
+                owner_challenge(self.address, &deposit, &history, cp, signed)
+            };
+            if let Some(latest) = latest {
                 let (checkpoint_id, bitmap, amount) = (cp.id, cp.bitmap.clone(), deposit.amount);
                 actions.push(XtAction::ChallengeCheckpoint { checkpoint_id, bitmap, latest, amount });
+                challenged.push((id, coin_id));
             }
         }
+        self.challenged.extend(challenged);
         actions
     }
 
@@ -336,5 +435,39 @@ impl XtWatcher {
             .then(|| book.state(exit.coin_id))
             .flatten()
             .map(|state| XtAction::CancelStale { coin_id: exit.coin_id, state })
+    }
+
+    /// The `challengeHistoryAtCheckpoint` a new or open exit calls for (`docs/xt.md`, "Watcher"):
+    /// the user owned the coin at the finalised checkpoint its history starts at (block `K`), the
+    /// exit's origin is at or before `K` and its `pBlk` after `K`, no transaction of the user known
+    /// to the wallet spends the state by `pBlk` (so `P(C)` is forged or hides nothing of the
+    /// user's), and the exit's history window is open at `now`. The answer needs the user's
+    /// signature, so the exit is cancelled at processing unless the user did spend the state.
+    #[must_use]
+    pub fn challenge_at_checkpoint(
+        &self,
+        wallet: &Wallet,
+        book: &CheckpointBook,
+        exit: &ObservedExit,
+        now: Timestamp,
+    ) -> Option<XtAction> {
+        let start = book.start(exit.coin_id)?;
+        let origin = self.origins.get(&exit.exit_id).copied().unwrap_or(exit.coin_id);
+        let period = self.game.cash.periods().min_exit_period;
+        let window_open = now < plasma_cash::game::history_window_closes(exit.started_at(period), period);
+        if start.owner != self.address || origin > start.blknum || exit.prev_blk <= start.blknum || !window_open {
+            return None;
+        }
+        let spends_state = |blknum: BlockNumber, prev: BlockNumber| {
+            prev == start.last_moved && blknum > start.blknum && blknum <= exit.prev_blk
+        };
+        let known = wallet.known_moves(exit.coin_id).into_iter().map(|m| (m.blknum, m.tx.tx.prevBlock));
+        let received =
+            book.received(exit.coin_id).into_iter().flat_map(|h| h.moves().map(|m| (m.blknum, m.tx.tx.prevBlock)));
+        if known.chain(received).any(|(blknum, prev)| spends_state(blknum, prev)) {
+            return None;
+        }
+        let state = book.state(exit.coin_id)?;
+        Some(XtAction::ChallengeHistoryAtCheckpoint { coin_id: exit.coin_id, state })
     }
 }

@@ -56,6 +56,10 @@ pub enum XtError {
     /// A state proof that does not lead to the checkpoint's root.
     #[error("the state of coin {0} is not included under the checkpoint's root")]
     StateNotIncluded(u64),
+    /// A handed-over history whose start is not a finalised checkpoint known to the recipient with
+    /// the coin's bit set and the same block and state root.
+    #[error("coin {0}'s history does not start at a finalised checkpoint that states it")]
+    NotCheckpointed(u64),
     /// The history does not reach the checkpoint block, or already starts after it.
     #[error("history of coin {coin_id} cannot be pruned at block {blknum}")]
     CannotPrune {

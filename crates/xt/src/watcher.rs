@@ -5,12 +5,17 @@
 //! - [`owner_sign_off`]: signs only when the owner's own verified history says the state.
 //! - [`owner_challenge`]: a set bit of a coin the user owned at `K` that the user did not sign off
 //!   calls for a challenge with the user's latest transaction up to `K` (or the deposit).
+//! - [`recipient_challenge`]: a set bit of a coin the user received after `K` whose state is not
+//!   the sender's (no verifying leaf proof in hand) calls for a challenge with the sender's
+//!   transaction.
 //! - [`operator_response`]: the collected sign-off of the challenged owner, or that owner's later
 //!   spend up to `K` from the operator's blocks.
 //! - [`is_stale`]: whether an exit contradicts a finalised checkpoint state (`cancelStaleExit`).
 
 use alloy_primitives::Address;
-use plasma_cash::{CoinHistory, DepositRecord, HistoryStart, Included, ObservedExit, Operator, Roots, SignedCashTx};
+use plasma_cash::{
+    CoinHistory, DepositRecord, HistoryStart, Included, ObservedExit, Operator, Roots, SignedCashTx, history::Tip,
+};
 use plasma_core::{BlockNumber, Domain, Signature, SigningKey, SparseProof};
 
 use crate::{
@@ -91,10 +96,39 @@ pub fn owner_challenge(
     if tip.owner != user {
         return None;
     }
+    evidence_at(deposit, history, tip)
+}
+
+/// The challenge a recipient makes against open checkpoint `cp` for a coin it received after `K`
+/// (`history` tells the coin's owner at `K`, the sender): when the coin's bit is set and the state
+/// is not the sender's as the history says it (no `proof` of that leaf under the state root was
+/// handed over, or it fails). The evidence is the sender's transaction at its last move up to `K`
+/// (or the deposit), as the owner's own challenge.
+#[must_use]
+pub fn recipient_challenge(
+    deposit: &DepositRecord,
+    history: &CoinHistory<SignedCashTx, XtStart>,
+    cp: &ProposedCheckpoint,
+    proof: Option<&SparseProof>,
+) -> Option<Included> {
+    let coin_id = history.coin_id();
+    if !cp.bitmap.is_set(coin_id) || history.start().block() > cp.blknum {
+        return None;
+    }
+    let tip = tip_at(history, cp.blknum);
+    if proof.is_some_and(|p| p.verify_inclusion(cp.state_root, coin_id, state_leaf(tip.owner, tip.last_moved))) {
+        return None;
+    }
+    evidence_at(deposit, history, tip)
+}
+
+/// The transaction that made `tip` (from the history, or the last move a checkpoint start keeps),
+/// or the deposit.
+fn evidence_at(deposit: &DepositRecord, history: &CoinHistory<SignedCashTx, XtStart>, tip: Tip) -> Option<Included> {
     if let Some(m) = history.move_at(tip.last_moved) {
         return Some(Included::from_move(&m));
     }
-    if tip.last_moved == coin_id {
+    if tip.last_moved == history.coin_id() {
         return Some(Included::deposit(deposit));
     }
     let checkpoint = history.start().checkpoint.as_ref()?;

@@ -411,8 +411,15 @@ fn an_older_checkpoint_after_pruning_is_challenged_only_with_evidence_up_to_its_
     assert_eq!(carol.on_finalized(&finalized), vec![2]);
     // The operator then proposes the old block K = 3000 with coin 2's bit set (Bob owned it then).
     let old = f.proposed(&[2]);
+    // Carol received coin 2 after K: with the operator's proof that the leaf is Bob's state at K
+    // (her sender's, as her history says) she does not challenge; without it she challenges with
+    // Bob's transaction at 2000, the evidence up to K.
+    let mut with_proof = carol.book.clone();
+    with_proof.learn_state_proof(f.k, old.state_root, 2, f.cp.proof(2));
+    let actions = XtWatcher::new(f.carol.address(), game()).on_proposed(&carol.cash, &with_proof, old.clone(), 0, 0);
+    assert!(actions.is_empty(), "the state at K is her sender's: {actions:?}");
     let actions = XtWatcher::new(f.carol.address(), game()).on_proposed(&carol.cash, &carol.book, old.clone(), 0, 0);
-    assert!(actions.is_empty(), "Carol did not own coin 2 at K: {actions:?}");
+    assert!(matches!(actions.as_slice(), [XtAction::ChallengeCheckpoint { latest, .. }] if latest.blknum == 2000));
     // Bob, who did, challenges with his transaction at 2000.
     let actions = XtWatcher::new(f.bob.address(), game()).on_proposed(&bob.cash, &bob.book, old, 0, 0);
     assert!(matches!(actions.as_slice(), [XtAction::ChallengeCheckpoint { latest, .. }] if latest.blknum == 2000));
@@ -454,7 +461,6 @@ fn finalisation_without_the_bit_or_for_another_root_starts_nothing() {
     let (root, k, alice) = (f.cp.root(), f.k, f.alice.clone());
     let proof = f.cp.proof(1);
     f.wallet("alice").sign_off(&alice, k, root, 1, proof).unwrap();
-    let before = book_state(&f.wallets["alice"].book);
     // Signed, but the operator left the bit clear.
     let clear = ProposedCheckpoint { id: 1, blknum: k, state_root: root, bitmap: Bitmap::empty(zone()) };
     assert!(f.wallet("alice").on_finalized(&clear).is_empty());
@@ -463,14 +469,17 @@ fn finalisation_without_the_bit_or_for_another_root_starts_nothing() {
     bitmap.set(1).unwrap();
     let other_root = ProposedCheckpoint { id: 2, blknum: k, state_root: B256::repeat_byte(1), bitmap: bitmap.clone() };
     assert!(f.wallet("alice").on_finalized(&other_root).is_empty());
+    let other_root = other_root.clone();
     let other_block = ProposedCheckpoint { id: 3, blknum: k - 1000, state_root: root, bitmap };
     assert!(f.wallet("alice").on_finalized(&other_block).is_empty());
     // A zone that does not hold the coin.
     let far =
         ProposedCheckpoint { id: 4, blknum: k, state_root: root, bitmap: Bitmap::empty(Zone::new(9, 8).unwrap()) };
     assert!(f.wallet("alice").on_finalized(&far).is_empty());
-    assert!(f.wallets["alice"].book.start(1).is_none());
-    assert_eq!(book_state(&f.wallets["alice"].book), before);
+    let book = &f.wallets["alice"].book;
+    assert!(book.start(1).is_none() && book.state(1).is_none() && book.received(1).is_none());
+    assert!(book.signed(k, root, 1), "the sign-off is still recorded");
+    assert_eq!(book.finalized(2), Some(&other_root), "finalised checkpoints are recorded for handovers");
 }
 
 #[test]
@@ -768,4 +777,173 @@ fn an_owner_whose_history_is_withheld_before_k_still_challenges_a_set_bit() {
     assert!(carol.cash.history(3).unwrap().covered_through() < k);
     let actions = XtWatcher::new(f.carol.address(), game()).on_proposed(&carol.cash, &carol.book, proposed, 0, 0);
     assert!(matches!(actions.as_slice(), [XtAction::ChallengeCheckpoint { latest, .. }] if latest.is_deposit()));
+}
+
+// ----- Checkpoint-started handover, recipients' challenges, challenges at a checkpoint -----
+
+/// `from` pays `coin_id` to `to` in a new block; both Cash wallets sync, `to` gets no history.
+fn pay_without_handover(f: &mut Fixture, coin_id: u64, from: &str, to: &str) -> u64 {
+    let to_address = f.wallets[to].cash.address();
+    let tx = f.wallet(from).cash.pay(coin_id, to_address).unwrap();
+    let blknum = f.chain.block(vec![tx]);
+    f.sync_all();
+    blknum
+}
+
+#[test]
+fn a_recipient_adopts_a_checkpoint_started_history_and_exits_from_the_origin() {
+    let mut f = Fixture::new();
+    let cp = f.finalize();
+    let paid_at = pay_without_handover(&mut f, 2, "bob", "carol");
+    let handover = f.wallets["bob"].handover(2).unwrap();
+    assert_eq!(handover.start().checkpoint.as_ref().map(|c| c.blknum), Some(f.k), "starts at K");
+    assert!(handover.entries().iter().all(|(at, _)| *at > f.k), "nothing at or before K is handed over");
+    let bob = f.bob.address();
+    let carol = f.wallet("carol");
+    assert_eq!(carol.book.receive(&carol.cash, handover.clone()).unwrap(), 2);
+    assert_eq!(carol.book.received(2), Some(&handover));
+    assert_eq!(carol.book.start(2).map(|s| (s.owner, s.last_moved)), Some((bob, 2000)));
+    // Carol exits from the checkpoint origin with the payment spending the state.
+    let exit = carol.book.exit_claim(&carol.cash, 2).unwrap().unwrap();
+    assert_eq!((exit.origin.checkpointId, exit.origin.lastMoved), (U256::from(cp.id), 2000));
+    assert_eq!((exit.exiting.blknum, exit.exiting.tx.prevBlock, exit.parent.blknum), (paid_at, 2000, 0));
+    assert_eq!(carol.book.xt_history(&carol.cash, 2).unwrap(), handover);
+}
+
+#[test]
+fn a_checkpoint_started_history_is_refused_without_the_finalised_checkpoint_or_by_another_owner() {
+    let mut f = Fixture::new();
+    f.finalize();
+    pay_without_handover(&mut f, 2, "bob", "carol");
+    let handover = f.wallets["bob"].handover(2).unwrap();
+    // A recipient that did not see the checkpoint finalised.
+    let mut fresh = CheckpointBook::new();
+    let carol = &f.wallets["carol"];
+    assert!(matches!(fresh.receive(&carol.cash, handover.clone()), Err(XtError::NotCheckpointed(2))));
+    assert_eq!(book_state(&fresh), book_state(&CheckpointBook::new()));
+    // Alice is not the owner.
+    let alice = f.wallet("alice");
+    let before = book_state(&alice.book);
+    assert!(matches!(
+        alice.book.receive(&alice.cash, handover.clone()),
+        Err(XtError::Cash(CashError::NotOwner { .. }))
+    ));
+    assert_eq!(book_state(&alice.book), before);
+    // A start naming another state root.
+    let mut forged = handover.clone();
+    let mut start = forged.start().clone();
+    if let Some(c) = start.checkpoint.as_mut() {
+        c.state_root = B256::repeat_byte(9);
+    }
+    forged = rebuild(start, &forged);
+    let carol = f.wallet("carol");
+    assert!(matches!(carol.book.receive(&carol.cash, forged), Err(XtError::NotCheckpointed(2))));
+    // A deposit-started (unpruned) history is no checkpoint handover.
+    let plain = plasma_xt::history::from_cash(f.wallets["bob"].cash.history(2).unwrap()).unwrap();
+    let carol = f.wallet("carol");
+    assert!(matches!(carol.book.receive(&carol.cash, plain), Err(XtError::NotCheckpointed(2))));
+    assert!(carol.book.received(2).is_none());
+}
+
+fn rebuild(start: plasma_xt::XtStart, like: &plasma_xt::XtHistory) -> plasma_xt::XtHistory {
+    let mut out = plasma_xt::XtHistory::new(start);
+    for (at, entry) in like.entries() {
+        out.push(*at, entry.clone()).unwrap();
+    }
+    out
+}
+
+#[test]
+fn a_recipient_during_the_window_challenges_a_false_bit_with_the_senders_deposit() {
+    let mut f = Fixture::new();
+    f.sign_honestly();
+    // Carol never signed coin 3; its bit is set anyway; she pays it to Bob during the window.
+    let cp = f.proposed(&[3]);
+    let bob = f.bob.address();
+    let mut watcher = XtWatcher::new(bob, game());
+    let w = &f.wallets["bob"];
+    assert!(watcher.on_proposed(&w.cash, &w.book, cp.clone(), 100, 100).is_empty(), "Bob has no coin 3 yet");
+    pay_without_handover(&mut f, 3, "carol", "bob");
+    let history = f.wallets["carol"].cash.handover(3).unwrap();
+    f.wallet("bob").cash.receive(history).unwrap();
+    let w = &f.wallets["bob"];
+    let actions = watcher.recheck(&w.cash, &w.book, 200);
+    let [XtAction::ChallengeCheckpoint { checkpoint_id, latest, .. }] = actions.as_slice() else {
+        panic!("expected one challenge, got {actions:?}");
+    };
+    assert_eq!(*checkpoint_id, 1);
+    assert!(latest.is_deposit());
+    assert_eq!((latest.tx.coinId, latest.tx.newOwner), (3, f.carol.address()), "the sender's state at K");
+    assert!(watcher.recheck(&w.cash, &w.book, 201).is_empty(), "challenged once");
+    // Too late: the window is closed.
+    let mut late = XtWatcher::new(bob, game());
+    late.on_proposed(&w.cash, &w.book, cp, 100, 100 + 3 * (PERIOD / 4));
+    assert!(late.recheck(&w.cash, &w.book, 100 + 3 * (PERIOD / 4)).is_empty());
+}
+
+#[test]
+fn a_recipient_with_a_proof_of_the_senders_state_does_not_challenge() {
+    let mut f = Fixture::new();
+    f.sign_honestly();
+    let cp = f.proposed(&[3]);
+    pay_without_handover(&mut f, 3, "carol", "bob");
+    let history = f.wallets["carol"].cash.handover(3).unwrap();
+    f.wallet("bob").cash.receive(history).unwrap();
+    let (k, root, proof) = (f.k, f.cp.root(), f.cp.proof(3));
+    // A proof of another coin's leaf does not do.
+    let other = f.cp.proof(1);
+    f.wallet("bob").book.learn_state_proof(k, root, 3, other);
+    let w = &f.wallets["bob"];
+    assert_eq!(XtWatcher::new(f.bob.address(), game()).on_proposed(&w.cash, &w.book, cp.clone(), 100, 200).len(), 1);
+    f.wallet("bob").book.learn_state_proof(k, root, 3, proof);
+    let w = &f.wallets["bob"];
+    assert!(XtWatcher::new(f.bob.address(), game()).on_proposed(&w.cash, &w.book, cp, 100, 200).is_empty());
+}
+
+#[test]
+fn a_forged_parent_after_k_on_an_exit_from_origin_k_is_challenged_with_the_checkpoint_state() {
+    let mut f = Fixture::new();
+    f.finalize();
+    let (bob, carol, k) = (f.bob.address(), f.carol.address(), f.k);
+    let mut watcher = XtWatcher::new(bob, game());
+    let forged = exit(2, carol, k + 2000, carol, k + 1000);
+    watcher.on_exit_origin(forged.exit_id, k);
+    let w = &f.wallets["bob"];
+    // Bob's latest transaction (2000) is before K: only the checkpoint state answers this exit.
+    assert!(watcher.on_exit_started(&w.book, &forged).is_none(), "not stale");
+    let action = watcher.challenge_at_checkpoint(&w.cash, &w.book, &forged, 0).unwrap();
+    let XtAction::ChallengeHistoryAtCheckpoint { coin_id, state } = &action else { panic!("{action:?}") };
+    assert_eq!((*coin_id, state), (2, &w.book.state(2).unwrap()));
+    assert_eq!(action.coin_id(), 2);
+    let call = action.call(&game());
+    assert_eq!(call.value, U256::from(3), "the challenge bond");
+    let decoded = IXtExitGame::challengeHistoryAtCheckpointCall::abi_decode(&call.data).unwrap();
+    assert_eq!((decoded.coinId, decoded.state.owner, decoded.state.lastMoved), (2, bob, 2000));
+    // The same for an exit from the deposit origin.
+    let from_deposit = exit(2, carol, k + 2000, carol, k + 1000);
+    let fresh = XtWatcher::new(bob, game());
+    assert!(fresh.challenge_at_checkpoint(&w.cash, &w.book, &from_deposit, 0).is_some());
+    // Not once the history window closed, nor with P(C) at or before K, nor by another user.
+    let closed = 3 * (PERIOD / 4);
+    assert!(watcher.challenge_at_checkpoint(&w.cash, &w.book, &forged, closed).is_none());
+    let early = exit(2, carol, k + 2000, bob, 2000);
+    assert!(watcher.challenge_at_checkpoint(&w.cash, &w.book, &early, 0).is_none());
+    let a = &f.wallets["alice"];
+    assert!(XtWatcher::new(f.alice.address(), game()).challenge_at_checkpoint(&a.cash, &a.book, &forged, 0).is_none());
+}
+
+#[test]
+fn no_challenge_at_the_checkpoint_when_the_user_spent_the_state_by_the_parent() {
+    let mut f = Fixture::new();
+    f.finalize();
+    let paid_at = pay_without_handover(&mut f, 2, "bob", "carol");
+    let (bob, carol) = (f.bob.address(), f.carol.address());
+    let w = &f.wallets["bob"];
+    let watcher = XtWatcher::new(bob, game());
+    // Carol's honest exit: C after Bob's payment.
+    let honest = exit(2, f.alice.address(), paid_at + 1000, carol, paid_at);
+    assert!(watcher.challenge_at_checkpoint(&w.cash, &w.book, &honest, 0).is_none());
+    // A forged exit after Bob's payment: Bob spent the state, the Cash rules answer it, not this one.
+    let forged = exit(2, f.alice.address(), paid_at + 2000, f.alice.address(), paid_at + 1000);
+    assert!(watcher.challenge_at_checkpoint(&w.cash, &w.book, &forged, 0).is_none());
 }

@@ -192,9 +192,17 @@ impl XtVariant {
         }
         for exit in exits {
             for (name, watcher) in &self.watchers {
-                let found = watcher.on_exit_started(self.book(name)?, &exit);
+                let (wallet, book) = (self.cash.wallet(name)?, self.book(name)?);
+                let found = watcher.on_exit_started(book, &exit);
+                let found = found.or_else(|| watcher.challenge_at_checkpoint(wallet, book, &exit, now));
                 actions.extend(found.into_iter().map(|a| (name.clone(), a)));
             }
+        }
+        self.forward_proofs(world)?;
+        for (name, watcher) in &mut self.watchers {
+            let (wallet, book) = (self.cash.wallet(name)?, self.books.get(name).ok_or_else(|| err("no book"))?);
+            let found = watcher.recheck(wallet, book, now);
+            actions.extend(found.into_iter().map(|a| (name.clone(), a)));
         }
         self.act(world, actions).await?;
         self.finalize_due(world, now).await
@@ -259,6 +267,70 @@ impl XtVariant {
         Ok(())
     }
 
+    /// Payers forward, with the coin's history, the leaf proof the operator handed them for each
+    /// open checkpoint: every user learns the proof of each coin it owns whose owner at `K` (as
+    /// its history says) is another actor that holds one. A recipient without it (its sender was
+    /// offline for the sign-off) challenges a set bit ([`XtWatcher::recheck`]).
+    fn forward_proofs(&mut self, world: &World) -> Result<(), Error> {
+        let open: Vec<ProposedCheckpoint> = self.proposals.values().filter(|p| p.open).map(|p| p.cp.clone()).collect();
+        let mut learned = Vec::new();
+        for cp in &open {
+            for name in self.books.keys() {
+                let wallet = self.cash.wallet(name)?;
+                for coin_id in wallet.owned_coins().into_iter().filter(|c| cp.bitmap.is_set(*c)) {
+                    let Some(history) = wallet.history(coin_id) else { continue };
+                    let sender = plasma_xt::history::tip_at(history, cp.blknum).owner;
+                    let Some(sender) = Self::name_of(world, sender).filter(|s| s != name) else { continue };
+                    let proof = self.books.get(&sender).and_then(|b| b.state_proof(cp.blknum, cp.state_root, coin_id));
+                    if let Some(proof) = proof {
+                        learned.push((name.clone(), cp.blknum, cp.state_root, coin_id, proof.clone()));
+                    }
+                }
+            }
+        }
+        for (name, blknum, root, coin_id, proof) in learned {
+            if let Some(book) = self.books.get_mut(&name) {
+                book.learn_state_proof(blknum, root, coin_id, proof);
+            }
+        }
+        Ok(())
+    }
+
+    /// Payers of coins whose history starts at a finalised checkpoint hand the checkpoint-started
+    /// history to their recipients, who verify it against the checkpoint and adopt its start (and
+    /// can then exit from the checkpoint origin). Runs right after delivery, while the payers'
+    /// histories cover the newest block.
+    fn hand_over_checkpoint_starts(&mut self, world: &mut World) -> Result<(), Error> {
+        let mut handovers = Vec::new();
+        for (name, book) in &self.books {
+            let wallet = self.cash.wallet(name)?;
+            for coin_id in wallet.owned_coins().into_iter().filter(|c| book.start(*c).is_none()) {
+                let payers = self.books.iter().filter(|(payer, b)| *payer != name && b.start(coin_id).is_some());
+                for (payer, payer_book) in payers {
+                    let Ok(history) = payer_book.xt_history(self.cash.wallet(payer)?, coin_id) else { continue };
+                    if history.owner() == wallet.address() {
+                        handovers.push((payer.clone(), name.clone(), history));
+                        break;
+                    }
+                }
+            }
+        }
+        for (payer, payee, history) in handovers {
+            let coin_id = history.coin_id();
+            let wallet = self.cash.wallet(&payee)?;
+            let book = self.books.get_mut(&payee).ok_or_else(|| err("no book"))?;
+            match book.receive(wallet, history) {
+                Ok(_) => world
+                    .log
+                    .push(format!("{payee} adopts the checkpoint-started history of coin {coin_id} from {payer}")),
+                Err(why) => world
+                    .log
+                    .push(format!("{payee} refuses {payer}'s checkpoint-started history of coin {coin_id}: {why}")),
+            }
+        }
+        Ok(())
+    }
+
     /// Sends each action once, logging the outcome.
     async fn act(&mut self, world: &mut World, actions: Vec<(String, XtAction)>) -> Result<(), Error> {
         let mut done = Vec::new();
@@ -271,6 +343,9 @@ impl XtVariant {
                     "'s watcher challenges the bit of coin {} on checkpoint {checkpoint_id} with block {}",
                     latest.tx.coinId, latest.blknum
                 ),
+                XtAction::ChallengeHistoryAtCheckpoint { coin_id, .. } => {
+                    format!("'s watcher challenges the exit of coin {coin_id} with its checkpoint state")
+                }
                 XtAction::CancelStale { coin_id, .. } => format!("'s watcher cancels the stale exit of coin {coin_id}"),
             };
             Self::send(world, &name, &action.call(&self.game), what.trim_start_matches('\'')).await?;
@@ -350,7 +425,10 @@ impl Variant for XtVariant {
     }
 
     async fn commit_block(&mut self, world: &mut World) -> Result<(), Error> {
-        self.cash.commit_block(world).await
+        self.cash.commit_block(world).await?;
+        // Twice: a coin paid on twice in one block reaches its last owner through the middle one.
+        self.hand_over_checkpoint_starts(world)?;
+        self.hand_over_checkpoint_starts(world)
     }
 
     async fn inject_fault(&mut self, world: &mut World, fault: &Fault) -> Result<Support, Error> {
