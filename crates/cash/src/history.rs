@@ -481,6 +481,16 @@ impl<T: CoinTx, S: HistoryStart> CoinHistory<T, S> {
         self.moves().find(|m| m.blknum > blknum && m.tx.prev_block() == blknum)
     }
 
+    /// Drops the entries before child block `blknum`, except the last move up to `blknum` (the
+    /// move that made the owner after it): the tip, [`CoinHistory::covered_through`] and the
+    /// entries from `blknum` on stay as they were, so the history still extends and answers for
+    /// the blocks after `blknum`, but no longer verifies from its start. For an extension that
+    /// vouches for the coin's state after `blknum` by other means (a Plasma XT checkpoint).
+    pub fn drop_entries_before(&mut self, blknum: BlockNumber) {
+        let last_move = self.moves().take_while(|m| m.blknum <= blknum).last().map(|m| m.blknum);
+        self.entries.retain(|(at, _)| *at >= blknum || Some(*at) == last_move);
+    }
+
     /// Bytes a client stores for this coin (`docs/cash.md`): the start's, plus per entry the block
     /// number, the proof's length and the signed transaction of a `Moved` entry.
     #[must_use]
@@ -738,6 +748,30 @@ mod tests {
             Err(CashError::InvalidHistory { blknum: 2000, reason: Invalidity::NotIncluded, .. })
         ));
         assert_eq!(fresh, before);
+    }
+
+    #[test]
+    fn dropping_entries_keeps_the_tip_and_the_last_move_and_still_extends() {
+        let (a, b) = (key("a"), key("b"));
+        let mut chain = Chain::new(a.address());
+        chain.block(None);
+        let to_b = chain.pay(&a, b.address());
+        chain.block(None);
+        let k = chain.block(None);
+        let before = chain.history.tip();
+        let mut kept = chain.history.clone();
+        kept.drop_entries_before(k);
+        let blocks: Vec<BlockNumber> = kept.entries().iter().map(|(at, _)| *at).collect();
+        assert_eq!(blocks, vec![to_b, k], "the last move up to K and the entry of K");
+        assert_eq!((kept.tip(), kept.covered_through()), (before, k));
+        assert!(kept.stored_bytes() < chain.history.stored_bytes());
+        assert!(kept.verify(&domain(), &chain.roots).is_err(), "no longer verifies from the deposit");
+        // It still extends with the next block, checked against the same tip.
+        let tx = CashTx::new(COIN, to_b, a.address()).sign(&domain(), &b);
+        let next = chain.block(Some(tx));
+        let entry = chain.history.entries().last().unwrap().1.clone();
+        assert_eq!(kept.extend(&domain(), &chain.roots, next, entry).unwrap(), a.address());
+        assert_eq!(kept.direct_child_of(to_b).map(|m| m.blknum), Some(next));
     }
 
     #[test]

@@ -360,6 +360,29 @@ impl Wallet {
         Ok(coin_id)
     }
 
+    /// Drops the entries of `coin_id`'s history before child block `blknum`, keeping the last move
+    /// up to it ([`CoinHistory::drop_entries_before`](crate::CoinHistory::drop_entries_before)):
+    /// for an extension whose checkpoint of `blknum` vouches for the older part.
+    pub fn drop_entries_before(&mut self, coin_id: u64, blknum: BlockNumber) -> Result<()> {
+        let history = self.histories.get_mut(&coin_id).ok_or(CashError::UnknownCoin(coin_id))?;
+        history.drop_entries_before(blknum);
+        Ok(())
+    }
+
+    /// Accepts a coin whose history an extension verified (a Plasma XT checkpoint vouches for the
+    /// part [`Wallet::drop_entries_before`] left out), without verifying it again: it must end with
+    /// this wallet as owner. Returns the coin.
+    pub fn adopt_verified(&mut self, history: CashHistory) -> Result<u64> {
+        let (coin_id, owner) = (history.coin_id(), history.owner());
+        if owner != self.address {
+            return Err(CashError::NotOwner { coin_id, owner });
+        }
+        self.histories.insert(coin_id, history);
+        self.expected.remove(&coin_id);
+        self.learned.remove(&coin_id);
+        Ok(coin_id)
+    }
+
     /// Records a payment to this wallet announced by its sender before inclusion: the signed `tx`
     /// and the sender's history of the coin. Unverified until the payment is revealed or a full
     /// history received; used for the exit's parent.

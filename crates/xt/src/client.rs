@@ -5,10 +5,13 @@
 //! adds to `plasma_cash::Watcher` (challenges of false bits, stale exits). [`XtWallet`] pairs a
 //! Cash wallet with its book for a user that holds both.
 //!
-//! The Cash wallet keeps following every coin as in Cash (it pays, receives, syncs and feeds the
-//! Cash watcher); the book derives the history an XT client keeps, which starts at the newest
-//! finalised checkpoint that states the coin ([`CheckpointBook::xt_history`], built with
-//! [`prune`]) and is what [`CheckpointBook::stored_bytes`] counts and what a recipient is handed.
+//! The Cash wallet keeps following every coin as in Cash (it pays, syncs and feeds the Cash
+//! watcher), but for a coin whose checkpoint finalised it keeps only the last move up to `K`, the
+//! entry of `K` and the entries after it ([`XtWallet::on_finalized`], [`prune_wallet`]); the book
+//! keeps the checkpoint reference. The history handed to a recipient starts at that checkpoint
+//! ([`CheckpointBook::xt_history`], built with [`prune`]); the recipient verifies it against the
+//! finalised checkpoint and its wallet adopts the same entries ([`CheckpointBook::adopt`]).
+//! [`CheckpointBook::stored_bytes`] counts what is kept.
 //!
 //! Decisions reuse the free functions of [`crate::watcher`]: [`owner_sign_off`] (sign honestly,
 //! never a reserved coin), [`owner_challenge`] (the user's latest transaction up to `K` against a
@@ -25,7 +28,7 @@ use crate::{
     error::{Result, XtError},
     game::{CheckpointExit, CheckpointState, XtGame, checkpoint_state},
     history::tip_at,
-    history::{CheckpointRef, XtHistory, from_cash, prune},
+    history::{CheckpointRef, XtHistory, from_cash, prune, to_cash},
     watcher::{ProposedCheckpoint, is_stale, owner_challenge, owner_sign_off, recipient_challenge},
 };
 
@@ -55,7 +58,8 @@ impl CheckpointBook {
     }
 
     /// Signs off `coin_id` for `(blknum, state_root)` with `key` when `wallet` owns it, no payment
-    /// of it is pending, and its history verifies through `blknum` to the state `proof` includes
+    /// of it is pending, and its history kept ([`CheckpointBook::xt_history`]: from its checkpoint
+    /// start, or from the deposit) verifies through `blknum` to the state `proof` includes
     /// ([`owner_sign_off`]). The proof is kept for pruning.
     #[allow(clippy::too_many_arguments)]
     pub fn sign_off(
@@ -67,11 +71,11 @@ impl CheckpointBook {
         coin_id: u64,
         proof: SparseProof,
     ) -> Result<Signature> {
-        let history = wallet.history(coin_id).ok_or(plasma_cash::CashError::UnknownCoin(coin_id))?;
+        let history = self.xt_history(wallet, coin_id)?;
         if wallet.reserved(coin_id).is_some() {
             return Err(XtError::WrongState { coin_id, blknum, why: "a payment of the coin is pending" });
         }
-        let sig = owner_sign_off(key, wallet.domain(), history, wallet.roots(), blknum, state_root, &proof)?;
+        let sig = owner_sign_off(key, wallet.domain(), &history, wallet.roots(), blknum, state_root, &proof)?;
         self.signed.insert((blknum, state_root, coin_id));
         self.proofs.insert((blknum, state_root, coin_id), proof);
         Ok(sig)
@@ -147,6 +151,21 @@ impl CheckpointBook {
         Ok(coin_id)
     }
 
+    /// Accepts a coin handed over with its checkpoint-started history: verifies it against the
+    /// finalised checkpoint ([`CheckpointBook::receive`]) and has `wallet` adopt the same entries
+    /// ([`to_cash`], [`Wallet::adopt_verified`]), so the coin is paid on, synced and watched as any
+    /// other and nothing older than the checkpoint is kept. Returns the coin; nothing changes on
+    /// error.
+    pub fn adopt(&mut self, wallet: &mut Wallet, history: XtHistory) -> Result<u64> {
+        let cash = to_cash(&history)?;
+        let mut book = self.clone();
+        let coin_id = book.receive(wallet, history)?;
+        wallet.adopt_verified(cash)?;
+        book.received.remove(&coin_id);
+        *self = book;
+        Ok(coin_id)
+    }
+
     /// The deposit record of `coin_id`, from `wallet` or a received history.
     #[must_use]
     pub fn deposit_record(&self, wallet: &Wallet, coin_id: u64) -> Option<plasma_cash::DepositRecord> {
@@ -157,6 +176,11 @@ impl CheckpointBook {
     #[must_use]
     pub fn received(&self, coin_id: u64) -> Option<&XtHistory> {
         self.received.get(&coin_id)
+    }
+
+    /// The coins whose history starts at a finalised checkpoint.
+    pub fn started_coins(&self) -> impl Iterator<Item = u64> + '_ {
+        self.starts.keys().copied()
     }
 
     /// The checkpoint `coin_id`'s history starts at, if any.
@@ -181,17 +205,6 @@ impl CheckpointBook {
         }
     }
 
-    /// The history that tells `coin_id`'s state after block `blknum`: the kept one when it starts
-    /// at or before `blknum`, else (a checkpoint of a block older than the coin's start) the one
-    /// from the deposit, built from the wallet's full Cash history.
-    fn history_through(&self, wallet: &Wallet, coin_id: u64, blknum: BlockNumber) -> Result<XtHistory> {
-        let Some(history) = wallet.history(coin_id) else { return self.xt_history(wallet, coin_id) };
-        match self.start(coin_id) {
-            Some(start) if start.blknum > blknum => from_cash(history),
-            _ => self.xt_history_of(history),
-        }
-    }
-
     fn xt_history_of(&self, history: &CashHistory) -> Result<XtHistory> {
         match self.starts.get(&history.coin_id()) {
             Some((start, _)) => prune(
@@ -206,10 +219,27 @@ impl CheckpointBook {
         }
     }
 
-    /// Bytes an XT client stores for `wallet`'s histories (`docs/xt.md`, "Stored bytes").
+    /// Bytes an XT client stores for `wallet`'s histories, from what is kept: every history the
+    /// Cash wallet holds (for a checkpointed coin, only the entries from `K` on and the last move
+    /// up to `K`, after [`XtWallet::on_finalized`]), plus per checkpoint start the checkpoint
+    /// reference (8 id + 8 `K` + 20 `O` + 8 `L` + the state proof; the last move is in the
+    /// Cash history), plus checkpoint-started histories received beside the Cash wallet.
     #[must_use]
     pub fn stored_bytes(&self, wallet: &Wallet) -> usize {
-        wallet.histories().values().filter_map(|h| self.xt_history_of(h).ok()).map(|h| h.stored_bytes()).sum()
+        let cash: usize = wallet.histories().values().map(CashHistory::stored_bytes).sum();
+        let starts: usize = self
+            .starts
+            .iter()
+            .filter(|(coin_id, _)| wallet.history(**coin_id).is_some())
+            .map(|(_, (start, _))| 8 + 8 + 20 + 8 + plasma_cash::history::proof_len(&start.proof))
+            .sum();
+        let received: usize = self
+            .received
+            .iter()
+            .filter(|(coin_id, _)| wallet.history(**coin_id).is_none())
+            .map(|(_, h)| h.stored_bytes())
+            .sum();
+        cash + starts + received
     }
 
     /// The exit of an owned `coin_id` from its checkpoint origin: the state itself, `C` spending
@@ -267,9 +297,13 @@ impl XtWallet {
         self.book.sign_off(&self.cash, key, blknum, state_root, coin_id, proof)
     }
 
-    /// Prunes behind a finalised checkpoint ([`CheckpointBook::on_finalized`]).
+    /// Prunes behind a finalised checkpoint: the coins that start there
+    /// ([`CheckpointBook::on_finalized`]) keep only their last move up to `K` and their entries
+    /// from `K` on ([`Wallet::drop_entries_before`]). Returns those coins.
     pub fn on_finalized(&mut self, cp: &ProposedCheckpoint) -> Vec<u64> {
-        self.book.on_finalized(&self.cash, cp)
+        let started = self.book.on_finalized(&self.cash, cp);
+        prune_wallet(&mut self.cash, &started, cp.blknum);
+        started
     }
 
     /// The history kept of `coin_id` ([`CheckpointBook::xt_history`]): what a recipient is handed.
@@ -277,10 +311,24 @@ impl XtWallet {
         self.book.xt_history(&self.cash, coin_id)
     }
 
+    /// Accepts a coin handed over with its checkpoint-started history ([`CheckpointBook::adopt`]).
+    pub fn receive(&mut self, history: XtHistory) -> Result<u64> {
+        self.book.adopt(&mut self.cash, history)
+    }
+
     /// Bytes stored ([`CheckpointBook::stored_bytes`]).
     #[must_use]
     pub fn stored_bytes(&self) -> usize {
         self.book.stored_bytes(&self.cash)
+    }
+}
+
+/// Drops, in `wallet`, the entries of each of `coins` before block `blknum` except the last move
+/// up to it: what an XT client keeps once a finalised checkpoint of `blknum` starts the coins.
+pub fn prune_wallet(wallet: &mut Wallet, coins: &[u64], blknum: BlockNumber) {
+    for coin_id in coins {
+        // Every started coin has a history in the wallet (the book started it from there).
+        let _ = wallet.drop_entries_before(*coin_id, blknum);
     }
 }
 
@@ -393,7 +441,9 @@ impl XtWatcher {
         let mut challenged = Vec::new();
         let coins: Vec<u64> = cp.bitmap.set_coins().filter(|c| !self.challenged.contains(&(id, *c))).collect();
         for coin_id in coins {
-            let history = book.history_through(wallet, coin_id, cp.blknum);
+            // The kept history: a checkpoint of a block older than the coin's start is not the user's
+            // to challenge any more (an exit built on it is cancelled as stale with the newer state).
+            let history = book.xt_history(wallet, coin_id);
             let (Some(deposit), Ok(history)) = (book.deposit_record(wallet, coin_id), history) else {
                 continue;
             };

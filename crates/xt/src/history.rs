@@ -109,6 +109,22 @@ pub fn from_cash(history: &CashHistory) -> Result<XtHistory> {
     Ok(xt)
 }
 
+/// An XT history in the form a Plasma Cash wallet keeps: the deposit record, the last move the
+/// checkpoint start keeps (when the coin moved by `K`), then the entries after `K`. It no longer
+/// verifies from the deposit (the checkpoint vouches for the blocks up to `K`) but has the same
+/// tip, so the wallet pays, syncs and answers with it.
+pub fn to_cash(history: &XtHistory) -> Result<CashHistory> {
+    let mut cash = CashHistory::new(history.start().deposit);
+    if let Some((tx, proof)) = history.start().checkpoint.as_ref().and_then(|c| c.last_move.clone()) {
+        let at = history.start().last_moved();
+        cash.push(at, plasma_cash::Entry::Moved { tx, proof })?;
+    }
+    for (blknum, entry) in history.entries() {
+        cash.push(*blknum, entry.clone())?;
+    }
+    Ok(cash)
+}
+
 /// The owner and last move of the coin after block `blknum`, as `history`'s entries say.
 #[must_use]
 pub fn tip_at<S: HistoryStart>(history: &CoinHistory<SignedCashTx, S>, blknum: BlockNumber) -> Tip {

@@ -25,8 +25,8 @@ pub mod history;
 pub mod watcher;
 
 pub use checkpoint::{Bitmap, CoinState, StateCheckpoint, Zone, sign_off, sign_off_digest, state_leaf};
-pub use client::{CheckpointBook, XtAction, XtWallet, XtWatcher};
+pub use client::{CheckpointBook, XtAction, XtWallet, XtWatcher, prune_wallet};
 pub use error::{Result, XtError};
 pub use game::{CheckpointExit, XtGame, checkpoint_state};
-pub use history::{CheckpointRef, XtHistory, XtStart, prune};
+pub use history::{CheckpointRef, XtHistory, XtStart, prune, to_cash};
 pub use watcher::{ProposedCheckpoint, Response, is_stale, operator_response, owner_challenge, owner_sign_off};

@@ -101,6 +101,24 @@ impl Chain {
     }
 }
 
+impl Chain {
+    /// `from` pays `coin_id` to `to` in a new block; both sync and `to` receives the history XT
+    /// hands over (checkpoint-started once the coin has a start).
+    fn pay_xt(&mut self, coin_id: u64, from: &mut XtWallet, to: &mut XtWallet) -> u64 {
+        let tx = from.cash.pay(coin_id, to.cash.address()).unwrap();
+        let blknum = self.block(vec![tx]);
+        self.sync(&mut from.cash);
+        self.sync(&mut to.cash);
+        let history = from.handover(coin_id).unwrap();
+        if history.start().checkpoint.is_some() {
+            to.receive(history).unwrap();
+        } else {
+            to.cash.receive(from.cash.handover(coin_id).unwrap()).unwrap();
+        }
+        blknum
+    }
+}
+
 /// Alice deposits coins 1 and 2 and pays coin 2 to Bob at block 2000; Carol deposits coin 3; K =
 /// 3000 is an empty block. Coins: 1 = (alice, 1), 2 = (bob, 2000), 3 = (carol, 3).
 struct Fixture {
@@ -411,15 +429,11 @@ fn an_older_checkpoint_after_pruning_is_challenged_only_with_evidence_up_to_its_
     assert_eq!(carol.on_finalized(&finalized), vec![2]);
     // The operator then proposes the old block K = 3000 with coin 2's bit set (Bob owned it then).
     let old = f.proposed(&[2]);
-    // Carol received coin 2 after K: with the operator's proof that the leaf is Bob's state at K
-    // (her sender's, as her history says) she does not challenge; without it she challenges with
-    // Bob's transaction at 2000, the evidence up to K.
-    let mut with_proof = carol.book.clone();
-    with_proof.learn_state_proof(f.k, old.state_root, 2, f.cp.proof(2));
-    let actions = XtWatcher::new(f.carol.address(), game()).on_proposed(&carol.cash, &with_proof, old.clone(), 0, 0);
-    assert!(actions.is_empty(), "the state at K is her sender's: {actions:?}");
+    // Carol keeps nothing before K1 (her wallet dropped it): a checkpoint of an older block is not
+    // hers to challenge (an exit built on it would be stale against her state at K1).
+    assert!(carol.cash.history(2).unwrap().entries().iter().all(|(at, _)| *at >= 4000));
     let actions = XtWatcher::new(f.carol.address(), game()).on_proposed(&carol.cash, &carol.book, old.clone(), 0, 0);
-    assert!(matches!(actions.as_slice(), [XtAction::ChallengeCheckpoint { latest, .. }] if latest.blknum == 2000));
+    assert!(actions.is_empty(), "Carol's history starts after K: {actions:?}");
     // Bob, who did, challenges with his transaction at 2000.
     let actions = XtWatcher::new(f.bob.address(), game()).on_proposed(&bob.cash, &bob.book, old, 0, 0);
     assert!(matches!(actions.as_slice(), [XtAction::ChallengeCheckpoint { latest, .. }] if latest.blknum == 2000));
@@ -511,11 +525,12 @@ fn the_pruned_history_verifies_and_its_stored_bytes_follow_the_formula() {
     for _ in 0..5 {
         f.chain.block(vec![]);
     }
-    let paid_at = f.chain.pay(2, &mut bob.cash, &mut carol.cash);
+    let paid_at = f.chain.pay_xt(2, &mut bob, &mut carol);
     for _ in 0..4 {
         f.chain.block(vec![]);
     }
     f.chain.sync(&mut bob.cash);
+    f.chain.sync(&mut carol.cash);
     f.sync_all();
     let k = f.k;
 
@@ -524,25 +539,41 @@ fn the_pruned_history_verifies_and_its_stored_bytes_follow_the_formula() {
     let pruned = alice.handover(1).unwrap();
     assert_eq!(pruned.verify(&domain(), alice.cash.roots()).unwrap(), f.alice.address());
     assert!(pruned.entries().iter().all(|(b, _)| *b > k));
-    let entries_after_k: usize =
-        alice.cash.history(1).unwrap().entries().iter().filter(|(b, _)| *b > k).map(|(_, e)| e.stored_bytes()).sum();
+    let kept = alice.cash.history(1).unwrap();
+    let entries_after_k: usize = kept.entries().iter().filter(|(b, _)| *b > k).map(|(_, e)| e.stored_bytes()).sum();
     let state_proof = proof_len(&f.cp.proof(1));
     assert_eq!(state_proof, 8 + 32 * f.cp.proof(1).siblings.len());
     assert_eq!(pruned.stored_bytes(), 60 + 8 + 8 + 20 + 8 + state_proof + entries_after_k);
+    // What Alice's wallet keeps: the deposit record, the entry of K (it keeps the history
+    // extending) and the entries after it, plus the checkpoint reference.
+    assert_eq!(kept.entries().first().map(|(b, _)| *b), Some(k));
+    let at_k = kept.entries()[0].1.stored_bytes();
+    assert_eq!(alice.stored_bytes(), pruned.stored_bytes() + at_k + alice.cash.history(2).unwrap().stored_bytes());
 
     // Bob's coin 2: the checkpoint start keeps the move at L = 2000 with its proof.
     let pruned = bob.handover(2).unwrap();
     let through_payment: plasma_cash::Roots = bob.cash.roots().range(..=paid_at).map(|(b, r)| (*b, *r)).collect();
     assert_eq!(pruned.verify(&domain(), &through_payment).unwrap(), f.carol.address());
-    let full = bob.cash.history(2).unwrap();
-    let at_l = full.move_at(2000).unwrap();
-    let after: usize = full.entries().iter().filter(|(b, _)| *b > k).map(|(_, e)| e.stored_bytes()).sum();
+    let kept = bob.cash.history(2).unwrap();
+    // Bob's wallet keeps the move at L = 2000, the entry of K and the entries after K only.
+    let blocks: Vec<u64> = kept.entries().iter().map(|(b, _)| *b).filter(|b| *b <= k).collect();
+    assert_eq!(blocks, vec![2000, k]);
+    let at_l = kept.move_at(2000).unwrap();
+    let after: usize = kept.entries().iter().filter(|(b, _)| *b > k).map(|(_, e)| e.stored_bytes()).sum();
     let expected = 60 + 8 + 8 + 20 + 8 + proof_len(&f.cp.proof(2)) + (8 + proof_len(at_l.proof) + 161) + after;
     assert_eq!(pruned.stored_bytes(), expected);
-    assert_eq!(bob.stored_bytes(), expected);
+    let at_k = kept.entries()[1].1.stored_bytes();
+    assert_eq!(bob.stored_bytes(), expected + at_k);
     assert_eq!(pruned.move_at(paid_at).map(|m| m.tx.tx.newOwner), Some(f.carol.address()));
-    // Carol has no start for coin 2 (she signed nothing): she keeps the full Cash history.
-    assert_eq!(carol.handover(2).unwrap().stored_bytes(), carol.cash.history(2).unwrap().stored_bytes());
+    // Carol signed nothing but received coin 2 with Bob's checkpoint start: she keeps what he
+    // handed over (the last move at L and the entries after K), not the full history.
+    let carols = carol.cash.history(2).unwrap();
+    assert!(carols.entries().iter().all(|(b, _)| *b == 2000 || *b > k));
+    assert_eq!(carol.handover(2).unwrap().start().checkpoint.as_ref().map(|c| c.last_moved), Some(2000));
+    assert_eq!(
+        carol.stored_bytes(),
+        carol.handover(2).unwrap().stored_bytes() + carol.cash.history(3).unwrap().stored_bytes()
+    );
 }
 
 #[test]
@@ -550,9 +581,18 @@ fn alice_keeps_the_paid_coin_history_in_full_and_counts_it() {
     let mut f = Fixture::new();
     f.finalize();
     let alice = &f.wallets["alice"];
-    let coin_1 = alice.handover(1).unwrap().stored_bytes();
-    let coin_2 = alice.cash.history(2).unwrap().stored_bytes();
-    assert_eq!(alice.stored_bytes(), coin_1 + coin_2);
+    // Coin 1 starts at K: the wallet keeps its entry of K (and nothing before), plus the
+    // checkpoint reference; coin 2, paid away before K, is kept in full.
+    let kept_1 = alice.cash.history(1).unwrap();
+    assert_eq!(kept_1.entries().iter().map(|(b, _)| *b).collect::<Vec<_>>(), vec![f.k]);
+    let reference = 8 + 8 + 20 + 8 + proof_len(&f.cp.proof(1));
+    let coin_2 = alice.cash.history(2).unwrap();
+    assert_eq!(coin_2.entries().len(), 2, "blocks 1000 and 2000, up to her payment");
+    assert_eq!(alice.stored_bytes(), kept_1.stored_bytes() + reference + coin_2.stored_bytes());
+    assert_eq!(
+        alice.handover(1).unwrap().stored_bytes() + kept_1.entries()[0].1.stored_bytes(),
+        kept_1.stored_bytes() + reference
+    );
 }
 
 // ----- Exits from a checkpoint origin -----
@@ -602,8 +642,8 @@ fn exit_of_a_transaction_after_a_parent_after_the_checkpoint() {
     f.finalize();
     // After K: Bob pays coin 2 to Alice (P(C)), Alice pays it back to Bob (C).
     let (mut alice, mut bob) = (f.wallets.remove("alice").unwrap(), f.wallets.remove("bob").unwrap());
-    let parent_at = f.chain.pay(2, &mut bob.cash, &mut alice.cash);
-    let exiting_at = f.chain.pay(2, &mut alice.cash, &mut bob.cash);
+    let parent_at = f.chain.pay_xt(2, &mut bob, &mut alice);
+    let exiting_at = f.chain.pay_xt(2, &mut alice, &mut bob);
     let exit = bob.book.exit_claim(&bob.cash, 2).unwrap().unwrap();
     assert!(f.k < parent_at && parent_at < exiting_at);
     assert_eq!(
@@ -616,8 +656,10 @@ fn exit_of_a_transaction_after_a_parent_after_the_checkpoint() {
     );
     assert_eq!((exit.origin.owner, exit.origin.lastMoved), (f.bob.address(), 2000));
     assert!(exit.exiting_sig.is_some());
-    // Alice, who received the coin after K without a checkpoint start, has no checkpoint exit.
-    assert!(alice.book.exit_claim(&alice.cash, 2).unwrap().is_none());
+    // Alice received the coin after K with Bob's checkpoint start: she could exit from it too,
+    // but no longer owns the coin.
+    assert_eq!(alice.book.start(2).map(|s| s.blknum), Some(f.k));
+    assert!(matches!(alice.book.exit_claim(&alice.cash, 2), Err(XtError::Cash(CashError::NotOwner { .. }))));
 }
 
 #[test]
@@ -628,7 +670,7 @@ fn no_checkpoint_exit_without_a_start_and_an_error_for_a_coin_paid_away() {
     assert!(carol.book.exit_claim(&carol.cash, 3).unwrap().is_none());
     assert!(carol.book.exit_claim(&carol.cash, 1).unwrap().is_none(), "a foreign coin has no start");
     let (mut bob, mut carol) = (f.wallets.remove("bob").unwrap(), f.wallets.remove("carol").unwrap());
-    f.chain.pay(2, &mut bob.cash, &mut carol.cash);
+    f.chain.pay_xt(2, &mut bob, &mut carol);
     let refused = bob.book.exit_claim(&bob.cash, 2).unwrap_err();
     assert!(matches!(refused, XtError::Cash(CashError::NotOwner { coin_id: 2, owner }) if owner == f.carol.address()));
 }
@@ -747,7 +789,7 @@ fn a_history_that_starts_after_k_gives_no_evidence() {
     let mut f = Fixture::new();
     f.finalize();
     // Bob's kept history of coin 2 starts at K = 3000; a proposal of block 2000 cannot be
-    // judged from it (the wallet's full history is what `XtWatcher` uses then).
+    // judged from it, and his wallet no longer holds the blocks before K but the move at 2000.
     let bob = &f.wallets["bob"];
     let kept = bob.handover(2).unwrap();
     let deposit = bob.cash.deposit_record(2).unwrap();
@@ -756,10 +798,9 @@ fn a_history_that_starts_after_k_gives_no_evidence() {
     let old = ProposedCheckpoint { id: 2, blknum: 2000, state_root: B256::repeat_byte(9), bitmap };
     assert_eq!(plasma_xt::owner_challenge(f.bob.address(), &deposit, &kept, &old, false), None);
     let actions = XtWatcher::new(f.bob.address(), game()).on_proposed(&bob.cash, &bob.book, old, 0, 0);
-    assert!(
-        matches!(actions.as_slice(), [XtAction::ChallengeCheckpoint { latest, .. }] if latest.blknum == 2000),
-        "Bob owned coin 2 after block 2000: {actions:?}"
-    );
+    assert!(actions.is_empty(), "nothing before K is kept: {actions:?}");
+    let blocks: Vec<u64> = bob.cash.history(2).unwrap().entries().iter().map(|(b, _)| *b).collect();
+    assert_eq!(blocks, vec![2000, f.k]);
 }
 
 #[test]

@@ -66,6 +66,10 @@ pub struct CashVariant {
     pending: Vec<Pending>,
     /// Open exits on the root chain, by coin.
     pub(crate) open: BTreeMap<u64, ObservedExit>,
+    /// Coins whose histories another layer hands over (Plasma XT: checkpoint-started ones).
+    pub(crate) handed_elsewhere: BTreeSet<u64>,
+    /// Included payments of those coins, as `(payer, payee, coin)`, for that layer to deliver.
+    pub(crate) to_hand_over: Vec<(String, String, u64)>,
     late_answers: Vec<LateAnswer>,
     /// Coins the operator minted from nothing: beneficiary, coin id, claimed denomination.
     minted: Vec<(String, u64, U256)>,
@@ -91,6 +95,8 @@ impl CashVariant {
             spent: BTreeMap::new(),
             pending: Vec::new(),
             open: BTreeMap::new(),
+            handed_elsewhere: BTreeSet::new(),
+            to_hand_over: Vec::new(),
             late_answers: Vec::new(),
             minted: Vec::new(),
             withhold_next: false,
@@ -156,6 +162,10 @@ impl CashVariant {
         for payment in pending {
             if !paid.contains(&(payment.payer.clone(), payment.coin_id)) {
                 self.pending.push(payment);
+                continue;
+            }
+            if self.handed_elsewhere.contains(&payment.coin_id) {
+                self.to_hand_over.push((payment.payer, payment.payee, payment.coin_id));
                 continue;
             }
             let history = self.wallet(&payment.payer)?.handover(payment.coin_id).map_err(err)?;
@@ -522,6 +532,16 @@ impl Variant for CashVariant {
             let tx = self.forged(world, coin_id, to, from)?;
             self.operator_mut()?.include_unchecked(tx).map_err(err)?;
             world.log.push(format!("{from} moves forged coin {coin_id} to {to}"));
+            return Ok(Support::Done);
+        }
+        if self.handed_elsewhere.contains(&coin_id) {
+            // Another layer (Plasma XT) checked the history it hands over and delivers it.
+            let tx = self.wallet_mut(from)?.pay(coin_id, payee).map_err(err)?;
+            if let Err(refused) = self.operator_mut()?.submit_tx(tx) {
+                self.wallet_mut(from)?.cancel(coin_id);
+                return Err(err(refused));
+            }
+            self.pending.push(Pending { coin_id, payer: from.to_owned(), payee: to.to_owned() });
             return Ok(Support::Done);
         }
         // The recipient checks the whole history before the payer signs anything.

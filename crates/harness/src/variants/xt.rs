@@ -255,17 +255,12 @@ impl XtVariant {
         proposal.open = false;
         world.log.push(format!("checkpoint {id} of block {} finalised", proposal.cp.blknum));
         for (name, book) in &mut self.books {
-            let wallet = self.cash.wallet(name)?;
+            let wallet = self.cash.wallets.get_mut(name).ok_or_else(|| err(format!("no wallet for {name}")))?;
             let pruned = book.on_finalized(wallet, &proposal.cp);
+            plasma_xt::prune_wallet(wallet, &pruned, proposal.cp.blknum);
             let Some(before) = proposal.bytes_before.get(name) else { continue };
             let after = book.stored_bytes(wallet);
-            // The checkpoint-started histories are computed beside the Cash wallet, which still
-            // holds every full history: both figures are reported.
-            let held = wallet.stored_bytes();
-            world.log.push(format!(
-                "{name} prunes coins {pruned:?}: checkpoint-started histories {before} -> {after} bytes (computed; \
-                 the Cash wallet still holds {held} bytes of full histories)"
-            ));
+            world.log.push(format!("{name} prunes coins {pruned:?}: stored bytes kept {before} -> {after}"));
             if proposal.step.must_shrink && after >= *before {
                 return Err(err(format!("{name}'s stored bytes did not shrink ({before} -> {after})")));
             }
@@ -303,37 +298,53 @@ impl XtVariant {
     }
 
     /// Payers of coins whose history starts at a finalised checkpoint hand the checkpoint-started
-    /// history to their recipients, who verify it against the checkpoint and adopt its start (and
-    /// can then exit from the checkpoint origin). Runs right after delivery, while the payers'
-    /// histories cover the newest block.
+    /// history to their recipients, who verify it against the checkpoint and keep only it (and can
+    /// then exit from the checkpoint origin); a cheater without a book adopts it unchecked. Runs
+    /// right after delivery, while the payers' histories cover the newest block.
     fn hand_over_checkpoint_starts(&mut self, world: &mut World) -> Result<(), Error> {
-        let mut handovers = Vec::new();
-        for (name, book) in &self.books {
-            let wallet = self.cash.wallet(name)?;
-            for coin_id in wallet.owned_coins().into_iter().filter(|c| book.start(*c).is_none()) {
-                let payers = self.books.iter().filter(|(payer, b)| *payer != name && b.start(coin_id).is_some());
-                for (payer, payer_book) in payers {
-                    let Ok(history) = payer_book.xt_history(self.cash.wallet(payer)?, coin_id) else { continue };
-                    if history.owner() == wallet.address() {
-                        handovers.push((payer.clone(), name.clone(), history));
-                        break;
-                    }
+        for (payer, payee, coin_id) in std::mem::take(&mut self.cash.to_hand_over) {
+            let payer_wallet = self.cash.wallet(&payer)?;
+            let Some(book) = self.books.get(&payer).filter(|b| b.start(coin_id).is_some()) else {
+                // The payer keeps the full Cash history: handed over as in Cash.
+                let history = payer_wallet.handover(coin_id).map_err(err)?;
+                self.cash.wallets.get_mut(&payee).ok_or_else(|| err("no wallet"))?.receive(history).map_err(err)?;
+                continue;
+            };
+            let history = book.xt_history(payer_wallet, coin_id).map_err(err)?;
+            let wallet = self.cash.wallets.get_mut(&payee).ok_or_else(|| err(format!("no wallet for {payee}")))?;
+            match self.books.get_mut(&payee) {
+                Some(book) => {
+                    book.adopt(wallet, history).map_err(err)?;
+                }
+                None => {
+                    wallet.adopt_verified(plasma_xt::to_cash(&history).map_err(err)?).map_err(err)?;
                 }
             }
+            world.log.push(format!("{payee} keeps the checkpoint-started history of coin {coin_id} from {payer}"));
         }
-        for (payer, payee, history) in handovers {
-            let coin_id = history.coin_id();
-            let wallet = self.cash.wallet(&payee)?;
-            let book = self.books.get_mut(&payee).ok_or_else(|| err("no book"))?;
-            match book.receive(wallet, history) {
-                Ok(_) => world
-                    .log
-                    .push(format!("{payee} adopts the checkpoint-started history of coin {coin_id} from {payer}")),
-                Err(why) => world
-                    .log
-                    .push(format!("{payee} refuses {payer}'s checkpoint-started history of coin {coin_id}: {why}")),
-            }
+        Ok(())
+    }
+
+    /// Before an honest payer signs a coin whose history starts at a finalised checkpoint, the
+    /// recipient verifies the checkpoint-started history it will be handed: the checkpoint is one
+    /// it saw finalised, with the coin's bit set, and the history verifies against its roots.
+    /// (The coin is the one the Cash variant pays with: the first spendable of that amount.)
+    fn check_checkpoint_handover(&self, from: &str, to: &str, amount: U256) -> Result<(), Error> {
+        let (Some(book), Ok(wallet)) = (self.books.get(from), self.cash.wallet(from)) else { return Ok(()) };
+        let denomination = |coin: &u64| wallet.deposit_record(*coin).map(|r| r.amount);
+        let Some(coin_id) = wallet.spendable_coins().into_iter().find(|c| denomination(c) == Some(amount)) else {
+            return Ok(());
+        };
+        let Some(start) = book.start(coin_id) else { return Ok(()) };
+        let history = book.xt_history(wallet, coin_id).map_err(err)?;
+        let recipient = self.cash.wallet(to)?;
+        let known = self.books.get(to).and_then(|b| b.finalized(start.checkpoint_id));
+        if !known.is_some_and(|cp| cp.blknum == start.blknum && cp.state_root == start.state_root) {
+            return Err(err(format!("{to} does not know checkpoint {} finalised", start.checkpoint_id)));
         }
+        history.verify(recipient.domain(), recipient.roots()).map_err(|why| {
+            err(format!("{to} cannot verify the checkpoint-started history of coin {coin_id}: {why}"))
+        })?;
         Ok(())
     }
 
@@ -427,13 +438,14 @@ impl Variant for XtVariant {
         amount: U256,
         confirm: bool,
     ) -> Result<Support, Error> {
+        self.check_checkpoint_handover(from, to, amount)?;
+        self.cash.handed_elsewhere = self.books.values().flat_map(CheckpointBook::started_coins).collect();
         self.cash.transfer(world, from, to, amount, confirm).await
     }
 
     async fn commit_block(&mut self, world: &mut World) -> Result<(), Error> {
+        self.cash.handed_elsewhere = self.books.values().flat_map(CheckpointBook::started_coins).collect();
         self.cash.commit_block(world).await?;
-        // Twice: a coin paid on twice in one block reaches its last owner through the middle one.
-        self.hand_over_checkpoint_starts(world)?;
         self.hand_over_checkpoint_starts(world)
     }
 
