@@ -350,14 +350,7 @@ impl Wallet {
     /// wallet as owner. Returns the coin. Nothing is recorded on error.
     pub fn receive(&mut self, history: CashHistory) -> Result<u64> {
         let owner = history.verify(&self.domain, &self.roots)?;
-        let coin_id = history.coin_id();
-        if owner != self.address {
-            return Err(CashError::NotOwner { coin_id, owner });
-        }
-        self.histories.insert(coin_id, history);
-        self.expected.remove(&coin_id);
-        self.learned.remove(&coin_id);
-        Ok(coin_id)
+        self.accept(history, owner)
     }
 
     /// Drops the entries of `coin_id`'s history before child block `blknum`, keeping the last move
@@ -373,7 +366,13 @@ impl Wallet {
     /// part [`Wallet::drop_entries_before`] left out), without verifying it again: it must end with
     /// this wallet as owner. Returns the coin.
     pub fn adopt_verified(&mut self, history: CashHistory) -> Result<u64> {
-        let (coin_id, owner) = (history.coin_id(), history.owner());
+        let owner = history.owner();
+        self.accept(history, owner)
+    }
+
+    /// Keeps `history`, whose verified owner is `owner`, if that is this wallet.
+    fn accept(&mut self, history: CashHistory, owner: Address) -> Result<u64> {
+        let coin_id = history.coin_id();
         if owner != self.address {
             return Err(CashError::NotOwner { coin_id, owner });
         }

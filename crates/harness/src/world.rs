@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use alloy_primitives::{Address, B256, U256};
 use alloy_sol_types::{SolCall, SolEvent};
-use plasma_contracts::PlasmaFramework;
+use plasma_contracts::{PlasmaFramework, deploy_framework, deploy_game};
 use plasma_core::{BlockSubmittedEvent, DepositEvent, Domain, GameCall, SigningKey};
 use plasma_rootchain::{ChainLog, DEV_KEYS, LogFilter, Receipt, RootChain, TxRequest};
 
@@ -111,6 +111,23 @@ impl World {
     /// Reads a framework view.
     pub async fn framework_view<C: SolCall>(&self, call: C) -> Result<C::Return, Error> {
         Ok(plasma_contracts::view(&self.chain, self.framework, call).await?)
+    }
+
+    /// Deploys the framework (operated by the operator, with this world's exit period) and the
+    /// exit game `bytecode`, whose constructor arguments are made from the framework's address;
+    /// sets [`World::framework`] and [`World::exit_game`].
+    pub async fn deploy_exit_game(
+        &mut self,
+        bytecode: &[u8],
+        constructor_args: impl FnOnce(Address) -> Vec<u8> + Send,
+    ) -> Result<(), Error> {
+        let operator = self.operator.address;
+        let framework = deploy_framework(&mut self.chain, operator, self.min_exit_period).await?;
+        let deployment =
+            deploy_game(&mut self.chain, framework, operator, bytecode, constructor_args(framework)).await?;
+        self.framework = deployment.framework;
+        self.exit_game = deployment.exit_game;
+        Ok(())
     }
 
     /// Sends `call` to the exit game from `from`; the receipt says whether it succeeded.

@@ -22,7 +22,7 @@ use plasma_cash::{
     abi::ICashExitGame,
     game::{HistoryChallenge, HistoryResponse, ObservedAnswer, ObservedChallenge, ObservedExit},
 };
-use plasma_contracts::{CashExitGame, PlasmaFramework, deploy_framework, deploy_game};
+use plasma_contracts::{CashExitGame, PlasmaFramework};
 use plasma_core::{Capabilities, ChildChain, DepositEvent};
 use plasma_rootchain::{LogFilter, RootChain};
 
@@ -715,11 +715,7 @@ impl CashVariant {
         bytecode: &[u8],
         args: impl FnOnce(Address) -> Vec<u8> + Send,
     ) -> Result<(), Error> {
-        let operator = world.operator.address;
-        let framework = deploy_framework(&mut world.chain, operator, world.min_exit_period).await?;
-        let deployment = deploy_game(&mut world.chain, framework, operator, bytecode, args(framework)).await?;
-        world.framework = deployment.framework;
-        world.exit_game = deployment.exit_game;
+        world.deploy_exit_game(bytecode, args).await?;
         self.game = CashGame::new(EXIT_BOND, CHALLENGE_BOND, world.min_exit_period);
         let domain = world.domain();
         self.operator = Some(Operator::new(domain));

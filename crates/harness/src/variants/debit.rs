@@ -25,7 +25,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use alloy_primitives::{Address, U256};
 use alloy_sol_types::SolEvent;
-use plasma_contracts::{DebitExitGame, PlasmaFramework, deploy_framework, deploy_game};
+use plasma_contracts::{DebitExitGame, PlasmaFramework};
 use plasma_core::{Capabilities, ChildChain, DepositEvent, GameCall};
 use plasma_debit::{
     Action, ChannelState, DebitExit, DebitGame, DebitOperator, DebitWallet, DepositRecord, ExitArgs, Leg,
@@ -669,21 +669,17 @@ impl Variant for DebitVariant {
     }
 
     async fn deploy(&mut self, world: &mut World) -> Result<(), Error> {
-        let operator = world.operator.address;
-        let framework = deploy_framework(&mut world.chain, operator, world.min_exit_period).await?;
-        let args = DebitExitGame::constructorCall {
-            framework_: framework,
-            exitBond_: EXIT_BOND,
-            challengeBond_: CHALLENGE_BOND,
+        let args = |framework_| {
+            let args =
+                DebitExitGame::constructorCall { framework_, exitBond_: EXIT_BOND, challengeBond_: CHALLENGE_BOND };
+            alloy_sol_types::SolConstructor::abi_encode(&args)
         };
-        let args = alloy_sol_types::SolConstructor::abi_encode(&args);
-        let deployment = deploy_game(&mut world.chain, framework, operator, &DebitExitGame::BYTECODE, args).await?;
-        world.framework = deployment.framework;
-        world.exit_game = deployment.exit_game;
+        world.deploy_exit_game(&DebitExitGame::BYTECODE, args).await?;
         let domain = world.domain();
         self.operator = Some(DebitOperator::new(world.operator.key.clone(), domain));
         for actor in world.everyone() {
-            self.wallets.insert(actor.name.clone(), DebitWallet::new(actor.key.clone(), domain, operator));
+            self.wallets
+                .insert(actor.name.clone(), DebitWallet::new(actor.key.clone(), domain, world.operator.address));
             if !Self::is_cheater(world, &actor.name) {
                 self.honest.insert(actor.name.clone());
             }

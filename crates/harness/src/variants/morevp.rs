@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use alloy_primitives::{Address, B256, Bytes, U256};
 use alloy_sol_types::SolEvent;
-use plasma_contracts::{MoreVpExitGame, PlasmaFramework, deploy_framework, deploy_game};
+use plasma_contracts::{MoreVpExitGame, PlasmaFramework};
 use plasma_core::{BlockSubmittedEvent, Capabilities, ChildChain, DepositEvent};
 use plasma_morevp::{
     Action, ActionKey, CanonicityChallenge, DepositExit, ExitCall, GameEvent, InFlightExit, InputProof, MoreVpGame,
@@ -556,18 +556,16 @@ impl Variant for MoreVpVariant {
     }
 
     async fn deploy(&mut self, world: &mut World) -> Result<(), Error> {
-        let operator = world.operator.address;
-        let framework = deploy_framework(&mut world.chain, operator, world.min_exit_period).await?;
-        let args = MoreVpExitGame::constructorCall {
-            framework_: framework,
-            standardExitBond_: STANDARD_EXIT_BOND,
-            inFlightExitBond_: IN_FLIGHT_EXIT_BOND,
-            piggybackBond_: PIGGYBACK_BOND,
+        let args = |framework_| {
+            let args = MoreVpExitGame::constructorCall {
+                framework_,
+                standardExitBond_: STANDARD_EXIT_BOND,
+                inFlightExitBond_: IN_FLIGHT_EXIT_BOND,
+                piggybackBond_: PIGGYBACK_BOND,
+            };
+            alloy_sol_types::SolConstructor::abi_encode(&args)
         };
-        let args = alloy_sol_types::SolConstructor::abi_encode(&args);
-        let deployment = deploy_game(&mut world.chain, framework, operator, &MoreVpExitGame::BYTECODE, args).await?;
-        world.framework = deployment.framework;
-        world.exit_game = deployment.exit_game;
+        world.deploy_exit_game(&MoreVpExitGame::BYTECODE, args).await?;
         self.game = MoreVpGame::new(STANDARD_EXIT_BOND, IN_FLIGHT_EXIT_BOND, PIGGYBACK_BOND, world.min_exit_period);
         let domain = world.domain();
         self.operator = Some(Operator::new(domain));

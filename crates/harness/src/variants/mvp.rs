@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use alloy_primitives::{B256, U256};
 use alloy_sol_types::{SolEvent, SolValue};
-use plasma_contracts::{MvpExitGame, PlasmaFramework, deploy_framework, deploy_game};
+use plasma_contracts::{MvpExitGame, PlasmaFramework};
 use plasma_core::{BlockSubmittedEvent, Capabilities, ChildChain, DepositEvent, SigningKey};
 use plasma_mvp::{
     ExitClaim, Inclusion, MvpExit, MvpGame, ObservedExit, Operator, Output, SignedTx, Transaction, UtxoPos, Wallet,
@@ -292,13 +292,13 @@ impl Variant for MvpVariant {
     }
 
     async fn deploy(&mut self, world: &mut World) -> Result<(), Error> {
-        let operator = world.operator.address;
-        let framework = deploy_framework(&mut world.chain, operator, world.min_exit_period).await?;
-        let args = MvpExitGame::constructorCall { framework_: framework, exitBond_: EXIT_BOND };
-        let args = alloy_sol_types::SolConstructor::abi_encode(&args);
-        let deployment = deploy_game(&mut world.chain, framework, operator, &MvpExitGame::BYTECODE, args).await?;
-        world.framework = deployment.framework;
-        world.exit_game = deployment.exit_game;
+        let args = |framework_| {
+            alloy_sol_types::SolConstructor::abi_encode(&MvpExitGame::constructorCall {
+                framework_,
+                exitBond_: EXIT_BOND,
+            })
+        };
+        world.deploy_exit_game(&MvpExitGame::BYTECODE, args).await?;
         self.game = MvpGame::new(EXIT_BOND, world.min_exit_period);
         let domain = world.domain();
         self.operator = Some(Operator::new(domain));
