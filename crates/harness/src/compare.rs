@@ -137,20 +137,47 @@ pub fn new_variant(name: &str) -> Option<Box<dyn Variant>> {
     }
 }
 
+/// Where a comparison run is, for a progress display: `done` of `total` units of work finished,
+/// `what` is the unit about to start (`mvp: honest-lifecycle`).
+#[derive(Debug, Clone, Copy)]
+pub struct Progress<'a> {
+    /// Units finished.
+    pub done: usize,
+    /// Units in the whole run.
+    pub total: usize,
+    /// The unit about to start.
+    pub what: &'a str,
+}
+
 /// Runs every scenario on every named variant over fresh chains from `backend`.
 pub async fn compare(names: &[String], backend: &Backend, scenarios: &[Scenario]) -> Result<CompareReport, Error> {
+    compare_with_progress(names, backend, scenarios, &mut |_| {}).await
+}
+
+/// [`compare`], calling `progress` before each unit of work.
+pub async fn compare_with_progress(
+    names: &[String],
+    backend: &Backend,
+    scenarios: &[Scenario],
+    progress: &mut (dyn FnMut(Progress<'_>) + Send),
+) -> Result<CompareReport, Error> {
     let operator_key = backend.operator_key()?;
+    let total = names.len() * scenarios.len();
+    let mut done = 0;
     let mut variants = Vec::with_capacity(names.len());
     for name in names {
         let mut runs = Vec::with_capacity(scenarios.len());
         let capabilities = new_variant(name).ok_or_else(|| unknown_variant(name))?.capabilities();
         for scenario in scenarios {
+            progress(Progress { done, total, what: &format!("{name}: {}", scenario.name) });
             let mut variant = new_variant(name).ok_or_else(|| unknown_variant(name))?;
             let chain = backend.open().await?;
             runs.push(run_scenario(variant.as_mut(), chain, scenario, DEFAULT_MIN_EXIT_PERIOD, operator_key).await);
+            done += 1;
         }
         variants.push(VariantReport::from_runs(name, capabilities, &runs));
     }
+    progress(Progress { done, total, what: "done" });
     Ok(CompareReport { backend: backend.name().to_owned(), variants })
 }
 

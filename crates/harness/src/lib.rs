@@ -20,7 +20,7 @@ mod variant;
 pub mod variants;
 mod world;
 
-pub use compare::{Backend, builtin_scenarios, compare, new_variant, variant_names};
+pub use compare::{Backend, Progress, builtin_scenarios, compare, compare_with_progress, new_variant, variant_names};
 pub use metrics::{GasStats, GasTable};
 pub use recording::{CallRecord, RecordingChain};
 pub use report::{CompareReport, ScenarioSummary, VariantReport};
