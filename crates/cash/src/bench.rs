@@ -14,6 +14,10 @@
 //! - [`history_workload`]: one coin's history over `blocks` child blocks that each move
 //!   `coins_per_block` coins, the coin itself moving every `move_every` blocks, with the roots to
 //!   verify it against.
+//! - [`rotating_history_workload`]: the same, for the "one in `every` pays" workload: `coins`
+//!   coins, coin `i` moving in child block `n` when `i ≡ n (mod every)` (so each block moves about
+//!   `coins / every` of them, every coin moves once in `every` blocks), the coin kept being
+//!   [`rotating_coin_index`]; [`rotating_filler_state`] says where the other coins stand.
 
 use alloy_primitives::{Address, B256, U256, keccak256};
 use plasma_core::{BlockNumber, CHILD_BLOCK_INTERVAL, ChildChain, DepositEvent, Domain, Signature, SigningKey};
@@ -95,10 +99,15 @@ fn filler_signature() -> Signature {
     Signature { r: B256::repeat_byte(0x11), s: B256::repeat_byte(0x22), v: 27 }
 }
 
+/// The owner a block filler's transaction with `salt` hands its coin to.
+#[must_use]
+pub fn filler_owner(salt: u64) -> Address {
+    Address::from_slice(&keccak256(salt.to_be_bytes())[12..])
+}
+
 /// A transaction of coin `coin_id` for block fillers: a distinct `txHash` per `(coin, salt)`.
 fn filler_tx(coin_id: u64, salt: u64) -> SignedCashTx {
-    let owner = Address::from_slice(&keccak256(salt.to_be_bytes())[12..]);
-    SignedCashTx::new(CashTx::new(coin_id, salt, owner), filler_signature())
+    SignedCashTx::new(CashTx::new(coin_id, salt, filler_owner(salt)), filler_signature())
 }
 
 /// The coin ids of the first `count` deposits: [`deposit_blknum`]`(0..count)`.
@@ -160,6 +169,79 @@ pub fn history_workload(
     Ok(HistoryWorkload { history, roots, owner: keys[holder].address() })
 }
 
+/// The coin index [`rotating_history_workload`] follows among `coins` coins: the middle one,
+/// rounded down to a multiple of `every`, so that it moves in every `every`-th child block.
+#[must_use]
+pub const fn rotating_coin_index(coins: usize, every: usize) -> usize {
+    let every = if every == 0 { 1 } else { every };
+    coins / 2 / every * every
+}
+
+/// Whether coin `index` (of [`coin_ids`]) moves in the `n`-th child block (from 1, block number
+/// `n × 1000`) of the rotating workload: when `index ≡ n (mod every)`.
+#[must_use]
+pub const fn moves_in_rotation(index: usize, n: u64, every: usize) -> bool {
+    every > 0 && (index % every) as u64 == n % every as u64
+}
+
+/// Where filler coin `index` of the rotating workload stands after its `blocks`-th child block:
+/// `(owner, lastMoved)` of its stand-in transaction in the newest block that moved it, or `None`
+/// if no block moved it yet (it is still at its deposit).
+#[must_use]
+pub fn rotating_filler_state(index: usize, blocks: u64, every: usize) -> Option<(Address, BlockNumber)> {
+    let every = every as u64;
+    if every == 0 {
+        return None;
+    }
+    let back = (blocks % every + every - index as u64 % every) % every;
+    let n = blocks.checked_sub(back).filter(|n| *n > 0)?;
+    let blknum = n * CHILD_BLOCK_INTERVAL;
+    Some((filler_owner(blknum), blknum))
+}
+
+/// The history of coin [`rotating_coin_index`]`(coins, move_every)` over `blocks` child blocks of
+/// the "one in `move_every` pays" workload: `coins` coins (the first `coins` deposits), coin `i`
+/// moving in the `n`-th child block when `i ≡ n (mod move_every)` ([`moves_in_rotation`]). The
+/// coin kept moves between two keys with real signatures in every `move_every`-th block; the
+/// others move with stand-in signatures (only their leaves matter to the coin's proofs) to
+/// [`filler_owner`]`(blknum)`.
+pub fn rotating_history_workload(
+    blocks: usize,
+    coins: usize,
+    move_every: usize,
+    domain: &Domain,
+) -> Result<HistoryWorkload> {
+    let keys = keys()?;
+    let every = move_every.max(1);
+    let ids = coin_ids(coins.max(1));
+    let index = rotating_coin_index(ids.len(), every);
+    let coin_id = ids[index];
+    let record = DepositRecord::new(coin_id, keys[0].address(), U256::from(DEPOSIT_AMOUNT));
+    let mut roots = Roots::new();
+    roots.insert(coin_id, record.root());
+    let mut history = CashHistory::new(record);
+    let mut holder = 0;
+    for n in 1..=blocks as u64 {
+        let blknum = n * CHILD_BLOCK_INTERVAL;
+        let mut txs: Vec<SignedCashTx> = ids
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != index && moves_in_rotation(*i, n, every))
+            .map(|(_, c)| filler_tx(*c, blknum))
+            .collect();
+        if moves_in_rotation(index, n, every) {
+            let next = 1 - holder;
+            let tx = CashTx::new(coin_id, history.last_moved(), keys[next].address()).sign(domain, &keys[holder]);
+            txs.push(tx);
+            holder = next;
+        }
+        let block = CashBlock::new(txs, domain)?;
+        roots.insert(blknum, block.root());
+        history.extend(domain, &roots, blknum, block.entry(coin_id))?;
+    }
+    Ok(HistoryWorkload { history, roots, owner: keys[holder].address() })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -200,5 +282,22 @@ mod tests {
         assert_eq!(w.history.entries().len(), 30);
         assert_eq!(w.history.moves().count(), 3);
         assert_eq!(w.history.verify(&domain(), &w.roots).unwrap(), w.owner);
+    }
+
+    #[test]
+    fn rotating_history_workload_moves_one_coin_in_ten_per_block() {
+        let (blocks, coins, every) = (25, 100, 10);
+        let w = rotating_history_workload(blocks, coins, every, &domain()).unwrap();
+        assert_eq!(w.history.coin_id(), coin_ids(coins)[rotating_coin_index(coins, every)]);
+        assert_eq!(w.history.entries().len(), blocks);
+        let moved: Vec<u64> = w.history.moves().map(|m| m.blknum).collect();
+        assert_eq!(moved, [10_000, 20_000]);
+        assert_eq!(w.history.verify(&domain(), &w.roots).unwrap(), w.owner);
+        assert_eq!(rotating_coin_index(1_000, 10), 500);
+        assert!(moves_in_rotation(3, 13, 10) && !moves_in_rotation(3, 14, 10));
+        assert_eq!(rotating_filler_state(3, 25, 10), Some((filler_owner(23_000), 23_000)));
+        assert_eq!(rotating_filler_state(7, 25, 10), Some((filler_owner(17_000), 17_000)));
+        assert_eq!(rotating_filler_state(0, 25, 10), Some((filler_owner(20_000), 20_000)));
+        assert_eq!(rotating_filler_state(7, 5, 10), None);
     }
 }

@@ -9,13 +9,22 @@
 //!   then accepts and [`ChildChain::build_block`] seals.
 //! - [`coin_memory_workload`]: an operator holding `count` coins, for a measurement of the memory
 //!   its state takes.
+//! - [`rotating_history_workload`]: one coin's [`DebitHistory`] under plasma-cash's "one in
+//!   `every` pays" workload (`plasma_cash::bench::rotating_history_workload`, same coins, same
+//!   rotation, same coin followed), with Debit's own transactions: single-coin transfers stating
+//!   the whole balance and the next nonce.
 
-use alloy_primitives::{Address, U256, keccak256};
-use plasma_cash::bench::{KEYS, deposit_blknum, keys};
-use plasma_core::{ChildChain, DepositEvent, Domain, SigningKey};
+use alloy_primitives::{Address, B256, U256, keccak256};
+use plasma_cash::{
+    DepositRecord, Roots,
+    bench::{KEYS, coin_ids, deposit_blknum, filler_owner, keys, moves_in_rotation, rotating_coin_index},
+};
+use plasma_core::{CHILD_BLOCK_INTERVAL, ChildChain, DepositEvent, Domain, Signature, SigningKey};
 
 use crate::{
+    block::DebitBlock,
     error::Result,
+    history::DebitHistory,
     operator::DebitOperator,
     tx::{DebitTx, Leg, SignedDebitTx, sign},
 };
@@ -77,6 +86,74 @@ pub fn coin_memory_workload(count: usize) -> Result<DebitOperator> {
     Ok(operator)
 }
 
+/// One coin's history and the roots to verify it against.
+#[derive(Clone, Debug)]
+pub struct HistoryWorkload {
+    /// The history (verified to end with [`HistoryWorkload::owner`]).
+    pub history: DebitHistory,
+    /// Deposit and child roots.
+    pub roots: Roots,
+    /// The coin's holder at the end.
+    pub owner: Address,
+}
+
+/// A single-coin transfer of `coin_id` for block fillers, with a stand-in signature (the leaf is
+/// `txHash`, so roots and proofs do not depend on it): a distinct `txHash` per `(coin, salt)`.
+fn filler_tx(coin_id: u64, salt: u64) -> SignedDebitTx {
+    let leg = Leg { coin_id, prev_block: salt, owner: filler_owner(salt), balance: DEPOSIT_AMOUNT.into(), nonce: salt };
+    let sig = Signature { r: B256::repeat_byte(0x11), s: B256::repeat_byte(0x22), v: 27 };
+    SignedDebitTx::new(DebitTx::single(leg), vec![sig])
+}
+
+/// The history of coin `plasma_cash::bench::rotating_coin_index(coins, move_every)` over `blocks`
+/// child blocks in which coin `i` moves when `i ≡ n (mod move_every)` (the `n`-th block): the
+/// coin followed passes between two keys, with real signatures, the whole balance and the next
+/// nonce; the other coins move with stand-in signatures.
+pub fn rotating_history_workload(
+    blocks: usize,
+    coins: usize,
+    move_every: usize,
+    domain: &Domain,
+) -> Result<HistoryWorkload> {
+    let keys = keys()?;
+    let every = move_every.max(1);
+    let ids = coin_ids(coins.max(1));
+    let index = rotating_coin_index(ids.len(), every);
+    let coin_id = ids[index];
+    let record = DepositRecord::new(coin_id, keys[0].address(), U256::from(DEPOSIT_AMOUNT));
+    let mut roots = Roots::new();
+    roots.insert(coin_id, record.root());
+    let mut history = DebitHistory::new(record);
+    let (mut holder, mut nonce) = (0, 0);
+    for n in 1..=blocks as u64 {
+        let blknum = n * CHILD_BLOCK_INTERVAL;
+        let mut txs: Vec<SignedDebitTx> = ids
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != index && moves_in_rotation(*i, n, every))
+            .map(|(_, c)| filler_tx(*c, blknum))
+            .collect();
+        if moves_in_rotation(index, n, every) {
+            let next = 1 - holder;
+            nonce += 1;
+            let leg = Leg {
+                coin_id,
+                prev_block: history.last_moved(),
+                owner: keys[next].address(),
+                balance: DEPOSIT_AMOUNT.into(),
+                nonce,
+            };
+            let tx = DebitTx::single(leg);
+            txs.push(SignedDebitTx::new(tx, vec![sign(&tx, domain, &keys[holder])]));
+            holder = next;
+        }
+        let block = DebitBlock::new(txs, domain)?;
+        roots.insert(blknum, block.root());
+        history.extend(domain, &roots, blknum, block.entry(coin_id)?)?;
+    }
+    Ok(HistoryWorkload { history, roots, owner: keys[holder].address() })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -116,5 +193,14 @@ mod tests {
         operator.seal(1000).unwrap();
         assert!(matches!(operator.coin_entry(1000, coin), Err(crate::DebitError::Withheld(1000))));
         assert!(operator.block(1000).is_some());
+    }
+
+    #[test]
+    fn rotating_history_workload_verifies_with_debit_rules() {
+        let w = rotating_history_workload(25, 100, 10, &domain()).unwrap();
+        assert_eq!(w.history.entries().len(), 25);
+        assert_eq!(w.history.moves().count(), 2);
+        let tip = crate::history::verify(&w.history, &domain(), &w.roots, u128::from(DEPOSIT_AMOUNT)).unwrap();
+        assert_eq!((tip.owner, tip.nonce, tip.balance), (w.owner, 2, u128::from(DEPOSIT_AMOUNT)));
     }
 }
