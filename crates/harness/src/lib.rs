@@ -6,10 +6,12 @@
 //! - [`RecordingChain`] and [`GasTable`]: every root-chain call with its function name, gas and
 //!   calldata bytes, and the per-function statistics.
 //! - [`CompareReport`]: what `plasma compare` prints (table, Markdown, JSON).
+//! - [`charts`]: dependency-free, deterministic SVG bar and line charts for the report.
 //! - [`bench`]: what `plasma bench` measures: operator throughput against the machine's
 //!   signature-recovery limit, block building, proofs and state memory.
 
 pub mod bench;
+pub mod charts;
 mod compare;
 mod metrics;
 mod recording;
