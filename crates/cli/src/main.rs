@@ -3,6 +3,10 @@
 //! - `plasma list`: the root-chain backends and the implemented variants.
 //! - `plasma compare`: runs the built-in scenarios on the chosen variants and prints, per variant,
 //!   the gas per contract function and every scenario's outcome (table, Markdown or JSON).
+//!   `--out-dir DIR` writes the Markdown report to `DIR/comparison.md` and every chart to
+//!   `DIR/comparison/<name>.svg` instead. While it runs, a progress bar on standard error shows
+//!   the units of work done, the time elapsed and the current unit; it is hidden when standard
+//!   error is not a terminal and cleared at the end, so piped output is unchanged.
 //! - `plasma scenario run FILE`: runs one scenario file the same way.
 //! - `plasma bench`: operator throughput and block building against this machine's
 //!   signature-recovery limit (build with `--release`).
@@ -10,10 +14,16 @@
 //! Bad arguments print a usage message and exit with status 2; a failed scenario makes the exit
 //! status 1. Nothing here panics on user input.
 
-use std::{path::PathBuf, process::ExitCode};
+use std::{
+    io::IsTerminal as _,
+    path::{Path, PathBuf},
+    process::ExitCode,
+    time::Duration,
+};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use plasma_harness::{Backend, CompareReport, Scenario};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use plasma_harness::{Backend, CompareReport, Progress, Scenario};
 
 /// plasma-lab: Plasma designs on one root chain, compared on the same work.
 #[derive(Debug, Parser)]
@@ -89,6 +99,9 @@ struct RunArgs {
     /// Write the report to this file instead of standard output.
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Write the Markdown report to DIR/comparison.md and every chart to DIR/comparison/NAME.svg.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["out", "format"])]
+    out_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -154,13 +167,55 @@ async fn run(args: RunArgs, scenarios: Vec<Scenario>) -> Result<bool, String> {
     if variants.is_empty() {
         return Err("no variant is implemented yet".into());
     }
-    let report = plasma_harness::compare(&variants, &backend, &scenarios).await.map_err(|err| err.to_string())?;
-    let text = render(&report, args.format);
-    match &args.out {
-        Some(path) => std::fs::write(path, text).map_err(|err| format!("cannot write {}: {err}", path.display()))?,
-        None => print!("{text}"),
+    let bar = progress_bar();
+    let result =
+        plasma_harness::compare_with_progress(&variants, &backend, &scenarios, &mut |p| show_progress(&bar, p)).await;
+    bar.finish_and_clear();
+    let report = result.map_err(|err| err.to_string())?;
+    match (&args.out_dir, &args.out) {
+        (Some(dir), _) => write_out_dir(dir, &report)?,
+        (None, Some(path)) => write_file(path, &render(&report, args.format))?,
+        (None, None) => print!("{}", render(&report, args.format)),
     }
     Ok(report.all_passed())
+}
+
+/// A progress bar on standard error, hidden when standard error is not a terminal.
+fn progress_bar() -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+    if let Ok(style) = ProgressStyle::with_template("[{bar:30}] {pos}/{len} {elapsed_precise} {wide_msg}") {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.enable_steady_tick(Duration::from_millis(250));
+    bar
+}
+
+/// Moves the bar to `progress`; the total is set every time because it may grow during the run.
+fn show_progress(bar: &ProgressBar, progress: Progress<'_>) {
+    bar.set_length(progress.total as u64);
+    bar.set_position(progress.done as u64);
+    bar.set_message(progress.what.to_owned());
+}
+
+/// `DIR/comparison.md` (the Markdown report) and `DIR/comparison/<name>.svg` (every chart).
+fn write_out_dir(dir: &Path, report: &CompareReport) -> Result<(), String> {
+    let charts_dir = dir.join("comparison");
+    std::fs::create_dir_all(&charts_dir).map_err(|err| format!("cannot write {}: {err}", charts_dir.display()))?;
+    write_file(&dir.join("comparison.md"), &report.to_markdown())?;
+    for (stem, svg) in report.charts() {
+        if stem.is_empty() || stem.starts_with('.') || stem.contains(['/', '\\']) {
+            return Err(format!("cannot write chart {stem:?}: not a plain file name"));
+        }
+        write_file(&charts_dir.join(format!("{stem}.svg")), &svg)?;
+    }
+    Ok(())
+}
+
+fn write_file(path: &Path, text: &str) -> Result<(), String> {
+    std::fs::write(path, text).map_err(|err| format!("cannot write {}: {err}", path.display()))
 }
 
 async fn execute(command: Command) -> Result<bool, String> {

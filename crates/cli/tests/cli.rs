@@ -67,3 +67,41 @@ fn a_scenario_file_runs_on_its_own() {
     let stdout = String::from_utf8(output.stdout).unwrap();
     assert!(stdout.contains("| deposit-exit | pass |"), "{stdout}");
 }
+
+#[test]
+fn out_dir_writes_the_markdown_report_and_the_charts() {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("out-dir-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let nested = dir.join("nested");
+    let file = concat!(env!("CARGO_MANIFEST_DIR"), "/../harness/scenarios/deposit-exit.toml");
+    let output = plasma(&["scenario", "run", file, "--variants", "mvp", "--out-dir", nested.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    // Not a terminal: no progress bar, nothing on either stream.
+    assert!(output.stdout.is_empty() && output.stderr.is_empty(), "{output:?}");
+    let markdown = std::fs::read_to_string(nested.join("comparison.md")).unwrap();
+    assert!(markdown.starts_with("# plasma-lab comparison"), "{markdown}");
+    assert!(markdown.contains("| deposit-exit | pass |"), "{markdown}");
+    for entry in std::fs::read_dir(nested.join("comparison")).unwrap() {
+        let path = entry.unwrap().path();
+        assert_eq!(path.extension().and_then(|e| e.to_str()), Some("svg"), "{}", path.display());
+        assert!(std::fs::read_to_string(&path).unwrap().starts_with("<svg "), "{}", path.display());
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn out_dir_conflicts_with_out_and_format_and_reports_write_errors() {
+    for args in [&["compare", "--out-dir", "x", "--out", "y"][..], &["compare", "--out-dir", "x", "--format", "md"]] {
+        let output = plasma(args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert!(String::from_utf8(output.stderr).unwrap().contains("cannot be used with"));
+    }
+    let file = concat!(env!("CARGO_MANIFEST_DIR"), "/../harness/scenarios/deposit-exit.toml");
+    let blocker = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("blocker-{}", std::process::id()));
+    std::fs::write(&blocker, "a file, not a directory").unwrap();
+    let output = plasma(&["scenario", "run", file, "--variants", "mvp", "--out-dir", blocker.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.starts_with("plasma: cannot write "), "{stderr}");
+    std::fs::remove_file(&blocker).unwrap();
+}

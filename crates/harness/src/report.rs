@@ -174,3 +174,11 @@ fn outcome_word(outcome: Outcome) -> &'static str {
         Outcome::NotApplicable => "not applicable",
     }
 }
+
+impl CompareReport {
+    /// Every chart of the report as (file stem, SVG text). Placeholder: no charts yet; the report's
+    /// own charts replace it.
+    pub fn charts(&self) -> Vec<(String, String)> {
+        Vec::new()
+    }
+}
