@@ -177,25 +177,34 @@ pub const fn rotating_coin_index(coins: usize, every: usize) -> usize {
     coins / 2 / every * every
 }
 
-/// Whether coin `index` (of [`coin_ids`]) moves in the `n`-th child block (from 1, block number
-/// `n × 1000`) of the rotating workload: when `index ≡ n (mod every)`.
+/// Whether coin `index` (of [`coin_ids`]) moves in the `n`-th child block (from 1) of the rotating
+/// workload: when `index ≡ n (mod every)`.
 #[must_use]
 pub const fn moves_in_rotation(index: usize, n: u64, every: usize) -> bool {
     every > 0 && (index % every) as u64 == n % every as u64
 }
 
-/// Where filler coin `index` of the rotating workload stands after its `blocks`-th child block:
-/// `(owner, lastMoved)` of its stand-in transaction in the newest block that moved it, or `None`
-/// if no block moved it yet (it is still at its deposit).
+/// The number of the `n`-th child block (from 1) of the rotating workload over `coins` coins: the
+/// coins are deposited first (deposit `i` is block [`deposit_blknum`]`(i)`, the framework having
+/// numbered child blocks in between), and the workload's blocks come after the last deposit.
 #[must_use]
-pub fn rotating_filler_state(index: usize, blocks: u64, every: usize) -> Option<(Address, BlockNumber)> {
+pub const fn rotating_child_block(coins: usize, n: u64) -> BlockNumber {
+    let last_deposit = deposit_blknum(if coins == 0 { 0 } else { coins as u64 - 1 });
+    (last_deposit / CHILD_BLOCK_INTERVAL + n) * CHILD_BLOCK_INTERVAL
+}
+
+/// Where filler coin `index` of the rotating workload over `coins` coins stands after its
+/// `blocks`-th child block: `(owner, lastMoved)` of its stand-in transaction in the newest block
+/// that moved it, or `None` if no block moved it yet (it is still at its deposit).
+#[must_use]
+pub fn rotating_filler_state(coins: usize, index: usize, blocks: u64, every: usize) -> Option<(Address, BlockNumber)> {
     let every = every as u64;
     if every == 0 {
         return None;
     }
     let back = (blocks % every + every - index as u64 % every) % every;
     let n = blocks.checked_sub(back).filter(|n| *n > 0)?;
-    let blknum = n * CHILD_BLOCK_INTERVAL;
+    let blknum = rotating_child_block(coins, n);
     Some((filler_owner(blknum), blknum))
 }
 
@@ -204,7 +213,8 @@ pub fn rotating_filler_state(index: usize, blocks: u64, every: usize) -> Option<
 /// moving in the `n`-th child block when `i ≡ n (mod move_every)` ([`moves_in_rotation`]). The
 /// coin kept moves between two keys with real signatures in every `move_every`-th block; the
 /// others move with stand-in signatures (only their leaves matter to the coin's proofs) to
-/// [`filler_owner`]`(blknum)`.
+/// [`filler_owner`]`(blknum)`. The `n`-th block is [`rotating_child_block`]`(coins, n)`: all
+/// deposits come first.
 pub fn rotating_history_workload(
     blocks: usize,
     coins: usize,
@@ -222,7 +232,7 @@ pub fn rotating_history_workload(
     let mut history = CashHistory::new(record);
     let mut holder = 0;
     for n in 1..=blocks as u64 {
-        let blknum = n * CHILD_BLOCK_INTERVAL;
+        let blknum = rotating_child_block(ids.len(), n);
         let mut txs: Vec<SignedCashTx> = ids
             .iter()
             .enumerate()
@@ -295,9 +305,13 @@ mod tests {
         assert_eq!(w.history.verify(&domain(), &w.roots).unwrap(), w.owner);
         assert_eq!(rotating_coin_index(1_000, 10), 500);
         assert!(moves_in_rotation(3, 13, 10) && !moves_in_rotation(3, 14, 10));
-        assert_eq!(rotating_filler_state(3, 25, 10), Some((filler_owner(23_000), 23_000)));
-        assert_eq!(rotating_filler_state(7, 25, 10), Some((filler_owner(17_000), 17_000)));
-        assert_eq!(rotating_filler_state(0, 25, 10), Some((filler_owner(20_000), 20_000)));
-        assert_eq!(rotating_filler_state(7, 5, 10), None);
+        assert_eq!(rotating_filler_state(100, 3, 25, 10), Some((filler_owner(23_000), 23_000)));
+        assert_eq!(rotating_filler_state(100, 7, 25, 10), Some((filler_owner(17_000), 17_000)));
+        assert_eq!(rotating_filler_state(100, 0, 25, 10), Some((filler_owner(20_000), 20_000)));
+        assert_eq!(rotating_filler_state(100, 7, 5, 10), None);
+        assert_eq!([rotating_child_block(999, 1), rotating_child_block(1_000, 1)], [1_000, 2_000]);
+        assert_eq!(rotating_child_block(10_000, 3), 13_000, "the last deposit is 10,010");
+        let big = rotating_history_workload(3, 3_000, 10, &domain()).unwrap();
+        assert_eq!(big.history.verify(&domain(), &big.roots).unwrap(), big.owner);
     }
 }

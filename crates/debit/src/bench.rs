@@ -17,9 +17,12 @@
 use alloy_primitives::{Address, B256, U256, keccak256};
 use plasma_cash::{
     DepositRecord, Roots,
-    bench::{KEYS, coin_ids, deposit_blknum, filler_owner, keys, moves_in_rotation, rotating_coin_index},
+    bench::{
+        KEYS, coin_ids, deposit_blknum, filler_owner, keys, moves_in_rotation, rotating_child_block,
+        rotating_coin_index,
+    },
 };
-use plasma_core::{CHILD_BLOCK_INTERVAL, ChildChain, DepositEvent, Domain, Signature, SigningKey};
+use plasma_core::{ChildChain, DepositEvent, Domain, Signature, SigningKey};
 
 use crate::{
     block::DebitBlock,
@@ -106,7 +109,8 @@ fn filler_tx(coin_id: u64, salt: u64) -> SignedDebitTx {
 }
 
 /// The history of coin `plasma_cash::bench::rotating_coin_index(coins, move_every)` over `blocks`
-/// child blocks in which coin `i` moves when `i ≡ n (mod move_every)` (the `n`-th block): the
+/// child blocks (`plasma_cash::bench::rotating_child_block`) in which coin `i` moves when
+/// `i ≡ n (mod move_every)` (the `n`-th block): the
 /// coin followed passes between two keys, with real signatures, the whole balance and the next
 /// nonce; the other coins move with stand-in signatures.
 pub fn rotating_history_workload(
@@ -126,7 +130,7 @@ pub fn rotating_history_workload(
     let mut history = DebitHistory::new(record);
     let (mut holder, mut nonce) = (0, 0);
     for n in 1..=blocks as u64 {
-        let blknum = n * CHILD_BLOCK_INTERVAL;
+        let blknum = rotating_child_block(ids.len(), n);
         let mut txs: Vec<SignedDebitTx> = ids
             .iter()
             .enumerate()

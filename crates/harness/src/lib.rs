@@ -9,10 +9,13 @@
 //! - [`charts`]: dependency-free, deterministic SVG bar and line charts for the report.
 //! - [`bench`]: what `plasma bench` measures: operator throughput against the machine's
 //!   signature-recovery limit, block building, proofs and state memory.
+//! - [`footprint`]: per design, the bytes on the wire (payment, proofs, block) and what one user
+//!   must store and download to stay safe, as blocks and users grow.
 
 pub mod bench;
 pub mod charts;
 mod compare;
+pub mod footprint;
 mod metrics;
 mod recording;
 mod report;

@@ -1,0 +1,585 @@
+//! The footprint of each design: the bytes that go over the wire (a signed payment, a proof, a
+//! block) and what one user must store and download to stay safe, measured on real objects the
+//! variant crates build and encode.
+//!
+//! # The workload (the same for every design)
+//!
+//! `users` users each own one coin (Cash, XT, Debit) or one output (MVP, MoreVP), the first
+//! `users` deposits. In every child block one user in ten pays: coin or output `i` moves in the
+//! `n`-th child block when `i ≡ n (mod 10)`, so a block carries `users / 10` one-input payments
+//! (at least one for `users >= 10`, which every point below has) and every coin moves once every
+//! ten blocks. Our user's coin is one of them (`plasma_cash::bench::rotating_coin_index`): it moves
+//! in blocks 10, 20, 30, …, each time to a new holder, and "our user" is whoever holds it after
+//! the last block. Points: `users = 1,000` after 1, 10, 100 and 1,000 blocks ([`Footprint::by_blocks`])
+//! and 100 blocks with 10, 100, 1,000 and 10,000 users ([`Footprint::by_users`]); the wire sizes
+//! are taken at 1,000 users, on the block of the workload (100 payments among 1,000 coins).
+//!
+//! # What each design asks of the user, and how it is measured
+//!
+//! - **MVP**: downloads and validates every full block (to exit in time on an invalid or withheld
+//!   one); stores what `plasma_mvp::Wallet::stored_bytes` counts for the output it holds: its
+//!   creating transaction, inclusion proof and confirmation signatures, received through the real
+//!   `confirm` / `receive` handover in a real block of the workload (the deposit alone before the
+//!   first move). Download = blocks × the `size_bytes()` of one real block of `users / 10` signed
+//!   payments: every block of the workload holds the same number of same-size transactions (582
+//!   bytes each), so one block is measured and multiplied.
+//! - **MoreVP**: the same, with `plasma_morevp::Wallet::stored_bytes` after `on_included` (no
+//!   confirmations), and one real MoreVP block multiplied likewise.
+//! - **Cash**: downloads, per block, its coin's proof (exclusion when the coin stayed, inclusion
+//!   and the signed transaction when it moved), never a full block; stores the coin's whole
+//!   history, `CoinHistory::stored_bytes` of the real history built block by block by
+//!   `plasma_cash::bench::rotating_history_workload` (real roots of real sparse trees of the
+//!   block's transactions; the followed coin's moves are really signed, the other coins' payments
+//!   carry stand-in signatures, which no leaf or proof depends on). The points after fewer blocks
+//!   are prefixes of the 1,000-block history (the workload is deterministic, so the first `b`
+//!   blocks are the same blocks).
+//! - **XT**: downloads as Cash, plus the coin's state proof of every checkpoint proposed (one
+//!   every [`CHECKPOINT_EVERY`] blocks, to sign it off); stores what its client keeps after
+//!   pruning behind the newest *finalised* checkpoint. A checkpoint of block `K` is proposed right
+//!   after `K` and finalises before the next one, so after `b` blocks the newest finalised one is
+//!   at `K = 100 × (⌊b / 100⌋ − 1)` (none before 200 blocks). The figure is
+//!   `plasma_xt::CheckpointBook::stored_bytes`'s: the Cash history after
+//!   `CoinHistory::drop_entries_before(K)` (deposit record, last move up to `K`, entries from `K`
+//!   on) plus the checkpoint reference without its last move (id, `K`, owner, last move, state
+//!   proof), the state proof coming from a real `plasma_xt::StateCheckpoint` of every coin's state
+//!   after `K`, checked by `plasma_xt::prune`.
+//! - **Debit**: as Cash, on the Debit crate's own objects (`plasma_debit::bench::rotating_history_workload`:
+//!   single-coin transfers stating the balance and the next nonce, 385 bytes each).
+//!
+//! Not counted: root-chain data every design reads alike (block roots, checkpoint bitmaps), and
+//! the history a recipient is handed when the coin reaches it (that is the stored figure).
+//! Everything is deterministic: fixed keys, RFC 6979 signatures, no randomness, no timing.
+
+use std::collections::BTreeMap;
+
+use alloy_primitives::{Address, B256, U256};
+use plasma_cash::{CoinHistory, CoinTx, HistoryStart, history::proof_len};
+use plasma_core::{ChildChain, DepositEvent, Domain};
+use serde::Serialize;
+
+use crate::Error;
+
+/// Users of the reference load (wire sizes, [`Footprint::by_blocks`]).
+pub const REFERENCE_USERS: u64 = 1_000;
+/// The block counts of [`Footprint::by_blocks`].
+pub const BLOCK_POINTS: [u64; 4] = [1, 10, 100, 1_000];
+/// The user counts of [`Footprint::by_users`].
+pub const USER_POINTS: [u64; 4] = [10, 100, 1_000, 10_000];
+/// The block count of [`Footprint::by_users`].
+pub const BY_USERS_BLOCKS: u64 = 100;
+/// One user in `PAY_EVERY` pays in each block; each coin moves once every `PAY_EVERY` blocks.
+pub const PAY_EVERY: usize = 10;
+/// Plasma XT: a checkpoint every `CHECKPOINT_EVERY` child blocks.
+pub const CHECKPOINT_EVERY: u64 = 100;
+
+/// Sizes of what goes over the wire, measured on real encoded objects of the variant's crate.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WireSizes {
+    /// One signed one-input payment as sent to the operator (with its signature(s)).
+    pub tx_bytes: usize,
+    /// Median inclusion proof over the transactions of the reference block.
+    pub inclusion_proof_bytes: usize,
+    /// Median non-inclusion proof over the coins the reference block does not move; `None` where
+    /// the design has no non-inclusion proofs (MVP, MoreVP).
+    pub exclusion_proof_bytes: Option<usize>,
+    /// The full block a validating user downloads (`size_bytes()`).
+    pub block_bytes: usize,
+    /// Transactions in that block.
+    pub block_txs: usize,
+}
+
+/// What one user holding one coin/UTXO must store and download after `blocks` child blocks on a
+/// chain of `users` users.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StoragePoint {
+    /// Child blocks since the deposit.
+    pub blocks: u64,
+    /// Users (coins or outputs) on the chain.
+    pub users: u64,
+    /// Bytes stored at the end.
+    pub stored_bytes: u64,
+    /// Bytes downloaded over the `blocks` blocks.
+    pub downloaded_bytes: u64,
+}
+
+/// One design's footprint.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Footprint {
+    /// At the reference load (1,000 users).
+    pub sizes: WireSizes,
+    /// `users = 1,000`; `blocks = 1, 10, 100, 1,000`.
+    pub by_blocks: Vec<StoragePoint>,
+    /// `blocks = 100`; `users = 10, 100, 1,000, 10,000`.
+    pub by_users: Vec<StoragePoint>,
+    /// One line: what the user stores.
+    pub stored: &'static str,
+    /// One line: what the user downloads per block to stay safe.
+    pub downloaded: &'static str,
+}
+
+/// The footprint of variant `name` (`mvp`, `morevp`, `cash`, `xt`, `debit`); `Ok(None)` for an
+/// unknown name.
+pub fn footprint(name: &str) -> Result<Option<Footprint>, Error> {
+    let design = match name {
+        "mvp" => &MVP,
+        "morevp" => &MOREVP,
+        "cash" => &CASH,
+        "xt" => &XT,
+        "debit" => &DEBIT,
+        _ => return Ok(None),
+    };
+    design.measure().map(Some)
+}
+
+/// `(stored, downloaded)` bytes after each of a list of block counts.
+type Points = Vec<(u64, u64)>;
+
+/// How one design is measured.
+struct Design {
+    name: &'static str,
+    /// Wire sizes at `users` users.
+    sizes: fn(u64) -> Result<WireSizes, String>,
+    /// Stored and downloaded bytes after each of `blocks` (ascending) with `users` users.
+    storage: fn(&[u64], u64) -> Result<Points, String>,
+    stored: &'static str,
+    downloaded: &'static str,
+}
+
+impl Design {
+    fn measure(&self) -> Result<Footprint, Error> {
+        let err = |message: String| Error::Variant { variant: self.name, message };
+        let sizes = (self.sizes)(REFERENCE_USERS).map_err(err)?;
+        let by_blocks = (self.storage)(&BLOCK_POINTS, REFERENCE_USERS).map_err(err)?;
+        let by_blocks = points(&BLOCK_POINTS, |_| REFERENCE_USERS, &by_blocks);
+        let mut by_users = Vec::with_capacity(USER_POINTS.len());
+        for users in USER_POINTS {
+            let measured = (self.storage)(&[BY_USERS_BLOCKS], users).map_err(err)?;
+            by_users.extend(points(&[BY_USERS_BLOCKS], |_| users, &measured));
+        }
+        Ok(Footprint { sizes, by_blocks, by_users, stored: self.stored, downloaded: self.downloaded })
+    }
+}
+
+fn points(blocks: &[u64], users: impl Fn(u64) -> u64, measured: &[(u64, u64)]) -> Vec<StoragePoint> {
+    blocks
+        .iter()
+        .zip(measured)
+        .map(|(b, (stored, downloaded))| StoragePoint {
+            blocks: *b,
+            users: users(*b),
+            stored_bytes: *stored,
+            downloaded_bytes: *downloaded,
+        })
+        .collect()
+}
+
+fn domain() -> Domain {
+    Domain::new(plasma_rootchain::CHAIN_ID, Address::repeat_byte(0xfa))
+}
+
+/// Payments per block: one user in ten, at least one.
+fn payers(users: u64) -> usize {
+    usize::try_from(users / PAY_EVERY as u64).unwrap_or(usize::MAX).max(1)
+}
+
+fn count(users: u64) -> Result<usize, String> {
+    usize::try_from(users).map_err(|e| e.to_string())
+}
+
+fn to_u64(n: usize) -> u64 {
+    u64::try_from(n).unwrap_or(u64::MAX)
+}
+
+/// The median of `values` (the upper one of an even count); 0 for none.
+fn median(mut values: Vec<usize>) -> usize {
+    values.sort_unstable();
+    values.get(values.len() / 2).copied().unwrap_or(0)
+}
+
+/// The child block of the followed coin's latest move after `blocks` blocks of the workload over
+/// `users` users, if it moved.
+fn last_move_block(users: u64, blocks: u64) -> Option<u64> {
+    let every = PAY_EVERY as u64;
+    let users = usize::try_from(users).unwrap_or(usize::MAX);
+    (blocks >= every).then(|| plasma_cash::bench::rotating_child_block(users, blocks / every * every))
+}
+
+/// The first workload deposit, whose output our user of a UTXO design follows.
+fn first_deposit(depositor: Address, amount: u64) -> DepositEvent {
+    DepositEvent { depositor, blknum: plasma_mvp::bench::deposit_blknum(0), amount: U256::from(amount) }
+}
+
+// ---------------------------------------------------------------------------------------------
+// MVP
+
+const MVP: Design = Design {
+    name: "mvp",
+    sizes: mvp_sizes,
+    storage: mvp_storage,
+    stored: "the output's creating tx, its inclusion proof and the inputs' confirmation signatures (the deposit before its first move)",
+    downloaded: "every full block, to validate it and exit in time on an invalid or withheld one",
+};
+
+/// A real MVP block of `users / 10` signed one-input payments of deposits, and those payments.
+fn mvp_block(users: u64) -> Result<(plasma_mvp::Block, Vec<plasma_mvp::SignedTx>), String> {
+    let plasma_mvp::bench::Workload { mut operator, txs } =
+        plasma_mvp::bench::one_input_workload(payers(users), domain()).map_err(|e| e.to_string())?;
+    let sent = txs.clone();
+    if operator.submit_batch(txs).iter().any(Result::is_err) {
+        return Err("a workload payment was refused".into());
+    }
+    let block = operator.build_block().map_err(|e| e.to_string())?;
+    Ok((block, sent))
+}
+
+fn mvp_sizes(users: u64) -> Result<WireSizes, String> {
+    let (block, sent) = mvp_block(users)?;
+    let tx_bytes = sent.first().ok_or("no payment")?.encode().len();
+    let proofs = (0..to_u64(block.len()))
+        .map(|i| block.proof(i).map(|p| p.to_bytes().len()).map_err(|e| e.to_string()))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(WireSizes {
+        tx_bytes,
+        inclusion_proof_bytes: median(proofs),
+        exclusion_proof_bytes: None,
+        block_bytes: block.size_bytes(),
+        block_txs: block.len(),
+    })
+}
+
+fn mvp_storage(blocks: &[u64], users: u64) -> Result<Points, String> {
+    let (block, _) = mvp_block(users)?;
+    let block_bytes = to_u64(block.size_bytes());
+    blocks.iter().map(|b| Ok((mvp_stored(&block, users, *b)?, b * block_bytes))).collect()
+}
+
+/// What the holder's MVP wallet stores after `blocks` blocks: the deposit, or the output of the
+/// latest move, received with the payer's confirmation in `block`.
+fn mvp_stored(block: &plasma_mvp::Block, users: u64, blocks: u64) -> Result<u64, String> {
+    let e = |e: plasma_mvp::MvpError| e.to_string();
+    let keys = plasma_mvp::bench::keys().map_err(e)?;
+    let [payer, payee, ..] = keys.as_slice() else { return Err("too few keys".into()) };
+    let deposit = first_deposit(payer.address(), plasma_mvp::bench::DEPOSIT_AMOUNT);
+    let mut payer_wallet = plasma_mvp::Wallet::new(payer.clone(), domain());
+    let input = payer_wallet.add_deposit(&deposit).map_err(e)?;
+    let Some(blknum) = last_move_block(users, blocks) else { return Ok(to_u64(payer_wallet.stored_bytes())) };
+    let at =
+        block.txs().iter().position(|tx| tx.tx.input0 == input.encode()).ok_or("the payment is not in the block")?;
+    let tx = &block.txs()[at];
+    let txindex = u16::try_from(at).map_err(|e| e.to_string())?;
+    let inclusion =
+        plasma_mvp::Inclusion { blknum, txindex, root: block.root(), proof: block.proof(to_u64(at)).map_err(e)? };
+    let confirmations = payer_wallet.confirm(tx, block.root()).map_err(e)?;
+    let mut holder = plasma_mvp::Wallet::new(payee.clone(), domain());
+    holder.receive(tx, &inclusion, confirmations).map_err(e)?;
+    Ok(to_u64(holder.stored_bytes()))
+}
+
+// ---------------------------------------------------------------------------------------------
+// MoreVP
+
+const MOREVP: Design = Design {
+    name: "morevp",
+    sizes: morevp_sizes,
+    storage: morevp_storage,
+    stored: "the output's creating tx and its inclusion proof, no confirmations (the deposit before its first move)",
+    downloaded: "every full block, to validate it and exit in time on an invalid or withheld one",
+};
+
+/// A real MoreVP block of `users / 10` signed one-input payments of deposits, and those payments.
+fn morevp_block(users: u64) -> Result<(plasma_morevp::Block, Vec<plasma_morevp::SignedTx>), String> {
+    let plasma_morevp::bench::Workload { mut operator, txs } =
+        plasma_morevp::bench::one_input_workload(payers(users), domain()).map_err(|e| e.to_string())?;
+    let sent = txs.clone();
+    if operator.submit_batch(txs).iter().any(Result::is_err) {
+        return Err("a workload payment was refused".into());
+    }
+    let block = operator.build_block().map_err(|e| e.to_string())?;
+    Ok((block, sent))
+}
+
+fn morevp_sizes(users: u64) -> Result<WireSizes, String> {
+    let (block, sent) = morevp_block(users)?;
+    let tx_bytes = sent.first().ok_or("no payment")?.encode().len();
+    let proofs = (0..to_u64(block.len()))
+        .map(|i| block.proof(i).map(|p| p.to_bytes().len()).map_err(|e| e.to_string()))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(WireSizes {
+        tx_bytes,
+        inclusion_proof_bytes: median(proofs),
+        exclusion_proof_bytes: None,
+        block_bytes: block.size_bytes(),
+        block_txs: block.len(),
+    })
+}
+
+fn morevp_storage(blocks: &[u64], users: u64) -> Result<Points, String> {
+    let (block, _) = morevp_block(users)?;
+    let block_bytes = to_u64(block.size_bytes());
+    blocks.iter().map(|b| Ok((morevp_stored(&block, users, *b)?, b * block_bytes))).collect()
+}
+
+/// What the holder's MoreVP wallet stores after `blocks` blocks: the deposit, or the output of the
+/// latest move, recorded from its inclusion in `block`.
+fn morevp_stored(block: &plasma_morevp::Block, users: u64, blocks: u64) -> Result<u64, String> {
+    let e = |e: plasma_morevp::MoreVpError| e.to_string();
+    let keys = plasma_morevp::bench::keys().map_err(e)?;
+    let [payer, payee, ..] = keys.as_slice() else { return Err("too few keys".into()) };
+    let deposit = first_deposit(payer.address(), plasma_morevp::bench::DEPOSIT_AMOUNT);
+    let mut payer_wallet = plasma_morevp::Wallet::new(payer.clone(), domain());
+    let input = payer_wallet.add_deposit(&deposit).map_err(e)?;
+    let Some(blknum) = last_move_block(users, blocks) else { return Ok(to_u64(payer_wallet.stored_bytes())) };
+    let at = block
+        .txs()
+        .iter()
+        .position(|tx| tx.tx.named_inputs().any(|(_, pos)| pos == input))
+        .ok_or("the payment is not in the block")?;
+    let tx = &block.txs()[at];
+    let txindex = u16::try_from(at).map_err(|e| e.to_string())?;
+    let inclusion =
+        plasma_morevp::Inclusion { blknum, txindex, root: block.root(), proof: block.proof(to_u64(at)).map_err(e)? };
+    let mut holder = plasma_morevp::Wallet::new(payee.clone(), domain());
+    holder.on_included(tx, &inclusion).map_err(e)?;
+    Ok(to_u64(holder.stored_bytes()))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Plasma Cash family: sizes
+
+/// Whether the workload coin of index `i` pays in the reference block (the 10th, where the
+/// followed coin moves too).
+const fn pays_in_reference_block(i: usize) -> bool {
+    plasma_cash::bench::moves_in_rotation(i, PAY_EVERY as u64, PAY_EVERY)
+}
+
+/// The wire sizes of a sparse-tree block: median inclusion proof over the coins it moves, median
+/// exclusion proof over the others.
+fn sparse_sizes(
+    tx_bytes: usize,
+    block_bytes: usize,
+    block_txs: usize,
+    coins: &[u64],
+    moves: impl Fn(u64) -> bool,
+    proof: impl Fn(u64) -> usize,
+) -> WireSizes {
+    let (moved, stayed): (Vec<u64>, Vec<u64>) = coins.iter().partition(|c| moves(**c));
+    WireSizes {
+        tx_bytes,
+        inclusion_proof_bytes: median(moved.iter().map(|c| proof(*c)).collect()),
+        exclusion_proof_bytes: Some(median(stayed.iter().map(|c| proof(*c)).collect())),
+        block_bytes,
+        block_txs,
+    }
+}
+
+/// A real Cash block of the workload (the payers of block 10, each payment signed by its owner).
+fn cash_sizes(users: u64) -> Result<WireSizes, String> {
+    let e = |e: plasma_cash::CashError| e.to_string();
+    let coins = count(users)?;
+    let plasma_cash::bench::Workload { mut operator, txs } =
+        plasma_cash::bench::one_input_workload(coins, domain()).map_err(e)?;
+    let tx_bytes = txs.first().ok_or("no payment")?.to_bytes().len();
+    let paying: Vec<_> =
+        txs.into_iter().enumerate().filter(|(i, _)| pays_in_reference_block(*i)).map(|(_, tx)| tx).collect();
+    if operator.submit_batch(paying).iter().any(Result::is_err) {
+        return Err("a workload payment was refused".into());
+    }
+    let block = operator.build_block().map_err(e)?;
+    let ids = plasma_cash::bench::coin_ids(coins);
+    Ok(sparse_sizes(
+        tx_bytes,
+        block.size_bytes(),
+        block.len(),
+        &ids,
+        |c| block.moves(c),
+        |c| proof_len(&block.proof(c)),
+    ))
+}
+
+/// A real Debit block of the workload (the payers of block 10, each transfer signed by its holder).
+fn debit_sizes(users: u64) -> Result<WireSizes, String> {
+    let e = |e: plasma_debit::DebitError| e.to_string();
+    let coins = count(users)?;
+    let plasma_debit::bench::Workload { mut operator, txs } =
+        plasma_debit::bench::one_input_workload(coins, domain()).map_err(e)?;
+    let tx_bytes = txs.first().ok_or("no payment")?.encode().len();
+    let paying: Vec<_> =
+        txs.into_iter().enumerate().filter(|(i, _)| pays_in_reference_block(*i)).map(|(_, tx)| tx).collect();
+    if operator.submit_batch(paying).iter().any(Result::is_err) {
+        return Err("a workload payment was refused".into());
+    }
+    let block = operator.build_block().map_err(e)?;
+    let block_bytes = block.txs().iter().map(|tx| tx.encode().len()).sum();
+    let ids = plasma_cash::bench::coin_ids(coins);
+    Ok(sparse_sizes(
+        tx_bytes,
+        block_bytes,
+        block.txs().len(),
+        &ids,
+        |c| block.tx(c).is_some(),
+        |c| proof_len(&block.proof(c)),
+    ))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Plasma Cash family: histories
+
+/// The first `blocks` entries of `history`, as a history of its own.
+fn prefix<T: CoinTx, S: HistoryStart>(history: &CoinHistory<T, S>, blocks: u64) -> Result<CoinHistory<T, S>, String> {
+    let mut kept = CoinHistory::new(history.start().clone());
+    for (blknum, entry) in history.entries().iter().take(count(blocks)?) {
+        kept.push(*blknum, entry.clone()).map_err(|e| e.to_string())?;
+    }
+    Ok(kept)
+}
+
+/// What the coin's owner downloads to keep `history`: per block the proof, and the transaction
+/// (its wire form) when the coin moved.
+fn downloaded<T: CoinTx, S: HistoryStart>(history: &CoinHistory<T, S>) -> u64 {
+    let bytes = history.entries().iter().map(|(_, e)| proof_len(e.proof()) + e.tx().map_or(0, CoinTx::wire_len));
+    to_u64(bytes.sum())
+}
+
+fn history_points<T: CoinTx, S: HistoryStart>(history: &CoinHistory<T, S>, blocks: &[u64]) -> Result<Points, String> {
+    blocks
+        .iter()
+        .map(|b| {
+            let kept = prefix(history, *b)?;
+            Ok((to_u64(kept.stored_bytes()), downloaded(&kept)))
+        })
+        .collect()
+}
+
+fn max_blocks(blocks: &[u64]) -> Result<usize, String> {
+    count(blocks.iter().copied().max().unwrap_or(0))
+}
+
+const CASH: Design = Design {
+    name: "cash",
+    sizes: cash_sizes,
+    storage: cash_storage,
+    stored: "the coin's whole history: the deposit record and one proof per child block, with the tx when it moved",
+    downloaded: "its coin's proof in every block (exclusion, or inclusion and the tx when it moved), never a full block",
+};
+
+fn cash_storage(blocks: &[u64], users: u64) -> Result<Points, String> {
+    let w = plasma_cash::bench::rotating_history_workload(max_blocks(blocks)?, count(users)?, PAY_EVERY, &domain())
+        .map_err(|e| e.to_string())?;
+    history_points(&w.history, blocks)
+}
+
+const DEBIT: Design = Design {
+    name: "debit",
+    sizes: debit_sizes,
+    storage: debit_storage,
+    stored: "the coin's whole history, as Cash: one proof per child block, with the Debit tx (balance, nonce) when it moved",
+    downloaded: "its coin's proof in every block (exclusion, or inclusion and the tx when it moved), never a full block",
+};
+
+fn debit_storage(blocks: &[u64], users: u64) -> Result<Points, String> {
+    let w = plasma_debit::bench::rotating_history_workload(max_blocks(blocks)?, count(users)?, PAY_EVERY, &domain())
+        .map_err(|e| e.to_string())?;
+    history_points(&w.history, blocks)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Plasma XT
+
+const XT: Design = Design {
+    name: "xt",
+    sizes: cash_sizes,
+    storage: xt_storage,
+    stored: "the history since the newest finalised checkpoint (K every 100 blocks, final 100 blocks later): state, proof, last move, entries from K",
+    downloaded: "as Cash (its coin's proof every block, the tx when it moved), plus its state proof of every checkpoint",
+};
+
+/// The checkpoint of the coins of `ids` after the `k`-th child block: the followed coin (index
+/// `index`) as its history says, the others where the workload left them.
+fn xt_checkpoint(
+    history: &plasma_cash::CashHistory,
+    ids: &[u64],
+    index: usize,
+    k: u64,
+) -> Result<plasma_xt::StateCheckpoint, String> {
+    let e = |e: plasma_xt::XtError| e.to_string();
+    let (first, last) = (ids.first().ok_or("no coin")?, ids.last().ok_or("no coin")?);
+    let zone = plasma_xt::Zone::new(*first, last - first + 1).map_err(e)?;
+    let blknum = plasma_cash::bench::rotating_child_block(ids.len(), k);
+    let mut states = BTreeMap::new();
+    for (i, coin) in ids.iter().enumerate() {
+        let (owner, last_moved) = if i == index {
+            let tip = plasma_xt::history::tip_at(history, blknum);
+            (tip.owner, tip.last_moved)
+        } else {
+            plasma_cash::bench::rotating_filler_state(ids.len(), i, k, PAY_EVERY).unwrap_or((Address::ZERO, *coin))
+        };
+        states.insert(*coin, plasma_xt::CoinState { owner, last_moved });
+    }
+    plasma_xt::StateCheckpoint::new(blknum, zone, states).map_err(e)
+}
+
+fn xt_storage(blocks: &[u64], users: u64) -> Result<Points, String> {
+    let coins = count(users)?;
+    let w = plasma_cash::bench::rotating_history_workload(max_blocks(blocks)?, coins, PAY_EVERY, &domain())
+        .map_err(|e| e.to_string())?;
+    let ids = plasma_cash::bench::coin_ids(coins);
+    let index = plasma_cash::bench::rotating_coin_index(coins, PAY_EVERY);
+    let coin = *ids.get(index).ok_or("no coin")?;
+    // Every checkpoint proposed up to the last point: its state root and the coin's state proof.
+    let proposed = blocks.iter().copied().max().unwrap_or(0) / CHECKPOINT_EVERY;
+    let mut checkpoints = BTreeMap::new();
+    for n in 1..=proposed {
+        let checkpoint = xt_checkpoint(&w.history, &ids, index, n * CHECKPOINT_EVERY)?;
+        checkpoints.insert(n, (checkpoint.root(), checkpoint.proof(coin)));
+    }
+    blocks
+        .iter()
+        .map(|b| {
+            let kept = prefix(&w.history, *b)?;
+            let state_proofs: usize =
+                checkpoints.range(..=b / CHECKPOINT_EVERY).map(|(_, (_, proof))| proof_len(proof)).sum();
+            let finalised = (b / CHECKPOINT_EVERY).checked_sub(1).filter(|n| *n > 0);
+            let stored = match finalised.and_then(|n| checkpoints.get(&n).map(|cp| (n, cp))) {
+                Some((n, (root, proof))) => xt_kept_bytes(&kept, coins, n, *root, proof.clone())?,
+                None => kept.stored_bytes(),
+            };
+            Ok((to_u64(stored), downloaded(&kept) + to_u64(state_proofs)))
+        })
+        .collect()
+}
+
+/// What the XT client keeps of `history` (over `coins` coins) once checkpoint `n` (of the workload's
+/// `n × 100`-th block `K`, state root `root`, the coin's state proof `proof`) finalised: `CheckpointBook::stored_bytes`, i.e. the Cash
+/// history after `drop_entries_before(K)` plus the checkpoint reference without its last move
+/// (which the Cash history keeps). `plasma_xt::prune` checks the state against the history first.
+fn xt_kept_bytes(
+    history: &plasma_cash::CashHistory,
+    coins: usize,
+    n: u64,
+    root: B256,
+    proof: plasma_core::SparseProof,
+) -> Result<usize, String> {
+    let blknum = plasma_cash::bench::rotating_child_block(coins, n * CHECKPOINT_EVERY);
+    let pruned = plasma_xt::prune(history, *history.start(), n, blknum, root, proof).map_err(|e| e.to_string())?;
+    let reference = pruned.start().checkpoint.clone().ok_or("pruning left no checkpoint")?;
+    let reference = plasma_xt::CheckpointRef { last_move: None, ..reference };
+    let mut kept = history.clone();
+    kept.drop_entries_before(blknum);
+    Ok(kept.stored_bytes() + reference.stored_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn median_takes_the_middle() {
+        assert_eq!(median(vec![3, 1, 2]), 2);
+        assert_eq!(median(vec![]), 0);
+        assert_eq!(payers(10_000), 1_000);
+        assert_eq!(payers(5), 1);
+        assert_eq!(last_move_block(1_000, 9), None);
+        assert_eq!(last_move_block(1_000, 1_000), Some(1_001_000));
+        assert_eq!(last_move_block(100, 15), Some(10_000));
+    }
+}
