@@ -6,7 +6,8 @@
 
 use plasma_contracts::DEFAULT_MIN_EXIT_PERIOD;
 use plasma_harness::{
-    Backend, Outcome, Scenario, builtin_scenarios, compare, has_capability, new_variant, run_scenario, variant_names,
+    Backend, FaultCell, FaultClass, Outcome, Scenario, Studies, VariantReport, builtin_scenarios, compare,
+    compare_with_progress, has_capability, new_variant, run_scenario, variant_names,
 };
 use plasma_integration_tests::{TestResult, backend};
 use rstest::rstest;
@@ -38,9 +39,11 @@ async fn every_variant_passes_every_builtin_scenario_it_can_express(
 ) -> TestResult {
     let mut problems = Vec::new();
     let mut passed = 0;
-    for scenario in builtin_scenarios()? {
-        let result = run(variant, "embedded", &scenario).await?;
-        let expected = expected_outcome(variant, &scenario)?;
+    let scenarios = builtin_scenarios()?;
+    let mut runs = Vec::new();
+    for scenario in &scenarios {
+        let result = run(variant, "embedded", scenario).await?;
+        let expected = expected_outcome(variant, scenario)?;
         if result.outcome != expected {
             problems.push(format!("{}: {:?}, expected {expected:?}: {}", scenario.name, result.outcome, result.detail));
         }
@@ -48,9 +51,33 @@ async fn every_variant_passes_every_builtin_scenario_it_can_express(
             assert!(result.records.iter().any(|r| r.label.starts_with("start")), "{}: nothing exited", scenario.name);
             passed += 1;
         }
+        runs.push(result);
     }
     assert!(problems.is_empty(), "{variant}:\n{}", problems.join("\n"));
     assert!(passed >= 3, "{variant} passed only {passed} scenarios");
+    assert_fault_matrix_passes(variant, &scenarios, &runs)
+}
+
+/// Every fault class is met by at least one scenario the variant passes (each checks exact funds
+/// and the framework's solvency), unless the design lacks the capability the class needs.
+fn assert_fault_matrix_passes(
+    variant: &str,
+    scenarios: &[Scenario],
+    runs: &[plasma_harness::ScenarioRun],
+) -> TestResult {
+    let described = new_variant(variant).ok_or("unknown variant")?;
+    let report = VariantReport::from_runs(variant, described.capabilities(), described.must_watch(), scenarios, runs);
+    for class in FaultClass::ALL {
+        let cell = report.faults.get(&class).ok_or("a fault class is missing from the matrix")?;
+        let lacks = class.needs().is_some_and(|needed| has_capability(&described.capabilities(), needed) != Some(true));
+        match cell {
+            FaultCell::Pass { scenarios } => assert!(!lacks && !scenarios.is_empty(), "{variant} {class:?}: {cell:?}"),
+            FaultCell::NotApplicable { .. } => assert!(lacks, "{variant} {class:?} is not applicable but could be"),
+            FaultCell::Fail { .. } | FaultCell::NotCovered => {
+                return Err(format!("{variant} {class:?}: {cell:?}").into());
+            }
+        }
+    }
     Ok(())
 }
 
@@ -142,14 +169,31 @@ async fn compare_reports_gas_per_function_and_outcomes_as_documented_json() -> T
 
 #[tokio::test]
 async fn the_committed_comparison_is_what_a_fresh_run_produces() -> TestResult {
-    // Regenerate with: cargo run --release -p plasma-cli -- compare --format md --out docs/comparison.md
+    // Regenerate with: cargo run --release -p plasma-cli -- compare --out-dir docs
     let names: Vec<String> = variant_names().into_iter().map(str::to_owned).collect();
-    let report = compare(&names, &Backend::Embedded, &builtin_scenarios()?).await?;
-    let committed = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/comparison.md"))?;
-    assert!(
-        committed == report.to_markdown(),
-        "docs/comparison.md is stale: regenerate it with \
-         `cargo run --release -p plasma-cli -- compare --format md --out docs/comparison.md`"
-    );
+    let report =
+        compare_with_progress(&names, &Backend::Embedded, &builtin_scenarios()?, &Studies::all(), &mut |_| {}).await?;
+    let docs = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs");
+    let stale = "is stale: regenerate the report with `cargo run --release -p plasma-cli -- compare --out-dir docs`";
+    let committed = std::fs::read_to_string(format!("{docs}/comparison.md"))?;
+    assert!(committed == report.to_markdown(), "docs/comparison.md {stale}");
+    let charts = report.charts();
+    assert!(charts.len() >= 4, "gas, mass exit, storage and download charts");
+    for (stem, svg) in &charts {
+        let committed = std::fs::read_to_string(format!("{docs}/comparison/{stem}.svg"))?;
+        assert!(committed == *svg, "docs/comparison/{stem}.svg {stale}");
+    }
+    let mut files: Vec<String> = std::fs::read_dir(format!("{docs}/comparison"))?
+        .map(|entry| Ok(entry?.file_name().to_string_lossy().into_owned()))
+        .collect::<std::io::Result<_>>()?;
+    files.sort();
+    let mut expected: Vec<String> = charts.iter().map(|(stem, _)| format!("{stem}.svg")).collect();
+    expected.sort();
+    assert_eq!(files, expected, "docs/comparison holds exactly the report's charts");
+    assert!(report.all_passed());
+    for variant in &report.variants {
+        assert_eq!(variant.mass_exit.len(), plasma_harness::mass_exit::USER_COUNTS.len(), "{}", variant.name);
+        assert!(variant.footprint.is_some(), "{}", variant.name);
+    }
     Ok(())
 }

@@ -23,7 +23,7 @@ use std::{
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use plasma_harness::{Backend, CompareReport, Progress, Scenario};
+use plasma_harness::{Backend, CompareReport, Progress, Scenario, Studies};
 
 /// plasma-lab: Plasma designs on one root chain, compared on the same work.
 #[derive(Debug, Parser)]
@@ -157,7 +157,7 @@ fn render(report: &CompareReport, format: Format) -> String {
     }
 }
 
-async fn run(args: RunArgs, scenarios: Vec<Scenario>) -> Result<bool, String> {
+async fn run(args: RunArgs, scenarios: Vec<Scenario>, studies: Studies) -> Result<bool, String> {
     let backend = backend(&args)?;
     let variants = if args.variants.is_empty() {
         plasma_harness::variant_names().into_iter().map(str::to_owned).collect()
@@ -168,8 +168,10 @@ async fn run(args: RunArgs, scenarios: Vec<Scenario>) -> Result<bool, String> {
         return Err("no variant is implemented yet".into());
     }
     let bar = progress_bar();
-    let result =
-        plasma_harness::compare_with_progress(&variants, &backend, &scenarios, &mut |p| show_progress(&bar, p)).await;
+    let result = plasma_harness::compare_with_progress(&variants, &backend, &scenarios, &studies, &mut |p| {
+        show_progress(&bar, p)
+    })
+    .await;
     bar.finish_and_clear();
     let report = result.map_err(|err| err.to_string())?;
     match (&args.out_dir, &args.out) {
@@ -226,7 +228,7 @@ async fn execute(command: Command) -> Result<bool, String> {
         }
         Command::Compare(args) => {
             let scenarios = plasma_harness::builtin_scenarios().map_err(|err| err.to_string())?;
-            run(args, scenarios).await
+            run(args, scenarios, Studies::all()).await
         }
         Command::Bench(args) => {
             let names = if args.variants.is_empty() {
@@ -246,7 +248,7 @@ async fn execute(command: Command) -> Result<bool, String> {
             let text =
                 std::fs::read_to_string(&file).map_err(|err| format!("cannot read {}: {err}", file.display()))?;
             let scenario = Scenario::from_toml(&text).map_err(|err| format!("{}: {err}", file.display()))?;
-            run(args, vec![scenario]).await
+            run(args, vec![scenario], Studies::none()).await
         }
     }
 }

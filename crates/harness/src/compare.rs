@@ -149,25 +149,50 @@ pub struct Progress<'a> {
     pub what: &'a str,
 }
 
-/// Runs every scenario on every named variant over fresh chains from `backend`.
-pub async fn compare(names: &[String], backend: &Backend, scenarios: &[Scenario]) -> Result<CompareReport, Error> {
-    compare_with_progress(names, backend, scenarios, &mut |_| {}).await
+/// The measurements `plasma compare` makes besides the scenarios.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Studies {
+    /// Numbers of users of the mass exit (run on the embedded EVM only; empty: none).
+    pub mass_exit_users: Vec<u64>,
+    /// Whether to measure each design's bytes on the wire and what a user stores and downloads.
+    pub footprint: bool,
 }
 
-/// [`compare`], calling `progress` before each unit of work.
+impl Studies {
+    /// Every study at its full size (what `plasma compare` runs).
+    pub fn all() -> Self {
+        Self { mass_exit_users: crate::mass_exit::USER_COUNTS.to_vec(), footprint: true }
+    }
+
+    /// No study: the scenarios only.
+    pub fn none() -> Self {
+        Self::default()
+    }
+}
+
+/// Runs every scenario on every named variant over fresh chains from `backend` (no study).
+pub async fn compare(names: &[String], backend: &Backend, scenarios: &[Scenario]) -> Result<CompareReport, Error> {
+    compare_with_progress(names, backend, scenarios, &Studies::none(), &mut |_| {}).await
+}
+
+/// Runs every scenario on every named variant over fresh chains from `backend`, then the
+/// `studies` (those that need the embedded EVM only on that backend), calling `progress` before
+/// each unit of work.
 pub async fn compare_with_progress(
     names: &[String],
     backend: &Backend,
     scenarios: &[Scenario],
+    studies: &Studies,
     progress: &mut (dyn FnMut(Progress<'_>) + Send),
 ) -> Result<CompareReport, Error> {
     let operator_key = backend.operator_key()?;
-    let total = names.len() * scenarios.len();
+    let mass_exit_users: &[u64] = if *backend == Backend::Embedded { &studies.mass_exit_users } else { &[] };
+    let total = names.len() * (scenarios.len() + mass_exit_users.len() + usize::from(studies.footprint));
     let mut done = 0;
     let mut variants = Vec::with_capacity(names.len());
     for name in names {
         let mut runs = Vec::with_capacity(scenarios.len());
-        let capabilities = new_variant(name).ok_or_else(|| unknown_variant(name))?.capabilities();
+        let described = new_variant(name).ok_or_else(|| unknown_variant(name))?;
         for scenario in scenarios {
             progress(Progress { done, total, what: &format!("{name}: {}", scenario.name) });
             let mut variant = new_variant(name).ok_or_else(|| unknown_variant(name))?;
@@ -175,7 +200,19 @@ pub async fn compare_with_progress(
             runs.push(run_scenario(variant.as_mut(), chain, scenario, DEFAULT_MIN_EXIT_PERIOD, operator_key).await);
             done += 1;
         }
-        variants.push(VariantReport::from_runs(name, capabilities, &runs));
+        let mut report =
+            VariantReport::from_runs(name, described.capabilities(), described.must_watch(), scenarios, &runs);
+        for users in mass_exit_users {
+            progress(Progress { done, total, what: &format!("{name}: mass exit of {users} users") });
+            report.mass_exit.push(crate::mass_exit::mass_exit(&|| new_variant(name), *users).await?);
+            done += 1;
+        }
+        if studies.footprint {
+            progress(Progress { done, total, what: &format!("{name}: footprint") });
+            report.footprint = crate::footprint::footprint(name)?;
+            done += 1;
+        }
+        variants.push(report);
     }
     progress(Progress { done, total, what: "done" });
     Ok(CompareReport { backend: backend.name().to_owned(), variants })

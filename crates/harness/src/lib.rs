@@ -15,7 +15,10 @@
 pub mod bench;
 pub mod charts;
 mod compare;
+mod faults;
 pub mod footprint;
+mod latency;
+pub mod mass_exit;
 mod metrics;
 mod recording;
 mod report;
@@ -25,8 +28,12 @@ mod variant;
 pub mod variants;
 mod world;
 
-pub use compare::{Backend, Progress, builtin_scenarios, compare, compare_with_progress, new_variant, variant_names};
-pub use metrics::{GasStats, GasTable};
+pub use compare::{
+    Backend, Progress, Studies, builtin_scenarios, compare, compare_with_progress, new_variant, variant_names,
+};
+pub use faults::{FaultCell, FaultClass, fault_cell};
+pub use latency::{Latency, LatencyStart};
+pub use metrics::{GasStats, GasTable, Operation, OperationTable};
 pub use recording::{CallRecord, RecordingChain};
 pub use report::{CompareReport, ScenarioSummary, VariantReport};
 pub use runner::{Outcome, ScenarioRun, run_scenario};

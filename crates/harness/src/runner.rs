@@ -6,7 +6,11 @@ use alloy_primitives::{Address, U256};
 use plasma_contracts::PlasmaFramework;
 use plasma_rootchain::RootChain;
 
-use crate::{CallRecord, Error, Scenario, Step, Support, Variant, World, variant::has_capability};
+use crate::{
+    CallRecord, Error, Scenario, Step, Support, Variant, World,
+    latency::{Latency, LatencyTracker},
+    variant::has_capability,
+};
 
 /// Watchers look at the chain at least this often while time moves on: users check daily.
 const WATCH_INTERVAL: u64 = 24 * 3600;
@@ -34,6 +38,8 @@ pub struct ScenarioRun {
     pub detail: String,
     /// Every root-chain transaction of the run.
     pub records: Vec<CallRecord>,
+    /// How long after the first fault (or exit) the last payout could be processed.
+    pub latency: Option<Latency>,
 }
 
 /// Runs `scenario` on `variant` over a fresh `chain`, with the given operator key when the
@@ -45,8 +51,13 @@ pub async fn run_scenario(
     min_exit_period: u64,
     operator_key: Option<alloy_primitives::B256>,
 ) -> ScenarioRun {
-    let finish =
-        |outcome, detail: String, records| ScenarioRun { name: scenario.name.clone(), outcome, detail, records };
+    let finish = |outcome, detail: String, records| ScenarioRun {
+        name: scenario.name.clone(),
+        outcome,
+        detail,
+        records,
+        latency: None,
+    };
     for name in &scenario.requires {
         match has_capability(&variant.capabilities(), name) {
             Some(true) => {}
@@ -62,10 +73,13 @@ pub async fn run_scenario(
         Err(err) => return finish(Outcome::Fail, err.to_string(), Vec::new()),
     };
     world.colluding = scenario.colluding.clone();
-    let result = drive(variant, &mut world, scenario).await;
+    let mut tracker = LatencyTracker::default();
+    let result = drive(variant, &mut world, scenario, &mut tracker).await;
     let records = world.chain.records().to_vec();
     match result {
-        Ok(Verdict::Pass) => finish(Outcome::Pass, world.log.join("; "), records),
+        Ok(Verdict::Pass) => {
+            ScenarioRun { latency: tracker.latency(), ..finish(Outcome::Pass, world.log.join("; "), records) }
+        }
         Ok(Verdict::NotApplicable(why)) => finish(Outcome::NotApplicable, why, records),
         Ok(Verdict::Mismatch(problems)) => finish(Outcome::Fail, problems.join("; "), records),
         Err(err) => finish(Outcome::Fail, err.to_string(), records),
@@ -78,7 +92,12 @@ enum Verdict {
     Mismatch(Vec<String>),
 }
 
-async fn drive(variant: &mut dyn Variant, world: &mut World, scenario: &Scenario) -> Result<Verdict, Error> {
+async fn drive(
+    variant: &mut dyn Variant,
+    world: &mut World,
+    scenario: &Scenario,
+    tracker: &mut LatencyTracker,
+) -> Result<Verdict, Error> {
     let mut initial = BTreeMap::new();
     for actor in world.everyone() {
         initial.insert(actor.name.clone(), (actor.address, world.chain.balance(actor.address).await?));
@@ -86,7 +105,8 @@ async fn drive(variant: &mut dyn Variant, world: &mut World, scenario: &Scenario
     variant.deploy(world).await?;
     for (index, step) in scenario.steps.iter().enumerate() {
         let context = |err: Error| Error::Step { index: index + 1, source: Box::new(err) };
-        if let Support::NotApplicable(why) = run_step(variant, world, step).await.map_err(context)? {
+        tracker.before_step(step, world.chain.block_time().await?);
+        if let Support::NotApplicable(why) = run_step(variant, world, step, tracker).await.map_err(context)? {
             return Ok(Verdict::NotApplicable(why));
         }
         variant.run_watchers(world).await.map_err(context)?;
@@ -95,7 +115,12 @@ async fn drive(variant: &mut dyn Variant, world: &mut World, scenario: &Scenario
     check(variant, world, scenario, &initial).await
 }
 
-async fn run_step(variant: &mut dyn Variant, world: &mut World, step: &Step) -> Result<Support, Error> {
+async fn run_step(
+    variant: &mut dyn Variant,
+    world: &mut World,
+    step: &Step,
+    tracker: &mut LatencyTracker,
+) -> Result<Support, Error> {
     let bond = variant.exit_bond().to::<u128>();
     let wei = |amount: &crate::Amount| -> Result<U256, Error> {
         Ok(U256::from(u128::try_from(amount.resolve(bond)?).map_err(|_| Error::Scenario("negative amount".into()))?))
@@ -136,7 +161,10 @@ async fn run_step(variant: &mut dyn Variant, world: &mut World, step: &Step) -> 
         Step::ProcessExits { max } => {
             let (operator, framework) = (world.operator.address, world.framework);
             let call = PlasmaFramework::processExitsCall { maxCount: U256::from(*max) };
-            world.send(operator, framework, call, U256::ZERO).await.map(|_| Support::Done)
+            tracker.before_processing(world).await?;
+            let receipt = world.send(operator, framework, call, U256::ZERO).await?;
+            tracker.after_processing(&receipt)?;
+            Ok(Support::Done)
         }
         Step::RunWatchers => variant.run_watchers(world).await.map(|()| Support::Done),
         Step::AddLiquidity { actor, amount } => variant.add_liquidity(world, actor, wei(amount)?).await,

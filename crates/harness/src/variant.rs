@@ -39,6 +39,10 @@ pub trait Variant: Send {
     fn summary(&self) -> &'static str;
     /// What the design supports.
     fn capabilities(&self) -> Capabilities;
+    /// What a user's software must watch to stay safe, in a few words (for the capability table).
+    fn must_watch(&self) -> &'static str {
+        "not stated by the variant"
+    }
     /// The exit bond in wei (what `bond` means in scenario amounts).
     fn exit_bond(&self) -> U256;
     /// Deploys the framework and the design's exit game, and sets `world.framework` and

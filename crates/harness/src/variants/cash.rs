@@ -76,6 +76,12 @@ pub struct CashVariant {
     withhold_next: bool,
     /// The first root-chain block whose logs have not been read.
     log_cursor: u64,
+    /// Every deposit seen, by coin. A wallet learns the deposit root of a coin it does not own
+    /// when it receives that coin, as a light client reads that one deposit event then; so the
+    /// work per deposit does not grow with the number of wallets (the mass exit has 10,000).
+    deposits: BTreeMap<u64, DepositEvent>,
+    /// Each actor's name, by address.
+    names: BTreeMap<Address, String>,
 }
 
 impl Default for CashVariant {
@@ -100,6 +106,8 @@ impl CashVariant {
             late_answers: Vec::new(),
             minted: Vec::new(),
             withhold_next: false,
+            deposits: BTreeMap::new(),
+            names: BTreeMap::new(),
             log_cursor: 0,
         }
     }
@@ -169,6 +177,7 @@ impl CashVariant {
                 continue;
             }
             let history = self.wallet(&payment.payer)?.handover(payment.coin_id).map_err(err)?;
+            self.learn_deposit(&payment.payee, payment.coin_id)?;
             self.wallet_mut(&payment.payee)?.receive(history).map_err(err)?;
         }
         Ok(())
@@ -297,9 +306,7 @@ impl CashVariant {
         let mut actions = Vec::new();
         if let Ok(event) = PlasmaFramework::DepositCreated::decode_log(log) {
             let deposit = DepositEvent { depositor: event.depositor, blknum: event.blknum.to(), amount: event.amount };
-            for wallet in self.wallets.values_mut() {
-                wallet.on_deposit(&deposit).map_err(err)?;
-            }
+            self.record_deposit(&deposit)?;
         } else if let Ok(event) = ICashExitGame::ExitStarted::decode_log(log) {
             let exit = ObservedExit::from(&event.data);
             self.open.insert(exit.coin_id, exit);
@@ -493,6 +500,10 @@ impl Variant for CashVariant {
         plasma_cash::operator::CAPABILITIES
     }
 
+    fn must_watch(&self) -> &'static str {
+        "exits of its own coins, and one proof per block per coin it holds (not whole blocks)"
+    }
+
     fn exit_bond(&self) -> U256 {
         EXIT_BOND
     }
@@ -508,9 +519,7 @@ impl Variant for CashVariant {
     async fn deposit(&mut self, world: &mut World, actor: &str, amount: U256) -> Result<Support, Error> {
         let deposit = world.deposit(actor, amount).await?;
         self.operator_mut()?.apply_deposit(&deposit).map_err(err)?;
-        for wallet in self.wallets.values_mut() {
-            wallet.on_deposit(&deposit).map_err(err)?;
-        }
+        self.record_deposit(&deposit)?;
         Ok(Support::Done)
     }
 
@@ -546,6 +555,7 @@ impl Variant for CashVariant {
         }
         // The recipient checks the whole history before the payer signs anything.
         let history = self.wallet(from)?.handover(coin_id).map_err(err)?;
+        self.learn_deposit(to, coin_id)?;
         let recipient = self.wallet(to)?;
         history
             .verify(recipient.domain(), recipient.roots())
@@ -720,10 +730,30 @@ impl CashVariant {
         let domain = world.domain();
         self.operator = Some(Operator::new(domain));
         for actor in world.everyone() {
+            self.names.insert(actor.address, actor.name.clone());
             self.wallets.insert(actor.name.clone(), Wallet::new(actor.key.clone(), domain));
             if !Self::is_cheater(world, &actor.name) {
                 self.watchers.insert(actor.name.clone(), Watcher::new(actor.address, self.game));
             }
+        }
+        Ok(())
+    }
+
+    /// Records a deposit (once): the depositor's wallet starts the coin's history.
+    fn record_deposit(&mut self, deposit: &DepositEvent) -> Result<(), Error> {
+        if self.deposits.insert(deposit.blknum, *deposit).is_some() {
+            return Ok(());
+        }
+        let Some(name) = self.names.get(&deposit.depositor).cloned() else { return Ok(()) };
+        self.wallet_mut(&name)?.on_deposit(deposit).map_err(err)?;
+        Ok(())
+    }
+
+    /// `payee`'s wallet learns the deposit root of `coin_id` before receiving the coin.
+    pub(crate) fn learn_deposit(&mut self, payee: &str, coin_id: u64) -> Result<(), Error> {
+        let deposit = self.deposits.get(&coin_id).copied();
+        if let Some(deposit) = deposit {
+            self.wallet_mut(payee)?.on_deposit(&deposit).map_err(err)?;
         }
         Ok(())
     }

@@ -145,16 +145,25 @@ impl DebitVariant {
         world.everyone().find(|a| a.address == address).map(|a| a.name.clone())
     }
 
-    /// Records a deposit everywhere: operator, every wallet (the root), the depositor's coin.
+    /// Records a deposit: the operator's coin and the depositor's wallet. Other wallets learn the
+    /// deposit root when they receive the coin (as a light client reads that one deposit event
+    /// then), so the work per deposit does not grow with the number of wallets.
     fn record_deposit(&mut self, deposit: &DepositEvent) -> Result<u64, Error> {
         let coin_id = self.operator_mut()?.apply_deposit(deposit).map_err(err)?;
         let record = DepositRecord::new(coin_id, deposit.depositor, deposit.amount);
-        for wallet in self.wallets.values_mut() {
+        if let Some(wallet) = self.wallets.values_mut().find(|wallet| wallet.address() == deposit.depositor) {
             wallet.on_deposit(record).map_err(err)?;
         }
         self.records.insert(coin_id, record);
         self.capacity.insert(coin_id, deposit.amount.saturating_to());
         Ok(coin_id)
+    }
+
+    /// `name`'s wallet learns the deposit root of `coin_id` before it checks or receives the coin.
+    fn learn_deposit(&mut self, name: &str, coin_id: u64) -> Result<(), Error> {
+        let record = self.records.get(&coin_id).copied().ok_or_else(|| err(format!("no deposit of coin {coin_id}")))?;
+        self.wallet_mut(name)?.learn_root(coin_id, record.root());
+        Ok(())
     }
 
     /// The coins `name` holds on its verified history, usable now (current, no pending
@@ -213,6 +222,7 @@ impl DebitVariant {
             }
             let history = payer_wallet.coin(coin).map(|c| c.history.clone()).ok_or_else(|| err("no history"))?;
             let capacity = self.capacity.get(&coin).copied().unwrap_or(0);
+            self.learn_deposit(&payee, coin)?;
             self.wallet_mut(&payee)?.receive(history, capacity).map_err(err)?;
         }
         Ok(())
@@ -230,6 +240,7 @@ impl DebitVariant {
     fn hand_over(&mut self, world: &World, from: &str, to: &str, coin_id: u64, balance: u128) -> Result<(), Error> {
         let payee = world.actor(to)?.address;
         let history = self.wallet(from)?.coin(coin_id).map(|c| c.history.clone()).ok_or_else(|| err("no coin"))?;
+        self.learn_deposit(to, coin_id)?;
         let recipient = self.wallet(to)?;
         let capacity = self.capacity.get(&coin_id).copied().unwrap_or(0);
         let current = plasma_debit::DebitHistory::next_child_block(recipient.roots(), history.covered_through());
@@ -662,6 +673,10 @@ impl Variant for DebitVariant {
 
     fn capabilities(&self) -> Capabilities {
         plasma_debit::operator::CAPABILITIES
+    }
+
+    fn must_watch(&self) -> &'static str {
+        "exits and channel challenges of its own coins, and one proof per block per coin it holds"
     }
 
     fn exit_bond(&self) -> U256 {

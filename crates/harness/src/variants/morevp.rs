@@ -551,6 +551,10 @@ impl Variant for MoreVpVariant {
         plasma_morevp::operator::CAPABILITIES
     }
 
+    fn must_watch(&self) -> &'static str {
+        "every block in full, at least once per exit period (in-flight exit on an invalid or withheld block), and exits that touch its inputs or outputs"
+    }
+
     fn exit_bond(&self) -> U256 {
         STANDARD_EXIT_BOND
     }

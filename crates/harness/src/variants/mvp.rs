@@ -287,6 +287,10 @@ impl Variant for MvpVariant {
         plasma_mvp::operator::CAPABILITIES
     }
 
+    fn must_watch(&self) -> &'static str {
+        "every block in full, at least once per exit period (exit on an invalid or withheld block), and exits of outputs it has spent"
+    }
+
     fn exit_bond(&self) -> U256 {
         EXIT_BOND
     }

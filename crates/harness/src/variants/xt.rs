@@ -307,10 +307,12 @@ impl XtVariant {
             let Some(book) = self.books.get(&payer).filter(|b| b.start(coin_id).is_some()) else {
                 // The payer keeps the full Cash history: handed over as in Cash.
                 let history = payer_wallet.handover(coin_id).map_err(err)?;
+                self.cash.learn_deposit(&payee, coin_id)?;
                 self.cash.wallets.get_mut(&payee).ok_or_else(|| err("no wallet"))?.receive(history).map_err(err)?;
                 continue;
             };
             let history = book.xt_history(payer_wallet, coin_id).map_err(err)?;
+            self.cash.learn_deposit(&payee, coin_id)?;
             let wallet = self.cash.wallets.get_mut(&payee).ok_or_else(|| err(format!("no wallet for {payee}")))?;
             match self.books.get_mut(&payee) {
                 Some(book) => {
@@ -329,7 +331,7 @@ impl XtVariant {
     /// recipient verifies the checkpoint-started history it will be handed: the checkpoint is one
     /// it saw finalised, with the coin's bit set, and the history verifies against its roots.
     /// (The coin is the one the Cash variant pays with: the first spendable of that amount.)
-    fn check_checkpoint_handover(&self, from: &str, to: &str, amount: U256) -> Result<(), Error> {
+    fn check_checkpoint_handover(&mut self, from: &str, to: &str, amount: U256) -> Result<(), Error> {
         let (Some(book), Ok(wallet)) = (self.books.get(from), self.cash.wallet(from)) else { return Ok(()) };
         let denomination = |coin: &u64| wallet.deposit_record(*coin).map(|r| r.amount);
         let Some(coin_id) = wallet.spendable_coins().into_iter().find(|c| denomination(c) == Some(amount)) else {
@@ -337,6 +339,7 @@ impl XtVariant {
         };
         let Some(start) = book.start(coin_id) else { return Ok(()) };
         let history = book.xt_history(wallet, coin_id).map_err(err)?;
+        self.cash.learn_deposit(to, coin_id)?;
         let recipient = self.cash.wallet(to)?;
         let known = self.books.get(to).and_then(|b| b.finalized(start.checkpoint_id));
         if !known.is_some_and(|cp| cp.blknum == start.blknum && cp.state_root == start.state_root) {
@@ -398,6 +401,10 @@ impl Variant for XtVariant {
 
     fn capabilities(&self) -> Capabilities {
         Capabilities { checkpoints: true, ..plasma_cash::operator::CAPABILITIES }
+    }
+
+    fn must_watch(&self) -> &'static str {
+        "exits of its own coins, checkpoints that set its coins' bits, and one proof per block per coin it holds"
     }
 
     fn exit_bond(&self) -> U256 {
