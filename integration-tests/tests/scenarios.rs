@@ -163,6 +163,17 @@ async fn compare_reports_gas_per_function_and_outcomes_as_documented_json() -> T
     }
     assert_eq!(mvp["scenarios"][1]["name"], "exit-of-spent-output");
     assert_eq!(mvp["scenarios"][1]["outcome"], "pass");
+    let exit_start = &mvp["operations"]["exit-start"];
+    let calls = |function: &str| mvp["gas"][function]["calls"].as_u64().unwrap_or(0);
+    assert_eq!(exit_start["calls"].as_u64(), Some(calls("startExit") + calls("startDepositExit")));
+    assert_eq!(mvp["faults"]["spent-exit"]["outcome"], "pass");
+    assert_eq!(mvp["faults"]["spent-exit"]["scenarios"][0], "exit-of-spent-output");
+    assert_eq!(mvp["faults"]["false-checkpoint"]["outcome"], "not-applicable");
+    assert_eq!(mvp["faults"]["mint"]["outcome"], "not-covered", "no mint scenario was run");
+    // Child-chain outputs of MVP wait two exit periods from their block (protocols.md 1.4).
+    assert_eq!(mvp["scenarios"][0]["latency"]["from"], "first-exit");
+    assert_eq!(mvp["scenarios"][0]["latency"]["seconds"].as_u64(), Some(2 * DEFAULT_MIN_EXIT_PERIOD));
+    assert_eq!(mvp["scenarios"][1]["latency"]["from"], "fault");
     assert!(report.to_markdown().contains("| `challengeExit` |"));
     Ok(())
 }
