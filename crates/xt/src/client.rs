@@ -7,7 +7,9 @@
 //!
 //! The Cash wallet keeps following every coin as in Cash (it pays, syncs and feeds the Cash
 //! watcher), but for a coin whose checkpoint finalised it keeps only the last move up to `K`, the
-//! entry of `K` and the entries after it ([`XtWallet::on_finalized`], [`prune_wallet`]); the book
+//! entry of `K` and the entries after it ([`XtWallet::on_finalized`], [`prune_wallet`]) — unless
+//! one of the user's own exits of the coin with an older origin is open, in which case it prunes
+//! when that exit closes ([`CheckpointBook::prune`], [`CheckpointBook::set_own_exits`]); the book
 //! keeps the checkpoint reference. The history handed to a recipient starts at that checkpoint
 //! ([`CheckpointBook::xt_history`], built with [`prune`]); the recipient verifies it against the
 //! finalised checkpoint and its wallet adopts the same entries ([`CheckpointBook::adopt`]).
@@ -48,6 +50,11 @@ pub struct CheckpointBook {
     finalized: BTreeMap<u64, ProposedCheckpoint>,
     /// Checkpoint-started histories received from a payer ([`CheckpointBook::receive`]), by coin.
     received: BTreeMap<u64, XtHistory>,
+    /// The user's own open exits, by coin, with the exit's origin block (`eBlk`).
+    own_exits: BTreeMap<u64, BlockNumber>,
+    /// Coins that start at a finalised checkpoint of block `K` but whose entries before `K` are
+    /// kept while one of the user's own exits with an older origin is open, by coin, with `K`.
+    deferred: BTreeMap<u64, BlockNumber>,
 }
 
 impl CheckpointBook {
@@ -107,6 +114,43 @@ impl CheckpointBook {
             }
         }
         started
+    }
+
+    /// Drops, in `wallet`, what the checkpoint of block `blknum` makes unnecessary for the coins it
+    /// `started` ([`prune_wallet`]), except for a coin with an open exit of the user's own whose
+    /// origin is older than `blknum`: defending that exit may need the older history, so it is
+    /// kept until the exit closes ([`CheckpointBook::set_own_exits`]). Returns the coins pruned.
+    pub fn prune(&mut self, wallet: &mut Wallet, started: &[u64], blknum: BlockNumber) -> Vec<u64> {
+        let (deferred, pruned): (Vec<u64>, Vec<u64>) =
+            started.iter().partition(|coin_id| self.own_exits.get(coin_id).is_some_and(|origin| *origin < blknum));
+        for coin_id in deferred {
+            self.deferred.insert(coin_id, blknum);
+        }
+        prune_wallet(wallet, &pruned, blknum);
+        pruned
+    }
+
+    /// The user's own open exits are now `open` (coin to the exit's origin block): coins whose
+    /// pruning waited for an exit that is no longer open are pruned now. Returns those coins.
+    pub fn set_own_exits(&mut self, wallet: &mut Wallet, open: BTreeMap<u64, BlockNumber>) -> Vec<u64> {
+        self.own_exits = open;
+        let ready: Vec<(u64, BlockNumber)> = self
+            .deferred
+            .iter()
+            .filter(|(coin_id, blknum)| self.own_exits.get(coin_id).is_none_or(|origin| origin >= blknum))
+            .map(|(coin_id, blknum)| (*coin_id, *blknum))
+            .collect();
+        for (coin_id, blknum) in &ready {
+            self.deferred.remove(coin_id);
+            prune_wallet(wallet, &[*coin_id], *blknum);
+        }
+        ready.into_iter().map(|(coin_id, _)| coin_id).collect()
+    }
+
+    /// Coins whose pruning waits for one of the user's own exits to close.
+    #[must_use]
+    pub fn deferred(&self) -> Vec<u64> {
+        self.deferred.keys().copied().collect()
     }
 
     /// Records the proof of `coin_id`'s leaf under `(blknum, state_root)` that the operator (or a
@@ -299,11 +343,24 @@ impl XtWallet {
 
     /// Prunes behind a finalised checkpoint: the coins that start there
     /// ([`CheckpointBook::on_finalized`]) keep only their last move up to `K` and their entries
-    /// from `K` on ([`Wallet::drop_entries_before`]). Returns those coins.
+    /// from `K` on ([`Wallet::drop_entries_before`]), unless an exit of the user's own with an
+    /// older origin is open ([`CheckpointBook::prune`]). Returns the coins that start there.
     pub fn on_finalized(&mut self, cp: &ProposedCheckpoint) -> Vec<u64> {
         let started = self.book.on_finalized(&self.cash, cp);
-        prune_wallet(&mut self.cash, &started, cp.blknum);
+        self.book.prune(&mut self.cash, &started, cp.blknum);
         started
+    }
+
+    /// The user's own open exits are now `open` (coin to origin block); returns the coins whose
+    /// deferred pruning happened now ([`CheckpointBook::set_own_exits`]).
+    pub fn set_own_exits(&mut self, open: BTreeMap<u64, BlockNumber>) -> Vec<u64> {
+        self.book.set_own_exits(&mut self.cash, open)
+    }
+
+    /// The Cash wallet underneath.
+    #[must_use]
+    pub fn cash(&self) -> &Wallet {
+        &self.cash
     }
 
     /// The history kept of `coin_id` ([`CheckpointBook::xt_history`]): what a recipient is handed.

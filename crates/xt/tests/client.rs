@@ -442,6 +442,31 @@ fn an_older_checkpoint_after_pruning_is_challenged_only_with_evidence_up_to_its_
 // ----- Finalisation and pruning -----
 
 #[test]
+fn pruning_waits_while_an_own_exit_with_an_older_origin_is_open() {
+    let mut f = Fixture::new();
+    f.sign_honestly();
+    let cp = f.proposed(&[]);
+    let k = f.k;
+    let first_entry = |f: &mut Fixture| f.wallet("alice").cash().history(1).unwrap().entries().first().unwrap().0;
+    let before = first_entry(&mut f);
+    assert!(before < k, "alice's coin 1 has entries before K");
+    // Alice's own exit of coin 1 from its deposit (origin 1 < K) is open at finalisation.
+    assert!(f.wallet("alice").set_own_exits(BTreeMap::from([(1, 1)])).is_empty());
+    assert_eq!(f.wallet("alice").on_finalized(&cp), vec![1], "the coin still starts at K");
+    assert_eq!(f.wallets["alice"].book.deferred(), vec![1]);
+    assert_eq!(first_entry(&mut f), before, "the old history is kept while the exit is open");
+    // While that exit stays open (whatever else opens), coin 1 waits.
+    assert!(f.wallet("alice").set_own_exits(BTreeMap::from([(1, 1), (7, 1)])).is_empty());
+    // The exit closes: the deferred pruning happens.
+    assert_eq!(f.wallet("alice").set_own_exits(BTreeMap::new()), vec![1]);
+    assert!(f.wallets["alice"].book.deferred().is_empty());
+    assert!(f.wallet("alice").cash().history(1).unwrap().entries().iter().all(|(blknum, _)| *blknum >= k));
+    // Bob had no exit open: pruned at once.
+    assert_eq!(f.wallet("bob").on_finalized(&cp), vec![2]);
+    assert!(f.wallets["bob"].book.deferred().is_empty());
+}
+
+#[test]
 fn finalisation_starts_each_signed_coin_at_k() {
     let mut f = Fixture::new();
     f.sign_honestly();

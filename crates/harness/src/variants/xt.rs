@@ -205,7 +205,8 @@ impl XtVariant {
             actions.extend(found.into_iter().map(|a| (name.clone(), a)));
         }
         self.act(world, actions).await?;
-        self.finalize_due(world, now).await
+        self.finalize_due(world, now).await?;
+        self.sync_own_exits(world)
     }
 
     fn on_proposed(
@@ -250,14 +251,32 @@ impl XtVariant {
         Self::send(world, "operator", &call, &what).await.map(|_| ())
     }
 
+    /// Each user's book learns which of its own exits are open (coin to origin block, from the
+    /// exits the Cash layer sees open); coins whose pruning waited for one of them to close are
+    /// pruned now.
+    fn sync_own_exits(&mut self, world: &mut World) -> Result<(), Error> {
+        for (name, book) in &mut self.books {
+            let address = world.actor(name)?.address;
+            let open = self.cash.open.values().filter(|exit| exit.owner == address);
+            let open = open.map(|exit| (exit.coin_id, exit.exit_blk)).collect();
+            let wallet = self.cash.wallets.get_mut(name).ok_or_else(|| err(format!("no wallet for {name}")))?;
+            let pruned = book.set_own_exits(wallet, open);
+            if !pruned.is_empty() {
+                world.log.push(format!("{name}'s exit closed: prunes coins {pruned:?} now"));
+            }
+        }
+        Ok(())
+    }
+
     fn on_finalized(&mut self, world: &mut World, id: u64) -> Result<(), Error> {
+        self.sync_own_exits(world)?;
         let Some(proposal) = self.proposals.get_mut(&id) else { return Ok(()) };
         proposal.open = false;
         world.log.push(format!("checkpoint {id} of block {} finalised", proposal.cp.blknum));
         for (name, book) in &mut self.books {
             let wallet = self.cash.wallets.get_mut(name).ok_or_else(|| err(format!("no wallet for {name}")))?;
-            let pruned = book.on_finalized(wallet, &proposal.cp);
-            plasma_xt::prune_wallet(wallet, &pruned, proposal.cp.blknum);
+            let started = book.on_finalized(wallet, &proposal.cp);
+            let pruned = book.prune(wallet, &started, proposal.cp.blknum);
             let Some(before) = proposal.bytes_before.get(name) else { continue };
             let after = book.stored_bytes(wallet);
             world.log.push(format!("{name} prunes coins {pruned:?}: stored bytes kept {before} -> {after}"));
