@@ -204,6 +204,23 @@ fn last_move_block(users: u64, blocks: u64) -> Option<u64> {
     (blocks >= every).then(|| plasma_cash::bench::rotating_child_block(users, blocks / every * every))
 }
 
+/// The wire sizes of a full-block design (MVP, MoreVP) from its first payment's encoding, every
+/// inclusion proof of its block, and the block: no non-inclusion proofs.
+fn full_block_sizes(
+    tx_bytes: Option<usize>,
+    proofs: impl Iterator<Item = Result<usize, String>>,
+    block_bytes: usize,
+    block_txs: usize,
+) -> Result<WireSizes, String> {
+    Ok(WireSizes {
+        tx_bytes: tx_bytes.ok_or("no payment")?,
+        inclusion_proof_bytes: median(proofs.collect::<Result<Vec<_>, _>>()?),
+        exclusion_proof_bytes: None,
+        block_bytes,
+        block_txs,
+    })
+}
+
 /// The first workload deposit, whose output our user of a UTXO design follows.
 fn first_deposit(depositor: Address, amount: u64) -> DepositEvent {
     DepositEvent { depositor, blknum: plasma_mvp::bench::deposit_blknum(0), amount: U256::from(amount) }
@@ -234,17 +251,9 @@ fn mvp_block(users: u64) -> Result<(plasma_mvp::Block, Vec<plasma_mvp::SignedTx>
 
 fn mvp_sizes(users: u64) -> Result<WireSizes, String> {
     let (block, sent) = mvp_block(users)?;
-    let tx_bytes = sent.first().ok_or("no payment")?.encode().len();
-    let proofs = (0..to_u64(block.len()))
-        .map(|i| block.proof(i).map(|p| p.to_bytes().len()).map_err(|e| e.to_string()))
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(WireSizes {
-        tx_bytes,
-        inclusion_proof_bytes: median(proofs),
-        exclusion_proof_bytes: None,
-        block_bytes: block.size_bytes(),
-        block_txs: block.len(),
-    })
+    let proofs =
+        (0..to_u64(block.len())).map(|i| block.proof(i).map(|p| p.to_bytes().len()).map_err(|e| e.to_string()));
+    full_block_sizes(sent.first().map(|tx| tx.encode().len()), proofs, block.size_bytes(), block.len())
 }
 
 fn mvp_storage(blocks: &[u64], users: u64) -> Result<Points, String> {
@@ -300,17 +309,9 @@ fn morevp_block(users: u64) -> Result<(plasma_morevp::Block, Vec<plasma_morevp::
 
 fn morevp_sizes(users: u64) -> Result<WireSizes, String> {
     let (block, sent) = morevp_block(users)?;
-    let tx_bytes = sent.first().ok_or("no payment")?.encode().len();
-    let proofs = (0..to_u64(block.len()))
-        .map(|i| block.proof(i).map(|p| p.to_bytes().len()).map_err(|e| e.to_string()))
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(WireSizes {
-        tx_bytes,
-        inclusion_proof_bytes: median(proofs),
-        exclusion_proof_bytes: None,
-        block_bytes: block.size_bytes(),
-        block_txs: block.len(),
-    })
+    let proofs =
+        (0..to_u64(block.len())).map(|i| block.proof(i).map(|p| p.to_bytes().len()).map_err(|e| e.to_string()));
+    full_block_sizes(sent.first().map(|tx| tx.encode().len()), proofs, block.size_bytes(), block.len())
 }
 
 fn morevp_storage(blocks: &[u64], users: u64) -> Result<Points, String> {
