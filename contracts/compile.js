@@ -67,6 +67,7 @@ function main() {
     sources,
     settings: {
       optimizer: { enabled: true, runs: 200 },
+      viaIR: true,
       evmVersion: 'prague',
       metadata: { bytecodeHash: 'none' },
       outputSelection: {

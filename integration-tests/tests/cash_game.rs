@@ -1042,13 +1042,21 @@ async fn every_history_challenge_must_be_answered() -> TestResult {
     assert_eq!(c.exit_of(&coin).await?.pendingCount, U256::from(1));
     c.next_tx_at(started_at + c.mep()).await?;
     let receipt = c.process(10).await?;
-    assert_eq!(cancelled(&receipt), vec![(coin.id, exit_id(1, coin.id), g2)]);
-    assert_eq!(c.withdrawable(g2).await?, c.exit_bond() + c.challenge_bond());
+    // The exit bond goes to the owner the unanswered evidence names (Bob), not to its challenger,
+    // and the coin is reserved for Bob for one response period.
+    assert_eq!(cancelled(&receipt), vec![(coin.id, exit_id(1, coin.id), bob)]);
+    assert_eq!(c.withdrawable(g2).await?, c.challenge_bond());
+    assert_eq!(c.withdrawable(bob).await?, c.exit_bond());
     assert_eq!(c.withdrawable(g1).await?, U256::ZERO);
     assert_eq!(c.withdrawable(owner).await?, c.challenge_bond());
     assert_eq!(c.bonds_held().await?, U256::ZERO);
+    let call = c.exit_call(&coin, Some(&moves[1]), &moves[2]);
+    let bond = c.exit_bond();
+    assert_eq!(c.revert(owner, call, bond).await?, "coin reserved");
+    let at = c.now().await? + c.r();
+    c.next_tx_at(at).await?;
 
-    // The owner restarts and, this time, answers both.
+    // The owner restarts once the reservation is over and, this time, answers both.
     c.start_exit(&coin, Some(&moves[1]), &moves[2]).await?;
     let restarted = c.now().await?;
     c.challenge_history(g1, &coin, Cash::deposit_entry(&coin)).await?;
@@ -1270,22 +1278,29 @@ async fn a_cancelled_exit_refunds_more_than_a_batch_through_the_queue() -> TestR
     // One answered in the middle of the list: it is skipped.
     c.respond(owner, &coin, moves[0].blknum, &moves[1]).await?;
 
-    // The first batch walks the latest challenges and re-queues the exit id; the earliest pending
-    // challenger, reached in the second, gets the exit bond.
+    // The first batch walks the latest challenges and re-queues the exit id; the owner named at the
+    // lowest pending block (the deposit: the depositor), reached in the second, gets the exit bond.
     c.next_tx_at(started_at + c.mep()).await?;
     let one = c.process(1).await?;
     assert!(cancelled(&one).is_empty() && finalized(&one).is_empty());
     assert_eq!(events::<Fw::ExitQueued>(&one).len(), 1, "the settlement continues through the queue");
     assert_eq!(c.exit_of(&coin).await?.owner, Address::ZERO);
-    // The owner may restart at once; the settlement of the old exit carries on independently.
+    // No exit opens while the settlement is unfinished.
+    let restart = c.exit_call(&coin, moves.last(), &exiting);
+    let bond = c.exit_bond();
+    assert_eq!(c.revert(owner, restart.clone(), bond).await?, "coin settling");
+    let rest = c.process(10).await?;
+    assert_eq!(cancelled(&rest), vec![(coin.id, exit_id(1, coin.id), coin.depositor)]);
+    assert!(finalized(&rest).is_empty());
+    // Then the coin is the depositor's to exit for one response period.
+    assert_eq!(c.revert(owner, restart, bond).await?, "coin reserved");
+    let at = c.now().await? + c.r();
+    c.next_tx_at(at).await?;
     let receipt = c.start_exit(&coin, moves.last(), &exiting).await?;
     assert_eq!(events::<Game::ExitStarted>(&receipt)[0].exitId, exit_id(2, coin.id));
-    let rest = c.process(10).await?;
-    assert_eq!(cancelled(&rest), vec![(coin.id, exit_id(1, coin.id), griefers[0])]);
-    assert!(finalized(&rest).is_empty());
     assert_eq!(c.exit_of(&coin).await?.seq, 2);
 
-    // Every griefer got its bonds back (the answered one went to the owner); g0 also the exit bond.
+    // Every griefer got its bonds back (the answered one went to the owner); the depositor the exit bond.
     let mut refunds = [0u64; 3];
     for n in 0..count {
         if n != 1 {
@@ -1293,9 +1308,9 @@ async fn a_cancelled_exit_refunds_more_than_a_batch_through_the_queue() -> TestR
         }
     }
     for (g, &n) in griefers.iter().zip(&refunds) {
-        let extra = if *g == griefers[0] { c.exit_bond() } else { U256::ZERO };
-        assert_eq!(c.withdrawable(*g).await?, c.challenge_bond() * U256::from(n) + extra);
+        assert_eq!(c.withdrawable(*g).await?, c.challenge_bond() * U256::from(n));
     }
+    assert!(c.withdrawable(coin.depositor).await? >= c.exit_bond());
     assert_eq!(c.bonds_held().await?, c.exit_bond());
     Ok(())
 }
@@ -1394,5 +1409,99 @@ async fn gas_of_the_exit_game_is_the_same_on_both_backends() -> TestResult {
     for (name, gas) in &embedded {
         assert!(*gas > 21_000 && *gas < 400_000, "{name}: {gas}");
     }
+    Ok(())
+}
+
+// -------------------------------------------------------------------------------------------------
+// Security regressions (docs/security.md, "Findings fixed"; both backends)
+// -------------------------------------------------------------------------------------------------
+
+/// Alice deposits a coin and never moves it. The operator forges its history (a transfer to M1 at
+/// block 1000 that Alice never signed, then M1 to M2 at 2000) and M2 exits; in the same breath an
+/// accomplice challenges with Alice's own deposit entry, so Alice's challenge of that block reverts
+/// "already challenged". Nobody can answer: at processing the exit is cancelled and its bond goes
+/// to Alice, the owner that evidence names (the accomplice only gets its challenge bond back); the
+/// coin is reserved for Alice, so M2's identical exit reverts "coin reserved" while Alice's deposit
+/// exit opens and pays her the coin.
+#[rstest]
+#[tokio::test]
+async fn a_forged_exit_pays_its_bond_to_the_victim_and_cannot_be_reopened(
+    #[values("embedded", "anvil")] backend: &str,
+) -> TestResult {
+    let mut c = Cash::new(backend).await?;
+    let (alice, m2, accomplice) = (c.user(0), c.user(4), c.user(5));
+    let coin = c.deposit(0, eth(1)).await?;
+    let forged = c.pay(&coin, coin.id, 0, 3).await?;
+    // Alice's signature is never checked on P(C): the operator can include it unsigned.
+    let to_m2 = c.pay(&coin, forged.blknum, 3, 4).await?;
+    let exit = c.exit_call(&coin, Some(&forged), &to_m2);
+    c.start_exit(&coin, Some(&forged), &to_m2).await?;
+    c.challenge_history(accomplice, &coin, Cash::deposit_entry(&coin)).await?;
+    let call = Cash::history_call(&coin, Cash::deposit_entry(&coin));
+    let bond = c.challenge_bond();
+    assert_eq!(c.revert(alice, call, bond).await?, "already challenged");
+
+    let at = c.now().await? + c.mep();
+    c.next_tx_at(at).await?;
+    let receipt = c.process(10).await?;
+    let cancelled = &events::<Game::ExitCancelled>(&receipt)[0];
+    assert_eq!((cancelled.coinId, cancelled.beneficiary), (coin.id, alice));
+    let reserved = &events::<Game::CoinReserved>(&receipt)[0];
+    let processed_at = c.now().await?;
+    assert_eq!((reserved.owner, reserved.until), (alice, processed_at + c.r()));
+    assert_eq!(c.withdrawable(alice).await?, c.exit_bond());
+    assert_eq!(c.withdrawable(accomplice).await?, c.challenge_bond());
+    assert_eq!(c.withdrawable(m2).await?, U256::ZERO);
+    let view = c.t.game_view(Game::reservationCall { coinId: coin.id }).await?;
+    assert_eq!((view.owner, view.until, view.settling), (alice, processed_at + c.r(), false));
+
+    let bond = c.exit_bond();
+    assert_eq!(c.revert(m2, exit, bond).await?, "coin reserved");
+    c.deposit_exit(&coin).await?;
+    let at = c.now().await? + c.mep();
+    c.next_tx_at(at).await?;
+    c.process(10).await?;
+    assert!(c.is_paid(&coin).await?);
+    assert_eq!(c.withdrawable(alice).await?, coin.amount + c.exit_bond() * U256::from(2));
+    Ok(())
+}
+
+/// A forged exit with more pending challenges than one settlement batch: while its settlement is
+/// unfinished the coin accepts no exit ("coin settling"); once `processExits` finishes it, the
+/// coin is reserved for the owner named at the lowest challenged block.
+#[tokio::test]
+async fn a_cancelled_exit_locks_its_coin_until_its_settlement_ends() -> TestResult {
+    let mut c = Cash::new("embedded").await?;
+    let (alice, m2) = (c.user(0), c.user(4));
+    let coin = c.deposit(0, eth(1)).await?;
+    let mut prev = coin.id;
+    let mut forged = Vec::new();
+    for _ in 0..18 {
+        let moved = c.pay(&coin, prev, 3, 3).await?;
+        prev = moved.blknum;
+        forged.push(moved);
+    }
+    let last = forged.len() - 1;
+    let (parent, exiting) = (forged[last - 1].clone(), forged[last].clone());
+    let mut m2_exit = c.exit_call(&coin, Some(&parent), &exiting);
+    m2_exit.exiting.tx.newOwner = m2;
+    c.start_exit(&coin, Some(&parent), &exiting).await?;
+    // Seventeen challenges: the forged entries (answerable by nobody: user 3 never answers) and the deposit.
+    for moved in &forged[..last - 1] {
+        c.challenge_history(c.user(6), &coin, c.inc(moved)).await?;
+    }
+    c.challenge_history(c.user(6), &coin, Cash::deposit_entry(&coin)).await?;
+    let at = c.now().await? + c.mep();
+    c.next_tx_at(at).await?;
+    c.process(1).await?;
+    let view = c.t.game_view(Game::reservationCall { coinId: coin.id }).await?;
+    assert!(view.settling);
+    let bond = c.exit_bond();
+    assert_eq!(c.revert(alice, Cash::deposit_exit_call(&coin), bond).await?, "coin settling");
+    let receipt = c.process(1).await?;
+    assert_eq!(events::<Game::ExitCancelled>(&receipt)[0].beneficiary, alice);
+    let view = c.t.game_view(Game::reservationCall { coinId: coin.id }).await?;
+    assert_eq!((view.owner, view.settling), (alice, false));
+    c.deposit_exit(&coin).await?;
     Ok(())
 }

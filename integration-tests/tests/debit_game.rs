@@ -688,13 +688,16 @@ async fn add_liquidity_reverts_with_the_documented_reasons() -> TestResult {
         ("no such block", call(coin.id, child + 1, eth(2))),
         ("bad deposit", call(coin.id, funding.id, eth(1))),
         ("bad deposit", call(coin.id, by_alice.id, eth(2))),
+        // Made before the last child block: the operator may have handed it to someone since.
+        ("deposit too old", call(coin.id, funding.id, eth(2))),
     ];
     for (expected, call) in cases {
         assert_eq!(c.revert(operator, call.clone(), U256::ZERO).await?, expected, "{call:?}");
     }
     // A funding deposit that is exiting cannot be merged.
-    c.deposit_exit(operator, &funding).await?;
-    assert_eq!(c.revert(operator, call(coin.id, funding.id, eth(2)), U256::ZERO).await?, "exit exists");
+    let fresh = c.deposit(usize::MAX, eth(2)).await?;
+    c.deposit_exit(operator, &fresh).await?;
+    assert_eq!(c.revert(operator, call(coin.id, fresh.id, eth(2)), U256::ZERO).await?, "exit exists");
     // Once merged, a deposit cannot be merged again; a paid coin takes no liquidity.
     let second = c.deposit(usize::MAX, eth(1)).await?;
     c.send(operator, call(coin.id, second.id, eth(1)), U256::ZERO).await?;
@@ -845,8 +848,9 @@ async fn a_cancelled_exit_refunds_more_than_a_batch_through_the_queue() -> TestR
     assert_eq!(c.exit_of(&coin).await?.holder, Address::ZERO);
     let rest = c.process(10).await?;
     assert_eq!(cancelled(&first).len() + cancelled(&rest).len(), 1);
-    assert_eq!(cancelled(&rest), vec![(coin.id, exit_id(1, coin.id), bob)]);
-    assert_eq!(c.withdrawable(bob).await?, c.exit_bond() + c.challenge_bond());
+    // The exit bond goes to the owner named at the lowest challenged block: Alice, the depositor.
+    assert_eq!(cancelled(&rest), vec![(coin.id, exit_id(1, coin.id), alice)]);
+    assert_eq!(c.withdrawable(bob).await?, c.challenge_bond());
     assert_eq!(c.withdrawable(carol).await?, c.challenge_bond() * U256::from(18));
     assert_eq!(c.bonds_held().await?, U256::ZERO);
     // Alice's coin is untouched and exits from her latest update.
@@ -1236,5 +1240,98 @@ async fn gas_of_the_exit_game_is_the_same_on_both_backends() -> TestResult {
     for (name, gas) in &embedded {
         assert!(*gas > 21_000 && *gas < 500_000, "{name}: {gas}");
     }
+    Ok(())
+}
+
+// -------------------------------------------------------------------------------------------------
+// Security regressions (docs/security.md, "Findings fixed"; both backends)
+// -------------------------------------------------------------------------------------------------
+
+/// The operator deposits coin B and hands it to Bob with balance 0; Alice pays Bob 0.37 ETH into
+/// B. Liquidity funded by B (deposited before the last child block, so the operator may no longer
+/// hold it) is refused, Bob exits B and is paid his 0.37 ETH; liquidity from a deposit made since
+/// the last child block still works.
+#[rstest]
+#[tokio::test]
+async fn liquidity_cannot_take_a_coin_handed_to_a_user(#[values("embedded", "anvil")] backend: &str) -> TestResult {
+    let mut c = Debit::new(backend).await?;
+    let (alice, bob, operator) = (c.user(0), c.user(1), c.operator());
+    let coin_a = c.deposit(0, eth(1)).await?;
+    let coin_b = c.deposit(usize::MAX, eth(1)).await?;
+    let other = c.deposit(usize::MAX, eth(1)).await?;
+    let hand_out = single(coin_b.id, coin_b.id, bob, U256::ZERO, 1);
+    let handed = c.moved(hand_out, &[usize::MAX]).await?;
+    let pay = payment(
+        (coin_a.id, coin_a.id, alice, milli(630), 1),
+        (coin_b.id, handed.blknum, bob, milli(370), 2),
+    );
+    let paid = c.moved(pay, &[0, 1]).await?;
+
+    let seize = Game::addLiquidityCall { coinId: other.id, liquidityDeposit: coin_b.id, amount: eth(1) };
+    assert_eq!(c.revert(operator, seize, U256::ZERO).await?, "deposit too old");
+    let fresh = c.add_liquidity(&other, eth(1)).await?;
+    assert_eq!(events::<Game::LiquidityAdded>(&fresh).len(), 1);
+
+    c.start_exit(bob, &coin_b, Some(&handed), &paid).await?;
+    let receipt = c.process_all_later().await?;
+    assert_eq!(finalized(&receipt), vec![(coin_b.id, bob, milli(370), milli(630), false, true)]);
+    assert_eq!(c.withdrawable(bob).await?, milli(370) + c.exit_bond());
+    Ok(())
+}
+
+/// Alice holds coins 1 and 2; the payment she signs to Mallory carries, as its "peer leg", her
+/// coin 2 moved to Mallory, and a colluding operator includes it at both keys. Neither Mallory's
+/// exit of coin 2 with it nor a spend challenge of Alice's exit of coin 2 accepts a payment leg
+/// that changes its holder, and Alice is paid coin 2.
+#[rstest]
+#[tokio::test]
+async fn a_payment_leg_cannot_move_the_payers_other_coin(#[values("embedded", "anvil")] backend: &str) -> TestResult {
+    let mut c = Debit::new(backend).await?;
+    let (alice, mallory) = (c.user(0), c.user(3));
+    let coin1 = c.deposit(0, eth(1)).await?;
+    let coin2 = c.deposit(0, eth(1)).await?;
+    let trick = payment((coin1.id, coin1.id, alice, milli(600), 1), (coin2.id, coin2.id, mallory, eth(1), 1));
+    // One signature by Alice over the payment hash signs both legs.
+    let included = c.moved(trick, &[0, 0]).await?;
+
+    let steal = c.exit_call(&coin2, None, &included);
+    let bond = c.exit_bond();
+    assert_eq!(c.revert(mallory, steal, bond).await?, "owner changed");
+
+    c.deposit_exit(alice, &coin2).await?;
+    let spent = c.spent_call(&coin2, &included);
+    assert_eq!(c.revert(mallory, spent, U256::ZERO).await?, "owner changed");
+    let receipt = c.process_all_later().await?;
+    assert_eq!(finalized(&receipt), vec![(coin2.id, alice, eth(1), U256::ZERO, false, true)]);
+    assert_eq!(c.withdrawable(mallory).await?, U256::ZERO);
+    Ok(())
+}
+
+/// Alice pays Bob 0.4 ETH from her coin in an atomic payment; while it was pending she obtained a
+/// state co-signed with her pre-payment balance and a higher nonce (`prevBlock` the deposit). Once
+/// the payment is included and her exit of it is open, that state neither challenges nor answers
+/// the exit ("wrong block"), so it cannot undo the payment at the operator's expense; a state of the
+/// payment's block does. (For an exit of a single-coin move, a state of its parent's block still
+/// counts: see `an_older_nonce_included_loses_the_whole_coin_to_the_channel_challenge`.)
+#[rstest]
+#[tokio::test]
+async fn a_channel_state_must_name_the_exits_block(#[values("embedded", "anvil")] backend: &str) -> TestResult {
+    let mut c = Debit::new(backend).await?;
+    let (alice, bob, operator) = (c.user(0), c.user(1), c.operator());
+    let coin = c.deposit(0, eth(1)).await?;
+    let coin_b = c.deposit(usize::MAX, eth(1)).await?;
+    let handed = c.moved(single(coin_b.id, coin_b.id, bob, U256::ZERO, 1), &[usize::MAX]).await?;
+    let early = c.state(&coin, coin.id, 0, eth(1), 5);
+    let pay = payment((coin.id, coin.id, alice, milli(600), 1), (coin_b.id, handed.blknum, bob, milli(400), 2));
+    let paid = c.moved(pay, &[0, 1]).await?;
+    c.start_exit(alice, &coin, None, &paid).await?;
+
+    let bond = c.challenge_bond();
+    assert_eq!(c.revert(alice, Debit::channel_call(&coin, &early), bond).await?, "wrong block");
+    assert_eq!(c.revert(operator, Debit::answer_call(&coin, &early), U256::ZERO).await?, "wrong block");
+    let current = c.state(&coin, paid.blknum, 0, milli(500), 6);
+    c.answer(operator, &coin, &current).await?;
+    let receipt = c.process_all_later().await?;
+    assert_eq!(finalized(&receipt), vec![(coin.id, alice, milli(500), milli(500), false, true)]);
     Ok(())
 }

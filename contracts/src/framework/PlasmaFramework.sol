@@ -50,6 +50,9 @@ contract PlasmaFramework {
     uint128 private _bondsHeld;
     uint128 private _queueSize;
 
+    // Bonds the exit game burned: kept by the framework for ever, withdrawable by nobody.
+    uint256 private _bondsBurned;
+
     /// @notice Root and timestamp of every submitted block and deposit block.
     mapping(uint256 blknum => BlockData) public blocks;
 
@@ -84,6 +87,8 @@ contract PlasmaFramework {
     event BondDeposited(uint256 amount);
     /// @notice The exit game released a bond to `to`.
     event BondReleased(address indexed to, uint256 amount);
+    /// @notice The exit game burned `amount` of held bonds.
+    event BondBurned(uint256 amount);
     /// @notice `from` pulled `amount` wei, sent to `to`.
     event Withdrawn(address indexed from, address indexed to, uint256 amount);
 
@@ -357,6 +362,21 @@ contract PlasmaFramework {
         emit BondReleased(to, amount);
     }
 
+    /// @notice Burns `amount` wei of held bonds (exit game only): they stay in this contract and
+    ///         nobody can ever withdraw them. For a bond that must be lost without rewarding anyone
+    ///         (a void checkpoint's, whose challengers the proposer may control).
+    /// @param amount The amount in wei; at most `bondsHeld`.
+    function burnBond(uint256 amount) external {
+        _onlyExitGame();
+        uint256 held = _bondsHeld;
+        require(amount <= held, "bond too large");
+        unchecked {
+            _bondsHeld = uint128(held - amount);
+        }
+        _bondsBurned += amount;
+        emit BondBurned(amount);
+    }
+
     /// @notice Total ETH deposited through `deposit`.
     /// @return The total in wei.
     function totalDeposited() external view returns (uint256) {
@@ -373,6 +393,13 @@ contract PlasmaFramework {
     /// @return The total in wei.
     function bondsHeld() external view returns (uint256) {
         return _bondsHeld;
+    }
+
+    /// @notice Bond ETH burned by the exit game: this contract's balance always equals
+    ///         `totalDeposited - totalPaid + bondsHeld + bondsBurned` plus every `withdrawable`.
+    /// @return The total in wei.
+    function bondsBurned() external view returns (uint256) {
+        return _bondsBurned;
     }
 
     // ---------------------------------------------------------------------------------------------

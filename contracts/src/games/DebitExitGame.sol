@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: MIT OR Apache-2.0
 pragma solidity ^0.8.28;
 
-import {IExitGame} from "../framework/IExitGame.sol";
-import {PlasmaFramework} from "../framework/PlasmaFramework.sol";
+import {CoinExitBase} from "./CoinExitBase.sol";
 import {SparseMerkle} from "../lib/SparseMerkle.sol";
 import {Eip712} from "../lib/Eip712.sol";
 import {DebitIncluded, DebitTx, DebitTxLib, Leg} from "./DebitTx.sol";
@@ -10,55 +9,30 @@ import {DebitIncluded, DebitTx, DebitTxLib, Leg} from "./DebitTx.sol";
 /// @title DebitExitGame
 /// @notice Owns the exit rules of Plasma Debit (docs/debit.md, "Exit game"): Plasma Cash exits,
 ///         spent-coin, double-spend and invalid-history challenges on the leg of the exiting coin
-///         (atomic payments count only when included at both their keys), exits by the holder or
-///         the operator that pay the holder's balance `a` to the holder and `v - a` to the
-///         operator, the channel challenge with the operator's answer (unanswered, the holder takes
-///         the whole coin), and the operator's liquidity, merged from its own flagged deposits.
-///         The framework keeps the blocks, the queue, the bonds, the ETH and the "paid" flags (the
-///         holder's share under `bytes32(coinId)`, the operator's under
-///         `bytes32(coinId | OPERATOR_SHARE_FLAG)`); the byte rules live in `DebitTxLib`.
-/// @dev Written beside `CashExitGame` rather than on the Cash family's base: that base is typed on
-///      `CashTx`, one proof per transaction and one payee per exit. Storage: a coin's exit takes five
-///      slots (`Exit`), `seq` survives it; history challenges and their batched settlement work
-///      exactly as in `CashExitGame` (uncapped, `SETTLE_BATCH` entries per call, re-queued walks).
+///         (atomic payments count only when included at both their keys, and only when each leg
+///         keeps its holder), exits by the holder or the operator that pay the holder's balance
+///         `a` to the holder and `v - a` to the operator, the channel challenge with the operator's
+///         answer (unanswered, the holder takes the whole coin), and the operator's liquidity,
+///         merged from its own flagged deposits made since the last child block. The bookkeeping
+///         of exits, history challenges, bonds, settlement and the lock after a cancelled forged
+///         exit is `CoinExitBase`'s, shared with Plasma Cash and XT. The framework keeps the
+///         blocks, the queue, the bonds, the ETH and the "paid" flags (the holder's share under
+///         `bytes32(coinId)`, the operator's under `bytes32(coinId | OPERATOR_SHARE_FLAG)`); the
+///         byte rules live in `DebitTxLib`.
+/// @dev Storage: a coin's exit takes the base's three slots (`owner` is the holder) and two more
+///      here (`Channel`): who posted the bond, the exit state and the pending channel challenge.
 ///      At most one channel challenge is pending per exit (only the holder makes them).
-contract DebitExitGame is IExitGame {
-    /// @dev A coin's open exit (all zero but `seq` when there is none), in five slots.
-    struct Exit {
+contract DebitExitGame is CoinExitBase {
+    /// @dev The Debit part of a coin's open exit, in two slots (all zero without one).
+    struct Channel {
         // slot 0
-        address holder; // the exiting leg's new owner (the depositor for a deposit exit)
-        uint64 exitBlk; // eBlk
-        uint32 seq; // exits ever started for the coin; kept when an exit ends
-        // slot 1
-        address prevOwner; // pOwner (0 for a deposit exit)
-        uint64 prevBlk; // pBlk (0 for a deposit exit)
-        uint32 pending; // pending history challenges
-        // slot 2
-        uint128 balance; // the exit state's holder balance a
-        uint64 startedAt;
-        uint64 lastChallenge; // block of the latest history challenge made (0: none)
-        // slot 3
         address exiter; // who posted the exit bond: the holder or the operator
         uint64 nonce; // the exit state's channel nonce
-        // slot 4
-        uint128 amount; // the coin's deposit amount (its capacity before liquidity)
-        uint64 channelNonce; // nonce of the pending channel challenge
-        uint64 channelDeadline; // its answer deadline (exclusive); 0 when none is pending
-    }
-
-    /// @dev One history challenge of an exit, stored under the challenged block, in two slots.
-    struct Challenge {
-        address challenger; // 0 once answered
-        uint64 prev; // block of the challenge made before it on the same exit (0: none)
-        address owner; // the challenged leg's new owner, who must answer
-        uint64 deadline; // answers are accepted strictly before it; non-zero for every challenge made
-    }
-
-    /// @dev Where the settlement of a cancelled exit's challenges stopped (one slot).
-    struct Settlement {
-        uint64 cursor;
-        uint32 remaining;
-        bool bondOwed;
+        bool payment; // the exiting move is an atomic payment: only states of its block count
+        // slot 1
+        uint128 balance; // the exit state's holder balance a
+        uint64 challengeNonce; // nonce of the pending channel challenge
+        uint64 challengeDeadline; // its answer deadline (exclusive); 0 when none is pending
     }
 
     /// @dev The arguments of a new exit.
@@ -70,14 +44,7 @@ contract DebitExitGame is IExitGame {
         uint256 amount;
         uint128 balance;
         uint64 nonce;
-    }
-
-    /// @notice A pending history challenge, as `pendingChallenges` returns it.
-    struct PendingChallenge {
-        address challenger;
-        uint64 blknum;
-        address owner;
-        uint64 deadline;
+        bool payment;
     }
 
     /// @notice An open exit, as `exits` returns it (all zero without one).
@@ -96,45 +63,15 @@ contract DebitExitGame is IExitGame {
         uint256 pendingCount;
     }
 
-    /// @notice `kind` of `ExitChallenged` for a spent-coin challenge.
-    uint8 public constant KIND_SPENT = 1;
-
-    /// @notice `kind` of `ExitChallenged` for a double-spend challenge.
-    uint8 public constant KIND_DOUBLE_SPEND = 2;
-
-    /// @notice Challenge list entries visited per settlement call (each refund is a framework call).
-    uint256 public constant SETTLE_BATCH = 16;
-
     /// @notice Added to a coin id to make the framework id of the operator's share of that coin.
     uint256 public constant OPERATOR_SHARE_FLAG = 1 << 64;
 
-    /// @notice The framework this game is registered with.
-    PlasmaFramework public immutable framework;
-
-    /// @notice The bond (wei) every exit posts: returned on payout, else paid to its challenger.
-    uint256 public immutable exitBond;
-
-    /// @notice The bond (wei) every history or channel challenge posts.
-    uint256 public immutable challengeBond;
-
-    /// @notice `R = minExitPeriod / 4`: how long a history or channel challenge can be answered.
-    uint64 public immutable responsePeriod;
-
-    /// @notice `3R`: how long after its start an exit accepts history and channel challenges.
-    uint64 public immutable historyChallengeWindow;
-
-    uint256 private constant CHILD_BLOCK_INTERVAL = 1000;
     address private immutable _operator;
-    uint64 private immutable _minExitPeriod;
-    uint256 private immutable _cachedChainId;
-    bytes32 private immutable _cachedDomainSeparator;
 
     /// @notice Liquidity the operator added to each coin (wei): its capacity is the deposit plus this.
     mapping(uint64 coinId => uint256) public liquidity;
 
-    mapping(uint64 coinId => Exit) private _exits;
-    mapping(uint96 exitId => mapping(uint64 blknum => Challenge)) private _challenges;
-    mapping(uint96 exitId => Settlement) private _settlements;
+    mapping(uint64 coinId => Channel) private _channels;
 
     /// @notice Coin `coinId` started exit `exitId` for its holder `holder`, posted by `exiter`, from
     ///         the leg included at `eBlk` (parent at `pBlk` by `pOwner`), with state `(balance, nonce)`.
@@ -150,16 +87,6 @@ contract DebitExitGame is IExitGame {
         uint64 nonce,
         uint64 exitableAt
     );
-    /// @notice `challenger` challenged exit `exitId` with the coin's leg at `blknum`, whose new
-    ///         owner `owner` can answer until `deadline` (exclusive).
-    event HistoryChallenged(
-        uint64 indexed coinId,
-        uint96 indexed exitId,
-        address indexed challenger,
-        uint64 blknum,
-        address owner,
-        uint64 deadline
-    );
     /// @notice `responder` answered the history challenge at `challengeBlk` with `response` (the
     ///         transaction, its block and proofs) signed `sig`: the event publishes the spend.
     event HistoryChallengeAnswered(
@@ -170,12 +97,6 @@ contract DebitExitGame is IExitGame {
         DebitIncluded response,
         bytes sig
     );
-    /// @notice Exit `exitId` was cancelled by a spent-coin (`kind` 1) or double-spend (`kind` 2)
-    ///         challenge; its bond went to `challenger`.
-    event ExitChallenged(uint64 indexed coinId, uint96 indexed exitId, address indexed challenger, uint8 kind);
-    /// @notice Exit `exitId` reached processing with unanswered history challenges and was
-    ///         cancelled; its bond went to `beneficiary`, the earliest pending challenger.
-    event ExitCancelled(uint64 indexed coinId, uint96 indexed exitId, address indexed beneficiary);
     /// @notice The holder challenged exit `exitId` with a co-signed state of nonce `nonce`; the
     ///         operator can answer until `deadline` (exclusive).
     event ChannelChallenged(
@@ -207,17 +128,10 @@ contract DebitExitGame is IExitGame {
     /// @param framework_ The PlasmaFramework deployment.
     /// @param exitBond_ The bond every exit must post (wei).
     /// @param challengeBond_ The bond every history or channel challenge must post (wei).
-    constructor(address framework_, uint256 exitBond_, uint256 challengeBond_) {
-        framework = PlasmaFramework(framework_);
-        exitBond = exitBond_;
-        challengeBond = challengeBond_;
-        uint64 period = PlasmaFramework(framework_).minExitPeriod();
-        _minExitPeriod = period;
-        responsePeriod = period / 4;
-        historyChallengeWindow = (period / 4) * 3;
-        _operator = PlasmaFramework(framework_).operator();
-        _cachedChainId = block.chainid;
-        _cachedDomainSeparator = PlasmaFramework(framework_).domainSeparator();
+    constructor(address framework_, uint256 exitBond_, uint256 challengeBond_)
+        CoinExitBase(framework_, exitBond_, challengeBond_)
+    {
+        _operator = framework.operator();
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -227,8 +141,11 @@ contract DebitExitGame is IExitGame {
     /// @notice Raises the capacity of coin `coinId` by `amount` with the operator's own deposit
     ///         `liquidityDeposit`, which is flagged so that it can never exit on its own.
     /// @dev Requires the operator as caller ("not operator"); `coinId` an existing deposit block;
-    ///      `liquidityDeposit != coinId` ("bad deposit") recording `(operator, amount)`; no open exit
-    ///      of `liquidityDeposit`; neither coin paid or flagged ("already paid").
+    ///      `liquidityDeposit != coinId` ("bad deposit") recording `(operator, amount)`; the funding
+    ///      deposit made since the last child block (`liquidityDeposit > nextChildBlock - 1000`,
+    ///      "deposit too old"): no child block can have handed it to anyone, so the operator provably
+    ///      still holds it; no open exit of `liquidityDeposit`; neither coin paid or flagged
+    ///      ("already paid").
     /// @param coinId The coin whose capacity grows.
     /// @param liquidityDeposit The operator's deposit block that funds it.
     /// @param amount That deposit's amount (wei).
@@ -239,7 +156,8 @@ contract DebitExitGame is IExitGame {
         require(timestamp != 0, "no such block");
         require(liquidityDeposit != coinId, "bad deposit");
         _checkDepositBlock(liquidityDeposit, _operator, amount);
-        require(_exits[liquidityDeposit].holder == address(0), "exit exists");
+        require(liquidityDeposit > framework.nextChildBlock() - CHILD_BLOCK_INTERVAL, "deposit too old");
+        require(_exits[liquidityDeposit].owner == address(0), "exit exists");
         require(!framework.isFinalized(bytes32(uint256(coinId))), "already paid");
         require(framework.flag(bytes32(uint256(liquidityDeposit))), "already paid");
         uint256 total = liquidity[coinId] + amount;
@@ -262,7 +180,7 @@ contract DebitExitGame is IExitGame {
         _checkDepositBlock(coinId, depositor, amount);
         require(msg.sender == depositor || msg.sender == _operator, "not owner");
         // The framework never records a deposit of 2^128 wei or more.
-        _open(coinId, Opening(depositor, coinId, 0, address(0), amount, uint128(amount), 0));
+        _openDebitExit(coinId, Opening(depositor, coinId, 0, address(0), amount, uint128(amount), 0, false));
     }
 
     /// @notice Starts the exit of coin `coinId` from its leg in `exiting` (C), spending either the
@@ -270,8 +188,9 @@ contract DebitExitGame is IExitGame {
     /// @dev Cash's `startExit` on legs: bond; deposit record; a leg of `coinId` in `exiting`
     ///      ("wrong coin"); the caller as its new owner or the operator ("not owner"); `exiting`
     ///      included (at both keys for a payment); the deposit or `parent` rules ("bad parent",
-    ///      "wrong coin", "bad order", inclusion); `pBlk < eBlk`; `exitingSig` by `pOwner`; no open
-    ///      exit, no payout. The exit state is the leg's `(balance, nonce)`.
+    ///      "wrong coin", "bad order", inclusion); `pBlk < eBlk`; in a payment, the leg's owner
+    ///      unchanged (`pOwner`, "owner changed"); `exitingSig` by `pOwner`; no open exit, no
+    ///      payout, no lock for another holder. The exit state is the leg's `(balance, nonce)`.
     /// @param coinId The coin.
     /// @param depositor The coin's depositor (from its deposit record).
     /// @param amount The coin's deposit amount.
@@ -294,8 +213,10 @@ contract DebitExitGame is IExitGame {
         (uint64 pBlk, address pOwner) = _parentOf(coinId, depositor, leg.prevBlock, parent);
         uint64 eBlk = exiting.blknum;
         require(pBlk < eBlk, "bad order");
-        require(Eip712.recover(hash, exitingSig) == pOwner, "bad signature");
-        _open(coinId, Opening(leg.owner, eBlk, pBlk, pOwner, amount, leg.balance, leg.nonce));
+        require(DebitTxLib.isSingle(exiting.tx) || leg.owner == pOwner, "owner changed");
+        require(Eip712.recoverCalldata(hash, exitingSig) == pOwner, "bad signature");
+        bool payment = !DebitTxLib.isSingle(exiting.tx);
+        _openDebitExit(coinId, Opening(leg.owner, eBlk, pBlk, pOwner, amount, leg.balance, leg.nonce, payment));
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -304,25 +225,28 @@ contract DebitExitGame is IExitGame {
 
     /// @notice Cancels the open exit of `coinId` with a direct spend of its exiting leg.
     /// @dev Requires an open exit; a leg of `coinId` in `spend` ("wrong coin") with `prevBlock ==
-    ///      eBlk` ("not a spend"); `spend.blknum > eBlk` ("bad order"); `spend` included; `sig` by
-    ///      the exit's holder. The exit bond goes to the caller; pending challenges are refunded.
+    ///      eBlk` ("not a spend") that keeps the holder in a payment ("owner changed");
+    ///      `spend.blknum > eBlk` ("bad order"); `spend` included; `sig` by the exit's holder. The
+    ///      exit bond goes to the caller; pending challenges are refunded.
     /// @param coinId The coin.
     /// @param spend The spend with its block and proofs.
     /// @param sig The spend's signature by the holder.
     function challengeSpent(uint64 coinId, DebitIncluded calldata spend, bytes calldata sig) external {
         Exit storage exit = _openExit(coinId);
         uint64 eBlk = exit.exitBlk;
-        require(DebitTxLib.legOf(spend.tx, coinId).prevBlock == eBlk, "not a spend");
+        address holder = exit.owner;
+        require(_spendLeg(spend.tx, coinId, holder).prevBlock == eBlk, "not a spend");
         require(spend.blknum > eBlk, "bad order");
         bytes32 hash = _includedTx(spend);
-        require(Eip712.recover(hash, sig) == exit.holder, "bad signature");
+        require(Eip712.recoverCalldata(hash, sig) == holder, "bad signature");
         _cancel(coinId, exit, KIND_SPENT);
     }
 
     /// @notice Cancels the open exit of `coinId` with another spend of its parent made before C.
     /// @dev Requires an open exit with `pBlk != 0` ("not a spend"); a leg of `coinId` in `spend`
-    ///      with `prevBlock == pBlk` ("not a spend"); `pBlk < spend.blknum < eBlk` ("bad order");
-    ///      `spend` included; `sig` by `pOwner`. Same effects as `challengeSpent`.
+    ///      with `prevBlock == pBlk` ("not a spend") that keeps `pOwner` in a payment ("owner
+    ///      changed"); `pBlk < spend.blknum < eBlk` ("bad order"); `spend` included; `sig` by
+    ///      `pOwner`. Same effects as `challengeSpent`.
     /// @param coinId The coin.
     /// @param spend The other spend of P(C) with its block and proofs.
     /// @param sig The spend's signature by `pOwner`.
@@ -330,11 +254,12 @@ contract DebitExitGame is IExitGame {
         Exit storage exit = _openExit(coinId);
         uint64 pBlk = exit.prevBlk;
         require(pBlk != 0, "not a spend");
-        require(DebitTxLib.legOf(spend.tx, coinId).prevBlock == pBlk, "not a spend");
+        address prevOwner = exit.prevOwner;
+        require(_spendLeg(spend.tx, coinId, prevOwner).prevBlock == pBlk, "not a spend");
         uint64 blknum = spend.blknum;
         require(pBlk < blknum && blknum < exit.exitBlk, "bad order");
         bytes32 hash = _includedTx(spend);
-        require(Eip712.recover(hash, sig) == exit.prevOwner, "bad signature");
+        require(Eip712.recoverCalldata(hash, sig) == prevOwner, "bad signature");
         _cancel(coinId, exit, KIND_DOUBLE_SPEND);
     }
 
@@ -356,7 +281,7 @@ contract DebitExitGame is IExitGame {
         require(block.timestamp < uint256(exit.startedAt) + historyChallengeWindow, "window closed");
         Leg memory leg = DebitTxLib.legOf(earlier.tx, coinId);
         uint64 blknum = earlier.blknum;
-        require(coinId <= blknum && blknum < exit.prevBlk, "bad order");
+        _checkHistoryRange(coinId, exit, blknum);
         if (blknum == coinId) _checkDepositTx(coinId, earlier, exit.amount);
         else _includedTx(earlier);
         _recordChallenge(coinId, exit, blknum, leg.owner);
@@ -366,8 +291,9 @@ contract DebitExitGame is IExitGame {
     ///         with the challenged leg's direct spend; the challenge bond goes to the caller.
     /// @dev Requires an open exit; a pending challenge at `challengeBlk` ("no such challenge");
     ///      `now < deadline` ("too late"); a leg of `coinId` ("wrong coin") with `prevBlock ==
-    ///      challengeBlk` ("not a spend"); `challengeBlk < response.blknum <= pBlk` ("bad order");
-    ///      `response` included; `sig` by the challenge's owner.
+    ///      challengeBlk` ("not a spend") that keeps the challenge's owner in a payment ("owner
+    ///      changed"); `challengeBlk < response.blknum <= pBlk` ("bad order"); `response`
+    ///      included; `sig` by the challenge's owner.
     /// @param coinId The coin.
     /// @param challengeBlk The block of the challenged leg.
     /// @param response Its direct spend with its block and proofs.
@@ -375,21 +301,13 @@ contract DebitExitGame is IExitGame {
     function respondHistory(uint64 coinId, uint64 challengeBlk, DebitIncluded calldata response, bytes calldata sig)
         external
     {
-        Exit storage exit = _openExit(coinId);
-        uint96 exitId = _exitId(exit.seq, coinId);
-        Challenge storage challenge = _challenges[exitId][challengeBlk];
-        require(challenge.challenger != address(0), "no such challenge");
-        require(block.timestamp < challenge.deadline, "too late");
-        require(DebitTxLib.legOf(response.tx, coinId).prevBlock == challengeBlk, "not a spend");
+        (Exit storage exit, Challenge storage challenge, uint96 exitId) = _pendingHistoryChallenge(coinId, challengeBlk);
+        address owner = challenge.owner;
+        require(_spendLeg(response.tx, coinId, owner).prevBlock == challengeBlk, "not a spend");
         require(challengeBlk < response.blknum && response.blknum <= exit.prevBlk, "bad order");
         bytes32 hash = _includedTx(response);
-        require(Eip712.recover(hash, sig) == challenge.owner, "bad signature");
-        challenge.challenger = address(0);
-        unchecked {
-            // The challenge was pending, so the count is at least one.
-            exit.pending -= 1;
-        }
-        _releaseBond(msg.sender, challengeBond);
+        require(Eip712.recoverCalldata(hash, sig) == owner, "bad signature");
+        _closeHistoryChallenge(exit, challenge);
         emit HistoryChallengeAnswered(coinId, exitId, msg.sender, challengeBlk, response, sig);
     }
 
@@ -416,12 +334,13 @@ contract DebitExitGame is IExitGame {
     ) external payable {
         require(msg.value == challengeBond, "bad bond");
         Exit storage exit = _openExit(coinId);
-        require(msg.sender == exit.holder, "not owner");
+        Channel storage channel = _channels[coinId];
+        require(msg.sender == exit.owner, "not owner");
         require(block.timestamp < uint256(exit.startedAt) + historyChallengeWindow, "window closed");
-        require(exit.channelDeadline == 0, "already challenged");
-        _checkState(coinId, exit.holder, state, holderSig, operatorSig, uint256(exit.nonce) + 1);
+        require(channel.challengeDeadline == 0, "already challenged");
+        _checkState(coinId, exit, state, holderSig, operatorSig, uint256(channel.nonce) + 1);
         uint64 deadline = uint64(block.timestamp) + responsePeriod;
-        (exit.channelNonce, exit.channelDeadline) = (state.nonce, deadline);
+        (channel.challengeNonce, channel.challengeDeadline) = (state.nonce, deadline);
         uint256 bond = challengeBond;
         if (bond != 0) framework.depositBond{value: bond}();
         emit ChannelChallenged(coinId, _exitId(exit.seq, coinId), state.nonce, state.balance, deadline);
@@ -433,8 +352,12 @@ contract DebitExitGame is IExitGame {
     ///         the exit's).
     /// @dev Requires an open exit; with a pending challenge `now < deadline` ("too late");
     ///      `state.coinId == coinId` and `state.peerCoin == 0` ("wrong coin"); `state.newOwner` the
-    ///      holder ("not owner"); the nonce bound ("stale state"); `holderSig` by the holder and
-    ///      `operatorSig` by the operator ("bad signature").
+    ///      holder ("not owner"); `state.prevBlock` the exit's block, or its parent's block when the
+    ///      exiting move is a single-coin transaction ("wrong block": a state co-signed while a
+    ///      payment of the coin was pending names the block before the payment, and must not undo
+    ///      the payment once it is included; an included single-coin move is itself a state, which
+    ///      a newer co-signed state of the same parent supersedes); the nonce bound ("stale
+    ///      state"); `holderSig` by the holder and `operatorSig` by the operator ("bad signature").
     /// @param coinId The coin.
     /// @param state The co-signed channel state.
     /// @param holderSig The holder's signature of the state.
@@ -443,55 +366,22 @@ contract DebitExitGame is IExitGame {
         external
     {
         Exit storage exit = _openExit(coinId);
-        uint64 deadline = exit.channelDeadline;
+        Channel storage channel = _channels[coinId];
+        uint64 deadline = channel.challengeDeadline;
         uint256 minNonce;
         if (deadline != 0) {
             require(block.timestamp < deadline, "too late");
-            minNonce = exit.channelNonce;
+            minNonce = channel.challengeNonce;
         } else {
-            minNonce = uint256(exit.nonce) + 1;
+            minNonce = uint256(channel.nonce) + 1;
         }
-        _checkState(coinId, exit.holder, state, holderSig, operatorSig, minNonce);
-        (exit.balance, exit.nonce) = (state.balance, state.nonce);
+        _checkState(coinId, exit, state, holderSig, operatorSig, minNonce);
+        (channel.balance, channel.nonce) = (state.balance, state.nonce);
         if (deadline != 0) {
-            (exit.channelNonce, exit.channelDeadline) = (0, 0);
+            (channel.challengeNonce, channel.challengeDeadline) = (0, 0);
             _releaseBond(msg.sender, challengeBond);
         }
         emit ChannelAnswered(coinId, _exitId(exit.seq, coinId), msg.sender, state.nonce, state.balance);
-    }
-
-    // ---------------------------------------------------------------------------------------------
-    // Processing
-    // ---------------------------------------------------------------------------------------------
-
-    /// @notice Settles exit `exitId` (framework only, from `processExits`). Never reverts when
-    ///         called by the framework.
-    /// @dev Pending history challenges cancel the open exit as in Cash (a pending channel
-    ///      challenge's bond goes back to the holder). Otherwise pays the holder's share (the whole
-    ///      capacity after an unanswered channel challenge, else `min(balance, v)`) and, if that was
-    ///      paid, the operator's `v - share`; returns the exit bond to the exiter (to the holder
-    ///      after a penalty). Continues unfinished settlements; skips any other id.
-    /// @param exitId `uint96(seq) << 64 | coinId`.
-    function processExit(uint96 exitId) external {
-        require(msg.sender == address(framework), "not framework");
-        uint64 coinId = uint64(exitId);
-        Exit storage exit = _exits[coinId];
-        if (exit.holder != address(0) && _exitId(exit.seq, coinId) == exitId) {
-            uint32 pending = exit.pending;
-            if (pending == 0) {
-                _pay(coinId, exitId, exit);
-                return;
-            }
-            uint64 latest = exit.lastChallenge;
-            _refundChannel(exit);
-            _end(exit);
-            if (!_settle(coinId, exitId, Settlement(latest, pending, true))) _requeue(coinId, exitId);
-            return;
-        }
-        Settlement memory settlement = _settlements[exitId];
-        if (settlement.remaining == 0) return;
-        if (_settle(coinId, exitId, settlement)) delete _settlements[exitId];
-        else _requeue(coinId, exitId);
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -504,11 +394,12 @@ contract DebitExitGame is IExitGame {
     ///         state `(balance, nonce)`, `seq` and the number of pending history challenges.
     function exits(uint64 coinId) external view returns (ExitView memory view_) {
         Exit storage exit = _exits[coinId];
-        if (exit.holder == address(0)) return view_;
-        (view_.holder, view_.exiter, view_.prevOwner) = (exit.holder, exit.exiter, exit.prevOwner);
+        if (exit.owner == address(0)) return view_;
+        Channel storage channel = _channels[coinId];
+        (view_.holder, view_.exiter, view_.prevOwner) = (exit.owner, channel.exiter, exit.prevOwner);
         (view_.exitBlk, view_.prevBlk, view_.startedAt) = (exit.exitBlk, exit.prevBlk, exit.startedAt);
         view_.exitableAt = exit.startedAt + _minExitPeriod;
-        (view_.amount, view_.balance, view_.nonce) = (exit.amount, exit.balance, exit.nonce);
+        (view_.amount, view_.balance, view_.nonce) = (exit.amount, channel.balance, channel.nonce);
         (view_.seq, view_.pendingCount) = (exit.seq, exit.pending);
     }
 
@@ -517,25 +408,8 @@ contract DebitExitGame is IExitGame {
     /// @return nonce The challenge state's nonce.
     /// @return deadline When answers stop being accepted (exclusive).
     function channelChallenge(uint64 coinId) external view returns (uint64 nonce, uint64 deadline) {
-        Exit storage exit = _exits[coinId];
-        return (exit.channelNonce, exit.channelDeadline);
-    }
-
-    /// @notice The pending history challenges of the open exit of `coinId`, in the order they were
-    ///         made (empty without an open exit).
-    /// @param coinId The coin.
-    /// @return challenges `(challenger, blknum, owner, deadline)` of each pending challenge.
-    function pendingChallenges(uint64 coinId) external view returns (PendingChallenge[] memory challenges) {
-        Exit storage exit = _exits[coinId];
-        if (exit.holder == address(0)) return challenges;
-        uint256 left = exit.pending;
-        challenges = new PendingChallenge[](left);
-        mapping(uint64 => Challenge) storage list = _challenges[_exitId(exit.seq, coinId)];
-        for (uint64 cursor = exit.lastChallenge; left != 0; cursor = list[cursor].prev) {
-            Challenge storage challenge = list[cursor];
-            if (challenge.challenger == address(0)) continue;
-            challenges[--left] = PendingChallenge(challenge.challenger, cursor, challenge.owner, challenge.deadline);
-        }
+        Channel storage channel = _channels[coinId];
+        return (channel.challengeNonce, channel.challengeDeadline);
     }
 
     /// @notice The transaction hash under this deployment's domain: what legs' holders (and, for a
@@ -550,29 +424,12 @@ contract DebitExitGame is IExitGame {
     // Internal helpers
     // ---------------------------------------------------------------------------------------------
 
-    /// @dev The framework's domain separator: the cached one unless the chain id changed (a fork).
-    function _domainSeparator() private view returns (bytes32) {
-        if (block.chainid == _cachedChainId) return _cachedDomainSeparator;
-        return framework.domainSeparator();
-    }
-
-    /// @dev `uint96(seq) << 64 | coinId`.
-    function _exitId(uint32 seq, uint64 coinId) private pure returns (uint96) {
-        return (uint96(seq) << 64) | coinId;
-    }
-
-    /// @dev The open exit of `coinId`; reverts "no open exit" when there is none.
-    function _openExit(uint64 coinId) private view returns (Exit storage exit) {
-        exit = _exits[coinId];
-        require(exit.holder != address(0), "no open exit");
-    }
-
-    /// @dev Checks that `coinId` is an existing deposit block recording `(depositor, amount)`.
-    function _checkDepositBlock(uint64 coinId, address depositor, uint256 amount) private view {
-        require(coinId % CHILD_BLOCK_INTERVAL != 0, "not a deposit block");
-        (bytes32 root, uint64 timestamp) = framework.blocks(coinId);
-        require(timestamp != 0, "no such block");
-        require(root == keccak256(abi.encode(depositor, amount)), "bad deposit");
+    /// @dev The leg of `coinId` in `t` as a spend by `spender`: in a payment, a leg keeps its holder
+    ///      ("owner changed"): a payment moves balance between two coins, never a coin to another
+    ///      holder, so one payment signature cannot hand the payer's other coin to the payee.
+    function _spendLeg(DebitTx calldata t, uint64 coinId, address spender) private pure returns (Leg memory leg) {
+        leg = DebitTxLib.legOf(t, coinId);
+        require(DebitTxLib.isSingle(t) || leg.owner == spender, "owner changed");
     }
 
     /// @dev Checks the deposit form of a history challenge: a single-coin `DebitTx(coinId, 0,
@@ -583,8 +440,7 @@ contract DebitExitGame is IExitGame {
                 && deposit.proof.length == 0 && deposit.peerProof.length == 0,
             "bad deposit"
         );
-        (bytes32 root,) = framework.blocks(coinId);
-        require(root == keccak256(abi.encode(deposit.tx.newOwner, amount)), "bad deposit");
+        _checkDepositRecord(coinId, deposit.tx.newOwner, amount);
     }
 
     /// @dev Checks that `included.tx` is included in the existing child block `included.blknum` at
@@ -627,144 +483,70 @@ contract DebitExitGame is IExitGame {
         return (prevBlock, leg.owner);
     }
 
-    /// @dev Checks a co-signed channel state of `coinId` for `holder` with a nonce of at least
-    ///      `minNonce` (the order `respondChannel` documents).
+    /// @dev Checks a co-signed channel state of `coinId` for the holder of `exit` at its block, with
+    ///      a nonce of at least `minNonce` (the order `respondChannel` documents).
     function _checkState(
         uint64 coinId,
-        address holder,
+        Exit storage exit,
         DebitTx calldata state,
         bytes calldata holderSig,
         bytes calldata operatorSig,
         uint256 minNonce
     ) private view {
+        address holder = exit.owner;
         require(state.coinId == coinId && DebitTxLib.isSingle(state), "wrong coin");
         require(state.newOwner == holder, "not owner");
+        uint64 prevBlock = state.prevBlock;
+        require(
+            prevBlock == exit.exitBlk || (!_channels[coinId].payment && prevBlock == exit.prevBlk && prevBlock != 0),
+            "wrong block"
+        );
         require(state.nonce >= minNonce, "stale state");
         bytes32 hash = DebitTxLib.txHash(_domainSeparator(), state);
         require(
-            Eip712.recover(hash, holderSig) == holder && Eip712.recover(hash, operatorSig) == _operator,
+            Eip712.recoverCalldata(hash, holderSig) == holder && Eip712.recoverCalldata(hash, operatorSig) == _operator,
             "bad signature"
         );
     }
 
-    /// @dev Opens exit number `seq + 1` of `coinId` for `o.holder`, posted by the caller: checks that
-    ///      none is open and the coin was never paid, records it, posts the bond and queues it at
-    ///      `now + P`, position eBlk.
-    function _open(uint64 coinId, Opening memory o) private {
-        Exit storage exit = _exits[coinId];
-        require(exit.holder == address(0), "exit exists");
-        require(!framework.isFinalized(bytes32(uint256(coinId))), "already paid");
-        uint32 seq = exit.seq + 1;
-        uint64 startedAt = uint64(block.timestamp);
-        (exit.holder, exit.exitBlk, exit.seq) = (o.holder, o.eBlk, seq);
-        if (o.pBlk != 0) (exit.prevOwner, exit.prevBlk) = (o.pOwner, o.pBlk);
-        (exit.balance, exit.startedAt) = (o.balance, startedAt);
-        (exit.exiter, exit.nonce) = (msg.sender, o.nonce);
-        // The deposit record matched `amount`, and the framework never records a deposit of 2^128.
-        exit.amount = uint128(o.amount);
-        uint96 exitId = _exitId(seq, coinId);
-        uint256 bond = exitBond;
-        if (bond != 0) framework.depositBond{value: bond}();
-        uint64 exitableAt = startedAt + _minExitPeriod;
-        framework.enqueue(exitableAt, o.eBlk, exitId);
+    /// @dev Opens an exit of `coinId` for `o.holder`, bonded by the caller, with state
+    ///      `(o.balance, o.nonce)`; emits `ExitStarted`.
+    function _openDebitExit(uint64 coinId, Opening memory o) private {
+        (uint96 exitId, uint64 exitableAt) = _open(coinId, o.holder, o.eBlk, o.pBlk, o.pOwner, o.amount);
+        Channel storage channel = _channels[coinId];
+        (channel.exiter, channel.nonce, channel.balance, channel.payment) = (msg.sender, o.nonce, o.balance, o.payment);
         emit ExitStarted(
             coinId, o.holder, exitId, msg.sender, o.eBlk, o.pBlk, o.pOwner, o.balance, o.nonce, exitableAt
         );
     }
 
-    /// @dev Appends a history challenge at `blknum` (owner `owner`) to the exit's list, posts the
-    ///      challenge bond and emits `HistoryChallenged`.
-    function _recordChallenge(uint64 coinId, Exit storage exit, uint64 blknum, address owner) private {
-        uint96 exitId = _exitId(exit.seq, coinId);
-        Challenge storage challenge = _challenges[exitId][blknum];
-        require(challenge.deadline == 0, "already challenged");
-        uint64 deadline = uint64(block.timestamp) + responsePeriod;
-        (challenge.challenger, challenge.prev) = (msg.sender, exit.lastChallenge);
-        (challenge.owner, challenge.deadline) = (owner, deadline);
-        exit.lastChallenge = blknum;
-        exit.pending += 1;
-        uint256 bond = challengeBond;
-        if (bond != 0) framework.depositBond{value: bond}();
-        emit HistoryChallenged(coinId, exitId, msg.sender, blknum, owner, deadline);
-    }
-
-    /// @dev Cancels the open exit of `coinId` for a spent-coin or double-spend challenge by the
-    ///      caller: refunds a pending channel challenge, ends the exit, pays its bond to the caller
-    ///      and refunds its pending history challenges (beyond one batch, when its entry comes up).
-    function _cancel(uint64 coinId, Exit storage exit, uint8 kind) private {
-        uint96 exitId = _exitId(exit.seq, coinId);
-        (uint32 pending, uint64 latest) = (exit.pending, exit.lastChallenge);
-        _refundChannel(exit);
-        _end(exit);
-        _releaseBond(msg.sender, exitBond);
-        emit ExitChallenged(coinId, exitId, msg.sender, kind);
-        if (pending != 0) _settle(coinId, exitId, Settlement(latest, pending, false));
-    }
-
     /// @dev Returns a pending channel challenge's bond to the holder (who made it).
-    function _refundChannel(Exit storage exit) private {
-        if (exit.channelDeadline != 0) _releaseBond(exit.holder, challengeBond);
+    function _onCancel(uint64 coinId, Exit storage exit) internal override {
+        if (_channels[coinId].challengeDeadline != 0) _releaseBond(exit.owner, challengeBond);
+    }
+
+    /// @dev Ends an exit: the base's record and the channel part.
+    function _end(uint64 coinId, Exit storage exit) internal override {
+        super._end(coinId, exit);
+        delete _channels[coinId];
     }
 
     /// @dev Pays the open exit `exitId` (no pending history challenge): the holder's share, then the
     ///      operator's if the first was paid; the exit bond (and a pending channel bond) as
     ///      `processExit` documents.
-    function _pay(uint64 coinId, uint96 exitId, Exit storage exit) private {
-        address holder = exit.holder;
-        bool penalty = exit.channelDeadline != 0;
+    function _payOut(uint64 coinId, uint96 exitId, Exit storage exit) internal override {
+        address holder = exit.owner;
+        Channel storage channel = _channels[coinId];
+        bool penalty = channel.challengeDeadline != 0;
         uint256 capacity = uint256(exit.amount) + liquidity[coinId];
-        uint256 holderShare = penalty || exit.balance >= capacity ? capacity : exit.balance;
+        uint256 holderShare = penalty || channel.balance >= capacity ? capacity : channel.balance;
         uint256 operatorShare = capacity - holderShare;
-        address exiter = exit.exiter;
-        _end(exit);
+        address exiter = channel.exiter;
+        _end(coinId, exit);
         bool paid = framework.payExit(bytes32(uint256(coinId)), holder, holderShare);
         if (paid) framework.payExit(bytes32(uint256(coinId) | OPERATOR_SHARE_FLAG), _operator, operatorShare);
         if (penalty) _releaseBond(holder, exitBond + challengeBond);
         else _releaseBond(exiter, exitBond);
         emit ExitFinalized(coinId, exitId, holder, holderShare, operatorShare, penalty, paid);
-    }
-
-    /// @dev Ends an exit: clears everything but `seq`.
-    function _end(Exit storage exit) private {
-        uint32 seq = exit.seq;
-        (exit.holder, exit.exitBlk, exit.seq) = (address(0), 0, seq);
-        (exit.prevOwner, exit.prevBlk, exit.pending) = (address(0), 0, 0);
-        (exit.balance, exit.startedAt, exit.lastChallenge) = (0, 0, 0);
-        (exit.exiter, exit.nonce) = (address(0), 0);
-        (exit.amount, exit.channelNonce, exit.channelDeadline) = (0, 0, 0);
-    }
-
-    /// @dev Walks at most `SETTLE_BATCH` entries of exit `exitId`'s challenge list from
-    ///      `s.cursor` towards the earliest, refunding each pending challenge's bond; when
-    ///      `s.bondOwed`, the last pending one reached (the earliest made) also gets the exit bond,
-    ///      with `ExitCancelled`. Returns true when done; otherwise stores where it stopped.
-    function _settle(uint64 coinId, uint96 exitId, Settlement memory s) private returns (bool done) {
-        mapping(uint64 => Challenge) storage list = _challenges[exitId];
-        for (uint256 visited; s.remaining != 0 && visited < SETTLE_BATCH; ++visited) {
-            Challenge storage challenge = list[s.cursor];
-            address challenger = challenge.challenger;
-            if (challenger != address(0)) {
-                uint256 amount = challengeBond;
-                if (--s.remaining == 0 && s.bondOwed) {
-                    amount += exitBond;
-                    emit ExitCancelled(coinId, exitId, challenger);
-                }
-                _releaseBond(challenger, amount);
-            }
-            s.cursor = challenge.prev;
-        }
-        if (s.remaining == 0) return true;
-        _settlements[exitId] = s;
-        return false;
-    }
-
-    /// @dev Queues `exitId` again at the current time so that its settlement continues.
-    function _requeue(uint64 coinId, uint96 exitId) private {
-        framework.enqueue(uint64(block.timestamp), coinId, exitId);
-    }
-
-    /// @dev Credits `amount` of held bonds to `to` (nothing for a zero amount).
-    function _releaseBond(address to, uint256 amount) private {
-        if (amount != 0) framework.releaseBond(to, amount);
     }
 }

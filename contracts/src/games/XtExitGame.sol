@@ -40,6 +40,7 @@ contract XtExitGame is CoinExitGame {
         uint64 zoneSize;
         uint32 pending; // pending challenges
         uint8 status; // STATUS_*
+        bool capped; // more than `challengeCap` were pending once: void at the end, no new challenge
         // slot 1
         bytes32 stateRoot;
         // slot 2
@@ -49,12 +50,15 @@ contract XtExitGame is CoinExitGame {
         uint64 proposedAt;
     }
 
-    /// @dev One challenge of a set bit, in two slots.
+    /// @dev One challenge of a set bit, in two slots. It is stored under `(coinId, blknum)`: the
+    ///      challenged block for a challenge by a non-signer (`challenged == blknum`), the block of
+    ///      the later spend for a challenge by a later owner (`challenged < K < blknum`).
     struct CpChallenge {
         address challenger; // 0 once answered or refunded
         uint64 deadline; // answers accepted strictly before it; non-zero for every challenge made
         address owner; // who must have signed: the challenged transaction's new owner
         uint32 index; // position in `_pendingKeys` while pending
+        uint64 challenged; // the block of the challenged transaction (the coin id for a deposit)
     }
 
     /// @notice `status` of a checkpoint that is open (challengeable, not finalised).
@@ -71,7 +75,7 @@ contract XtExitGame is CoinExitGame {
     uint8 public constant ANSWER_SPEND = 2;
     /// @notice `reason` of `CheckpointVoided`: challenges were pending at finalisation.
     uint8 public constant VOID_UNANSWERED = 1;
-    /// @notice `reason` of `CheckpointVoided`: more than `challengeCap` challenges were pending.
+    /// @notice `reason` of `CheckpointVoided`: more than `challengeCap` challenges were pending once.
     uint8 public constant VOID_CAP = 2;
     /// @notice keccak256 of the EIP-712 type string of a sign-off.
     bytes32 public constant SIGN_OFF_TYPEHASH = keccak256("CheckpointSignOff(uint64 blknum,bytes32 stateRoot,uint64 coinId)");
@@ -126,9 +130,13 @@ contract XtExitGame is CoinExitGame {
     /// @notice Checkpoint `checkpointId` of block `blknum` is final: its checkpointed coins' histories
     ///         may start at it.
     event CheckpointFinalized(uint256 indexed checkpointId, uint64 indexed blknum);
-    /// @notice Checkpoint `checkpointId` is void (`reason` 1 unanswered, 2 cap); its bond went to
-    ///         `beneficiary`.
+    /// @notice Checkpoint `checkpointId` is void (`reason` 1 unanswered, 2 cap); its bond went back
+    ///         to `beneficiary`, the proposer, when every challenge was answered, and was burned
+    ///         (`beneficiary` zero) otherwise.
     event CheckpointVoided(uint256 indexed checkpointId, address indexed beneficiary, uint8 reason);
+    /// @notice More than `challengeCap` challenges of checkpoint `checkpointId` were pending: it
+    ///         takes no more challenges and will be void at its end; answers are still accepted.
+    event CheckpointCapped(uint256 indexed checkpointId);
     /// @notice Exit `exitId` of `coinId` starts at checkpoint `checkpointId` of block `blknum`.
     event ExitOriginSet(uint64 indexed coinId, uint96 indexed exitId, uint256 checkpointId, uint64 blknum);
 
@@ -165,8 +173,11 @@ contract XtExitGame is CoinExitGame {
     /// @notice Proposes a checkpoint of child block `blknum` for the zone `[zoneStart, zoneStart +
     ///         zoneSize)` (operator only, bonded).
     /// @dev Requires, in this order: `msg.value == checkpointBond`; the framework's operator as
-    ///      caller; a submitted child block; a non-empty zone within `uint64`; a bitmap of
-    ///      `ceil(zoneSize / 8)` bytes with zero padding bits.
+    ///      caller; a submitted child block, submitted less than `checkpointResponsePeriod` ago
+    ///      ("block too old": an old block's owners may have sold their coins since, and would sign
+    ///      off for what they no longer hold); a non-empty zone of coins deposited before the block,
+    ///      `zoneStart + zoneSize <= blknum` ("bad zone": a checkpoint cannot speak of coins that do
+    ///      not exist at K); a bitmap of `ceil(zoneSize / 8)` bytes with zero padding bits.
     /// @param blknum The child block K.
     /// @param zoneStart The first coin id of the zone.
     /// @param zoneSize The number of coin ids in the zone.
@@ -184,7 +195,8 @@ contract XtExitGame is CoinExitGame {
         require(blknum % CHILD_BLOCK_INTERVAL == 0, "not a child block");
         (, uint64 timestamp) = framework.blocks(blknum);
         require(timestamp != 0, "no such block");
-        require(zoneSize != 0 && uint256(zoneStart) + zoneSize <= 2 ** 64, "bad zone");
+        require(block.timestamp < uint256(timestamp) + checkpointResponsePeriod, "block too old");
+        require(zoneSize != 0 && uint256(zoneStart) + zoneSize <= blknum, "bad zone");
         _checkBitmapShape(zoneSize, bitmap);
         checkpointId = ++_checkpointCount;
         Checkpoint storage cp = _checkpoints[checkpointId];
@@ -201,11 +213,13 @@ contract XtExitGame is CoinExitGame {
     /// @notice Challenges the set bit of coin `latest.tx.coinId` in an open checkpoint with the
     ///         transaction `latest` (at a block up to K) or the coin's deposit: its new owner did not
     ///         sign off.
-    /// @dev Requires, in this order: `msg.value == challengeBond`; an open checkpoint; `now <
-    ///      proposedAt + 3Rc`; the checkpoint's bitmap, the coin in the zone with its bit set;
-    ///      `coinId <= latest.blknum <= K`; the deposit form (`blknum == coinId`, checked with
-    ///      `amount`) or inclusion in a child block; a pair `(coinId, blknum)` not challenged before.
-    ///      Voids the checkpoint when the pending challenges exceed `challengeCap`.
+    /// @dev Requires, in this order: `msg.value == challengeBond`; an open checkpoint, not capped
+    ///      ("capped"); `now < proposedAt + 3Rc`; the checkpoint's bitmap, the coin in the zone with
+    ///      its bit set; `coinId <= latest.blknum <= K`; the deposit form (`blknum == coinId`,
+    ///      checked with `amount`) or inclusion in a child block; a pair `(coinId, blknum)` not
+    ///      challenged before. Caps the checkpoint when the pending challenges exceed
+    ///      `challengeCap` (`CheckpointCapped`): it will be void, but the operator keeps its
+    ///      answer window, and each answered challenge's bond is the answerer's.
     /// @param checkpointId The checkpoint.
     /// @param bitmap The checkpoint's bitmap.
     /// @param latest The challenger's evidence: the owner's latest transaction up to K, or the deposit.
@@ -215,22 +229,60 @@ contract XtExitGame is CoinExitGame {
         payable
     {
         require(msg.value == challengeBond, "bad bond");
-        Checkpoint storage cp = _openCheckpoint(checkpointId);
-        require(block.timestamp < uint256(cp.proposedAt) + checkpointChallengeWindow, "window closed");
+        Checkpoint storage cp = _challengeableCheckpoint(checkpointId);
         uint64 coinId = latest.tx.coinId;
         _checkBit(cp, bitmap, coinId);
-        uint64 blknum = latest.blknum;
-        require(coinId <= blknum && blknum <= cp.blknum, "bad order");
-        if (blknum == coinId) _checkDepositTx(coinId, latest, amount);
-        else _includedTx(latest);
-        _recordCheckpointChallenge(checkpointId, cp, coinId, blknum, latest.tx.newOwner);
-        if (cp.pending > challengeCap) _void(checkpointId, cp, VOID_CAP);
+        uint64 blknum = _checkLatest(cp, latest, amount);
+        _recordCheckpointChallenge(checkpointId, cp, coinId, blknum, blknum, latest.tx.newOwner);
+    }
+
+    /// @notice A later owner challenges the set bit of coin `latest.tx.coinId`: the checkpoint's
+    ///         leaf `claimed` is not `(X, Lb)`, although `latest` made X the owner at block Lb <= K
+    ///         and X's spend `later` of it was included after K. Only X's spend of Lb at a block up
+    ///         to K answers it (`respondCheckpointSpend`): X's sign-off does not, since X had
+    ///         already given the coin away when it signed.
+    /// @dev Requires, in this order: `msg.value == challengeBond`; an open checkpoint, not capped;
+    ///      `now < proposedAt + 3Rc`; `claimed.checkpointId == checkpointId` ("wrong checkpoint");
+    ///      the bitmap, the coin in the zone with its bit set; `claimed`'s leaf under the state root
+    ///      ("not included"); `latest` as in `challengeCheckpoint`; `(claimed.owner,
+    ///      claimed.lastMoved) != (X, Lb)` ("state agrees"); `later.tx.coinId == coinId` ("wrong
+    ///      coin"), `later.tx.prevBlock == Lb` ("not a spend"), `later.blknum > K` ("bad order"),
+    ///      `later` included, `laterSig` by X ("bad signature"); a pair `(coinId, later.blknum)` not
+    ///      challenged before. Caps as `challengeCheckpoint`.
+    /// @param checkpointId The checkpoint.
+    /// @param claimed The coin's leaf in the checkpoint, with the bitmap and its proof.
+    /// @param latest The transaction (or deposit) that made X the owner at a block up to K.
+    /// @param amount The coin's denomination, for the deposit form (ignored otherwise).
+    /// @param later X's spend of `latest`, included after K.
+    /// @param laterSig X's signature of `later`.
+    function challengeCheckpointAfter(
+        uint256 checkpointId,
+        CheckpointState calldata claimed,
+        Included calldata latest,
+        uint256 amount,
+        Included calldata later,
+        bytes calldata laterSig
+    ) external payable {
+        require(msg.value == challengeBond, "bad bond");
+        Checkpoint storage cp = _challengeableCheckpoint(checkpointId);
+        require(claimed.checkpointId == checkpointId, "wrong checkpoint");
+        uint64 coinId = latest.tx.coinId;
+        _checkLeaf(cp, claimed, coinId);
+        uint64 blknum = _checkLatest(cp, latest, amount);
+        address owner = latest.tx.newOwner;
+        require(claimed.owner != owner || claimed.lastMoved != blknum, "state agrees");
+        require(later.tx.coinId == coinId, "wrong coin");
+        require(later.tx.prevBlock == blknum, "not a spend");
+        require(later.blknum > cp.blknum, "bad order");
+        require(Eip712.recoverCalldata(_includedTx(later), laterSig) == owner, "bad signature");
+        _recordCheckpointChallenge(checkpointId, cp, coinId, later.blknum, blknum, owner);
     }
 
     /// @notice Answers the pending challenge `(coinId, challengeBlk)` of an open checkpoint with the
     ///         challenged owner's sign-off; the challenge bond goes to the caller.
-    /// @dev Requires an open checkpoint, a pending challenge, `now < deadline`, and `sig` by the
-    ///      challenge's owner over `signOffHash(K, stateRoot, coinId)`.
+    /// @dev Requires an open checkpoint, a pending challenge, `now < deadline`, a challenge by a
+    ///      non-signer ("sign-off refused" for a later owner's), and `sig` by the challenge's owner
+    ///      over `signOffHash(K, stateRoot, coinId)`.
     /// @param checkpointId The checkpoint.
     /// @param coinId The coin.
     /// @param challengeBlk The block of the challenged transaction (the coin id for a deposit).
@@ -240,7 +292,8 @@ contract XtExitGame is CoinExitGame {
     {
         (Checkpoint storage cp, CpChallenge storage ch, uint128 key) =
             _pendingCheckpointChallenge(checkpointId, coinId, challengeBlk);
-        require(Eip712.recover(signOffHash(cp.blknum, cp.stateRoot, coinId), sig) == ch.owner, "bad signature");
+        require(ch.challenged == challengeBlk, "sign-off refused");
+        require(Eip712.recoverCalldata(signOffHash(cp.blknum, cp.stateRoot, coinId), sig) == ch.owner, "bad signature");
         _answer(checkpointId, cp, ch, key, coinId, challengeBlk, ANSWER_SIGN_OFF);
     }
 
@@ -248,11 +301,12 @@ contract XtExitGame is CoinExitGame {
     ///         later spend by the challenged owner, up to K; the challenge bond goes to the caller and
     ///         the spend is published in `CheckpointSpendRevealed`.
     /// @dev Requires an open checkpoint, a pending challenge, `now < deadline`;
-    ///      `spend.tx.coinId == coinId`; `spend.tx.prevBlock == challengeBlk` ("not a spend");
-    ///      `challengeBlk < spend.blknum <= K` ("bad order"); inclusion; `sig` by the owner.
+    ///      `spend.tx.coinId == coinId`; `spend.tx.prevBlock` the challenged transaction's block
+    ///      ("not a spend"); that block `< spend.blknum <= K` ("bad order"); inclusion; `sig` by the
+    ///      owner.
     /// @param checkpointId The checkpoint.
     /// @param coinId The coin.
-    /// @param challengeBlk The block of the challenged transaction.
+    /// @param challengeBlk The block the challenge is stored under (`CheckpointChallenged.blknum`).
     /// @param spend Its direct spend with block and proof.
     /// @param sig The spend's 65-byte signature.
     function respondCheckpointSpend(
@@ -264,24 +318,26 @@ contract XtExitGame is CoinExitGame {
     ) external {
         (Checkpoint storage cp, CpChallenge storage ch, uint128 key) =
             _pendingCheckpointChallenge(checkpointId, coinId, challengeBlk);
+        uint64 challenged = ch.challenged;
         require(spend.tx.coinId == coinId, "wrong coin");
-        require(spend.tx.prevBlock == challengeBlk, "not a spend");
-        require(challengeBlk < spend.blknum && spend.blknum <= cp.blknum, "bad order");
+        require(spend.tx.prevBlock == challenged, "not a spend");
+        require(challenged < spend.blknum && spend.blknum <= cp.blknum, "bad order");
         bytes32 hash = _includedTx(spend);
-        require(Eip712.recover(hash, sig) == ch.owner, "bad signature");
+        require(Eip712.recoverCalldata(hash, sig) == ch.owner, "bad signature");
         _answer(checkpointId, cp, ch, key, coinId, challengeBlk, ANSWER_SPEND);
         emit CheckpointSpendRevealed(checkpointId, coinId, spend.tx, spend.blknum, spend.proof, sig);
     }
 
-    /// @notice Ends an open checkpoint after its period (anyone): finalised without pending
-    ///         challenges (bond back to the proposer), else void (bond to the pending challenger with
-    ///         the earliest deadline, challenge bonds refunded).
+    /// @notice Ends an open checkpoint after its period (anyone): finalised when it was never
+    ///         capped and no challenge is pending (bond back to the proposer), else void (pending
+    ///         challenge bonds refunded; the checkpoint bond back to the proposer only when nothing
+    ///         is pending, burned otherwise).
     /// @param checkpointId The checkpoint.
     function finalizeCheckpoint(uint256 checkpointId) external {
         Checkpoint storage cp = _openCheckpoint(checkpointId);
         require(block.timestamp >= uint256(cp.proposedAt) + checkpointPeriod, "too early");
-        if (cp.pending != 0) {
-            _void(checkpointId, cp, VOID_UNANSWERED);
+        if (cp.capped || cp.pending != 0) {
+            _void(checkpointId, cp, cp.capped ? VOID_CAP : VOID_UNANSWERED);
             return;
         }
         cp.status = STATUS_FINALIZED;
@@ -322,8 +378,7 @@ contract XtExitGame is CoinExitGame {
         (uint64 eBlk, uint64 pBlk, address pOwner) = exiting.blknum == 0
             ? _stateExit(origin, parent, exiting, exitingSig)
             : _txExit(coinId, k, origin, parent, exiting, exitingSig);
-        _open(coinId, eBlk, pBlk, pOwner, amount);
-        uint96 exitId = _exitId(_exits[coinId].seq, coinId);
+        uint96 exitId = _openCoinExit(coinId, eBlk, pBlk, pOwner, amount);
         _origins[exitId] = k;
         emit ExitOriginSet(coinId, exitId, origin.checkpointId, k);
     }
@@ -400,6 +455,14 @@ contract XtExitGame is CoinExitGame {
             (cp.blknum, cp.zoneStart, cp.zoneSize, cp.stateRoot, cp.bitmapHash);
         (proposer, proposedAt, status, pendingCount) = (cp.proposer, cp.proposedAt, cp.status, cp.pending);
         if (status != 0) finalizableAt = proposedAt + checkpointPeriod;
+    }
+
+    /// @notice Whether more than `challengeCap` challenges of checkpoint `checkpointId` were pending
+    ///         once: it takes no more challenges and will be void at its end.
+    /// @param checkpointId The checkpoint.
+    /// @return True once capped.
+    function isCapped(uint256 checkpointId) external view returns (bool) {
+        return _checkpoints[checkpointId].capped;
     }
 
     /// @notice Number of checkpoints proposed (the latest id).
@@ -509,7 +572,7 @@ contract XtExitGame is CoinExitGame {
             (pBlk, pOwner) = (parent.blknum, parent.tx.newOwner);
         }
         require(pBlk < eBlk, "bad order");
-        require(Eip712.recover(hash, exitingSig) == pOwner, "bad signature");
+        require(Eip712.recoverCalldata(hash, exitingSig) == pOwner, "bad signature");
     }
 
     /// @dev Whether an `Included` is all zero.
@@ -521,10 +584,39 @@ contract XtExitGame is CoinExitGame {
     function _checkpointState(CheckpointState calldata state, uint64 coinId) private view returns (uint64) {
         Checkpoint storage cp = _checkpoints[state.checkpointId];
         require(cp.status == STATUS_FINALIZED, "not finalized");
+        _checkLeaf(cp, state, coinId);
+        return cp.blknum;
+    }
+
+    /// @dev Checks that `state` states coin `coinId` in checkpoint `cp`: its bitmap, the coin's bit
+    ///      set, and the leaf `stateLeaf(owner, lastMoved)` under the state root ("not included").
+    function _checkLeaf(Checkpoint storage cp, CheckpointState calldata state, uint64 coinId) private view {
         _checkBit(cp, state.bitmap, coinId);
         bytes32 leaf = stateLeaf(state.owner, state.lastMoved);
         require(SparseMerkle.verifyInclusion(cp.stateRoot, coinId, leaf, state.proof), "not included");
-        return cp.blknum;
+    }
+
+    /// @dev The open checkpoint `checkpointId` while it takes challenges: not capped ("capped"),
+    ///      `now < proposedAt + 3Rc` ("window closed").
+    function _challengeableCheckpoint(uint256 checkpointId) private view returns (Checkpoint storage cp) {
+        cp = _openCheckpoint(checkpointId);
+        require(!cp.capped, "capped");
+        require(block.timestamp < uint256(cp.proposedAt) + checkpointChallengeWindow, "window closed");
+    }
+
+    /// @dev Checks a challenger's evidence that `latest.tx.newOwner` owned the coin at a block up to
+    ///      K: `coinId <= blknum <= K` ("bad order"), the deposit form (checked with `amount`) or an
+    ///      inclusion. Returns its block.
+    function _checkLatest(Checkpoint storage cp, Included calldata latest, uint256 amount)
+        private
+        view
+        returns (uint64 blknum)
+    {
+        uint64 coinId = latest.tx.coinId;
+        blknum = latest.blknum;
+        require(coinId <= blknum && blknum <= cp.blknum, "bad order");
+        if (blknum == coinId) _checkDepositTx(coinId, latest, amount);
+        else _includedTx(latest);
     }
 
     /// @dev The open checkpoint `checkpointId`: "no such checkpoint", "not open".
@@ -570,12 +662,15 @@ contract XtExitGame is CoinExitGame {
         require((uint8(bitmap[i >> 3]) >> (i & 7)) & 1 == 1, "bit not set");
     }
 
-    /// @dev Records a pending challenge of checkpoint `checkpointId`, posts its bond, emits.
+    /// @dev Records a pending challenge of checkpoint `checkpointId` under `(coinId, blknum)` of
+    ///      the transaction at `challenged` making `owner` the owner, posts its bond, emits; caps the
+    ///      checkpoint when the pending challenges exceed `challengeCap`.
     function _recordCheckpointChallenge(
         uint256 checkpointId,
         Checkpoint storage cp,
         uint64 coinId,
         uint64 blknum,
+        uint64 challenged,
         address owner
     ) private {
         uint128 key = _key(coinId, blknum);
@@ -584,10 +679,16 @@ contract XtExitGame is CoinExitGame {
         uint128[] storage keys = _pendingKeys[checkpointId];
         uint64 deadline = uint64(block.timestamp) + checkpointResponsePeriod;
         (ch.challenger, ch.deadline, ch.owner, ch.index) = (msg.sender, deadline, owner, uint32(keys.length));
+        ch.challenged = challenged;
         keys.push(key);
-        cp.pending += 1;
+        uint32 pending = cp.pending + 1;
+        cp.pending = pending;
         if (msg.value != 0) framework.depositBond{value: msg.value}();
         emit CheckpointChallenged(checkpointId, coinId, msg.sender, blknum, owner, deadline);
+        if (pending > challengeCap) {
+            cp.capped = true;
+            emit CheckpointCapped(checkpointId);
+        }
     }
 
     /// @dev Ends a pending challenge answered by the caller: removes it from the pending list, pays
@@ -615,16 +716,16 @@ contract XtExitGame is CoinExitGame {
         emit CheckpointChallengeAnswered(checkpointId, coinId, msg.sender, challengeBlk, kind);
     }
 
-    /// @dev Voids checkpoint `checkpointId`: refunds every pending challenge and pays the checkpoint
-    ///      bond to the pending challenger with the earliest deadline (unanswered) or back to the
-    ///      proposer (cap).
+    /// @dev Voids checkpoint `checkpointId`: refunds every pending challenge; returns the
+    ///      checkpoint bond to the proposer when none is pending (a capped checkpoint whose
+    ///      challenges were all answered) and burns it otherwise. Nobody is paid for a void
+    ///      checkpoint: a challenge that the proposer controls could otherwise win its bond back.
     function _void(uint256 checkpointId, Checkpoint storage cp, uint8 reason) private {
         cp.status = STATUS_VOID;
+        bool answered = cp.pending == 0;
         cp.pending = 0;
         uint128[] storage keys = _pendingKeys[checkpointId];
         mapping(uint128 => CpChallenge) storage challenges = _cpChallenges[checkpointId];
-        address earliest;
-        uint64 earliestDeadline = type(uint64).max;
         uint256 bond = challengeBond;
         for (uint256 i = keys.length; i != 0;) {
             unchecked {
@@ -632,12 +733,17 @@ contract XtExitGame is CoinExitGame {
             }
             CpChallenge storage ch = challenges[keys[i]];
             address challenger = ch.challenger;
-            if (ch.deadline <= earliestDeadline) (earliest, earliestDeadline) = (challenger, ch.deadline);
             ch.challenger = address(0);
             _releaseBond(challenger, bond);
         }
-        address beneficiary = reason == VOID_CAP ? cp.proposer : earliest;
-        _releaseBond(beneficiary, checkpointBond);
+        address beneficiary;
+        uint256 checkpointBond_ = checkpointBond;
+        if (answered) {
+            beneficiary = cp.proposer;
+            _releaseBond(beneficiary, checkpointBond_);
+        } else if (checkpointBond_ != 0) {
+            framework.burnBond(checkpointBond_);
+        }
         emit CheckpointVoided(checkpointId, beneficiary, reason);
     }
 }

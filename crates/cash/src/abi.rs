@@ -82,6 +82,7 @@ sol! {
         event ExitChallenged(uint64 indexed coinId, uint96 indexed exitId, address indexed challenger, uint8 kind);
         event ExitCancelled(uint64 indexed coinId, uint96 indexed exitId, address indexed beneficiary);
         event ExitFinalized(uint64 indexed coinId, uint96 indexed exitId, address indexed owner, bool paid);
+        event CoinReserved(uint64 indexed coinId, address indexed owner, uint64 until);
 
         function startDepositExit(uint64 coinId, uint256 amount) external payable;
         function startExit(
@@ -112,6 +113,7 @@ sol! {
                 uint256 pendingCount
             );
         function pendingChallenges(uint64 coinId) external view returns (PendingChallenge[] challenges);
+        function reservation(uint64 coinId) external view returns (address owner, uint64 until, bool settling);
         function txHash(CashTx tx) external view returns (bytes32);
         function responsePeriod() external view returns (uint64);
         function historyChallengeWindow() external view returns (uint64);
@@ -175,7 +177,7 @@ mod tests {
         let artifact = artifact_items();
         let functions: Vec<_> = ICashExitGame::abi::functions().into_values().flatten().collect();
         let events: Vec<_> = ICashExitGame::abi::events().into_values().flatten().collect();
-        assert_eq!((functions.len(), events.len()), (18, 6));
+        assert_eq!((functions.len(), events.len()), (19, 7));
         for function in &functions {
             let key = format!("function {}", function.signature());
             let mutability = serde_json::to_value(function.state_mutability).unwrap();

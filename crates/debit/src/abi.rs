@@ -115,6 +115,7 @@ sol! {
             bool paid
         );
         event LiquidityAdded(uint64 indexed coinId, uint64 liquidityDeposit, uint256 amount, uint256 total);
+        event CoinReserved(uint64 indexed coinId, address indexed owner, uint64 until);
 
         function addLiquidity(uint64 coinId, uint64 liquidityDeposit, uint256 amount) external;
         function startDepositExit(uint64 coinId, address depositor, uint256 amount) external payable;
@@ -136,6 +137,7 @@ sol! {
         function exits(uint64 coinId) external view returns (ExitView view_);
         function channelChallenge(uint64 coinId) external view returns (uint64 nonce, uint64 deadline);
         function pendingChallenges(uint64 coinId) external view returns (PendingChallenge[] challenges);
+        function reservation(uint64 coinId) external view returns (address owner, uint64 until, bool settling);
         function liquidity(uint64 coinId) external view returns (uint256);
         function txHash(DebitTx debitTx) external view returns (bytes32);
         function responsePeriod() external view returns (uint64);

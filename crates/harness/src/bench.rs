@@ -299,13 +299,15 @@ fn xt_checkpoint(zone_ids: u64) -> Result<CheckpointBench, Error> {
         return Err(err("the checkpoint workload's transfers were refused".into()));
     }
     let root = operator.build_block().map_err(|e| err(e.to_string()))?.root();
-    let block = plasma_core::BlockSubmittedEvent { blknum: 1000, root, timestamp: 1 };
+    // The first child block after the zone's deposits: a checkpoint of K covers coins below K.
+    let blknum = (zone_ids / 1000 + 1) * 1000;
+    let block = plasma_core::BlockSubmittedEvent { blknum, root, timestamp: 1 };
     operator.on_block_submitted(&block).map_err(|e| err(e.to_string()))?;
     let zone = plasma_xt::Zone::new(1, zone_ids).map_err(|e| err(e.to_string()))?;
 
     let started = Instant::now();
     let mut checkpoint =
-        plasma_xt::StateCheckpoint::from_operator(&operator, 1000, zone).map_err(|e| err(e.to_string()))?;
+        plasma_xt::StateCheckpoint::from_operator(&operator, blknum, zone).map_err(|e| err(e.to_string()))?;
     let state_tree_ms = started.elapsed().as_secs_f64() * 1e3;
 
     let keys = plasma_cash::bench::keys().map_err(|e| err(e.to_string()))?;
@@ -314,7 +316,7 @@ fn xt_checkpoint(zone_ids: u64) -> Result<CheckpointBench, Error> {
         .iter()
         .filter_map(|(coin, state)| {
             let key = keys.iter().find(|key| key.address() == state.owner)?;
-            Some((*coin, plasma_xt::sign_off(key, &domain, 1000, checkpoint.root(), *coin)))
+            Some((*coin, plasma_xt::sign_off(key, &domain, blknum, checkpoint.root(), *coin)))
         })
         .collect();
     let started = Instant::now();

@@ -222,20 +222,22 @@ async fn check(
 }
 
 /// The framework must hold exactly what it still owes: every deposit not paid out, every bond it
-/// holds, and every credit not yet withdrawn. Checked after every scenario, whatever the design.
+/// holds, every credit not yet withdrawn, and the bonds it burned (kept for ever). Checked after every
+/// scenario, whatever the design.
 async fn solvency(world: &World) -> Result<Option<String>, Error> {
     let deposited = world.framework_view(PlasmaFramework::totalDepositedCall {}).await?;
     let paid = world.framework_view(PlasmaFramework::totalPaidCall {}).await?;
     let bonds = world.framework_view(PlasmaFramework::bondsHeldCall {}).await?;
+    let burned = world.framework_view(PlasmaFramework::bondsBurnedCall {}).await?;
     let mut credits = U256::ZERO;
     for actor in world.everyone() {
         credits += world.withdrawable(actor.address).await?;
     }
     let held = world.chain.balance(world.framework).await?;
-    let owed = deposited.checked_sub(paid).map(|left| left + bonds + credits);
+    let owed = deposited.checked_sub(paid).map(|left| left + bonds + burned + credits);
     Ok((owed != Some(held)).then(|| {
         format!(
-            "the framework holds {held} wei but owes {} (deposited {deposited}, paid {paid}, bonds {bonds}, credits {credits})",
+            "the framework holds {held} wei but owes {} (deposited {deposited}, paid {paid}, bonds {bonds}, burned {burned}, credits {credits})",
             owed.map_or_else(|| "more than was deposited".to_owned(), |owed| format!("{owed} wei"))
         )
     }))

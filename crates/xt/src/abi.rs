@@ -77,11 +77,20 @@ sol! {
         );
         event CheckpointFinalized(uint256 indexed checkpointId, uint64 indexed blknum);
         event CheckpointVoided(uint256 indexed checkpointId, address indexed beneficiary, uint8 reason);
+        event CheckpointCapped(uint256 indexed checkpointId);
         event ExitOriginSet(uint64 indexed coinId, uint96 indexed exitId, uint256 checkpointId, uint64 blknum);
 
         function proposeCheckpoint(uint64 blknum, uint64 zoneStart, uint64 zoneSize, bytes32 stateRoot, bytes bitmap)
             external payable returns (uint256 checkpointId);
         function challengeCheckpoint(uint256 checkpointId, bytes bitmap, Included latest, uint256 amount) external payable;
+        function challengeCheckpointAfter(
+            uint256 checkpointId,
+            CheckpointState claimed,
+            Included latest,
+            uint256 amount,
+            Included later,
+            bytes laterSig
+        ) external payable;
         function respondCheckpointSignOff(uint256 checkpointId, uint64 coinId, uint64 challengeBlk, bytes sig) external;
         function respondCheckpointSpend(
             uint256 checkpointId, uint64 coinId, uint64 challengeBlk, Included spend, bytes sig
@@ -114,6 +123,7 @@ sol! {
                 uint32 pendingCount
             );
         function checkpointCount() external view returns (uint256);
+        function isCapped(uint256 checkpointId) external view returns (bool);
         function checkpointChallenge(uint256 checkpointId, uint64 coinId, uint64 blknum)
             external view returns (address challenger, address owner, uint64 deadline);
         function exitOrigin(uint96 exitId) external view returns (uint64);

@@ -65,6 +65,13 @@ impl Zone {
         Ok(Self { start, size })
     }
 
+    /// Whether every id of the zone is below `blknum` (`start + size <= blknum`): a checkpoint of
+    /// block `blknum` may cover it.
+    #[must_use]
+    pub fn ends_by(&self, blknum: BlockNumber) -> bool {
+        u128::from(self.start) + u128::from(self.size) <= u128::from(blknum)
+    }
+
     /// Whether `coin_id` is in the zone.
     #[must_use]
     pub const fn contains(&self, coin_id: u64) -> bool {
@@ -171,8 +178,12 @@ pub struct StateCheckpoint {
 
 impl StateCheckpoint {
     /// The checkpoint of `zone` after block `blknum` stating `states` (coins outside the zone are
-    /// left out).
+    /// left out). [`XtError::BadZone`] unless the zone ends before `blknum` (`start + size <= K`,
+    /// the contract's rule): coins deposited after `K` do not exist at `K`.
     pub fn new(blknum: BlockNumber, zone: Zone, states: BTreeMap<u64, CoinState>) -> Result<Self> {
+        if !zone.ends_by(blknum) {
+            return Err(XtError::BadZone { start: zone.start, size: zone.size });
+        }
         let states: BTreeMap<u64, CoinState> = states.into_iter().filter(|(c, _)| zone.contains(*c)).collect();
         let tree = SparseTree::from_leaves(states.iter().map(|(c, s)| (*c, s.leaf())))?;
         Ok(Self { blknum, zone, states, tree, sign_offs: BTreeMap::new() })

@@ -24,7 +24,8 @@ pub enum XtError {
         /// The zone's size.
         size: u64,
     },
-    /// A zone of zero coins, or one past `u64`.
+    /// A zone of zero coins, one past `u64`, or (for a checkpoint) one reaching its block `K` or
+    /// beyond: a checkpoint of `K` speaks only of coins deposited before `K`.
     #[error("bad zone: start {start}, size {size}")]
     BadZone {
         /// The zone's first id.

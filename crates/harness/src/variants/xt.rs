@@ -112,7 +112,9 @@ impl XtVariant {
     fn build_checkpoint(&mut self, world: &World, step: &CheckpointStep) -> Result<(StateCheckpoint, Bitmap), Error> {
         let operator = self.cash.operator()?;
         let blknum = operator.child_blocks().last().ok_or_else(|| err("no block to checkpoint"))?;
-        let last_coin = operator.coins().keys().last().copied().ok_or_else(|| err("no coin to checkpoint"))?;
+        // A checkpoint of K covers only coins deposited before K.
+        let last_coin =
+            operator.coins().keys().filter(|c| **c < blknum).last().copied().ok_or_else(|| err("no coin to checkpoint"))?;
         let mut state =
             StateCheckpoint::from_operator(operator, blknum, Zone::new(1, last_coin).map_err(err)?).map_err(err)?;
         let mut false_bits = Vec::new();

@@ -1,0 +1,1991 @@
+//! Contract invariant fuzzing (issue #14, item 10): for every exit game (MVP, MoreVP, Plasma Cash,
+//! Plasma XT, Plasma Debit) one proptest property drives random sequences of calls from the
+//! operator and four users against the real contracts on the embedded EVM, and checks after EVERY
+//! step that
+//!
+//! 1. the framework's ETH balance equals `(totalDeposited - totalPaid) + bondsHeld + bondsBurned +
+//!    Σ withdrawable` over every account that could have been credited (every sender, the operator
+//!    and every recipient named by an `ExitPaid` or `BondReleased` event);
+//! 2. no output or coin id is paid twice (each `ExitPaid` id at most once);
+//! 3. `totalPaid <= totalDeposited`;
+//! 4. `processExits` never reverts;
+//! 5. the exit game itself never keeps ETH (every bond is forwarded to the framework).
+//!
+//! Reverts are expected and counted, not failures. Each game keeps a small model of what exists
+//! (deposits, submitted blocks and the real transactions in them, started exits, challenges) so
+//! that most actions are valid: actions name things by indices taken modulo the model's sizes, so
+//! a shrunk sequence still means something. Besides the game's own calls, every property mixes in
+//! deposits (1 wei upwards), blocks with random roots, time jumps of up to two exit periods,
+//! `processExits` with random counts, withdrawals and junk calldata to random selectors of the
+//! game and the framework.
+//!
+//! The number of sequences per game is [`DEFAULT_CASES`] unless `PROPTEST_CASES` says otherwise;
+//! each property prints how many sequences and steps ran and how many calls of each function
+//! succeeded.
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fmt::Debug;
+
+use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
+use alloy_sol_types::{SolCall, SolEvent, sol};
+use plasma_contracts::{PlasmaFramework as Fw, function_name, view};
+use plasma_integration_tests::{Deployed, TestResult};
+use plasma_rootchain::{Receipt, RootChain, TxRequest};
+use proptest::prelude::*;
+use proptest::test_runner::{Config, FileFailurePersistence, TestCaseError, TestRunner};
+
+/// Sequences per game when `PROPTEST_CASES` is not set.
+const DEFAULT_CASES: u32 = 128;
+
+/// Most steps in one sequence.
+const MAX_STEPS: usize = 64;
+
+/// Users that act besides the operator (dev accounts 1 ..= USERS).
+const USERS: usize = 4;
+
+/// One exit period (the fixtures' default, one week).
+const PERIOD: u64 = plasma_contracts::DEFAULT_MIN_EXIT_PERIOD;
+
+const MILLI_ETH: u64 = 1_000_000_000_000_000;
+
+// =================================================================================================
+// The common part: book-keeping, invariants, shared actions, the runner
+// =================================================================================================
+
+/// Calls made and calls that succeeded, per function.
+type Stats = BTreeMap<String, [u64; 2]>;
+
+/// What every property records while it runs a sequence, and the invariant checks.
+struct Book {
+    framework: Address,
+    game: Address,
+    /// `accounts[0]` is the operator, `accounts[1..]` the users.
+    accounts: Vec<Address>,
+    /// Every account that may hold a `withdrawable` credit.
+    credited: BTreeSet<Address>,
+    /// Every id an `ExitPaid` named, with the step that paid it.
+    paid: HashMap<B256, usize>,
+    stats: Stats,
+    step: usize,
+    /// The name of a game event by its first topic.
+    game_event: fn([u8; 32]) -> Option<&'static str>,
+}
+
+impl Book {
+    fn new(deployed: &Deployed, game_event: fn([u8; 32]) -> Option<&'static str>) -> Self {
+        let mut accounts = vec![deployed.operator()];
+        accounts.extend(deployed.users.iter().take(USERS).copied());
+        Self {
+            framework: deployed.deployment.framework,
+            game: deployed.deployment.exit_game,
+            credited: accounts.iter().copied().collect(),
+            accounts,
+            paid: HashMap::new(),
+            stats: Stats::new(),
+            step: 0,
+            game_event,
+        }
+    }
+
+    fn operator(&self) -> Address {
+        self.accounts[0]
+    }
+
+    /// Any account, operator included, by an index taken modulo their number.
+    fn account(&self, index: usize) -> Address {
+        self.accounts[index % self.accounts.len()]
+    }
+
+    /// User `index` (modulo the number of users).
+    fn user(&self, index: usize) -> Address {
+        self.accounts[1 + index % USERS]
+    }
+
+    /// Sends `data` to `to` (a revert is a normal outcome), counts it under `label` and the
+    /// function's name, and books the credits and payouts of a successful call.
+    async fn send(
+        &mut self,
+        chain: &mut dyn RootChain,
+        from: Address,
+        to: Address,
+        data: Vec<u8>,
+        value: U256,
+        label: &str,
+    ) -> TestResult<Receipt> {
+        let selector: [u8; 4] = data.get(..4).and_then(|s| s.try_into().ok()).unwrap_or_default();
+        let name = function_name(selector).unwrap_or("unknown");
+        let receipt = chain.send(TxRequest::call(from, to, data).with_value(value)).await?;
+        let entry = self.stats.entry(format!("{label}{name}")).or_default();
+        entry[0] += 1;
+        entry[1] += u64::from(receipt.success);
+        if !receipt.success && verbose() {
+            let reason = receipt.revert_reason.as_deref().unwrap_or("no reason");
+            self.stats.entry(format!("{label}{name}  x {reason}")).or_default()[0] += 1;
+        }
+        self.credited.insert(from);
+        if receipt.success {
+            for log in &receipt.logs {
+                let topic = log.topics().first().map(|topic| topic.0).unwrap_or_default();
+                let event = if log.address == self.framework {
+                    Fw::PlasmaFrameworkEvents::name_by_selector(topic)
+                } else {
+                    (self.game_event)(topic)
+                };
+                self.stats.entry(format!("event {}", event.unwrap_or("unknown"))).or_default()[1] += 1;
+            }
+            for log in receipt.logs.iter().filter(|log| log.address == self.framework) {
+                if let Ok(event) = Fw::ExitPaid::decode_log(log) {
+                    self.credited.insert(event.to);
+                    if let Some(first) = self.paid.insert(event.id, self.step) {
+                        return Err(format!(
+                            "INVARIANT 2 VIOLATED: id {} paid twice (steps {first} and {}) by {name}",
+                            event.id, self.step
+                        )
+                        .into());
+                    }
+                }
+                if let Ok(event) = Fw::BondReleased::decode_log(log) {
+                    self.credited.insert(event.to);
+                }
+            }
+        }
+        Ok(receipt)
+    }
+
+    /// Sends a typed call (see [`Book::send`]).
+    async fn call<C: SolCall>(
+        &mut self,
+        chain: &mut dyn RootChain,
+        from: Address,
+        to: Address,
+        call: C,
+        value: U256,
+    ) -> TestResult<Receipt> {
+        self.send(chain, from, to, call.abi_encode(), value, "").await
+    }
+
+    /// Sends a typed call with made-up evidence (counted apart).
+    async fn forged<C: SolCall>(
+        &mut self,
+        chain: &mut dyn RootChain,
+        from: Address,
+        to: Address,
+        call: C,
+        value: U256,
+    ) -> TestResult<Receipt> {
+        self.send(chain, from, to, call.abi_encode(), value, "forged ").await
+    }
+
+    /// Checks invariants 1, 3 and 5.
+    async fn check(&self, chain: &dyn RootChain) -> TestResult {
+        let fw = self.framework;
+        let balance = chain.balance(fw).await?;
+        let deposited = view(chain, fw, Fw::totalDepositedCall {}).await?;
+        let paid = view(chain, fw, Fw::totalPaidCall {}).await?;
+        let held = view(chain, fw, Fw::bondsHeldCall {}).await?;
+        let burned = bonds_burned(chain, fw).await?;
+        let mut credits = U256::ZERO;
+        for account in &self.credited {
+            credits += view(chain, fw, Fw::withdrawableCall { account: *account }).await?;
+        }
+        if paid > deposited {
+            return Err(format!("INVARIANT 3 VIOLATED: totalPaid {paid} > totalDeposited {deposited}").into());
+        }
+        let expected = deposited - paid + held + burned + credits;
+        if balance != expected {
+            return Err(format!(
+                "INVARIANT 1 VIOLATED: framework balance {balance} != (deposited {deposited} - paid {paid}) + \
+                 bondsHeld {held} + bondsBurned {burned} + withdrawable {credits} = {expected}"
+            )
+            .into());
+        }
+        let game_balance = chain.balance(self.game).await?;
+        if !game_balance.is_zero() {
+            return Err(format!("INVARIANT 5 VIOLATED: the exit game holds {game_balance} wei").into());
+        }
+        Ok(())
+    }
+}
+
+/// The framework's burned bonds (`bondsBurned`, issue #14: bonds the exit game destroys rather
+/// than reward a challenger the proposer may control).
+async fn bonds_burned(chain: &dyn RootChain, framework: Address) -> TestResult<U256> {
+    Ok(view(chain, framework, Fw::bondsBurnedCall {}).await?)
+}
+
+/// Actions every game shares.
+#[derive(Clone, Debug)]
+enum Common {
+    /// User `user` deposits `amount` wei.
+    Deposit { user: usize, amount: U256 },
+    /// The operator submits a block with a random root.
+    RandomBlock { root: B256 },
+    /// The clock moves by `seconds`.
+    TimeJump { seconds: u64 },
+    /// Account `from` processes up to `count` exits (must never revert).
+    Process { from: usize, count: U256 },
+    /// An account (mostly one with a credit, by `from`) withdraws, to itself or to account `to`.
+    Withdraw { from: usize, to: Option<usize> },
+    /// Account `from` sends a random selector of the game (or the framework) with random bytes.
+    Junk { to_game: bool, selector: usize, from: usize, data: Vec<u8>, value: U256 },
+}
+
+fn amount_strategy() -> impl Strategy<Value = U256> {
+    prop_oneof![
+        2 => Just(U256::from(1)),
+        2 => (1u64..1_000_000).prop_map(U256::from),
+        6 => (1u64..5_000).prop_map(|m| U256::from(m) * U256::from(MILLI_ETH)),
+    ]
+}
+
+fn time_strategy() -> impl Strategy<Value = u64> {
+    prop_oneof![
+        3 => 0u64..3_600,
+        2 => Just(PERIOD / 4),
+        1 => Just(PERIOD / 2),
+        3 => Just(PERIOD),
+        1 => Just(2 * PERIOD),
+        3 => 0u64..=2 * PERIOD,
+    ]
+}
+
+fn common_strategy() -> impl Strategy<Value = Common> {
+    prop_oneof![
+        6 => (0..USERS, amount_strategy()).prop_map(|(user, amount)| Common::Deposit { user, amount }),
+        1 => any::<[u8; 32]>().prop_map(|root| Common::RandomBlock { root: B256::from(root) }),
+        4 => time_strategy().prop_map(|seconds| Common::TimeJump { seconds }),
+        4 => (0..=USERS, prop_oneof![4 => (0u64..8).prop_map(U256::from), 1 => Just(U256::MAX)])
+            .prop_map(|(from, count)| Common::Process { from, count }),
+        2 => (any::<usize>(), proptest::option::weighted(0.2, 0..=USERS))
+            .prop_map(|(from, to)| Common::Withdraw { from, to }),
+        2 => (
+            any::<bool>(),
+            any::<usize>(),
+            0..=USERS,
+            proptest::collection::vec(any::<u8>(), 0..160),
+            prop_oneof![3 => Just(U256::ZERO), 1 => Just(U256::from(1)), 1 => Just(U256::from(20 * MILLI_ETH))],
+        )
+            .prop_map(|(to_game, selector, from, data, value)| Common::Junk { to_game, selector, from, data, value }),
+    ]
+}
+
+/// One step of a sequence: a shared action or one of the game's.
+#[derive(Clone, Debug)]
+enum Step<A> {
+    C(Common),
+    G(A),
+}
+
+/// An exit game under test: its deployment, its model of the child chain, its actions.
+trait Game: Sized {
+    /// The game's own actions.
+    type Action: Clone + Debug + 'static;
+    /// The property's name in the report.
+    const NAME: &'static str;
+    /// Where proptest keeps the seeds of failed sequences (relative to the package directory;
+    /// `SourceParallel` cannot place files of a `tests/` binary).
+    const REGRESSIONS: &'static str;
+    /// Every selector of the game's ABI (for junk calls).
+    const SELECTORS: &'static [[u8; 4]];
+    /// A fresh deployment on the embedded EVM with an empty model.
+    async fn deploy() -> TestResult<Self>;
+    /// The deployment.
+    fn deployed(&mut self) -> &mut Deployed;
+    /// The name of one of the game's events, by its first topic.
+    fn event_name(topic: [u8; 32]) -> Option<&'static str>;
+    /// The game's actions.
+    fn actions() -> BoxedStrategy<Self::Action>;
+    /// A deposit by user `user` of `amount` created deposit block `blknum`.
+    fn on_deposit(&mut self, blknum: u64, user: usize, amount: U256);
+    /// Runs one of the game's actions.
+    async fn apply(&mut self, book: &mut Book, action: &Self::Action) -> TestResult;
+}
+
+/// Runs a shared action.
+async fn apply_common<G: Game>(game: &mut G, book: &mut Book, action: &Common) -> TestResult {
+    let framework = book.framework;
+    match action {
+        Common::Deposit { user, amount } => {
+            let from = book.user(*user);
+            let chain = game.deployed().chain.as_mut();
+            let receipt = book.call(chain, from, framework, Fw::depositCall {}, *amount).await?;
+            if let Some(event) = receipt.logs.iter().find_map(|log| Fw::DepositCreated::decode_log(log).ok()) {
+                game.on_deposit(event.blknum.to::<u64>(), *user % USERS, *amount);
+            }
+        }
+        Common::RandomBlock { root } => {
+            let operator = book.operator();
+            let chain = game.deployed().chain.as_mut();
+            book.call(chain, operator, framework, Fw::submitBlockCall { root: *root }, U256::ZERO).await?;
+        }
+        Common::TimeJump { seconds } => game.deployed().chain.advance_time(*seconds).await?,
+        Common::Process { from, count } => {
+            let from = book.account(*from);
+            let chain = game.deployed().chain.as_mut();
+            let receipt = book.call(chain, from, framework, Fw::processExitsCall { maxCount: *count }, U256::ZERO).await?;
+            if !receipt.success {
+                return Err(format!(
+                    "INVARIANT 4 VIOLATED: processExits({count}) reverted: {:?}",
+                    receipt.revert_reason
+                )
+                .into());
+            }
+        }
+        Common::Withdraw { from, to } => {
+            // Mostly an account with a credit; now and then any account.
+            let mut owed = Vec::new();
+            for account in &book.accounts {
+                let chain = game.deployed().chain.as_ref();
+                if !view(chain, framework, Fw::withdrawableCall { account: *account }).await?.is_zero() {
+                    owed.push(*account);
+                }
+            }
+            let from = if owed.is_empty() || from % 4 == 0 { book.account(*from / 4) } else { owed[*from / 4 % owed.len()] };
+            let chain = game.deployed().chain.as_mut();
+            match to {
+                None => book.call(chain, from, framework, Fw::withdrawCall {}, U256::ZERO).await?,
+                Some(to) => {
+                    let to = book.account(*to);
+                    book.call(chain, from, framework, Fw::withdrawToCall { to }, U256::ZERO).await?
+                }
+            };
+        }
+        Common::Junk { to_game, selector, from, data, value } => {
+            let (to, selectors) = if *to_game {
+                (book.game, G::SELECTORS)
+            } else {
+                (framework, Fw::PlasmaFrameworkCalls::SELECTORS)
+            };
+            let mut calldata = selectors[selector % selectors.len()].to_vec();
+            calldata.extend_from_slice(data);
+            let from = book.account(*from);
+            let chain = game.deployed().chain.as_mut();
+            book.send(chain, from, to, calldata, *value, "junk ").await?;
+        }
+    }
+    Ok(())
+}
+
+/// Deploys the game and runs one sequence, checking the invariants after every step.
+async fn run_sequence<G: Game>(steps: &[Step<G::Action>], stats: &mut Stats) -> TestResult {
+    let mut game = G::deploy().await?;
+    let mut book = Book::new(game.deployed(), G::event_name);
+    book.check(game.deployed().chain.as_ref()).await?;
+    let mut outcome = Ok(());
+    for (index, step) in steps.iter().enumerate() {
+        book.step = index;
+        let result = match step {
+            Step::C(action) => apply_common(&mut game, &mut book, action).await,
+            Step::G(action) => game.apply(&mut book, action).await,
+        };
+        let result = match result {
+            Ok(()) => book.check(game.deployed().chain.as_ref()).await,
+            Err(err) => Err(err),
+        };
+        if let Err(err) = result {
+            outcome = Err(format!("step {index} ({step:?}): {err}").into());
+            break;
+        }
+    }
+    for (name, [calls, ok]) in std::mem::take(&mut book.stats) {
+        let entry = stats.entry(name).or_default();
+        entry[0] += calls;
+        entry[1] += ok;
+    }
+    outcome
+}
+
+/// Whether `INVARIANTS_VERBOSE` asks for the revert reasons in the report.
+fn verbose() -> bool {
+    std::env::var_os("INVARIANTS_VERBOSE").is_some()
+}
+
+/// The number of sequences: `PROPTEST_CASES` when set, else [`DEFAULT_CASES`].
+fn cases() -> u32 {
+    std::env::var("PROPTEST_CASES").ok().and_then(|cases| cases.parse().ok()).unwrap_or(DEFAULT_CASES)
+}
+
+/// Runs the property of game `G` and prints what ran.
+fn property<G: Game>() -> TestResult {
+    let started = std::time::Instant::now();
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build()?;
+    let config = Config {
+        cases: cases(),
+        failure_persistence: Some(Box::new(FileFailurePersistence::Direct(G::REGRESSIONS))),
+        ..Config::default()
+    };
+    let mut runner = TestRunner::new(config);
+    let step = prop_oneof![
+        2 => common_strategy().prop_map(Step::C),
+        3 => G::actions().prop_map(Step::G),
+    ];
+    let strategy = proptest::collection::vec(step, 1..=MAX_STEPS);
+    let stats = RefCell::new(Stats::new());
+    let counts = RefCell::new((0u64, 0u64));
+    let result = runner.run(&strategy, |steps| {
+        {
+            let mut counts = counts.borrow_mut();
+            counts.0 += 1;
+            counts.1 += steps.len() as u64;
+        }
+        let mut stats = stats.borrow_mut();
+        runtime.block_on(run_sequence::<G>(&steps, &mut stats)).map_err(|err| TestCaseError::fail(err.to_string()))
+    });
+    let (sequences, steps) = *counts.borrow();
+    eprintln!(
+        "{}: {sequences} sequences ({} cases asked), {steps} steps, {:.1} s; calls ok/made per function:",
+        G::NAME,
+        cases(),
+        started.elapsed().as_secs_f64()
+    );
+    for (name, [calls, ok]) in stats.borrow().iter() {
+        if name.starts_with("event ") {
+            eprintln!("  {name:<56} {ok:>6}");
+        } else {
+            eprintln!("  {name:<56} {ok:>6} / {calls}");
+        }
+    }
+    result.map_err(|err| format!("{} invariant property failed: {err}", G::NAME).into())
+}
+
+// -------------------------------------------------------------------------------------------------
+// Shared helpers of the games
+// -------------------------------------------------------------------------------------------------
+
+/// Who sends a call: the natural sender (the owner) or any account.
+#[derive(Clone, Copy, Debug)]
+enum Who {
+    Owner,
+    Any(usize),
+}
+
+fn who_strategy() -> impl Strategy<Value = Who> {
+    prop_oneof![5 => Just(Who::Owner), 1 => (0..=USERS).prop_map(Who::Any)]
+}
+
+impl Who {
+    fn resolve(self, book: &Book, owner: Address) -> Address {
+        match self {
+            Self::Owner => owner,
+            Self::Any(index) => book.account(index),
+        }
+    }
+}
+
+/// A corruption of otherwise valid evidence.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Corrupt {
+    None,
+    Proof,
+    Sig,
+    Bond,
+}
+
+fn corrupt_strategy() -> impl Strategy<Value = Corrupt> {
+    prop_oneof![12 => Just(Corrupt::None), 1 => Just(Corrupt::Proof), 1 => Just(Corrupt::Sig), 1 => Just(Corrupt::Bond)]
+}
+
+/// `bytes` with one bit flipped (by `seed`), or unchanged if empty.
+fn flip(bytes: &[u8], seed: usize) -> Bytes {
+    let mut out = bytes.to_vec();
+    if !out.is_empty() {
+        let bit = seed % (out.len() * 8);
+        out[bit / 8] ^= 1 << (bit % 8);
+    }
+    out.into()
+}
+
+/// `len` pseudo-random bytes from `seed`.
+fn noise(seed: u64, len: usize) -> Bytes {
+    let mut out = Vec::with_capacity(len + 32);
+    let mut word = keccak256(seed.to_be_bytes());
+    while out.len() < len {
+        out.extend_from_slice(word.as_slice());
+        word = keccak256(word);
+    }
+    out.truncate(len);
+    out.into()
+}
+
+/// `utxoPos = blknum · 1e9 + txindex · 1e4 + oindex`.
+fn pos(blknum: u64, txindex: u64, oindex: u64) -> U256 {
+    U256::from(blknum) * U256::from(1_000_000_000u64) + U256::from(txindex * 10_000 + oindex)
+}
+
+/// The block number a `BlockSubmitted` in `receipt` names.
+fn submitted(receipt: &Receipt) -> Option<u64> {
+    receipt.logs.iter().find_map(|log| Fw::BlockSubmitted::decode_log(log).ok()).map(|event| event.blknum.to::<u64>())
+}
+
+/// The index of `who` among the users (the key that signs for it), if it is one.
+fn user_index(book: &Book, who: Address) -> Option<usize> {
+    book.accounts[1..].iter().position(|account| *account == who)
+}
+
+/// A deposit the model knows.
+#[derive(Clone, Copy, Debug)]
+struct Deposit {
+    blknum: u64,
+    owner: usize,
+    amount: U256,
+}
+
+sol! {
+    /// What an MVP input owner signs once the transaction is in the block with `blockRoot`.
+    struct Confirmation {
+        bytes32 txHash;
+        bytes32 blockRoot;
+    }
+}
+
+// =================================================================================================
+// MVP
+// =================================================================================================
+
+mod mvp {
+    use super::*;
+    use plasma_contracts::{MvpExitGame as Contract, MvpTx::Transaction};
+    use plasma_core::{BinaryTree, SigningKey};
+    use plasma_integration_tests::MvpDeployment;
+
+    const BOND: u64 = 10 * MILLI_ETH;
+
+    /// A transaction of a block: which inputs (of the model's outputs), which owners, how the
+    /// amount splits, and whether it prints money or is signed by the wrong key.
+    #[derive(Clone, Debug)]
+    pub struct TxSpec {
+        in0: usize,
+        in1: Option<usize>,
+        owner0: usize,
+        owner1: Option<usize>,
+        split: u8,
+        inflate: bool,
+        wrong_signer: bool,
+    }
+
+    #[derive(Clone, Debug)]
+    pub enum Action {
+        /// The operator submits a block holding these transactions.
+        Block { txs: Vec<TxSpec> },
+        /// A standard exit of a transaction output.
+        Exit { output: usize, sender: Who, corrupt: Corrupt },
+        /// A deposit exit.
+        DepositExit { deposit: usize, sender: Who, bad_amount: bool },
+        /// A challenge of a started exit with an included spend.
+        Challenge { exit: usize, spend: usize, challenger: usize, corrupt: Corrupt },
+        /// An exit or challenge with made-up evidence.
+        Forged { exit: bool, block: usize, txindex: u16, seed: u64, from: usize },
+    }
+
+    fn tx_spec() -> impl Strategy<Value = TxSpec> {
+        (
+            any::<usize>(),
+            proptest::option::weighted(0.3, any::<usize>()),
+            0..USERS,
+            proptest::option::weighted(0.5, 0..USERS),
+            prop_oneof![8 => 1u8..100, 1 => Just(0u8), 1 => Just(100u8)],
+            proptest::bool::weighted(0.1),
+            proptest::bool::weighted(0.1),
+        )
+            .prop_map(|(in0, in1, owner0, owner1, split, inflate, wrong_signer)| TxSpec {
+                in0,
+                in1,
+                owner0,
+                owner1,
+                split,
+                inflate,
+                wrong_signer,
+            })
+    }
+
+    /// A signed transaction in a block.
+    struct Signed {
+        tx: Transaction,
+        hash: B256,
+        sigs: Bytes,
+        /// The users whose keys signed each used input slot.
+        signers: Vec<usize>,
+    }
+
+    struct Block {
+        blknum: u64,
+        root: B256,
+        tree: BinaryTree,
+        txs: Vec<Signed>,
+    }
+
+    /// An output of a transaction in a block.
+    struct Output {
+        block: usize,
+        txindex: usize,
+        oindex: u64,
+    }
+
+    pub struct Mvp {
+        t: MvpDeployment,
+        deposits: Vec<Deposit>,
+        outputs: Vec<Output>,
+        blocks: Vec<Block>,
+        /// Started exits: position and owner.
+        exits: Vec<(U256, Address)>,
+    }
+
+    impl Mvp {
+        fn key(&self, user: usize) -> &SigningKey {
+            &self.t.keys[user % USERS]
+        }
+
+        /// Output `index` of the deposits followed by the transaction outputs: position, owning
+        /// user, amount.
+        fn input(&self, index: usize) -> Option<(U256, usize, U256)> {
+            let count = self.deposits.len() + self.outputs.len();
+            if count == 0 {
+                return None;
+            }
+            let index = index % count;
+            if let Some(deposit) = self.deposits.get(index) {
+                return Some((pos(deposit.blknum, 0, 0), deposit.owner, deposit.amount));
+            }
+            let output = &self.outputs[index - self.deposits.len()];
+            let block = &self.blocks[output.block];
+            let tx = &block.txs[output.txindex].tx;
+            let (owner, amount) = if output.oindex == 0 { (tx.owner0, tx.amount0) } else { (tx.owner1, tx.amount1) };
+            let owner = self.t.users.iter().position(|user| *user == owner).unwrap_or(0);
+            Some((pos(block.blknum, output.txindex as u64, output.oindex), owner, amount))
+        }
+
+        fn sign(&self, spec: &TxSpec) -> Option<Signed> {
+            let (in0, owner_in0, amount_in0) = self.input(spec.in0)?;
+            let second = spec.in1.and_then(|index| self.input(index)).filter(|(input, ..)| *input != in0);
+            let mut total = amount_in0 + second.map_or(U256::ZERO, |(_, _, amount)| amount);
+            if spec.inflate {
+                total = total * U256::from(2) + U256::from(1);
+            }
+            let amount0 = total * U256::from(spec.split) / U256::from(100);
+            let (owner1, amount1) = match spec.owner1 {
+                Some(owner) => (self.t.users[owner], total - amount0),
+                None => (Address::ZERO, U256::ZERO),
+            };
+            let tx = Transaction {
+                input0: in0,
+                input1: second.map_or(U256::ZERO, |(input, ..)| input),
+                owner0: self.t.users[spec.owner0],
+                amount0,
+                owner1,
+                amount1,
+            };
+            let shift = usize::from(spec.wrong_signer);
+            let mut signers = vec![owner_in0 + shift];
+            if let Some((_, owner, _)) = second {
+                signers.push(owner + shift);
+            }
+            let domain = self.t.domain();
+            let hash = domain.hash_typed(&tx);
+            let mut sigs = vec![0u8; 130];
+            for (slot, signer) in signers.iter().enumerate() {
+                sigs[slot * 65..(slot + 1) * 65].copy_from_slice(&self.key(*signer).sign_digest(hash).to_bytes());
+            }
+            Some(Signed { tx, hash, sigs: sigs.into(), signers })
+        }
+
+        fn confirm(&self, signer: usize, hash: B256, root: B256) -> [u8; 65] {
+            let message = Confirmation { txHash: hash, blockRoot: root };
+            self.key(signer).sign_typed(&self.t.domain(), &message).to_bytes()
+        }
+
+        async fn block(&mut self, book: &mut Book, specs: &[TxSpec]) -> TestResult {
+            let txs: Vec<Signed> = specs.iter().filter_map(|spec| self.sign(spec)).collect();
+            let leaves: Vec<B256> =
+                txs.iter().map(|signed| keccak256([signed.hash.as_slice(), &signed.sigs].concat())).collect();
+            let tree = BinaryTree::from_leaves(&leaves)?;
+            let root = tree.root();
+            let operator = book.operator();
+            let framework = book.framework;
+            let receipt =
+                book.call(self.t.chain.as_mut(), operator, framework, Fw::submitBlockCall { root }, U256::ZERO).await?;
+            let Some(blknum) = submitted(&receipt) else { return Ok(()) };
+            let block = self.blocks.len();
+            for (txindex, signed) in txs.iter().enumerate() {
+                self.outputs.push(Output { block, txindex, oindex: 0 });
+                if signed.tx.owner1 != Address::ZERO {
+                    self.outputs.push(Output { block, txindex, oindex: 1 });
+                }
+            }
+            self.blocks.push(Block { blknum, root, tree, txs });
+            Ok(())
+        }
+
+        async fn exit(&mut self, book: &mut Book, output: usize, sender: Who, corrupt: Corrupt) -> TestResult {
+            if self.outputs.is_empty() {
+                return Ok(());
+            }
+            let output = &self.outputs[output % self.outputs.len()];
+            let block = &self.blocks[output.block];
+            let signed = &block.txs[output.txindex];
+            let mut confirms = vec![0u8; 130];
+            for (slot, signer) in signed.signers.iter().enumerate() {
+                confirms[slot * 65..(slot + 1) * 65].copy_from_slice(&self.confirm(*signer, signed.hash, block.root));
+            }
+            let proof = block.tree.proof(output.txindex as u64)?.to_bytes();
+            let owner = if output.oindex == 0 { signed.tx.owner0 } else { signed.tx.owner1 };
+            let utxo_pos = pos(block.blknum, output.txindex as u64, output.oindex);
+            let call = Contract::startExitCall {
+                utxoPos: utxo_pos,
+                transaction: signed.tx.clone(),
+                sigs: signed.sigs.clone(),
+                proof: if corrupt == Corrupt::Proof { flip(&proof, output.txindex) } else { proof },
+                confirmSigs: if corrupt == Corrupt::Sig { flip(&confirms, 7) } else { confirms.into() },
+            };
+            let value = U256::from(BOND + u64::from(corrupt == Corrupt::Bond));
+            let from = sender.resolve(book, owner);
+            let game = book.game;
+            let receipt = book.call(self.t.chain.as_mut(), from, game, call, value).await?;
+            if receipt.success {
+                self.exits.push((utxo_pos, from));
+            }
+            Ok(())
+        }
+
+        async fn deposit_exit(&mut self, book: &mut Book, deposit: usize, sender: Who, bad_amount: bool) -> TestResult {
+            if self.deposits.is_empty() {
+                return Ok(());
+            }
+            let deposit = self.deposits[deposit % self.deposits.len()];
+            let amount = deposit.amount + U256::from(u8::from(bad_amount));
+            let call = Contract::startDepositExitCall { depositBlknum: U256::from(deposit.blknum), amount };
+            let from = sender.resolve(book, self.t.users[deposit.owner]);
+            let game = book.game;
+            let receipt = book.call(self.t.chain.as_mut(), from, game, call, U256::from(BOND)).await?;
+            if receipt.success {
+                self.exits.push((pos(deposit.blknum, 0, 0), from));
+            }
+            Ok(())
+        }
+
+        async fn challenge(
+            &mut self,
+            book: &mut Book,
+            exit: usize,
+            spend: usize,
+            challenger: usize,
+            corrupt: Corrupt,
+        ) -> TestResult {
+            if self.exits.is_empty() {
+                return Ok(());
+            }
+            let mut open = Vec::new();
+            for (utxo_pos, owner) in &self.exits {
+                let state = self.t.game_view(Contract::exitsCall { utxoPos: *utxo_pos }).await?;
+                if state.owner != Address::ZERO && !state.challenged {
+                    open.push((*utxo_pos, *owner));
+                }
+            }
+            // Mostly open exits; now and then any exit ever started.
+            let pool = if open.is_empty() || exit % 8 == 0 { &self.exits } else { &open };
+            let (utxo_pos, owner) = pool[exit / 8 % pool.len()];
+            let mut spends = Vec::new();
+            for (b, block) in self.blocks.iter().enumerate() {
+                for (i, signed) in block.txs.iter().enumerate() {
+                    for (slot, input) in [signed.tx.input0, signed.tx.input1].into_iter().enumerate() {
+                        if input == utxo_pos {
+                            spends.push((b, i, slot));
+                        }
+                    }
+                }
+            }
+            if spends.is_empty() {
+                return Ok(());
+            }
+            let (b, i, slot) = spends[spend % spends.len()];
+            let block = &self.blocks[b];
+            let signed = &block.txs[i];
+            let owner_key = user_index(book, owner).unwrap_or(0);
+            let confirm = self.confirm(owner_key, signed.hash, block.root);
+            let proof = block.tree.proof(i as u64)?.to_bytes();
+            let call = Contract::challengeExitCall {
+                utxoPos: utxo_pos,
+                spendingTxPos: pos(block.blknum, i as u64, 0),
+                spendingTx: signed.tx.clone(),
+                spendingSigs: signed.sigs.clone(),
+                inputIndex: U256::from(slot),
+                proof: if corrupt == Corrupt::Proof { flip(&proof, i) } else { proof },
+                confirmSig: if corrupt == Corrupt::Sig { flip(&confirm, 3) } else { confirm.to_vec().into() },
+            };
+            let from = book.account(challenger);
+            let game = book.game;
+            book.call(self.t.chain.as_mut(), from, game, call, U256::ZERO).await?;
+            Ok(())
+        }
+
+        async fn forged(
+            &mut self,
+            book: &mut Book,
+            exit: bool,
+            block: usize,
+            txindex: u16,
+            seed: u64,
+            from: usize,
+        ) -> TestResult {
+            let blknum = match self.blocks.len() {
+                0 => 1000 * (1 + block as u64 % 3),
+                len => self.blocks[block % len].blknum,
+            };
+            let words = noise(seed, 4 * 32);
+            let word = |i: usize| U256::from_be_slice(&words[i * 32..(i + 1) * 32]) >> 200;
+            let tx = Transaction {
+                input0: word(0),
+                input1: U256::ZERO,
+                owner0: book.account(from),
+                amount0: word(1),
+                owner1: Address::ZERO,
+                amount1: U256::ZERO,
+            };
+            let from = book.account(from);
+            let game = book.game;
+            let utxo_pos = pos(blknum, u64::from(txindex), 0);
+            if exit {
+                let call = Contract::startExitCall {
+                    utxoPos: utxo_pos,
+                    transaction: tx,
+                    sigs: noise(seed + 1, 130),
+                    proof: noise(seed + 2, 512),
+                    confirmSigs: noise(seed + 3, 130),
+                };
+                book.forged(self.t.chain.as_mut(), from, game, call, U256::from(BOND)).await?;
+            } else {
+                let target = self.exits.get(block % self.exits.len().max(1)).map_or(utxo_pos, |exit| exit.0);
+                let call = Contract::challengeExitCall {
+                    utxoPos: target,
+                    spendingTxPos: utxo_pos,
+                    spendingTx: Transaction { input0: target, ..tx },
+                    spendingSigs: noise(seed + 1, 130),
+                    inputIndex: U256::ZERO,
+                    proof: noise(seed + 2, 512),
+                    confirmSig: noise(seed + 3, 65),
+                };
+                book.forged(self.t.chain.as_mut(), from, game, call, U256::ZERO).await?;
+            }
+            Ok(())
+        }
+    }
+
+    impl Game for Mvp {
+        type Action = Action;
+        const NAME: &'static str = "MVP";
+        const REGRESSIONS: &'static str = "proptest-regressions/invariants-mvp.txt";
+        const SELECTORS: &'static [[u8; 4]] = Contract::MvpExitGameCalls::SELECTORS;
+
+        async fn deploy() -> TestResult<Self> {
+            let t = MvpDeployment::new("embedded", U256::from(BOND)).await?;
+            let sample = Transaction { input0: U256::from(1), owner0: t.users[0], amount0: U256::from(2), ..Default::default() };
+            if t.game_view(Contract::txHashCall { transaction: sample.clone() }).await? != t.domain().hash_typed(&sample) {
+                return Err("the Rust and Solidity transaction hashes differ".into());
+            }
+            Ok(Self { t, deposits: Vec::new(), outputs: Vec::new(), blocks: Vec::new(), exits: Vec::new() })
+        }
+
+        fn deployed(&mut self) -> &mut Deployed {
+            &mut self.t
+        }
+
+        fn event_name(topic: [u8; 32]) -> Option<&'static str> {
+            Contract::MvpExitGameEvents::name_by_selector(topic)
+        }
+
+        fn actions() -> BoxedStrategy<Action> {
+            prop_oneof![
+                4 => proptest::collection::vec(tx_spec(), 0..4).prop_map(|txs| Action::Block { txs }),
+                4 => (any::<usize>(), who_strategy(), corrupt_strategy())
+                    .prop_map(|(output, sender, corrupt)| Action::Exit { output, sender, corrupt }),
+                3 => (any::<usize>(), who_strategy(), proptest::bool::weighted(0.1))
+                    .prop_map(|(deposit, sender, bad_amount)| Action::DepositExit { deposit, sender, bad_amount }),
+                4 => (any::<usize>(), any::<usize>(), 0..=USERS, corrupt_strategy()).prop_map(
+                    |(exit, spend, challenger, corrupt)| Action::Challenge { exit, spend, challenger, corrupt }
+                ),
+                1 => (any::<bool>(), any::<usize>(), 0u16..4, any::<u64>(), 0..=USERS)
+                    .prop_map(|(exit, block, txindex, seed, from)| Action::Forged { exit, block, txindex, seed, from }),
+            ]
+            .boxed()
+        }
+
+        fn on_deposit(&mut self, blknum: u64, owner: usize, amount: U256) {
+            self.deposits.push(Deposit { blknum, owner, amount });
+        }
+
+        async fn apply(&mut self, book: &mut Book, action: &Action) -> TestResult {
+            match action {
+                Action::Block { txs } => self.block(book, txs).await,
+                Action::Exit { output, sender, corrupt } => self.exit(book, *output, *sender, *corrupt).await,
+                Action::DepositExit { deposit, sender, bad_amount } => {
+                    self.deposit_exit(book, *deposit, *sender, *bad_amount).await
+                }
+                Action::Challenge { exit, spend, challenger, corrupt } => {
+                    self.challenge(book, *exit, *spend, *challenger, *corrupt).await
+                }
+                Action::Forged { exit, block, txindex, seed, from } => {
+                    self.forged(book, *exit, *block, *txindex, *seed, *from).await
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn mvp_invariants() -> TestResult {
+    property::<mvp::Mvp>()
+}
+
+// =================================================================================================
+// MoreVP
+// =================================================================================================
+
+mod morevp {
+    use super::*;
+    use plasma_contracts::{MoreVpExitGame as Contract, MoreVpTx::PaymentTx};
+    use plasma_core::BinaryTree;
+    use plasma_integration_tests::MoreVpDeployment;
+
+    /// A payment: inputs (indices of the model's outputs), outputs (owner, weight of the total),
+    /// whether it prints money, is signed by the wrong keys, and goes in the block (or stays in
+    /// flight).
+    #[derive(Clone, Debug)]
+    pub struct TxSpec {
+        inputs: Vec<usize>,
+        outputs: Vec<(usize, u8)>,
+        inflate: bool,
+        wrong_signer: bool,
+        include: bool,
+    }
+
+    #[derive(Clone, Debug)]
+    pub enum Action {
+        /// The operator submits a block with new payments (those not `include`d stay in flight)
+        /// and, maybe, a payment known before (a withheld one, or one included again).
+        Block { txs: Vec<TxSpec>, again: Option<usize> },
+        /// A standard exit of an output (a deposit exit for a deposit).
+        StandardExit { output: usize, sender: Who, corrupt: Corrupt },
+        /// A challenge of a standard exit with a payment that spends the output.
+        ChallengeStandard { exit: usize, spend: usize, challenger: usize },
+        /// An in-flight exit of a known payment.
+        StartIfe { tx: usize, sender: usize, corrupt: Corrupt },
+        /// A piggyback on an input (`output == false`) or an output of an IFE.
+        Piggyback { ife: usize, output: bool, index: u8, sender: Who },
+        /// A canonicity challenge with a competitor (included, or shown in flight).
+        NotCanonical { ife: usize, input: u8, competitor: usize, in_flight: bool, challenger: usize },
+        /// The answer to a canonicity challenge: the IFE's payment is included.
+        Respond { ife: usize, responder: usize },
+        /// A piggybacked input spent by another payment.
+        InputSpent { ife: usize, input: u8, spend: usize, challenger: usize },
+        /// A piggybacked output spent by a payment.
+        OutputSpent { ife: usize, output: u8, spend: usize, challenger: usize },
+        /// Deletion of an IFE nobody piggybacked.
+        Delete { ife: usize, sender: usize },
+        /// A standard exit or an IFE with made-up evidence.
+        Forged { ife: bool, block: usize, seed: u64, from: usize },
+    }
+
+    fn tx_spec() -> impl Strategy<Value = TxSpec> {
+        (
+            proptest::collection::vec(any::<usize>(), 1..=4),
+            proptest::collection::vec((0..USERS, 1u8..=10), 1..=4),
+            proptest::bool::weighted(0.1),
+            proptest::bool::weighted(0.1),
+            proptest::bool::weighted(0.8),
+        )
+            .prop_map(|(inputs, outputs, inflate, wrong_signer, include)| TxSpec {
+                inputs,
+                outputs,
+                inflate,
+                wrong_signer,
+                include,
+            })
+    }
+
+    /// An output the model can prove as an input: position, owner, amount and proof.
+    struct Output {
+        pos: U256,
+        owner: Address,
+        amount: U256,
+        source: Contract::InputProof,
+    }
+
+    /// A signed payment, with where it was first included.
+    struct Known {
+        tx: PaymentTx,
+        hash: B256,
+        sigs: Vec<Bytes>,
+        included: Option<(U256, Bytes)>,
+    }
+
+    pub struct MoreVp {
+        t: MoreVpDeployment,
+        outputs: Vec<Output>,
+        txs: Vec<Known>,
+        /// Started standard exits: position and owner.
+        exits: Vec<(U256, Address)>,
+        /// Payments with an IFE started (indices into `txs`).
+        ifes: Vec<usize>,
+    }
+
+    fn inputs_of(tx: &PaymentTx) -> [U256; 4] {
+        [tx.input0, tx.input1, tx.input2, tx.input3]
+    }
+
+    fn outputs_of(tx: &PaymentTx) -> [(Address, U256); 4] {
+        [(tx.owner0, tx.amount0), (tx.owner1, tx.amount1), (tx.owner2, tx.amount2), (tx.owner3, tx.amount3)]
+    }
+
+    fn payment(inputs: &[U256], outputs: &[(Address, U256)]) -> PaymentTx {
+        let input = |i: usize| inputs.get(i).copied().unwrap_or_default();
+        let output = |i: usize| outputs.get(i).copied().unwrap_or_default();
+        PaymentTx {
+            input0: input(0),
+            input1: input(1),
+            input2: input(2),
+            input3: input(3),
+            owner0: output(0).0,
+            amount0: output(0).1,
+            owner1: output(1).0,
+            amount1: output(1).1,
+            owner2: output(2).0,
+            amount2: output(2).1,
+            owner3: output(3).0,
+            amount3: output(3).1,
+        }
+    }
+
+    impl MoreVp {
+        fn output_at(&self, utxo_pos: U256) -> Option<&Output> {
+            self.outputs.iter().find(|output| output.pos == utxo_pos)
+        }
+
+        /// `who`'s signature of `hash` (a made-up key for an account that is no user).
+        fn sig(&self, book: &Book, who: Address, hash: B256) -> Bytes {
+            let key = user_index(book, who).unwrap_or(0) + usize::from(user_index(book, who).is_none());
+            self.t.keys[key % self.t.keys.len()].sign_digest(hash).to_bytes().to_vec().into()
+        }
+
+        fn sign(&self, book: &Book, spec: &TxSpec) -> Option<Known> {
+            if self.outputs.is_empty() {
+                return None;
+            }
+            let mut inputs: Vec<&Output> = Vec::new();
+            for index in &spec.inputs {
+                let output = &self.outputs[index % self.outputs.len()];
+                if inputs.iter().all(|input| input.pos != output.pos) {
+                    inputs.push(output);
+                }
+            }
+            let mut total = inputs.iter().fold(U256::ZERO, |sum, input| sum + input.amount);
+            if spec.inflate {
+                total = total * U256::from(2) + U256::from(1);
+            }
+            let weights: u64 = spec.outputs.iter().map(|(_, weight)| u64::from(*weight)).sum();
+            let outputs: Vec<(Address, U256)> = spec
+                .outputs
+                .iter()
+                .map(|(owner, weight)| (book.user(*owner), total * U256::from(*weight) / U256::from(weights)))
+                .collect();
+            let positions: Vec<U256> = inputs.iter().map(|input| input.pos).collect();
+            let tx = payment(&positions, &outputs);
+            let hash = self.t.domain().hash_typed(&tx);
+            let sigs = inputs
+                .iter()
+                .map(|input| {
+                    let signer = if spec.wrong_signer { book.user(user_index(book, input.owner).unwrap_or(0)) } else { input.owner };
+                    self.sig(book, signer, hash)
+                })
+                .collect();
+            Some(Known { tx, hash, sigs, included: None })
+        }
+
+        async fn block(&mut self, book: &mut Book, specs: &[TxSpec], again: Option<usize>) -> TestResult {
+            let mut fresh: Vec<Known> = specs.iter().filter_map(|spec| self.sign(book, spec)).collect();
+            let mut leaves: Vec<(Option<usize>, B256)> = Vec::new();
+            for (spec, known) in specs.iter().zip(&fresh) {
+                if spec.include {
+                    leaves.push((None, known.hash));
+                }
+            }
+            if let Some(index) = again.filter(|_| !self.txs.is_empty()).map(|index| index % self.txs.len()) {
+                leaves.push((Some(index), self.txs[index].hash));
+            }
+            let hashes: Vec<B256> = leaves.iter().map(|(_, hash)| *hash).collect();
+            let tree = BinaryTree::from_leaves(&hashes)?;
+            let (operator, framework) = (book.operator(), book.framework);
+            let root = tree.root();
+            let receipt =
+                book.call(self.t.chain.as_mut(), operator, framework, Fw::submitBlockCall { root }, U256::ZERO).await?;
+            let Some(blknum) = submitted(&receipt) else { return Ok(()) };
+            let first = self.txs.len();
+            self.txs.append(&mut fresh);
+            for (txindex, (old, hash)) in leaves.iter().enumerate() {
+                let index = old.unwrap_or_else(|| first + self.txs[first..].iter().position(|k| k.hash == *hash).unwrap_or(0));
+                let proof = tree.proof(txindex as u64)?.to_bytes();
+                let known = &mut self.txs[index];
+                if known.included.is_some() {
+                    continue;
+                }
+                known.included = Some((pos(blknum, txindex as u64, 0), proof.clone()));
+                let tx = known.tx.clone();
+                for (oindex, (owner, amount)) in outputs_of(&tx).into_iter().enumerate() {
+                    if owner != Address::ZERO {
+                        let source = Contract::InputProof { tx: tx.clone(), proof: proof.clone() };
+                        self.outputs.push(Output { pos: pos(blknum, txindex as u64, oindex as u64), owner, amount, source });
+                    }
+                }
+            }
+            Ok(())
+        }
+
+        async fn standard_exit(&mut self, book: &mut Book, output: usize, sender: Who, corrupt: Corrupt) -> TestResult {
+            if self.outputs.is_empty() {
+                return Ok(());
+            }
+            let output = &self.outputs[output % self.outputs.len()];
+            let from = sender.resolve(book, output.owner);
+            let value = U256::from(MoreVpDeployment::BONDS[0] + u64::from(corrupt == Corrupt::Bond));
+            let blknum = (output.pos / U256::from(1_000_000_000u64)).to::<u64>();
+            let data = if blknum % 1000 != 0 {
+                let amount = output.amount + U256::from(u8::from(corrupt == Corrupt::Sig));
+                Contract::startDepositExitCall { depositBlknum: U256::from(blknum), amount }.abi_encode()
+            } else {
+                let proof = &output.source.proof;
+                Contract::startStandardExitCall {
+                    utxoPos: output.pos,
+                    transaction: output.source.tx.clone(),
+                    proof: if corrupt == Corrupt::Proof { flip(proof, blknum as usize) } else { proof.clone() },
+                }
+                .abi_encode()
+            };
+            let utxo_pos = output.pos;
+            let game = book.game;
+            let receipt = book.send(self.t.chain.as_mut(), from, game, data, value, "").await?;
+            if receipt.success {
+                self.exits.push((utxo_pos, from));
+            }
+            Ok(())
+        }
+
+        /// Known payments other than `except` that spend `utxo_pos`: (payment, input slot).
+        fn spends_of(&self, utxo_pos: U256, except: Option<B256>) -> Vec<(usize, u8)> {
+            let mut spends = Vec::new();
+            for (index, known) in self.txs.iter().enumerate() {
+                if Some(known.hash) == except {
+                    continue;
+                }
+                for (slot, input) in inputs_of(&known.tx).into_iter().enumerate() {
+                    if input == utxo_pos {
+                        spends.push((index, slot as u8));
+                    }
+                }
+            }
+            spends
+        }
+
+        async fn challenge_standard(&mut self, book: &mut Book, exit: usize, spend: usize, challenger: usize) -> TestResult {
+            let mut open = Vec::new();
+            for (utxo_pos, owner) in &self.exits {
+                if self.t.game_view(Contract::standardExitsCall { utxoPos: *utxo_pos }).await?.owner != Address::ZERO {
+                    open.push((*utxo_pos, *owner));
+                }
+            }
+            let pool = if open.is_empty() || exit % 8 == 0 { &self.exits } else { &open };
+            let Some(&(utxo_pos, _)) = pool.get(exit / 8 % pool.len().max(1)) else { return Ok(()) };
+            let spends = self.spends_of(utxo_pos, None);
+            let Some(&(index, slot)) = spends.get(spend % spends.len().max(1)) else { return Ok(()) };
+            let known = &self.txs[index];
+            let call = Contract::challengeStandardExitCall {
+                utxoPos: utxo_pos,
+                spendingTx: known.tx.clone(),
+                inputIndex: slot,
+                sig: known.sigs[usize::from(slot)].clone(),
+            };
+            let (from, game) = (book.account(challenger), book.game);
+            book.call(self.t.chain.as_mut(), from, game, call, U256::ZERO).await?;
+            Ok(())
+        }
+
+        async fn start_ife(&mut self, book: &mut Book, tx: usize, sender: usize, corrupt: Corrupt) -> TestResult {
+            if self.txs.is_empty() {
+                return Ok(());
+            }
+            let index = tx % self.txs.len();
+            let known = &self.txs[index];
+            let mut input_txs = Vec::new();
+            for input in inputs_of(&known.tx).into_iter().filter(|input| !input.is_zero()) {
+                match self.output_at(input) {
+                    Some(output) => input_txs.push(output.source.clone()),
+                    None => return Ok(()),
+                }
+            }
+            if corrupt == Corrupt::Proof
+                && let Some(first) = input_txs.first_mut()
+            {
+                first.proof = flip(&first.proof, index);
+            }
+            let mut sigs: Vec<u8> = known.sigs.iter().flat_map(|sig| sig.to_vec()).collect();
+            if corrupt == Corrupt::Sig {
+                sigs = flip(&sigs, 5).to_vec();
+            }
+            let call =
+                Contract::startInFlightExitCall { transaction: known.tx.clone(), sigs: sigs.into(), inputTxs: input_txs };
+            let value = U256::from(MoreVpDeployment::BONDS[1] + u64::from(corrupt == Corrupt::Bond));
+            let (from, game) = (book.account(sender), book.game);
+            let receipt = book.call(self.t.chain.as_mut(), from, game, call, value).await?;
+            if receipt.success {
+                self.ifes.push(index);
+            }
+            Ok(())
+        }
+
+        /// An IFE by index: mostly one still open, now and then any ever started.
+        async fn pick_ife(&self, ife: usize) -> TestResult<Option<usize>> {
+            let mut open = Vec::new();
+            for index in &self.ifes {
+                let state = self.t.game_view(Contract::inFlightExitCall { hash: self.txs[*index].hash }).await?;
+                if state.bondOwner != Address::ZERO {
+                    open.push(*index);
+                }
+            }
+            let pool = if open.is_empty() || ife % 8 == 0 { &self.ifes } else { &open };
+            Ok(pool.get(ife / 8 % pool.len().max(1)).copied())
+        }
+
+        async fn piggyback(&mut self, book: &mut Book, ife: usize, output: bool, index: u8, sender: Who) -> TestResult {
+            let Some(tx) = self.pick_ife(ife).await? else { return Ok(()) };
+            let known = &self.txs[tx];
+            let (data, owner) = if output {
+                let used = outputs_of(&known.tx).iter().filter(|(owner, _)| *owner != Address::ZERO).count().max(1);
+                let index = index % used as u8;
+                let owner = outputs_of(&known.tx)[usize::from(index)].0;
+                let call = Contract::piggybackInFlightExitOnOutputCall { transaction: known.tx.clone(), outputIndex: index };
+                (call.abi_encode(), owner)
+            } else {
+                let used = inputs_of(&known.tx).iter().filter(|input| !input.is_zero()).count().max(1);
+                let index = index % used as u8;
+                let owner = self.output_at(inputs_of(&known.tx)[usize::from(index)]).map_or(Address::ZERO, |o| o.owner);
+                let call = Contract::piggybackInFlightExitOnInputCall { transaction: known.tx.clone(), inputIndex: index };
+                (call.abi_encode(), owner)
+            };
+            let from = sender.resolve(book, owner);
+            let (game, value) = (book.game, U256::from(MoreVpDeployment::BONDS[2]));
+            book.send(self.t.chain.as_mut(), from, game, data, value, "").await?;
+            Ok(())
+        }
+
+        async fn not_canonical(
+            &mut self,
+            book: &mut Book,
+            ife: usize,
+            input: u8,
+            competitor: usize,
+            in_flight: bool,
+            challenger: usize,
+        ) -> TestResult {
+            let Some(tx) = self.pick_ife(ife).await? else { return Ok(()) };
+            let known = &self.txs[tx];
+            let used = inputs_of(&known.tx).iter().filter(|input| !input.is_zero()).count().max(1);
+            let input = input % used as u8;
+            let spends = self.spends_of(inputs_of(&known.tx)[usize::from(input)], Some(known.hash));
+            let Some(&(other, slot)) = spends.get(competitor % spends.len().max(1)) else { return Ok(()) };
+            let competing = &self.txs[other];
+            let (position, proof) = match (&competing.included, in_flight) {
+                (Some((position, proof)), false) => (*position, proof.clone()),
+                _ => (U256::ZERO, Bytes::new()),
+            };
+            let call = Contract::challengeInFlightExitNotCanonicalCall {
+                transaction: known.tx.clone(),
+                inputIndex: input,
+                competingTx: competing.tx.clone(),
+                competingInputIndex: slot,
+                competingTxPos: position,
+                competingProof: proof,
+                competingSig: competing.sigs[usize::from(slot)].clone(),
+            };
+            let (from, game) = (book.account(challenger), book.game);
+            book.call(self.t.chain.as_mut(), from, game, call, U256::ZERO).await?;
+            Ok(())
+        }
+
+        async fn respond(&mut self, book: &mut Book, ife: usize, responder: usize) -> TestResult {
+            let Some(tx) = self.pick_ife(ife).await? else { return Ok(()) };
+            let known = &self.txs[tx];
+            let Some((tx_pos, proof)) = known.included.clone() else { return Ok(()) };
+            let call = Contract::respondToNonCanonicalChallengeCall { transaction: known.tx.clone(), txPos: tx_pos, proof };
+            let (from, game) = (book.account(responder), book.game);
+            book.call(self.t.chain.as_mut(), from, game, call, U256::ZERO).await?;
+            Ok(())
+        }
+
+        async fn input_spent(&mut self, book: &mut Book, ife: usize, input: u8, spend: usize, challenger: usize) -> TestResult {
+            let Some(tx) = self.pick_ife(ife).await? else { return Ok(()) };
+            let known = &self.txs[tx];
+            let used = inputs_of(&known.tx).iter().filter(|input| !input.is_zero()).count().max(1);
+            let input = input % used as u8;
+            let spends = self.spends_of(inputs_of(&known.tx)[usize::from(input)], Some(known.hash));
+            let Some(&(other, slot)) = spends.get(spend % spends.len().max(1)) else { return Ok(()) };
+            let spending = &self.txs[other];
+            let call = Contract::challengeInFlightExitInputSpentCall {
+                transaction: known.tx.clone(),
+                inputIndex: input,
+                spendingTx: spending.tx.clone(),
+                spendingInputIndex: slot,
+                spendingSig: spending.sigs[usize::from(slot)].clone(),
+            };
+            let (from, game) = (book.account(challenger), book.game);
+            book.call(self.t.chain.as_mut(), from, game, call, U256::ZERO).await?;
+            Ok(())
+        }
+
+        async fn output_spent(&mut self, book: &mut Book, ife: usize, output: u8, spend: usize, challenger: usize) -> TestResult {
+            let Some(tx) = self.pick_ife(ife).await? else { return Ok(()) };
+            let known = &self.txs[tx];
+            let Some((tx_pos, proof)) = known.included.clone() else { return Ok(()) };
+            let used = outputs_of(&known.tx).iter().filter(|(owner, _)| *owner != Address::ZERO).count().max(1);
+            let output = output % used as u8;
+            let spends = self.spends_of(tx_pos + U256::from(output), None);
+            let Some(&(other, slot)) = spends.get(spend % spends.len().max(1)) else { return Ok(()) };
+            let spending = &self.txs[other];
+            let call = Contract::challengeInFlightExitOutputSpentCall {
+                transaction: known.tx.clone(),
+                txPos: tx_pos,
+                proof,
+                outputIndex: output,
+                spendingTx: spending.tx.clone(),
+                spendingInputIndex: slot,
+                spendingSig: spending.sigs[usize::from(slot)].clone(),
+            };
+            let (from, game) = (book.account(challenger), book.game);
+            book.call(self.t.chain.as_mut(), from, game, call, U256::ZERO).await?;
+            Ok(())
+        }
+
+        async fn delete(&mut self, book: &mut Book, ife: usize, sender: usize) -> TestResult {
+            let Some(tx) = self.pick_ife(ife).await? else { return Ok(()) };
+            let call = Contract::deleteNonPiggybackedInFlightExitCall { transaction: self.txs[tx].tx.clone() };
+            let (from, game) = (book.account(sender), book.game);
+            book.call(self.t.chain.as_mut(), from, game, call, U256::ZERO).await?;
+            Ok(())
+        }
+
+        async fn forged(&mut self, book: &mut Book, ife: bool, block: usize, seed: u64, from: usize) -> TestResult {
+            let blknum = 1000 * (1 + block as u64 % 4);
+            let words = noise(seed, 3 * 32);
+            let word = |i: usize| U256::from_be_slice(&words[i * 32..(i + 1) * 32]) >> 180;
+            let from = book.account(from);
+            let input = self.outputs.get(block % self.outputs.len().max(1)).map_or(word(0), |output| output.pos);
+            let tx = payment(&[input], &[(from, word(1))]);
+            let game = book.game;
+            if ife {
+                let source = Contract::InputProof { tx: payment(&[], &[(from, word(2))]), proof: noise(seed + 1, 512) };
+                let call =
+                    Contract::startInFlightExitCall { transaction: tx, sigs: noise(seed + 2, 65), inputTxs: vec![source] };
+                let value = U256::from(MoreVpDeployment::BONDS[1]);
+                book.forged(self.t.chain.as_mut(), from, game, call, value).await?;
+            } else {
+                let call = Contract::startStandardExitCall {
+                    utxoPos: pos(blknum, 0, 0),
+                    transaction: tx,
+                    proof: noise(seed + 1, 512),
+                };
+                let value = U256::from(MoreVpDeployment::BONDS[0]);
+                book.forged(self.t.chain.as_mut(), from, game, call, value).await?;
+            }
+            Ok(())
+        }
+    }
+
+    impl Game for MoreVp {
+        type Action = Action;
+        const NAME: &'static str = "MoreVP";
+        const REGRESSIONS: &'static str = "proptest-regressions/invariants-morevp.txt";
+        const SELECTORS: &'static [[u8; 4]] = Contract::MoreVpExitGameCalls::SELECTORS;
+
+        async fn deploy() -> TestResult<Self> {
+            let t = MoreVpDeployment::new("embedded").await?;
+            let sample = payment(&[U256::from(1)], &[(t.users[0], U256::from(2))]);
+            if t.game_view(Contract::txHashCall { transaction: sample.clone() }).await? != t.domain().hash_typed(&sample) {
+                return Err("the Rust and Solidity payment hashes differ".into());
+            }
+            Ok(Self { t, outputs: Vec::new(), txs: Vec::new(), exits: Vec::new(), ifes: Vec::new() })
+        }
+
+        fn deployed(&mut self) -> &mut Deployed {
+            &mut self.t
+        }
+
+        fn event_name(topic: [u8; 32]) -> Option<&'static str> {
+            Contract::MoreVpExitGameEvents::name_by_selector(topic)
+        }
+
+        fn actions() -> BoxedStrategy<Action> {
+            let index = || any::<usize>();
+            prop_oneof![
+                4 => (proptest::collection::vec(tx_spec(), 0..4), proptest::option::weighted(0.3, index()))
+                    .prop_map(|(txs, again)| Action::Block { txs, again }),
+                3 => (index(), who_strategy(), corrupt_strategy())
+                    .prop_map(|(output, sender, corrupt)| Action::StandardExit { output, sender, corrupt }),
+                2 => (index(), index(), 0..=USERS)
+                    .prop_map(|(exit, spend, challenger)| Action::ChallengeStandard { exit, spend, challenger }),
+                3 => (index(), 0..=USERS, corrupt_strategy())
+                    .prop_map(|(tx, sender, corrupt)| Action::StartIfe { tx, sender, corrupt }),
+                4 => (index(), any::<bool>(), 0u8..4, who_strategy())
+                    .prop_map(|(ife, output, index, sender)| Action::Piggyback { ife, output, index, sender }),
+                2 => (index(), 0u8..4, index(), proptest::bool::weighted(0.3), 0..=USERS).prop_map(
+                    |(ife, input, competitor, in_flight, challenger)| Action::NotCanonical {
+                        ife,
+                        input,
+                        competitor,
+                        in_flight,
+                        challenger
+                    }
+                ),
+                2 => (index(), 0..=USERS).prop_map(|(ife, responder)| Action::Respond { ife, responder }),
+                1 => (index(), 0u8..4, index(), 0..=USERS)
+                    .prop_map(|(ife, input, spend, challenger)| Action::InputSpent { ife, input, spend, challenger }),
+                1 => (index(), 0u8..4, index(), 0..=USERS).prop_map(|(ife, output, spend, challenger)| {
+                    Action::OutputSpent { ife, output, spend, challenger }
+                }),
+                1 => (index(), 0..=USERS).prop_map(|(ife, sender)| Action::Delete { ife, sender }),
+                1 => (any::<bool>(), index(), any::<u64>(), 0..=USERS)
+                    .prop_map(|(ife, block, seed, from)| Action::Forged { ife, block, seed, from }),
+            ]
+            .boxed()
+        }
+
+        fn on_deposit(&mut self, blknum: u64, user: usize, amount: U256) {
+            let owner = self.t.users[user];
+            let source = Contract::InputProof { tx: payment(&[], &[(owner, amount)]), proof: Bytes::new() };
+            self.outputs.push(Output { pos: pos(blknum, 0, 0), owner, amount, source });
+        }
+
+        async fn apply(&mut self, book: &mut Book, action: &Action) -> TestResult {
+            match action {
+                Action::Block { txs, again } => self.block(book, txs, *again).await,
+                Action::StandardExit { output, sender, corrupt } => {
+                    self.standard_exit(book, *output, *sender, *corrupt).await
+                }
+                Action::ChallengeStandard { exit, spend, challenger } => {
+                    self.challenge_standard(book, *exit, *spend, *challenger).await
+                }
+                Action::StartIfe { tx, sender, corrupt } => self.start_ife(book, *tx, *sender, *corrupt).await,
+                Action::Piggyback { ife, output, index, sender } => {
+                    self.piggyback(book, *ife, *output, *index, *sender).await
+                }
+                Action::NotCanonical { ife, input, competitor, in_flight, challenger } => {
+                    self.not_canonical(book, *ife, *input, *competitor, *in_flight, *challenger).await
+                }
+                Action::Respond { ife, responder } => self.respond(book, *ife, *responder).await,
+                Action::InputSpent { ife, input, spend, challenger } => {
+                    self.input_spent(book, *ife, *input, *spend, *challenger).await
+                }
+                Action::OutputSpent { ife, output, spend, challenger } => {
+                    self.output_spent(book, *ife, *output, *spend, *challenger).await
+                }
+                Action::Delete { ife, sender } => self.delete(book, *ife, *sender).await,
+                Action::Forged { ife, block, seed, from } => self.forged(book, *ife, *block, *seed, *from).await,
+            }
+        }
+    }
+}
+
+#[test]
+fn morevp_invariants() -> TestResult {
+    property::<morevp::MoreVp>()
+}
+
+// =================================================================================================
+// The coin family's shared model and actions (Plasma Cash, and the Cash rules of Plasma XT)
+// =================================================================================================
+
+mod coins {
+    use super::*;
+    use plasma_contracts::CashExitGame::{self as Contract, CashTx, Included};
+    use plasma_core::{Domain, SigningKey, SparseTree};
+
+    /// A coin: its id (the deposit block), depositor and denomination.
+    #[derive(Clone, Copy, Debug)]
+    pub struct Coin {
+        pub id: u64,
+        pub depositor: Address,
+        pub amount: U256,
+    }
+
+    /// A transaction of a coin in a submitted block, with its signature.
+    #[derive(Clone, Debug)]
+    pub struct Moved {
+        pub tx: CashTx,
+        pub blknum: u64,
+        pub sig: Bytes,
+    }
+
+    /// A move in a block: coin, which point of its history it spends (the latest when `None`,
+    /// any earlier one, a double spend, otherwise), to whom, signed by the right key or not.
+    #[derive(Clone, Debug)]
+    pub struct MoveSpec {
+        coin: usize,
+        /// Pick the coin among the moves made so far (longer histories) rather than the coins.
+        moved: bool,
+        prev: Option<usize>,
+        to: usize,
+        wrong_signer: bool,
+    }
+
+    /// The Plasma Cash actions (XT accepts them too).
+    #[derive(Clone, Debug)]
+    pub enum Action {
+        /// The operator submits a block of moves (one per coin).
+        Block { moves: Vec<MoveSpec> },
+        /// A deposit exit.
+        DepositExit { coin: usize, sender: Who, bad_amount: bool },
+        /// An exit of a move (the coin's latest when `exiting` is `None`).
+        Exit { coin: usize, exiting: Option<usize>, sender: Who, corrupt: Corrupt },
+        /// A spent-coin challenge of an open exit.
+        ChallengeSpent { coin: usize, spend: usize, challenger: usize },
+        /// A double-spend challenge of an open exit.
+        ChallengeDoubleSpend { coin: usize, spend: usize, challenger: usize },
+        /// An invalid-history challenge of an open exit.
+        ChallengeHistory { coin: usize, earlier: usize, challenger: usize },
+        /// The answer to a pending history challenge.
+        Respond { coin: usize, challenge: usize, response: usize, responder: Who },
+        /// An exit or challenge with made-up evidence.
+        Forged { coin: usize, seed: u64, from: usize, kind: u8 },
+    }
+
+    fn move_spec() -> impl Strategy<Value = MoveSpec> {
+        (
+            any::<usize>(),
+            any::<bool>(),
+            proptest::option::weighted(0.25, any::<usize>()),
+            0..USERS,
+            proptest::bool::weighted(0.1),
+        )
+            .prop_map(|(coin, moved, prev, to, wrong_signer)| MoveSpec { coin, moved, prev, to, wrong_signer })
+    }
+
+    pub fn actions() -> impl Strategy<Value = Action> {
+        let index = || any::<usize>();
+        prop_oneof![
+            5 => proptest::collection::vec(move_spec(), 0..4).prop_map(|moves| Action::Block { moves }),
+            2 => (index(), who_strategy(), proptest::bool::weighted(0.1))
+                .prop_map(|(coin, sender, bad_amount)| Action::DepositExit { coin, sender, bad_amount }),
+            5 => (index(), proptest::option::weighted(0.3, index()), who_strategy(), corrupt_strategy())
+                .prop_map(|(coin, exiting, sender, corrupt)| Action::Exit { coin, exiting, sender, corrupt }),
+            2 => (index(), index(), 0..=USERS)
+                .prop_map(|(coin, spend, challenger)| Action::ChallengeSpent { coin, spend, challenger }),
+            2 => (index(), index(), 0..=USERS)
+                .prop_map(|(coin, spend, challenger)| Action::ChallengeDoubleSpend { coin, spend, challenger }),
+            4 => (index(), index(), 0..=USERS)
+                .prop_map(|(coin, earlier, challenger)| Action::ChallengeHistory { coin, earlier, challenger }),
+            4 => (index(), index(), index(), who_strategy()).prop_map(|(coin, challenge, response, responder)| {
+                Action::Respond { coin, challenge, response, responder }
+            }),
+            1 => (index(), any::<u64>(), 0..=USERS, 0u8..3)
+                .prop_map(|(coin, seed, from, kind)| Action::Forged { coin, seed, from, kind }),
+        ]
+    }
+
+    /// What the operator and the users know of the coins.
+    pub struct CoinChain {
+        pub coins: Vec<Coin>,
+        pub moves: Vec<Moved>,
+        pub trees: HashMap<u64, SparseTree>,
+        pub exit_bond: U256,
+        pub challenge_bond: U256,
+        pub keys: Vec<SigningKey>,
+        pub domain: Domain,
+    }
+
+    pub fn none() -> Included {
+        Included { tx: CashTx { coinId: 0, prevBlock: 0, newOwner: Address::ZERO }, blknum: 0, proof: Bytes::new() }
+    }
+
+    pub fn deposit_form(coin: &Coin) -> Included {
+        Included {
+            tx: CashTx { coinId: coin.id, prevBlock: 0, newOwner: coin.depositor },
+            blknum: coin.id,
+            proof: Bytes::new(),
+        }
+    }
+
+    impl CoinChain {
+        pub fn new(deployed: &Deployed, keys: Vec<SigningKey>, exit_bond: U256, challenge_bond: U256) -> Self {
+            Self {
+                coins: Vec::new(),
+                moves: Vec::new(),
+                trees: HashMap::new(),
+                exit_bond,
+                challenge_bond,
+                keys,
+                domain: deployed.domain(),
+            }
+        }
+
+        pub fn coin(&self, index: usize) -> Option<Coin> {
+            self.coins.get(index % self.coins.len().max(1)).copied()
+        }
+
+        /// The moves of `coin`, in block order.
+        pub fn moves_of(&self, coin: u64) -> Vec<&Moved> {
+            self.moves.iter().filter(|moved| moved.tx.coinId == coin).collect()
+        }
+
+        /// The points of `coin`'s history: `(block, owner)` of its deposit and of every move.
+        pub fn history(&self, coin: &Coin) -> Vec<(u64, Address)> {
+            let mut history = vec![(coin.id, coin.depositor)];
+            history.extend(self.moves_of(coin.id).iter().map(|moved| (moved.blknum, moved.tx.newOwner)));
+            history
+        }
+
+        pub fn key_of(&self, book: &Book, who: Address) -> &SigningKey {
+            let index = user_index(book, who).unwrap_or(USERS);
+            &self.keys[index % self.keys.len()]
+        }
+
+        pub fn sign(&self, book: &Book, who: Address, tx: &CashTx) -> Bytes {
+            self.key_of(book, who).sign_typed(&self.domain, tx).to_bytes().to_vec().into()
+        }
+
+        pub fn included(&self, moved: &Moved) -> Included {
+            let proof = self.trees.get(&moved.blknum).map(|tree| tree.proof(moved.tx.coinId).to_bytes());
+            Included { tx: moved.tx.clone(), blknum: moved.blknum, proof: proof.unwrap_or_default() }
+        }
+
+        /// The move of `coin` in block `blknum`, if the model has one.
+        pub fn move_at(&self, coin: u64, blknum: u64) -> Option<&Moved> {
+            self.moves.iter().find(|moved| moved.tx.coinId == coin && moved.blknum == blknum)
+        }
+
+        /// A coin with an open exit that `wanted` accepts (mostly), or any coin: `(coin, exit)`.
+        async fn pick_exit(
+            &self,
+            d: &Deployed,
+            index: usize,
+            wanted: impl Fn(&Contract::exitsReturn) -> bool,
+        ) -> TestResult<Option<(Coin, Contract::exitsReturn)>> {
+            let (mut open, mut fitting) = (Vec::new(), Vec::new());
+            for coin in &self.coins {
+                let exit = d.game_view(Contract::exitsCall { coinId: coin.id }).await?;
+                if exit.owner != Address::ZERO {
+                    if wanted(&exit) {
+                        fitting.push((*coin, exit.clone()));
+                    }
+                    open.push((*coin, exit));
+                }
+            }
+            // Mostly a fitting exit, else any open one; now and then any coin at all.
+            let pool = if index % 8 == 0 || open.is_empty() {
+                let Some(coin) = self.coin(index / 8).filter(|_| index % 8 == 0) else { return Ok(None) };
+                let exit = d.game_view(Contract::exitsCall { coinId: coin.id }).await?;
+                return Ok(Some((coin, exit)));
+            } else if fitting.is_empty() {
+                open
+            } else {
+                fitting
+            };
+            Ok(pool.get(index / 8 % pool.len()).cloned())
+        }
+
+        async fn block(&mut self, d: &mut Deployed, book: &mut Book, specs: &[MoveSpec]) -> TestResult {
+            let mut txs: Vec<(CashTx, Bytes)> = Vec::new();
+            for spec in specs {
+                let coin = match self.moves.get(spec.coin % self.moves.len().max(1)).filter(|_| spec.moved) {
+                    Some(moved) => self.coins.iter().find(|coin| coin.id == moved.tx.coinId).copied(),
+                    None => self.coin(spec.coin),
+                };
+                let Some(coin) = coin else { break };
+                if txs.iter().any(|(tx, _)| tx.coinId == coin.id) {
+                    continue;
+                }
+                let history = self.history(&coin);
+                let (prev, owner) = match spec.prev {
+                    None => history[history.len() - 1],
+                    Some(index) => history[index % history.len()],
+                };
+                let tx = CashTx { coinId: coin.id, prevBlock: prev, newOwner: book.user(spec.to) };
+                let signer =
+                    if spec.wrong_signer { book.user(user_index(book, owner).map_or(0, |i| i + 1)) } else { owner };
+                let sig = self.sign(book, signer, &tx);
+                txs.push((tx, sig));
+            }
+            let tree = SparseTree::from_leaves(txs.iter().map(|(tx, _)| (tx.coinId, self.domain.hash_typed(tx))))?;
+            let root = tree.root();
+            let (operator, framework) = (book.operator(), book.framework);
+            let receipt =
+                book.call(d.chain.as_mut(), operator, framework, Fw::submitBlockCall { root }, U256::ZERO).await?;
+            let Some(blknum) = submitted(&receipt) else { return Ok(()) };
+            self.trees.insert(blknum, tree);
+            self.moves.extend(txs.into_iter().map(|(tx, sig)| Moved { tx, blknum, sig }));
+            Ok(())
+        }
+
+        async fn deposit_exit(
+            &mut self,
+            d: &mut Deployed,
+            book: &mut Book,
+            coin: usize,
+            sender: Who,
+            bad_amount: bool,
+        ) -> TestResult {
+            let Some(coin) = self.coin(coin) else { return Ok(()) };
+            let amount = coin.amount + U256::from(u8::from(bad_amount));
+            let call = Contract::startDepositExitCall { coinId: coin.id, amount };
+            let (from, game) = (sender.resolve(book, coin.depositor), book.game);
+            book.call(d.chain.as_mut(), from, game, call, self.exit_bond).await?;
+            Ok(())
+        }
+
+        async fn exit(
+            &mut self,
+            d: &mut Deployed,
+            book: &mut Book,
+            coin: usize,
+            exiting: Option<usize>,
+            sender: Who,
+            corrupt: Corrupt,
+        ) -> TestResult {
+            // A coin that moved.
+            let Some(coin) = self.moves.get(coin % self.moves.len().max(1)).map(|moved| moved.tx.coinId) else {
+                return Ok(());
+            };
+            let Some(coin) = self.coins.iter().find(|c| c.id == coin).copied() else { return Ok(()) };
+            let moves = self.moves_of(coin.id);
+            let Some(last) = moves.last() else { return Ok(()) };
+            let exiting = exiting.map_or(*last, |index| moves[index % moves.len()]);
+            let parent = if exiting.tx.prevBlock == coin.id {
+                none()
+            } else {
+                self.move_at(coin.id, exiting.tx.prevBlock).map_or_else(none, |parent| self.included(parent))
+            };
+            let mut included = self.included(exiting);
+            if corrupt == Corrupt::Proof {
+                included.proof = flip(&included.proof, coin.id as usize);
+            }
+            let call = Contract::startExitCall {
+                coinId: coin.id,
+                depositor: coin.depositor,
+                amount: coin.amount,
+                parent,
+                exiting: included,
+                exitingSig: if corrupt == Corrupt::Sig { flip(&exiting.sig, 9) } else { exiting.sig.clone() },
+            };
+            let value = self.exit_bond + U256::from(u8::from(corrupt == Corrupt::Bond));
+            let (from, game) = (sender.resolve(book, exiting.tx.newOwner), book.game);
+            book.call(d.chain.as_mut(), from, game, call, value).await?;
+            Ok(())
+        }
+
+        async fn challenge_spent(
+            &mut self,
+            d: &mut Deployed,
+            book: &mut Book,
+            coin: usize,
+            spend: usize,
+            challenger: usize,
+            double: bool,
+        ) -> TestResult {
+            let wanted = |exit: &Contract::exitsReturn| !double || exit.prevBlk != 0;
+            let Some((coin, exit)) = self.pick_exit(d, coin, wanted).await? else { return Ok(()) };
+            let spends: Vec<&Moved> = self
+                .moves_of(coin.id)
+                .into_iter()
+                .filter(|moved| {
+                    if double {
+                        moved.tx.prevBlock == exit.prevBlk && exit.prevBlk < moved.blknum && moved.blknum < exit.exitBlk
+                    } else {
+                        moved.tx.prevBlock == exit.exitBlk && moved.blknum > exit.exitBlk
+                    }
+                })
+                .collect();
+            let Some(moved) = spends.get(spend % spends.len().max(1)) else { return Ok(()) };
+            let (spend, sig) = (self.included(moved), moved.sig.clone());
+            let (from, game) = (book.account(challenger), book.game);
+            if double {
+                let call = Contract::challengeDoubleSpendCall { coinId: coin.id, spend, sig };
+                book.call(d.chain.as_mut(), from, game, call, U256::ZERO).await?;
+            } else {
+                let call = Contract::challengeSpentCall { coinId: coin.id, spend, sig };
+                book.call(d.chain.as_mut(), from, game, call, U256::ZERO).await?;
+            }
+            Ok(())
+        }
+
+        async fn challenge_history(
+            &mut self,
+            d: &mut Deployed,
+            book: &mut Book,
+            coin: usize,
+            earlier: usize,
+            challenger: usize,
+        ) -> TestResult {
+            // A history to challenge: the exit's parent is a move, not the deposit.
+            let wanted = |exit: &Contract::exitsReturn| exit.prevBlk != 0 && exit.prevBlk % 1000 == 0;
+            let Some((coin, exit)) = self.pick_exit(d, coin, wanted).await? else { return Ok(()) };
+            let mut candidates = vec![deposit_form(&coin)];
+            for moved in self.moves_of(coin.id) {
+                if moved.blknum < exit.prevBlk {
+                    candidates.push(self.included(moved));
+                }
+            }
+            let earlier = candidates.swap_remove(earlier % candidates.len());
+            let call = Contract::challengeHistoryCall { coinId: coin.id, earlier };
+            let (from, game) = (book.account(challenger), book.game);
+            book.call(d.chain.as_mut(), from, game, call, self.challenge_bond).await?;
+            Ok(())
+        }
+
+        async fn respond(
+            &mut self,
+            d: &mut Deployed,
+            book: &mut Book,
+            coin: usize,
+            challenge: usize,
+            response: usize,
+            responder: Who,
+        ) -> TestResult {
+            let wanted = |exit: &Contract::exitsReturn| !exit.pendingCount.is_zero();
+            let Some((coin, exit)) = self.pick_exit(d, coin, wanted).await? else { return Ok(()) };
+            let pending = d.game_view(Contract::pendingChallengesCall { coinId: coin.id }).await?;
+            let Some(challenge) = pending.get(challenge % pending.len().max(1)) else { return Ok(()) };
+            let answers: Vec<&Moved> = self
+                .moves_of(coin.id)
+                .into_iter()
+                .filter(|moved| moved.tx.prevBlock == challenge.blknum && moved.blknum > challenge.blknum)
+                .collect();
+            let Some(answer) = answers.get(response % answers.len().max(1)) else { return Ok(()) };
+            let call = Contract::respondHistoryCall {
+                coinId: coin.id,
+                challengeBlk: challenge.blknum,
+                response: self.included(answer),
+                sig: answer.sig.clone(),
+            };
+            let (from, game) = (responder.resolve(book, exit.owner), book.game);
+            book.call(d.chain.as_mut(), from, game, call, U256::ZERO).await?;
+            Ok(())
+        }
+
+        async fn forged(&mut self, d: &mut Deployed, book: &mut Book, coin: usize, seed: u64, from: usize, kind: u8) -> TestResult {
+            let coin = self.coin(coin).unwrap_or(Coin { id: 1, depositor: book.user(0), amount: U256::from(1) });
+            let from = book.account(from);
+            let blknum = 1000 * (1 + seed % 4);
+            let words = noise(seed, 64);
+            let random = Included {
+                tx: CashTx { coinId: coin.id, prevBlock: coin.id, newOwner: from },
+                blknum,
+                proof: [&words[..8], &words[8..40]].concat().into(),
+            };
+            let game = book.game;
+            match kind {
+                0 => {
+                    let call = Contract::startExitCall {
+                        coinId: coin.id,
+                        depositor: coin.depositor,
+                        amount: coin.amount,
+                        parent: none(),
+                        exiting: random,
+                        exitingSig: noise(seed + 1, 65),
+                    };
+                    book.forged(d.chain.as_mut(), from, game, call, self.exit_bond).await?;
+                }
+                1 => {
+                    let call = Contract::challengeHistoryCall { coinId: coin.id, earlier: random };
+                    book.forged(d.chain.as_mut(), from, game, call, self.challenge_bond).await?;
+                }
+                _ => {
+                    let call = Contract::respondHistoryCall {
+                        coinId: coin.id,
+                        challengeBlk: coin.id,
+                        response: random,
+                        sig: noise(seed + 1, 65),
+                    };
+                    book.forged(d.chain.as_mut(), from, game, call, U256::ZERO).await?;
+                }
+            }
+            Ok(())
+        }
+
+        pub async fn apply(&mut self, d: &mut Deployed, book: &mut Book, action: &Action) -> TestResult {
+            match action {
+                Action::Block { moves } => self.block(d, book, moves).await,
+                Action::DepositExit { coin, sender, bad_amount } => {
+                    self.deposit_exit(d, book, *coin, *sender, *bad_amount).await
+                }
+                Action::Exit { coin, exiting, sender, corrupt } => {
+                    self.exit(d, book, *coin, *exiting, *sender, *corrupt).await
+                }
+                Action::ChallengeSpent { coin, spend, challenger } => {
+                    self.challenge_spent(d, book, *coin, *spend, *challenger, false).await
+                }
+                Action::ChallengeDoubleSpend { coin, spend, challenger } => {
+                    self.challenge_spent(d, book, *coin, *spend, *challenger, true).await
+                }
+                Action::ChallengeHistory { coin, earlier, challenger } => {
+                    self.challenge_history(d, book, *coin, *earlier, *challenger).await
+                }
+                Action::Respond { coin, challenge, response, responder } => {
+                    self.respond(d, book, *coin, *challenge, *response, *responder).await
+                }
+                Action::Forged { coin, seed, from, kind } => self.forged(d, book, *coin, *seed, *from, *kind).await,
+            }
+        }
+    }
+}
+
+// =================================================================================================
+// Plasma Cash
+// =================================================================================================
+
+mod cash {
+    use super::*;
+    use plasma_contracts::CashExitGame::{self as Contract, CashTx};
+    use plasma_integration_tests::CashDeployment;
+
+    pub struct Cash {
+        t: CashDeployment,
+        coins: coins::CoinChain,
+    }
+
+    impl Game for Cash {
+        type Action = coins::Action;
+        const NAME: &'static str = "Cash";
+        const REGRESSIONS: &'static str = "proptest-regressions/invariants-cash.txt";
+        const SELECTORS: &'static [[u8; 4]] = Contract::CashExitGameCalls::SELECTORS;
+
+        async fn deploy() -> TestResult<Self> {
+            let t = CashDeployment::new("embedded").await?;
+            let sample = CashTx { coinId: 1, prevBlock: 1, newOwner: t.users[0] };
+            if t.game_view(Contract::txHashCall { cashTx: sample.clone() }).await? != t.domain().hash_typed(&sample) {
+                return Err("the Rust and Solidity coin transaction hashes differ".into());
+            }
+            let coins = coins::CoinChain::new(&t, t.keys.clone(), t.exit_bond, t.challenge_bond);
+            Ok(Self { t, coins })
+        }
+
+        fn deployed(&mut self) -> &mut Deployed {
+            &mut self.t
+        }
+
+        fn event_name(topic: [u8; 32]) -> Option<&'static str> {
+            Contract::CashExitGameEvents::name_by_selector(topic)
+        }
+
+        fn actions() -> BoxedStrategy<coins::Action> {
+            coins::actions().boxed()
+        }
+
+        fn on_deposit(&mut self, blknum: u64, user: usize, amount: U256) {
+            self.coins.coins.push(coins::Coin { id: blknum, depositor: self.t.users[user], amount });
+        }
+
+        async fn apply(&mut self, book: &mut Book, action: &coins::Action) -> TestResult {
+            self.coins.apply(&mut self.t, book, action).await
+        }
+    }
+}
+
+#[test]
+fn cash_invariants() -> TestResult {
+    property::<cash::Cash>()
+}
