@@ -1505,3 +1505,23 @@ async fn a_cancelled_exit_locks_its_coin_until_its_settlement_ends() -> TestResu
     c.deposit_exit(&coin).await?;
     Ok(())
 }
+
+/// An operator includes a transaction giving a coin to nobody (owner zero), then one spending it
+/// with no valid signature. A rejected signature recovers to zero, which used to match the zero
+/// owner: now an expected signer of zero never matches, so the exit of the spend is refused and the
+/// coin's depositor exits it.
+#[rstest]
+#[tokio::test]
+async fn a_coin_given_to_nobody_cannot_be_spent_by_anyone(#[values("embedded", "anvil")] backend: &str) -> TestResult {
+    let mut c = Cash::new(backend).await?;
+    let mallory = c.user(4);
+    let coin = c.deposit(0, eth(1)).await?;
+    let to_nobody = c.moved(&coin, coin.id, 0, Address::ZERO).await?;
+    let tx = CashTx { coinId: coin.id, prevBlock: to_nobody.blknum, newOwner: mallory };
+    let blknum = c.block(&[&tx]).await?;
+    let spend = Moved { tx, blknum, sig: Bytes::from(vec![0u8; 65]) };
+    let call = c.exit_call(&coin, Some(&to_nobody), &spend);
+    let bond = c.exit_bond();
+    assert_eq!(c.revert(mallory, call, bond).await?, "bad signature");
+    Ok(())
+}

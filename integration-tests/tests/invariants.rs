@@ -1659,7 +1659,7 @@ mod coins {
         }
 
         /// A coin with an open exit that `wanted` accepts (mostly), or any coin: `(coin, exit)`.
-        async fn pick_exit(
+        pub async fn pick_exit(
             &self,
             d: &Deployed,
             index: usize,
@@ -1746,10 +1746,17 @@ mod coins {
             sender: Who,
             corrupt: Corrupt,
         ) -> TestResult {
-            // A coin that moved.
-            let Some(coin) = self.moves.get(coin % self.moves.len().max(1)).map(|moved| moved.tx.coinId) else {
-                return Ok(());
-            };
+            // A coin that moved, mostly one without an open exit.
+            let mut idle = Vec::new();
+            for moved in &self.moves {
+                let exit = d.game_view(Contract::exitsCall { coinId: moved.tx.coinId }).await?;
+                if exit.owner == Address::ZERO {
+                    idle.push(moved.tx.coinId);
+                }
+            }
+            let pool: Vec<u64> =
+                if idle.is_empty() || coin % 8 == 0 { self.moves.iter().map(|m| m.tx.coinId).collect() } else { idle };
+            let Some(coin) = pool.get(coin / 8 % pool.len().max(1)).copied() else { return Ok(()) };
             let Some(coin) = self.coins.iter().find(|c| c.id == coin).copied() else { return Ok(()) };
             let moves = self.moves_of(coin.id);
             let Some(last) = moves.last() else { return Ok(()) };
@@ -1988,4 +1995,1237 @@ mod cash {
 #[test]
 fn cash_invariants() -> TestResult {
     property::<cash::Cash>()
+}
+
+// =================================================================================================
+// Plasma XT
+// =================================================================================================
+
+mod xt {
+    use super::*;
+    use coins::{Coin, Moved};
+    use plasma_contracts::CashExitGame as Cash;
+    use plasma_contracts::XtExitGame::{self as Contract, CashTx, CheckpointState, Included};
+    use plasma_core::SparseTree;
+    use plasma_integration_tests::XtDeployment;
+
+    /// The most pending challenges a fuzzed checkpoint survives: small, so that capping happens.
+    const CAP: u32 = 2;
+    /// `status` of an open checkpoint (the contract's `STATUS_OPEN`).
+    const STATUS_OPEN: u8 = 1;
+    /// `status` of a finalised checkpoint (the contract's `STATUS_FINALIZED`).
+    const STATUS_FINALIZED: u8 = 2;
+
+    sol! {
+        /// The sign-off an owner signs (docs/xt.md).
+        struct CheckpointSignOff {
+            uint64 blknum;
+            bytes32 stateRoot;
+            uint64 coinId;
+        }
+    }
+
+    /// The zone of a proposed checkpoint.
+    #[derive(Clone, Copy, Debug)]
+    pub enum Zone {
+        /// Every coin id below the block: `[1, K)`.
+        All,
+        /// From coin `from` to coin `to` (indices of the model's coins).
+        Coins(usize, usize),
+        /// A zone reaching past the block ("bad zone").
+        Beyond,
+    }
+
+    #[derive(Clone, Debug)]
+    pub enum Action {
+        /// A Plasma Cash action.
+        Cash(coins::Action),
+        /// A checkpoint of a recent block (`back` blocks before the latest): the zone, the bits set
+        /// (`mask`, by coin index), a false leaf for one coin, the proposer, a wrong bond.
+        Propose { back: usize, zone: Zone, mask: u64, lie: Option<(usize, usize)>, from: usize, bad_bond: bool },
+        /// A non-signer's challenge of a set bit with the coin's latest state up to K.
+        Challenge { cp: usize, coin: usize, latest: usize, challenger: usize },
+        /// A later owner's challenge: the checkpoint's leaf is not `latest`, which `later` spends after K.
+        ChallengeAfter { cp: usize, coin: usize, latest: usize, later: usize, challenger: usize },
+        /// The answer with the challenged owner's sign-off (or a wrong key's).
+        SignOff { challenge: usize, responder: usize, wrong_key: bool },
+        /// The answer with the challenged owner's spend up to K.
+        RespondSpend { challenge: usize, spend: usize, responder: usize },
+        /// The end of a checkpoint (finalised or void).
+        Finalize { cp: usize, from: usize },
+        /// An exit from a finalised checkpoint: of the state (form 0), of its spend (1), of a move
+        /// after a parent after K (2).
+        CheckpointExit { cp: usize, coin: usize, form: u8, choice: usize, sender: Who },
+        /// A history challenge of an open exit with a finalised checkpoint state.
+        HistoryAtCheckpoint { coin: usize, cp: usize, challenger: usize },
+        /// The cancellation of an exit that contradicts a finalised checkpoint.
+        CancelStale { coin: usize, cp: usize, from: usize },
+    }
+
+    /// A proposed checkpoint and what its users keep.
+    struct Cp {
+        id: U256,
+        blknum: u64,
+        root: B256,
+        bitmap: Bytes,
+        tree: SparseTree,
+        zone_start: u64,
+        /// `coinId -> (owner, lastMoved)` of every leaf.
+        states: BTreeMap<u64, (Address, u64)>,
+    }
+
+    impl Cp {
+        fn bit(&self, coin: u64) -> bool {
+            let Some(i) = coin.checked_sub(self.zone_start) else { return false };
+            self.bitmap.get((i / 8) as usize).is_some_and(|byte| (byte >> (i % 8)) & 1 == 1)
+        }
+
+        fn state(&self, coin: u64) -> Option<CheckpointState> {
+            let (owner, last_moved) = *self.states.get(&coin)?;
+            Some(CheckpointState {
+                checkpointId: self.id,
+                bitmap: self.bitmap.clone(),
+                owner,
+                lastMoved: last_moved,
+                proof: self.tree.proof(coin).to_bytes(),
+            })
+        }
+    }
+
+    /// A checkpoint challenge made: checkpoint index, coin, the block it is stored under, the
+    /// challenged block, the owner who must answer.
+    struct CpChallenge {
+        cp: usize,
+        coin: u64,
+        key_blk: u64,
+        challenged: u64,
+        owner: Address,
+    }
+
+    pub struct Xt {
+        t: XtDeployment,
+        coins: coins::CoinChain,
+        cps: Vec<Cp>,
+        challenges: Vec<CpChallenge>,
+    }
+
+    fn to_xt(included: Cash::Included) -> Included {
+        let tx = CashTx { coinId: included.tx.coinId, prevBlock: included.tx.prevBlock, newOwner: included.tx.newOwner };
+        Included { tx, blknum: included.blknum, proof: included.proof }
+    }
+
+    fn none() -> Included {
+        to_xt(coins::none())
+    }
+
+    fn state_leaf(owner: Address, last_moved: u64) -> B256 {
+        keccak256([owner.into_word().0, U256::from(last_moved).to_be_bytes::<32>()].concat())
+    }
+
+    impl Xt {
+        /// The checkpoint by index: mostly one whose status is `status`, now and then any.
+        async fn pick_cp(&self, index: usize, status: u8) -> TestResult<Option<usize>> {
+            let mut fitting = Vec::new();
+            for (i, cp) in self.cps.iter().enumerate() {
+                if self.t.game_view(Contract::checkpointsCall { checkpointId: cp.id }).await?.status == status {
+                    fitting.push(i);
+                }
+            }
+            let pool: Vec<usize> =
+                if fitting.is_empty() || index % 8 == 0 { (0..self.cps.len()).collect() } else { fitting };
+            Ok(pool.get(index / 8 % pool.len().max(1)).copied())
+        }
+
+        /// A coin of checkpoint `cp` with its bit set and a leaf (mostly), or any coin.
+        fn pick_coin(&self, cp: &Cp, index: usize) -> Option<Coin> {
+            let set: Vec<Coin> =
+                self.coins.coins.iter().filter(|coin| cp.bit(coin.id) && cp.states.contains_key(&coin.id)).copied().collect();
+            if set.is_empty() || index % 8 == 0 { self.coins.coin(index / 8) } else { Some(set[index / 8 % set.len()]) }
+        }
+
+        /// `latest` candidates for a challenge of coin `coin` in a checkpoint of block `k`: the
+        /// deposit and every move up to K.
+        fn latest_candidates(&self, coin: &Coin, k: u64) -> Vec<Cash::Included> {
+            let mut candidates = vec![coins::deposit_form(coin)];
+            for moved in self.coins.moves_of(coin.id) {
+                if moved.blknum <= k {
+                    candidates.push(self.coins.included(moved));
+                }
+            }
+            candidates
+        }
+
+        async fn propose(
+            &mut self,
+            book: &mut Book,
+            back: usize,
+            zone: Zone,
+            mask: u64,
+            lie: Option<(usize, usize)>,
+            from: usize,
+            bad_bond: bool,
+        ) -> TestResult {
+            // The operator checkpoints recent blocks: when its latest is too old, it first submits
+            // an empty one.
+            let latest = self.coins.trees.keys().max().copied();
+            let fresh_until = match latest {
+                Some(blknum) => {
+                    let call = Fw::blocksCall { blknum: U256::from(blknum) };
+                    self.t.framework_view(call).await?.timestamp + self.t.checkpoint_period / 4
+                }
+                None => 0,
+            };
+            if self.t.chain.block_time().await? + 2 * plasma_rootchain::BLOCK_TIME >= fresh_until {
+                self.coins.apply(&mut self.t, book, &coins::Action::Block { moves: Vec::new() }).await?;
+            }
+            let mut blocks: Vec<u64> = self.coins.trees.keys().copied().collect();
+            blocks.sort_unstable();
+            let Some(&k) = blocks.iter().rev().nth(back % blocks.len().clamp(1, 3)) else { return Ok(()) };
+            let (zone_start, zone_size) = match zone {
+                Zone::All => (1, k - 1),
+                Zone::Coins(a, b) => {
+                    let (Some(a), Some(b)) = (self.coins.coin(a), self.coins.coin(b)) else { return Ok(()) };
+                    let (low, high) = (a.id.min(b.id), a.id.max(b.id));
+                    (low, (high - low + 1).min(k.saturating_sub(low)).max(1))
+                }
+                Zone::Beyond => (k / 2, k),
+            };
+            let mut states = BTreeMap::new();
+            let mut bitmap = vec![0u8; zone_size.div_ceil(8) as usize];
+            for (index, coin) in self.coins.coins.iter().enumerate() {
+                if coin.id < zone_start || coin.id - zone_start >= zone_size || coin.id >= k {
+                    continue;
+                }
+                let state = self
+                    .coins
+                    .moves_of(coin.id)
+                    .iter()
+                    .filter(|moved| moved.blknum <= k)
+                    .max_by_key(|moved| moved.blknum)
+                    .map_or((coin.depositor, coin.id), |moved| (moved.tx.newOwner, moved.blknum));
+                states.insert(coin.id, state);
+                if (mask >> (index % 64)) & 1 == 1 {
+                    let i = coin.id - zone_start;
+                    bitmap[(i / 8) as usize] |= 1 << (i % 8);
+                }
+            }
+            if let Some((coin, owner)) = lie
+                && let Some(coin) = self.coins.coin(coin)
+                && let Some(state) = states.get_mut(&coin.id)
+            {
+                *state = (book.user(owner), state.1);
+            }
+            let tree = SparseTree::from_leaves(states.iter().map(|(coin, (owner, last))| (*coin, state_leaf(*owner, *last))))?;
+            let (root, bitmap) = (tree.root(), Bytes::from(bitmap));
+            let call = Contract::proposeCheckpointCall {
+                blknum: k,
+                zoneStart: zone_start,
+                zoneSize: zone_size,
+                stateRoot: root,
+                bitmap: bitmap.clone(),
+            };
+            let value = self.t.checkpoint_bond + U256::from(u8::from(bad_bond));
+            let sender = if from % 8 == 7 { book.account(from / 8) } else { book.operator() };
+            let game = book.game;
+            let receipt = book.call(self.t.chain.as_mut(), sender, game, call, value).await?;
+            if let Some(event) = receipt.logs.iter().find_map(|log| Contract::CheckpointProposed::decode_log(log).ok()) {
+                self.cps.push(Cp { id: event.checkpointId, blknum: k, root, bitmap, tree, zone_start, states });
+            }
+            Ok(())
+        }
+
+        async fn challenge(&mut self, book: &mut Book, cp: usize, coin: usize, latest: usize, challenger: usize) -> TestResult {
+            let Some(index) = self.pick_cp(cp, STATUS_OPEN).await? else { return Ok(()) };
+            let cp = &self.cps[index];
+            let Some(coin) = self.pick_coin(cp, coin) else { return Ok(()) };
+            let candidates = self.latest_candidates(&coin, cp.blknum);
+            // Mostly the latest state up to K, which the checkpoint should agree with.
+            let evidence = if latest % 4 == 0 { &candidates[latest / 4 % candidates.len()] } else { &candidates[candidates.len() - 1] };
+            let (blknum, owner) = (evidence.blknum, evidence.tx.newOwner);
+            let call = Contract::challengeCheckpointCall {
+                checkpointId: cp.id,
+                bitmap: cp.bitmap.clone(),
+                latest: to_xt(evidence.clone()),
+                amount: coin.amount,
+            };
+            let (from, game, bond) = (book.account(challenger), book.game, self.t.challenge_bond);
+            let receipt = book.call(self.t.chain.as_mut(), from, game, call, bond).await?;
+            if receipt.success {
+                self.challenges.push(CpChallenge { cp: index, coin: coin.id, key_blk: blknum, challenged: blknum, owner });
+            }
+            Ok(())
+        }
+
+        async fn challenge_after(
+            &mut self,
+            book: &mut Book,
+            cp: usize,
+            coin: usize,
+            latest: usize,
+            later: usize,
+            challenger: usize,
+        ) -> TestResult {
+            let Some(index) = self.pick_cp(cp, STATUS_OPEN).await? else { return Ok(()) };
+            let cp = &self.cps[index];
+            let Some(coin) = self.pick_coin(cp, coin) else { return Ok(()) };
+            let Some(claimed) = cp.state(coin.id) else { return Ok(()) };
+            // Pairs (latest up to K that disagrees with the leaf, its spend after K).
+            let mut pairs: Vec<(Cash::Included, &Moved)> = Vec::new();
+            for evidence in self.latest_candidates(&coin, cp.blknum) {
+                let prev = if evidence.blknum == coin.id { coin.id } else { evidence.blknum };
+                if (evidence.tx.newOwner, evidence.blknum) == (claimed.owner, claimed.lastMoved) {
+                    continue;
+                }
+                for moved in self.coins.moves_of(coin.id) {
+                    if moved.tx.prevBlock == prev && moved.blknum > cp.blknum {
+                        pairs.push((evidence.clone(), moved));
+                    }
+                }
+            }
+            let Some((evidence, spend)) = pairs.get((latest ^ later) % pairs.len().max(1)) else { return Ok(()) };
+            let (blknum, owner, key_blk) = (evidence.blknum, evidence.tx.newOwner, spend.blknum);
+            let call = Contract::challengeCheckpointAfterCall {
+                checkpointId: cp.id,
+                claimed,
+                latest: to_xt(evidence.clone()),
+                amount: coin.amount,
+                later: to_xt(self.coins.included(spend)),
+                laterSig: spend.sig.clone(),
+            };
+            let (from, game, bond) = (book.account(challenger), book.game, self.t.challenge_bond);
+            let receipt = book.call(self.t.chain.as_mut(), from, game, call, bond).await?;
+            if receipt.success {
+                self.challenges.push(CpChallenge { cp: index, coin: coin.id, key_blk, challenged: blknum, owner });
+            }
+            Ok(())
+        }
+
+        /// A checkpoint challenge made: mostly one still pending, now and then any.
+        async fn pick_challenge(&self, index: usize) -> TestResult<Option<usize>> {
+            let mut pending = Vec::new();
+            for (i, ch) in self.challenges.iter().enumerate() {
+                let call =
+                    Contract::checkpointChallengeCall { checkpointId: self.cps[ch.cp].id, coinId: ch.coin, blknum: ch.key_blk };
+                if self.t.game_view(call).await?.challenger != Address::ZERO {
+                    pending.push(i);
+                }
+            }
+            let pool: Vec<usize> =
+                if pending.is_empty() || index % 8 == 0 { (0..self.challenges.len()).collect() } else { pending };
+            Ok(pool.get(index / 8 % pool.len().max(1)).copied())
+        }
+
+        async fn sign_off(&mut self, book: &mut Book, challenge: usize, responder: usize, wrong_key: bool) -> TestResult {
+            let Some(index) = self.pick_challenge(challenge).await? else { return Ok(()) };
+            let ch = &self.challenges[index];
+            let cp = &self.cps[ch.cp];
+            let message = CheckpointSignOff { blknum: cp.blknum, stateRoot: cp.root, coinId: ch.coin };
+            let signer = if wrong_key { book.user(user_index(book, ch.owner).map_or(0, |i| i + 1)) } else { ch.owner };
+            let sig = self.coins.key_of(book, signer).sign_typed(&self.coins.domain, &message).to_bytes();
+            let call = Contract::respondCheckpointSignOffCall {
+                checkpointId: cp.id,
+                coinId: ch.coin,
+                challengeBlk: ch.key_blk,
+                sig: sig.to_vec().into(),
+            };
+            let (from, game) = (book.account(responder), book.game);
+            book.call(self.t.chain.as_mut(), from, game, call, U256::ZERO).await?;
+            Ok(())
+        }
+
+        async fn respond_spend(&mut self, book: &mut Book, challenge: usize, spend: usize, responder: usize) -> TestResult {
+            let Some(index) = self.pick_challenge(challenge).await? else { return Ok(()) };
+            let ch = &self.challenges[index];
+            let cp = &self.cps[ch.cp];
+            let spends: Vec<&Moved> = self
+                .coins
+                .moves_of(ch.coin)
+                .into_iter()
+                .filter(|moved| moved.tx.prevBlock == ch.challenged && ch.challenged < moved.blknum && moved.blknum <= cp.blknum)
+                .collect();
+            let Some(moved) = spends.get(spend % spends.len().max(1)) else { return Ok(()) };
+            let call = Contract::respondCheckpointSpendCall {
+                checkpointId: cp.id,
+                coinId: ch.coin,
+                challengeBlk: ch.key_blk,
+                spend: to_xt(self.coins.included(moved)),
+                sig: moved.sig.clone(),
+            };
+            let (from, game) = (book.account(responder), book.game);
+            book.call(self.t.chain.as_mut(), from, game, call, U256::ZERO).await?;
+            Ok(())
+        }
+
+        async fn finalize(&mut self, book: &mut Book, cp: usize, from: usize) -> TestResult {
+            let Some(index) = self.pick_cp(cp, STATUS_OPEN).await? else { return Ok(()) };
+            let call = Contract::finalizeCheckpointCall { checkpointId: self.cps[index].id };
+            let (from, game) = (book.account(from), book.game);
+            book.call(self.t.chain.as_mut(), from, game, call, U256::ZERO).await?;
+            Ok(())
+        }
+
+        async fn checkpoint_exit(
+            &mut self,
+            book: &mut Book,
+            cp: usize,
+            coin: usize,
+            form: u8,
+            choice: usize,
+            sender: Who,
+        ) -> TestResult {
+            let Some(index) = self.pick_cp(cp, STATUS_FINALIZED).await? else { return Ok(()) };
+            let cp = &self.cps[index];
+            let Some(coin) = self.pick_coin(cp, coin) else { return Ok(()) };
+            let Some(origin) = cp.state(coin.id) else { return Ok(()) };
+            let moves = self.coins.moves_of(coin.id);
+            let (parent, exiting, sig, owner) = match form % 3 {
+                0 => (none(), none(), Bytes::new(), origin.owner),
+                1 => {
+                    let spends: Vec<&&Moved> = moves
+                        .iter()
+                        .filter(|moved| moved.tx.prevBlock == origin.lastMoved && moved.blknum > cp.blknum)
+                        .collect();
+                    let Some(moved) = spends.get(choice % spends.len().max(1)) else { return Ok(()) };
+                    (none(), to_xt(self.coins.included(moved)), moved.sig.clone(), moved.tx.newOwner)
+                }
+                _ => {
+                    let mut pairs = Vec::new();
+                    for parent in moves.iter().filter(|moved| moved.blknum > cp.blknum) {
+                        for child in moves.iter().filter(|moved| moved.tx.prevBlock == parent.blknum) {
+                            pairs.push((*parent, *child));
+                        }
+                    }
+                    let Some((parent, child)) = pairs.get(choice % pairs.len().max(1)) else { return Ok(()) };
+                    let parent = to_xt(self.coins.included(parent));
+                    (parent, to_xt(self.coins.included(child)), child.sig.clone(), child.tx.newOwner)
+                }
+            };
+            let call = Contract::startCheckpointExitCall {
+                coinId: coin.id,
+                depositor: coin.depositor,
+                amount: coin.amount,
+                origin,
+                parent,
+                exiting,
+                exitingSig: sig,
+            };
+            let (from, game, bond) = (sender.resolve(book, owner), book.game, self.t.exit_bond);
+            book.call(self.t.chain.as_mut(), from, game, call, bond).await?;
+            Ok(())
+        }
+
+        /// A coin with an open exit and a finalised checkpoint stating it.
+        async fn exit_and_state(&self, coin: usize, cp: usize) -> TestResult<Option<(Coin, CheckpointState)>> {
+            let Some((coin, _)) = self.coins.pick_exit(&self.t, coin, |_| true).await? else { return Ok(None) };
+            let mut finalized = Vec::new();
+            for candidate in &self.cps {
+                let status = self.t.game_view(Contract::checkpointsCall { checkpointId: candidate.id }).await?.status;
+                if status == STATUS_FINALIZED && candidate.states.contains_key(&coin.id) {
+                    finalized.push(candidate);
+                }
+            }
+            let Some(cp) = finalized.get(cp % finalized.len().max(1)) else { return Ok(None) };
+            Ok(cp.state(coin.id).map(|state| (coin, state)))
+        }
+
+        async fn history_at_checkpoint(&mut self, book: &mut Book, coin: usize, cp: usize, challenger: usize) -> TestResult {
+            let Some((coin, state)) = self.exit_and_state(coin, cp).await? else { return Ok(()) };
+            let call = Contract::challengeHistoryAtCheckpointCall { coinId: coin.id, state };
+            let (from, game, bond) = (book.account(challenger), book.game, self.t.challenge_bond);
+            book.call(self.t.chain.as_mut(), from, game, call, bond).await?;
+            Ok(())
+        }
+
+        async fn cancel_stale(&mut self, book: &mut Book, coin: usize, cp: usize, from: usize) -> TestResult {
+            let Some((coin, state)) = self.exit_and_state(coin, cp).await? else { return Ok(()) };
+            let call = Contract::cancelStaleExitCall { coinId: coin.id, state };
+            let (from, game) = (book.account(from), book.game);
+            book.call(self.t.chain.as_mut(), from, game, call, U256::ZERO).await?;
+            Ok(())
+        }
+    }
+
+    impl Game for Xt {
+        type Action = Action;
+        const NAME: &'static str = "XT";
+        const REGRESSIONS: &'static str = "proptest-regressions/invariants-xt.txt";
+        const SELECTORS: &'static [[u8; 4]] = Contract::XtExitGameCalls::SELECTORS;
+
+        async fn deploy() -> TestResult<Self> {
+            let t = XtDeployment::with_cap("embedded", CAP).await?;
+            let domain = t.domain();
+            let sample = CashTx { coinId: 1, prevBlock: 1, newOwner: t.users[0] };
+            if t.game_view(Contract::txHashCall { cashTx: sample.clone() }).await? != domain.hash_typed(&sample) {
+                return Err("the Rust and Solidity coin transaction hashes differ".into());
+            }
+            let sign_off = CheckpointSignOff { blknum: 1000, stateRoot: B256::repeat_byte(7), coinId: 3 };
+            let call = Contract::signOffHashCall { blknum: 1000, stateRoot: B256::repeat_byte(7), coinId: 3 };
+            if t.game_view(call).await? != domain.hash_typed(&sign_off) {
+                return Err("the Rust and Solidity sign-off hashes differ".into());
+            }
+            if t.game_view(Contract::stateLeafCall { owner: t.users[1], lastMoved: 5 }).await? != state_leaf(t.users[1], 5) {
+                return Err("the Rust and Solidity state leaves differ".into());
+            }
+            let coins = coins::CoinChain::new(&t, t.keys.clone(), t.exit_bond, t.challenge_bond);
+            Ok(Self { t, coins, cps: Vec::new(), challenges: Vec::new() })
+        }
+
+        fn deployed(&mut self) -> &mut Deployed {
+            &mut self.t
+        }
+
+        fn event_name(topic: [u8; 32]) -> Option<&'static str> {
+            Contract::XtExitGameEvents::name_by_selector(topic)
+        }
+
+        fn actions() -> BoxedStrategy<Action> {
+            let index = || any::<usize>();
+            let zone = prop_oneof![
+                6 => Just(Zone::All),
+                3 => (index(), index()).prop_map(|(a, b)| Zone::Coins(a, b)),
+                1 => Just(Zone::Beyond),
+            ];
+            prop_oneof![
+                10 => coins::actions().prop_map(Action::Cash),
+                3 => (
+                    0usize..3,
+                    zone,
+                    prop_oneof![3 => Just(u64::MAX), 2 => any::<u64>()],
+                    proptest::option::weighted(0.2, (index(), 0..USERS)),
+                    index(),
+                    proptest::bool::weighted(0.05),
+                )
+                    .prop_map(|(back, zone, mask, lie, from, bad_bond)| Action::Propose {
+                        back,
+                        zone,
+                        mask,
+                        lie,
+                        from,
+                        bad_bond
+                    }),
+                3 => (index(), index(), index(), 0..=USERS)
+                    .prop_map(|(cp, coin, latest, challenger)| Action::Challenge { cp, coin, latest, challenger }),
+                2 => (index(), index(), index(), index(), 0..=USERS).prop_map(
+                    |(cp, coin, latest, later, challenger)| Action::ChallengeAfter { cp, coin, latest, later, challenger }
+                ),
+                2 => (index(), 0..=USERS, proptest::bool::weighted(0.15))
+                    .prop_map(|(challenge, responder, wrong_key)| Action::SignOff { challenge, responder, wrong_key }),
+                2 => (index(), index(), 0..=USERS)
+                    .prop_map(|(challenge, spend, responder)| Action::RespondSpend { challenge, spend, responder }),
+                2 => (index(), 0..=USERS).prop_map(|(cp, from)| Action::Finalize { cp, from }),
+                3 => (index(), index(), 0u8..3, index(), who_strategy())
+                    .prop_map(|(cp, coin, form, choice, sender)| Action::CheckpointExit { cp, coin, form, choice, sender }),
+                1 => (index(), index(), 0..=USERS)
+                    .prop_map(|(coin, cp, challenger)| Action::HistoryAtCheckpoint { coin, cp, challenger }),
+                1 => (index(), index(), 0..=USERS).prop_map(|(coin, cp, from)| Action::CancelStale { coin, cp, from }),
+            ]
+            .boxed()
+        }
+
+        fn on_deposit(&mut self, blknum: u64, user: usize, amount: U256) {
+            self.coins.coins.push(Coin { id: blknum, depositor: self.t.users[user], amount });
+        }
+
+        async fn apply(&mut self, book: &mut Book, action: &Action) -> TestResult {
+            match action {
+                Action::Cash(action) => self.coins.apply(&mut self.t, book, action).await,
+                Action::Propose { back, zone, mask, lie, from, bad_bond } => {
+                    self.propose(book, *back, *zone, *mask, *lie, *from, *bad_bond).await
+                }
+                Action::Challenge { cp, coin, latest, challenger } => {
+                    self.challenge(book, *cp, *coin, *latest, *challenger).await
+                }
+                Action::ChallengeAfter { cp, coin, latest, later, challenger } => {
+                    self.challenge_after(book, *cp, *coin, *latest, *later, *challenger).await
+                }
+                Action::SignOff { challenge, responder, wrong_key } => {
+                    self.sign_off(book, *challenge, *responder, *wrong_key).await
+                }
+                Action::RespondSpend { challenge, spend, responder } => {
+                    self.respond_spend(book, *challenge, *spend, *responder).await
+                }
+                Action::Finalize { cp, from } => self.finalize(book, *cp, *from).await,
+                Action::CheckpointExit { cp, coin, form, choice, sender } => {
+                    self.checkpoint_exit(book, *cp, *coin, *form, *choice, *sender).await
+                }
+                Action::HistoryAtCheckpoint { coin, cp, challenger } => {
+                    self.history_at_checkpoint(book, *coin, *cp, *challenger).await
+                }
+                Action::CancelStale { coin, cp, from } => self.cancel_stale(book, *coin, *cp, *from).await,
+            }
+        }
+    }
+}
+
+#[test]
+fn xt_invariants() -> TestResult {
+    property::<xt::Xt>()
+}
+
+// =================================================================================================
+// Plasma Debit
+// =================================================================================================
+
+mod debit {
+    use super::*;
+    use plasma_contracts::DebitExitGame::{self as Contract, DebitIncluded, DebitTx};
+    use plasma_core::{SigningKey, SparseTree};
+    use plasma_integration_tests::DebitDeployment;
+
+    /// A coin: its id (the deposit block), depositor and deposit amount.
+    #[derive(Clone, Copy, Debug)]
+    struct Coin {
+        id: u64,
+        depositor: Address,
+        amount: U256,
+    }
+
+    /// A transaction in a block, with the signature of each leg (first, then peer).
+    #[derive(Clone, Debug)]
+    struct Moved {
+        tx: DebitTx,
+        blknum: u64,
+        sigs: Vec<Bytes>,
+    }
+
+    /// A point of a coin's history: block, holder, balance, nonce.
+    #[derive(Clone, Copy, Debug)]
+    struct Point {
+        blknum: u64,
+        owner: Address,
+        balance: u128,
+        nonce: u64,
+    }
+
+    impl Moved {
+        fn sig_for(&self, coin: u64) -> Bytes {
+            if self.tx.coinId == coin { self.sigs[0].clone() } else { self.sigs.last().cloned().unwrap_or_default() }
+        }
+
+        /// The leg of `coin`: (prevBlock, owner, balance, nonce), if the transaction moves it.
+        fn leg(&self, coin: u64) -> Option<(u64, Address, u128, u64)> {
+            let tx = &self.tx;
+            if tx.coinId == coin {
+                Some((tx.prevBlock, tx.newOwner, tx.balance, tx.nonce))
+            } else if tx.peerCoin == coin && coin != 0 {
+                Some((tx.peerPrevBlock, tx.peerOwner, tx.peerBalance, tx.peerNonce))
+            } else {
+                None
+            }
+        }
+    }
+
+    /// A move in a block: a single-coin transaction (transfer or update) or, with `peer`, an
+    /// atomic payment between two coins whose legs keep their holders.
+    #[derive(Clone, Debug)]
+    pub struct MoveSpec {
+        coin: usize,
+        peer: Option<usize>,
+        prev: Option<usize>,
+        to: Option<usize>,
+        share: u8,
+        nonce_step: u8,
+        wrong_signer: bool,
+    }
+
+    #[derive(Clone, Debug)]
+    pub enum Action {
+        /// The operator submits a block of moves (one per coin).
+        Block { moves: Vec<MoveSpec> },
+        /// The operator deposits a coin of its own.
+        OperatorCoin { amount: U256 },
+        /// The operator merges a fresh deposit (or an older one of its deposits) into a coin's capacity.
+        Liquidity { coin: usize, amount: U256, fresh: bool, older: usize },
+        /// A deposit exit by the depositor or the operator.
+        DepositExit { coin: usize, sender: Who, bad_amount: bool },
+        /// An exit of a move's leg.
+        Exit { coin: usize, exiting: Option<usize>, sender: Who, corrupt: Corrupt },
+        /// A spent-coin challenge.
+        ChallengeSpent { coin: usize, spend: usize, challenger: usize },
+        /// A double-spend challenge.
+        ChallengeDoubleSpend { coin: usize, spend: usize, challenger: usize },
+        /// An invalid-history challenge.
+        ChallengeHistory { coin: usize, earlier: usize, challenger: usize },
+        /// The answer to a pending history challenge.
+        Respond { coin: usize, challenge: usize, response: usize, responder: Who },
+        /// The holder's channel challenge with a newer co-signed state.
+        ChallengeChannel { coin: usize, share: u8, nonce_step: u8, parent_block: bool, from: Who },
+        /// The answer with a co-signed state at least as new (also without a challenge).
+        RespondChannel { coin: usize, share: u8, nonce_step: u8, responder: usize },
+        /// Made-up evidence.
+        Forged { coin: usize, seed: u64, from: usize, kind: u8 },
+    }
+
+    fn move_spec() -> impl Strategy<Value = MoveSpec> {
+        (
+            any::<usize>(),
+            proptest::option::weighted(0.3, any::<usize>()),
+            proptest::option::weighted(0.2, any::<usize>()),
+            proptest::option::weighted(0.5, 0..USERS),
+            any::<u8>(),
+            prop_oneof![8 => Just(1u8), 1 => Just(0u8), 1 => 2u8..5],
+            proptest::bool::weighted(0.1),
+        )
+            .prop_map(|(coin, peer, prev, to, share, nonce_step, wrong_signer)| MoveSpec {
+                coin,
+                peer,
+                prev,
+                to,
+                share,
+                nonce_step,
+                wrong_signer,
+            })
+    }
+
+    pub struct Debit {
+        t: DebitDeployment,
+        coins: Vec<Coin>,
+        moves: Vec<Moved>,
+        trees: HashMap<u64, SparseTree>,
+        /// The operator's own deposits: block and amount.
+        funding: Vec<(u64, U256)>,
+    }
+
+    fn single(coin: u64, prev: u64, owner: Address, balance: u128, nonce: u64) -> DebitTx {
+        DebitTx {
+            coinId: coin,
+            prevBlock: prev,
+            newOwner: owner,
+            balance,
+            nonce,
+            peerCoin: 0,
+            peerPrevBlock: 0,
+            peerOwner: Address::ZERO,
+            peerBalance: 0,
+            peerNonce: 0,
+        }
+    }
+
+    fn none() -> DebitIncluded {
+        DebitIncluded { tx: single(0, 0, Address::ZERO, 0, 0), blknum: 0, proof: Bytes::new(), peerProof: Bytes::new() }
+    }
+
+    fn deposit_form(coin: &Coin) -> DebitIncluded {
+        DebitIncluded {
+            tx: single(coin.id, 0, coin.depositor, 0, 0),
+            blknum: coin.id,
+            proof: Bytes::new(),
+            peerProof: Bytes::new(),
+        }
+    }
+
+    /// `share / 255` of `capacity`, as a balance.
+    fn part(capacity: u128, share: u8) -> u128 {
+        capacity / 255 * u128::from(share) + capacity % 255 * u128::from(share) / 255
+    }
+
+    impl Debit {
+        fn coin(&self, index: usize) -> Option<Coin> {
+            self.coins.get(index % self.coins.len().max(1)).copied()
+        }
+
+        fn key_of(&self, book: &Book, who: Address) -> &SigningKey {
+            if who == book.operator() {
+                return &self.t.operator_key;
+            }
+            &self.t.keys[user_index(book, who).unwrap_or(USERS) % self.t.keys.len()]
+        }
+
+        fn sign(&self, book: &Book, who: Address, tx: &DebitTx) -> Bytes {
+            self.key_of(book, who).sign_typed(&self.t.domain(), tx).to_bytes().to_vec().into()
+        }
+
+        fn moves_of(&self, coin: u64) -> Vec<&Moved> {
+            self.moves.iter().filter(|moved| moved.leg(coin).is_some()).collect()
+        }
+
+        fn history(&self, coin: &Coin) -> Vec<Point> {
+            let mut history =
+                vec![Point { blknum: coin.id, owner: coin.depositor, balance: coin.amount.to::<u128>(), nonce: 0 }];
+            for moved in self.moves_of(coin.id) {
+                if let Some((_, owner, balance, nonce)) = moved.leg(coin.id) {
+                    history.push(Point { blknum: moved.blknum, owner, balance, nonce });
+                }
+            }
+            history
+        }
+
+        fn move_at(&self, coin: u64, blknum: u64) -> Option<&Moved> {
+            self.moves.iter().find(|moved| moved.blknum == blknum && moved.leg(coin).is_some())
+        }
+
+        fn included(&self, moved: &Moved) -> DebitIncluded {
+            let proof_at =
+                |key: u64| self.trees.get(&moved.blknum).map(|tree| tree.proof(key).to_bytes()).unwrap_or_default();
+            let peer_proof = if moved.tx.peerCoin == 0 { Bytes::new() } else { proof_at(moved.tx.peerCoin) };
+            DebitIncluded { tx: moved.tx.clone(), blknum: moved.blknum, proof: proof_at(moved.tx.coinId), peerProof: peer_proof }
+        }
+
+        /// A coin with an open exit that `wanted` accepts (mostly), or any open one; now and then
+        /// any coin.
+        async fn pick_exit(
+            &self,
+            index: usize,
+            wanted: impl Fn(&Contract::ExitView) -> bool,
+        ) -> TestResult<Option<(Coin, Contract::ExitView)>> {
+            let (mut open, mut fitting) = (Vec::new(), Vec::new());
+            for coin in &self.coins {
+                let exit = self.t.game_view(Contract::exitsCall { coinId: coin.id }).await?;
+                if exit.holder != Address::ZERO {
+                    if wanted(&exit) {
+                        fitting.push((*coin, exit.clone()));
+                    }
+                    open.push((*coin, exit));
+                }
+            }
+            let pool = if index % 8 == 0 || open.is_empty() {
+                let Some(coin) = self.coin(index / 8).filter(|_| index % 8 == 0) else { return Ok(None) };
+                let exit = self.t.game_view(Contract::exitsCall { coinId: coin.id }).await?;
+                return Ok(Some((coin, exit)));
+            } else if fitting.is_empty() {
+                open
+            } else {
+                fitting
+            };
+            Ok(pool.get(index / 8 % pool.len()).cloned())
+        }
+
+        /// The capacity of a coin as far as the model knows (deposit plus liquidity).
+        async fn capacity(&self, coin: &Coin) -> TestResult<u128> {
+            let liquidity = self.t.game_view(Contract::liquidityCall { coinId: coin.id }).await?;
+            Ok((coin.amount + liquidity).to::<u128>())
+        }
+
+        async fn block(&mut self, book: &mut Book, specs: &[MoveSpec]) -> TestResult {
+            let mut txs: Vec<(DebitTx, Vec<Bytes>)> = Vec::new();
+            let taken = |txs: &[(DebitTx, Vec<Bytes>)], coin: u64| {
+                txs.iter().any(|(tx, _)| tx.coinId == coin || (tx.peerCoin != 0 && tx.peerCoin == coin))
+            };
+            let domain = self.t.domain();
+            for spec in specs {
+                let Some(coin) = self.coin(spec.coin) else { break };
+                if taken(&txs, coin.id) {
+                    continue;
+                }
+                let history = self.history(&coin);
+                let point = spec.prev.map_or(history[history.len() - 1], |i| history[i % history.len()]);
+                let capacity = self.capacity(&coin).await?;
+                let peer = spec.peer.and_then(|i| self.coin(i)).filter(|peer| peer.id != coin.id && !taken(&txs, peer.id));
+                let shift = |who: Address| {
+                    if spec.wrong_signer { book.user(user_index(book, who).map_or(0, |i| i + 1)) } else { who }
+                };
+                let (tx, sigs) = match peer {
+                    None => {
+                        let owner = spec.to.map_or(point.owner, |to| book.user(to));
+                        let tx = single(
+                            coin.id,
+                            point.blknum,
+                            owner,
+                            part(capacity, spec.share),
+                            point.nonce + u64::from(spec.nonce_step),
+                        );
+                        let sig = self.sign(book, shift(point.owner), &tx);
+                        (tx, vec![sig])
+                    }
+                    Some(peer) => {
+                        // A payment of part of the first holder's balance to the peer's holder.
+                        let peer_point = *self.history(&peer).last().unwrap_or(&point);
+                        let amount = part(point.balance, spec.share);
+                        let tx = DebitTx {
+                            coinId: coin.id,
+                            prevBlock: point.blknum,
+                            newOwner: point.owner,
+                            balance: point.balance - amount,
+                            nonce: point.nonce + u64::from(spec.nonce_step),
+                            peerCoin: peer.id,
+                            peerPrevBlock: peer_point.blknum,
+                            peerOwner: peer_point.owner,
+                            peerBalance: peer_point.balance.saturating_add(amount),
+                            peerNonce: peer_point.nonce + 1,
+                        };
+                        let sigs = vec![self.sign(book, shift(point.owner), &tx), self.sign(book, peer_point.owner, &tx)];
+                        (tx, sigs)
+                    }
+                };
+                txs.push((tx, sigs));
+            }
+            let mut leaves = Vec::new();
+            for (tx, _) in &txs {
+                let hash = domain.hash_typed(tx);
+                leaves.push((tx.coinId, hash));
+                if tx.peerCoin != 0 {
+                    leaves.push((tx.peerCoin, hash));
+                }
+            }
+            let tree = SparseTree::from_leaves(leaves)?;
+            let root = tree.root();
+            let (operator, framework) = (book.operator(), book.framework);
+            let receipt =
+                book.call(self.t.chain.as_mut(), operator, framework, Fw::submitBlockCall { root }, U256::ZERO).await?;
+            let Some(blknum) = submitted(&receipt) else { return Ok(()) };
+            self.trees.insert(blknum, tree);
+            self.moves.extend(txs.into_iter().map(|(tx, sigs)| Moved { tx, blknum, sigs }));
+            Ok(())
+        }
+
+        async fn operator_coin(&mut self, book: &mut Book, amount: U256) -> TestResult {
+            let (operator, framework) = (book.operator(), book.framework);
+            let receipt = book.call(self.t.chain.as_mut(), operator, framework, Fw::depositCall {}, amount).await?;
+            if let Some(event) = receipt.logs.iter().find_map(|log| Fw::DepositCreated::decode_log(log).ok()) {
+                let id = event.blknum.to::<u64>();
+                self.coins.push(Coin { id, depositor: operator, amount });
+                self.funding.push((id, amount));
+            }
+            Ok(())
+        }
+
+        async fn liquidity(&mut self, book: &mut Book, coin: usize, amount: U256, fresh: bool, older: usize) -> TestResult {
+            let Some(coin) = self.coin(coin) else { return Ok(()) };
+            let (operator, framework, game) = (book.operator(), book.framework, book.game);
+            let funding = if fresh {
+                let receipt = book.call(self.t.chain.as_mut(), operator, framework, Fw::depositCall {}, amount).await?;
+                let Some(event) = receipt.logs.iter().find_map(|log| Fw::DepositCreated::decode_log(log).ok()) else {
+                    return Ok(());
+                };
+                (event.blknum.to::<u64>(), amount)
+            } else {
+                let Some(funding) = self.funding.get(older % self.funding.len().max(1)) else { return Ok(()) };
+                *funding
+            };
+            let call = Contract::addLiquidityCall { coinId: coin.id, liquidityDeposit: funding.0, amount: funding.1 };
+            book.call(self.t.chain.as_mut(), operator, game, call, U256::ZERO).await?;
+            Ok(())
+        }
+
+        async fn deposit_exit(&mut self, book: &mut Book, coin: usize, sender: Who, bad_amount: bool) -> TestResult {
+            let Some(coin) = self.coin(coin) else { return Ok(()) };
+            let amount = coin.amount + U256::from(u8::from(bad_amount));
+            let call = Contract::startDepositExitCall { coinId: coin.id, depositor: coin.depositor, amount };
+            let (from, game) = (sender.resolve(book, coin.depositor), book.game);
+            let bond = self.t.exit_bond;
+ book.call(self.t.chain.as_mut(), from, game, call, bond).await?;
+            Ok(())
+        }
+
+        async fn exit(&mut self, book: &mut Book, coin: usize, exiting: Option<usize>, sender: Who, corrupt: Corrupt) -> TestResult {
+            // A coin that moved, mostly one without an open exit.
+            let mut idle = Vec::new();
+            let mut moved_coins = Vec::new();
+            for coin in &self.coins {
+                if self.moves_of(coin.id).is_empty() {
+                    continue;
+                }
+                moved_coins.push(*coin);
+                if self.t.game_view(Contract::exitsCall { coinId: coin.id }).await?.holder == Address::ZERO {
+                    idle.push(*coin);
+                }
+            }
+            let pool = if idle.is_empty() || coin % 8 == 0 { moved_coins } else { idle };
+            let Some(coin) = pool.get(coin / 8 % pool.len().max(1)).copied() else { return Ok(()) };
+            let moves = self.moves_of(coin.id);
+            let Some(last) = moves.last() else { return Ok(()) };
+            let exiting = exiting.map_or(*last, |index| moves[index % moves.len()]);
+            let Some((prev, owner, ..)) = exiting.leg(coin.id) else { return Ok(()) };
+            let parent = if prev == coin.id {
+                none()
+            } else {
+                self.move_at(coin.id, prev).map_or_else(none, |parent| self.included(parent))
+            };
+            let mut included = self.included(exiting);
+            if corrupt == Corrupt::Proof {
+                included.proof = flip(&included.proof, coin.id as usize);
+            }
+            let sig = exiting.sig_for(coin.id);
+            let call = Contract::startExitCall {
+                coinId: coin.id,
+                depositor: coin.depositor,
+                amount: coin.amount,
+                parent,
+                exiting: included,
+                exitingSig: if corrupt == Corrupt::Sig { flip(&sig, 9) } else { sig },
+            };
+            let value = self.t.exit_bond + U256::from(u8::from(corrupt == Corrupt::Bond));
+            let (from, game) = (sender.resolve(book, owner), book.game);
+            book.call(self.t.chain.as_mut(), from, game, call, value).await?;
+            Ok(())
+        }
+
+        async fn challenge_spent(&mut self, book: &mut Book, coin: usize, spend: usize, challenger: usize, double: bool) -> TestResult {
+            let wanted = |exit: &Contract::ExitView| !double || exit.prevBlk != 0;
+            let Some((coin, exit)) = self.pick_exit(coin, wanted).await? else { return Ok(()) };
+            let spends: Vec<&Moved> = self
+                .moves_of(coin.id)
+                .into_iter()
+                .filter(|moved| {
+                    let Some((prev, ..)) = moved.leg(coin.id) else { return false };
+                    if double {
+                        prev == exit.prevBlk && exit.prevBlk < moved.blknum && moved.blknum < exit.exitBlk
+                    } else {
+                        prev == exit.exitBlk && moved.blknum > exit.exitBlk
+                    }
+                })
+                .collect();
+            let Some(moved) = spends.get(spend % spends.len().max(1)) else { return Ok(()) };
+            let (spend, sig) = (self.included(moved), moved.sig_for(coin.id));
+            let (from, game) = (book.account(challenger), book.game);
+            if double {
+                let call = Contract::challengeDoubleSpendCall { coinId: coin.id, spend, sig };
+                book.call(self.t.chain.as_mut(), from, game, call, U256::ZERO).await?;
+            } else {
+                let call = Contract::challengeSpentCall { coinId: coin.id, spend, sig };
+                book.call(self.t.chain.as_mut(), from, game, call, U256::ZERO).await?;
+            }
+            Ok(())
+        }
+
+        async fn challenge_history(&mut self, book: &mut Book, coin: usize, earlier: usize, challenger: usize) -> TestResult {
+            let wanted = |exit: &Contract::ExitView| exit.prevBlk != 0 && exit.prevBlk % 1000 == 0;
+            let Some((coin, exit)) = self.pick_exit(coin, wanted).await? else { return Ok(()) };
+            let mut candidates = vec![deposit_form(&coin)];
+            for moved in self.moves_of(coin.id) {
+                if moved.blknum < exit.prevBlk {
+                    candidates.push(self.included(moved));
+                }
+            }
+            let earlier = candidates.swap_remove(earlier % candidates.len());
+            let call = Contract::challengeHistoryCall { coinId: coin.id, earlier };
+            let (from, game) = (book.account(challenger), book.game);
+            let bond = self.t.challenge_bond;
+ book.call(self.t.chain.as_mut(), from, game, call, bond).await?;
+            Ok(())
+        }
+
+        async fn respond(&mut self, book: &mut Book, coin: usize, challenge: usize, response: usize, responder: Who) -> TestResult {
+            let wanted = |exit: &Contract::ExitView| !exit.pendingCount.is_zero();
+            let Some((coin, exit)) = self.pick_exit(coin, wanted).await? else { return Ok(()) };
+            let pending = self.t.game_view(Contract::pendingChallengesCall { coinId: coin.id }).await?;
+            let Some(challenge) = pending.get(challenge % pending.len().max(1)) else { return Ok(()) };
+            let answers: Vec<&Moved> = self
+                .moves_of(coin.id)
+                .into_iter()
+                .filter(|moved| {
+                    moved.leg(coin.id).is_some_and(|(prev, ..)| prev == challenge.blknum) && moved.blknum > challenge.blknum
+                })
+                .collect();
+            let Some(answer) = answers.get(response % answers.len().max(1)) else { return Ok(()) };
+            let call = Contract::respondHistoryCall {
+                coinId: coin.id,
+                challengeBlk: challenge.blknum,
+                response: self.included(answer),
+                sig: answer.sig_for(coin.id),
+            };
+            let (from, game) = (responder.resolve(book, exit.holder), book.game);
+            book.call(self.t.chain.as_mut(), from, game, call, U256::ZERO).await?;
+            Ok(())
+        }
+
+        /// A co-signed channel state of the open exit of `coin` (holder and operator signatures).
+        async fn state(
+            &self,
+            book: &Book,
+            coin: &Coin,
+            exit: &Contract::ExitView,
+            share: u8,
+            nonce: u64,
+            parent_block: bool,
+        ) -> TestResult<(DebitTx, Bytes, Bytes)> {
+            let capacity = self.capacity(coin).await?;
+            let prev = if parent_block && exit.prevBlk != 0 { exit.prevBlk } else { exit.exitBlk };
+            let tx = single(coin.id, prev, exit.holder, part(capacity, share), nonce);
+            Ok((tx.clone(), self.sign(book, exit.holder, &tx), self.sign(book, book.operator(), &tx)))
+        }
+
+        async fn challenge_channel(
+            &mut self,
+            book: &mut Book,
+            coin: usize,
+            share: u8,
+            nonce_step: u8,
+            parent_block: bool,
+            from: Who,
+        ) -> TestResult {
+            let Some((coin, exit)) = self.pick_exit(coin, |_| true).await? else { return Ok(()) };
+            let nonce = exit.nonce + u64::from(nonce_step);
+            let (state, holder_sig, operator_sig) = self.state(book, &coin, &exit, share, nonce, parent_block).await?;
+            let call = Contract::challengeChannelCall { coinId: coin.id, state, holderSig: holder_sig, operatorSig: operator_sig };
+            let (from, game) = (from.resolve(book, exit.holder), book.game);
+            let bond = self.t.challenge_bond;
+ book.call(self.t.chain.as_mut(), from, game, call, bond).await?;
+            Ok(())
+        }
+
+        async fn respond_channel(&mut self, book: &mut Book, coin: usize, share: u8, nonce_step: u8, responder: usize) -> TestResult {
+            // Mostly an exit whose channel is challenged.
+            let mut challenged = Vec::new();
+            for candidate in &self.coins {
+                let pending = self.t.game_view(Contract::channelChallengeCall { coinId: candidate.id }).await?;
+                let exit = self.t.game_view(Contract::exitsCall { coinId: candidate.id }).await?;
+                if pending.deadline != 0 && exit.holder != Address::ZERO {
+                    challenged.push((*candidate, exit));
+                }
+            }
+            let picked = if challenged.is_empty() || coin % 4 == 0 {
+                self.pick_exit(coin / 4, |_| true).await?
+            } else {
+                challenged.get(coin / 4 % challenged.len()).cloned()
+            };
+            let Some((coin, exit)) = picked else { return Ok(()) };
+            let pending = self.t.game_view(Contract::channelChallengeCall { coinId: coin.id }).await?;
+            let base = pending.nonce.max(exit.nonce);
+            let nonce = base + u64::from(nonce_step);
+            let (state, holder_sig, operator_sig) = self.state(book, &coin, &exit, share, nonce, false).await?;
+            let call = Contract::respondChannelCall { coinId: coin.id, state, holderSig: holder_sig, operatorSig: operator_sig };
+            let (from, game) = (book.account(responder), book.game);
+            book.call(self.t.chain.as_mut(), from, game, call, U256::ZERO).await?;
+            Ok(())
+        }
+
+        async fn forged(&mut self, book: &mut Book, coin: usize, seed: u64, from: usize, kind: u8) -> TestResult {
+            let coin = self.coin(coin).unwrap_or(Coin { id: 1, depositor: book.user(0), amount: U256::from(1) });
+            let from = book.account(from);
+            let words = noise(seed, 64);
+            let random = DebitIncluded {
+                tx: single(coin.id, coin.id, from, u128::MAX, seed),
+                blknum: 1000 * (1 + seed % 4),
+                proof: [&words[..8], &words[8..40]].concat().into(),
+                peerProof: Bytes::new(),
+            };
+            let game = book.game;
+            match kind {
+                0 => {
+                    let call = Contract::startExitCall {
+                        coinId: coin.id,
+                        depositor: coin.depositor,
+                        amount: coin.amount,
+                        parent: none(),
+                        exiting: random,
+                        exitingSig: noise(seed + 1, 65),
+                    };
+                    let bond = self.t.exit_bond;
+ book.forged(self.t.chain.as_mut(), from, game, call, bond).await?;
+                }
+                1 => {
+                    let call = Contract::challengeChannelCall {
+                        coinId: coin.id,
+                        state: random.tx,
+                        holderSig: noise(seed + 1, 65),
+                        operatorSig: noise(seed + 2, 65),
+                    };
+                    let bond = self.t.challenge_bond;
+ book.forged(self.t.chain.as_mut(), from, game, call, bond).await?;
+                }
+                _ => {
+                    let call = Contract::challengeHistoryCall { coinId: coin.id, earlier: random };
+                    let bond = self.t.challenge_bond;
+ book.forged(self.t.chain.as_mut(), from, game, call, bond).await?;
+                }
+            }
+            Ok(())
+        }
+    }
+
+    impl Game for Debit {
+        type Action = Action;
+        const NAME: &'static str = "Debit";
+        const REGRESSIONS: &'static str = "proptest-regressions/invariants-debit.txt";
+        const SELECTORS: &'static [[u8; 4]] = Contract::DebitExitGameCalls::SELECTORS;
+
+        async fn deploy() -> TestResult<Self> {
+            let t = DebitDeployment::new("embedded").await?;
+            let sample = single(1, 1, t.users[0], 5, 1);
+            if t.game_view(Contract::txHashCall { debitTx: sample.clone() }).await? != t.domain().hash_typed(&sample) {
+                return Err("the Rust and Solidity debit transaction hashes differ".into());
+            }
+            Ok(Self { t, coins: Vec::new(), moves: Vec::new(), trees: HashMap::new(), funding: Vec::new() })
+        }
+
+        fn deployed(&mut self) -> &mut Deployed {
+            &mut self.t
+        }
+
+        fn event_name(topic: [u8; 32]) -> Option<&'static str> {
+            Contract::DebitExitGameEvents::name_by_selector(topic)
+        }
+
+        fn actions() -> BoxedStrategy<Action> {
+            let index = || any::<usize>();
+            prop_oneof![
+                5 => proptest::collection::vec(move_spec(), 0..4).prop_map(|moves| Action::Block { moves }),
+                1 => amount_strategy().prop_map(|amount| Action::OperatorCoin { amount }),
+                2 => (index(), amount_strategy(), proptest::bool::weighted(0.8), index())
+                    .prop_map(|(coin, amount, fresh, older)| Action::Liquidity { coin, amount, fresh, older }),
+                2 => (index(), who_strategy(), proptest::bool::weighted(0.1))
+                    .prop_map(|(coin, sender, bad_amount)| Action::DepositExit { coin, sender, bad_amount }),
+                5 => (index(), proptest::option::weighted(0.3, index()), who_strategy(), corrupt_strategy())
+                    .prop_map(|(coin, exiting, sender, corrupt)| Action::Exit { coin, exiting, sender, corrupt }),
+                2 => (index(), index(), 0..=USERS)
+                    .prop_map(|(coin, spend, challenger)| Action::ChallengeSpent { coin, spend, challenger }),
+                2 => (index(), index(), 0..=USERS)
+                    .prop_map(|(coin, spend, challenger)| Action::ChallengeDoubleSpend { coin, spend, challenger }),
+                3 => (index(), index(), 0..=USERS)
+                    .prop_map(|(coin, earlier, challenger)| Action::ChallengeHistory { coin, earlier, challenger }),
+                3 => (index(), index(), index(), who_strategy()).prop_map(|(coin, challenge, response, responder)| {
+                    Action::Respond { coin, challenge, response, responder }
+                }),
+                3 => (index(), any::<u8>(), prop_oneof![4 => 1u8..3, 1 => Just(0u8)], proptest::bool::weighted(0.2), who_strategy())
+                    .prop_map(|(coin, share, nonce_step, parent_block, from)| Action::ChallengeChannel {
+                        coin,
+                        share,
+                        nonce_step,
+                        parent_block,
+                        from
+                    }),
+                3 => (index(), any::<u8>(), prop_oneof![4 => 0u8..3, 1 => Just(5u8)], 0..=USERS).prop_map(
+                    |(coin, share, nonce_step, responder)| Action::RespondChannel { coin, share, nonce_step, responder }
+                ),
+                1 => (index(), any::<u64>(), 0..=USERS, 0u8..3)
+                    .prop_map(|(coin, seed, from, kind)| Action::Forged { coin, seed, from, kind }),
+            ]
+            .boxed()
+        }
+
+        fn on_deposit(&mut self, blknum: u64, user: usize, amount: U256) {
+            self.coins.push(Coin { id: blknum, depositor: self.t.users[user], amount });
+        }
+
+        async fn apply(&mut self, book: &mut Book, action: &Action) -> TestResult {
+            match action {
+                Action::Block { moves } => self.block(book, moves).await,
+                Action::OperatorCoin { amount } => self.operator_coin(book, *amount).await,
+                Action::Liquidity { coin, amount, fresh, older } => {
+                    self.liquidity(book, *coin, *amount, *fresh, *older).await
+                }
+                Action::DepositExit { coin, sender, bad_amount } => {
+                    self.deposit_exit(book, *coin, *sender, *bad_amount).await
+                }
+                Action::Exit { coin, exiting, sender, corrupt } => {
+                    self.exit(book, *coin, *exiting, *sender, *corrupt).await
+                }
+                Action::ChallengeSpent { coin, spend, challenger } => {
+                    self.challenge_spent(book, *coin, *spend, *challenger, false).await
+                }
+                Action::ChallengeDoubleSpend { coin, spend, challenger } => {
+                    self.challenge_spent(book, *coin, *spend, *challenger, true).await
+                }
+                Action::ChallengeHistory { coin, earlier, challenger } => {
+                    self.challenge_history(book, *coin, *earlier, *challenger).await
+                }
+                Action::Respond { coin, challenge, response, responder } => {
+                    self.respond(book, *coin, *challenge, *response, *responder).await
+                }
+                Action::ChallengeChannel { coin, share, nonce_step, parent_block, from } => {
+                    self.challenge_channel(book, *coin, *share, *nonce_step, *parent_block, *from).await
+                }
+                Action::RespondChannel { coin, share, nonce_step, responder } => {
+                    self.respond_channel(book, *coin, *share, *nonce_step, *responder).await
+                }
+                Action::Forged { coin, seed, from, kind } => self.forged(book, *coin, *seed, *from, *kind).await,
+            }
+        }
+    }
+}
+
+#[test]
+fn debit_invariants() -> TestResult {
+    property::<debit::Debit>()
 }

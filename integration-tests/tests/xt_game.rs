@@ -1298,3 +1298,71 @@ async fn a_false_checkpoint_bond_is_burned_whoever_challenges_first(
     assert_eq!(c.bonds_burned().await?, c.t.checkpoint_bond);
     Ok(())
 }
+
+/// Bob's coin is checkpointed (he received it from Alice before K) and he prunes to the checkpoint.
+/// After K the operator forges the coin to M1 and M2, and M2 exits from the deposit. Alice, the
+/// former owner, colludes: she challenges with her own deposit entry, which Bob can no longer answer
+/// from history. Bob challenges with the checkpoint state and answers Alice's challenge with it too
+/// (the finalised checkpoint vouches that her point was spent): the exit is cancelled, its bond and
+/// the reservation are Bob's, and Bob exits from the checkpoint. A finalised state whose last move
+/// lies after K is refused ("bad state").
+#[rstest]
+#[tokio::test]
+async fn a_pruned_owner_answers_challenges_below_its_checkpoint(
+    #[values("embedded", "anvil")] backend: &str,
+) -> TestResult {
+    let mut c = Xt::new(backend).await?;
+    let (alice, bob, m2) = (c.user(0), c.user(1), c.user(4));
+    let (coin, to_bob, cp) = c.honest_checkpoint().await?;
+    let state = Xt::state(&cp, coin.id, bob, to_bob.blknum);
+    // The forged history after K: P (never signed by Bob) to M1, then M1 to M2.
+    let forged = c.moved(&coin, to_bob.blknum, 3, c.user(3)).await?;
+    let to_m2 = c.pay(&coin, forged.blknum, 3, 4).await?;
+    let exit = Game::startExitCall {
+        coinId: coin.id,
+        depositor: coin.depositor,
+        amount: coin.amount,
+        parent: c.inc(&forged),
+        exiting: c.inc(&to_m2),
+        exitingSig: to_m2.sig.clone(),
+    };
+    c.send(m2, exit.clone(), c.t.exit_bond).await?;
+    let cbond = c.t.challenge_bond;
+    c.send(alice, Game::challengeHistoryCall { coinId: coin.id, earlier: Xt::deposit_form(&coin) }, cbond).await?;
+    let call = Game::challengeHistoryAtCheckpointCall { coinId: coin.id, state: state.clone() };
+    c.send(bob, call, cbond).await?;
+    // Bob's own point is not below the state's last move; Alice's deposit is.
+    let own = Game::respondHistoryAtCheckpointCall { coinId: coin.id, challengeBlk: to_bob.blknum, state: state.clone() };
+    assert_eq!(c.revert(bob, own, U256::ZERO).await?, "bad order");
+    let answer = Game::respondHistoryAtCheckpointCall { coinId: coin.id, challengeBlk: coin.id, state: state.clone() };
+    let receipt = c.send(bob, answer, U256::ZERO).await?;
+    assert_eq!(events::<Game::HistoryAnsweredAtCheckpoint>(&receipt).len(), 1);
+
+    let at = c.now().await? + c.mep();
+    c.next_tx_at(at).await?;
+    let receipt = c.process().await?;
+    assert_eq!(events::<Game::ExitCancelled>(&receipt)[0].beneficiary, bob);
+    assert_eq!(events::<Game::CoinReserved>(&receipt)[0].owner, bob);
+    assert_eq!(c.revert(m2, exit, c.t.exit_bond).await?, "coin reserved");
+    let call = Xt::checkpoint_exit(&coin, state, none(), none(), Bytes::new());
+    c.send(bob, call, c.t.exit_bond).await?;
+    let at = c.now().await? + c.mep();
+    c.next_tx_at(at).await?;
+    c.process().await?;
+    // Bob: the coin, both exit bonds (his and M2's) and both challenge bonds (his refund, Alice's answered).
+    let expected = coin.amount + c.t.exit_bond * U256::from(2) + cbond * U256::from(2);
+    assert_eq!(c.withdrawable(bob).await?, expected);
+    assert_eq!(c.withdrawable(alice).await?, U256::ZERO);
+
+    // A finalised leaf whose last move is after K (signed off or not) is no origin.
+    let other = c.deposit(2, eth(1)).await?;
+    let k = c.block(&[]).await?;
+    let carol = c.user(2);
+    let (bad, _) = c.propose(k, k, &[(other.id, carol, k + 1000)], &[other.id]).await?;
+    let proposed = c.now().await?;
+    c.next_tx_at(proposed + c.t.checkpoint_period).await?;
+    c.finalize(&bad).await?;
+    let call = Xt::checkpoint_exit(&other, Xt::state(&bad, other.id, carol, k + 1000), none(), none(), Bytes::new());
+    assert_eq!(c.revert(carol, call, c.t.exit_bond).await?, "bad state");
+    Ok(())
+}

@@ -102,7 +102,7 @@ abstract contract CoinExitGame is CoinExitBase {
         (uint64 pBlk, address pOwner) = _parentOf(coinId, depositor, exiting.tx.prevBlock, parent);
         uint64 eBlk = exiting.blknum;
         require(pBlk < eBlk, "bad order");
-        require(Eip712.recoverCalldata(hash, exitingSig) == pOwner, "bad signature");
+        require(Eip712.isSignedByCalldata(hash, exitingSig, pOwner), "bad signature");
         _openCoinExit(coinId, eBlk, pBlk, pOwner, amount);
     }
 
@@ -125,7 +125,7 @@ abstract contract CoinExitGame is CoinExitBase {
         require(spend.tx.prevBlock == eBlk, "not a spend");
         require(spend.blknum > eBlk, "bad order");
         bytes32 hash = _includedTx(spend);
-        require(Eip712.recoverCalldata(hash, sig) == exit.owner, "bad signature");
+        require(Eip712.isSignedByCalldata(hash, sig, exit.owner), "bad signature");
         _cancel(coinId, exit, KIND_SPENT);
     }
 
@@ -147,7 +147,7 @@ abstract contract CoinExitGame is CoinExitBase {
         uint64 blknum = spend.blknum;
         require(pBlk < blknum && blknum < exit.exitBlk, "bad order");
         bytes32 hash = _includedTx(spend);
-        require(Eip712.recoverCalldata(hash, sig) == exit.prevOwner, "bad signature");
+        require(Eip712.isSignedByCalldata(hash, sig, exit.prevOwner), "bad signature");
         _cancel(coinId, exit, KIND_DOUBLE_SPEND);
     }
 
@@ -198,7 +198,7 @@ abstract contract CoinExitGame is CoinExitBase {
         require(response.tx.prevBlock == challengeBlk, "not a spend");
         require(challengeBlk < response.blknum && response.blknum <= exit.prevBlk, "bad order");
         bytes32 hash = _includedTx(response);
-        require(Eip712.recoverCalldata(hash, sig) == challenge.owner, "bad signature");
+        require(Eip712.isSignedByCalldata(hash, sig, challenge.owner), "bad signature");
         _closeHistoryChallenge(exit, challenge);
         emit HistoryChallengeAnswered(
             coinId, exitId, msg.sender, challengeBlk, response.tx, response.blknum, response.proof, sig

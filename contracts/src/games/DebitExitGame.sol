@@ -214,7 +214,7 @@ contract DebitExitGame is CoinExitBase {
         uint64 eBlk = exiting.blknum;
         require(pBlk < eBlk, "bad order");
         require(DebitTxLib.isSingle(exiting.tx) || leg.owner == pOwner, "owner changed");
-        require(Eip712.recoverCalldata(hash, exitingSig) == pOwner, "bad signature");
+        require(Eip712.isSignedByCalldata(hash, exitingSig, pOwner), "bad signature");
         bool payment = !DebitTxLib.isSingle(exiting.tx);
         _openDebitExit(coinId, Opening(leg.owner, eBlk, pBlk, pOwner, amount, leg.balance, leg.nonce, payment));
     }
@@ -238,7 +238,7 @@ contract DebitExitGame is CoinExitBase {
         require(_spendLeg(spend.tx, coinId, holder).prevBlock == eBlk, "not a spend");
         require(spend.blknum > eBlk, "bad order");
         bytes32 hash = _includedTx(spend);
-        require(Eip712.recoverCalldata(hash, sig) == holder, "bad signature");
+        require(Eip712.isSignedByCalldata(hash, sig, holder), "bad signature");
         _cancel(coinId, exit, KIND_SPENT);
     }
 
@@ -259,7 +259,7 @@ contract DebitExitGame is CoinExitBase {
         uint64 blknum = spend.blknum;
         require(pBlk < blknum && blknum < exit.exitBlk, "bad order");
         bytes32 hash = _includedTx(spend);
-        require(Eip712.recoverCalldata(hash, sig) == prevOwner, "bad signature");
+        require(Eip712.isSignedByCalldata(hash, sig, prevOwner), "bad signature");
         _cancel(coinId, exit, KIND_DOUBLE_SPEND);
     }
 
@@ -306,7 +306,7 @@ contract DebitExitGame is CoinExitBase {
         require(_spendLeg(response.tx, coinId, owner).prevBlock == challengeBlk, "not a spend");
         require(challengeBlk < response.blknum && response.blknum <= exit.prevBlk, "bad order");
         bytes32 hash = _includedTx(response);
-        require(Eip712.recoverCalldata(hash, sig) == owner, "bad signature");
+        require(Eip712.isSignedByCalldata(hash, sig, owner), "bad signature");
         _closeHistoryChallenge(exit, challenge);
         emit HistoryChallengeAnswered(coinId, exitId, msg.sender, challengeBlk, response, sig);
     }
@@ -504,7 +504,7 @@ contract DebitExitGame is CoinExitBase {
         require(state.nonce >= minNonce, "stale state");
         bytes32 hash = DebitTxLib.txHash(_domainSeparator(), state);
         require(
-            Eip712.recoverCalldata(hash, holderSig) == holder && Eip712.recoverCalldata(hash, operatorSig) == _operator,
+            Eip712.isSignedByCalldata(hash, holderSig, holder) && Eip712.isSignedByCalldata(hash, operatorSig, _operator),
             "bad signature"
         );
     }

@@ -208,7 +208,7 @@ contract MoreVpExitGame is IExitGame {
         address owner = exit.owner;
         require(owner != address(0), "no open exit");
         require(MoreVpTx.input(spendingTx, inputIndex) == utxoPos, "not the spent output");
-        require(Eip712.recover(MoreVpTx.txHash(_domainSeparator(), spendingTx), sig) == owner, "bad signature");
+        require(Eip712.isSignedBy(MoreVpTx.txHash(_domainSeparator(), spendingTx), sig, owner), "bad signature");
         // Owner and amount go; the output id stays as the mark of a challenged exit.
         exit.owner = address(0);
         exit.amount = 0;
@@ -322,7 +322,7 @@ contract MoreVpExitGame is IExitGame {
             MoreVpTx.input(competingTx, competingInputIndex) == MoreVpTx.input(transaction, inputIndex),
             "not a competitor"
         );
-        require(Eip712.recover(competingHash, competingSig) == owner, "bad signature");
+        require(Eip712.isSignedBy(competingHash, competingSig, owner), "bad signature");
         uint96 position = IN_FLIGHT_POSITION;
         if (competingTxPos != 0) {
             _includedAt(competingTxPos, competingHash, competingProof);
@@ -386,7 +386,7 @@ contract MoreVpExitGame is IExitGame {
             MoreVpTx.input(spendingTx, spendingInputIndex) == MoreVpTx.input(transaction, inputIndex),
             "not the spent output"
         );
-        require(Eip712.recover(spendingHash, spendingSig) == owner, "bad signature");
+        require(Eip712.isSignedBy(spendingHash, spendingSig, owner), "bad signature");
         ife.inputPiggybacks &= ~bit;
         _releaseBond(msg.sender, piggybackBond);
         emit InFlightExitInputBlocked(hash, msg.sender, inputIndex);
@@ -421,7 +421,7 @@ contract MoreVpExitGame is IExitGame {
         _includedAt(txPos, hash, proof);
         require(MoreVpTx.input(spendingTx, spendingInputIndex) == txPos + outputIndex, "not the spent output");
         bytes32 spendingHash = MoreVpTx.txHash(_domainSeparator(), spendingTx);
-        require(Eip712.recover(spendingHash, spendingSig) == owner, "bad signature");
+        require(Eip712.isSignedBy(spendingHash, spendingSig, owner), "bad signature");
         ife.outputPiggybacks &= ~bit;
         _releaseBond(msg.sender, piggybackBond);
         emit InFlightExitOutputBlocked(hash, msg.sender, outputIndex);
@@ -685,7 +685,7 @@ contract MoreVpExitGame is IExitGame {
         address signer
     ) private returns (uint256 amount, uint256 timestamp) {
         (bytes32 id, Claim memory claim, uint256 blockTimestamp) = _spentOutput(utxoPos, inputTx);
-        require(signer == claim.owner, "bad signature");
+        require(signer != address(0) && signer == claim.owner, "bad signature");
         for (uint256 j = 0; j < index; ++j) require(ife.inputIds[j] != id, "duplicate input");
         ife.inputIds[index] = id;
         ife.inputs[index] = claim;

@@ -137,6 +137,11 @@ contract XtExitGame is CoinExitGame {
     /// @notice More than `challengeCap` challenges of checkpoint `checkpointId` were pending: it
     ///         takes no more challenges and will be void at its end; answers are still accepted.
     event CheckpointCapped(uint256 indexed checkpointId);
+    /// @notice `responder` answered the history challenge at `challengeBlk` of exit `exitId` with the
+    ///         coin's state in finalised checkpoint `checkpointId`.
+    event HistoryAnsweredAtCheckpoint(
+        uint64 indexed coinId, uint96 indexed exitId, address indexed responder, uint64 challengeBlk, uint256 checkpointId
+    );
     /// @notice Exit `exitId` of `coinId` starts at checkpoint `checkpointId` of block `blknum`.
     event ExitOriginSet(uint64 indexed coinId, uint96 indexed exitId, uint256 checkpointId, uint64 blknum);
 
@@ -274,7 +279,7 @@ contract XtExitGame is CoinExitGame {
         require(later.tx.coinId == coinId, "wrong coin");
         require(later.tx.prevBlock == blknum, "not a spend");
         require(later.blknum > cp.blknum, "bad order");
-        require(Eip712.recoverCalldata(_includedTx(later), laterSig) == owner, "bad signature");
+        require(Eip712.isSignedByCalldata(_includedTx(later), laterSig, owner), "bad signature");
         _recordCheckpointChallenge(checkpointId, cp, coinId, later.blknum, blknum, owner);
     }
 
@@ -293,7 +298,7 @@ contract XtExitGame is CoinExitGame {
         (Checkpoint storage cp, CpChallenge storage ch, uint128 key) =
             _pendingCheckpointChallenge(checkpointId, coinId, challengeBlk);
         require(ch.challenged == challengeBlk, "sign-off refused");
-        require(Eip712.recoverCalldata(signOffHash(cp.blknum, cp.stateRoot, coinId), sig) == ch.owner, "bad signature");
+        require(Eip712.isSignedByCalldata(signOffHash(cp.blknum, cp.stateRoot, coinId), sig, ch.owner), "bad signature");
         _answer(checkpointId, cp, ch, key, coinId, challengeBlk, ANSWER_SIGN_OFF);
     }
 
@@ -323,7 +328,7 @@ contract XtExitGame is CoinExitGame {
         require(spend.tx.prevBlock == challenged, "not a spend");
         require(challenged < spend.blknum && spend.blknum <= cp.blknum, "bad order");
         bytes32 hash = _includedTx(spend);
-        require(Eip712.recoverCalldata(hash, sig) == ch.owner, "bad signature");
+        require(Eip712.isSignedByCalldata(hash, sig, ch.owner), "bad signature");
         _answer(checkpointId, cp, ch, key, coinId, challengeBlk, ANSWER_SPEND);
         emit CheckpointSpendRevealed(checkpointId, coinId, spend.tx, spend.blknum, spend.proof, sig);
     }
@@ -398,6 +403,28 @@ contract XtExitGame is CoinExitGame {
         uint64 k = _checkpointState(state, coinId);
         require(_originOf(coinId, exit) <= k && k < exit.prevBlk && coinId <= state.lastMoved, "bad order");
         _recordChallenge(coinId, exit, state.lastMoved, state.owner);
+    }
+
+    /// @notice Answers the pending history challenge at `challengeBlk` of the open exit of `coinId`
+    ///         with a finalised checkpoint state `(O, L)` whose last move `L` is after the challenged
+    ///         block: the finalised checkpoint vouches that the challenged owner's point was spent.
+    ///         The challenge bond goes to the caller. An owner who pruned its history to the
+    ///         checkpoint answers challenges below it this way.
+    /// @dev Requires an open exit; a pending challenge at `challengeBlk` ("no such challenge");
+    ///      `now < deadline` ("too late"); `state` checkpointed and finalised (`_checkpointState`);
+    ///      `challengeBlk < L <= pBlk` ("bad order").
+    /// @param coinId The coin.
+    /// @param challengeBlk The block of the challenged transaction.
+    /// @param state The coin's state in a finalised checkpoint.
+    function respondHistoryAtCheckpoint(uint64 coinId, uint64 challengeBlk, CheckpointState calldata state)
+        external
+    {
+        (Exit storage exit, Challenge storage challenge,) = _pendingHistoryChallenge(coinId, challengeBlk);
+        _checkpointState(state, coinId);
+        uint64 lastMoved = state.lastMoved;
+        require(challengeBlk < lastMoved && lastMoved <= exit.prevBlk, "bad order");
+        _closeHistoryChallenge(exit, challenge);
+        emit HistoryAnsweredAtCheckpoint(coinId, _exitId(exit.seq, coinId), msg.sender, challengeBlk, state.checkpointId);
     }
 
     /// @notice Cancels the open exit of `coinId` when it starts before the finalised checkpoint state
@@ -572,7 +599,7 @@ contract XtExitGame is CoinExitGame {
             (pBlk, pOwner) = (parent.blknum, parent.tx.newOwner);
         }
         require(pBlk < eBlk, "bad order");
-        require(Eip712.recoverCalldata(hash, exitingSig) == pOwner, "bad signature");
+        require(Eip712.isSignedByCalldata(hash, exitingSig, pOwner), "bad signature");
     }
 
     /// @dev Whether an `Included` is all zero.
@@ -580,12 +607,15 @@ contract XtExitGame is CoinExitGame {
         return included.blknum == 0 && included.proof.length == 0 && CashTxLib.isZero(included.tx);
     }
 
-    /// @dev Checks that `state` is coin `coinId`'s state in a finalised checkpoint; returns its block.
-    function _checkpointState(CheckpointState calldata state, uint64 coinId) private view returns (uint64) {
+    /// @dev Checks that `state` is coin `coinId`'s state in a finalised checkpoint, its last move
+    ///      within `[coinId, K]` ("bad state"); returns its block K.
+    function _checkpointState(CheckpointState calldata state, uint64 coinId) private view returns (uint64 k) {
         Checkpoint storage cp = _checkpoints[state.checkpointId];
         require(cp.status == STATUS_FINALIZED, "not finalized");
         _checkLeaf(cp, state, coinId);
-        return cp.blknum;
+        k = cp.blknum;
+        // A state's last move lies between the coin's deposit and K, whatever its owner signed off.
+        require(coinId <= state.lastMoved && state.lastMoved <= k, "bad state");
     }
 
     /// @dev Checks that `state` states coin `coinId` in checkpoint `cp`: its bitmap, the coin's bit

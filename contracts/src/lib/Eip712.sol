@@ -68,6 +68,26 @@ library Eip712 {
         return ecrecover(digest_, v, r, s);
     }
 
+    /// @notice Whether `sig` is `signer`'s signature of `digest_`: false for a zero `signer`, whose
+    ///         "signature" every rejected signature would match (an output or coin that an operator
+    ///         gave to nobody must stay unspendable, not become spendable by anyone).
+    /// @param digest_ The signed digest.
+    /// @param sig The signature.
+    /// @param signer The expected signer.
+    /// @return True when `signer` is non-zero and signed `digest_`.
+    function isSignedBy(bytes32 digest_, bytes memory sig, address signer) internal pure returns (bool) {
+        return signer != address(0) && recover(digest_, sig) == signer;
+    }
+
+    /// @notice `isSignedBy` for a signature in calldata.
+    /// @param digest_ The signed digest.
+    /// @param sig The signature.
+    /// @param signer The expected signer.
+    /// @return True when `signer` is non-zero and signed `digest_`.
+    function isSignedByCalldata(bytes32 digest_, bytes calldata sig, address signer) internal pure returns (bool) {
+        return signer != address(0) && recoverCalldata(digest_, sig) == signer;
+    }
+
     /// @notice `recover` for a signature in calldata: reads it in place instead of copying it to
     ///         memory (what the exit games call, one subroutine instead of a copy per call site).
     /// @dev Never reverts. Returns address(0) for every rejected signature: length other than 65,

@@ -78,6 +78,9 @@ sol! {
         event CheckpointFinalized(uint256 indexed checkpointId, uint64 indexed blknum);
         event CheckpointVoided(uint256 indexed checkpointId, address indexed beneficiary, uint8 reason);
         event CheckpointCapped(uint256 indexed checkpointId);
+        event HistoryAnsweredAtCheckpoint(
+            uint64 indexed coinId, uint96 indexed exitId, address indexed responder, uint64 challengeBlk, uint256 checkpointId
+        );
         event ExitOriginSet(uint64 indexed coinId, uint96 indexed exitId, uint256 checkpointId, uint64 blknum);
 
         function proposeCheckpoint(uint64 blknum, uint64 zoneStart, uint64 zoneSize, bytes32 stateRoot, bytes bitmap)
@@ -107,6 +110,7 @@ sol! {
         ) external payable;
         function challengeHistoryAtCheckpoint(uint64 coinId, CheckpointState state) external payable;
         function cancelStaleExit(uint64 coinId, CheckpointState state) external;
+        function respondHistoryAtCheckpoint(uint64 coinId, uint64 challengeBlk, CheckpointState state) external;
         function checkpoints(uint256 checkpointId)
             external
             view
