@@ -564,8 +564,9 @@ async fn an_answer_with_the_challenged_state_itself_pays_that_state() -> TestRes
     c.answer(operator, &coin, &latest).await?;
     let receipt = c.process_all_later().await?;
     assert_eq!(finalized(&receipt), vec![(coin.id, alice, milli(700), milli(300), false, true)]);
-    assert_eq!(c.withdrawable(alice).await?, milli(700) + c.exit_bond());
-    assert_eq!(c.withdrawable(operator).await?, milli(300) + c.challenge_bond());
+    // The challenge was right: answered with its own state, its bond goes back to Alice.
+    assert_eq!(c.withdrawable(alice).await?, milli(700) + c.exit_bond() + c.challenge_bond());
+    assert_eq!(c.withdrawable(operator).await?, milli(300));
     Ok(())
 }
 

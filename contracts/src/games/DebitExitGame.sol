@@ -347,7 +347,8 @@ contract DebitExitGame is CoinExitBase {
     }
 
     /// @notice Moves the open exit of `coinId` to a co-signed channel state: the answer to a pending
-    ///         channel challenge (nonce at least the challenge's; its bond goes to the caller) or,
+    ///         channel challenge (nonce at least the challenge's; its bond goes to the caller for a
+    ///         newer state than the challenge's, back to the holder for the challenge's own) or,
     ///         with none pending, the correction of an exit started on a stale state (nonce above
     ///         the exit's).
     /// @dev Requires an open exit; with a pending challenge `now < deadline` ("too late");
@@ -378,8 +379,11 @@ contract DebitExitGame is CoinExitBase {
         _checkState(coinId, exit, state, holderSig, operatorSig, minNonce);
         (channel.balance, channel.nonce) = (state.balance, state.nonce);
         if (deadline != 0) {
+            // The challenge was right when the answer is its own state: the holder gets its bond
+            // back. Only a newer state, which the holder hid, earns the responder the bond.
+            address paid = state.nonce == channel.challengeNonce ? exit.owner : msg.sender;
             (channel.challengeNonce, channel.challengeDeadline) = (0, 0);
-            _releaseBond(msg.sender, challengeBond);
+            _releaseBond(paid, challengeBond);
         }
         emit ChannelAnswered(coinId, _exitId(exit.seq, coinId), msg.sender, state.nonce, state.balance);
     }
