@@ -39,7 +39,7 @@ use proptest::test_runner::{Config, FileFailurePersistence, TestCaseError, TestR
 const DEFAULT_CASES: u32 = 128;
 
 /// Most steps in one sequence.
-const MAX_STEPS: usize = 64;
+const MAX_STEPS: usize = 96;
 
 /// Users that act besides the operator (dev accounts 1 ..= USERS).
 const USERS: usize = 4;
@@ -323,7 +323,8 @@ async fn apply_common<G: Game>(game: &mut G, book: &mut Book, action: &Common) -
         Common::Process { from, count } => {
             let from = book.account(*from);
             let chain = game.deployed().chain.as_mut();
-            let receipt = book.call(chain, from, framework, Fw::processExitsCall { maxCount: *count }, U256::ZERO).await?;
+            let receipt =
+                book.call(chain, from, framework, Fw::processExitsCall { maxCount: *count }, U256::ZERO).await?;
             if !receipt.success {
                 return Err(format!(
                     "INVARIANT 4 VIOLATED: processExits({count}) reverted: {:?}",
@@ -341,7 +342,8 @@ async fn apply_common<G: Game>(game: &mut G, book: &mut Book, action: &Common) -
                     owed.push(*account);
                 }
             }
-            let from = if owed.is_empty() || from % 4 == 0 { book.account(*from / 4) } else { owed[*from / 4 % owed.len()] };
+            let from =
+                if owed.is_empty() || from % 4 == 0 { book.account(*from / 4) } else { owed[*from / 4 % owed.len()] };
             let chain = game.deployed().chain.as_mut();
             match to {
                 None => book.call(chain, from, framework, Fw::withdrawCall {}, U256::ZERO).await?,
@@ -352,11 +354,8 @@ async fn apply_common<G: Game>(game: &mut G, book: &mut Book, action: &Common) -
             };
         }
         Common::Junk { to_game, selector, from, data, value } => {
-            let (to, selectors) = if *to_game {
-                (book.game, G::SELECTORS)
-            } else {
-                (framework, Fw::PlasmaFrameworkCalls::SELECTORS)
-            };
+            let (to, selectors) =
+                if *to_game { (book.game, G::SELECTORS) } else { (framework, Fw::PlasmaFrameworkCalls::SELECTORS) };
             let mut calldata = selectors[selector % selectors.len()].to_vec();
             calldata.extend_from_slice(data);
             let from = book.account(*from);
@@ -465,9 +464,12 @@ fn who_strategy() -> impl Strategy<Value = Who> {
 }
 
 impl Who {
+    /// The sender: `owner`, or account `index`; an owner that is no account (zero) sends from
+    /// the operator's account.
     fn resolve(self, book: &Book, owner: Address) -> Address {
         match self {
-            Self::Owner => owner,
+            Self::Owner if book.accounts.contains(&owner) => owner,
+            Self::Owner => book.operator(),
             Self::Any(index) => book.account(index),
         }
     }
@@ -484,6 +486,16 @@ enum Corrupt {
 
 fn corrupt_strategy() -> impl Strategy<Value = Corrupt> {
     prop_oneof![12 => Just(Corrupt::None), 1 => Just(Corrupt::Proof), 1 => Just(Corrupt::Sig), 1 => Just(Corrupt::Bond)]
+}
+
+/// Picks by `index` among `fitting` (indices into a collection of `len` things that suit the
+/// action); one time in eight, or when nothing fits, any of the `len` (`None` when nothing fits
+/// and this is not that time, so that the action is skipped rather than sent to fail).
+fn pick(index: usize, fitting: Vec<usize>, len: usize) -> Option<usize> {
+    if index % 8 == 0 {
+        return (len != 0).then(|| index / 8 % len);
+    }
+    fitting.get(index / 8 % fitting.len().max(1)).copied()
 }
 
 /// `bytes` with one bit flipped (by `seed`), or unchanged if empty.
@@ -775,15 +787,15 @@ mod mvp {
                 return Ok(());
             }
             let mut open = Vec::new();
-            for (utxo_pos, owner) in &self.exits {
+            for (i, (utxo_pos, _)) in self.exits.iter().enumerate() {
                 let state = self.t.game_view(Contract::exitsCall { utxoPos: *utxo_pos }).await?;
                 if state.owner != Address::ZERO && !state.challenged {
-                    open.push((*utxo_pos, *owner));
+                    open.push(i);
                 }
             }
             // Mostly open exits; now and then any exit ever started.
-            let pool = if open.is_empty() || exit % 8 == 0 { &self.exits } else { &open };
-            let (utxo_pos, owner) = pool[exit / 8 % pool.len()];
+            let Some(index) = pick(exit, open, self.exits.len()) else { return Ok(()) };
+            let (utxo_pos, owner) = self.exits[index];
             let mut spends = Vec::new();
             for (b, block) in self.blocks.iter().enumerate() {
                 for (i, signed) in block.txs.iter().enumerate() {
@@ -878,8 +890,11 @@ mod mvp {
 
         async fn deploy() -> TestResult<Self> {
             let t = MvpDeployment::new("embedded", U256::from(BOND)).await?;
-            let sample = Transaction { input0: U256::from(1), owner0: t.users[0], amount0: U256::from(2), ..Default::default() };
-            if t.game_view(Contract::txHashCall { transaction: sample.clone() }).await? != t.domain().hash_typed(&sample) {
+            let sample =
+                Transaction { input0: U256::from(1), owner0: t.users[0], amount0: U256::from(2), ..Default::default() };
+            if t.game_view(Contract::txHashCall { transaction: sample.clone() }).await?
+                != t.domain().hash_typed(&sample)
+            {
                 return Err("the Rust and Solidity transaction hashes differ".into());
             }
             Ok(Self { t, deposits: Vec::new(), outputs: Vec::new(), blocks: Vec::new(), exits: Vec::new() })
@@ -1093,7 +1108,11 @@ mod morevp {
             let sigs = inputs
                 .iter()
                 .map(|input| {
-                    let signer = if spec.wrong_signer { book.user(user_index(book, input.owner).unwrap_or(0)) } else { input.owner };
+                    let signer = if spec.wrong_signer {
+                        book.user(user_index(book, input.owner).map_or(0, |i| i + 1))
+                    } else {
+                        input.owner
+                    };
                     self.sig(book, signer, hash)
                 })
                 .collect();
@@ -1121,7 +1140,8 @@ mod morevp {
             let first = self.txs.len();
             self.txs.append(&mut fresh);
             for (txindex, (old, hash)) in leaves.iter().enumerate() {
-                let index = old.unwrap_or_else(|| first + self.txs[first..].iter().position(|k| k.hash == *hash).unwrap_or(0));
+                let index =
+                    old.unwrap_or_else(|| first + self.txs[first..].iter().position(|k| k.hash == *hash).unwrap_or(0));
                 let proof = tree.proof(txindex as u64)?.to_bytes();
                 let known = &mut self.txs[index];
                 if known.included.is_some() {
@@ -1132,7 +1152,12 @@ mod morevp {
                 for (oindex, (owner, amount)) in outputs_of(&tx).into_iter().enumerate() {
                     if owner != Address::ZERO {
                         let source = Contract::InputProof { tx: tx.clone(), proof: proof.clone() };
-                        self.outputs.push(Output { pos: pos(blknum, txindex as u64, oindex as u64), owner, amount, source });
+                        self.outputs.push(Output {
+                            pos: pos(blknum, txindex as u64, oindex as u64),
+                            owner,
+                            amount,
+                            source,
+                        });
                     }
                 }
             }
@@ -1184,15 +1209,21 @@ mod morevp {
             spends
         }
 
-        async fn challenge_standard(&mut self, book: &mut Book, exit: usize, spend: usize, challenger: usize) -> TestResult {
+        async fn challenge_standard(
+            &mut self,
+            book: &mut Book,
+            exit: usize,
+            spend: usize,
+            challenger: usize,
+        ) -> TestResult {
             let mut open = Vec::new();
-            for (utxo_pos, owner) in &self.exits {
+            for (i, (utxo_pos, _)) in self.exits.iter().enumerate() {
                 if self.t.game_view(Contract::standardExitsCall { utxoPos: *utxo_pos }).await?.owner != Address::ZERO {
-                    open.push((*utxo_pos, *owner));
+                    open.push(i);
                 }
             }
-            let pool = if open.is_empty() || exit % 8 == 0 { &self.exits } else { &open };
-            let Some(&(utxo_pos, _)) = pool.get(exit / 8 % pool.len().max(1)) else { return Ok(()) };
+            let Some(index) = pick(exit, open, self.exits.len()) else { return Ok(()) };
+            let utxo_pos = self.exits[index].0;
             let spends = self.spends_of(utxo_pos, None);
             let Some(&(index, slot)) = spends.get(spend % spends.len().max(1)) else { return Ok(()) };
             let known = &self.txs[index];
@@ -1229,8 +1260,11 @@ mod morevp {
             if corrupt == Corrupt::Sig {
                 sigs = flip(&sigs, 5).to_vec();
             }
-            let call =
-                Contract::startInFlightExitCall { transaction: known.tx.clone(), sigs: sigs.into(), inputTxs: input_txs };
+            let call = Contract::startInFlightExitCall {
+                transaction: known.tx.clone(),
+                sigs: sigs.into(),
+                inputTxs: input_txs,
+            };
             let value = U256::from(MoreVpDeployment::BONDS[1] + u64::from(corrupt == Corrupt::Bond));
             let (from, game) = (book.account(sender), book.game);
             let receipt = book.call(self.t.chain.as_mut(), from, game, call, value).await?;
@@ -1243,14 +1277,13 @@ mod morevp {
         /// An IFE by index: mostly one still open, now and then any ever started.
         async fn pick_ife(&self, ife: usize) -> TestResult<Option<usize>> {
             let mut open = Vec::new();
-            for index in &self.ifes {
+            for (i, index) in self.ifes.iter().enumerate() {
                 let state = self.t.game_view(Contract::inFlightExitCall { hash: self.txs[*index].hash }).await?;
                 if state.bondOwner != Address::ZERO {
-                    open.push(*index);
+                    open.push(i);
                 }
             }
-            let pool = if open.is_empty() || ife % 8 == 0 { &self.ifes } else { &open };
-            Ok(pool.get(ife / 8 % pool.len().max(1)).copied())
+            Ok(pick(ife, open, self.ifes.len()).map(|i| self.ifes[i]))
         }
 
         async fn piggyback(&mut self, book: &mut Book, ife: usize, output: bool, index: u8, sender: Who) -> TestResult {
@@ -1260,13 +1293,15 @@ mod morevp {
                 let used = outputs_of(&known.tx).iter().filter(|(owner, _)| *owner != Address::ZERO).count().max(1);
                 let index = index % used as u8;
                 let owner = outputs_of(&known.tx)[usize::from(index)].0;
-                let call = Contract::piggybackInFlightExitOnOutputCall { transaction: known.tx.clone(), outputIndex: index };
+                let call =
+                    Contract::piggybackInFlightExitOnOutputCall { transaction: known.tx.clone(), outputIndex: index };
                 (call.abi_encode(), owner)
             } else {
                 let used = inputs_of(&known.tx).iter().filter(|input| !input.is_zero()).count().max(1);
                 let index = index % used as u8;
                 let owner = self.output_at(inputs_of(&known.tx)[usize::from(index)]).map_or(Address::ZERO, |o| o.owner);
-                let call = Contract::piggybackInFlightExitOnInputCall { transaction: known.tx.clone(), inputIndex: index };
+                let call =
+                    Contract::piggybackInFlightExitOnInputCall { transaction: known.tx.clone(), inputIndex: index };
                 (call.abi_encode(), owner)
             };
             let from = sender.resolve(book, owner);
@@ -1313,13 +1348,21 @@ mod morevp {
             let Some(tx) = self.pick_ife(ife).await? else { return Ok(()) };
             let known = &self.txs[tx];
             let Some((tx_pos, proof)) = known.included.clone() else { return Ok(()) };
-            let call = Contract::respondToNonCanonicalChallengeCall { transaction: known.tx.clone(), txPos: tx_pos, proof };
+            let call =
+                Contract::respondToNonCanonicalChallengeCall { transaction: known.tx.clone(), txPos: tx_pos, proof };
             let (from, game) = (book.account(responder), book.game);
             book.call(self.t.chain.as_mut(), from, game, call, U256::ZERO).await?;
             Ok(())
         }
 
-        async fn input_spent(&mut self, book: &mut Book, ife: usize, input: u8, spend: usize, challenger: usize) -> TestResult {
+        async fn input_spent(
+            &mut self,
+            book: &mut Book,
+            ife: usize,
+            input: u8,
+            spend: usize,
+            challenger: usize,
+        ) -> TestResult {
             let Some(tx) = self.pick_ife(ife).await? else { return Ok(()) };
             let known = &self.txs[tx];
             let used = inputs_of(&known.tx).iter().filter(|input| !input.is_zero()).count().max(1);
@@ -1339,7 +1382,14 @@ mod morevp {
             Ok(())
         }
 
-        async fn output_spent(&mut self, book: &mut Book, ife: usize, output: u8, spend: usize, challenger: usize) -> TestResult {
+        async fn output_spent(
+            &mut self,
+            book: &mut Book,
+            ife: usize,
+            output: u8,
+            spend: usize,
+            challenger: usize,
+        ) -> TestResult {
             let Some(tx) = self.pick_ife(ife).await? else { return Ok(()) };
             let known = &self.txs[tx];
             let Some((tx_pos, proof)) = known.included.clone() else { return Ok(()) };
@@ -1380,8 +1430,11 @@ mod morevp {
             let game = book.game;
             if ife {
                 let source = Contract::InputProof { tx: payment(&[], &[(from, word(2))]), proof: noise(seed + 1, 512) };
-                let call =
-                    Contract::startInFlightExitCall { transaction: tx, sigs: noise(seed + 2, 65), inputTxs: vec![source] };
+                let call = Contract::startInFlightExitCall {
+                    transaction: tx,
+                    sigs: noise(seed + 2, 65),
+                    inputTxs: vec![source],
+                };
                 let value = U256::from(MoreVpDeployment::BONDS[1]);
                 book.forged(self.t.chain.as_mut(), from, game, call, value).await?;
             } else {
@@ -1406,7 +1459,9 @@ mod morevp {
         async fn deploy() -> TestResult<Self> {
             let t = MoreVpDeployment::new("embedded").await?;
             let sample = payment(&[U256::from(1)], &[(t.users[0], U256::from(2))]);
-            if t.game_view(Contract::txHashCall { transaction: sample.clone() }).await? != t.domain().hash_typed(&sample) {
+            if t.game_view(Contract::txHashCall { transaction: sample.clone() }).await?
+                != t.domain().hash_typed(&sample)
+            {
                 return Err("the Rust and Solidity payment hashes differ".into());
             }
             Ok(Self { t, outputs: Vec::new(), txs: Vec::new(), exits: Vec::new(), ifes: Vec::new() })
@@ -1873,7 +1928,15 @@ mod coins {
             Ok(())
         }
 
-        async fn forged(&mut self, d: &mut Deployed, book: &mut Book, coin: usize, seed: u64, from: usize, kind: u8) -> TestResult {
+        async fn forged(
+            &mut self,
+            d: &mut Deployed,
+            book: &mut Book,
+            coin: usize,
+            seed: u64,
+            from: usize,
+            kind: u8,
+        ) -> TestResult {
             let coin = self.coin(coin).unwrap_or(Coin { id: 1, depositor: book.user(0), amount: U256::from(1) });
             let from = book.account(from);
             let blknum = 1000 * (1 + seed % 4);
@@ -2015,6 +2078,9 @@ mod xt {
     const STATUS_OPEN: u8 = 1;
     /// `status` of a finalised checkpoint (the contract's `STATUS_FINALIZED`).
     const STATUS_FINALIZED: u8 = 2;
+    /// What `pick_cp` asks for an open checkpoint still inside its challenge window (`STATUS_OPEN`
+    /// asks for one past its period).
+    const STATUS_OPEN_CHALLENGEABLE: u8 = u8::MAX;
 
     sol! {
         /// The sign-off an owner signs (docs/xt.md).
@@ -2051,6 +2117,8 @@ mod xt {
         SignOff { challenge: usize, responder: usize, wrong_key: bool },
         /// The answer with the challenged owner's spend up to K.
         RespondSpend { challenge: usize, spend: usize, responder: usize },
+        /// The answer to a later owner's challenge with the checkpoint's leaf of the coin.
+        RespondLeaf { challenge: usize, responder: usize },
         /// The end of a checkpoint (finalised or void).
         Finalize { cp: usize, from: usize },
         /// An exit from a finalised checkpoint: of the state (form 0), of its spend (1), of a move
@@ -2060,6 +2128,8 @@ mod xt {
         HistoryAtCheckpoint { coin: usize, cp: usize, challenger: usize },
         /// The cancellation of an exit that contradicts a finalised checkpoint.
         CancelStale { coin: usize, cp: usize, from: usize },
+        /// The answer to a pending history challenge with a finalised checkpoint state.
+        RespondAtCheckpoint { coin: usize, challenge: usize, cp: usize, responder: usize },
     }
 
     /// A proposed checkpoint and what its users keep.
@@ -2110,7 +2180,8 @@ mod xt {
     }
 
     fn to_xt(included: Cash::Included) -> Included {
-        let tx = CashTx { coinId: included.tx.coinId, prevBlock: included.tx.prevBlock, newOwner: included.tx.newOwner };
+        let tx =
+            CashTx { coinId: included.tx.coinId, prevBlock: included.tx.prevBlock, newOwner: included.tx.newOwner };
         Included { tx, blknum: included.blknum, proof: included.proof }
     }
 
@@ -2125,22 +2196,32 @@ mod xt {
     impl Xt {
         /// The checkpoint by index: mostly one whose status is `status`, now and then any.
         async fn pick_cp(&self, index: usize, status: u8) -> TestResult<Option<usize>> {
+            // The next transaction is mined one block later.
+            let now = self.t.chain.block_time().await? + plasma_rootchain::BLOCK_TIME;
+            let window = self.t.checkpoint_period / 4 * 3;
             let mut fitting = Vec::new();
             for (i, cp) in self.cps.iter().enumerate() {
-                if self.t.game_view(Contract::checkpointsCall { checkpointId: cp.id }).await?.status == status {
+                let state = self.t.game_view(Contract::checkpointsCall { checkpointId: cp.id }).await?;
+                // An open checkpoint that still takes challenges (or, for the finaliser, one
+                // past its period); a finalised one.
+                let fits = match status {
+                    STATUS_OPEN_CHALLENGEABLE => state.status == STATUS_OPEN && now < state.proposedAt + window,
+                    STATUS_OPEN => state.status == STATUS_OPEN && now >= state.finalizableAt,
+                    other => state.status == other,
+                };
+                if fits {
                     fitting.push(i);
                 }
             }
-            let pool: Vec<usize> =
-                if fitting.is_empty() || index % 8 == 0 { (0..self.cps.len()).collect() } else { fitting };
-            Ok(pool.get(index / 8 % pool.len().max(1)).copied())
+            Ok(pick(index, fitting, self.cps.len()))
         }
 
         /// A coin of checkpoint `cp` with its bit set and a leaf (mostly), or any coin.
         fn pick_coin(&self, cp: &Cp, index: usize) -> Option<Coin> {
-            let set: Vec<Coin> =
-                self.coins.coins.iter().filter(|coin| cp.bit(coin.id) && cp.states.contains_key(&coin.id)).copied().collect();
-            if set.is_empty() || index % 8 == 0 { self.coins.coin(index / 8) } else { Some(set[index / 8 % set.len()]) }
+            let set: Vec<usize> = (0..self.coins.coins.len())
+                .filter(|i| cp.bit(self.coins.coins[*i].id) && cp.states.contains_key(&self.coins.coins[*i].id))
+                .collect();
+            pick(index, set, self.coins.coins.len()).map(|i| self.coins.coins[i])
         }
 
         /// `latest` candidates for a challenge of coin `coin` in a checkpoint of block `k`: the
@@ -2215,7 +2296,8 @@ mod xt {
             {
                 *state = (book.user(owner), state.1);
             }
-            let tree = SparseTree::from_leaves(states.iter().map(|(coin, (owner, last))| (*coin, state_leaf(*owner, *last))))?;
+            let tree =
+                SparseTree::from_leaves(states.iter().map(|(coin, (owner, last))| (*coin, state_leaf(*owner, *last))))?;
             let (root, bitmap) = (tree.root(), Bytes::from(bitmap));
             let call = Contract::proposeCheckpointCall {
                 blknum: k,
@@ -2228,19 +2310,31 @@ mod xt {
             let sender = if from % 8 == 7 { book.account(from / 8) } else { book.operator() };
             let game = book.game;
             let receipt = book.call(self.t.chain.as_mut(), sender, game, call, value).await?;
-            if let Some(event) = receipt.logs.iter().find_map(|log| Contract::CheckpointProposed::decode_log(log).ok()) {
+            if let Some(event) = receipt.logs.iter().find_map(|log| Contract::CheckpointProposed::decode_log(log).ok())
+            {
                 self.cps.push(Cp { id: event.checkpointId, blknum: k, root, bitmap, tree, zone_start, states });
             }
             Ok(())
         }
 
-        async fn challenge(&mut self, book: &mut Book, cp: usize, coin: usize, latest: usize, challenger: usize) -> TestResult {
-            let Some(index) = self.pick_cp(cp, STATUS_OPEN).await? else { return Ok(()) };
+        async fn challenge(
+            &mut self,
+            book: &mut Book,
+            cp: usize,
+            coin: usize,
+            latest: usize,
+            challenger: usize,
+        ) -> TestResult {
+            let Some(index) = self.pick_cp(cp, STATUS_OPEN_CHALLENGEABLE).await? else { return Ok(()) };
             let cp = &self.cps[index];
             let Some(coin) = self.pick_coin(cp, coin) else { return Ok(()) };
             let candidates = self.latest_candidates(&coin, cp.blknum);
             // Mostly the latest state up to K, which the checkpoint should agree with.
-            let evidence = if latest % 4 == 0 { &candidates[latest / 4 % candidates.len()] } else { &candidates[candidates.len() - 1] };
+            let evidence = if latest % 4 == 0 {
+                &candidates[latest / 4 % candidates.len()]
+            } else {
+                &candidates[candidates.len() - 1]
+            };
             let (blknum, owner) = (evidence.blknum, evidence.tx.newOwner);
             let call = Contract::challengeCheckpointCall {
                 checkpointId: cp.id,
@@ -2251,7 +2345,13 @@ mod xt {
             let (from, game, bond) = (book.account(challenger), book.game, self.t.challenge_bond);
             let receipt = book.call(self.t.chain.as_mut(), from, game, call, bond).await?;
             if receipt.success {
-                self.challenges.push(CpChallenge { cp: index, coin: coin.id, key_blk: blknum, challenged: blknum, owner });
+                self.challenges.push(CpChallenge {
+                    cp: index,
+                    coin: coin.id,
+                    key_blk: blknum,
+                    challenged: blknum,
+                    owner,
+                });
             }
             Ok(())
         }
@@ -2265,19 +2365,14 @@ mod xt {
             later: usize,
             challenger: usize,
         ) -> TestResult {
-            let Some(index) = self.pick_cp(cp, STATUS_OPEN).await? else { return Ok(()) };
+            let Some(index) = self.pick_cp(cp, STATUS_OPEN_CHALLENGEABLE).await? else { return Ok(()) };
             let cp = &self.cps[index];
             let Some(coin) = self.pick_coin(cp, coin) else { return Ok(()) };
-            let Some(claimed) = cp.state(coin.id) else { return Ok(()) };
-            // Pairs (latest up to K that disagrees with the leaf, its spend after K).
+            // Pairs (latest up to K, its spend after K): the checkpoint must state the latest.
             let mut pairs: Vec<(Cash::Included, &Moved)> = Vec::new();
             for evidence in self.latest_candidates(&coin, cp.blknum) {
-                let prev = if evidence.blknum == coin.id { coin.id } else { evidence.blknum };
-                if (evidence.tx.newOwner, evidence.blknum) == (claimed.owner, claimed.lastMoved) {
-                    continue;
-                }
                 for moved in self.coins.moves_of(coin.id) {
-                    if moved.tx.prevBlock == prev && moved.blknum > cp.blknum {
+                    if moved.tx.prevBlock == evidence.blknum && moved.blknum > cp.blknum {
                         pairs.push((evidence.clone(), moved));
                     }
                 }
@@ -2286,7 +2381,7 @@ mod xt {
             let (blknum, owner, key_blk) = (evidence.blknum, evidence.tx.newOwner, spend.blknum);
             let call = Contract::challengeCheckpointAfterCall {
                 checkpointId: cp.id,
-                claimed,
+                bitmap: cp.bitmap.clone(),
                 latest: to_xt(evidence.clone()),
                 amount: coin.amount,
                 later: to_xt(self.coins.included(spend)),
@@ -2300,23 +2395,37 @@ mod xt {
             Ok(())
         }
 
-        /// A checkpoint challenge made: mostly one still pending, now and then any.
-        async fn pick_challenge(&self, index: usize) -> TestResult<Option<usize>> {
+        /// A checkpoint challenge made: mostly one still answerable, of a later owner when `later`
+        /// says so (of a non-signer when it says not), now and then any.
+        async fn pick_challenge(&self, index: usize, later: Option<bool>) -> TestResult<Option<usize>> {
+            let now = self.t.chain.block_time().await? + plasma_rootchain::BLOCK_TIME;
             let mut pending = Vec::new();
             for (i, ch) in self.challenges.iter().enumerate() {
-                let call =
-                    Contract::checkpointChallengeCall { checkpointId: self.cps[ch.cp].id, coinId: ch.coin, blknum: ch.key_blk };
-                if self.t.game_view(call).await?.challenger != Address::ZERO {
+                let call = Contract::checkpointChallengeCall {
+                    checkpointId: self.cps[ch.cp].id,
+                    coinId: ch.coin,
+                    blknum: ch.key_blk,
+                };
+                let state = self.t.game_view(call).await?;
+                let by_later_owner = ch.key_blk != ch.challenged;
+                if state.challenger != Address::ZERO
+                    && now < state.deadline
+                    && later.is_none_or(|l| l == by_later_owner)
+                {
                     pending.push(i);
                 }
             }
-            let pool: Vec<usize> =
-                if pending.is_empty() || index % 8 == 0 { (0..self.challenges.len()).collect() } else { pending };
-            Ok(pool.get(index / 8 % pool.len().max(1)).copied())
+            Ok(pick(index, pending, self.challenges.len()))
         }
 
-        async fn sign_off(&mut self, book: &mut Book, challenge: usize, responder: usize, wrong_key: bool) -> TestResult {
-            let Some(index) = self.pick_challenge(challenge).await? else { return Ok(()) };
+        async fn sign_off(
+            &mut self,
+            book: &mut Book,
+            challenge: usize,
+            responder: usize,
+            wrong_key: bool,
+        ) -> TestResult {
+            let Some(index) = self.pick_challenge(challenge, Some(false)).await? else { return Ok(()) };
             let ch = &self.challenges[index];
             let cp = &self.cps[ch.cp];
             let message = CheckpointSignOff { blknum: cp.blknum, stateRoot: cp.root, coinId: ch.coin };
@@ -2333,15 +2442,23 @@ mod xt {
             Ok(())
         }
 
-        async fn respond_spend(&mut self, book: &mut Book, challenge: usize, spend: usize, responder: usize) -> TestResult {
-            let Some(index) = self.pick_challenge(challenge).await? else { return Ok(()) };
+        async fn respond_spend(
+            &mut self,
+            book: &mut Book,
+            challenge: usize,
+            spend: usize,
+            responder: usize,
+        ) -> TestResult {
+            let Some(index) = self.pick_challenge(challenge, None).await? else { return Ok(()) };
             let ch = &self.challenges[index];
             let cp = &self.cps[ch.cp];
             let spends: Vec<&Moved> = self
                 .coins
                 .moves_of(ch.coin)
                 .into_iter()
-                .filter(|moved| moved.tx.prevBlock == ch.challenged && ch.challenged < moved.blknum && moved.blknum <= cp.blknum)
+                .filter(|moved| {
+                    moved.tx.prevBlock == ch.challenged && ch.challenged < moved.blknum && moved.blknum <= cp.blknum
+                })
                 .collect();
             let Some(moved) = spends.get(spend % spends.len().max(1)) else { return Ok(()) };
             let call = Contract::respondCheckpointSpendCall {
@@ -2350,6 +2467,21 @@ mod xt {
                 challengeBlk: ch.key_blk,
                 spend: to_xt(self.coins.included(moved)),
                 sig: moved.sig.clone(),
+            };
+            let (from, game) = (book.account(responder), book.game);
+            book.call(self.t.chain.as_mut(), from, game, call, U256::ZERO).await?;
+            Ok(())
+        }
+
+        async fn respond_leaf(&mut self, book: &mut Book, challenge: usize, responder: usize) -> TestResult {
+            let Some(index) = self.pick_challenge(challenge, Some(true)).await? else { return Ok(()) };
+            let ch = &self.challenges[index];
+            let cp = &self.cps[ch.cp];
+            let call = Contract::respondCheckpointLeafCall {
+                checkpointId: cp.id,
+                coinId: ch.coin,
+                challengeBlk: ch.key_blk,
+                proof: cp.tree.proof(ch.coin).to_bytes(),
             };
             let (from, game) = (book.account(responder), book.game);
             book.call(self.t.chain.as_mut(), from, game, call, U256::ZERO).await?;
@@ -2428,11 +2560,49 @@ mod xt {
             Ok(cp.state(coin.id).map(|state| (coin, state)))
         }
 
-        async fn history_at_checkpoint(&mut self, book: &mut Book, coin: usize, cp: usize, challenger: usize) -> TestResult {
+        async fn history_at_checkpoint(
+            &mut self,
+            book: &mut Book,
+            coin: usize,
+            cp: usize,
+            challenger: usize,
+        ) -> TestResult {
             let Some((coin, state)) = self.exit_and_state(coin, cp).await? else { return Ok(()) };
             let call = Contract::challengeHistoryAtCheckpointCall { coinId: coin.id, state };
             let (from, game, bond) = (book.account(challenger), book.game, self.t.challenge_bond);
             book.call(self.t.chain.as_mut(), from, game, call, bond).await?;
+            Ok(())
+        }
+
+        async fn respond_at_checkpoint(
+            &mut self,
+            book: &mut Book,
+            coin: usize,
+            challenge: usize,
+            cp: usize,
+            responder: usize,
+        ) -> TestResult {
+            let wanted = |exit: &Cash::exitsReturn| !exit.pendingCount.is_zero();
+            let Some((coin, exit)) = self.coins.pick_exit(&self.t, coin, wanted).await? else { return Ok(()) };
+            let pending = self.t.game_view(Cash::pendingChallengesCall { coinId: coin.id }).await?;
+            let Some(challenge) = pending.get(challenge % pending.len().max(1)) else { return Ok(()) };
+            // Finalised states whose last move lies in (challenged block, pBlk].
+            let mut states = Vec::new();
+            for candidate in &self.cps {
+                let status = self.t.game_view(Contract::checkpointsCall { checkpointId: candidate.id }).await?.status;
+                if status == STATUS_FINALIZED
+                    && let Some(state) = candidate.state(coin.id)
+                    && challenge.blknum < state.lastMoved
+                    && state.lastMoved <= exit.prevBlk
+                {
+                    states.push(state);
+                }
+            }
+            let Some(state) = states.get(cp % states.len().max(1)).cloned() else { return Ok(()) };
+            let call =
+                Contract::respondHistoryAtCheckpointCall { coinId: coin.id, challengeBlk: challenge.blknum, state };
+            let (from, game) = (book.account(responder), book.game);
+            book.call(self.t.chain.as_mut(), from, game, call, U256::ZERO).await?;
             Ok(())
         }
 
@@ -2463,7 +2633,9 @@ mod xt {
             if t.game_view(call).await? != domain.hash_typed(&sign_off) {
                 return Err("the Rust and Solidity sign-off hashes differ".into());
             }
-            if t.game_view(Contract::stateLeafCall { owner: t.users[1], lastMoved: 5 }).await? != state_leaf(t.users[1], 5) {
+            if t.game_view(Contract::stateLeafCall { owner: t.users[1], lastMoved: 5 }).await?
+                != state_leaf(t.users[1], 5)
+            {
                 return Err("the Rust and Solidity state leaves differ".into());
             }
             let coins = coins::CoinChain::new(&t, t.keys.clone(), t.exit_bond, t.challenge_bond);
@@ -2488,10 +2660,10 @@ mod xt {
             prop_oneof![
                 10 => coins::actions().prop_map(Action::Cash),
                 3 => (
-                    0usize..3,
+                    prop_oneof![6 => Just(0usize), 1 => 1usize..3],
                     zone,
                     prop_oneof![3 => Just(u64::MAX), 2 => any::<u64>()],
-                    proptest::option::weighted(0.2, (index(), 0..USERS)),
+                    proptest::option::weighted(0.35, (index(), 0..USERS)),
                     index(),
                     proptest::bool::weighted(0.05),
                 )
@@ -2512,12 +2684,16 @@ mod xt {
                     .prop_map(|(challenge, responder, wrong_key)| Action::SignOff { challenge, responder, wrong_key }),
                 2 => (index(), index(), 0..=USERS)
                     .prop_map(|(challenge, spend, responder)| Action::RespondSpend { challenge, spend, responder }),
+                1 => (index(), 0..=USERS).prop_map(|(challenge, responder)| Action::RespondLeaf { challenge, responder }),
                 2 => (index(), 0..=USERS).prop_map(|(cp, from)| Action::Finalize { cp, from }),
                 3 => (index(), index(), 0u8..3, index(), who_strategy())
                     .prop_map(|(cp, coin, form, choice, sender)| Action::CheckpointExit { cp, coin, form, choice, sender }),
                 1 => (index(), index(), 0..=USERS)
                     .prop_map(|(coin, cp, challenger)| Action::HistoryAtCheckpoint { coin, cp, challenger }),
                 1 => (index(), index(), 0..=USERS).prop_map(|(coin, cp, from)| Action::CancelStale { coin, cp, from }),
+                2 => (index(), index(), index(), 0..=USERS).prop_map(|(coin, challenge, cp, responder)| {
+                    Action::RespondAtCheckpoint { coin, challenge, cp, responder }
+                }),
             ]
             .boxed()
         }
@@ -2544,6 +2720,7 @@ mod xt {
                 Action::RespondSpend { challenge, spend, responder } => {
                     self.respond_spend(book, *challenge, *spend, *responder).await
                 }
+                Action::RespondLeaf { challenge, responder } => self.respond_leaf(book, *challenge, *responder).await,
                 Action::Finalize { cp, from } => self.finalize(book, *cp, *from).await,
                 Action::CheckpointExit { cp, coin, form, choice, sender } => {
                     self.checkpoint_exit(book, *cp, *coin, *form, *choice, *sender).await
@@ -2552,6 +2729,9 @@ mod xt {
                     self.history_at_checkpoint(book, *coin, *cp, *challenger).await
                 }
                 Action::CancelStale { coin, cp, from } => self.cancel_stale(book, *coin, *cp, *from).await,
+                Action::RespondAtCheckpoint { coin, challenge, cp, responder } => {
+                    self.respond_at_checkpoint(book, *coin, *challenge, *cp, *responder).await
+                }
             }
         }
     }
@@ -2758,7 +2938,12 @@ mod debit {
             let proof_at =
                 |key: u64| self.trees.get(&moved.blknum).map(|tree| tree.proof(key).to_bytes()).unwrap_or_default();
             let peer_proof = if moved.tx.peerCoin == 0 { Bytes::new() } else { proof_at(moved.tx.peerCoin) };
-            DebitIncluded { tx: moved.tx.clone(), blknum: moved.blknum, proof: proof_at(moved.tx.coinId), peerProof: peer_proof }
+            DebitIncluded {
+                tx: moved.tx.clone(),
+                blknum: moved.blknum,
+                proof: proof_at(moved.tx.coinId),
+                peerProof: peer_proof,
+            }
         }
 
         /// A coin with an open exit that `wanted` accepts (mostly), or any open one; now and then
@@ -2810,7 +2995,8 @@ mod debit {
                 let history = self.history(&coin);
                 let point = spec.prev.map_or(history[history.len() - 1], |i| history[i % history.len()]);
                 let capacity = self.capacity(&coin).await?;
-                let peer = spec.peer.and_then(|i| self.coin(i)).filter(|peer| peer.id != coin.id && !taken(&txs, peer.id));
+                let peer =
+                    spec.peer.and_then(|i| self.coin(i)).filter(|peer| peer.id != coin.id && !taken(&txs, peer.id));
                 let shift = |who: Address| {
                     if spec.wrong_signer { book.user(user_index(book, who).map_or(0, |i| i + 1)) } else { who }
                 };
@@ -2843,7 +3029,8 @@ mod debit {
                             peerBalance: peer_point.balance.saturating_add(amount),
                             peerNonce: peer_point.nonce + 1,
                         };
-                        let sigs = vec![self.sign(book, shift(point.owner), &tx), self.sign(book, peer_point.owner, &tx)];
+                        let sigs =
+                            vec![self.sign(book, shift(point.owner), &tx), self.sign(book, peer_point.owner, &tx)];
                         (tx, sigs)
                     }
                 };
@@ -2879,7 +3066,14 @@ mod debit {
             Ok(())
         }
 
-        async fn liquidity(&mut self, book: &mut Book, coin: usize, amount: U256, fresh: bool, older: usize) -> TestResult {
+        async fn liquidity(
+            &mut self,
+            book: &mut Book,
+            coin: usize,
+            amount: U256,
+            fresh: bool,
+            older: usize,
+        ) -> TestResult {
             let Some(coin) = self.coin(coin) else { return Ok(()) };
             let (operator, framework, game) = (book.operator(), book.framework, book.game);
             let funding = if fresh {
@@ -2903,11 +3097,18 @@ mod debit {
             let call = Contract::startDepositExitCall { coinId: coin.id, depositor: coin.depositor, amount };
             let (from, game) = (sender.resolve(book, coin.depositor), book.game);
             let bond = self.t.exit_bond;
- book.call(self.t.chain.as_mut(), from, game, call, bond).await?;
+            book.call(self.t.chain.as_mut(), from, game, call, bond).await?;
             Ok(())
         }
 
-        async fn exit(&mut self, book: &mut Book, coin: usize, exiting: Option<usize>, sender: Who, corrupt: Corrupt) -> TestResult {
+        async fn exit(
+            &mut self,
+            book: &mut Book,
+            coin: usize,
+            exiting: Option<usize>,
+            sender: Who,
+            corrupt: Corrupt,
+        ) -> TestResult {
             // A coin that moved, mostly one without an open exit.
             let mut idle = Vec::new();
             let mut moved_coins = Vec::new();
@@ -2950,7 +3151,14 @@ mod debit {
             Ok(())
         }
 
-        async fn challenge_spent(&mut self, book: &mut Book, coin: usize, spend: usize, challenger: usize, double: bool) -> TestResult {
+        async fn challenge_spent(
+            &mut self,
+            book: &mut Book,
+            coin: usize,
+            spend: usize,
+            challenger: usize,
+            double: bool,
+        ) -> TestResult {
             let wanted = |exit: &Contract::ExitView| !double || exit.prevBlk != 0;
             let Some((coin, exit)) = self.pick_exit(coin, wanted).await? else { return Ok(()) };
             let spends: Vec<&Moved> = self
@@ -2978,7 +3186,13 @@ mod debit {
             Ok(())
         }
 
-        async fn challenge_history(&mut self, book: &mut Book, coin: usize, earlier: usize, challenger: usize) -> TestResult {
+        async fn challenge_history(
+            &mut self,
+            book: &mut Book,
+            coin: usize,
+            earlier: usize,
+            challenger: usize,
+        ) -> TestResult {
             let wanted = |exit: &Contract::ExitView| exit.prevBlk != 0 && exit.prevBlk % 1000 == 0;
             let Some((coin, exit)) = self.pick_exit(coin, wanted).await? else { return Ok(()) };
             let mut candidates = vec![deposit_form(&coin)];
@@ -2991,11 +3205,18 @@ mod debit {
             let call = Contract::challengeHistoryCall { coinId: coin.id, earlier };
             let (from, game) = (book.account(challenger), book.game);
             let bond = self.t.challenge_bond;
- book.call(self.t.chain.as_mut(), from, game, call, bond).await?;
+            book.call(self.t.chain.as_mut(), from, game, call, bond).await?;
             Ok(())
         }
 
-        async fn respond(&mut self, book: &mut Book, coin: usize, challenge: usize, response: usize, responder: Who) -> TestResult {
+        async fn respond(
+            &mut self,
+            book: &mut Book,
+            coin: usize,
+            challenge: usize,
+            response: usize,
+            responder: Who,
+        ) -> TestResult {
             let wanted = |exit: &Contract::ExitView| !exit.pendingCount.is_zero();
             let Some((coin, exit)) = self.pick_exit(coin, wanted).await? else { return Ok(()) };
             let pending = self.t.game_view(Contract::pendingChallengesCall { coinId: coin.id }).await?;
@@ -3004,7 +3225,8 @@ mod debit {
                 .moves_of(coin.id)
                 .into_iter()
                 .filter(|moved| {
-                    moved.leg(coin.id).is_some_and(|(prev, ..)| prev == challenge.blknum) && moved.blknum > challenge.blknum
+                    moved.leg(coin.id).is_some_and(|(prev, ..)| prev == challenge.blknum)
+                        && moved.blknum > challenge.blknum
                 })
                 .collect();
             let Some(answer) = answers.get(response % answers.len().max(1)) else { return Ok(()) };
@@ -3047,14 +3269,26 @@ mod debit {
             let Some((coin, exit)) = self.pick_exit(coin, |_| true).await? else { return Ok(()) };
             let nonce = exit.nonce + u64::from(nonce_step);
             let (state, holder_sig, operator_sig) = self.state(book, &coin, &exit, share, nonce, parent_block).await?;
-            let call = Contract::challengeChannelCall { coinId: coin.id, state, holderSig: holder_sig, operatorSig: operator_sig };
+            let call = Contract::challengeChannelCall {
+                coinId: coin.id,
+                state,
+                holderSig: holder_sig,
+                operatorSig: operator_sig,
+            };
             let (from, game) = (from.resolve(book, exit.holder), book.game);
             let bond = self.t.challenge_bond;
- book.call(self.t.chain.as_mut(), from, game, call, bond).await?;
+            book.call(self.t.chain.as_mut(), from, game, call, bond).await?;
             Ok(())
         }
 
-        async fn respond_channel(&mut self, book: &mut Book, coin: usize, share: u8, nonce_step: u8, responder: usize) -> TestResult {
+        async fn respond_channel(
+            &mut self,
+            book: &mut Book,
+            coin: usize,
+            share: u8,
+            nonce_step: u8,
+            responder: usize,
+        ) -> TestResult {
             // Mostly an exit whose channel is challenged.
             let mut challenged = Vec::new();
             for candidate in &self.coins {
@@ -3074,7 +3308,12 @@ mod debit {
             let base = pending.nonce.max(exit.nonce);
             let nonce = base + u64::from(nonce_step);
             let (state, holder_sig, operator_sig) = self.state(book, &coin, &exit, share, nonce, false).await?;
-            let call = Contract::respondChannelCall { coinId: coin.id, state, holderSig: holder_sig, operatorSig: operator_sig };
+            let call = Contract::respondChannelCall {
+                coinId: coin.id,
+                state,
+                holderSig: holder_sig,
+                operatorSig: operator_sig,
+            };
             let (from, game) = (book.account(responder), book.game);
             book.call(self.t.chain.as_mut(), from, game, call, U256::ZERO).await?;
             Ok(())
@@ -3102,7 +3341,7 @@ mod debit {
                         exitingSig: noise(seed + 1, 65),
                     };
                     let bond = self.t.exit_bond;
- book.forged(self.t.chain.as_mut(), from, game, call, bond).await?;
+                    book.forged(self.t.chain.as_mut(), from, game, call, bond).await?;
                 }
                 1 => {
                     let call = Contract::challengeChannelCall {
@@ -3112,12 +3351,12 @@ mod debit {
                         operatorSig: noise(seed + 2, 65),
                     };
                     let bond = self.t.challenge_bond;
- book.forged(self.t.chain.as_mut(), from, game, call, bond).await?;
+                    book.forged(self.t.chain.as_mut(), from, game, call, bond).await?;
                 }
                 _ => {
                     let call = Contract::challengeHistoryCall { coinId: coin.id, earlier: random };
                     let bond = self.t.challenge_bond;
- book.forged(self.t.chain.as_mut(), from, game, call, bond).await?;
+                    book.forged(self.t.chain.as_mut(), from, game, call, bond).await?;
                 }
             }
             Ok(())

@@ -1164,25 +1164,26 @@ async fn an_old_block_checkpoint_signed_off_by_a_previous_owner_loses_to_the_lat
         Game::respondCheckpointSignOffCall { checkpointId: cp.id, coinId: coin.id, challengeBlk: to_bob.blknum, sig };
     c.send(operator, answer, U256::ZERO).await?;
 
-    // The later-owner form needs the checkpoint's real leaf and the receipt owner's own spend.
-    let after = |claimed: CheckpointState, c: &Xt| Game::challengeCheckpointAfterCall {
+    // The later owner's form: the receipt owner's own signed spend after K; the operator must show
+    // the leaf (Bob, Lb), which this checkpoint does not hold.
+    let after = |c: &Xt| Game::challengeCheckpointAfterCall {
         checkpointId: cp.id,
-        claimed,
+        bitmap: cp.bitmap.clone(),
         latest: c.inc(&to_bob),
         amount: U256::ZERO,
         later: c.inc(&to_carol),
         laterSig: to_carol.sig.clone(),
     };
-    let not_the_leaf = CheckpointState { owner: bob, ..Xt::state(&cp, coin.id, eve, to_bob.blknum) };
-    let call = after(not_the_leaf, &c);
-    assert_eq!(c.revert(carol, call, c.t.challenge_bond).await?, "not included");
-    let claimed = Xt::state(&cp, coin.id, eve, to_bob.blknum);
-    let mut forged_later = after(claimed.clone(), &c);
+    let mut forged_later = after(&c);
     forged_later.laterSig = c.sign(2, &to_carol.tx);
     assert_eq!(c.revert(carol, forged_later, c.t.challenge_bond).await?, "bad signature");
-    let receipt = c.send(carol, after(claimed, &c), c.t.challenge_bond).await?;
+    let receipt = c.send(carol, after(&c), c.t.challenge_bond).await?;
     let event = &events::<Game::CheckpointChallenged>(&receipt)[0];
     assert_eq!((event.blknum, event.owner), (to_carol.blknum, bob));
+    // The leaf in the checkpoint is Eve's: it does not answer.
+    let proof = cp.tree.proof(coin.id).to_bytes();
+    let leaf = Game::respondCheckpointLeafCall { checkpointId: cp.id, coinId: coin.id, challengeBlk: to_carol.blknum, proof };
+    assert_eq!(c.revert(operator, leaf, U256::ZERO).await?, "not included");
     let sig = c.sign_off(1, &cp, coin.id);
     let answer =
         Game::respondCheckpointSignOffCall { checkpointId: cp.id, coinId: coin.id, challengeBlk: to_carol.blknum, sig };

@@ -73,6 +73,9 @@ contract XtExitGame is CoinExitGame {
     uint8 public constant ANSWER_SIGN_OFF = 1;
     /// @notice `kind` of `CheckpointChallengeAnswered` for an answer with a later spend.
     uint8 public constant ANSWER_SPEND = 2;
+    /// @notice `kind` of `CheckpointChallengeAnswered` for an answer with the leaf a later owner's
+    ///         challenge names.
+    uint8 public constant ANSWER_LEAF = 3;
     /// @notice `reason` of `CheckpointVoided`: challenges were pending at finalisation.
     uint8 public constant VOID_UNANSWERED = 1;
     /// @notice `reason` of `CheckpointVoided`: more than `challengeCap` challenges were pending once.
@@ -119,7 +122,7 @@ contract XtExitGame is CoinExitGame {
         address owner,
         uint64 deadline
     );
-    /// @notice `responder` answered the challenge at `challengeBlk` (`kind` 1 sign-off, 2 spend).
+    /// @notice `responder` answered the challenge at `challengeBlk` (`kind` 1 sign-off, 2 spend, 3 leaf).
     event CheckpointChallengeAnswered(
         uint256 indexed checkpointId, uint64 indexed coinId, address indexed responder, uint64 challengeBlk, uint8 kind
     );
@@ -241,28 +244,28 @@ contract XtExitGame is CoinExitGame {
         _recordCheckpointChallenge(checkpointId, cp, coinId, blknum, blknum, latest.tx.newOwner);
     }
 
-    /// @notice A later owner challenges the set bit of coin `latest.tx.coinId`: the checkpoint's
-    ///         leaf `claimed` is not `(X, Lb)`, although `latest` made X the owner at block Lb <= K
-    ///         and X's spend `later` of it was included after K. Only X's spend of Lb at a block up
-    ///         to K answers it (`respondCheckpointSpend`): X's sign-off does not, since X had
-    ///         already given the coin away when it signed.
+    /// @notice A later owner challenges the set bit of coin `latest.tx.coinId`: `latest` made X the
+    ///         owner at block Lb <= K, and X's spend `later` of it was included after K, so the
+    ///         checkpoint must state `(X, Lb)`. X's sign-off does not answer it (X had given the coin
+    ///         away when it signed); only X's spend of Lb at a block up to K
+    ///         (`respondCheckpointSpend`) or the leaf `(X, Lb)` under the state root
+    ///         (`respondCheckpointLeaf`) does. The later owner needs no data of the checkpoint
+    ///         beyond its bitmap: the operator, who holds the state tree, must show the leaf.
     /// @dev Requires, in this order: `msg.value == challengeBond`; an open checkpoint, not capped;
-    ///      `now < proposedAt + 3Rc`; `claimed.checkpointId == checkpointId` ("wrong checkpoint");
-    ///      the bitmap, the coin in the zone with its bit set; `claimed`'s leaf under the state root
-    ///      ("not included"); `latest` as in `challengeCheckpoint`; `(claimed.owner,
-    ///      claimed.lastMoved) != (X, Lb)` ("state agrees"); `later.tx.coinId == coinId` ("wrong
-    ///      coin"), `later.tx.prevBlock == Lb` ("not a spend"), `later.blknum > K` ("bad order"),
-    ///      `later` included, `laterSig` by X ("bad signature"); a pair `(coinId, later.blknum)` not
+    ///      `now < proposedAt + 3Rc`; the bitmap, the coin in the zone with its bit set; `latest` as
+    ///      in `challengeCheckpoint`; `later.tx.coinId == coinId` ("wrong coin"),
+    ///      `later.tx.prevBlock == Lb` ("not a spend"), `later.blknum > K` ("bad order"), `later`
+    ///      included, `laterSig` by X ("bad signature"); a pair `(coinId, later.blknum)` not
     ///      challenged before. Caps as `challengeCheckpoint`.
     /// @param checkpointId The checkpoint.
-    /// @param claimed The coin's leaf in the checkpoint, with the bitmap and its proof.
+    /// @param bitmap The checkpoint's bitmap.
     /// @param latest The transaction (or deposit) that made X the owner at a block up to K.
     /// @param amount The coin's denomination, for the deposit form (ignored otherwise).
     /// @param later X's spend of `latest`, included after K.
     /// @param laterSig X's signature of `later`.
     function challengeCheckpointAfter(
         uint256 checkpointId,
-        CheckpointState calldata claimed,
+        bytes calldata bitmap,
         Included calldata latest,
         uint256 amount,
         Included calldata later,
@@ -270,17 +273,38 @@ contract XtExitGame is CoinExitGame {
     ) external payable {
         require(msg.value == challengeBond, "bad bond");
         Checkpoint storage cp = _challengeableCheckpoint(checkpointId);
-        require(claimed.checkpointId == checkpointId, "wrong checkpoint");
         uint64 coinId = latest.tx.coinId;
-        _checkLeaf(cp, claimed, coinId);
+        _checkBit(cp, bitmap, coinId);
         uint64 blknum = _checkLatest(cp, latest, amount);
         address owner = latest.tx.newOwner;
-        require(claimed.owner != owner || claimed.lastMoved != blknum, "state agrees");
         require(later.tx.coinId == coinId, "wrong coin");
         require(later.tx.prevBlock == blknum, "not a spend");
         require(later.blknum > cp.blknum, "bad order");
         require(Eip712.isSignedByCalldata(_includedTx(later), laterSig, owner), "bad signature");
         _recordCheckpointChallenge(checkpointId, cp, coinId, later.blknum, blknum, owner);
+    }
+
+    /// @notice Answers a later owner's pending challenge `(coinId, challengeBlk)` of an open
+    ///         checkpoint with the leaf it asks for: `stateLeaf(X, Lb)` at `coinId` under the state
+    ///         root (the checkpoint states what the later owner's evidence says). The challenge bond
+    ///         goes to the caller.
+    /// @dev Requires an open checkpoint, a pending challenge, `now < deadline`, a later owner's
+    ///      challenge ("not a later owner's": a non-signer's challenge is answered by its sign-off),
+    ///      and `proof` of the leaf ("not included").
+    /// @param checkpointId The checkpoint.
+    /// @param coinId The coin.
+    /// @param challengeBlk The block the challenge is stored under (the later spend's block).
+    /// @param proof The sparse-tree inclusion proof of the leaf at `coinId`.
+    function respondCheckpointLeaf(uint256 checkpointId, uint64 coinId, uint64 challengeBlk, bytes calldata proof)
+        external
+    {
+        (Checkpoint storage cp, CpChallenge storage ch, uint128 key) =
+            _pendingCheckpointChallenge(checkpointId, coinId, challengeBlk);
+        uint64 challenged = ch.challenged;
+        require(challenged != challengeBlk, "not a later owner's");
+        bytes32 leaf = stateLeaf(ch.owner, challenged);
+        require(SparseMerkle.verifyInclusion(cp.stateRoot, coinId, leaf, proof), "not included");
+        _answer(checkpointId, cp, ch, key, coinId, challengeBlk, ANSWER_LEAF);
     }
 
     /// @notice Answers the pending challenge `(coinId, challengeBlk)` of an open checkpoint with the

@@ -90,7 +90,9 @@ pub(crate) fn step_classes(step: &Step) -> Vec<FaultClass> {
         Step::Exit { what: ExitWhat::Spent | ExitWhat::SpentInFlight | ExitWhat::StaleState, .. } => {
             vec![FaultClass::SpentExit]
         }
-        Step::Checkpoint(step) if !step.false_bits.is_empty() => vec![FaultClass::FalseCheckpoint],
+        Step::Checkpoint(step) if !step.false_bits.is_empty() || !step.forged_states.is_empty() => {
+            vec![FaultClass::FalseCheckpoint]
+        }
         _ => Vec::new(),
     }
 }

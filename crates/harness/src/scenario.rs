@@ -171,6 +171,11 @@ pub struct CheckpointStep {
     /// transaction of each coin up to the checkpoint's block, also of coins they paid away).
     #[serde(default)]
     pub griefers: Vec<String>,
+    /// Forged states, `owner -> thief`: the checkpoint names `thief` as the owner of `owner`'s
+    /// coins, and `owner` (colluding, or a leaked key) signs it off, so their bits are set; a later
+    /// owner who receives such a coin after the checkpoint's block defends with its own receipt.
+    #[serde(default)]
+    pub forged_states: std::collections::BTreeMap<String, String>,
     /// The operator answers no challenge of this checkpoint.
     #[serde(default)]
     pub unanswered: bool,
@@ -426,7 +431,13 @@ impl Scenario {
                     non_negative(amount)?;
                 }
                 Step::Challenge { challenger, target } => named.extend([challenger, target]),
-                Step::Checkpoint(checkpoint) => named.extend(checkpoint.false_bits.iter().chain(&checkpoint.griefers)),
+                Step::Checkpoint(checkpoint) => named.extend(
+                    checkpoint
+                        .false_bits
+                        .iter()
+                        .chain(&checkpoint.griefers)
+                        .chain(checkpoint.forged_states.iter().flat_map(|(owner, thief)| [owner, thief])),
+                ),
                 Step::Fault { fault } => match fault {
                     Fault::InvalidTransaction { victim, beneficiary }
                     | Fault::DoubleSpend { victim, beneficiary }

@@ -88,12 +88,13 @@ sol! {
         function challengeCheckpoint(uint256 checkpointId, bytes bitmap, Included latest, uint256 amount) external payable;
         function challengeCheckpointAfter(
             uint256 checkpointId,
-            CheckpointState claimed,
+            bytes bitmap,
             Included latest,
             uint256 amount,
             Included later,
             bytes laterSig
         ) external payable;
+        function respondCheckpointLeaf(uint256 checkpointId, uint64 coinId, uint64 challengeBlk, bytes proof) external;
         function respondCheckpointSignOff(uint256 checkpointId, uint64 coinId, uint64 challengeBlk, bytes sig) external;
         function respondCheckpointSpend(
             uint256 checkpointId, uint64 coinId, uint64 challengeBlk, Included spend, bytes sig

@@ -31,7 +31,7 @@ use crate::{
     game::{CheckpointExit, CheckpointState, XtGame, checkpoint_state},
     history::tip_at,
     history::{CheckpointRef, XtHistory, from_cash, prune, to_cash},
-    watcher::{ProposedCheckpoint, is_stale, owner_challenge, owner_sign_off, recipient_challenge},
+    watcher::{ProposedCheckpoint, is_stale, later_spend, owner_challenge, owner_sign_off, recipient_challenge},
 };
 
 /// A checkpoint's `(K, stateRoot)` and a coin: what one sign-off binds.
@@ -403,6 +403,23 @@ pub enum XtAction {
         /// The coin's denomination (checked for the deposit form).
         amount: U256,
     },
+    /// `challengeCheckpointAfter` of a set bit by a later owner, with the challenge bond: the coin's
+    /// owner at `K` (`latest`) spent it to the user's history after `K` (`later`), so its sign-off
+    /// cannot answer.
+    ChallengeCheckpointAfter {
+        /// The checkpoint.
+        checkpoint_id: u64,
+        /// Its bitmap.
+        bitmap: Bitmap,
+        /// The transaction that made the sender the owner up to `K`, or the deposit.
+        latest: Included,
+        /// The coin's denomination (checked for the deposit form).
+        amount: U256,
+        /// The sender's spend of `latest` after `K`.
+        later: Included,
+        /// Its signature by the sender.
+        later_sig: Signature,
+    },
     /// `challengeHistoryAtCheckpoint`, with the challenge bond: an exit whose `P(C)` is after a
     /// finalised checkpoint that states the user's coin, while no transaction of the user spends
     /// that state by `pBlk`.
@@ -426,7 +443,9 @@ impl XtAction {
     #[must_use]
     pub const fn coin_id(&self) -> u64 {
         match self {
-            Self::ChallengeCheckpoint { latest, .. } => latest.tx.coinId,
+            Self::ChallengeCheckpoint { latest, .. } | Self::ChallengeCheckpointAfter { latest, .. } => {
+                latest.tx.coinId
+            }
             Self::ChallengeHistoryAtCheckpoint { coin_id, .. } | Self::CancelStale { coin_id, .. } => *coin_id,
         }
     }
@@ -437,6 +456,9 @@ impl XtAction {
         match self {
             Self::ChallengeCheckpoint { checkpoint_id, bitmap, latest, amount } => {
                 game.challenge_checkpoint_call(*checkpoint_id, bitmap, latest, *amount)
+            }
+            Self::ChallengeCheckpointAfter { checkpoint_id, bitmap, latest, amount, later, later_sig } => {
+                game.challenge_checkpoint_after_call(*checkpoint_id, bitmap, latest, *amount, later, later_sig)
             }
             Self::ChallengeHistoryAtCheckpoint { coin_id, state } => {
                 game.challenge_history_at_checkpoint_call(*coin_id, state)
@@ -504,7 +526,8 @@ impl XtWatcher {
             let (Some(deposit), Ok(history)) = (book.deposit_record(wallet, coin_id), history) else {
                 continue;
             };
-            let latest = if history.owner() == self.address && tip_at(&history, cp.blknum).owner != self.address {
+            let recipient = history.owner() == self.address && tip_at(&history, cp.blknum).owner != self.address;
+            let latest = if recipient {
                 recipient_challenge(&deposit, &history, cp, book.state_proof(cp.blknum, cp.state_root, coin_id))
             } else {
                 let signed = book.signed(cp.blknum, cp.state_root, coin_id);
@@ -512,7 +535,15 @@ impl XtWatcher {
             };
             if let Some(latest) = latest {
                 let (checkpoint_id, bitmap, amount) = (cp.id, cp.bitmap.clone(), deposit.amount);
-                actions.push(XtAction::ChallengeCheckpoint { checkpoint_id, bitmap, latest, amount });
+                // A recipient holds the sender's spend after K: the sender's sign-off (given after it
+                // had paid the coin away) must not answer its challenge.
+                let later = recipient.then(|| later_spend(&history, cp.blknum)).flatten();
+                actions.push(match later {
+                    Some((later, later_sig)) => {
+                        XtAction::ChallengeCheckpointAfter { checkpoint_id, bitmap, latest, amount, later, later_sig }
+                    }
+                    None => XtAction::ChallengeCheckpoint { checkpoint_id, bitmap, latest, amount },
+                });
                 challenged.push((id, coin_id));
             }
         }

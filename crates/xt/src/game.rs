@@ -7,7 +7,7 @@
 use alloy_primitives::{Address, B256, Bytes, U256};
 use alloy_sol_types::SolCall;
 use plasma_cash::{CashGame, DepositRecord, Included as CashIncluded};
-use plasma_core::{BlockNumber, GameCall, Signature, Timestamp};
+use plasma_core::{BlockNumber, GameCall, Signature, SparseProof, Timestamp};
 use serde::{Deserialize, Serialize};
 
 pub use crate::abi::{CheckpointState, IXtExitGame};
@@ -104,6 +104,43 @@ impl XtGame {
             amount,
         };
         call(data, self.cash.challenge_bond)
+    }
+
+    /// `challengeCheckpointAfter(id, bitmap, latest, amount, later, laterSig)` with the challenge
+    /// bond: a later owner's challenge (`latest` made X the owner up to `K`, `later` is X's signed
+    /// spend of it after `K`).
+    #[must_use]
+    pub fn challenge_checkpoint_after_call(
+        &self,
+        id: u64,
+        bitmap: &Bitmap,
+        latest: &CashIncluded,
+        amount: U256,
+        later: &CashIncluded,
+        later_sig: &Signature,
+    ) -> GameCall {
+        let data = IXtExitGame::challengeCheckpointAfterCall {
+            checkpointId: U256::from(id),
+            bitmap: bitmap.to_bytes(),
+            latest: from_cash(latest),
+            amount,
+            later: from_cash(later),
+            laterSig: sig_bytes(later_sig),
+        };
+        call(data, self.cash.challenge_bond)
+    }
+
+    /// `respondCheckpointLeaf(id, coinId, challengeBlk, proof)`: the leaf a later owner's challenge
+    /// names, proven under the state root.
+    #[must_use]
+    pub fn respond_leaf_call(id: u64, coin_id: u64, challenge_blk: BlockNumber, proof: &SparseProof) -> GameCall {
+        let data = IXtExitGame::respondCheckpointLeafCall {
+            checkpointId: U256::from(id),
+            coinId: coin_id,
+            challengeBlk: challenge_blk,
+            proof: proof.to_bytes(),
+        };
+        call(data, U256::ZERO)
     }
 
     /// `respondCheckpointSignOff(id, coinId, challengeBlk, sig)`.

@@ -29,4 +29,6 @@ pub use client::{CheckpointBook, XtAction, XtWallet, XtWatcher, prune_wallet};
 pub use error::{Result, XtError};
 pub use game::{CheckpointExit, XtGame, checkpoint_state};
 pub use history::{CheckpointRef, XtHistory, XtStart, prune, to_cash};
-pub use watcher::{ProposedCheckpoint, Response, is_stale, operator_response, owner_challenge, owner_sign_off};
+pub use watcher::{
+    ProposedCheckpoint, Response, is_stale, later_spend, operator_response, owner_challenge, owner_sign_off,
+};

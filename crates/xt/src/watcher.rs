@@ -7,9 +7,10 @@
 //!   calls for a challenge with the user's latest transaction up to `K` (or the deposit).
 //! - [`recipient_challenge`]: a set bit of a coin the user received after `K` whose state is not
 //!   the sender's (no verifying leaf proof in hand) calls for a challenge with the sender's
-//!   transaction.
-//! - [`operator_response`]: the collected sign-off of the challenged owner, or that owner's later
-//!   spend up to `K` from the operator's blocks.
+//!   transaction; with [`later_spend`], the sender's spend after `K`, it is a later owner's
+//!   challenge, which the sender's sign-off cannot answer (docs/security.md, F-4).
+//! - [`operator_response`]: the collected sign-off of the challenged owner, the leaf a later
+//!   owner's challenge names, or the challenged owner's spend up to `K` from the operator's blocks.
 //! - [`is_stale`]: whether an exit contradicts a finalised checkpoint state (`cancelStaleExit`).
 
 use alloy_primitives::Address;
@@ -122,6 +123,18 @@ pub fn recipient_challenge(
     evidence_at(deposit, history, tip)
 }
 
+/// The sender's spend after `K` of what it owned at `K`, with its signature: the `later` of a later
+/// owner's challenge (`challengeCheckpointAfter`), which the sender's sign-off cannot answer. `None`
+/// when the history holds no move spending the coin's state at `K` after `K`.
+#[must_use]
+pub fn later_spend(history: &CoinHistory<SignedCashTx, XtStart>, blknum: BlockNumber) -> Option<(Included, Signature)> {
+    let tip = tip_at(history, blknum);
+    history
+        .moves()
+        .find(|m| m.blknum > blknum && m.tx.tx.prevBlock == tip.last_moved)
+        .map(|m| (Included::from_move(&m), m.tx.sig))
+}
+
 /// The transaction that made `tip` (from the history, or the last move a checkpoint start keeps),
 /// or the deposit.
 fn evidence_at(deposit: &DepositRecord, history: &CoinHistory<SignedCashTx, XtStart>, tip: Tip) -> Option<Included> {
@@ -148,16 +161,27 @@ pub fn operator_response(
     challenge_blk: BlockNumber,
     owner: Address,
 ) -> Option<Response> {
-    if cp.state(coin_id).is_some_and(|s| s.owner == owner)
+    // A later owner's challenge is stored under the block of its later spend, after K; the owner's
+    // sign-off does not answer it, the leaf does (when the state names that owner).
+    let later_owner = challenge_blk > cp.blknum();
+    let states_owner = cp.state(coin_id).is_some_and(|s| s.owner == owner);
+    if later_owner && states_owner {
+        return Some(Response::Leaf(cp.proof(coin_id)));
+    }
+    if !later_owner
+        && states_owner
         && let Some(sig) = cp.sign_off_of(coin_id)
     {
         return Some(Response::SignOff(*sig));
     }
-    operator.child_blocks().filter(|b| *b > challenge_blk && *b <= cp.blknum()).find_map(|blknum| {
+    // The owner's spend up to K of what the challenge names: of `challenge_blk` for a non-signer's
+    // challenge; for a later owner's, of the owner's receipt, which the contract checks.
+    let after = if later_owner { 0 } else { challenge_blk };
+    operator.child_blocks().filter(|b| *b > after && *b <= cp.blknum()).find_map(|blknum| {
         let block = &operator.block(blknum)?.block;
         let tx = block.tx(coin_id)?;
         let by_owner = tx.signer(domain).is_ok_and(|s| s == owner);
-        (tx.tx.prevBlock == challenge_blk && by_owner)
+        ((later_owner || tx.tx.prevBlock == challenge_blk) && by_owner)
             .then(|| Response::Spend(Included::new(tx.tx, blknum, &block.proof(coin_id)), tx.sig))
     })
 }
@@ -169,6 +193,8 @@ pub enum Response {
     SignOff(Signature),
     /// `respondCheckpointSpend` with this spend and its signature.
     Spend(Included, Signature),
+    /// `respondCheckpointLeaf` with the proof of the coin's leaf under the state root.
+    Leaf(SparseProof),
 }
 
 /// Whether `exit`, whose origin is `origin_blk` (the coin id for the deposit), is stale against the

@@ -919,6 +919,8 @@ fn rebuild(start: plasma_xt::XtStart, like: &plasma_xt::XtHistory) -> plasma_xt:
     out
 }
 
+/// A recipient after K challenges as a later owner: the sender's deposit (its state at K) and the
+/// sender's spend to it after K, so that the sender's sign-off cannot answer (docs/security.md, F-4).
 #[test]
 fn a_recipient_during_the_window_challenges_a_false_bit_with_the_senders_deposit() {
     let mut f = Fixture::new();
@@ -934,12 +936,14 @@ fn a_recipient_during_the_window_challenges_a_false_bit_with_the_senders_deposit
     f.wallet("bob").cash.receive(history).unwrap();
     let w = &f.wallets["bob"];
     let actions = watcher.recheck(&w.cash, &w.book, 200);
-    let [XtAction::ChallengeCheckpoint { checkpoint_id, latest, .. }] = actions.as_slice() else {
-        panic!("expected one challenge, got {actions:?}");
+    let [XtAction::ChallengeCheckpointAfter { checkpoint_id, latest, later, .. }] = actions.as_slice() else {
+        panic!("expected one later owner's challenge, got {actions:?}");
     };
     assert_eq!(*checkpoint_id, 1);
     assert!(latest.is_deposit());
     assert_eq!((latest.tx.coinId, latest.tx.newOwner), (3, f.carol.address()), "the sender's state at K");
+    assert_eq!((later.tx.coinId, later.tx.prevBlock, later.tx.newOwner), (3, 3, bob), "the sender's spend to Bob");
+    assert!(later.blknum > f.k);
     assert!(watcher.recheck(&w.cash, &w.book, 201).is_empty(), "challenged once");
     // Too late: the window is closed.
     let mut late = XtWatcher::new(bob, game());

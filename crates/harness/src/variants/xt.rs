@@ -17,7 +17,7 @@ use alloy_primitives::{Address, U256};
 use alloy_sol_types::SolEvent;
 use plasma_cash::{CashGame, Included, ObservedExit, abi::ICashExitGame};
 use plasma_contracts::XtExitGame;
-use plasma_core::Capabilities;
+use plasma_core::{Capabilities, Signature};
 use plasma_rootchain::RootChain;
 use plasma_xt::{
     Bitmap, CheckpointBook, ProposedCheckpoint, Response, StateCheckpoint, XtAction, XtGame, XtWatcher, Zone,
@@ -46,6 +46,9 @@ struct Proposal {
     step: CheckpointStep,
     /// Stored bytes of each signing owner at the proposal.
     bytes_before: BTreeMap<String, usize>,
+    /// Sign-offs of forged states by the owners at `K` (colluding), which the operator answers
+    /// challenges with: coin -> (owner, signature).
+    colluding: BTreeMap<u64, (Address, Signature)>,
     open: bool,
 }
 
@@ -100,26 +103,57 @@ impl XtVariant {
     async fn send(world: &mut World, name: &str, call: &plasma_core::GameCall, what: &str) -> Result<bool, Error> {
         let from = world.actor(name)?.address;
         let receipt = world.game_call(from, call).await?;
+        // `what` is a verb phrase ("finalises …") or a possessive one ("'s watcher …").
+        let sep = if what.starts_with('\'') { "" } else { " " };
         if receipt.success {
-            world.log.push(format!("{name} {what}"));
+            world.log.push(format!("{name}{sep}{what}"));
         } else {
-            world.log.push(format!("{name} could not {what}: {}", receipt.revert_reason.unwrap_or_default()));
+            let reason = receipt.revert_reason.unwrap_or_default();
+            world.log.push(format!("{name}{sep}{what}: refused ({reason})"));
         }
         Ok(receipt.success)
     }
 
     /// The operator's checkpoint after the latest block: honest owners sign off their coins.
-    fn build_checkpoint(&mut self, world: &World, step: &CheckpointStep) -> Result<(StateCheckpoint, Bitmap), Error> {
+    #[allow(clippy::type_complexity)]
+    fn build_checkpoint(
+        &mut self,
+        world: &World,
+        step: &CheckpointStep,
+    ) -> Result<(StateCheckpoint, Bitmap, BTreeMap<u64, (Address, Signature)>), Error> {
         let operator = self.cash.operator()?;
         let blknum = operator.child_blocks().last().ok_or_else(|| err("no block to checkpoint"))?;
         // A checkpoint of K covers only coins deposited before K.
         let last_coin =
             operator.coins().keys().filter(|c| **c < blknum).last().copied().ok_or_else(|| err("no coin to checkpoint"))?;
-        let mut state =
-            StateCheckpoint::from_operator(operator, blknum, Zone::new(1, last_coin).map_err(err)?).map_err(err)?;
+        let zone = Zone::new(1, last_coin).map_err(err)?;
+        let mut state = StateCheckpoint::from_operator(operator, blknum, zone).map_err(err)?;
+        // Forged states: the thief named as owner; the owner at K signs it off (its bit is set).
+        let mut states = state.states().clone();
         let mut false_bits = Vec::new();
+        let mut forgers = Vec::new();
+        for (coin_id, coin) in &mut states {
+            let Some(name) = Self::name_of(world, coin.owner) else { continue };
+            if let Some(thief) = step.forged_states.get(&name) {
+                forgers.push((*coin_id, name));
+                coin.owner = world.actor(thief)?.address;
+                false_bits.push(*coin_id);
+            }
+        }
+        let mut colluding = BTreeMap::new();
+        if !false_bits.is_empty() {
+            state = StateCheckpoint::new(blknum, zone, states).map_err(err)?;
+            for (coin_id, name) in forgers {
+                let actor = world.actor(&name)?;
+                let sig = plasma_xt::sign_off(&actor.key, &world.domain(), blknum, state.root(), coin_id);
+                colluding.insert(coin_id, (actor.address, sig));
+            }
+        }
         for (coin_id, coin) in state.states().clone() {
             let Some(name) = Self::name_of(world, coin.owner) else { continue };
+            if false_bits.contains(&coin_id) {
+                continue;
+            }
             if step.false_bits.contains(&name) {
                 false_bits.push(coin_id);
                 continue;
@@ -135,7 +169,7 @@ impl XtVariant {
         for coin_id in false_bits {
             bitmap.set(coin_id).map_err(err)?;
         }
-        Ok((state, bitmap))
+        Ok((state, bitmap, colluding))
     }
 
     /// A griefer's challenges of its own bits: its latest ownership of each coin up to `K`.
@@ -246,7 +280,13 @@ impl XtVariant {
         let call = match response {
             Some(Response::SignOff(sig)) => XtGame::respond_sign_off_call(id, event.coinId, event.blknum, &sig),
             Some(Response::Spend(spend, sig)) => XtGame::respond_spend_call(id, event.blknum, &spend, &sig),
-            None => return Ok(()),
+            Some(Response::Leaf(proof)) => XtGame::respond_leaf_call(id, event.coinId, event.blknum, &proof),
+            // A forged state: the operator answers with its accomplice's sign-off (refused for a
+            // later owner's challenge).
+            None => match proposal.colluding.get(&event.coinId).filter(|(owner, _)| *owner == event.owner) {
+                Some((_, sig)) => XtGame::respond_sign_off_call(id, event.coinId, event.blknum, sig),
+                None => return Ok(()),
+            },
         };
         let what =
             format!("answers the challenge of coin {} at block {} on checkpoint {id}", event.coinId, event.blknum);
@@ -384,12 +424,17 @@ impl XtVariant {
                     "'s watcher challenges the bit of coin {} on checkpoint {checkpoint_id} with block {}",
                     latest.tx.coinId, latest.blknum
                 ),
+                XtAction::ChallengeCheckpointAfter { checkpoint_id, latest, later, .. } => format!(
+                    "'s watcher challenges the bit of coin {} on checkpoint {checkpoint_id} as a later owner \
+                     (block {}, spent to it at {})",
+                    latest.tx.coinId, latest.blknum, later.blknum
+                ),
                 XtAction::ChallengeHistoryAtCheckpoint { coin_id, .. } => {
                     format!("'s watcher challenges the exit of coin {coin_id} with its checkpoint state")
                 }
                 XtAction::CancelStale { coin_id, .. } => format!("'s watcher cancels the stale exit of coin {coin_id}"),
             };
-            Self::send(world, &name, &action.call(&self.game), what.trim_start_matches('\'')).await?;
+            Self::send(world, &name, &action.call(&self.game), &what).await?;
             done.push(action);
         }
         Ok(())
@@ -534,7 +579,7 @@ impl Variant for XtVariant {
     async fn checkpoint(&mut self, world: &mut World, step: &CheckpointStep) -> Result<Support, Error> {
         // The users' software has seen everything before the operator asks for sign-offs.
         self.run_watchers(world).await?;
-        let (state, bitmap) = self.build_checkpoint(world, step)?;
+        let (state, bitmap, colluding) = self.build_checkpoint(world, step)?;
         let call = self.game.propose_checkpoint_call(state.blknum(), state.root(), &bitmap);
         let receipt = world.game_call(world.operator.address, &call).await?;
         let event = receipt
@@ -554,7 +599,7 @@ impl Variant for XtVariant {
         }
         let cp = ProposedCheckpoint { id, blknum: state.blknum(), state_root: state.root(), bitmap };
         let finalizable_at = event.finalizableAt;
-        let proposal = Proposal { state, cp, finalizable_at, step: step.clone(), bytes_before, open: true };
+        let proposal = Proposal { state, cp, finalizable_at, step: step.clone(), bytes_before, colluding, open: true };
         self.proposals.insert(id, proposal);
         for griefer in &step.griefers {
             self.grief(world, id, griefer).await?;
