@@ -1367,3 +1367,41 @@ async fn a_pruned_owner_answers_challenges_below_its_checkpoint(
     assert_eq!(c.revert(carol, call, c.t.exit_bond).await?, "bad state");
     Ok(())
 }
+
+/// A later owner's challenge of an honest checkpoint is answered by the operator with the leaf it
+/// names (the later owner lacked the proof and loses its bond); a non-signer's challenge is not a
+/// later owner's and is not answered by a leaf.
+#[tokio::test]
+async fn the_leaf_answers_a_later_owners_challenge_of_an_honest_state() -> TestResult {
+    let mut c = Xt::new("embedded").await?;
+    let (operator, bob, carol) = (c.t.operator(), c.user(1), c.user(2));
+    let coin = c.deposit(0, eth(1)).await?;
+    let to_bob = c.pay(&coin, coin.id, 0, 1).await?;
+    let k = c.block(&[]).await?;
+    let (cp, _) = c.propose(k, 1000, &[(coin.id, bob, to_bob.blknum)], &[coin.id]).await?;
+    let to_carol = c.pay(&coin, to_bob.blknum, 1, 2).await?;
+    let call = Game::challengeCheckpointAfterCall {
+        checkpointId: cp.id,
+        bitmap: cp.bitmap.clone(),
+        latest: c.inc(&to_bob),
+        amount: U256::ZERO,
+        later: c.inc(&to_carol),
+        laterSig: to_carol.sig.clone(),
+    };
+    c.send(carol, call, c.t.challenge_bond).await?;
+    let proof = cp.tree.proof(coin.id).to_bytes();
+    let leaf = |blk: u64, proof: Bytes| Game::respondCheckpointLeafCall {
+        checkpointId: cp.id,
+        coinId: coin.id,
+        challengeBlk: blk,
+        proof,
+    };
+    let receipt = c.send(operator, leaf(to_carol.blknum, proof.clone()), U256::ZERO).await?;
+    let answered = &events::<Game::CheckpointChallengeAnswered>(&receipt)[0];
+    assert_eq!((answered.responder, answered.kind), (operator, 3));
+    assert_eq!(c.withdrawable(operator).await?, c.t.challenge_bond);
+    // Bob's own (non-signer's) challenge is answered by a sign-off, not by the leaf.
+    c.challenge(bob, &cp, c.inc(&to_bob), U256::ZERO).await?;
+    assert_eq!(c.revert(operator, leaf(to_bob.blknum, proof), U256::ZERO).await?, "not a later owner's");
+    Ok(())
+}
