@@ -1182,7 +1182,8 @@ async fn an_old_block_checkpoint_signed_off_by_a_previous_owner_loses_to_the_lat
     assert_eq!((event.blknum, event.owner), (to_carol.blknum, bob));
     // The leaf in the checkpoint is Eve's: it does not answer.
     let proof = cp.tree.proof(coin.id).to_bytes();
-    let leaf = Game::respondCheckpointLeafCall { checkpointId: cp.id, coinId: coin.id, challengeBlk: to_carol.blknum, proof };
+    let leaf =
+        Game::respondCheckpointLeafCall { checkpointId: cp.id, coinId: coin.id, challengeBlk: to_carol.blknum, proof };
     assert_eq!(c.revert(operator, leaf, U256::ZERO).await?, "not included");
     let sig = c.sign_off(1, &cp, coin.id);
     let answer =
@@ -1256,7 +1257,8 @@ async fn a_cap_of_honest_bits_does_not_void_before_the_operator_answers(
     assert_eq!(c.checkpoint(&cp).await?.status, 1, "still open for answers");
     for (n, coin) in coins.iter().enumerate() {
         let sig = c.sign_off(n, &cp, coin.id);
-        let call = Game::respondCheckpointSignOffCall { checkpointId: cp.id, coinId: coin.id, challengeBlk: coin.id, sig };
+        let call =
+            Game::respondCheckpointSignOffCall { checkpointId: cp.id, coinId: coin.id, challengeBlk: coin.id, sig };
         c.send(operator, call, U256::ZERO).await?;
     }
     assert_eq!(c.withdrawable(operator).await?, c.t.challenge_bond * U256::from(3));
@@ -1333,7 +1335,8 @@ async fn a_pruned_owner_answers_challenges_below_its_checkpoint(
     let call = Game::challengeHistoryAtCheckpointCall { coinId: coin.id, state: state.clone() };
     c.send(bob, call, cbond).await?;
     // Bob's own point is not below the state's last move; Alice's deposit is.
-    let own = Game::respondHistoryAtCheckpointCall { coinId: coin.id, challengeBlk: to_bob.blknum, state: state.clone() };
+    let own =
+        Game::respondHistoryAtCheckpointCall { coinId: coin.id, challengeBlk: to_bob.blknum, state: state.clone() };
     assert_eq!(c.revert(bob, own, U256::ZERO).await?, "bad order");
     let answer = Game::respondHistoryAtCheckpointCall { coinId: coin.id, challengeBlk: coin.id, state: state.clone() };
     let receipt = c.send(bob, answer, U256::ZERO).await?;

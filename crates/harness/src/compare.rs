@@ -103,6 +103,7 @@ const BUILTIN: &[(&str, &str)] = builtin![
     "cash-mint.toml",
     "cash-withheld-block.toml",
     "cash-rearrange.toml",
+    "cash-forged-exit-reopen.toml",
     "xt-checkpoint-honest.toml",
     "xt-false-bit.toml",
     "xt-signed-challenge-answered.toml",
@@ -112,12 +113,15 @@ const BUILTIN: &[(&str, &str)] = builtin![
     "xt-stale-exit.toml",
     "xt-recipient-challenge.toml",
     "xt-forged-after-checkpoint.toml",
+    "xt-later-owner.toml",
+    "xt-checkpoint-past-block.toml",
     "debit-partial-exit.toml",
     "debit-payment.toml",
     "debit-stale-nonce.toml",
     "debit-stale-challenge.toml",
     "debit-one-slot-payment.toml",
     "debit-liquidity.toml",
+    "debit-liquidity-seize.toml",
 ];
 
 /// The variants the harness can drive, by name, in report order.

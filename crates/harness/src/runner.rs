@@ -167,7 +167,12 @@ async fn run_step(
             Ok(Support::Done)
         }
         Step::RunWatchers => variant.run_watchers(world).await.map(|()| Support::Done),
-        Step::AddLiquidity { actor, amount } => variant.add_liquidity(world, actor, wei(amount)?).await,
+        Step::AddLiquidity { actor, amount, taken_from: None } => {
+            variant.add_liquidity(world, actor, wei(amount)?).await
+        }
+        Step::AddLiquidity { actor, taken_from: Some(holder), .. } => {
+            variant.seize_liquidity(world, actor, holder).await
+        }
         Step::Checkpoint(checkpoint) => variant.checkpoint(world, checkpoint).await,
     }
 }

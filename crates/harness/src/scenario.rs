@@ -153,6 +153,10 @@ pub enum Step {
         actor: String,
         /// How much.
         amount: Amount,
+        /// Instead of a fresh deposit, the operator tries to fund it with the coin it deposited and
+        /// handed to this actor (a seizure the exit game must refuse; `amount` is then unused).
+        #[serde(default)]
+        taken_from: Option<String>,
     },
     /// The operator proposes a checkpoint of every coin's state after the latest block (designs
     /// with checkpoints); honest owners' software signs off its coins first, and the operator sets
@@ -176,6 +180,13 @@ pub struct CheckpointStep {
     /// owner who receives such a coin after the checkpoint's block defends with its own receipt.
     #[serde(default)]
     pub forged_states: std::collections::BTreeMap<String, String>,
+    /// The operator's zone runs past the checkpoint's block, over coins deposited after it (a
+    /// checkpoint speaking of coins that did not exist at its block).
+    #[serde(default)]
+    pub zone_past_block: bool,
+    /// The exit game must refuse the proposal.
+    #[serde(default)]
+    pub must_fail: bool,
     /// The operator answers no challenge of this checkpoint.
     #[serde(default)]
     pub unanswered: bool,
@@ -426,8 +437,9 @@ impl Scenario {
                     non_negative(amount)?;
                 }
                 Step::Exit { actor, .. } => named.push(actor),
-                Step::AddLiquidity { actor, amount } => {
+                Step::AddLiquidity { actor, amount, taken_from } => {
                     named.push(actor);
+                    named.extend(taken_from);
                     non_negative(amount)?;
                 }
                 Step::Challenge { challenger, target } => named.extend([challenger, target]),

@@ -83,6 +83,15 @@ pub trait Variant: Send {
             self.name()
         )))
     }
+    /// The operator tries to raise the capacity of `actor`'s newest coin with the coin it deposited
+    /// and handed to `holder`; the exit game must refuse (designs with channels; the others keep
+    /// this default).
+    async fn seize_liquidity(&mut self, _world: &mut World, _actor: &str, _holder: &str) -> Result<Support, Error> {
+        Ok(Support::NotApplicable(format!(
+            "{} has no operator liquidity (a Plasma Debit channel feature)",
+            self.name()
+        )))
+    }
     /// The operator proposes a checkpoint as `step` says (designs with checkpoints; the others
     /// keep this default).
     async fn checkpoint(&mut self, _world: &mut World, _step: &CheckpointStep) -> Result<Support, Error> {

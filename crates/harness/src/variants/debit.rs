@@ -939,6 +939,33 @@ impl Variant for DebitVariant {
         Ok(counts)
     }
 
+    async fn seize_liquidity(&mut self, world: &mut World, actor: &str, holder: &str) -> Result<Support, Error> {
+        let coin = self.wallet(actor)?.held_coins().pop().ok_or_else(|| err(format!("{actor} holds no coin")))?;
+        let operator = world.operator.address;
+        let mut handed = None;
+        for held in self.wallet(holder)?.held_coins() {
+            let record = self.record_of(held)?;
+            if record.depositor == operator {
+                handed = Some(record);
+            }
+        }
+        let record = handed.ok_or_else(|| err(format!("{holder} holds no coin the operator handed out")))?;
+        let call = DebitGame::add_liquidity_call(coin, record.coin_id, record.amount);
+        let receipt = world.game_call(operator, &call).await?;
+        if receipt.success {
+            return Err(err(format!(
+                "the operator took {holder}'s coin {} as liquidity: it had to be refused",
+                record.coin_id
+            )));
+        }
+        world.log.push(format!(
+            "the operator's liquidity from {holder}'s coin {} refused: {}",
+            record.coin_id,
+            receipt.revert_reason.unwrap_or_default()
+        ));
+        Ok(Support::Done)
+    }
+
     async fn add_liquidity(&mut self, world: &mut World, actor: &str, amount: U256) -> Result<Support, Error> {
         let address = world.actor(actor)?.address;
         let wallet = self.wallet(actor)?;

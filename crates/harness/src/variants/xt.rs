@@ -114,6 +114,37 @@ impl XtVariant {
         Ok(receipt.success)
     }
 
+    /// A cheating proposal whose zone runs past its block K, over every coin the operator knows (also
+    /// those deposited after K), with the bits of `false-bits` owners set: built by hand, since
+    /// `StateCheckpoint` refuses such a zone. The exit game must refuse it (`must-fail`).
+    async fn propose_past_block(&mut self, world: &mut World, step: &CheckpointStep) -> Result<Support, Error> {
+        if !step.must_fail {
+            return Err(err("a checkpoint with `zone-past-block` must be refused: add `must-fail = true`"));
+        }
+        let operator = self.cash.operator()?;
+        let blknum = operator.child_blocks().last().ok_or_else(|| err("no block to checkpoint"))?;
+        let last_coin = operator.coins().keys().last().copied().ok_or_else(|| err("no coin to checkpoint"))?;
+        let mut bitmap = Bitmap::empty(Zone::new(1, last_coin).map_err(err)?);
+        let mut leaves = Vec::new();
+        for (coin_id, coin) in operator.coins() {
+            leaves.push((*coin_id, plasma_xt::state_leaf(coin.owner, coin.last_moved)));
+            if Self::name_of(world, coin.owner).is_some_and(|name| step.false_bits.contains(&name)) {
+                bitmap.set(*coin_id).map_err(err)?;
+            }
+        }
+        let root = plasma_core::SparseTree::from_leaves(leaves).map_err(|e| err(e.to_string()))?.root();
+        let call = self.game.propose_checkpoint_call(blknum, root, &bitmap);
+        let receipt = world.game_call(world.operator.address, &call).await?;
+        if receipt.success {
+            return Err(err(format!("a checkpoint of block {blknum} over coins up to {last_coin} had to be refused")));
+        }
+        let reason = receipt.revert_reason.unwrap_or_default();
+        world
+            .log
+            .push(format!("operator's checkpoint of block {blknum} over coins up to {last_coin} refused: {reason}"));
+        Ok(Support::Done)
+    }
+
     /// The operator's checkpoint after the latest block: honest owners sign off their coins.
     #[allow(clippy::type_complexity)]
     fn build_checkpoint(
@@ -125,7 +156,7 @@ impl XtVariant {
         let blknum = operator.child_blocks().last().ok_or_else(|| err("no block to checkpoint"))?;
         // A checkpoint of K covers only coins deposited before K.
         let last_coin =
-            operator.coins().keys().filter(|c| **c < blknum).last().copied().ok_or_else(|| err("no coin to checkpoint"))?;
+            operator.coins().keys().rfind(|c| **c < blknum).copied().ok_or_else(|| err("no coin to checkpoint"))?;
         let zone = Zone::new(1, last_coin).map_err(err)?;
         let mut state = StateCheckpoint::from_operator(operator, blknum, zone).map_err(err)?;
         // Forged states: the thief named as owner; the owner at K signs it off (its bit is set).
@@ -579,9 +610,21 @@ impl Variant for XtVariant {
     async fn checkpoint(&mut self, world: &mut World, step: &CheckpointStep) -> Result<Support, Error> {
         // The users' software has seen everything before the operator asks for sign-offs.
         self.run_watchers(world).await?;
+        if step.zone_past_block {
+            return self.propose_past_block(world, step).await;
+        }
         let (state, bitmap, colluding) = self.build_checkpoint(world, step)?;
         let call = self.game.propose_checkpoint_call(state.blknum(), state.root(), &bitmap);
         let receipt = world.game_call(world.operator.address, &call).await?;
+        match (receipt.success, step.must_fail) {
+            (true, true) => return Err(err("the checkpoint had to be refused")),
+            (false, true) => {
+                let reason = receipt.revert_reason.unwrap_or_default();
+                world.log.push(format!("operator's checkpoint of block {} refused: {reason}", state.blknum()));
+                return Ok(Support::Done);
+            }
+            _ => {}
+        }
         let event = receipt
             .logs
             .iter()
