@@ -1262,10 +1262,7 @@ async fn liquidity_cannot_take_a_coin_handed_to_a_user(#[values("embedded", "anv
     let other = c.deposit(usize::MAX, eth(1)).await?;
     let hand_out = single(coin_b.id, coin_b.id, bob, U256::ZERO, 1);
     let handed = c.moved(hand_out, &[usize::MAX]).await?;
-    let pay = payment(
-        (coin_a.id, coin_a.id, alice, milli(630), 1),
-        (coin_b.id, handed.blknum, bob, milli(370), 2),
-    );
+    let pay = payment((coin_a.id, coin_a.id, alice, milli(630), 1), (coin_b.id, handed.blknum, bob, milli(370), 2));
     let paid = c.moved(pay, &[0, 1]).await?;
 
     let seize = Game::addLiquidityCall { coinId: other.id, liquidityDeposit: coin_b.id, amount: eth(1) };
