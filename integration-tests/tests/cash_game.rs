@@ -487,8 +487,9 @@ async fn only_the_owner_exits_and_a_coin_has_one_open_exit() -> TestResult {
     assert_eq!(c.exit_of(&coin).await?.owner, bob);
     c.next_tx_at(bob_started + c.mep()).await?;
     assert_eq!(finalized(&c.process(10).await?), vec![(coin.id, exit_id(2, coin.id), bob, true)]);
-    assert_eq!(c.withdrawable(bob).await?, eth(1) + bond);
-    assert_eq!(c.withdrawable(carol).await?, bond);
+    // Carol's cancel names Bob (the spend's new owner): Alice's bond is his.
+    assert_eq!(c.withdrawable(bob).await?, eth(1) + bond + bond);
+    assert_eq!(c.withdrawable(carol).await?, U256::ZERO);
     assert_eq!(c.withdrawable(alice).await?, U256::ZERO);
     Ok(())
 }
@@ -691,7 +692,9 @@ async fn a_direct_spend_cancels_the_exit(#[values(0, 1, 2)] transfers: usize) ->
     let receipt = c.send(watcher, c.spent_call(&coin, &direct), U256::ZERO).await?;
     let event = &events::<Game::ExitChallenged>(&receipt)[0];
     assert_eq!((event.coinId, event.exitId, event.challenger, event.kind), (coin.id, exit_id(1, coin.id), watcher, 1));
-    assert_eq!(c.withdrawable(watcher).await?, c.exit_bond());
+    // The bond goes to the spend's new owner; the watcher who sent the evidence gets nothing.
+    assert_eq!(c.withdrawable(watcher).await?, U256::ZERO);
+    assert_eq!(c.withdrawable(direct.tx.newOwner).await?, c.exit_bond());
     assert_eq!(c.bonds_held().await?, U256::ZERO);
     assert_eq!(c.exit_of(&coin).await?.owner, Address::ZERO);
     let call = c.spent_call(&coin, &direct);
@@ -824,7 +827,9 @@ async fn a_double_spend_deep_in_the_other_branch_cancels_the_exit() -> TestResul
     }
     let receipt = c.send(watcher, c.double_spend_call(&coin, &to_3), U256::ZERO).await?;
     assert_eq!(events::<Game::ExitChallenged>(&receipt)[0].kind, 2);
-    assert_eq!(c.withdrawable(watcher).await?, c.exit_bond());
+    // The bond goes to the earlier spend's new owner (user 3), not to the watcher.
+    assert_eq!(c.withdrawable(watcher).await?, U256::ZERO);
+    assert_eq!(c.withdrawable(c.user(3)).await?, c.exit_bond());
     Ok(())
 }
 
@@ -854,7 +859,7 @@ async fn a_double_spend_of_a_child_block_parent_and_its_limits() -> TestResult {
         assert_eq!(c.revert(watcher, call, U256::ZERO).await?, "bad order");
     }
     c.send(watcher, c.double_spend_call(&coin, &to_2), U256::ZERO).await?;
-    assert_eq!(c.withdrawable(watcher).await?, c.exit_bond());
+    assert_eq!(c.withdrawable(c.user(2)).await?, c.exit_bond());
     Ok(())
 }
 
@@ -1200,7 +1205,7 @@ async fn a_spent_coin_cancel_refunds_pending_history_challenges() -> TestResult 
     c.respond(owner, &coin, coin.id, &moves[0]).await?;
     let spend = c.pay(&coin, moves[2].blknum, 3, 4).await?;
     c.send(watcher, c.spent_call(&coin, &spend), U256::ZERO).await?;
-    assert_eq!(c.withdrawable(watcher).await?, c.exit_bond());
+    assert_eq!(c.withdrawable(c.user(4)).await?, c.exit_bond(), "the spend's new owner gets the bond");
     assert_eq!(c.withdrawable(g2).await?, c.challenge_bond());
     assert_eq!(c.withdrawable(g1).await?, U256::ZERO);
     assert_eq!(c.withdrawable(owner).await?, c.challenge_bond());
@@ -1523,5 +1528,33 @@ async fn a_coin_given_to_nobody_cannot_be_spent_by_anyone(#[values("embedded", "
     let call = c.exit_call(&coin, Some(&to_nobody), &spend);
     let bond = c.exit_bond();
     assert_eq!(c.revert(mallory, call, bond).await?, "bad signature");
+    Ok(())
+}
+
+/// Alice pays her coin to Bob and exits it anyway; her accomplice copies Bob's spent-coin challenge
+/// and gets it mined first. The exit bond still goes to Bob, whom the spend names, so the copy gains
+/// nothing and Alice's exit costs her its bond; her reopen costs her another one, and Bob exits.
+#[rstest]
+#[tokio::test]
+async fn a_copied_spent_coin_challenge_pays_the_spends_owner(
+    #[values("embedded", "anvil")] backend: &str,
+) -> TestResult {
+    let mut c = Cash::new(backend).await?;
+    let (alice, bob, accomplice) = (c.user(0), c.user(1), c.user(5));
+    let coin = c.deposit(0, eth(1)).await?;
+    let to_bob = c.pay(&coin, coin.id, 0, 1).await?;
+    c.deposit_exit(&coin).await?;
+    let receipt = c.send(accomplice, c.spent_call(&coin, &to_bob), U256::ZERO).await?;
+    assert_eq!(events::<Game::ExitChallenged>(&receipt)[0].challenger, accomplice);
+    assert_eq!(c.withdrawable(accomplice).await?, U256::ZERO);
+    assert_eq!(c.withdrawable(bob).await?, c.exit_bond());
+    c.deposit_exit(&coin).await?;
+    c.send(accomplice, c.spent_call(&coin, &to_bob), U256::ZERO).await?;
+    c.start_exit(&coin, None, &to_bob).await?;
+    let at = c.now().await? + c.mep();
+    c.next_tx_at(at).await?;
+    c.process(10).await?;
+    assert_eq!(c.withdrawable(bob).await?, coin.amount + c.exit_bond() * U256::from(3));
+    assert_eq!((c.withdrawable(alice).await?, c.withdrawable(accomplice).await?), (U256::ZERO, U256::ZERO));
     Ok(())
 }

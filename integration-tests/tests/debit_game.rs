@@ -728,7 +728,9 @@ async fn a_transfer_states_its_balance_and_a_direct_spend_cancels_an_older_exit(
     c.start_exit(operator, &coin, None, &update).await?;
     let receipt = c.send(carol, c.spent_call(&coin, &to_bob), U256::ZERO).await?;
     assert_eq!(events::<Game::ExitChallenged>(&receipt)[0].kind, 1);
-    assert_eq!(c.withdrawable(carol).await?, c.exit_bond());
+    // The bond goes to Bob, whom the transfer names, not to Carol who sent it.
+    assert_eq!(c.withdrawable(carol).await?, U256::ZERO);
+    assert_eq!(c.withdrawable(bob).await?, c.exit_bond());
     // Alice's old co-signed states cannot challenge Bob's exit.
     let alice_state = c.state(&coin, coin.id, 0, milli(900), 7);
     c.start_exit(bob, &coin, Some(&update), &to_bob).await?;
@@ -1123,13 +1125,14 @@ async fn a_cancel_refunds_a_pending_channel_challenge() -> TestResult {
     let coin = c.deposit(0, eth(1)).await?;
     let to_bob = c.moved(single(coin.id, coin.id, bob, eth(1), 1), &[0]).await?;
     // Alice exits a coin she spent and challenges her own exit; Bob's spend cancels it and Alice
-    // gets her channel bond back (the exit bond goes to the challenger).
+    // gets her channel bond back (the exit bond goes to Bob, the spend's new holder).
     c.deposit_exit(alice, &coin).await?;
     let state = c.state(&coin, coin.id, 0, milli(900), 1);
     c.challenge_channel(alice, &coin, &state).await?;
     c.send(carol, c.spent_call(&coin, &to_bob), U256::ZERO).await?;
     assert_eq!(c.withdrawable(alice).await?, c.challenge_bond());
-    assert_eq!(c.withdrawable(carol).await?, c.exit_bond());
+    assert_eq!(c.withdrawable(carol).await?, U256::ZERO);
+    assert_eq!(c.withdrawable(bob).await?, c.exit_bond());
     assert_eq!(c.bonds_held().await?, U256::ZERO);
     Ok(())
 }

@@ -646,7 +646,9 @@ async fn a_stale_exit_is_cancelled_and_a_consistent_one_is_not() -> TestResult {
     let receipt = c.send(canceller, call.clone(), U256::ZERO).await?;
     let event = &events::<Game::ExitChallenged>(&receipt)[0];
     assert_eq!((event.coinId, event.challenger, event.kind), (coin.id, canceller, 3));
-    assert_eq!(c.withdrawable(canceller).await?, c.t.exit_bond);
+    // The bond goes to the state's owner (Bob), not to the canceller.
+    assert_eq!(c.withdrawable(canceller).await?, U256::ZERO);
+    assert_eq!(c.withdrawable(bob).await?, c.t.exit_bond);
     assert_eq!(c.revert(canceller, call.clone(), U256::ZERO).await?, "no open exit");
     // Bob's exit of the state itself (from the deposit origin) agrees with the checkpoint.
     let exit = Game::startExitCall {

@@ -137,8 +137,10 @@ abstract contract CoinExitBase is IExitGame {
         address owner,
         uint64 deadline
     );
-    /// @notice Exit `exitId` was cancelled by a spent-coin (`kind` 1), double-spend (`kind` 2) or
-    ///         design-specific challenge; its bond went to `challenger`.
+    /// @notice Exit `exitId` was cancelled by `challenger` with a spent-coin (`kind` 1),
+    ///         double-spend (`kind` 2) or design-specific challenge; its bond went to the owner the
+    ///         evidence names (the spend's new owner, the checkpoint state's owner), or to
+    ///         `challenger` when the evidence names nobody but the exit's owner.
     event ExitChallenged(uint64 indexed coinId, uint96 indexed exitId, address indexed challenger, uint8 kind);
     /// @notice Exit `exitId` reached processing with unanswered history challenges and was
     ///         cancelled; its bond went to `beneficiary`, the owner named by the pending challenge
@@ -353,15 +355,22 @@ abstract contract CoinExitBase is IExitGame {
         _releaseBond(msg.sender, challengeBond);
     }
 
-    /// @dev Cancels the open exit of `coinId` by a challenge of the caller that proves it at once:
-    ///      ends it, pays its bond to the caller and refunds its pending history challenges (the
-    ///      rest, beyond one batch, when its queue entry comes up).
-    function _cancel(uint64 coinId, Exit storage exit, uint8 kind) internal {
+    /// @dev Cancels the open exit of `coinId` by a challenge of the caller that proves it at once,
+    ///      with evidence naming `named` as the coin's next rightful owner (the spend's new owner, the
+    ///      checkpoint state's owner): ends it and pays its bond to `named`, so that the evidence, not
+    ///      the order of transactions, decides who is paid (a copier of the challenge, or the exit's
+    ///      author front-running it, gains nothing). When the evidence names nobody else (`named`
+    ///      zero or the exit's own owner, as a Debit payment by the holder does), the bond goes to the
+    ///      caller. Nothing is reserved: the honest owner may be several moves after `named` and
+    ///      must be free to exit at once. Pending history challenges are refunded (the rest, beyond
+    ///      one batch, when its queue entry comes up).
+    function _cancel(uint64 coinId, Exit storage exit, uint8 kind, address named) internal {
         uint96 exitId = _exitId(exit.seq, coinId);
         (uint32 pending, uint64 latest) = (exit.pending, exit.lastChallenge);
+        bool byContent = named != address(0) && named != exit.owner;
         _onCancel(coinId, exit);
         _end(coinId, exit);
-        _releaseBond(msg.sender, exitBond);
+        _releaseBond(byContent ? named : msg.sender, exitBond);
         emit ExitChallenged(coinId, exitId, msg.sender, kind);
         if (pending != 0) _settle(coinId, exitId, Settlement(latest, pending, false, 0));
     }

@@ -113,8 +113,9 @@ abstract contract CoinExitGame is CoinExitBase {
     /// @notice Cancels the open exit of `coinId` with a direct spend of its exiting transaction C.
     /// @dev Requires an open exit; `spend.tx.coinId == coinId`; `spend.tx.prevBlock == eBlk`
     ///      ("not a spend"); `spend.blknum > eBlk` ("bad order"); `spend` included in an existing
-    ///      child block; `sig` by the exit's owner. The exit bond goes to the caller, pending
-    ///      history challenges get their bonds back, and the coin may exit again.
+    ///      child block; `sig` by the exit's owner. The exit bond goes to the spend's new owner (the
+    ///      evidence decides, not who sends it); pending history challenges get their bonds back,
+    ///      and the coin may exit again at once.
     /// @param coinId The coin.
     /// @param spend The spend of C with its block and proof.
     /// @param sig The spend's 65-byte signature.
@@ -126,7 +127,7 @@ abstract contract CoinExitGame is CoinExitBase {
         require(spend.blknum > eBlk, "bad order");
         bytes32 hash = _includedTx(spend);
         require(Eip712.isSignedByCalldata(hash, sig, exit.owner), "bad signature");
-        _cancel(coinId, exit, KIND_SPENT);
+        _cancel(coinId, exit, KIND_SPENT, spend.tx.newOwner);
     }
 
     /// @notice Cancels the open exit of `coinId` with a spend of its parent P(C) made before C.
@@ -148,7 +149,7 @@ abstract contract CoinExitGame is CoinExitBase {
         require(pBlk < blknum && blknum < exit.exitBlk, "bad order");
         bytes32 hash = _includedTx(spend);
         require(Eip712.isSignedByCalldata(hash, sig, exit.prevOwner), "bad signature");
-        _cancel(coinId, exit, KIND_DOUBLE_SPEND);
+        _cancel(coinId, exit, KIND_DOUBLE_SPEND, spend.tx.newOwner);
     }
 
     // ---------------------------------------------------------------------------------------------

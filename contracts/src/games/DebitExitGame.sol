@@ -235,11 +235,12 @@ contract DebitExitGame is CoinExitBase {
         Exit storage exit = _openExit(coinId);
         uint64 eBlk = exit.exitBlk;
         address holder = exit.owner;
-        require(_spendLeg(spend.tx, coinId, holder).prevBlock == eBlk, "not a spend");
+        Leg memory leg = _spendLeg(spend.tx, coinId, holder);
+        require(leg.prevBlock == eBlk, "not a spend");
         require(spend.blknum > eBlk, "bad order");
         bytes32 hash = _includedTx(spend);
         require(Eip712.isSignedByCalldata(hash, sig, holder), "bad signature");
-        _cancel(coinId, exit, KIND_SPENT);
+        _cancel(coinId, exit, KIND_SPENT, leg.owner);
     }
 
     /// @notice Cancels the open exit of `coinId` with another spend of its parent made before C.
@@ -255,12 +256,13 @@ contract DebitExitGame is CoinExitBase {
         uint64 pBlk = exit.prevBlk;
         require(pBlk != 0, "not a spend");
         address prevOwner = exit.prevOwner;
-        require(_spendLeg(spend.tx, coinId, prevOwner).prevBlock == pBlk, "not a spend");
+        Leg memory leg = _spendLeg(spend.tx, coinId, prevOwner);
+        require(leg.prevBlock == pBlk, "not a spend");
         uint64 blknum = spend.blknum;
         require(pBlk < blknum && blknum < exit.exitBlk, "bad order");
         bytes32 hash = _includedTx(spend);
         require(Eip712.isSignedByCalldata(hash, sig, prevOwner), "bad signature");
-        _cancel(coinId, exit, KIND_DOUBLE_SPEND);
+        _cancel(coinId, exit, KIND_DOUBLE_SPEND, leg.owner);
     }
 
     // ---------------------------------------------------------------------------------------------

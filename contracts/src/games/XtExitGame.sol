@@ -455,7 +455,8 @@ contract XtExitGame is CoinExitGame {
     ///         `state` and contradicts it; the exit bond goes to the caller.
     /// @dev Requires an open exit; `state` checkpointed at K as `(O, L)`; the exit's origin before K
     ///      and either `eBlk <= K` with `(eOwner, eBlk) != (O, L)`, or `eBlk > K >= pBlk` with
-    ///      `(pOwner, pBlk) != (O, L)` ("not stale"). Cancels like a spent-coin challenge, kind 3.
+    ///      `(pOwner, pBlk) != (O, L)` ("not stale"). Cancels like a spent-coin challenge, kind 3, naming
+    ///      the state's owner `O` (its bond goes to `O`).
     /// @param coinId The coin.
     /// @param state The coin's state in a finalised checkpoint.
     function cancelStaleExit(uint64 coinId, CheckpointState calldata state) external {
@@ -466,7 +467,7 @@ contract XtExitGame is CoinExitGame {
         if (exit.exitBlk <= k) stale = exit.owner != state.owner || exit.exitBlk != state.lastMoved;
         else if (exit.prevBlk <= k) stale = exit.prevOwner != state.owner || exit.prevBlk != state.lastMoved;
         require(stale, "not stale");
-        _cancel(coinId, exit, KIND_STALE);
+        _cancel(coinId, exit, KIND_STALE, state.owner);
     }
 
     // ---------------------------------------------------------------------------------------------
