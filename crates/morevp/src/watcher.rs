@@ -825,10 +825,11 @@ impl Watcher {
         ife: &ObservedIfe,
         out: &mut (Vec<Finding>, Vec<Action>),
     ) {
+        // Any watcher that knows the transaction is included answers, party to it or not: a false
+        // verdict pays an input back to its double-spender while the output's spends stand, and
+        // the pool, every user's, is short by that much (docs/security.md, client duties).
         let (Some(tx_pos), Some(recorded)) = (known.included, ife.competitor) else { return };
-        let output_owners = known.signed.tx.used_outputs().map(|(_, o)| o.owner);
-        let party = ife.input_owners.iter().copied().chain(output_owners).any(|a| self.users.contains(&a));
-        if ife.canonical || tx_pos.encode() >= recorded || !party {
+        if ife.canonical || tx_pos.encode() >= recorded {
             return;
         }
         let Some(proof) = self.proof_of(tx_pos) else { return };
