@@ -36,7 +36,7 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, FileFailurePersistence, TestCaseError, TestRunner};
 
 /// Sequences per game when `PROPTEST_CASES` is not set.
-const DEFAULT_CASES: u32 = 128;
+const DEFAULT_CASES: u32 = 256;
 
 /// Most steps in one sequence.
 const MAX_STEPS: usize = 96;
@@ -342,8 +342,11 @@ async fn apply_common<G: Game>(game: &mut G, book: &mut Book, action: &Common) -
                     owed.push(*account);
                 }
             }
-            let from =
-                if owed.is_empty() || from % 4 == 0 { book.account(*from / 4) } else { owed[*from / 4 % owed.len()] };
+            let from = if owed.is_empty() || from.is_multiple_of(4) {
+                book.account(*from / 4)
+            } else {
+                owed[*from / 4 % owed.len()]
+            };
             let chain = game.deployed().chain.as_mut();
             match to {
                 None => book.call(chain, from, framework, Fw::withdrawCall {}, U256::ZERO).await?,
@@ -492,7 +495,7 @@ fn corrupt_strategy() -> impl Strategy<Value = Corrupt> {
 /// action); one time in eight, or when nothing fits, any of the `len` (`None` when nothing fits
 /// and this is not that time, so that the action is skipped rather than sent to fail).
 fn pick(index: usize, fitting: Vec<usize>, len: usize) -> Option<usize> {
-    if index % 8 == 0 {
+    if index.is_multiple_of(8) {
         return (len != 0).then(|| index / 8 % len);
     }
     fitting.get(index / 8 % fitting.len().max(1)).copied()
@@ -556,6 +559,11 @@ sol! {
 // =================================================================================================
 
 mod mvp {
+    //! The MVP property: a model of deposits, blocks of signed two-in/two-out payments (some
+    //! printing money or signed by the wrong key) and started exits; actions start standard and
+    //! deposit exits (with confirmation signatures), challenge them with included spends, and send
+    //! made-up evidence.
+
     use super::*;
     use plasma_contracts::{MvpExitGame as Contract, MvpTx::Transaction};
     use plasma_core::{BinaryTree, SigningKey};
@@ -956,6 +964,11 @@ fn mvp_invariants() -> TestResult {
 // =================================================================================================
 
 mod morevp {
+    //! The MoreVP property: a model of outputs with their proofs and of signed payments, included
+    //! or kept in flight (and included later or twice); actions start standard and deposit exits and
+    //! challenge them, start in-flight exits, piggyback inputs and outputs, play the canonicity game,
+    //! challenge spent piggybacks, delete unpiggybacked IFEs, and send made-up evidence.
+
     use super::*;
     use plasma_contracts::{MoreVpExitGame as Contract, MoreVpTx::PaymentTx};
     use plasma_core::BinaryTree;
@@ -1172,7 +1185,7 @@ mod morevp {
             let from = sender.resolve(book, output.owner);
             let value = U256::from(MoreVpDeployment::BONDS[0] + u64::from(corrupt == Corrupt::Bond));
             let blknum = (output.pos / U256::from(1_000_000_000u64)).to::<u64>();
-            let data = if blknum % 1000 != 0 {
+            let data = if !blknum.is_multiple_of(1000) {
                 let amount = output.amount + U256::from(u8::from(corrupt == Corrupt::Sig));
                 Contract::startDepositExitCall { depositBlknum: U256::from(blknum), amount }.abi_encode()
             } else {
@@ -1556,6 +1569,11 @@ fn morevp_invariants() -> TestResult {
 // =================================================================================================
 
 mod coins {
+    //! The coin family's shared model (coins, their moves in sparse-tree blocks, double spends
+    //! included) and the Plasma Cash actions: deposit and move exits, spent, double-spend and
+    //! history challenges, responses and made-up evidence. The calls go through the Cash ABI, which
+    //! `XtExitGame` shares.
+
     use super::*;
     use plasma_contracts::CashExitGame::{self as Contract, CashTx, Included};
     use plasma_core::{Domain, SigningKey, SparseTree};
@@ -1731,8 +1749,8 @@ mod coins {
                 }
             }
             // Mostly a fitting exit, else any open one; now and then any coin at all.
-            let pool = if index % 8 == 0 || open.is_empty() {
-                let Some(coin) = self.coin(index / 8).filter(|_| index % 8 == 0) else { return Ok(None) };
+            let pool = if index.is_multiple_of(8) || open.is_empty() {
+                let Some(coin) = self.coin(index / 8).filter(|_| index.is_multiple_of(8)) else { return Ok(None) };
                 let exit = d.game_view(Contract::exitsCall { coinId: coin.id }).await?;
                 return Ok(Some((coin, exit)));
             } else if fitting.is_empty() {
@@ -1809,8 +1827,11 @@ mod coins {
                     idle.push(moved.tx.coinId);
                 }
             }
-            let pool: Vec<u64> =
-                if idle.is_empty() || coin % 8 == 0 { self.moves.iter().map(|m| m.tx.coinId).collect() } else { idle };
+            let pool: Vec<u64> = if idle.is_empty() || coin.is_multiple_of(8) {
+                self.moves.iter().map(|m| m.tx.coinId).collect()
+            } else {
+                idle
+            };
             let Some(coin) = pool.get(coin / 8 % pool.len().max(1)).copied() else { return Ok(()) };
             let Some(coin) = self.coins.iter().find(|c| c.id == coin).copied() else { return Ok(()) };
             let moves = self.moves_of(coin.id);
@@ -1883,7 +1904,7 @@ mod coins {
             challenger: usize,
         ) -> TestResult {
             // A history to challenge: the exit's parent is a move, not the deposit.
-            let wanted = |exit: &Contract::exitsReturn| exit.prevBlk != 0 && exit.prevBlk % 1000 == 0;
+            let wanted = |exit: &Contract::exitsReturn| exit.prevBlk != 0 && exit.prevBlk.is_multiple_of(1000);
             let Some((coin, exit)) = self.pick_exit(d, coin, wanted).await? else { return Ok(()) };
             let mut candidates = vec![deposit_form(&coin)];
             for moved in self.moves_of(coin.id) {
@@ -2008,6 +2029,8 @@ mod coins {
 // =================================================================================================
 
 mod cash {
+    //! The Plasma Cash property: `CashExitGame` driven by the shared coin model.
+
     use super::*;
     use plasma_contracts::CashExitGame::{self as Contract, CashTx};
     use plasma_integration_tests::CashDeployment;
@@ -2065,6 +2088,11 @@ fn cash_invariants() -> TestResult {
 // =================================================================================================
 
 mod xt {
+    //! The Plasma XT property: the Cash actions plus checkpoints (honest or lying leaves, any
+    //! bitmap, a small cap), non-signer and later-owner challenges, sign-off, spend and leaf
+    //! answers, finalisation and voiding, exits from checkpoints, history challenges and answers at
+    //! checkpoints and stale-exit cancellations.
+
     use super::*;
     use coins::{Coin, Moved};
     use plasma_contracts::CashExitGame as Cash;
@@ -2102,13 +2130,25 @@ mod xt {
         Beyond,
     }
 
+    /// A checkpoint of a recent block (`back` blocks before the latest): the zone, the bits set
+    /// (`mask`, by coin index), a false leaf for one coin (`lie`: coin, new owner), the proposer
+    /// (the operator unless `from % 8 == 7`), a wrong bond.
+    #[derive(Clone, Copy, Debug)]
+    pub struct Proposal {
+        back: usize,
+        zone: Zone,
+        mask: u64,
+        lie: Option<(usize, usize)>,
+        from: usize,
+        bad_bond: bool,
+    }
+
     #[derive(Clone, Debug)]
     pub enum Action {
         /// A Plasma Cash action.
         Cash(coins::Action),
-        /// A checkpoint of a recent block (`back` blocks before the latest): the zone, the bits set
-        /// (`mask`, by coin index), a false leaf for one coin, the proposer, a wrong bond.
-        Propose { back: usize, zone: Zone, mask: u64, lie: Option<(usize, usize)>, from: usize, bad_bond: bool },
+        /// A checkpoint proposal.
+        Propose(Proposal),
         /// A non-signer's challenge of a set bit with the coin's latest state up to K.
         Challenge { cp: usize, coin: usize, latest: usize, challenger: usize },
         /// A later owner's challenge: the checkpoint's leaf is not `latest`, which `later` spends after K.
@@ -2236,16 +2276,8 @@ mod xt {
             candidates
         }
 
-        async fn propose(
-            &mut self,
-            book: &mut Book,
-            back: usize,
-            zone: Zone,
-            mask: u64,
-            lie: Option<(usize, usize)>,
-            from: usize,
-            bad_bond: bool,
-        ) -> TestResult {
+        async fn propose(&mut self, book: &mut Book, proposal: &Proposal) -> TestResult {
+            let Proposal { back, zone, mask, lie, from, bad_bond } = *proposal;
             // The operator checkpoints recent blocks: when its latest is too old, it first submits
             // an empty one.
             let latest = self.coins.trees.keys().max().copied();
@@ -2330,7 +2362,7 @@ mod xt {
             let Some(coin) = self.pick_coin(cp, coin) else { return Ok(()) };
             let candidates = self.latest_candidates(&coin, cp.blknum);
             // Mostly the latest state up to K, which the checkpoint should agree with.
-            let evidence = if latest % 4 == 0 {
+            let evidence = if latest.is_multiple_of(4) {
                 &candidates[latest / 4 % candidates.len()]
             } else {
                 &candidates[candidates.len() - 1]
@@ -2667,27 +2699,29 @@ mod xt {
                     index(),
                     proptest::bool::weighted(0.05),
                 )
-                    .prop_map(|(back, zone, mask, lie, from, bad_bond)| Action::Propose {
+                    .prop_map(|(back, zone, mask, lie, from, bad_bond)| Action::Propose(Proposal {
                         back,
                         zone,
                         mask,
                         lie,
                         from,
                         bad_bond
-                    }),
+                    })),
                 3 => (index(), index(), index(), 0..=USERS)
                     .prop_map(|(cp, coin, latest, challenger)| Action::Challenge { cp, coin, latest, challenger }),
-                2 => (index(), index(), index(), index(), 0..=USERS).prop_map(
-                    |(cp, coin, latest, later, challenger)| Action::ChallengeAfter { cp, coin, latest, later, challenger }
-                ),
+                2 => (index(), index(), index(), index(), 0..=USERS).prop_map(|(cp, coin, latest, later, challenger)| {
+                    Action::ChallengeAfter { cp, coin, latest, later, challenger }
+                }),
                 2 => (index(), 0..=USERS, proptest::bool::weighted(0.15))
                     .prop_map(|(challenge, responder, wrong_key)| Action::SignOff { challenge, responder, wrong_key }),
                 2 => (index(), index(), 0..=USERS)
                     .prop_map(|(challenge, spend, responder)| Action::RespondSpend { challenge, spend, responder }),
-                1 => (index(), 0..=USERS).prop_map(|(challenge, responder)| Action::RespondLeaf { challenge, responder }),
+                1 => (index(), 0..=USERS)
+                    .prop_map(|(challenge, responder)| Action::RespondLeaf { challenge, responder }),
                 2 => (index(), 0..=USERS).prop_map(|(cp, from)| Action::Finalize { cp, from }),
-                3 => (index(), index(), 0u8..3, index(), who_strategy())
-                    .prop_map(|(cp, coin, form, choice, sender)| Action::CheckpointExit { cp, coin, form, choice, sender }),
+                3 => (index(), index(), 0u8..3, index(), who_strategy()).prop_map(|(cp, coin, form, choice, sender)| {
+                    Action::CheckpointExit { cp, coin, form, choice, sender }
+                }),
                 1 => (index(), index(), 0..=USERS)
                     .prop_map(|(coin, cp, challenger)| Action::HistoryAtCheckpoint { coin, cp, challenger }),
                 1 => (index(), index(), 0..=USERS).prop_map(|(coin, cp, from)| Action::CancelStale { coin, cp, from }),
@@ -2705,9 +2739,7 @@ mod xt {
         async fn apply(&mut self, book: &mut Book, action: &Action) -> TestResult {
             match action {
                 Action::Cash(action) => self.coins.apply(&mut self.t, book, action).await,
-                Action::Propose { back, zone, mask, lie, from, bad_bond } => {
-                    self.propose(book, *back, *zone, *mask, *lie, *from, *bad_bond).await
-                }
+                Action::Propose(proposal) => self.propose(book, proposal).await,
                 Action::Challenge { cp, coin, latest, challenger } => {
                     self.challenge(book, *cp, *coin, *latest, *challenger).await
                 }
@@ -2747,6 +2779,11 @@ fn xt_invariants() -> TestResult {
 // =================================================================================================
 
 mod debit {
+    //! The Plasma Debit property: a model of coins (users' and the operator's), single-coin moves
+    //! and atomic payments between two coins, liquidity; actions exit legs, challenge them (spent,
+    //! double spend, history), answer, challenge and answer channel states, and send made-up
+    //! evidence.
+
     use super::*;
     use plasma_contracts::DebitExitGame::{self as Contract, DebitIncluded, DebitTx};
     use plasma_core::{SigningKey, SparseTree};
@@ -2963,8 +3000,8 @@ mod debit {
                     open.push((*coin, exit));
                 }
             }
-            let pool = if index % 8 == 0 || open.is_empty() {
-                let Some(coin) = self.coin(index / 8).filter(|_| index % 8 == 0) else { return Ok(None) };
+            let pool = if index.is_multiple_of(8) || open.is_empty() {
+                let Some(coin) = self.coin(index / 8).filter(|_| index.is_multiple_of(8)) else { return Ok(None) };
                 let exit = self.t.game_view(Contract::exitsCall { coinId: coin.id }).await?;
                 return Ok(Some((coin, exit)));
             } else if fitting.is_empty() {
@@ -3121,7 +3158,7 @@ mod debit {
                     idle.push(*coin);
                 }
             }
-            let pool = if idle.is_empty() || coin % 8 == 0 { moved_coins } else { idle };
+            let pool = if idle.is_empty() || coin.is_multiple_of(8) { moved_coins } else { idle };
             let Some(coin) = pool.get(coin / 8 % pool.len().max(1)).copied() else { return Ok(()) };
             let moves = self.moves_of(coin.id);
             let Some(last) = moves.last() else { return Ok(()) };
@@ -3193,7 +3230,7 @@ mod debit {
             earlier: usize,
             challenger: usize,
         ) -> TestResult {
-            let wanted = |exit: &Contract::ExitView| exit.prevBlk != 0 && exit.prevBlk % 1000 == 0;
+            let wanted = |exit: &Contract::ExitView| exit.prevBlk != 0 && exit.prevBlk.is_multiple_of(1000);
             let Some((coin, exit)) = self.pick_exit(coin, wanted).await? else { return Ok(()) };
             let mut candidates = vec![deposit_form(&coin)];
             for moved in self.moves_of(coin.id) {
@@ -3298,7 +3335,7 @@ mod debit {
                     challenged.push((*candidate, exit));
                 }
             }
-            let picked = if challenged.is_empty() || coin % 4 == 0 {
+            let picked = if challenged.is_empty() || coin.is_multiple_of(4) {
                 self.pick_exit(coin / 4, |_| true).await?
             } else {
                 challenged.get(coin / 4 % challenged.len()).cloned()
@@ -3406,7 +3443,13 @@ mod debit {
                 3 => (index(), index(), index(), who_strategy()).prop_map(|(coin, challenge, response, responder)| {
                     Action::Respond { coin, challenge, response, responder }
                 }),
-                3 => (index(), any::<u8>(), prop_oneof![4 => 1u8..3, 1 => Just(0u8)], proptest::bool::weighted(0.2), who_strategy())
+                3 => (
+                    index(),
+                    any::<u8>(),
+                    prop_oneof![4 => 1u8..3, 1 => Just(0u8)],
+                    proptest::bool::weighted(0.2),
+                    who_strategy(),
+                )
                     .prop_map(|(coin, share, nonce_step, parent_block, from)| Action::ChallengeChannel {
                         coin,
                         share,

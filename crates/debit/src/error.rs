@@ -40,6 +40,9 @@ pub enum DebitInvalidity {
         /// The coin's capacity (wei).
         capacity: u128,
     },
+    /// A payee's leg names a coin the payer holds: one signature over the payment would move it.
+    #[error("the payee's leg names coin {0}, which the payer holds")]
+    PeerIsOwnCoin(u64),
     /// A payment changes a holder or does not keep the sum of the two balances.
     #[error("a payment must keep both holders and the sum of their balances")]
     UnbalancedPayment,

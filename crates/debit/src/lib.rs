@@ -46,5 +46,5 @@ pub use operator::{CoinState, DebitOperator};
 /// the roots a client learned), re-exported so that callers need not depend on `plasma-cash`.
 pub use plasma_cash::{DepositRecord, Entry, Roots};
 pub use tx::{ChannelState, Leg, SignedDebitTx};
-pub use wallet::{DebitWallet, ExitArgs, HeldCoin, LearnedPayment, SyncReport};
+pub use wallet::{DebitWallet, ExitArgs, HeldCoin, Invoice, LearnedPayment, SyncReport};
 pub use watcher::Action;

@@ -70,6 +70,40 @@ pub struct SyncReport {
     pub invalid: Vec<(u64, BlockNumber, String)>,
 }
 
+/// What a payee hands its payer (`DebitWallet::invoice`): the coin to credit as the payee holds it
+/// now and the amount. The payer builds the payee's leg from it ([`Invoice::leg`]), so it signs
+/// only a leg that keeps the holder and raises the balance by exactly the amount.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Invoice {
+    /// The payee's coin.
+    pub coin_id: u64,
+    /// Where it last moved.
+    pub last_moved: BlockNumber,
+    /// Its holder (the payee).
+    pub holder: Address,
+    /// Its holder's balance now (wei).
+    pub balance: u128,
+    /// Its channel nonce now.
+    pub nonce: u64,
+    /// The amount to credit (wei).
+    pub amount: u128,
+}
+
+impl Invoice {
+    /// The payee's leg of the payment: the same holder, the balance raised by `amount`, the next
+    /// nonce; `None` on overflow.
+    #[must_use]
+    pub fn leg(&self) -> Option<Leg> {
+        Some(Leg {
+            coin_id: self.coin_id,
+            prev_block: self.last_moved,
+            owner: self.holder,
+            balance: self.balance.checked_add(self.amount)?,
+            nonce: self.nonce.checked_add(1)?,
+        })
+    }
+}
+
 /// A wallet: one key, the roots it learned, its coins.
 #[derive(Debug)]
 pub struct DebitWallet {
@@ -329,16 +363,36 @@ impl DebitWallet {
         self.next_leg(coin_id, self.address(), credited)
     }
 
-    /// The payer's side of an atomic payment of `amount` from `coin_id` to the coin of `payee_leg`:
-    /// the payment (payer's leg first) and the payer's signature.
-    pub fn pay(&self, coin_id: u64, payee_leg: Leg, amount: u128) -> Result<(DebitTx, Signature)> {
-        if payee_leg.coin_id == coin_id || payee_leg.coin_id == 0 {
+    /// The payer's side of an atomic payment from `coin_id` into the coin `invoice` names: the
+    /// payment (payer's leg first) and the payer's signature. The wallet builds the payee's leg
+    /// itself from the invoice (same holder, balance raised by exactly the amount, next nonce), so
+    /// that its one signature moves nothing but what it means, and refuses a peer coin it holds
+    /// ([`DebitInvalidity::PeerIsOwnCoin`], docs/security.md F-5).
+    pub fn pay(&self, coin_id: u64, invoice: &Invoice) -> Result<(DebitTx, Signature)> {
+        let peer = invoice.coin_id;
+        if peer == coin_id || peer == 0 {
             return Err(DebitInvalidity::SamePeer(coin_id).into());
         }
+        // The payer's signature covers both legs: never one that moves a coin it holds.
+        if invoice.holder == self.address() || self.held_coins().contains(&peer) {
+            return Err(DebitInvalidity::PeerIsOwnCoin(peer).into());
+        }
+        let amount = invoice.amount;
+        let payee_leg =
+            invoice.leg().ok_or(DebitError::CannotPay { amount, reason: "the payee's balance overflows" })?;
         let (balance, _) = self.balance(coin_id)?;
         let debited = balance.checked_sub(amount).ok_or(DebitError::CannotPay { amount, reason: "balance too low" })?;
         let tx = DebitTx::payment(self.next_leg(coin_id, self.address(), debited)?, payee_leg);
         Ok((tx, sign(&tx, &self.domain, &self.key)))
+    }
+
+    /// What the payee hands its payer to be paid `amount` into `coin_id`: the coin as this wallet
+    /// holds it now (last move, holder, balance, nonce), checked for room as
+    /// [`DebitWallet::credit_leg`] does.
+    pub fn invoice(&self, coin_id: u64, amount: u128) -> Result<Invoice> {
+        let leg = self.credit_leg(coin_id, amount)?;
+        let (balance, nonce) = self.balance(coin_id)?;
+        Ok(Invoice { coin_id, last_moved: leg.prev_block, holder: leg.owner, balance, nonce, amount })
     }
 
     /// The payee's co-signature of a payment crediting `amount` to `coin_id`: its leg must be

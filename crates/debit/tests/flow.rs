@@ -27,8 +27,8 @@ fn paid() -> (Sim, plasma_cash::DepositRecord, plasma_cash::DepositRecord, u64, 
     sim.wallets[1].receive(history, ETH).unwrap();
     assert_eq!(sim.wallets[1].balance(coin_b.coin_id).unwrap(), (0, 1));
 
-    let payee_leg = sim.wallets[1].credit_leg(coin_b.coin_id, milli(370)).unwrap();
-    let (tx, payer_sig) = sim.wallets[0].pay(coin_a.coin_id, payee_leg, milli(370)).unwrap();
+    let payee_leg = sim.wallets[1].invoice(coin_b.coin_id, milli(370)).unwrap();
+    let (tx, payer_sig) = sim.wallets[0].pay(coin_a.coin_id, &payee_leg).unwrap();
     let payee_sig = sim.wallets[1].accept_payment(&tx, coin_b.coin_id, milli(370)).unwrap();
     sim.op.submit(SignedDebitTx::new(tx, vec![payer_sig, payee_sig])).unwrap();
     let paid = sim.seal();
@@ -95,9 +95,13 @@ fn the_operator_refuses_what_breaks_a_debit_rule() {
     let (mut sim, coin_a, coin_b, _, paid) = paid();
     let (alice, carol) = (sim.user(0), sim.user(2));
     // Unbalanced payment: Bob's leg credited more than Alice's is debited.
-    let mut leg_b = sim.wallets[1].credit_leg(coin_b.coin_id, milli(100)).unwrap();
+    // (Alice's wallet builds Bob's leg itself from his invoice, so the test signs by hand.)
+    let invoice = sim.wallets[1].invoice(coin_b.coin_id, milli(100)).unwrap();
+    let mut leg_b = invoice.leg().unwrap();
     leg_b.balance += 1;
-    let (tx, sig_a) = sim.wallets[0].pay(coin_a.coin_id, leg_b, milli(100)).unwrap();
+    let (good, _) = sim.wallets[0].pay(coin_a.coin_id, &invoice).unwrap();
+    let tx = plasma_debit::DebitTx::payment(good.leg(coin_a.coin_id).unwrap(), leg_b);
+    let sig_a = plasma_debit::tx::sign(&tx, &domain(), &common::key("user0"));
     let forged_b = plasma_debit::tx::sign(&tx, &domain(), &common::key("user1"));
     let refused = sim.op.submit(SignedDebitTx::new(tx, vec![sig_a, forged_b])).unwrap_err();
     assert!(matches!(refused, DebitError::Invalid(DebitInvalidity::UnbalancedPayment)), "{refused}");
@@ -151,8 +155,8 @@ fn a_wallet_signs_nothing_for_a_coin_with_an_open_exit() {
     assert!(matches!(sim.wallets[0].store_state(state), Err(DebitError::Exiting(_))));
     assert!(matches!(sim.wallets[0].propose_state(coin_a.coin_id, milli(50)), Err(DebitError::Exiting(_))));
     assert!(matches!(sim.wallets[0].transfer(coin_a.coin_id, carol), Err(DebitError::Exiting(_))));
-    let leg = sim.wallets[1].credit_leg(coin_b.coin_id, 1).unwrap();
-    assert!(matches!(sim.wallets[0].pay(coin_a.coin_id, leg, 1), Err(DebitError::Exiting(_))));
+    let leg = sim.wallets[1].invoice(coin_b.coin_id, 1).unwrap();
+    assert!(matches!(sim.wallets[0].pay(coin_a.coin_id, &leg), Err(DebitError::Exiting(_))));
     // Once the exit ends (cancelled), the wallet signs again.
     sim.wallets[0].on_exit_ended(coin_a.coin_id);
     sim.wallets[0].store_state(state).unwrap();
@@ -167,9 +171,10 @@ fn liquidity_makes_room_for_credits() {
     sim.op.on_liquidity(coin_b.coin_id, ETH).unwrap();
     sim.wallets[1].on_liquidity(coin_b.coin_id, ETH);
     // Alice has only 0.63: she pays 0.6 of it.
-    let leg = sim.wallets[1].credit_leg(coin_b.coin_id, milli(600)).unwrap();
-    let (tx, sig_a) = sim.wallets[0].pay(coin_a.coin_id, leg, milli(600)).unwrap();
-    assert!(sim.wallets[0].pay(coin_a.coin_id, leg, ETH).is_err(), "more than her balance");
+    let leg = sim.wallets[1].invoice(coin_b.coin_id, milli(600)).unwrap();
+    let (tx, sig_a) = sim.wallets[0].pay(coin_a.coin_id, &leg).unwrap();
+    let too_much = sim.wallets[1].invoice(coin_b.coin_id, milli(700)).unwrap();
+    assert!(sim.wallets[0].pay(coin_a.coin_id, &too_much).is_err(), "more than her balance");
     let sig_b = sim.wallets[1].accept_payment(&tx, coin_b.coin_id, milli(600)).unwrap();
     sim.op.submit(SignedDebitTx::new(tx, vec![sig_a, sig_b])).unwrap();
     sim.seal();
@@ -184,8 +189,8 @@ fn a_payment_in_one_slot_only_is_refused_by_the_payers_client() {
     let (alice, bob) = (sim.user(0), sim.user(1));
     let coin_a = sim.deposit(alice, ETH);
     let coin_b = sim.deposit(bob, milli(500));
-    let leg = sim.wallets[1].credit_leg(coin_b.coin_id, milli(0)).unwrap();
-    let (tx, sig_a) = sim.wallets[0].pay(coin_a.coin_id, leg, 0).unwrap();
+    let leg = sim.wallets[1].invoice(coin_b.coin_id, milli(0)).unwrap();
+    let (tx, sig_a) = sim.wallets[0].pay(coin_a.coin_id, &leg).unwrap();
     let sig_b = sim.wallets[1].accept_payment(&tx, coin_b.coin_id, 0).unwrap();
     let signed = SignedDebitTx::new(tx, vec![sig_a, sig_b]);
     let blknum = sim.next_child;
@@ -243,4 +248,37 @@ fn histories_survive_a_serde_round_trip() {
     let tip = history::verify(&back, &domain(), sim.wallets[0].roots(), ETH).unwrap();
     assert_eq!((tip.balance, tip.nonce), (milli(630), 1));
     assert_eq!(back.last_move().unwrap().tx.new_owner(), sim.user(0));
+}
+
+/// docs/security.md F-5: a payee whose "invoice" names a coin the payer holds (moved to the payee)
+/// gets no signature; the payer signs only a leg it builds itself, which keeps the payee's holder
+/// and raises its balance by exactly the amount.
+#[test]
+fn the_payer_signs_no_leg_of_its_own_coin_and_builds_the_payees_leg_itself() {
+    // Alice holds coin A (0.63 left after paying Bob 0.37) and a second coin; Bob's coin has room.
+    let (mut sim, coin_a, coin_b, _, _) = paid();
+    let (alice, bob) = (sim.user(0), sim.user(1));
+    let coin2 = sim.deposit(alice, ETH);
+    // Bob's invoice names Alice's other coin, as if it were his.
+    let mut trick = sim.wallets[1].invoice(coin_b.coin_id, milli(200)).unwrap();
+    trick.coin_id = coin2.coin_id;
+    let refused = sim.wallets[0].pay(coin_a.coin_id, &trick).unwrap_err();
+    assert!(
+        matches!(refused, DebitError::Invalid(DebitInvalidity::PeerIsOwnCoin(c)) if c == coin2.coin_id),
+        "{refused}"
+    );
+    // Naming Alice as the payee's holder is refused too.
+    let mut trick = sim.wallets[1].invoice(coin_b.coin_id, milli(200)).unwrap();
+    trick.holder = alice;
+    assert!(matches!(
+        sim.wallets[0].pay(coin_a.coin_id, &trick),
+        Err(DebitError::Invalid(DebitInvalidity::PeerIsOwnCoin(_)))
+    ));
+    // An honest invoice: the peer leg keeps Bob and gains exactly 0.2.
+    let invoice = sim.wallets[1].invoice(coin_b.coin_id, milli(200)).unwrap();
+    let (tx, _) = sim.wallets[0].pay(coin_a.coin_id, &invoice).unwrap();
+    let leg = tx.leg(coin_b.coin_id).unwrap();
+    assert_eq!((leg.owner, leg.balance), (bob, milli(570)));
+    assert_eq!(leg.nonce, invoice.nonce + 1);
+    assert_eq!(tx.leg(coin_a.coin_id).unwrap().balance, milli(430));
 }

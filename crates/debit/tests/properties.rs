@@ -37,8 +37,8 @@ proptest! {
             let (balance, _) = sim.wallets[from].balance(coin_from).unwrap();
             let amount = balance * per_mille / 1000;
             // The payee's coin may have no room for it: the wallet refuses, nothing is sent.
-            let Ok(leg) = sim.wallets[to].credit_leg(coin_to, amount) else { continue };
-            let (tx, sig_from) = sim.wallets[from].pay(coin_from, leg, amount).unwrap();
+            let Ok(leg) = sim.wallets[to].invoice(coin_to, amount) else { continue };
+            let (tx, sig_from) = sim.wallets[from].pay(coin_from, &leg).unwrap();
             let sig_to = sim.wallets[to].accept_payment(&tx, coin_to, amount).unwrap();
             // A coin already in the pending block waits for the next one.
             if sim.op.submit(SignedDebitTx::new(tx, vec![sig_from, sig_to])).is_err() {

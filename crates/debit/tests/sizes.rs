@@ -32,8 +32,8 @@ fn wire_sizes_and_stored_bytes_after_ten_blocks() {
             if busy[from] || busy[to] || from == to {
                 continue;
             }
-            let leg = sim.wallets[to].credit_leg(coins[to].coin_id, milli(10)).unwrap();
-            let (t, sig_from) = sim.wallets[from].pay(coins[from].coin_id, leg, milli(10)).unwrap();
+            let leg = sim.wallets[to].invoice(coins[to].coin_id, milli(10)).unwrap();
+            let (t, sig_from) = sim.wallets[from].pay(coins[from].coin_id, &leg).unwrap();
             let sig_to = sim.wallets[to].accept_payment(&t, coins[to].coin_id, milli(10)).unwrap();
             sim.op.submit(SignedDebitTx::new(t, vec![sig_from, sig_to])).unwrap();
             (busy[from], busy[to]) = (true, true);

@@ -97,8 +97,8 @@ fn payment_legs_are_spends_for_both_coins() {
     let coin_b = sim.deposit(bob, ETH);
     sim.op.on_liquidity(coin_b.coin_id, ETH).unwrap();
     sim.wallets[1].on_liquidity(coin_b.coin_id, ETH);
-    let leg = sim.wallets[1].credit_leg(coin_b.coin_id, milli(250)).unwrap();
-    let (tx, sig_a) = sim.wallets[0].pay(coin_a.coin_id, leg, milli(250)).unwrap();
+    let leg = sim.wallets[1].invoice(coin_b.coin_id, milli(250)).unwrap();
+    let (tx, sig_a) = sim.wallets[0].pay(coin_a.coin_id, &leg).unwrap();
     let sig_b = sim.wallets[1].accept_payment(&tx, coin_b.coin_id, milli(250)).unwrap();
     sim.op.submit(SignedDebitTx::new(tx, vec![sig_a, sig_b])).unwrap();
     let paid = sim.seal();

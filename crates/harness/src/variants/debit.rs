@@ -271,8 +271,8 @@ impl DebitVariant {
 
     /// An atomic payment of `amount` from `payer`'s coin to `payee`'s coin, signed by both.
     fn pay(&mut self, payer: (&str, u64), payee: (&str, u64), amount: u128) -> Result<(), Error> {
-        let leg = self.wallet(payee.0)?.credit_leg(payee.1, amount).map_err(err)?;
-        let (tx, payer_sig) = self.wallet(payer.0)?.pay(payer.1, leg, amount).map_err(err)?;
+        let invoice = self.wallet(payee.0)?.invoice(payee.1, amount).map_err(err)?;
+        let (tx, payer_sig) = self.wallet(payer.0)?.pay(payer.1, &invoice).map_err(err)?;
         let payee_sig = self.wallet(payee.0)?.accept_payment(&tx, payee.1, amount).map_err(err)?;
         self.operator_mut()?.submit(SignedDebitTx::new(tx, vec![payer_sig, payee_sig])).map_err(err)?;
         self.busy.extend([payer.1, payee.1]);
