@@ -255,10 +255,16 @@ impl DebitOperator {
 
     /// Co-signs the channel state `tx` signed by the coin's holder (`holder_sig`): a single-coin
     /// update of the holder with a nonce above every nonce included or co-signed for the coin and
-    /// a balance within the capacity. Whether the new balance is acceptable (who pays whom) is the
-    /// caller's business decision.
+    /// a balance within the capacity. Never while a transaction of the coin is pending or in a
+    /// block not yet submitted ([`DebitError::PendingCoin`]): a state co-signed then names the
+    /// coin's move before that transaction and, once it is included, would undo it at the
+    /// operator's expense (docs/security.md, F-7). Whether the new balance is acceptable (who pays
+    /// whom) is the caller's business decision.
     pub fn cosign(&mut self, tx: DebitTx, holder_sig: Signature) -> Result<ChannelState> {
         let coin = *self.coins.get(&tx.coinId).ok_or(DebitError::UnknownCoin(tx.coinId))?;
+        if self.pending_coins.contains(&tx.coinId) || self.in_flight.contains(&tx.coinId) {
+            return Err(DebitError::PendingCoin(tx.coinId));
+        }
         let state = ChannelState { tx, holder_sig, operator_sig: sign(&tx, &self.domain, &self.key) };
         state.check(&self.domain, coin.holder, self.address())?;
         if tx.prevBlock != coin.last_moved {

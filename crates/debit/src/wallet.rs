@@ -117,6 +117,10 @@ pub struct DebitWallet {
     expected: BTreeMap<u64, (DebitTx, DebitHistory)>,
     /// Handovers learned from published inclusions, by coin.
     learned: BTreeMap<u64, LearnedPayment>,
+    /// The highest nonce this wallet ever signed per coin, co-signed or not: a proposal the
+    /// operator refused may still be held (and included, or answered with) by it, so the next
+    /// signature must be above it.
+    signed: BTreeMap<u64, u64>,
 }
 
 impl DebitWallet {
@@ -132,6 +136,7 @@ impl DebitWallet {
             exiting: BTreeSet::new(),
             expected: BTreeMap::new(),
             learned: BTreeMap::new(),
+            signed: BTreeMap::new(),
         }
     }
 
@@ -347,7 +352,18 @@ impl DebitWallet {
             return Err(DebitError::NotHolder(coin_id));
         }
         let (_, nonce) = self.balance(coin_id)?;
-        Ok(Leg { coin_id, prev_block: tip.last_moved, owner, balance, nonce: nonce + 1 })
+        let nonce = nonce.max(self.signed.get(&coin_id).copied().unwrap_or(0));
+        let nonce = nonce.checked_add(1).ok_or(DebitError::CannotPay { amount: balance, reason: "nonce overflow" })?;
+        Ok(Leg { coin_id, prev_block: tip.last_moved, owner, balance, nonce })
+    }
+
+    /// Signs `tx` and remembers the nonce it gives `coin_id`: never signed again.
+    fn sign_leg(&mut self, tx: &DebitTx, coin_id: u64) -> Signature {
+        if let Some(leg) = tx.leg(coin_id) {
+            let highest = self.signed.entry(coin_id).or_default();
+            *highest = (*highest).max(leg.nonce);
+        }
+        sign(tx, &self.domain, &self.key)
     }
 
     fn capacity(&self, coin_id: u64) -> Result<u128> {
@@ -368,7 +384,7 @@ impl DebitWallet {
     /// itself from the invoice (same holder, balance raised by exactly the amount, next nonce), so
     /// that its one signature moves nothing but what it means, and refuses a peer coin it holds
     /// ([`DebitInvalidity::PeerIsOwnCoin`], docs/security.md F-5).
-    pub fn pay(&self, coin_id: u64, invoice: &Invoice) -> Result<(DebitTx, Signature)> {
+    pub fn pay(&mut self, coin_id: u64, invoice: &Invoice) -> Result<(DebitTx, Signature)> {
         let peer = invoice.coin_id;
         if peer == coin_id || peer == 0 {
             return Err(DebitInvalidity::SamePeer(coin_id).into());
@@ -383,7 +399,8 @@ impl DebitWallet {
         let (balance, _) = self.balance(coin_id)?;
         let debited = balance.checked_sub(amount).ok_or(DebitError::CannotPay { amount, reason: "balance too low" })?;
         let tx = DebitTx::payment(self.next_leg(coin_id, self.address(), debited)?, payee_leg);
-        Ok((tx, sign(&tx, &self.domain, &self.key)))
+        let sig = self.sign_leg(&tx, coin_id);
+        Ok((tx, sig))
     }
 
     /// What the payee hands its payer to be paid `amount` into `coin_id`: the coin as this wallet
@@ -391,35 +408,39 @@ impl DebitWallet {
     /// [`DebitWallet::credit_leg`] does.
     pub fn invoice(&self, coin_id: u64, amount: u128) -> Result<Invoice> {
         let leg = self.credit_leg(coin_id, amount)?;
-        let (balance, nonce) = self.balance(coin_id)?;
+        let (balance, _) = self.balance(coin_id)?;
+        // The nonce below the leg's: above every nonce this wallet signed for the coin.
+        let nonce = leg.nonce - 1;
         Ok(Invoice { coin_id, last_moved: leg.prev_block, holder: leg.owner, balance, nonce, amount })
     }
 
     /// The payee's co-signature of a payment crediting `amount` to `coin_id`: its leg must be
     /// exactly [`DebitWallet::credit_leg`].
-    pub fn accept_payment(&self, tx: &DebitTx, coin_id: u64, amount: u128) -> Result<Signature> {
+    pub fn accept_payment(&mut self, tx: &DebitTx, coin_id: u64, amount: u128) -> Result<Signature> {
         let expected = self.credit_leg(coin_id, amount)?;
         if tx.side_of(coin_id) != Some(crate::tx::Side::Peer) || tx.leg(coin_id) != Some(expected) {
             return Err(DebitInvalidity::UnbalancedPayment.into());
         }
-        Ok(sign(tx, &self.domain, &self.key))
+        Ok(self.sign_leg(tx, coin_id))
     }
 
     /// An ownership transfer of `coin_id` to `to`, stating the current balance.
-    pub fn transfer(&self, coin_id: u64, to: Address) -> Result<SignedDebitTx> {
+    pub fn transfer(&mut self, coin_id: u64, to: Address) -> Result<SignedDebitTx> {
         let (balance, _) = self.balance(coin_id)?;
         let tx = DebitTx::single(self.next_leg(coin_id, to, balance)?);
-        Ok(SignedDebitTx::new(tx, vec![sign(&tx, &self.domain, &self.key)]))
+        let sig = self.sign_leg(&tx, coin_id);
+        Ok(SignedDebitTx::new(tx, vec![sig]))
     }
 
     /// A channel update of `coin_id` to `balance`, signed by the holder, for the operator to
     /// co-sign (or to include).
-    pub fn propose_state(&self, coin_id: u64, balance: u128) -> Result<(DebitTx, Signature)> {
+    pub fn propose_state(&mut self, coin_id: u64, balance: u128) -> Result<(DebitTx, Signature)> {
         if balance > self.capacity(coin_id)? {
             return Err(DebitError::CannotPay { amount: balance, reason: "above the capacity" });
         }
         let tx = DebitTx::single(self.next_leg(coin_id, self.address(), balance)?);
-        Ok((tx, sign(&tx, &self.domain, &self.key)))
+        let sig = self.sign_leg(&tx, coin_id);
+        Ok((tx, sig))
     }
 
     /// Keeps a co-signed state of a coin the wallet holds: signed by the wallet and the operator,

@@ -112,19 +112,19 @@ fn the_operator_refuses_what_breaks_a_debit_rule() {
     let (state_tx, sig) = sim.wallets[0].propose_state(coin_a.coin_id, milli(500)).unwrap();
     let state = sim.op.cosign(state_tx, sig).unwrap();
     let mut stale = state_tx;
-    (stale.newOwner, stale.balance, stale.nonce) = (carol, milli(630), 3);
+    (stale.newOwner, stale.balance, stale.nonce) = (carol, milli(630), state_tx.nonce + 1);
     let sig = plasma_debit::tx::sign(&stale, &domain(), &common::key("user0"));
     let refused = sim.op.submit(SignedDebitTx::new(stale, vec![sig])).unwrap_err();
     assert!(matches!(refused, DebitError::CannotPay { .. }), "{refused}");
     // A transfer repeating the co-signed nonce is stale.
     let mut old_nonce = stale;
-    (old_nonce.balance, old_nonce.nonce) = (milli(500), 2);
+    (old_nonce.balance, old_nonce.nonce) = (milli(500), state_tx.nonce);
     let sig = plasma_debit::tx::sign(&old_nonce, &domain(), &common::key("user0"));
     let refused = sim.op.submit(SignedDebitTx::new(old_nonce, vec![sig])).unwrap_err();
     assert!(matches!(refused, DebitError::Invalid(DebitInvalidity::StaleNonce { .. })), "{refused}");
     // Signed by someone else, or naming another prevBlock.
     let mut forged = old_nonce;
-    forged.nonce = 3;
+    forged.nonce = state_tx.nonce + 1;
     let sig = plasma_debit::tx::sign(&forged, &domain(), &common::key("user2"));
     let refused = sim.op.submit(SignedDebitTx::new(forged, vec![sig])).unwrap_err();
     assert!(matches!(refused, DebitError::Cash(CashError::InvalidTx(Invalidity::WrongSigner { .. }))), "{refused}");
@@ -137,7 +137,7 @@ fn the_operator_refuses_what_breaks_a_debit_rule() {
     // the included co-signed state itself may be notarized too (not both in one block).
     sim.wallets[0].store_state(state).unwrap();
     let transfer = sim.wallets[0].transfer(coin_a.coin_id, carol).unwrap();
-    assert_eq!((transfer.tx.balance, transfer.tx.nonce), (milli(500), 3));
+    assert_eq!((transfer.tx.balance, transfer.tx.nonce), (milli(500), state_tx.nonce + 1));
     sim.op.submit(transfer).unwrap();
     let moved = sim.seal();
     assert_eq!(sim.wallets[0].tip(coin_a.coin_id).unwrap().owner, carol);
@@ -281,4 +281,41 @@ fn the_payer_signs_no_leg_of_its_own_coin_and_builds_the_payees_leg_itself() {
     assert_eq!((leg.owner, leg.balance), (bob, milli(570)));
     assert_eq!(leg.nonce, invoice.nonce + 1);
     assert_eq!(tx.leg(coin_a.coin_id).unwrap().balance, milli(430));
+}
+
+/// docs/security.md F-7: the operator co-signs no channel state of a coin whose payment is still
+/// pending (it would name the block before the payment and undo it once included); once the block
+/// is sealed it co-signs a state of the new last move.
+#[test]
+fn the_operator_cosigns_no_state_of_a_coin_with_a_pending_payment() {
+    // Alice has 0.63 on coin A after paying Bob 0.37; she pays him 0.2 more.
+    let (mut sim, coin_a, coin_b, _, _) = paid();
+    let invoice = sim.wallets[1].invoice(coin_b.coin_id, milli(200)).unwrap();
+    let (tx, sig_a) = sim.wallets[0].pay(coin_a.coin_id, &invoice).unwrap();
+    let sig_b = sim.wallets[1].accept_payment(&tx, coin_b.coin_id, milli(200)).unwrap();
+    sim.op.submit(SignedDebitTx::new(tx, vec![sig_a, sig_b])).unwrap();
+    // Alice asks for her pre-payment balance with a higher nonce while the payment is pending.
+    let (state, sig) = sim.wallets[0].propose_state(coin_a.coin_id, milli(630)).unwrap();
+    assert!(matches!(sim.op.cosign(state, sig), Err(DebitError::PendingCoin(c)) if c == coin_a.coin_id));
+    let sealed = sim.seal();
+    let (state, sig) = sim.wallets[0].propose_state(coin_a.coin_id, milli(300)).unwrap();
+    assert_eq!(state.prevBlock, sealed, "a state of the payment's block");
+    sim.op.cosign(state, sig).unwrap();
+}
+
+/// A proposal the operator refused keeps its nonce: the wallet's next proposal is above it, so the
+/// operator, who keeps the refused one, can never include it or answer with it over the agreed
+/// state of the same nonce.
+#[test]
+fn a_refused_proposal_s_nonce_is_never_signed_again() {
+    let (mut sim, coin_a, _, _, _) = paid();
+    let (refused, _) = sim.wallets[0].propose_state(coin_a.coin_id, milli(500)).unwrap();
+    let (agreed, sig) = sim.wallets[0].propose_state(coin_a.coin_id, milli(600)).unwrap();
+    assert_eq!(agreed.nonce, refused.nonce + 1);
+    let state = sim.op.cosign(agreed, sig).unwrap();
+    sim.wallets[0].store_state(state).unwrap();
+    let invoice_nonce = sim.wallets[0].invoice(coin_a.coin_id, 0).unwrap().nonce;
+    assert_eq!(invoice_nonce, agreed.nonce);
+    let (next, _) = sim.wallets[0].propose_state(coin_a.coin_id, milli(550)).unwrap();
+    assert_eq!(next.nonce, agreed.nonce + 1);
 }

@@ -60,7 +60,8 @@ proptest! {
             nonces += tip.nonce;
         }
         prop_assert_eq!(sum, total);
-        // Every included payment raised both its coins' nonces by one.
-        prop_assert_eq!(nonces, 2 * included);
+        // Every included payment raised both its coins' nonces, by one or more: the nonce of a
+        // payment the operator refused was signed and is never signed again.
+        prop_assert!(nonces >= 2 * included);
     }
 }

@@ -262,7 +262,7 @@ impl DebitVariant {
 
     /// `holder` and the operator co-sign a new balance of `coin_id`.
     fn update_channel(&mut self, holder: &str, coin_id: u64, balance: u128) -> Result<(), Error> {
-        let (tx, sig) = self.wallet(holder)?.propose_state(coin_id, balance).map_err(err)?;
+        let (tx, sig) = self.wallet_mut(holder)?.propose_state(coin_id, balance).map_err(err)?;
         let state = self.operator_mut()?.cosign(tx, sig).map_err(err)?;
         self.wallet_mut(holder)?.store_state(state).map_err(err)?;
         self.states.entry(coin_id).or_default().push(state);
@@ -272,8 +272,8 @@ impl DebitVariant {
     /// An atomic payment of `amount` from `payer`'s coin to `payee`'s coin, signed by both.
     fn pay(&mut self, payer: (&str, u64), payee: (&str, u64), amount: u128) -> Result<(), Error> {
         let invoice = self.wallet(payee.0)?.invoice(payee.1, amount).map_err(err)?;
-        let (tx, payer_sig) = self.wallet(payer.0)?.pay(payer.1, &invoice).map_err(err)?;
-        let payee_sig = self.wallet(payee.0)?.accept_payment(&tx, payee.1, amount).map_err(err)?;
+        let (tx, payer_sig) = self.wallet_mut(payer.0)?.pay(payer.1, &invoice).map_err(err)?;
+        let payee_sig = self.wallet_mut(payee.0)?.accept_payment(&tx, payee.1, amount).map_err(err)?;
         self.operator_mut()?.submit(SignedDebitTx::new(tx, vec![payer_sig, payee_sig])).map_err(err)?;
         self.busy.extend([payer.1, payee.1]);
         self.payments.push((payer.1, payee.1));
