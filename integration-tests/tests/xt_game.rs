@@ -1410,3 +1410,38 @@ async fn the_leaf_answers_a_later_owners_challenge_of_an_honest_state() -> TestR
     assert_eq!(c.revert(operator, leaf(to_bob.blknum, proof), U256::ZERO).await?, "not a later owner's");
     Ok(())
 }
+
+/// An owner whose exit is the checkpoint state's own move (C at `L`, owner `O`) answers a challenge
+/// below `L` with the finalised state, even though `L` is after the exit's parent.
+#[tokio::test]
+async fn the_checkpoint_answers_below_the_exits_own_move() -> TestResult {
+    let mut c = Xt::new("embedded").await?;
+    let (alice, bob) = (c.user(0), c.user(1));
+    let coin = c.deposit(0, eth(1)).await?;
+    let to_carol = c.pay(&coin, coin.id, 0, 2).await?;
+    let to_bob = c.moved(&coin, to_carol.blknum, 2, bob).await?;
+    let k = c.block(&[]).await?;
+    let (cp, _) = c.propose(k, 1000, &[(coin.id, bob, to_bob.blknum)], &[coin.id]).await?;
+    let proposed = c.now().await?;
+    c.next_tx_at(proposed + c.t.checkpoint_period).await?;
+    c.finalize(&cp).await?;
+    let exit = Game::startExitCall {
+        coinId: coin.id,
+        depositor: coin.depositor,
+        amount: coin.amount,
+        parent: c.inc(&to_carol),
+        exiting: c.inc(&to_bob),
+        exitingSig: to_bob.sig.clone(),
+    };
+    c.send(bob, exit, c.t.exit_bond).await?;
+    let cbond = c.t.challenge_bond;
+    c.send(alice, Game::challengeHistoryCall { coinId: coin.id, earlier: Xt::deposit_form(&coin) }, cbond).await?;
+    let state = Xt::state(&cp, coin.id, bob, to_bob.blknum);
+    let answer = Game::respondHistoryAtCheckpointCall { coinId: coin.id, challengeBlk: coin.id, state: state.clone() };
+    c.send(bob, answer, U256::ZERO).await?;
+    let at = c.now().await? + c.mep();
+    c.next_tx_at(at).await?;
+    c.process().await?;
+    assert_eq!(c.withdrawable(bob).await?, coin.amount + c.t.exit_bond + cbond);
+    Ok(())
+}

@@ -436,7 +436,8 @@ contract XtExitGame is CoinExitGame {
     ///         checkpoint answers challenges below it this way.
     /// @dev Requires an open exit; a pending challenge at `challengeBlk` ("no such challenge");
     ///      `now < deadline` ("too late"); `state` checkpointed and finalised (`_checkpointState`);
-    ///      `challengeBlk < L <= pBlk` ("bad order").
+    ///      `challengeBlk < L`, and `L <= pBlk` or the exit is the state's own (`eBlk == L`,
+    ///      owner `O`): the checkpoint vouches for the history up to `L` ("bad order").
     /// @param coinId The coin.
     /// @param challengeBlk The block of the challenged transaction.
     /// @param state The coin's state in a finalised checkpoint.
@@ -446,7 +447,8 @@ contract XtExitGame is CoinExitGame {
         (Exit storage exit, Challenge storage challenge,) = _pendingHistoryChallenge(coinId, challengeBlk);
         _checkpointState(state, coinId);
         uint64 lastMoved = state.lastMoved;
-        require(challengeBlk < lastMoved && lastMoved <= exit.prevBlk, "bad order");
+        bool vouched = lastMoved <= exit.prevBlk || (lastMoved == exit.exitBlk && state.owner == exit.owner);
+        require(challengeBlk < lastMoved && vouched, "bad order");
         _closeHistoryChallenge(exit, challenge);
         emit HistoryAnsweredAtCheckpoint(coinId, _exitId(exit.seq, coinId), msg.sender, challengeBlk, state.checkpointId);
     }

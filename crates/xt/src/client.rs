@@ -562,6 +562,14 @@ impl XtWatcher {
         self.origins.insert(exit_id, blknum);
     }
 
+    /// Where `exit`'s history starts: its checkpoint's block (`ExitOriginSet`), else the coin's
+    /// deposit. What [`CheckpointBook::set_own_exits`] takes: pruning a coin to a checkpoint of a
+    /// later block would drop history this exit may still be challenged on.
+    #[must_use]
+    pub fn origin_of(&self, exit: &ObservedExit) -> BlockNumber {
+        self.origins.get(&exit.exit_id).copied().unwrap_or(exit.coin_id)
+    }
+
     /// The cancellation a new or open exit calls for: stale against the coin's state in the
     /// checkpoint the user's history starts at ([`is_stale`]; the origin is the deposit unless an
     /// `ExitOriginSet` said otherwise).

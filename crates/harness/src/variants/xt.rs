@@ -330,8 +330,11 @@ impl XtVariant {
     fn sync_own_exits(&mut self, world: &mut World) -> Result<(), Error> {
         for (name, book) in &mut self.books {
             let address = world.actor(name)?.address;
+            let watcher = self.watchers.get(name).ok_or_else(|| err(format!("no watcher for {name}")))?;
             let open = self.cash.open.values().filter(|exit| exit.owner == address);
-            let open = open.map(|exit| (exit.coin_id, exit.exit_blk)).collect();
+            // The exit's origin (its checkpoint, or the deposit), not its block: history after the
+            // origin is what a challenge of the exit may name.
+            let open = open.map(|exit| (exit.coin_id, watcher.origin_of(exit))).collect();
             let wallet = self.cash.wallets.get_mut(name).ok_or_else(|| err(format!("no wallet for {name}")))?;
             let pruned = book.set_own_exits(wallet, open);
             if !pruned.is_empty() {
