@@ -259,6 +259,15 @@ impl Watcher {
         }
     }
 
+    /// Re-evaluates every followed exit against what the wallet knows now (after a sync, a
+    /// handover, an answer): the actions not issued before. A client calls it whenever what it
+    /// knows changes, so that an exit seen before the spend that cancels it was delivered is still
+    /// challenged (docs/security.md, client duties).
+    pub fn recheck(&mut self, wallet: &Wallet, now: Timestamp) -> Vec<Action> {
+        let coins: Vec<u64> = self.exits.keys().copied().collect();
+        coins.into_iter().flat_map(|coin_id| self.new_actions(wallet, coin_id, now)).collect()
+    }
+
     /// The actions the open exit of `coin_id` calls for now, issued before or not.
     #[must_use]
     pub fn actions_for(&self, wallet: &Wallet, coin_id: u64, now: Timestamp) -> Vec<Action> {

@@ -104,6 +104,7 @@ const BUILTIN: &[(&str, &str)] = builtin![
     "cash-withheld-block.toml",
     "cash-rearrange.toml",
     "cash-forged-exit-reopen.toml",
+    "cash-exit-before-spend-block.toml",
     "xt-checkpoint-honest.toml",
     "xt-false-bit.toml",
     "xt-signed-challenge-answered.toml",

@@ -299,6 +299,12 @@ impl CashVariant {
         for entry in logs {
             actions.extend(self.on_log(world, &entry.log, now)?);
         }
+        // What the wallets learned since (blocks, handovers) may call for actions against exits
+        // the watchers already follow.
+        for (name, watcher) in &mut self.watchers {
+            let wallet = self.wallets.get(name).ok_or_else(|| err(format!("no wallet for {name}")))?;
+            actions.extend(watcher.recheck(wallet, now).into_iter().map(|a| (name.clone(), a)));
+        }
         Ok(actions)
     }
 
