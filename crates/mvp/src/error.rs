@@ -298,6 +298,10 @@ pub enum MvpError {
     /// `confirm` found no input of the transaction that this wallet owns and signed.
     #[error("the transaction spends none of this wallet's outputs")]
     NothingToConfirm,
+    /// The block has not been validated as valid by the user's watcher, or a fault (an invalid or
+    /// withheld block) is known: a payer confirms nothing then, and exits instead.
+    #[error("block {0} is not validated (or a fault is known): no confirmation")]
+    NotValidated(u64),
 
     /// `receive` found no output of the transaction owned by this wallet.
     #[error("the transaction pays nothing to this wallet")]

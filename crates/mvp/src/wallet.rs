@@ -22,7 +22,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use alloy_primitives::{Address, B256, Bytes, U256};
-use plasma_core::{DepositEvent, Domain, Signature, SigningKey, recover};
+use plasma_core::{BlockNumber, DepositEvent, Domain, Signature, SigningKey, recover};
 use serde::{Deserialize, Serialize};
 
 use crate::{
@@ -278,13 +278,34 @@ impl Wallet {
         }
     }
 
+    /// [`Wallet::confirm`], only when `watcher` (the user's) has validated block `blknum` as valid
+    /// and knows of no fault (invalid or withheld block) up to it: a confirmation signed before the
+    /// block is checked could stand behind an invalid transaction placed ahead of the payment, and
+    /// after a fault the user exits instead ([`MvpError::NotValidated`]).
+    pub fn confirm_validated(
+        &mut self,
+        tx: &SignedTx,
+        block_root: B256,
+        blknum: BlockNumber,
+        watcher: &crate::watcher::Watcher,
+    ) -> Result<[Option<Signature>; 2]> {
+        let valid = watcher.status(blknum) == Some(crate::watcher::BlockStatus::Valid)
+            && watcher.block(blknum).is_some_and(|b| b.root() == block_root)
+            && watcher.first_fault().is_none();
+        if !valid {
+            return Err(MvpError::NotValidated(blknum));
+        }
+        self.confirm(tx, block_root)
+    }
+
     /// Confirms `tx`, included in the block with root `block_root`: signs
     /// `Confirmation(txHash, blockRoot)` for each input slot that spends one of this wallet's
     /// outputs *and* carries this wallet's signature, forgets those outputs and records the
     /// confirmations given. Returns the confirmations per slot (`None` for the others' slots), to
     /// be merged and handed to the recipients. Confirming again returns the same signatures.
     ///
-    /// The caller vouches that `tx` is included under `block_root` in a block it validated.
+    /// The caller vouches that `tx` is included under `block_root` in a block it validated; a client
+    /// calls [`Wallet::confirm_validated`], which checks that with the user's watcher.
     pub fn confirm(&mut self, tx: &SignedTx, block_root: B256) -> Result<[Option<Signature>; 2]> {
         let key = self.key()?.clone();
         let tx_hash = tx.tx_hash(&self.domain);

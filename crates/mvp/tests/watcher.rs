@@ -536,3 +536,30 @@ fn malformed_published_confirmations_are_ignored() {
     assert!(w.watcher.on_exit_started(&exit).is_empty());
     assert!(w.watcher.on_exit_started(&deposit_exit(w.alice_d, w.alice.address(), 100)).is_empty());
 }
+
+/// docs/security.md (client duties): the operator puts a spend of Alice's deposit she never signed
+/// ahead of her honest payment to Bob, in one block. Alice's wallet confirms only a block her
+/// watcher validated: this one is invalid, so she confirms nothing (and exits her deposit, older
+/// than the forged output).
+#[test]
+fn a_payer_confirms_nothing_in_a_block_its_watcher_did_not_validate() {
+    let mut w = world();
+    let mallory = key("mallory");
+    let theft = SignedTx::sign(payment(w.alice_d, mallory.address(), 100), &domain(), [Some(&mallory), None]);
+    w.op.include_unchecked(theft).unwrap();
+    let honest = w.alice.pay(w.bob.address(), wei(100), U256::ZERO).unwrap();
+    w.op.include_unchecked(honest.clone()).unwrap();
+    let block = w.op.build_block().unwrap();
+    let event = w.fw.submit(block.root());
+    w.op.on_block_submitted(&event).unwrap();
+    w.watcher.on_block_submitted(&event).unwrap();
+    // Not validated yet: no confirmation.
+    let refused = w.alice.confirm_validated(&honest, block.root(), event.blknum, &w.watcher).unwrap_err();
+    assert!(matches!(refused, MvpError::NotValidated(1000)), "{refused}");
+    // Validated as invalid: still none, and Alice's watcher tells her to exit her deposit.
+    let report = w.watcher.sync(&w.op).unwrap().remove(0);
+    assert_eq!(report.status, BlockStatus::Invalid);
+    assert!(report.exit_now.contains(&w.alice_d));
+    let refused = w.alice.confirm_validated(&honest, block.root(), event.blknum, &w.watcher).unwrap_err();
+    assert!(matches!(refused, MvpError::NotValidated(1000)), "{refused}");
+}

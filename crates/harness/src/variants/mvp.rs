@@ -223,8 +223,21 @@ impl MvpVariant {
         Ok(())
     }
 
-    /// After a block is numbered: payers confirm, recipients record their outputs.
-    fn deliver(&mut self, world: &World, blknum: u64, root: B256, pending: Vec<Pending>) -> Result<(), Error> {
+    /// Whether `payer`'s watcher, synced now, finds block `blknum` valid and knows no fault (a
+    /// cheater runs no watcher and confirms what it likes); the challenges the sync finds are kept
+    /// for the next round.
+    fn validated_by_payer(&mut self, payer: &str, blknum: u64) -> Result<bool, Error> {
+        let operator = self.operator.as_ref().ok_or_else(|| err("not deployed"))?;
+        let Some(watcher) = self.watchers.get_mut(payer) else { return Ok(true) };
+        for report in watcher.sync(operator).map_err(err)? {
+            self.found.extend(report.challenges.into_iter().map(|c| (payer.to_owned(), c)));
+        }
+        Ok(watcher.status(blknum) == Some(plasma_mvp::watcher::BlockStatus::Valid) && watcher.first_fault().is_none())
+    }
+
+    /// After a block is numbered: payers confirm once their watcher has validated the block (never
+    /// on an invalid block, nor after a known fault), recipients record their outputs.
+    fn deliver(&mut self, world: &mut World, blknum: u64, root: B256, pending: Vec<Pending>) -> Result<(), Error> {
         let domain = world.domain();
         for payment in pending {
             let tx_hash = payment.tx.tx_hash(&domain);
@@ -236,9 +249,19 @@ impl MvpVariant {
             let confirmations = if payment.forged {
                 let key: &SigningKey = &world.actor(&payment.payer)?.key;
                 [Some(key.sign_digest(confirmation_digest(&domain, tx_hash, root))), None]
-            } else if payment.confirm {
-                self.wallet(&payment.payer)?.confirm(&payment.tx, root).map_err(err)?
+            } else if payment.confirm && self.validated_by_payer(&payment.payer, blknum)? {
+                let wallet = self.wallets.get_mut(&payment.payer).ok_or_else(|| err("no wallet"))?;
+                match self.watchers.get(&payment.payer) {
+                    Some(watcher) => wallet.confirm_validated(&payment.tx, root, blknum, watcher).map_err(err)?,
+                    None => wallet.confirm(&payment.tx, root).map_err(err)?,
+                }
             } else {
+                if payment.confirm {
+                    world.log.push(format!(
+                        "{}'s wallet confirms nothing in block {blknum}: its watcher found a fault",
+                        payment.payer
+                    ));
+                }
                 let exit = MvpExit {
                     utxo_pos: inclusion.tx_pos().map_err(err)?,
                     tx: payment.tx.tx.clone(),
@@ -357,6 +380,10 @@ impl Variant for MvpVariant {
             world.log.push(format!("operator withholds block {}", submitted.blknum));
             return Ok(());
         }
+        // The payers' software reads the root chain (deposits, this block) before it validates
+        // the block and confirms anything in it.
+        let found = self.ingest(world).await?;
+        self.found.extend(found);
         self.deliver(world, submitted.blknum, submitted.root, pending)
     }
 
