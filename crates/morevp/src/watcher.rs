@@ -40,8 +40,9 @@
 //!   spent with its owner's signature → `challengeInFlightExitOutputSpent`;
 //! - `piggyback_available`: in phase 1, an output of a user's that is unspent, of a transaction
 //!   that may be canonical → piggyback it; an input of a user's that no other known transaction
-//!   spends with its signature, of a transaction beaten by a competitor or never known included →
-//!   piggyback it.
+//!   spends with its signature, of a transaction beaten by a competitor, found non-canonical on
+//!   chain (a verdict the watcher cannot refute, whatever competitor it rests on) or never known
+//!   included → piggyback it.
 //!
 //! Each action is returned once ([`Watcher::pending_actions`] recomputes them all, to retry one
 //! whose transaction failed; [`Watcher::forget_issued`] lets it be returned again).
@@ -781,8 +782,13 @@ impl Watcher {
             self.canonicity_response(hash, known, ife, out);
         }
         self.piggyback_challenges(hash, known, ife, out);
+        // A non-canonical verdict recorded on chain counts even when the competitor behind it is
+        // unknown here (hidden in a withheld block), unless this watcher can refute it with the
+        // transaction's older inclusion: the chain's verdict decides who is paid.
+        let refutable = known.included.zip(ife.competitor).is_some_and(|(pos, recorded)| pos.encode() < recorded);
+        let beaten = oldest_beating.is_some() || (!ife.canonical && !refutable);
         if phase1 {
-            self.piggybacks(hash, known, ife, oldest_beating.is_some(), out);
+            self.piggybacks(hash, known, ife, beaten, out);
         }
     }
 
@@ -1475,6 +1481,39 @@ mod tests {
         // is not canonical.
         assert_eq!(piggybacks, vec![(false, 0)]);
         assert!(calls(&report).iter().any(|c| matches!(c, ExitCall::ChallengeNotCanonical(_))));
+    }
+
+    /// docs/security.md (client duties): the chain's non-canonical verdict counts even when the
+    /// competitor behind it is hidden from the watcher. Mallory's second spend of her input is in a
+    /// withheld block; the joint payment with Alice is included later. Its in-flight exit is found
+    /// non-canonical with the hidden (older) competitor: Alice piggybacks her input.
+    #[test]
+    fn an_on_chain_non_canonical_verdict_calls_for_the_input_piggyback() {
+        let mut fx = Fx::new();
+        let (alice, bob, carol, mallory) = (fx.alice.clone(), fx.bob.clone(), fx.carol.clone(), fx.mallory.clone());
+        let da = fx.deposit(&alice, 10);
+        let dm = fx.deposit(&mallory, 10);
+        let cheat = fx.tx(&[dm], &[(&carol, 10)], &[&mallory]);
+        fx.op.include_unchecked(cheat).unwrap();
+        fx.seal(true);
+        let joint = fx.tx(&[da, dm], &[(&bob, 20)], &[&alice, &mallory]);
+        fx.w.watch_tx(&joint);
+        fx.op.include_unchecked(joint.clone()).unwrap();
+        fx.seal(false);
+        let report = fx.start_ife(&joint);
+        let input_piggyback = |r: &Report| {
+            calls(r).iter().any(|c| matches!(c, ExitCall::Piggyback(p) if !p.is_output && p.owner == alice.address()))
+        };
+        assert!(!input_piggyback(&report), "included, and no competitor known: no input piggyback yet");
+        let tx_hash = joint.tx_hash(&domain());
+        let hidden = UtxoPos::tx(1000, 0).unwrap();
+        let challenged = GameEvent::InFlightExitChallenged {
+            tx_hash,
+            challenger: mallory.address(),
+            competitor_position: hidden.encode(),
+        };
+        let report = fx.event(challenged);
+        assert!(input_piggyback(&report), "{report:?}");
     }
 
     #[test]
