@@ -112,8 +112,8 @@ async fn the_crates_payments_states_and_calls_run_on_the_contract() -> TestResul
         history.push(blknum, c.op.entry(coin_b.coin_id, blknum)?)?;
     }
     c.wallets[1].receive(history, 2 * ETH)?;
-    let leg = c.wallets[1].credit_leg(coin_b.coin_id, milli(370))?;
-    let (tx, sig_a) = c.wallets[0].pay(coin_a.coin_id, leg, milli(370))?;
+    let invoice = c.wallets[1].invoice(coin_b.coin_id, milli(370))?;
+    let (tx, sig_a) = c.wallets[0].pay(coin_a.coin_id, &invoice)?;
     let sig_b = c.wallets[1].accept_payment(&tx, coin_b.coin_id, milli(370))?;
     c.op.submit(SignedDebitTx::new(tx, vec![sig_a, sig_b]))?;
     c.seal().await?;
