@@ -86,6 +86,14 @@ async fn logs_filter_by_address_topic_and_block(#[values("embedded", "anvil")] n
     let topic = <Fw::BlockSubmitted as alloy_sol_types::SolEvent>::SIGNATURE_HASH;
     let all = chain.logs(&LogFilter { address: Some(framework), topic0: Some(topic), ..Default::default() }).await?;
     assert_eq!(all.iter().map(|l| l.block_number).collect::<Vec<_>>(), [2, 3, 4]);
+    // Each log carries its block's time: the time the event happened, not the time it was read.
+    chain.advance_time(3_600).await?;
+    let later = chain.block_time().await?;
+    for log in &all {
+        let event = <Fw::BlockSubmitted as alloy_sol_types::SolEvent>::decode_log(&log.log)?;
+        assert_eq!(log.block_timestamp, event.timestamp);
+        assert!(log.block_timestamp + 3_600 <= later);
+    }
     let some =
         chain.logs(&LogFilter { topic0: Some(topic), from_block: 3, to_block: Some(3), ..Default::default() }).await?;
     assert_eq!(some.len(), 1);

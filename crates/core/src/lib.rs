@@ -6,6 +6,8 @@
 //! - [`eip712`]: the signing domain, digests, [`SigningKey`] and low-s signature [`recover`]y.
 //! - [`traits`]: [`ChildChain`] and [`ExitGame`], which every variant crate implements, and the
 //!   object-safe [`VariantDriver`] the harness runs scenarios through.
+//! - [`outbox`]: the client's [`Outbox`] of decided actions, retried until they succeed or their
+//!   deadline passes.
 //! - [`par`]: the order-keeping parallel map operators use for hashing and signature recovery.
 //! - [`error`]: the crate's one error type, [`Error`].
 //!
@@ -17,6 +19,7 @@
 pub mod eip712;
 pub mod error;
 pub mod merkle;
+pub mod outbox;
 pub mod par;
 pub mod traits;
 pub mod types;
@@ -24,6 +27,7 @@ pub mod types;
 pub use eip712::{Domain, Signature, SigningKey, recover};
 pub use error::{Error, Result};
 pub use merkle::{BinaryProof, BinaryTree, SparseProof, SparseTree};
+pub use outbox::{GaveUp, Outbox, RetryPolicy};
 pub use traits::{
     BlockSubmittedEvent, Bonds, Capabilities, ChildBlock, ChildChain, DepositEvent, ExitGame, GameCall, Periods,
     VariantDriver,

@@ -74,6 +74,8 @@ const BUILTIN: &[(&str, &str)] = builtin![
     "honest-lifecycle.toml",
     "deposit-exit.toml",
     "exit-of-spent-output.toml",
+    "lost-challenge-retried.toml",
+    "offline-gap.toml",
     "invalid-transaction.toml",
     "double-spend.toml",
     "mint.toml",

@@ -1,6 +1,6 @@
 //! Recording every root-chain transaction a run sends.
 
-use alloy_primitives::{Address, Bytes, U256};
+use alloy_primitives::{Address, U256};
 use plasma_rootchain::{CallOutcome, ChainLog, LogFilter, Receipt, Result, RootChain, SnapshotId, TxRequest};
 
 /// One recorded transaction.
@@ -86,8 +86,8 @@ impl RootChain for RecordingChain {
         Ok(receipt)
     }
 
-    async fn call(&self, from: Address, to: Address, data: Bytes) -> Result<CallOutcome> {
-        self.inner.call(from, to, data).await
+    async fn simulate(&self, tx: &TxRequest) -> Result<CallOutcome> {
+        self.inner.simulate(tx).await
     }
 
     async fn logs(&self, filter: &LogFilter) -> Result<Vec<ChainLog>> {

@@ -109,7 +109,9 @@ async fn drive(
         if let Support::NotApplicable(why) = run_step(variant, world, step, tracker).await.map_err(context)? {
             return Ok(Verdict::NotApplicable(why));
         }
-        variant.run_watchers(world).await.map_err(context)?;
+        if !world.offline {
+            variant.run_watchers(world).await.map_err(context)?;
+        }
     }
     withdraw_everything(world).await?;
     check(variant, world, scenario, &initial).await
@@ -152,7 +154,7 @@ async fn run_step(
                 let hop = left.min(WATCH_INTERVAL);
                 world.chain.advance_time(hop).await?;
                 left -= hop;
-                if left > 0 {
+                if left > 0 && !world.offline {
                     variant.run_watchers(world).await?;
                 }
             }
@@ -166,7 +168,17 @@ async fn run_step(
             tracker.after_processing(&receipt)?;
             Ok(Support::Done)
         }
+        Step::RunWatchers if world.offline => Ok(Support::Done),
         Step::RunWatchers => variant.run_watchers(world).await.map(|()| Support::Done),
+        Step::Offline | Step::Online => {
+            world.offline = matches!(step, Step::Offline);
+            Ok(Support::Done)
+        }
+        Step::LoseSends { actor, count } => {
+            let address = world.actor(actor)?.address;
+            *world.lost_sends.entry(address).or_default() += count;
+            Ok(Support::Done)
+        }
         Step::AddLiquidity { actor, amount, taken_from: None } => {
             variant.add_liquidity(world, actor, wei(amount)?).await
         }

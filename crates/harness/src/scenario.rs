@@ -42,7 +42,9 @@
 //!
 //! Steps: `deposit`, `transfer`, `commit-block`, `fault` (an operator fault, see [`Fault`]),
 //! `exit`, `challenge` (only in scenarios that test the challenge call itself), `advance-time`,
-//! `process-exits`, `run-watchers` and `checkpoint` (see [`CheckpointStep`]). Watchers also run after every step on their own, as real
+//! `process-exits`, `run-watchers`, `offline` and `online` (no watcher runs in between),
+//! `lose-sends` (the network loses an actor's next watcher
+//! transactions) and `checkpoint` (see [`CheckpointStep`]). Watchers also run after every step on their own, as real
 //! users' software would. Amounts are `<number> ether|gwei|wei|bond` terms joined by `+` or `-`;
 //! `bond` is the variant's exit bond.
 
@@ -146,6 +148,19 @@ pub enum Step {
     },
     /// Watchers run once more (they also run after every step).
     RunWatchers,
+    /// Every user's software goes offline: no watcher runs until `online`.
+    Offline,
+    /// The users' software is back: the watchers read every event of the gap at once, each dated
+    /// by its block, and act on what is still in time.
+    Online,
+    /// The network loses the next `count` transactions `actor`'s watcher sends before they are
+    /// mined: the watcher must send each again before its deadline.
+    LoseSends {
+        /// Whose transactions.
+        actor: String,
+        /// How many.
+        count: u32,
+    },
     /// The operator deposits `amount` and merges it into the capacity of `actor`'s newest coin
     /// (designs with channels: Plasma Debit's liquidity).
     AddLiquidity {
@@ -443,6 +458,7 @@ impl Scenario {
                     non_negative(amount)?;
                 }
                 Step::Challenge { challenger, target } => named.extend([challenger, target]),
+                Step::LoseSends { actor, .. } => named.push(actor),
                 Step::Checkpoint(checkpoint) => named.extend(
                     checkpoint
                         .false_bits
@@ -468,7 +484,12 @@ impl Scenario {
                 Step::AdvanceTime { periods, .. } if !periods.is_finite() || *periods < 0.0 => {
                     return Err(Error::Scenario("advance-time periods must be a non-negative number".into()));
                 }
-                Step::CommitBlock | Step::AdvanceTime { .. } | Step::ProcessExits { .. } | Step::RunWatchers => {}
+                Step::CommitBlock
+                | Step::AdvanceTime { .. }
+                | Step::ProcessExits { .. }
+                | Step::RunWatchers
+                | Step::Offline
+                | Step::Online => {}
             }
         }
         match named.into_iter().find(|name| !known(name)) {

@@ -42,6 +42,12 @@ pub struct World {
     pub log: Vec<String>,
     /// Actors who collude with a cheater: they run no watcher.
     pub colluding: Vec<String>,
+    /// How many more transactions of each actor's watcher the network loses before they are
+    /// mined (the `lose-sends` step): the watcher must send them again.
+    pub lost_sends: BTreeMap<Address, u32>,
+    /// Every user's software is offline (between the `offline` and `online` steps): no watcher
+    /// runs.
+    pub offline: bool,
 }
 
 impl World {
@@ -76,6 +82,8 @@ impl World {
             min_exit_period,
             log: Vec::new(),
             colluding: Vec::new(),
+            lost_sends: BTreeMap::new(),
+            offline: false,
         })
     }
 
@@ -134,6 +142,32 @@ impl World {
     pub async fn game_call(&mut self, from: Address, call: &GameCall) -> Result<Receipt, Error> {
         let tx = TxRequest::call(from, self.exit_game, call.data.clone()).with_value(call.value);
         Ok(self.chain.send(tx).await?)
+    }
+
+    /// Sends `call` to the exit game from `from` for a watcher: `Err` with the reason when the
+    /// transaction was not mined (the network lost it, see [`World::lost_sends`], or the chain
+    /// refused it, e.g. for want of funds), which the watcher's outbox sends again.
+    pub async fn watcher_call(&mut self, from: Address, call: &GameCall) -> Result<Result<Receipt, String>, Error> {
+        if let Some(left) = self.lost_sends.get_mut(&from).filter(|left| **left > 0) {
+            *left -= 1;
+            return Ok(Err("lost before it was mined".into()));
+        }
+        let tx = TxRequest::call(from, self.exit_game, call.data.clone()).with_value(call.value);
+        match self.chain.send(tx).await {
+            Ok(receipt) => Ok(Ok(receipt)),
+            Err(refused @ plasma_rootchain::Error::Evm(_)) => Ok(Err(refused.to_string())),
+            Err(other) => Err(other.into()),
+        }
+    }
+
+    /// What sending `call` from `from` would do now, without sending it.
+    pub async fn simulate_game_call(
+        &self,
+        from: Address,
+        call: &GameCall,
+    ) -> Result<plasma_rootchain::CallOutcome, Error> {
+        let tx = TxRequest::call(from, self.exit_game, call.data.clone()).with_value(call.value);
+        Ok(self.chain.simulate(&tx).await?)
     }
 
     /// `actor` deposits `amount` wei; returns the framework's record of it.

@@ -47,7 +47,13 @@
 //! Each action is returned once ([`Watcher::pending_actions`] recomputes them all, to retry one
 //! whose transaction failed; [`Watcher::forget_issued`] lets it be returned again).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::{
+    collections::{BTreeMap, BTreeSet, HashMap, HashSet},
+    sync::{
+        OnceLock,
+        atomic::{AtomicU64, Ordering},
+    },
+};
 
 use alloy_primitives::{Address, B256, Bytes, U256};
 use plasma_core::{
@@ -283,6 +289,20 @@ struct KnownTx {
     /// The first watched user who signed one of its inputs (set when the transaction is learned:
     /// from the owners the validity check recovered, or by recovering its signatures).
     sender: Option<Address>,
+    /// Who made each signature (`None`: unrecoverable), recovered at most once per transaction:
+    /// taken from the validity check for valid block transactions, else on first need. Re-judging
+    /// every open exit on every event then costs lookups, never a signature recovery.
+    signers: OnceLock<Vec<Option<Address>>>,
+}
+
+impl KnownTx {
+    /// The signers of the signatures, recovering them on first call (counted in `recoveries`).
+    fn signers(&self, hash: B256, recoveries: &AtomicU64) -> &[Option<Address>] {
+        self.signers.get_or_init(|| {
+            recoveries.fetch_add(self.signed.sigs.len() as u64, Ordering::Relaxed);
+            self.signed.sigs.iter().map(|sig| recover(hash, sig).ok()).collect()
+        })
+    }
 }
 
 /// A standard exit seen on the root chain.
@@ -353,7 +373,34 @@ pub struct Watcher {
     issued: BTreeSet<ActionKey>,
     reported: HashSet<Finding>,
     now: Timestamp,
+    /// Signatures recovered so far (a measure of the watcher's work; not part of its state).
+    recoveries: RecoveryCount,
 }
+
+/// A count of signature recoveries that never makes two watchers differ.
+#[derive(Debug, Default)]
+struct RecoveryCount(AtomicU64);
+
+impl core::ops::Deref for RecoveryCount {
+    type Target = AtomicU64;
+    fn deref(&self) -> &AtomicU64 {
+        &self.0
+    }
+}
+
+impl Clone for RecoveryCount {
+    fn clone(&self) -> Self {
+        Self(AtomicU64::new(self.0.load(Ordering::Relaxed)))
+    }
+}
+
+impl PartialEq for RecoveryCount {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for RecoveryCount {}
 
 impl Watcher {
     /// A watcher for the deployment `domain` with minimum exit period `period` (`P`), watching the
@@ -379,6 +426,7 @@ impl Watcher {
             exit_mode: false,
             issued: BTreeSet::new(),
             reported: HashSet::new(),
+            recoveries: RecoveryCount::default(),
             now: 0,
         }
     }
@@ -505,14 +553,15 @@ impl Watcher {
                 Ok(checked) => {
                     busy.extend(checked.inputs.iter().map(|(p, _)| (*p, tx_pos)));
                     self.ledger.apply_tx(tx, tx_pos);
-                    let sender = checked.inputs.iter().map(|(_, o)| o.owner).find(|a| self.users.contains(a));
-                    self.learn_tx(*hash, tx, Some(tx_pos), Some(sender));
+                    let owners: Vec<Address> = checked.inputs.iter().map(|(_, o)| o.owner).collect();
+                    let sender = owners.iter().copied().find(|a| self.users.contains(a));
+                    self.learn_tx(*hash, tx, Some(tx_pos), Some(sender), Some(owners));
                 }
                 Err(reason) => {
                     self.first_fault.get_or_insert(tx_pos);
                     self.invalid.insert(*hash);
                     // Never exited in flight: no need to know who signed it.
-                    self.learn_tx(*hash, tx, Some(tx_pos), Some(None));
+                    self.learn_tx(*hash, tx, Some(tx_pos), Some(None), None);
                     findings.push(classify(blknum, txindex, reason, &busy));
                 }
             }
@@ -546,22 +595,34 @@ impl Watcher {
     /// so that the watcher can challenge with it, exit it in flight and piggyback on it.
     pub fn watch_tx(&mut self, signed: &SignedTx) -> Report {
         let hash = signed.tx_hash(&self.domain);
-        self.learn_tx(hash, signed, None, None);
+        self.learn_tx(hash, signed, None, None, None);
         self.decide(None, Vec::new())
     }
 
     /// Records `signed` (hash `hash`) and indexes its spends. `sender` is the first watched user
     /// who signed an input when the caller knows it (`Some`), else it is recovered here (a few
     /// transactions only: those users hand over and those of in-flight exits).
-    fn learn_tx(&mut self, hash: B256, signed: &SignedTx, included: Option<UtxoPos>, sender: Option<Option<Address>>) {
+    /// `owners` are the signers in signature order when a validity check recovered them.
+    fn learn_tx(
+        &mut self,
+        hash: B256,
+        signed: &SignedTx,
+        included: Option<UtxoPos>,
+        sender: Option<Option<Address>>,
+        owners: Option<Vec<Address>>,
+    ) {
         if let Some(known) = self.txs.get_mut(&hash) {
             if known.included.is_none() {
                 known.included = included;
             }
             return;
         }
+        let known = KnownTx { signed: signed.clone(), included, sender: None, signers: OnceLock::new() };
+        if let Some(owners) = owners {
+            let _ = known.signers.set(owners.into_iter().map(Some).collect());
+        }
         let sender = sender.unwrap_or_else(|| {
-            signed.sigs.iter().filter_map(|s| recover(hash, s).ok()).find(|a| self.users.contains(a))
+            known.signers(hash, &self.recoveries).iter().flatten().copied().find(|a| self.users.contains(a))
         });
         for (_, input) in signed.tx.named_inputs() {
             let spends = self.spends.entry(input).or_default();
@@ -569,7 +630,7 @@ impl Watcher {
                 spends.push(hash);
             }
         }
-        self.txs.insert(hash, KnownTx { signed: signed.clone(), included, sender });
+        self.txs.insert(hash, KnownTx { sender, ..known });
     }
 
     /// Moves the watcher's clock to `now` (phase 1 of in-flight exits ends with time) and reports
@@ -636,9 +697,10 @@ impl Watcher {
             return Err(MoreVpError::InconsistentEvent("the transaction does not hash to the event's txHash"));
         }
         // The contract checked every signature against its input's owner.
+        self.recoveries.fetch_add(tx.sigs.len() as u64, Ordering::Relaxed);
         let input_owners = tx.signers(tx_hash)?;
         let sender = input_owners.iter().copied().find(|a| self.users.contains(a));
-        self.learn_tx(tx_hash, tx, None, Some(sender));
+        self.learn_tx(tx_hash, tx, None, Some(sender), Some(input_owners.clone()));
         self.ifes_seen.insert(tx_hash);
         let ife = ObservedIfe {
             started_at: at,
@@ -657,6 +719,14 @@ impl Watcher {
     #[must_use]
     pub fn pending_actions(&self) -> Vec<Action> {
         self.candidates().1
+    }
+
+    /// Signatures this watcher recovered itself so far, outside the validity checks of blocks
+    /// (which recover each block transaction's signatures once): the in-flight exits it saw and
+    /// the transactions it learned outside blocks. Re-judging the open exits never adds to it.
+    #[must_use]
+    pub fn signature_recoveries(&self) -> u64 {
+        self.recoveries.load(Ordering::Relaxed)
     }
 
     /// Lets the action `key` be returned again by the next report.
@@ -736,8 +806,8 @@ impl Watcher {
             .filter_map(|hash| {
                 let known = self.txs.get(hash)?;
                 let (slot, _) = known.signed.tx.named_inputs().find(|(_, p)| *p == pos)?;
-                let sig = known.signed.sigs.iter().find(|s| recover(*hash, s).ok() == Some(owner))?;
-                Some((*hash, slot, *sig))
+                let signer = known.signers(*hash, &self.recoveries).iter().position(|a| *a == Some(owner))?;
+                Some((*hash, slot, *known.signed.sigs.get(signer)?))
             })
             .collect()
     }

@@ -16,8 +16,8 @@ use plasma_core::{
     alloy_primitives::{Address, U256},
 };
 use plasma_morevp::{
-    Action, ExitCall, ExitRef, Finding, GameEvent, InFlightExit, InputProof, Output, PaymentTx, Piggyback, Report,
-    SignedTx, UtxoPos,
+    Action, DepositExit, ExitCall, ExitRef, Finding, GameEvent, InFlightExit, InputProof, Output, PaymentTx, Piggyback,
+    Report, SignedTx, UtxoPos,
     game::{
         in_flight_exit_priority, in_flight_exitable_at, standard_exit_priority, standard_exitable_at, youngest_input,
     },
@@ -384,4 +384,38 @@ fn a_spent_output_exited_is_challenged_with_an_in_flight_spend() {
     assert_eq!(reports["bob"].findings, vec![Finding::InvalidExit { utxo_pos: d, spending_tx: World::hash(&t) }]);
     let [ExitCall::ChallengeStandardExit(c)] = &calls(&reports["bob"])[..] else { panic!("{reports:?}") };
     assert_eq!((c.utxo_pos, &c.spending_tx, c.input_index), (d, &t.tx, 0));
+}
+
+#[test]
+fn re_judging_open_in_flight_exits_recovers_no_signature_again() {
+    // Anyone can open in-flight exits of any published transaction for the bond and gas. A
+    // third party's watcher judges every open exit again on every event; what that costs must not
+    // grow with the events: each transaction's signers are recovered at most once.
+    const EXITS: u64 = 40;
+    let mut w = World::new(&["alice", "bob", "carol"], &["carol"]);
+    let mut paid = Vec::new();
+    for amount in 1..=EXITS {
+        let deposit = w.deposit("alice", amount);
+        paid.push((w.pay("alice", "bob", amount), amount, deposit));
+    }
+    w.seal(false);
+    let before = w.watchers["carol"].signature_recoveries();
+    for (tx, amount, deposit) in &paid {
+        w.perform("mallory", &ife_args(tx, vec![deposit_record("alice", *amount)]));
+        // Alice also exits the deposit she spent, and nobody sends the challenge: every look
+        // judges the open exit against the spend again.
+        let exit = DepositExit { blknum: deposit.blknum(), owner: w.addr("alice"), amount: wei(*amount) };
+        let reports = w.perform("alice", &ExitCall::StartDepositExit(exit));
+        assert!(calls(&reports["carol"]).iter().any(|c| matches!(c, ExitCall::ChallengeStandardExit(_))));
+    }
+    let opened = w.watchers["carol"].signature_recoveries() - before;
+    assert_eq!(opened, EXITS, "one signature per exiting transaction, recovered when its exit starts");
+    let started = std::time::Instant::now();
+    for _ in 0..200 {
+        let now = w.now + 60;
+        w.tick(now);
+    }
+    w.seal(false);
+    assert_eq!(w.watchers["carol"].signature_recoveries() - before, EXITS, "re-judging recovers nothing");
+    println!("200 looks at {EXITS} open in-flight exits: {:?}", started.elapsed());
 }

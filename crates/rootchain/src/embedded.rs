@@ -174,13 +174,17 @@ impl RootChain for EmbeddedEvm {
         self.state.number = number;
         self.state.timestamp = timestamp;
         let receipt = Self::receipt(result, number, tx.data.len());
-        self.logs.extend(receipt.logs.iter().map(|log| ChainLog { block_number: number, log: log.clone() }));
+        self.logs.extend(receipt.logs.iter().map(|log| ChainLog {
+            block_number: number,
+            block_timestamp: timestamp,
+            log: log.clone(),
+        }));
         self.state.log_count = self.logs.len();
         Ok(receipt)
     }
 
-    async fn call(&self, from: Address, to: Address, data: Bytes) -> Result<CallOutcome> {
-        let tx_env = self.tx_env(&TxRequest::call(from, to, data))?;
+    async fn simulate(&self, tx: &TxRequest) -> Result<CallOutcome> {
+        let tx_env = self.tx_env(tx)?;
         // A read-only call runs on an empty overlay over the chain state: `transact` commits
         // nothing, and the overlay keeps even the read cache of the real database untouched.
         let mut db = CacheDB::new(&self.state.db);

@@ -71,7 +71,12 @@ pub trait RootChain: Send + Sync {
     /// Sends a transaction and mines it in a block of its own.
     async fn send(&mut self, tx: TxRequest) -> Result<Receipt>;
     /// Executes a read-only call against the latest state; nothing is mined or changed.
-    async fn call(&self, from: Address, to: Address, data: Bytes) -> Result<CallOutcome>;
+    async fn call(&self, from: Address, to: Address, data: Bytes) -> Result<CallOutcome> {
+        self.simulate(&TxRequest::call(from, to, data)).await
+    }
+    /// Executes `tx` (value included) against the latest state without mining it: what sending it
+    /// now would do. Clients simulate a retry before paying gas for it.
+    async fn simulate(&self, tx: &TxRequest) -> Result<CallOutcome>;
     /// Logs of mined transactions that match `filter`, oldest first.
     async fn logs(&self, filter: &LogFilter) -> Result<Vec<ChainLog>>;
     /// The number of the latest block.

@@ -268,12 +268,13 @@ impl RootChain for RpcNode {
         })
     }
 
-    async fn call(&self, from: Address, to: Address, data: Bytes) -> Result<CallOutcome> {
+    async fn simulate(&self, tx: &TxRequest) -> Result<CallOutcome> {
         let request = TransactionRequest::default()
-            .with_from(from)
-            .with_kind(TxKind::Call(to))
-            .with_input(data)
-            .with_gas_limit(BLOCK_GAS_LIMIT);
+            .with_from(tx.from)
+            .with_kind(tx.to.map_or(TxKind::Create, TxKind::Call))
+            .with_input(tx.data.clone())
+            .with_value(tx.value)
+            .with_gas_limit(tx.gas_limit.unwrap_or(BLOCK_GAS_LIMIT));
         match self.provider.call(request).await {
             Ok(output) => Ok(CallOutcome { success: true, output, revert_reason: None }),
             Err(err) => match err.as_error_resp() {
@@ -300,13 +301,28 @@ impl RootChain for RpcNode {
             query = query.event_signature(topic);
         }
         let logs = self.provider.get_logs(&query).await.map_err(rpc_err)?;
-        logs.into_iter()
-            .map(|log| {
-                let block_number =
-                    log.block_number.ok_or_else(|| Error::BadResponse("log without block number".into()))?;
-                Ok(ChainLog { block_number, log: log.inner })
-            })
-            .collect()
+        // Nodes that leave `blockTimestamp` out of logs are asked for the block's header, once per
+        // block.
+        let mut times: BTreeMap<u64, u64> = BTreeMap::new();
+        let mut out = Vec::with_capacity(logs.len());
+        for log in logs {
+            let block_number = log.block_number.ok_or_else(|| Error::BadResponse("log without block number".into()))?;
+            let block_timestamp = match (log.block_timestamp, times.get(&block_number)) {
+                (Some(time), _) | (None, Some(&time)) => time,
+                (None, None) => {
+                    let block = self
+                        .provider
+                        .get_block(BlockId::number(block_number))
+                        .await
+                        .map_err(rpc_err)?
+                        .ok_or_else(|| Error::BadResponse(format!("no block {block_number} for its log")))?;
+                    block.header.timestamp
+                }
+            };
+            times.insert(block_number, block_timestamp);
+            out.push(ChainLog { block_number, block_timestamp, log: log.inner });
+        }
+        Ok(out)
     }
 
     async fn block_number(&self) -> Result<u64> {

@@ -82,6 +82,10 @@ pub struct LogFilter {
 pub struct ChainLog {
     /// Block number.
     pub block_number: u64,
+    /// The block's timestamp: when the event happened by the root chain's clock. Clients date
+    /// events by it, never by the time they read them (a client back from an offline gap would
+    /// otherwise believe every window opened late).
+    pub block_timestamp: u64,
     /// The log itself (address, topics, data).
     pub log: Log,
 }

@@ -26,6 +26,7 @@ use plasma_contracts::{CashExitGame, PlasmaFramework};
 use plasma_core::{Capabilities, ChildChain, DepositEvent};
 use plasma_rootchain::{LogFilter, RootChain};
 
+use super::{Decided, WatcherOutbox};
 use crate::{Error, ExitCounts, ExitWhat, Fault, Support, Variant, World};
 
 /// The exit bond: 0.02 ETH, as for MVP (a fifth of Loom's 0.1 ETH).
@@ -71,6 +72,8 @@ pub struct CashVariant {
     /// Included payments of those coins, as `(payer, payee, coin)`, for that layer to deliver.
     pub(crate) to_hand_over: Vec<(String, String, u64)>,
     late_answers: Vec<LateAnswer>,
+    /// The watchers' decided actions, tagged with the exit (coin, exit id) they are about.
+    outbox: WatcherOutbox<(u64, u128)>,
     /// Coins the operator minted from nothing: beneficiary, coin id, claimed denomination.
     minted: Vec<(String, u64, U256)>,
     withhold_next: bool,
@@ -104,6 +107,7 @@ impl CashVariant {
             handed_elsewhere: BTreeSet::new(),
             to_hand_over: Vec::new(),
             late_answers: Vec::new(),
+            outbox: WatcherOutbox::default(),
             minted: Vec::new(),
             withhold_next: false,
             deposits: BTreeMap::new(),
@@ -296,6 +300,8 @@ impl CashVariant {
         let logs = world.new_logs(&mut self.log_cursor).await?;
         let now = world.chain.block_time().await?;
         let mut actions = Vec::new();
+        // The watchers decide as of the chain's time now; what an event dates (an exit's
+        // processing time, a challenge's deadline) it carries from the chain.
         for entry in logs {
             actions.extend(self.on_log(world, &entry.log, now)?);
         }
@@ -355,9 +361,12 @@ impl CashVariant {
         Ok(actions)
     }
 
-    /// Sends each action once: nobody challenges its own exit, and the exiter answers challenges
-    /// against its exit before anyone else who could.
+    /// Decides each action once into the outbox and sends what is due: nobody challenges its own
+    /// exit, and the exiter answers challenges against its exit before anyone else who could. An
+    /// action whose send is lost or reverts is sent again at every look until the exit is
+    /// processed; one about an exit that ended is withdrawn.
     async fn act(&mut self, world: &mut World, actions: Vec<(String, Action)>) -> Result<(), Error> {
+        let now = world.chain.block_time().await?;
         let mut ordered = Vec::with_capacity(actions.len());
         for (name, action) in actions {
             let Some(exiter) = self.open.get(&action.coin_id()).map(|exit| exit.owner) else {
@@ -372,22 +381,20 @@ impl CashVariant {
             }
         }
         ordered.sort_by_key(|(later, ..)| *later);
-        let mut done = BTreeSet::new();
         for (_, name, action) in ordered {
-            if !done.insert(format!("{action:?}")) {
-                continue;
-            }
-            let from = world.actor(&name)?.address;
-            let receipt = world.game_call(from, &action.call(&self.game)).await?;
-            let what = describe(&action);
-            if receipt.success {
-                world.log.push(format!("{name}'s watcher {what}"));
-            } else {
-                world
-                    .log
-                    .push(format!("{name}'s watcher could not {what}: {}", receipt.revert_reason.unwrap_or_default()));
-            }
+            let Some(exit) = self.open.get(&action.coin_id()) else { continue };
+            let decided = Decided {
+                sender: world.actor(&name)?.address,
+                who: format!("{name}'s watcher"),
+                call: action.call(&self.game),
+                what: describe(&action),
+                tag: (exit.coin_id, exit.exit_id),
+            };
+            self.outbox.decide(decided, exit.exitable_at, now);
         }
+        let open = &self.open;
+        self.outbox.retain(|d| open.get(&d.tag.0).is_some_and(|exit| exit.exit_id == d.tag.1));
+        self.outbox.flush(world).await?;
         Ok(())
     }
 
@@ -461,7 +468,7 @@ impl CashVariant {
 }
 
 /// The coin, exit id and payout of an event that ends an exit.
-fn exit_ended(log: &alloy_primitives::Log) -> Option<(u64, u128, bool)> {
+pub(crate) fn exit_ended(log: &alloy_primitives::Log) -> Option<(u64, u128, bool)> {
     if let Ok(event) = ICashExitGame::ExitFinalized::decode_log(log) {
         return Some((event.coinId, event.exitId.to(), event.paid));
     }

@@ -37,6 +37,7 @@ use plasma_debit::{
 };
 use plasma_rootchain::RootChain;
 
+use super::{Decided, WatcherOutbox};
 use crate::{Error, ExitCounts, ExitWhat, Fault, Support, Variant, World};
 
 /// The exit bond: 0.02 ETH, as for Cash.
@@ -88,6 +89,8 @@ pub struct DebitVariant {
     withhold_next: bool,
     /// Watcher calls already sent, so that none is sent twice.
     done: BTreeSet<String>,
+    /// Decided actions of the watchers and the operator, by the exit they are about.
+    outbox: WatcherOutbox<u128>,
     log_cursor: u64,
 }
 
@@ -117,6 +120,7 @@ impl DebitVariant {
             minted: Vec::new(),
             withhold_next: false,
             done: BTreeSet::new(),
+            outbox: WatcherOutbox::default(),
             log_cursor: 0,
         }
     }
@@ -414,19 +418,27 @@ impl DebitVariant {
         }
     }
 
-    /// Sends `action` from `name` once per exit.
+    /// Decides `action` from `name` once per exit into the outbox and sends what is due; a lost
+    /// or reverted send is sent again at every look until the exit can be processed, and
+    /// withdrawn once the exit ended.
     async fn send_once(&mut self, world: &mut World, name: &str, exit_id: u128, action: Action) -> Result<(), Error> {
-        if !self.done.insert(format!("{exit_id}:{action:?}")) {
-            return Ok(());
+        let now = world.chain.block_time().await?;
+        let deadline = self.open.values().find(|open| open.exit.exit_id == exit_id).map(|open| open.exit.exitable_at);
+        if let Some(deadline) = deadline
+            && self.done.insert(format!("{exit_id}:{action:?}"))
+        {
+            let decided = Decided {
+                sender: world.actor(name)?.address,
+                who: name.to_string(),
+                call: action.call(&self.game),
+                what: describe(&action),
+                tag: exit_id,
+            };
+            self.outbox.decide(decided, deadline, now);
         }
-        let from = world.actor(name)?.address;
-        let receipt = world.game_call(from, &action.call(&self.game)).await?;
-        let what = describe(&action);
-        if receipt.success {
-            world.log.push(format!("{name} {what}"));
-        } else {
-            world.log.push(format!("{name} could not {what}: {}", receipt.revert_reason.unwrap_or_default()));
-        }
+        let open = &self.open;
+        self.outbox.retain(|d| open.values().any(|o| o.exit.exit_id == d.tag));
+        self.outbox.flush(world).await?;
         Ok(())
     }
 
@@ -914,6 +926,10 @@ impl Variant for DebitVariant {
 
     async fn run_watchers(&mut self, world: &mut World) -> Result<(), Error> {
         self.ingest(world).await?;
+        // What failed before is sent again first.
+        let open = &self.open;
+        self.outbox.retain(|d| open.values().any(|o| o.exit.exit_id == d.tag));
+        self.outbox.flush(world).await?;
         self.operator_round(world).await?;
         self.ingest(world).await?;
         self.holder_round(world).await?;

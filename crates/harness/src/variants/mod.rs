@@ -1,5 +1,7 @@
 //! The built-in variants, adapted to [`crate::Variant`].
 
+use plasma_rootchain::RootChain as _;
+
 mod cash;
 mod debit;
 mod morevp;
@@ -21,4 +23,123 @@ const WATCH_ROUND: u64 = 24 * 3600;
 /// `deadline`: the next watcher round would be too late, and this one is not.
 const fn answer_is_due(now: u64, deadline: u64) -> bool {
     now + WATCH_ROUND >= deadline && now < deadline
+}
+
+/// One action a watcher decided, waiting in its variant's [`WatcherOutbox`].
+#[derive(Clone, Debug)]
+pub(crate) struct Decided<T> {
+    /// Who sends it (the watcher's user, or the sender the call requires).
+    pub sender: alloy_primitives::Address,
+    /// How the log names the sender (`"bob's watcher"`).
+    pub who: String,
+    /// The call and its bond.
+    pub call: plasma_core::GameCall,
+    /// What it does, in words (`"challenges the exit of coin 3"`).
+    pub what: String,
+    /// What the variant needs back once it succeeded.
+    pub tag: T,
+}
+
+/// The outbox of a variant's watchers ([`plasma_core::Outbox`], keyed by calldata, so two
+/// watchers deciding the same call make one entry): every decided action is sent at the next look
+/// and, when its transaction is lost or reverts, again at every look until it succeeds or its
+/// deadline passes.
+#[derive(Debug)]
+pub(crate) struct WatcherOutbox<T> {
+    inner: plasma_core::Outbox<alloy_primitives::Bytes, Decided<T>>,
+    /// Entries whose last send was mined and reverted.
+    reverted: std::collections::BTreeSet<alloy_primitives::Bytes>,
+}
+
+impl<T: Clone> Default for WatcherOutbox<T> {
+    fn default() -> Self {
+        Self {
+            inner: plasma_core::Outbox::new(plasma_core::RetryPolicy::EVERY_LOOK),
+            reverted: std::collections::BTreeSet::new(),
+        }
+    }
+}
+
+impl<T: Clone> WatcherOutbox<T> {
+    /// Records `decided`, to be sent before `deadline`; the same call decided earlier stands.
+    pub fn decide(&mut self, decided: Decided<T>, deadline: u64, now: u64) {
+        self.inner.push(decided.call.data.clone(), decided, deadline, now);
+    }
+
+    /// Withdraws the actions `keep` refuses (about exits that ended).
+    pub fn retain(&mut self, mut keep: impl FnMut(&Decided<T>) -> bool) {
+        self.inner.retain(|_, decided| keep(decided));
+        let inner = &self.inner;
+        self.reverted.retain(|key| inner.get(key).is_some());
+    }
+
+    /// Sends every due action in decision order and returns the tags of those that succeeded.
+    /// An action not mined (lost, refused) or reverted is logged and kept for the next look, where
+    /// it is simulated first; an action whose deadline passed is logged as missed (never mined) or
+    /// given up (it kept reverting: the game no longer accepts it, usually because another call
+    /// already did its work).
+    pub async fn flush(&mut self, world: &mut crate::World) -> Result<Vec<T>, crate::Error> {
+        let now = world.chain.block_time().await?;
+        for (key, missed) in self.inner.expire(now) {
+            let decided = missed.action;
+            let reason = missed.last_error.unwrap_or_default();
+            if self.reverted.remove(&key) {
+                world.log.push(format!("{} gives up: {} (reverts: {reason})", decided.who, decided.what));
+            } else {
+                world.log.push(format!(
+                    "{} missed the deadline: {} (never mined in {} attempts: {reason})",
+                    decided.who, decided.what, missed.attempts
+                ));
+            }
+        }
+        let mut done = Vec::new();
+        for (key, decided) in self.inner.due(now) {
+            let retry = self.inner.get(&key).map_or(0, |entry| entry.attempts);
+            let again = if retry > 0 { " (again)" } else { "" };
+            if retry > 0 {
+                // A retry is simulated first: a call that stays invalid costs no gas, and is
+                // tried again at the next look until its deadline.
+                let outcome = world.simulate_game_call(decided.sender, &decided.call).await?;
+                if !outcome.success {
+                    self.fail(world, &key, &decided, now, outcome.revert_reason.unwrap_or_default());
+                    continue;
+                }
+            }
+            match world.watcher_call(decided.sender, &decided.call).await? {
+                Ok(receipt) if receipt.success => {
+                    world.log.push(format!("{} {}{again}", decided.who, decided.what));
+                    self.inner.succeeded(&key);
+                    self.reverted.remove(&key);
+                    done.push(decided.tag);
+                }
+                Ok(receipt) => {
+                    let reason = receipt.revert_reason.unwrap_or_default();
+                    world.log.push(format!("{} {}: reverted ({reason})", decided.who, decided.what));
+                    self.reverted.insert(key.clone());
+                    self.fail(world, &key, &decided, now, reason);
+                }
+                Err(reason) => {
+                    world.log.push(format!("{} {}: {reason}", decided.who, decided.what));
+                    self.reverted.remove(&key);
+                    self.fail(world, &key, &decided, now, reason);
+                }
+            }
+        }
+        Ok(done)
+    }
+
+    /// Records a failed attempt; logs it when the outbox gives the action up.
+    fn fail(
+        &mut self,
+        world: &mut crate::World,
+        key: &alloy_primitives::Bytes,
+        decided: &Decided<T>,
+        now: u64,
+        reason: String,
+    ) {
+        if let Some(gave_up) = self.inner.failed(key, now, reason.clone()) {
+            self.reverted.remove(key);
+            world.log.push(format!("{} gives up: {} ({gave_up:?}: {reason})", decided.who, decided.what));
+        }
+    }
 }

@@ -23,6 +23,7 @@ use plasma_morevp::{
 };
 use plasma_rootchain::{LogFilter, RootChain};
 
+use super::{Decided, WatcherOutbox};
 use crate::{Error, ExitCounts, ExitWhat, Fault, Support, Variant, World};
 
 const NAME: &str = "morevp";
@@ -76,6 +77,8 @@ pub struct MoreVpVariant {
     /// answers with their inclusion once phase 1 is over: hash → (start time, competitor position).
     to_answer: BTreeMap<B256, (u64, U256)>,
     withhold_next: bool,
+    /// The watchers' decided actions, by what they are about.
+    outbox: WatcherOutbox<ActionKey>,
     /// The first root-chain block whose logs have not been read.
     log_cursor: u64,
 }
@@ -107,6 +110,7 @@ impl MoreVpVariant {
             answer_challenges: true,
             to_answer: BTreeMap::new(),
             withhold_next: false,
+            outbox: WatcherOutbox::default(),
             log_cursor: 0,
         }
     }
@@ -167,8 +171,9 @@ impl MoreVpVariant {
         let logs = world.new_logs(&mut self.log_cursor).await?;
         let now = world.chain.block_time().await?;
         let mut actions = Vec::new();
+        // Events are dated by their block, not by when they are read.
         for entry in logs {
-            actions.extend(self.on_log(&entry.log, now)?);
+            actions.extend(self.on_log(&entry.log, entry.block_timestamp)?);
         }
         for (name, watcher) in &mut self.watchers {
             actions.extend(watcher.tick(now).actions.into_iter().map(|a| (name.clone(), a)));
@@ -176,7 +181,8 @@ impl MoreVpVariant {
         Ok(actions)
     }
 
-    fn on_log(&mut self, log: &alloy_primitives::Log, now: u64) -> Result<Vec<(String, Action)>, Error> {
+    /// Feeds one log, emitted at root-chain time `at`, to the watchers.
+    fn on_log(&mut self, log: &alloy_primitives::Log, at: u64) -> Result<Vec<(String, Action)>, Error> {
         let mut reports = Vec::new();
         if let Ok(event) = PlasmaFramework::DepositCreated::decode_log(log) {
             let deposit = DepositEvent { depositor: event.depositor, blknum: event.blknum.to(), amount: event.amount };
@@ -191,9 +197,9 @@ impl MoreVpVariant {
                 reports.extend(watcher.sync(operator).map_err(err)?.into_iter().map(|r| (name.clone(), r)));
             }
         } else if let Some(event) = GameEvent::from_log(log).map_err(err)? {
-            self.track(&event, now);
+            self.track(&event, at);
             for (name, watcher) in &mut self.watchers {
-                reports.push((name.clone(), watcher.on_event(&event, now).map_err(err)?));
+                reports.push((name.clone(), watcher.on_event(&event, at).map_err(err)?));
             }
         }
         Ok(reports
@@ -203,7 +209,7 @@ impl MoreVpVariant {
     }
 
     /// Keeps what the cheaters and the explicit challenge step need to know of the game.
-    fn track(&mut self, event: &GameEvent, now: u64) {
+    fn track(&mut self, event: &GameEvent, at: u64) {
         match event {
             GameEvent::StandardExitStarted { utxo_pos, owner, .. } => {
                 self.standard_exits.insert(*utxo_pos, *owner);
@@ -214,7 +220,7 @@ impl MoreVpVariant {
             GameEvent::InFlightExitStarted { tx_hash, starter, tx, .. } => {
                 self.in_flight.insert(*tx_hash, (*starter, tx.tx.clone()));
                 self.ife_started.insert(*tx_hash);
-                self.started_at.insert(*tx_hash, now);
+                self.started_at.insert(*tx_hash, at);
             }
             GameEvent::InFlightExitChallenged { tx_hash, competitor_position, .. } => {
                 let cheats = self.in_flight.get(tx_hash).is_some_and(|(starter, _)| self.cheaters.contains(starter));
@@ -239,11 +245,14 @@ impl MoreVpVariant {
         }
     }
 
-    /// Sends each action once, from its required sender (or the watcher's user), skipping
-    /// piggybacks already made.
+    /// Decides each action once into the outbox, from its required sender (or the watcher's
+    /// user), skipping piggybacks already made, and sends what is due. A lost or reverted send is
+    /// sent again at every look until its deadline: the end of phase 1 for piggybacks and
+    /// canonicity challenges, the latest processing time otherwise; an action about an exit that
+    /// ended is withdrawn.
     async fn act(&mut self, world: &mut World, actions: Vec<(String, Action)>) -> Result<(), Error> {
         let domain = world.domain();
-        let mut done = BTreeSet::new();
+        let now = world.chain.block_time().await?;
         for (name, action) in actions {
             let key = action.key(&domain);
             let sender = match action.sender {
@@ -257,27 +266,56 @@ impl MoreVpVariant {
             {
                 continue;
             }
-            if key != ActionKey::Other && !done.insert(key) {
-                continue;
-            }
             if let ActionKey::Piggyback(hash, is_output, index) = key
                 && self.piggybacked.contains(&(hash, is_output, index))
             {
                 continue;
             }
-            let what = describe(&action.call);
-            let receipt = world.game_call(from, &self.game.call(&action.call)).await?;
-            if receipt.success {
-                if let ActionKey::Piggyback(hash, is_output, index) = key {
-                    self.piggybacked.insert((hash, is_output, index));
-                }
-                world.log.push(format!("{name}'s watcher: {sender} {what}"));
-            } else {
-                let reason = receipt.revert_reason.unwrap_or_default();
-                world.log.push(format!("{name}'s watcher: {sender} could not {what}: {reason}"));
+            let deadline = self.deadline_of(key, now);
+            let who = format!("{name}'s watcher: {sender}");
+            let decided = Decided {
+                sender: from,
+                who,
+                call: self.game.call(&action.call),
+                what: describe(&action.call),
+                tag: key,
+            };
+            self.outbox.decide(decided, deadline, now);
+        }
+        let (in_flight, standard) = (&self.in_flight, &self.standard_exits);
+        self.outbox.retain(|d| match d.tag {
+            ActionKey::ChallengeExit(pos) => standard.contains_key(&pos),
+            ActionKey::Piggyback(hash, ..)
+            | ActionKey::ChallengeNotCanonical(hash, _)
+            | ActionKey::Respond(hash, _)
+            | ActionKey::ChallengeInputSpent(hash, _)
+            | ActionKey::ChallengeOutputSpent(hash, _) => in_flight.contains_key(&hash),
+            ActionKey::StartExit(_) | ActionKey::StartInFlightExit(_) | ActionKey::Other => true,
+        });
+        for key in self.outbox.flush(world).await? {
+            if let ActionKey::Piggyback(hash, is_output, index) = key {
+                self.piggybacked.insert((hash, is_output, index));
             }
         }
         Ok(())
+    }
+
+    /// The root-chain time after which the action `key`, decided at `now`, can no longer help:
+    /// piggybacks and canonicity challenges close with phase 1; everything else with the latest
+    /// time the exit it is about can be processed (an output's exit waits at most two periods).
+    fn deadline_of(&self, key: ActionKey, now: u64) -> u64 {
+        let period = self.game.min_exit_period;
+        match key {
+            ActionKey::Piggyback(hash, ..) | ActionKey::ChallengeNotCanonical(hash, _) => {
+                self.started_at.get(&hash).map_or(now + period, |started| self.game.phase1_end(*started))
+            }
+            ActionKey::Respond(hash, _)
+            | ActionKey::ChallengeInputSpent(hash, _)
+            | ActionKey::ChallengeOutputSpent(hash, _) => {
+                self.started_at.get(&hash).map_or(now, |started| *started) + 2 * period
+            }
+            _ => now + 2 * period,
+        }
     }
 
     /// The standard (or deposit) exit of output `pos` from the operator's data.
@@ -773,9 +811,10 @@ impl Variant for MoreVpVariant {
 
     async fn run_watchers(&mut self, world: &mut World) -> Result<(), Error> {
         // Actions may start exits whose events call for more: a few rounds settle it.
-        for _ in 0..4 {
+        for round in 0..4 {
             let actions = self.ingest(world).await?;
-            if actions.is_empty() {
+            // The first round also sends again what failed before.
+            if actions.is_empty() && round > 0 {
                 break;
             }
             self.act(world, actions).await?;

@@ -18,6 +18,7 @@ use plasma_mvp::{
 };
 use plasma_rootchain::{LogFilter, RootChain};
 
+use super::{Decided, WatcherOutbox};
 use crate::{Error, ExitCounts, ExitWhat, Fault, Support, Variant, World};
 
 /// The exit bond: 0.02 ETH, close to what OMG's production game asked (protocols.md 6.1).
@@ -55,6 +56,10 @@ pub struct MvpVariant {
     /// Challenges watchers found outside [`MvpVariant::ingest`], sent at the next watcher run.
     found: Vec<(String, plasma_mvp::Challenge)>,
     withhold_next: bool,
+    /// Open exits on the root chain and the time each can be processed.
+    open_exits: BTreeMap<UtxoPos, u64>,
+    /// The watchers' decided challenges, by the exit they are about.
+    outbox: WatcherOutbox<UtxoPos>,
     /// The first root-chain block whose logs the watchers have not read.
     log_cursor: u64,
 }
@@ -79,6 +84,8 @@ impl MvpVariant {
             pending: Vec::new(),
             found: Vec::new(),
             withhold_next: false,
+            open_exits: BTreeMap::new(),
+            outbox: WatcherOutbox::default(),
             log_cursor: 0,
         }
     }
@@ -91,23 +98,29 @@ impl MvpVariant {
         self.wallets.get_mut(name).ok_or_else(|| err(format!("no wallet for {name}")))
     }
 
-    /// Sends each challenge once per exit, from the watcher's user who found it.
+    /// Decides each challenge once per exit into the outbox, from the watcher's user who found
+    /// it, and sends what is due; a lost or reverted send is sent again at every look until the
+    /// exit can be processed, and withdrawn once the exit ended.
     async fn send_challenges(
-        game: &MvpGame,
+        &mut self,
         world: &mut World,
         challenges: Vec<(String, plasma_mvp::Challenge)>,
     ) -> Result<(), Error> {
-        let mut challenged = BTreeSet::new();
+        let now = world.chain.block_time().await?;
         for (name, challenge) in challenges {
-            if !challenged.insert(challenge.utxo_pos) {
-                continue;
-            }
-            let from = world.actor(&name)?.address;
-            let receipt = world.game_call(from, &game.challenge_call(&challenge)).await?;
-            if receipt.success {
-                world.log.push(format!("{name}'s watcher challenges the exit of {}", challenge.utxo_pos));
-            }
+            let Some(deadline) = self.open_exits.get(&challenge.utxo_pos).copied() else { continue };
+            let decided = Decided {
+                sender: world.actor(&name)?.address,
+                who: format!("{name}'s watcher"),
+                call: self.game.challenge_call(&challenge),
+                what: format!("challenges the exit of {}", challenge.utxo_pos),
+                tag: challenge.utxo_pos,
+            };
+            self.outbox.decide(decided, deadline, now);
         }
+        let open = &self.open_exits;
+        self.outbox.retain(|d| open.contains_key(&d.tag));
+        self.outbox.flush(world).await?;
         Ok(())
     }
 
@@ -139,6 +152,7 @@ impl MvpVariant {
                     tx: Transaction::decode(&event.tx.abi_encode()).map_err(err)?,
                     confirm_sigs: event.confirmSigs.clone(),
                 };
+                self.open_exits.insert(observed.utxo_pos, observed.exitable_at);
                 for (name, watcher) in &mut self.watchers {
                     challenges.extend(watcher.on_exit_started(&observed).into_iter().map(|c| (name.clone(), c)));
                 }
@@ -148,6 +162,7 @@ impl MvpVariant {
                 .ok()
                 .and_then(|pos| UtxoPos::decode(pos).ok())
             {
+                self.open_exits.remove(&pos);
                 for watcher in self.watchers.values_mut() {
                     watcher.on_exit_closed(pos);
                 }
@@ -485,7 +500,7 @@ impl Variant for MvpVariant {
     async fn run_watchers(&mut self, world: &mut World) -> Result<(), Error> {
         let mut challenges = std::mem::take(&mut self.found);
         challenges.extend(self.ingest(world).await?);
-        Self::send_challenges(&self.game, world, challenges).await?;
+        self.send_challenges(world, challenges).await?;
         // Validate new blocks; on a bad or withheld one, exit what the user can.
         let operator = self.operator.as_ref().ok_or_else(|| err("not deployed"))?;
         let mut to_exit: Vec<(String, Vec<ExitClaim>)> = Vec::new();
@@ -515,7 +530,7 @@ impl Variant for MvpVariant {
         }
         // Exits started just now may expose more evidence.
         more.extend(self.ingest(world).await?);
-        Self::send_challenges(&self.game, world, more).await
+        self.send_challenges(world, more).await
     }
 
     async fn exit_counts(&self, world: &World) -> Result<ExitCounts, Error> {

@@ -24,7 +24,10 @@ use plasma_xt::{
     abi::IXtExitGame, operator_response,
 };
 
-use super::cash::{CHALLENGE_BOND, CashVariant, EXIT_BOND};
+use super::{
+    Decided, WatcherOutbox,
+    cash::{CHALLENGE_BOND, CashVariant, EXIT_BOND},
+};
 use crate::{CheckpointStep, Error, ExitCounts, ExitWhat, Fault, Support, Variant, World};
 
 /// The checkpoint bond: 0.1 ETH.
@@ -39,6 +42,13 @@ fn err(message: impl std::fmt::Display) -> Error {
 }
 
 /// A checkpoint the operator proposed.
+/// What an XT watcher's action is about: a checkpoint, or a coin's exit (coin, exit id).
+#[derive(Clone, Copy, Debug)]
+enum XtTarget {
+    Checkpoint(u64),
+    Exit(u64, u128),
+}
+
 struct Proposal {
     state: StateCheckpoint,
     cp: ProposedCheckpoint,
@@ -59,6 +69,10 @@ pub struct XtVariant {
     books: BTreeMap<String, CheckpointBook>,
     watchers: BTreeMap<String, XtWatcher>,
     proposals: BTreeMap<u64, Proposal>,
+    /// The XT watchers' decided actions, tagged with what they are about.
+    outbox: WatcherOutbox<XtTarget>,
+    /// Open exits, by coin, as the XT rounds read them.
+    exits: BTreeMap<u64, ObservedExit>,
     log_cursor: u64,
 }
 
@@ -78,6 +92,8 @@ impl XtVariant {
             books: BTreeMap::new(),
             watchers: BTreeMap::new(),
             proposals: BTreeMap::new(),
+            outbox: WatcherOutbox::default(),
+            exits: BTreeMap::new(),
             log_cursor: 0,
         }
     }
@@ -254,7 +270,13 @@ impl XtVariant {
                     watcher.on_exit_origin(event.exitId.to(), event.blknum);
                 }
             } else if let Ok(event) = ICashExitGame::ExitStarted::decode_log(log) {
-                exits.push(ObservedExit::from(&event.data));
+                let exit = ObservedExit::from(&event.data);
+                self.exits.insert(exit.coin_id, exit);
+                exits.push(exit);
+            } else if let Some((coin_id, exit_id, _)) = super::cash::exit_ended(log)
+                && self.exits.get(&coin_id).is_some_and(|exit| exit.exit_id == exit_id)
+            {
+                self.exits.remove(&coin_id);
             }
         }
         for exit in exits {
@@ -446,31 +468,63 @@ impl XtVariant {
         Ok(())
     }
 
-    /// Sends each action once, logging the outcome.
+    /// Decides each action once into the outbox and sends what is due; a lost or reverted send is
+    /// sent again at every look until the checkpoint finalises or the exit is processed.
     async fn act(&mut self, world: &mut World, actions: Vec<(String, XtAction)>) -> Result<(), Error> {
-        let mut done = Vec::new();
+        let now = world.chain.block_time().await?;
         for (name, action) in actions {
-            if done.contains(&action) {
-                continue;
-            }
-            let what = match &action {
-                XtAction::ChallengeCheckpoint { checkpoint_id, latest, .. } => format!(
-                    "'s watcher challenges the bit of coin {} on checkpoint {checkpoint_id} with block {}",
-                    latest.tx.coinId, latest.blknum
+            let (what, target, deadline) = match &action {
+                XtAction::ChallengeCheckpoint { checkpoint_id, latest, .. } => (
+                    format!(
+                        "challenges the bit of coin {} on checkpoint {checkpoint_id} with block {}",
+                        latest.tx.coinId, latest.blknum
+                    ),
+                    XtTarget::Checkpoint(*checkpoint_id),
+                    self.proposals.get(checkpoint_id).map(|p| p.finalizable_at),
                 ),
-                XtAction::ChallengeCheckpointAfter { checkpoint_id, latest, later, .. } => format!(
-                    "'s watcher challenges the bit of coin {} on checkpoint {checkpoint_id} as a later owner \
-                     (block {}, spent to it at {})",
-                    latest.tx.coinId, latest.blknum, later.blknum
+                XtAction::ChallengeCheckpointAfter { checkpoint_id, latest, later, .. } => (
+                    format!(
+                        "challenges the bit of coin {} on checkpoint {checkpoint_id} as a later owner \
+                         (block {}, spent to it at {})",
+                        latest.tx.coinId, latest.blknum, later.blknum
+                    ),
+                    XtTarget::Checkpoint(*checkpoint_id),
+                    self.proposals.get(checkpoint_id).map(|p| p.finalizable_at),
                 ),
                 XtAction::ChallengeHistoryAtCheckpoint { coin_id, .. } => {
-                    format!("'s watcher challenges the exit of coin {coin_id} with its checkpoint state")
+                    let exit = self.exits.get(coin_id);
+                    (
+                        format!("challenges the exit of coin {coin_id} with its checkpoint state"),
+                        XtTarget::Exit(*coin_id, exit.map_or(0, |e| e.exit_id)),
+                        exit.map(|e| e.exitable_at),
+                    )
                 }
-                XtAction::CancelStale { coin_id, .. } => format!("'s watcher cancels the stale exit of coin {coin_id}"),
+                XtAction::CancelStale { coin_id, .. } => {
+                    let exit = self.exits.get(coin_id);
+                    (
+                        format!("cancels the stale exit of coin {coin_id}"),
+                        XtTarget::Exit(*coin_id, exit.map_or(0, |e| e.exit_id)),
+                        exit.map(|e| e.exitable_at),
+                    )
+                }
             };
-            Self::send(world, &name, &action.call(&self.game), &what).await?;
-            done.push(action);
+            // Nothing open to act on any more: the checkpoint finalised or the exit ended.
+            let Some(deadline) = deadline else { continue };
+            let decided = Decided {
+                sender: world.actor(&name)?.address,
+                who: format!("{name}'s watcher"),
+                call: action.call(&self.game),
+                what,
+                tag: target,
+            };
+            self.outbox.decide(decided, deadline, now);
         }
+        let (proposals, open) = (&self.proposals, &self.exits);
+        self.outbox.retain(|d| match d.tag {
+            XtTarget::Checkpoint(id) => proposals.get(&id).is_some_and(|p| p.open),
+            XtTarget::Exit(coin, exit_id) => open.get(&coin).is_some_and(|e| e.exit_id == exit_id),
+        });
+        self.outbox.flush(world).await?;
         Ok(())
     }
 
