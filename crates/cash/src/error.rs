@@ -218,6 +218,11 @@ pub enum CashError {
     #[error("transaction of coin {0} does not pay this wallet")]
     NotRecipient(u64),
 
+    /// An exit of the coin was paid on the root chain: the coin is gone, whatever a later
+    /// transaction of it says.
+    #[error("coin {0} was paid out on the root chain")]
+    PaidOut(u64),
+
     /// An exit id does not fit in `uint96`.
     #[error("exit id {0} does not fit in 96 bits")]
     ExitIdOverflow(U256),

@@ -110,6 +110,9 @@ pub struct Wallet {
     reserved: BTreeMap<u64, SignedCashTx>,
     expected: BTreeMap<u64, ExpectedPayment>,
     learned: BTreeMap<u64, LearnedPayment>,
+    /// Coins whose exit was paid (`ExitFinalized` with `paid`): gone from the chain, refused from
+    /// any payer, never paid on.
+    paid_out: BTreeSet<u64>,
 }
 
 impl Wallet {
@@ -133,7 +136,21 @@ impl Wallet {
             reserved: BTreeMap::new(),
             expected: BTreeMap::new(),
             learned: BTreeMap::new(),
+            paid_out: BTreeSet::new(),
         }
+    }
+
+    /// Records that an exit of `coin_id` was paid (`ExitFinalized` with `paid`): the coin is gone.
+    /// The wallet refuses it from now on, whatever later history a payer shows (a colluding
+    /// operator may still include a transfer of it), and signs nothing more for it.
+    pub fn on_exit_paid(&mut self, coin_id: u64) {
+        self.paid_out.insert(coin_id);
+    }
+
+    /// Whether an exit of `coin_id` was paid.
+    #[must_use]
+    pub fn is_paid_out(&self, coin_id: u64) -> bool {
+        self.paid_out.contains(&coin_id)
     }
 
     /// Gives a watch-only wallet its key; [`CashError::NoKey`] if the key is not the wallet's.
@@ -269,6 +286,9 @@ impl Wallet {
         if tip.owner != self.address {
             return Err(CashError::NotOwner { coin_id, owner: tip.owner });
         }
+        if self.paid_out.contains(&coin_id) {
+            return Err(CashError::PaidOut(coin_id));
+        }
         if self.reserved.contains_key(&coin_id) {
             return Err(CashError::CoinReserved(coin_id));
         }
@@ -373,6 +393,9 @@ impl Wallet {
     /// Keeps `history`, whose verified owner is `owner`, if that is this wallet.
     fn accept(&mut self, history: CashHistory, owner: Address) -> Result<u64> {
         let coin_id = history.coin_id();
+        if self.paid_out.contains(&coin_id) {
+            return Err(CashError::PaidOut(coin_id));
+        }
         if owner != self.address {
             return Err(CashError::NotOwner { coin_id, owner });
         }
@@ -389,6 +412,9 @@ impl Wallet {
         let coin_id = tx.tx.coinId;
         if tx.tx.newOwner != self.address {
             return Err(CashError::NotRecipient(coin_id));
+        }
+        if self.paid_out.contains(&coin_id) {
+            return Err(CashError::PaidOut(coin_id));
         }
         if sender_history.coin_id() != coin_id {
             return Err(CashError::InvalidHistory {

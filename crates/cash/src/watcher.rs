@@ -14,10 +14,13 @@
 //!   ownership up to `pBlk`: the user's latest such transaction is the challenge, and only a
 //!   signature of the user could answer it. Only while `now < startedAt + 3R`, and only for a
 //!   block no earlier challenge of the exit (pending or answered) names;
-//! - **respondHistory**: the exit is the user's own, or its `C` is in the user's knowledge, and the
-//!   user knows the direct child of the challenged transaction at a block in
-//!   `(challengeBlk, pBlk]`, signed by the challenged transaction's new owner. Only before the
-//!   challenge's deadline, and never against the user's own challenge.
+//! - **respondHistory**: on any exit of a coin the user owns or owned, whoever's (its own, an
+//!   honest one, or a thief's: defend the coin, not only one's exit), the user knows the direct
+//!   child of the challenged transaction at a block in `(challengeBlk, pBlk]`, signed by the
+//!   challenged transaction's new owner. Only before the challenge's deadline, and never against
+//!   the user's own challenge. On a thief's exit this keeps the victim's challenge the lowest
+//!   pending one, so the exit bond and the coin's reservation go to the victim (docs/security.md,
+//!   F-3 and C-2).
 //!
 //! A `HistoryChallengeAnswered` event publishes a transaction of the coin: when it pays the user
 //! (the rearrangement attack: a payment hidden in a withheld block, revealed as late as possible),
@@ -345,8 +348,12 @@ impl Watcher {
         Some(HistoryChallenge { coin_id: exit.coin_id, earlier })
     }
 
-    /// The answer to `challenge`, when the exit is one the user stands behind and the user knows
-    /// the challenged transaction's direct child by `pBlk`.
+    /// The answer to `challenge`, on any exit of a coin the user owns or owned (its own, an honest
+    /// one it knows, or a thief's): the challenged transaction's direct child by `pBlk`, when the
+    /// user knows it. A thief's exit is cancelled at processing all the same (its victim's
+    /// challenge stays unanswerable), but its bond and the coin's reservation go to the owner named
+    /// by the lowest pending challenge: an accomplice's false challenge below the victim's, left
+    /// unanswered, would hand them to a colluding former owner (docs/security.md, C-2).
     fn response(
         &self,
         wallet: &Wallet,
@@ -357,11 +364,6 @@ impl Watcher {
     ) -> Option<Action> {
         let exit = &followed.exit;
         if challenge.challenger == self.address || now >= challenge.deadline {
-            return None;
-        }
-        let stands_behind = exit.owner == self.address
-            || moves.iter().any(|m| m.blknum == exit.exit_blk && m.tx.tx.newOwner == exit.owner);
-        if !stands_behind {
             return None;
         }
         let child = moves.iter().find(|m| {
@@ -635,8 +637,8 @@ mod tests {
             assert!(fresh.on_history_challenged(&carol, &observed, now).is_empty(), "{observed:?} at {now}");
         }
 
-        // B, whose history holds C's transaction? No: B's history stops at its payment to D, so it
-        // does not stand behind C's exit. D's does (it paid C at eBlk) and answers too.
+        // D (it paid C at eBlk) answers too, and so does B, whose history stops at its payment to
+        // D: every former owner defends the coin on any exit of it (docs/security.md, C-2).
         let mut dave = chain.wallet(&d, 2000, 2000);
         chain.learn_all(&mut dave);
         dave.extend(COIN, 3000, chain.blocks[&3000].entry(COIN)).unwrap();
@@ -649,9 +651,9 @@ mod tests {
         bob.extend(COIN, 2000, chain.blocks[&2000].entry(COIN)).unwrap();
         let mut bob_watcher = Watcher::new(b.address(), game());
         assert!(bob_watcher.on_exit_started(&bob, &carols_exit, STARTED).is_empty());
-        assert!(
-            bob_watcher.on_history_challenged(&bob, &challenge(COIN, a.address(), eve.address()), STARTED).is_empty()
-        );
+        let actions = bob_watcher.on_history_challenged(&bob, &challenge(COIN, a.address(), eve.address()), STARTED);
+        let [Action::RespondHistory(response)] = actions.as_slice() else { panic!("{actions:?}") };
+        assert_eq!(response.response, chain.included(1000));
     }
 
     #[test]

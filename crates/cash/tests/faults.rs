@@ -216,3 +216,60 @@ fn rearrangement_attack_is_defeated_by_the_revealed_payment() {
     assert_eq!(direct_child.tx.prevBlock, paid_at);
     assert_ne!(direct_child.signer(&domain()).unwrap(), b.address());
 }
+
+/// docs/security.md, C-2: Mallory deposited the coin and paid it to Alice; the operator forges a
+/// spend of Alice's coin to Eve, and Eve exits. Alice challenges at her receipt; Mallory, an
+/// accomplice, challenges lower, at the deposit (owner Mallory). Alice's watcher answers that false
+/// challenge on the thief's exit with Mallory's own payment to her, so that her challenge stays the
+/// lowest pending one (the exit bond and the coin's reservation are hers at processing).
+#[test]
+fn a_false_lower_challenge_on_a_thiefs_exit_is_answered_by_the_victim() {
+    let (m, a, eve) = (key("mallory"), key("alice"), key("eve"));
+    let mut net = Net::new(&[&m, &a]);
+    let coin = net.deposit(0, 10);
+    let to_alice = net.transfer(0, coin, 1);
+    net.op.include_unchecked(CashTx::new(coin, to_alice, eve.address()).sign(&domain(), &eve)).unwrap();
+    let forged_at = net.seal();
+    net.op.submit_tx(CashTx::new(coin, forged_at, eve.address()).sign(&domain(), &eve)).unwrap();
+    let exit_at = net.seal();
+    net.sync();
+
+    let exit = observed(coin, eve.address(), exit_at, forged_at, eve.address());
+    let mut alice = Watcher::new(a.address(), game());
+    let actions = alice.on_exit_started(&net.wallets[1], &exit, STARTED);
+    let [Action::ChallengeHistory(own)] = &actions[..] else { panic!("{actions:?}") };
+    assert_eq!(own.earlier, net.included(to_alice, coin));
+    let deadline = game().response_deadline(STARTED + 5);
+    let challenge = |blknum: u64, owner: Address, challenger: Address| ObservedChallenge {
+        coin_id: coin,
+        exit_id: exit.exit_id,
+        challenger,
+        blknum,
+        owner,
+        deadline,
+    };
+    // Her own challenge calls for nothing of hers.
+    assert!(
+        alice
+            .on_history_challenged(&net.wallets[1], &challenge(to_alice, a.address(), a.address()), STARTED + 5)
+            .is_empty()
+    );
+    // The accomplice's challenge at the deposit names Mallory: Alice answers with Mallory -> Alice.
+    let lower = challenge(coin, m.address(), m.address());
+    let actions = alice.on_history_challenged(&net.wallets[1], &lower, STARTED + 5);
+    let [Action::RespondHistory(response)] = &actions[..] else { panic!("{actions:?}") };
+    assert_eq!((response.challenge_blk, &response.response), (coin, &net.included(to_alice, coin)));
+    assert_eq!(response.sig, net.tx_at(to_alice, coin).sig);
+    assert!(response.response.blknum <= exit.prev_blk);
+    // Decided once; still there when recomputed for a retry, gone once the deadline passed.
+    assert!(alice.recheck(&net.wallets[1], STARTED + 6).is_empty());
+    assert_eq!(alice.actions_for(&net.wallets[1], coin, STARTED + 6), actions);
+    assert!(alice.actions_for(&net.wallets[1], coin, deadline).is_empty());
+    // Mallory's own history holds the same answer; a former owner defends the coin too (here a
+    // watcher of Mallory's would, were she honest).
+    let mut former = Watcher::new(m.address(), game());
+    former.on_exit_started(&net.wallets[0], &exit, STARTED);
+    let third = challenge(coin, m.address(), eve.address());
+    let actions = former.on_history_challenged(&net.wallets[0], &third, STARTED + 5);
+    assert!(matches!(&actions[..], [Action::RespondHistory(r)] if r.response == net.included(to_alice, coin)));
+}

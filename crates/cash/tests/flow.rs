@@ -132,6 +132,28 @@ fn recipients_refuse_what_does_not_verify() {
 }
 
 #[test]
+fn a_coin_whose_exit_was_paid_is_refused_by_every_wallet() {
+    // A's exit of her coin was paid; her history of it still verifies, and a colluding operator may
+    // include her transfer of it. The coin is gone: nobody takes it, and A signs nothing more.
+    let (a, b) = (key("a"), key("b"));
+    let mut net = Net::new(&[&a, &b]);
+    let coin = net.deposit(0, 1);
+    net.seal();
+    net.sync();
+    let history = net.wallets[0].handover(coin).unwrap();
+    let tx = net.wallets[0].sign(plasma_cash::CashTx::new(coin, history.tip().last_moved, b.address())).unwrap();
+    for wallet in &mut net.wallets {
+        wallet.on_exit_paid(coin);
+        assert!(wallet.is_paid_out(coin));
+    }
+    assert!(matches!(net.wallets[1].expect_payment(tx, history.clone()), Err(CashError::PaidOut(_))));
+    assert!(matches!(net.wallets[1].adopt_verified(history.clone()), Err(CashError::PaidOut(_))));
+    assert!(matches!(net.wallets[0].pay(coin, b.address()), Err(CashError::PaidOut(_))));
+    // Even a history that ends with the recipient is refused.
+    assert!(matches!(net.wallets[0].receive(history), Err(CashError::PaidOut(_))));
+}
+
+#[test]
 fn exclusion_and_inclusion_through_the_child_chain_trait() {
     let (a, b) = (key("a"), key("b"));
     let mut net = Net::new(&[&a, &b]);

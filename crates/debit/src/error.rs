@@ -108,6 +108,10 @@ pub enum DebitError {
     /// The coin has an open exit: the wallet signs nothing more for it.
     #[error("coin {0} has an open exit")]
     Exiting(u64),
+    /// An exit of the coin was paid on the root chain: the coin is gone, whatever a later
+    /// transaction of it says.
+    #[error("coin {0} was paid out on the root chain")]
+    PaidOut(u64),
     /// The coin already has a transaction in the pending block.
     #[error("coin {0} already has a transaction in the pending block")]
     PendingCoin(u64),

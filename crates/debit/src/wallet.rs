@@ -121,6 +121,9 @@ pub struct DebitWallet {
     /// operator refused may still be held (and included, or answered with) by it, so the next
     /// signature must be above it.
     signed: BTreeMap<u64, u64>,
+    /// Coins whose exit was paid (`ExitFinalized` with `paid`): they are gone from the chain, and
+    /// no later transaction of them is worth anything.
+    paid_out: BTreeSet<u64>,
 }
 
 impl DebitWallet {
@@ -137,6 +140,7 @@ impl DebitWallet {
             expected: BTreeMap::new(),
             learned: BTreeMap::new(),
             signed: BTreeMap::new(),
+            paid_out: BTreeSet::new(),
         }
     }
 
@@ -149,6 +153,20 @@ impl DebitWallet {
     /// Records that the open exit of `coin_id` ended (cancelled or processed).
     pub fn on_exit_ended(&mut self, coin_id: u64) {
         self.exiting.remove(&coin_id);
+    }
+
+    /// Records that an exit of `coin_id` was paid (`ExitFinalized` with `paid`): the coin is gone.
+    /// The wallet refuses it from now on, whatever later history a payer shows (a colluding
+    /// operator may still include a transfer of it).
+    pub fn on_exit_paid(&mut self, coin_id: u64) {
+        self.exiting.remove(&coin_id);
+        self.paid_out.insert(coin_id);
+    }
+
+    /// Whether an exit of `coin_id` was paid.
+    #[must_use]
+    pub fn is_paid_out(&self, coin_id: u64) -> bool {
+        self.paid_out.contains(&coin_id)
     }
 
     /// The wallet's address.
@@ -188,6 +206,9 @@ impl DebitWallet {
     /// Accepts a coin from its full history (a payment of the coin or a handed-out coin): it must
     /// verify against the known roots and end with this wallet as holder.
     pub fn receive(&mut self, history: DebitHistory, capacity: u128) -> Result<DebitTip> {
+        if self.paid_out.contains(&history.coin_id()) {
+            return Err(DebitError::PaidOut(history.coin_id()));
+        }
         let tip = verify(&history, &self.domain, &self.roots, capacity)?;
         if tip.owner != self.address() {
             return Err(DebitError::NotHolder(history.coin_id()));
@@ -204,7 +225,10 @@ impl DebitWallet {
         let coin = self.coins.get(&coin_id).ok_or(DebitError::UnknownCoin(coin_id))?;
         let mut history = coin.history.clone();
         history.extend(&self.domain, &self.roots, blknum, entry)?;
-        let tip = verify(&history, &self.domain, &self.roots, coin.capacity)?;
+        // Verified up to `blknum`: a wallet whose entries arrive after later roots catches up one
+        // block at a time (against every known root, each step but the last is "missing" a block).
+        let covered: Roots = self.roots.range(..=blknum).map(|(b, r)| (*b, *r)).collect();
+        let tip = verify(&history, &self.domain, &covered, coin.capacity)?;
         if let Some(coin) = self.coins.get_mut(&coin_id) {
             coin.history = history;
         }
@@ -266,6 +290,9 @@ impl DebitWallet {
     pub fn expect_payment(&mut self, tx: &DebitTx, payer_history: DebitHistory) -> Result<()> {
         if tx.is_payment() || tx.newOwner != self.address() || payer_history.coin_id() != tx.coinId {
             return Err(DebitError::NotRecipient(tx.coinId));
+        }
+        if self.paid_out.contains(&tx.coinId) {
+            return Err(DebitError::PaidOut(tx.coinId));
         }
         self.expected.insert(tx.coinId, (*tx, payer_history));
         Ok(())
@@ -347,6 +374,9 @@ impl DebitWallet {
         if self.exiting.contains(&coin_id) {
             return Err(DebitError::Exiting(coin_id));
         }
+        if self.paid_out.contains(&coin_id) {
+            return Err(DebitError::PaidOut(coin_id));
+        }
         let tip = self.tip(coin_id)?;
         if tip.owner != self.address() {
             return Err(DebitError::NotHolder(coin_id));
@@ -417,6 +447,10 @@ impl DebitWallet {
     /// The payee's co-signature of a payment crediting `amount` to `coin_id`: its leg must be
     /// exactly [`DebitWallet::credit_leg`].
     pub fn accept_payment(&mut self, tx: &DebitTx, coin_id: u64, amount: u128) -> Result<Signature> {
+        // A payment from a coin that was paid out moves nothing.
+        if let Some(payer) = tx.coins().into_iter().find(|c| self.paid_out.contains(c)) {
+            return Err(DebitError::PaidOut(payer));
+        }
         let expected = self.credit_leg(coin_id, amount)?;
         if tx.side_of(coin_id) != Some(crate::tx::Side::Peer) || tx.leg(coin_id) != Some(expected) {
             return Err(DebitInvalidity::UnbalancedPayment.into());
@@ -444,12 +478,11 @@ impl DebitWallet {
     }
 
     /// Keeps a co-signed state of a coin the wallet holds: signed by the wallet and the operator,
-    /// nonce above the current one.
+    /// nonce above the current one. Kept even while the coin has an open exit: the wallet signed
+    /// it before (it signs nothing then), and a state the operator returns only after starting an
+    /// exit from an older one is what the channel challenge needs.
     pub fn store_state(&mut self, state: ChannelState) -> Result<()> {
         let coin_id = state.tx.coinId;
-        if self.exiting.contains(&coin_id) {
-            return Err(DebitError::Exiting(coin_id));
-        }
         state.check(&self.domain, self.address(), self.operator)?;
         let (_, nonce) = self.balance(coin_id)?;
         if state.tx.nonce <= nonce {

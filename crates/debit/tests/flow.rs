@@ -152,15 +152,17 @@ fn a_wallet_signs_nothing_for_a_coin_with_an_open_exit() {
     let (tx, sig) = sim.wallets[0].propose_state(coin_a.coin_id, milli(100)).unwrap();
     let state = sim.op.cosign(tx, sig).unwrap();
     sim.wallets[0].on_exit_started(coin_a.coin_id);
-    assert!(matches!(sim.wallets[0].store_state(state), Err(DebitError::Exiting(_))));
+    // A state it signed before the exit, co-signed and returned now, is kept: it is evidence for
+    // the channel challenge, not a new signature.
+    sim.wallets[0].store_state(state).unwrap();
     assert!(matches!(sim.wallets[0].propose_state(coin_a.coin_id, milli(50)), Err(DebitError::Exiting(_))));
     assert!(matches!(sim.wallets[0].transfer(coin_a.coin_id, carol), Err(DebitError::Exiting(_))));
     let leg = sim.wallets[1].invoice(coin_b.coin_id, 1).unwrap();
     assert!(matches!(sim.wallets[0].pay(coin_a.coin_id, &leg), Err(DebitError::Exiting(_))));
     // Once the exit ends (cancelled), the wallet signs again.
     sim.wallets[0].on_exit_ended(coin_a.coin_id);
-    sim.wallets[0].store_state(state).unwrap();
     assert_eq!(sim.wallets[0].balance(coin_a.coin_id).unwrap(), (milli(100), 2));
+    assert!(sim.wallets[0].propose_state(coin_a.coin_id, milli(50)).is_ok());
 }
 
 #[test]
@@ -318,4 +320,25 @@ fn a_refused_proposal_s_nonce_is_never_signed_again() {
     assert_eq!(invoice_nonce, agreed.nonce);
     let (next, _) = sim.wallets[0].propose_state(coin_a.coin_id, milli(550)).unwrap();
     assert_eq!(next.nonce, agreed.nonce + 1);
+}
+
+#[test]
+fn a_coin_whose_exit_was_paid_is_refused_by_every_wallet() {
+    // Alice's exit of her coin was paid; a colluding operator may still include her transfer of it
+    // or a payment from it. The coin is gone: nobody takes it, and Alice's wallet signs no more legs.
+    let (mut sim, coin_a, coin_b, _, _) = paid();
+    let carol = sim.user(2);
+    let history = sim.wallets[0].coin(coin_a.coin_id).map(|c| c.history.clone()).unwrap();
+    let transfer = sim.wallets[0].transfer(coin_a.coin_id, carol).unwrap();
+    let leg = sim.wallets[1].invoice(coin_b.coin_id, milli(10)).unwrap();
+    let (payment, _) = sim.wallets[0].pay(coin_a.coin_id, &leg).unwrap();
+    for wallet in &mut sim.wallets {
+        wallet.on_exit_paid(coin_a.coin_id);
+        assert!(wallet.is_paid_out(coin_a.coin_id));
+    }
+    assert!(matches!(sim.wallets[2].expect_payment(&transfer.tx, history.clone()), Err(DebitError::PaidOut(_))));
+    assert!(matches!(sim.wallets[2].receive(history, ETH), Err(DebitError::PaidOut(_))));
+    assert!(matches!(sim.wallets[1].accept_payment(&payment, coin_b.coin_id, milli(10)), Err(DebitError::PaidOut(_))));
+    assert!(matches!(sim.wallets[0].transfer(coin_a.coin_id, carol), Err(DebitError::PaidOut(_))));
+    assert!(matches!(sim.wallets[0].propose_state(coin_a.coin_id, milli(1)), Err(DebitError::PaidOut(_))));
 }

@@ -67,6 +67,7 @@ impl FaultClass {
             Fault::InvalidTransaction { .. } | Fault::OneSlotPayment { .. } => &[Self::InvalidTransaction],
             Fault::DoubleSpend { .. }
             | Fault::SignedDoubleSpend { .. }
+            | Fault::SpendExited { .. }
             | Fault::CompetingPair { .. }
             | Fault::StaleState { .. } => &[Self::DoubleSpend],
             Fault::WithholdBlock => &[Self::WithheldBlock],
@@ -87,7 +88,10 @@ impl Scenario {
 pub(crate) fn step_classes(step: &Step) -> Vec<FaultClass> {
     match step {
         Step::Fault { fault } => FaultClass::of_fault(fault).to_vec(),
-        Step::Exit { what: ExitWhat::Spent | ExitWhat::SpentInFlight | ExitWhat::StaleState, .. } => {
+        Step::Exit {
+            what: ExitWhat::Spent | ExitWhat::SpentInFlight | ExitWhat::FalseCanonicity | ExitWhat::StaleState,
+            ..
+        } => {
             vec![FaultClass::SpentExit]
         }
         Step::Checkpoint(step) if !step.false_bits.is_empty() || !step.forged_states.is_empty() => {

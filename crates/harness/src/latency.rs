@@ -100,10 +100,13 @@ impl LatencyTracker {
         Ok(())
     }
 
-    /// The run's latency, when it had a start and a payout.
+    /// The run's latency, when it had a start and a payout after it (a payout that was
+    /// processable before the fault, as in a scenario whose fault comes after every exit, counts
+    /// for nothing).
     pub(crate) fn latency(&self) -> Option<Latency> {
         let (from, start) = self.start?;
-        Some(Latency { from, seconds: self.last_payable?.saturating_sub(start) })
+        let seconds = self.last_payable?.checked_sub(start)?;
+        Some(Latency { from, seconds })
     }
 }
 
@@ -128,7 +131,10 @@ mod tests {
         let mut tracker = LatencyTracker::default();
         assert_eq!(tracker.latency(), None);
         tracker.before_step(&Step::CommitBlock, 5);
-        tracker.before_step(&Step::Exit { actor: "alice".into(), what: crate::ExitWhat::All, must_fail: false }, 50);
+        tracker.before_step(
+            &Step::Exit { actor: "alice".into(), what: crate::ExitWhat::All, must_fail: false, may_fail: false },
+            50,
+        );
         assert_eq!(tracker.start, Some((LatencyStart::FirstExit, 50)));
         tracker.before_step(&Step::Fault { fault: crate::Fault::WithholdBlock }, 100);
         tracker.before_step(&Step::Fault { fault: crate::Fault::WithholdBlock }, 200);

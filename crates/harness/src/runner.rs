@@ -144,7 +144,14 @@ async fn run_step(
         }
         Step::CommitBlock => variant.commit_block(world).await.map(|()| Support::Done),
         Step::Fault { fault } => variant.inject_fault(world, fault).await,
-        Step::Exit { actor, what, must_fail } => variant.exit(world, actor, *what, *must_fail).await,
+        Step::Exit { actor, what, must_fail, may_fail: false } => variant.exit(world, actor, *what, *must_fail).await,
+        Step::Exit { actor, what, may_fail: true, .. } => match variant.exit(world, actor, *what, false).await {
+            Err(refused @ Error::Variant { .. }) => {
+                world.log.push(format!("{actor}'s exit refused, as it may be: {refused}"));
+                Ok(Support::Done)
+            }
+            outcome => outcome,
+        },
         Step::Challenge { challenger, target } => variant.challenge(world, challenger, target).await,
         Step::AdvanceTime { periods, seconds } => {
             // Truncation is fine: a fraction of a second does not matter to any period.

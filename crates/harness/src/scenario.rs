@@ -122,6 +122,11 @@ pub enum Step {
         /// The exit game must refuse the exit (the step fails if it is accepted).
         #[serde(default)]
         must_fail: bool,
+        /// The exit game may refuse the exit (designs differ: one checks what another leaves to
+        /// its users' watchers); a refusal is logged and the scenario goes on. The expectations
+        /// decide whether the run passes.
+        #[serde(default)]
+        may_fail: bool,
     },
     /// `challenger` challenges the newest exit of `target` (only for scenarios that test the
     /// challenge call; watchers challenge on their own otherwise).
@@ -193,6 +198,7 @@ pub struct CheckpointStep {
     /// Forged states, `owner -> thief`: the checkpoint names `thief` as the owner of `owner`'s
     /// coins, and `owner` (colluding, or a leaked key) signs it off, so their bits are set; a later
     /// owner who receives such a coin after the checkpoint's block defends with its own receipt.
+    /// An `owner` also in `false_bits` signs nothing: the bit is set on the forged state anyway.
     #[serde(default)]
     pub forged_states: std::collections::BTreeMap<String, String>,
     /// The operator's zone runs past the checkpoint's block, over coins deposited after it (a
@@ -236,6 +242,12 @@ pub enum ExitWhat {
     /// An in-flight exit of the transaction that paid the actor an output it has since spent,
     /// piggybacking that output (what a cheater does; designs with in-flight exits).
     SpentInFlight,
+    /// The actor starts an in-flight exit of an included transaction that spent one of its
+    /// outputs to itself (whose own output it spent since), piggybacks the input, and at once
+    /// challenges the exit's canonicity with a second spend of that input that it signs now and
+    /// never publishes: a false verdict would pay the input back while the later spends stand
+    /// (what a cheater does; designs with in-flight exits).
+    FalseCanonicity,
     /// The actor exits its coins from their last included states and at once challenges each exit
     /// with a co-signed channel state older than its latest one, hoping the operator cannot answer
     /// (what a cheating holder does; designs with channels).
@@ -253,6 +265,11 @@ pub enum Fault {
         victim: String,
         /// Who receives it.
         beneficiary: String,
+        /// The forgery goes first in the block, ahead of the transactions already queued (designs
+        /// whose payments need confirmations: an honest payment of the same output in the same
+        /// block comes after it).
+        #[serde(default)]
+        ahead: bool,
     },
     /// The operator includes a second, conflicting spend of an output `victim` already spent.
     DoubleSpend {
@@ -267,6 +284,15 @@ pub enum Fault {
         /// The cheating owner who signs twice.
         owner: String,
         /// Who receives the second spend.
+        beneficiary: String,
+    },
+    /// The operator includes a spend of the output or coin whose exit `owner` started most
+    /// recently (paid or not), signed by `owner` (a cheating owner the operator colludes with),
+    /// paying `beneficiary`: a spend of value that is being exited, or was paid out, is invalid.
+    SpendExited {
+        /// The cheating owner who exits and then spends.
+        owner: String,
+        /// Who receives the spend.
         beneficiary: String,
     },
     /// The operator commits the next block but publishes none of its data.
@@ -467,9 +493,10 @@ impl Scenario {
                         .chain(checkpoint.forged_states.iter().flat_map(|(owner, thief)| [owner, thief])),
                 ),
                 Step::Fault { fault } => match fault {
-                    Fault::InvalidTransaction { victim, beneficiary }
+                    Fault::InvalidTransaction { victim, beneficiary, .. }
                     | Fault::DoubleSpend { victim, beneficiary }
                     | Fault::SignedDoubleSpend { owner: victim, beneficiary }
+                    | Fault::SpendExited { owner: victim, beneficiary }
                     | Fault::CompetingPair { owner: victim, beneficiary, .. }
                     | Fault::DuplicateInput { owner: victim, beneficiary } => named.extend([victim, beneficiary]),
                     Fault::Rearrange { beneficiary } => named.push(beneficiary),

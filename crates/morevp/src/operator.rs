@@ -397,8 +397,20 @@ impl Operator {
     /// Records that an exit of `pos` started on the root chain (a standard exit, or a piggyback of
     /// an input or of an included output): the output can no longer be spent. Returns whether it
     /// was an unspent output.
+    ///
+    /// A queued transaction that spends `pos` is dropped (the others stay queued, in order): the
+    /// next block is committed after the exit started, so users' watchers would find the spend
+    /// invalid.
     pub fn on_exit_started(&mut self, pos: UtxoPos) -> bool {
-        self.ledger.mark_exiting(pos)
+        let unspent = self.ledger.mark_exiting(pos);
+        if self.queue.inputs.contains(&pos) {
+            let queued = std::mem::take(&mut self.queue);
+            for tx in queued.txs {
+                // Every other transaction was admitted against the same ledger and still is.
+                let _ = <Self as ChildChain>::submit_tx(self, tx);
+            }
+        }
+        unspent
     }
 }
 

@@ -367,6 +367,10 @@ pub struct Watcher {
     /// Position of the first invalid transaction (`txPos`), or of the first withheld block's
     /// first transaction.
     first_fault: Option<UtxoPos>,
+    /// Outputs whose standard exit started, each with the newest child block submitted before it:
+    /// every later block must treat the output as being exited (validity rule 4), while blocks up
+    /// to that one were committed before the exit and may still spend it (and so challenge it).
+    exit_marks: Vec<(BlockNumber, UtxoPos)>,
     /// Hashes of the transactions published blocks hold that are invalid.
     invalid: HashSet<B256>,
     exit_mode: bool,
@@ -422,6 +426,7 @@ impl Watcher {
             ifes: BTreeMap::new(),
             ifes_seen: BTreeSet::new(),
             first_fault: None,
+            exit_marks: Vec::new(),
             invalid: HashSet::new(),
             exit_mode: false,
             issued: BTreeSet::new(),
@@ -545,6 +550,7 @@ impl Watcher {
 
     /// Checks every transaction of `block` in order, applies the valid ones and learns them all.
     fn apply_block(&mut self, blknum: BlockNumber, block: &Block) -> Result<Vec<Finding>> {
+        self.apply_exit_marks(blknum);
         let mut findings = Vec::new();
         let mut busy: BTreeMap<UtxoPos, UtxoPos> = BTreeMap::new();
         for (txindex, (tx, hash)) in (0u16..).zip(block.txs().iter().zip(block.tx_hashes())) {
@@ -653,6 +659,8 @@ impl Watcher {
         match event {
             GameEvent::StandardExitStarted { utxo_pos, owner, amount, .. } => {
                 self.exits.insert(*utxo_pos, ObservedExit { owner: *owner, amount: *amount });
+                let after = self.submitted.keys().next_back().copied().unwrap_or(0);
+                self.exit_marks.push((after, *utxo_pos));
             }
             GameEvent::StandardExitChallenged { utxo_pos, .. } | GameEvent::StandardExitFinalized { utxo_pos, .. } => {
                 self.exits.remove(utxo_pos);
@@ -686,6 +694,18 @@ impl Watcher {
             }
         }
         Ok(())
+    }
+
+    /// Marks as being exited, before block `blknum` is checked, every output whose exit started
+    /// after the block before it was submitted. An output already spent stays spent: that spend
+    /// came first and challenges the exit.
+    fn apply_exit_marks(&mut self, blknum: BlockNumber) {
+        let (due, later): (Vec<_>, Vec<_>) =
+            std::mem::take(&mut self.exit_marks).into_iter().partition(|(after, _)| *after < blknum);
+        self.exit_marks = later;
+        for (_, pos) in due {
+            self.ledger.mark_exiting(pos);
+        }
     }
 
     fn ife_mut(&mut self, tx_hash: &B256) -> Result<&mut ObservedIfe> {

@@ -419,3 +419,27 @@ fn re_judging_open_in_flight_exits_recovers_no_signature_again() {
     assert_eq!(w.watchers["carol"].signature_recoveries() - before, EXITS, "re-judging recovers nothing");
     println!("200 looks at {EXITS} open in-flight exits: {:?}", started.elapsed());
 }
+
+#[test]
+fn a_spend_committed_after_the_exit_started_is_invalid_and_the_users_exit() {
+    // Alice exits her deposit, then the operator includes her signed spend of it to Bob. MoreVP's
+    // exit game checks no inputs of an exiting output, so only the watchers stand between that
+    // output and the pool: they must find the block invalid and send their users out first.
+    let mut w = World::new(&["alice", "bob", "carol"], &["carol"]);
+    let d = w.deposit("alice", 100);
+    let c = w.deposit("carol", 50);
+    let exit = DepositExit { blknum: d.blknum(), owner: w.addr("alice"), amount: wei(100) };
+    w.perform("alice", &ExitCall::StartDepositExit(exit));
+    w.op.include_double_spend(d, Output::new(w.addr("bob"), wei(100)), &key("alice")).unwrap();
+    let reports = w.seal(false);
+    let carol = &reports["carol"];
+    assert!(kinds(carol).contains(&"invalid_tx"), "{carol:?}");
+    let exits: Vec<_> = calls(carol)
+        .into_iter()
+        .filter_map(|c| match c {
+            ExitCall::StartDepositExit(e) => e.utxo_pos().ok(),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(exits, vec![c]);
+}

@@ -328,6 +328,17 @@ impl Operator {
         Ok(hash)
     }
 
+    /// **Operator misbehaviour, for fault-injection scenarios only.** [`Operator::include_unchecked`],
+    /// but ahead of every queued transaction: the forgery takes index 0 of the next block.
+    pub fn include_unchecked_first(&mut self, tx: SignedTx) -> Result<B256> {
+        let hash = self.include_unchecked(tx)?;
+        let queue = &mut self.queue;
+        queue.txs.rotate_right(1);
+        queue.hashes.rotate_right(1);
+        queue.leaves.rotate_right(1);
+        Ok(hash)
+    }
+
     /// **Operator misbehaviour, for fault-injection scenarios only.** Withholds the data of child
     /// block `blknum` (which may not exist yet): [`Operator::published_block`] returns `None` for it.
     pub fn withhold(&mut self, blknum: BlockNumber) {
@@ -342,8 +353,20 @@ impl Operator {
 
     /// Records that an exit of `pos` started on the root chain: the output can no longer be spent.
     /// Returns whether it was an unspent output.
+    ///
+    /// A queued transaction that spends `pos` is dropped (the others stay queued, in order): the
+    /// next block is committed after the exit started, so users' watchers would find the spend
+    /// invalid.
     pub fn on_exit_started(&mut self, pos: UtxoPos) -> bool {
-        self.ledger.mark_exiting(pos)
+        let unspent = self.ledger.mark_exiting(pos);
+        if self.queue.inputs.contains(&pos) {
+            let queued = std::mem::take(&mut self.queue);
+            for tx in queued.txs {
+                // Every other transaction was admitted against the same ledger and still is.
+                let _ = <Self as ChildChain>::submit_tx(self, tx);
+            }
+        }
+        unspent
     }
 }
 

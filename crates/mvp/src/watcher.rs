@@ -139,6 +139,10 @@ pub struct Watcher {
     open_exits: BTreeMap<UtxoPos, ObservedExit>,
     issued: BTreeSet<UtxoPos>,
     first_fault: Option<BlockNumber>,
+    /// Outputs whose exit started, each with the newest child block submitted before it: every
+    /// later block must treat the output as being exited (validity rule 4), while blocks up to
+    /// that one were committed before the exit and may still spend it (and so challenge it).
+    exit_marks: Vec<(BlockNumber, UtxoPos)>,
     spent_after_fault: BTreeMap<UtxoPos, Output>,
 }
 
@@ -158,6 +162,7 @@ impl Watcher {
             open_exits: BTreeMap::new(),
             issued: BTreeSet::new(),
             first_fault: None,
+            exit_marks: Vec::new(),
             spent_after_fault: BTreeMap::new(),
         }
     }
@@ -257,6 +262,7 @@ impl Watcher {
             },
         };
 
+        self.apply_exit_marks(blknum);
         let mut findings = Vec::new();
         let mut busy: BTreeMap<UtxoPos, UtxoPos> = BTreeMap::new();
         let mut valid = Vec::new();
@@ -398,8 +404,22 @@ impl Watcher {
                 }
             }
         }
+        let after = self.submitted.keys().next_back().copied().unwrap_or(0);
+        self.exit_marks.push((after, exit.utxo_pos));
         self.open_exits.insert(exit.utxo_pos, exit.clone());
         self.new_challenges()
+    }
+
+    /// Marks as being exited, before block `blknum` is checked, every output whose exit started
+    /// after the block before it was submitted. An output already spent stays spent: that spend
+    /// came first and challenges the exit.
+    fn apply_exit_marks(&mut self, blknum: BlockNumber) {
+        let (due, later): (Vec<_>, Vec<_>) =
+            std::mem::take(&mut self.exit_marks).into_iter().partition(|(after, _)| *after < blknum);
+        self.exit_marks = later;
+        for (_, pos) in due {
+            self.ledger.mark_exiting(pos);
+        }
     }
 
     /// Forgets an exit that was challenged or processed.

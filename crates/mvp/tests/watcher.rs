@@ -563,3 +563,57 @@ fn a_payer_confirms_nothing_in_a_block_its_watcher_did_not_validate() {
     let refused = w.alice.confirm_validated(&honest, block.root(), event.blknum, &w.watcher).unwrap_err();
     assert!(matches!(refused, MvpError::NotValidated(1000)), "{refused}");
 }
+
+#[test]
+fn a_spend_committed_after_the_exit_started_is_invalid() {
+    // Alice exits her deposit (the exit may already be paid), then the operator includes her
+    // signed spend of it: the value is gone from the chain, so the block is invalid and the users
+    // exit, ahead of the output the spend made.
+    let mut w = world();
+    let exit = deposit_exit(w.alice_d, w.alice.address(), 100);
+    assert!(w.watcher.on_exit_started(&exit).is_empty());
+    let spend = w.alice.sign(payment(w.alice_d, w.bob.address(), 100)).unwrap();
+    w.op.include_unchecked(spend).unwrap();
+    let report = w.seal_and_check();
+    assert_eq!(report.status, BlockStatus::Invalid);
+    assert_eq!(
+        report.findings,
+        vec![Finding::InvalidTx { blknum: 1000, txindex: 0, reason: Invalidity::ExitingInput(w.alice_d) }]
+    );
+    assert_eq!(w.watcher.first_fault(), Some(1000));
+}
+
+#[test]
+fn a_spend_committed_before_the_exit_started_stands_and_challenges_it() {
+    // The block holding Alice's payment was committed before her exit of the spent deposit
+    // started (the watcher reads its data only later): the payment is valid, and it challenges
+    // the exit once Alice's confirmation is known.
+    let mut w = world();
+    let tx = w.alice.pay(w.bob.address(), wei(100), U256::ZERO).unwrap();
+    w.op.submit_tx(tx.clone()).unwrap();
+    let block = w.op.build_block().unwrap();
+    let event = w.fw.submit(block.root());
+    w.op.on_block_submitted(&event).unwrap();
+    w.watcher.on_block_submitted(&event).unwrap();
+    // The exit is seen before the block's data.
+    assert!(w.watcher.on_exit_started(&deposit_exit(w.alice_d, w.alice.address(), 100)).is_empty());
+    let mut reports = w.watcher.sync(&w.op).unwrap();
+    assert_eq!(reports.remove(0).status, BlockStatus::Valid);
+    settle(&w.op, &tx, &mut w.alice, &mut [&mut w.bob]);
+    let given = w.alice.given_confirmations()[0];
+    let challenges = w.watcher.learn_confirmation(given.tx_hash, given.signature);
+    assert_eq!(challenges.len(), 1);
+    assert_eq!(challenges[0].utxo_pos, w.alice_d);
+}
+
+#[test]
+fn the_operator_drops_a_queued_spend_of_an_output_whose_exit_started() {
+    let mut w = world();
+    let tx = w.alice.pay(w.bob.address(), wei(100), U256::ZERO).unwrap();
+    w.op.submit_tx(tx).unwrap();
+    assert!(w.op.on_exit_started(w.alice_d));
+    let report = w.seal_and_check();
+    assert_eq!(report.status, BlockStatus::Valid);
+    assert_eq!(w.op.block(1000).unwrap().block.len(), 0);
+    assert!(w.op.submit_tx(w.alice.sign(payment(w.alice_d, w.bob.address(), 100)).unwrap()).is_err());
+}

@@ -8,8 +8,8 @@
 //! The Cash wallet keeps following every coin as in Cash (it pays, syncs and feeds the Cash
 //! watcher), but for a coin whose checkpoint finalised it keeps only the last move up to `K`, the
 //! entry of `K` and the entries after it ([`XtWallet::on_finalized`], [`prune_wallet`]) — unless
-//! one of the user's own exits of the coin with an older origin is open, in which case it prunes
-//! when that exit closes ([`CheckpointBook::prune`], [`CheckpointBook::set_own_exits`]); the book
+//! an exit of the coin with an older origin is open, whoever's, in which case it prunes when that
+//! exit closes ([`CheckpointBook::prune`], [`CheckpointBook::set_open_exits`]); the book
 //! keeps the checkpoint reference. The history handed to a recipient starts at that checkpoint
 //! ([`CheckpointBook::xt_history`], built with [`prune`]); the recipient verifies it against the
 //! finalised checkpoint and its wallet adopts the same entries ([`CheckpointBook::adopt`]).
@@ -17,12 +17,16 @@
 //!
 //! Decisions reuse the free functions of [`crate::watcher`]: [`owner_sign_off`] (sign honestly,
 //! never a reserved coin), [`owner_challenge`] (the user's latest transaction up to `K` against a
-//! set bit it did not sign), [`is_stale`] (`cancelStaleExit`).
+//! set bit it did not sign), [`is_stale`] (`cancelStaleExit`). [`XtWatcher`] also answers, with the
+//! coin's finalised state, history challenges below it that the pruned Cash history cannot answer
+//! (`respondHistoryAtCheckpoint`, docs/security.md, O-1 and C-2), and learns from every
+//! `CheckpointSpendRevealed` a payment to its user, which it then challenges the checkpoint with
+//! (C-3).
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use alloy_primitives::{Address, B256, U256};
-use plasma_cash::{CashHistory, Included, ObservedExit, Wallet};
+use plasma_cash::{CashHistory, HistoryStart, Included, ObservedChallenge, ObservedExit, Wallet};
 use plasma_core::{BlockNumber, GameCall, Signature, SigningKey, SparseProof, Timestamp};
 
 use crate::{
@@ -50,10 +54,11 @@ pub struct CheckpointBook {
     finalized: BTreeMap<u64, ProposedCheckpoint>,
     /// Checkpoint-started histories received from a payer ([`CheckpointBook::receive`]), by coin.
     received: BTreeMap<u64, XtHistory>,
-    /// The user's own open exits, by coin, with the exit's origin block (`eBlk`).
-    own_exits: BTreeMap<u64, BlockNumber>,
+    /// The open exits of every coin, whoever's, by coin, with the exit's origin block (the
+    /// checkpoint's block, or the coin id for the deposit).
+    open_exits: BTreeMap<u64, BlockNumber>,
     /// Coins that start at a finalised checkpoint of block `K` but whose entries before `K` are
-    /// kept while one of the user's own exits with an older origin is open, by coin, with `K`.
+    /// kept while an exit of the coin with an older origin is open, by coin, with `K`.
     deferred: BTreeMap<u64, BlockNumber>,
 }
 
@@ -117,12 +122,14 @@ impl CheckpointBook {
     }
 
     /// Drops, in `wallet`, what the checkpoint of block `blknum` makes unnecessary for the coins it
-    /// `started` ([`prune_wallet`]), except for a coin with an open exit of the user's own whose
-    /// origin is older than `blknum`: defending that exit may need the older history, so it is
-    /// kept until the exit closes ([`CheckpointBook::set_own_exits`]). Returns the coins pruned.
+    /// `started` ([`prune_wallet`]), except for a coin with an open exit, the user's own or anyone
+    /// else's, whose origin is older than `blknum`: that exit may be challenged at blocks before
+    /// `K`, and answering such a challenge may need the older history (a thief's exit of the coin
+    /// included: docs/security.md, C-2), so it is kept until the exit closes
+    /// ([`CheckpointBook::set_open_exits`]). Returns the coins pruned.
     pub fn prune(&mut self, wallet: &mut Wallet, started: &[u64], blknum: BlockNumber) -> Vec<u64> {
         let (deferred, pruned): (Vec<u64>, Vec<u64>) =
-            started.iter().partition(|coin_id| self.own_exits.get(coin_id).is_some_and(|origin| *origin < blknum));
+            started.iter().partition(|coin_id| self.open_exits.get(coin_id).is_some_and(|origin| *origin < blknum));
         for coin_id in deferred {
             self.deferred.insert(coin_id, blknum);
         }
@@ -130,14 +137,15 @@ impl CheckpointBook {
         pruned
     }
 
-    /// The user's own open exits are now `open` (coin to the exit's origin block): coins whose
-    /// pruning waited for an exit that is no longer open are pruned now. Returns those coins.
-    pub fn set_own_exits(&mut self, wallet: &mut Wallet, open: BTreeMap<u64, BlockNumber>) -> Vec<u64> {
-        self.own_exits = open;
+    /// The open exits of the user's coins are now `open` (coin to the exit's origin block, every
+    /// open exit, whoever's): coins whose pruning waited for an exit that is no longer open (or
+    /// whose open exit's origin is no longer older) are pruned now. Returns those coins.
+    pub fn set_open_exits(&mut self, wallet: &mut Wallet, open: BTreeMap<u64, BlockNumber>) -> Vec<u64> {
+        self.open_exits = open;
         let ready: Vec<(u64, BlockNumber)> = self
             .deferred
             .iter()
-            .filter(|(coin_id, blknum)| self.own_exits.get(coin_id).is_none_or(|origin| origin >= blknum))
+            .filter(|(coin_id, blknum)| self.open_exits.get(coin_id).is_none_or(|origin| origin >= blknum))
             .map(|(coin_id, blknum)| (*coin_id, *blknum))
             .collect();
         for (coin_id, blknum) in &ready {
@@ -147,7 +155,7 @@ impl CheckpointBook {
         ready.into_iter().map(|(coin_id, _)| coin_id).collect()
     }
 
-    /// Coins whose pruning waits for one of the user's own exits to close.
+    /// Coins whose pruning waits for an exit of theirs to close.
     #[must_use]
     pub fn deferred(&self) -> Vec<u64> {
         self.deferred.keys().copied().collect()
@@ -180,6 +188,9 @@ impl CheckpointBook {
     /// recorded on error.
     pub fn receive(&mut self, wallet: &Wallet, history: XtHistory) -> Result<u64> {
         let coin_id = history.coin_id();
+        if wallet.is_paid_out(coin_id) {
+            return Err(plasma_cash::CashError::PaidOut(coin_id).into());
+        }
         let start = history.start().checkpoint.clone().ok_or(XtError::NotCheckpointed(coin_id))?;
         let cp = self.finalized.get(&start.checkpoint_id).ok_or(XtError::NotCheckpointed(coin_id))?;
         if cp.blknum != start.blknum || cp.state_root != start.state_root || !cp.bitmap.is_set(coin_id) {
@@ -343,18 +354,18 @@ impl XtWallet {
 
     /// Prunes behind a finalised checkpoint: the coins that start there
     /// ([`CheckpointBook::on_finalized`]) keep only their last move up to `K` and their entries
-    /// from `K` on ([`Wallet::drop_entries_before`]), unless an exit of the user's own with an
-    /// older origin is open ([`CheckpointBook::prune`]). Returns the coins that start there.
+    /// from `K` on ([`Wallet::drop_entries_before`]), unless an exit of the coin with an older
+    /// origin is open, whoever's ([`CheckpointBook::prune`]). Returns the coins that start there.
     pub fn on_finalized(&mut self, cp: &ProposedCheckpoint) -> Vec<u64> {
         let started = self.book.on_finalized(&self.cash, cp);
         self.book.prune(&mut self.cash, &started, cp.blknum);
         started
     }
 
-    /// The user's own open exits are now `open` (coin to origin block); returns the coins whose
-    /// deferred pruning happened now ([`CheckpointBook::set_own_exits`]).
-    pub fn set_own_exits(&mut self, open: BTreeMap<u64, BlockNumber>) -> Vec<u64> {
-        self.book.set_own_exits(&mut self.cash, open)
+    /// The open exits of the coins are now `open` (coin to origin block, whoever's); returns the
+    /// coins whose deferred pruning happened now ([`CheckpointBook::set_open_exits`]).
+    pub fn set_open_exits(&mut self, open: BTreeMap<u64, BlockNumber>) -> Vec<u64> {
+        self.book.set_open_exits(&mut self.cash, open)
     }
 
     /// The Cash wallet underneath.
@@ -436,6 +447,18 @@ pub enum XtAction {
         /// The state.
         state: CheckpointState,
     },
+    /// `respondHistoryAtCheckpoint`: a pending history challenge of the coin's open exit (anyone's)
+    /// at a block below the last move of the coin's finalised state, which the user's pruned
+    /// history cannot answer: the finalised state vouches that the challenged owner spent the
+    /// coin (docs/security.md, O-1 and C-2).
+    RespondHistoryAtCheckpoint {
+        /// The coin.
+        coin_id: u64,
+        /// The challenged block.
+        challenge_blk: BlockNumber,
+        /// The coin's state in the finalised checkpoint the user's history starts at.
+        state: CheckpointState,
+    },
 }
 
 impl XtAction {
@@ -446,7 +469,9 @@ impl XtAction {
             Self::ChallengeCheckpoint { latest, .. } | Self::ChallengeCheckpointAfter { latest, .. } => {
                 latest.tx.coinId
             }
-            Self::ChallengeHistoryAtCheckpoint { coin_id, .. } | Self::CancelStale { coin_id, .. } => *coin_id,
+            Self::ChallengeHistoryAtCheckpoint { coin_id, .. }
+            | Self::CancelStale { coin_id, .. }
+            | Self::RespondHistoryAtCheckpoint { coin_id, .. } => *coin_id,
         }
     }
 
@@ -464,6 +489,9 @@ impl XtAction {
                 game.challenge_history_at_checkpoint_call(*coin_id, state)
             }
             Self::CancelStale { coin_id, state } => XtGame::cancel_stale_exit_call(*coin_id, state),
+            Self::RespondHistoryAtCheckpoint { coin_id, challenge_blk, state } => {
+                XtGame::respond_history_at_checkpoint_call(*coin_id, *challenge_blk, state)
+            }
         }
     }
 }
@@ -477,15 +505,28 @@ pub struct XtWatcher {
     proposed: BTreeMap<u64, (ProposedCheckpoint, Timestamp)>,
     /// The origin block of each exit with a checkpoint origin (`ExitOriginSet`), by exit id.
     origins: BTreeMap<u128, BlockNumber>,
-    /// The `(checkpoint, coin)` bits already challenged.
-    challenged: BTreeSet<(u64, u64)>,
+    /// The `(checkpoint, coin, evidence block)` challenges already decided: a challenge with newer
+    /// evidence (a payment to the user revealed later) is another one.
+    challenged: BTreeSet<(u64, u64, BlockNumber)>,
+    /// Pending history challenges of open exits, by `(exit id, challenged block)`.
+    history_challenges: BTreeMap<(u128, BlockNumber), ObservedChallenge>,
+    /// The `(exit id, challenged block)` answers already decided.
+    answered: BTreeSet<(u128, BlockNumber)>,
 }
 
 impl XtWatcher {
     /// A watcher for `address` under `game`.
     #[must_use]
     pub const fn new(address: Address, game: XtGame) -> Self {
-        Self { address, game, proposed: BTreeMap::new(), origins: BTreeMap::new(), challenged: BTreeSet::new() }
+        Self {
+            address,
+            game,
+            proposed: BTreeMap::new(),
+            origins: BTreeMap::new(),
+            challenged: BTreeSet::new(),
+            history_challenges: BTreeMap::new(),
+            answered: BTreeSet::new(),
+        }
     }
 
     /// A `CheckpointProposed` event at `proposed_at`: the challenges of bits set for coins the
@@ -518,8 +559,21 @@ impl XtWatcher {
         }
         let mut actions = Vec::new();
         let mut challenged = Vec::new();
-        let coins: Vec<u64> = cp.bitmap.set_coins().filter(|c| !self.challenged.contains(&(id, *c))).collect();
+        let coins: Vec<u64> = cp.bitmap.set_coins().collect();
         for coin_id in coins {
+            // A payment to the user up to K that a checkpoint answer revealed (C-3) and that its
+            // history does not hold: the user owned the coin at K, as far as it knows, and signed
+            // nothing; only its own signature can answer a challenge with it.
+            if let Some(latest) = self.revealed_payment(wallet, book, cp, coin_id) {
+                let key = (id, coin_id, latest.blknum);
+                if !self.challenged.contains(&key) {
+                    let amount = book.deposit_record(wallet, coin_id).map_or(U256::ZERO, |d| d.amount);
+                    let (checkpoint_id, bitmap) = (cp.id, cp.bitmap.clone());
+                    actions.push(XtAction::ChallengeCheckpoint { checkpoint_id, bitmap, latest, amount });
+                    challenged.push(key);
+                }
+                continue;
+            }
             // The kept history: a checkpoint of a block older than the coin's start is not the user's
             // to challenge any more (an exit built on it is cancelled as stale with the newer state).
             let history = book.xt_history(wallet, coin_id);
@@ -533,7 +587,8 @@ impl XtWatcher {
                 let signed = book.signed(cp.blknum, cp.state_root, coin_id);
                 owner_challenge(self.address, &deposit, &history, cp, signed)
             };
-            if let Some(latest) = latest {
+            if let Some(latest) = latest.filter(|l| !self.challenged.contains(&(id, coin_id, l.blknum))) {
+                let key = (id, coin_id, latest.blknum);
                 let (checkpoint_id, bitmap, amount) = (cp.id, cp.bitmap.clone(), deposit.amount);
                 // A recipient holds the sender's spend after K: the sender's sign-off (given after it
                 // had paid the coin away) must not answer its challenge.
@@ -544,11 +599,153 @@ impl XtWatcher {
                     }
                     None => XtAction::ChallengeCheckpoint { checkpoint_id, bitmap, latest, amount },
                 });
-                challenged.push((id, coin_id));
+                challenged.push(key);
             }
         }
         self.challenged.extend(challenged);
         actions
+    }
+
+    /// The payment to the user of `coin_id` at a block up to `cp`'s `K` that the wallet learned
+    /// from a published answer ([`XtWatcher::on_spend_revealed`]) and that its kept history does not
+    /// hold by `K`, unless the user signed off or holds a proof that the checkpoint states it.
+    fn revealed_payment(
+        &self,
+        wallet: &Wallet,
+        book: &CheckpointBook,
+        cp: &ProposedCheckpoint,
+        coin_id: u64,
+    ) -> Option<Included> {
+        let learned = wallet.learned_payments().get(&coin_id)?;
+        let (tx, blknum) = (learned.tx.tx, learned.blknum);
+        if tx.newOwner != self.address || blknum > cp.blknum || book.signed(cp.blknum, cp.state_root, coin_id) {
+            return None;
+        }
+        let history = book.xt_history(wallet, coin_id).ok();
+        if history.is_some_and(|h| h.start().block() > cp.blknum || tip_at(&h, cp.blknum).last_moved >= blknum) {
+            return None;
+        }
+        let leaf = crate::checkpoint::state_leaf(self.address, blknum);
+        let stated = book.state_proof(cp.blknum, cp.state_root, coin_id);
+        if stated.is_some_and(|p| p.verify_inclusion(cp.state_root, coin_id, leaf)) {
+            return None;
+        }
+        Some(Included::new(tx, blknum, &learned.proof))
+    }
+
+    /// A `CheckpointSpendRevealed` event: the operator answered a challenge of checkpoint
+    /// `checkpoint_id` with `spend`, a spend of the challenged owner up to `K`, signed `sig`. When it
+    /// pays the user (a payment hidden in a withheld block, revealed by the answer), the wallet
+    /// learns it ([`Wallet::learn_payment`]; an answer that does not check against the wallet's
+    /// roots teaches nothing) and the watcher challenges the checkpoint with it while the window is
+    /// open: the user neither signed off nor spent the coin by `K`, so unless the checkpoint
+    /// states it, nobody can answer (docs/security.md, C-3). The wallet can later exit the coin
+    /// with it ([`Wallet::exit_claim`]). Returns the challenges not made yet.
+    pub fn on_spend_revealed(
+        &mut self,
+        wallet: &mut Wallet,
+        book: &CheckpointBook,
+        checkpoint_id: u64,
+        spend: &Included,
+        sig: &[u8],
+        now: Timestamp,
+    ) -> Vec<XtAction> {
+        if spend.tx.newOwner == self.address && !wallet.owns(spend.tx.coinId) {
+            // A spend that passed the contract checks against the roots; if not here, the
+            // wallet's roots are behind and the next answer or look will do.
+            let _ = wallet.learn_payment(spend, sig);
+        }
+        self.challenges_of(wallet, book, checkpoint_id, now)
+    }
+
+    /// A `HistoryChallenged` event of an open exit: recorded, so that
+    /// [`XtWatcher::history_answers`] can answer it with a finalised state.
+    pub fn on_history_challenged(&mut self, challenge: &ObservedChallenge) {
+        self.history_challenges.insert((challenge.exit_id, challenge.blknum), *challenge);
+    }
+
+    /// A `HistoryChallengeAnswered` or `HistoryAnsweredAtCheckpoint` event: the challenge at
+    /// `challenge_blk` of exit `exit_id` is no longer pending.
+    pub fn on_history_answered(&mut self, exit_id: u128, challenge_blk: BlockNumber) {
+        self.history_challenges.remove(&(exit_id, challenge_blk));
+    }
+
+    /// The exit `exit_id` ended: its challenges are forgotten.
+    pub fn on_exit_ended(&mut self, exit_id: u128) {
+        self.history_challenges.retain(|(id, _), _| *id != exit_id);
+        self.answered.retain(|(id, _)| *id != exit_id);
+    }
+
+    /// The answers, by `respondHistoryAtCheckpoint`, to the pending history challenges of `exit`
+    /// (any open exit of a coin the user's history starts at a finalised checkpoint for, whoever's)
+    /// not decided before ([`XtWatcher::history_answer`]). A client calls it for every open exit
+    /// at every look, so that a challenge seen before the checkpoint finalised is answered too.
+    pub fn history_answers(
+        &mut self,
+        wallet: &Wallet,
+        book: &CheckpointBook,
+        exit: &ObservedExit,
+        now: Timestamp,
+    ) -> Vec<XtAction> {
+        let pending: Vec<ObservedChallenge> = self
+            .history_challenges
+            .range((exit.exit_id, 0)..=(exit.exit_id, BlockNumber::MAX))
+            .map(|(_, c)| *c)
+            .collect();
+        let mut actions = Vec::new();
+        for challenge in pending {
+            if self.answered.contains(&(exit.exit_id, challenge.blknum)) {
+                continue;
+            }
+            if let Some(action) = self.history_answer(wallet, book, exit, &challenge, now) {
+                self.answered.insert((exit.exit_id, challenge.blknum));
+                actions.push(action);
+            }
+        }
+        actions
+    }
+
+    /// The answer with the coin's finalised state to `challenge` of `exit` (`docs/xt.md`,
+    /// `respondHistoryAtCheckpoint`), as of `now`: the challenge is not the user's, its deadline has
+    /// not passed, it is below the last move `L` of the state the user's history starts at, the
+    /// checkpoint vouches for the exit's history up to `L` (`L <= pBlk`, or the exit is the
+    /// state's own move), and the wallet knows no direct child of the challenged transaction that
+    /// the Cash watcher answers with (what pruning dropped). Defends the coin on any exit of it: a
+    /// false challenge below the victim's, left pending, would give a thief's exit bond and the
+    /// coin's reservation to the owner it names (docs/security.md, O-1 and C-2).
+    #[must_use]
+    pub fn history_answer(
+        &self,
+        wallet: &Wallet,
+        book: &CheckpointBook,
+        exit: &ObservedExit,
+        challenge: &ObservedChallenge,
+        now: Timestamp,
+    ) -> Option<XtAction> {
+        if challenge.coin_id != exit.coin_id
+            || challenge.exit_id != exit.exit_id
+            || challenge.challenger == self.address
+            || now >= challenge.deadline
+        {
+            return None;
+        }
+        let start = book.start(exit.coin_id)?;
+        let vouched =
+            start.last_moved <= exit.prev_blk || (start.last_moved == exit.exit_blk && start.owner == exit.owner);
+        if challenge.blknum >= start.last_moved || !vouched {
+            return None;
+        }
+        let answered_in_cash = wallet.known_moves(exit.coin_id).iter().any(|m| {
+            m.tx.tx.prevBlock == challenge.blknum
+                && challenge.blknum < m.blknum
+                && m.blknum <= exit.prev_blk
+                && m.tx.signer(wallet.domain()).is_ok_and(|s| s == challenge.owner)
+        });
+        if answered_in_cash {
+            return None;
+        }
+        let state = book.state(exit.coin_id)?;
+        Some(XtAction::RespondHistoryAtCheckpoint { coin_id: exit.coin_id, challenge_blk: challenge.blknum, state })
     }
 
     /// A proposed checkpoint, by id.
@@ -563,11 +760,20 @@ impl XtWatcher {
     }
 
     /// Where `exit`'s history starts: its checkpoint's block (`ExitOriginSet`), else the coin's
-    /// deposit. What [`CheckpointBook::set_own_exits`] takes: pruning a coin to a checkpoint of a
+    /// deposit. What [`CheckpointBook::set_open_exits`] takes: pruning a coin to a checkpoint of a
     /// later block would drop history this exit may still be challenged on.
     #[must_use]
     pub fn origin_of(&self, exit: &ObservedExit) -> BlockNumber {
         self.origins.get(&exit.exit_id).copied().unwrap_or(exit.coin_id)
+    }
+
+    /// What [`CheckpointBook::set_open_exits`] takes: every open exit in `open`, whoever's (a
+    /// thief's exit of the user's coin may be challenged below the victim's receipt, and answering
+    /// that may need the history before a newer checkpoint: docs/security.md, C-2), by coin, with
+    /// its origin ([`XtWatcher::origin_of`]).
+    #[must_use]
+    pub fn exit_origins<'a>(&self, open: impl IntoIterator<Item = &'a ObservedExit>) -> BTreeMap<u64, BlockNumber> {
+        open.into_iter().map(|exit| (exit.coin_id, self.origin_of(exit))).collect()
     }
 
     /// The cancellation a new or open exit calls for: stale against the coin's state in the

@@ -196,6 +196,22 @@ impl XtGame {
         call(data, self.cash.challenge_bond)
     }
 
+    /// `respondHistoryAtCheckpoint(coinId, challengeBlk, state)`: answers a pending history
+    /// challenge below the state's last move with the finalised state (no value).
+    #[must_use]
+    pub fn respond_history_at_checkpoint_call(
+        coin_id: u64,
+        challenge_blk: BlockNumber,
+        state: &CheckpointState,
+    ) -> GameCall {
+        let data = IXtExitGame::respondHistoryAtCheckpointCall {
+            coinId: coin_id,
+            challengeBlk: challenge_blk,
+            state: state.clone(),
+        };
+        call(data, U256::ZERO)
+    }
+
     /// `cancelStaleExit(coinId, state)`.
     #[must_use]
     pub fn cancel_stale_exit_call(coin_id: u64, state: &CheckpointState) -> GameCall {

@@ -13,7 +13,8 @@
 //! - [`watcher`]: the owner's sign-off and challenge, the operator's answer, stale exits.
 //! - [`client`]: one user's software on top of Plasma Cash's: [`CheckpointBook`] (sign-offs,
 //!   checkpoint starts, pruned histories, stored bytes, checkpoint-origin exits), [`XtWallet`] and
-//!   [`XtWatcher`] (false bits, stale exits).
+//!   [`XtWatcher`] (false bits, stale exits, spends revealed by checkpoint answers, history
+//!   answers at a checkpoint).
 //! - [`error`]: the crate's one error type, [`XtError`].
 
 pub mod abi;

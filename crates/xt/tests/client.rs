@@ -12,8 +12,8 @@ use std::collections::BTreeMap;
 use alloy_primitives::{Address, B256, U256, keccak256};
 use alloy_sol_types::SolCall;
 use plasma_cash::{
-    CashError, CashGame, DepositRecord, Included, ObservedExit, Operator, SignedCashTx, Wallet, game::exit_id,
-    history::proof_len,
+    CashError, CashGame, DepositRecord, Included, ObservedChallenge, ObservedExit, Operator, SignedCashTx, Wallet,
+    game::exit_id, history::proof_len,
 };
 use plasma_core::{BlockSubmittedEvent, ChildChain, DepositEvent, Domain, SigningKey, SparseProof};
 use plasma_xt::{
@@ -451,14 +451,14 @@ fn pruning_waits_while_an_own_exit_with_an_older_origin_is_open() {
     let before = first_entry(&mut f);
     assert!(before < k, "alice's coin 1 has entries before K");
     // Alice's own exit of coin 1 from its deposit (origin 1 < K) is open at finalisation.
-    assert!(f.wallet("alice").set_own_exits(BTreeMap::from([(1, 1)])).is_empty());
+    assert!(f.wallet("alice").set_open_exits(BTreeMap::from([(1, 1)])).is_empty());
     assert_eq!(f.wallet("alice").on_finalized(&cp), vec![1], "the coin still starts at K");
     assert_eq!(f.wallets["alice"].book.deferred(), vec![1]);
     assert_eq!(first_entry(&mut f), before, "the old history is kept while the exit is open");
     // While that exit stays open (whatever else opens), coin 1 waits.
-    assert!(f.wallet("alice").set_own_exits(BTreeMap::from([(1, 1), (7, 1)])).is_empty());
+    assert!(f.wallet("alice").set_open_exits(BTreeMap::from([(1, 1), (7, 1)])).is_empty());
     // The exit closes: the deferred pruning happens.
-    assert_eq!(f.wallet("alice").set_own_exits(BTreeMap::new()), vec![1]);
+    assert_eq!(f.wallet("alice").set_open_exits(BTreeMap::new()), vec![1]);
     assert!(f.wallets["alice"].book.deferred().is_empty());
     assert!(f.wallet("alice").cash().history(1).unwrap().entries().iter().all(|(blknum, _)| *blknum >= k));
     // Bob had no exit open: pruned at once.
@@ -1016,4 +1016,208 @@ fn no_challenge_at_the_checkpoint_when_the_user_spent_the_state_by_the_parent() 
     // A forged exit after Bob's payment: Bob spent the state, the Cash rules answer it, not this one.
     let forged = exit(2, f.alice.address(), paid_at + 2000, f.alice.address(), paid_at + 1000);
     assert!(watcher.challenge_at_checkpoint(&w.cash, &w.book, &forged, 0).is_none());
+}
+
+// ----- Defending the coin on any exit (docs/security.md, C-2) and revealed spends (C-3) -----
+
+/// Mallory deposits coin 1 and pays it to Bob at 1000, Bob pays Alice at 2000, K = 3000 is empty;
+/// Alice signs off the honest checkpoint of K (coin 1 = (alice, 2000)). Returns the chain, the
+/// three wallets (mallory, bob, alice), the checkpoint as finalised, and its state.
+fn pruned_owner() -> (Chain, [XtWallet; 3], ProposedCheckpoint, StateCheckpoint) {
+    let (mallory, bob, alice) = (key("mallory"), key("bob"), key("alice"));
+    let mut chain = Chain::new();
+    chain.deposit(1, &mallory);
+    let (mut m, mut b, mut a) =
+        (Wallet::new(mallory, domain()), Wallet::new(bob, domain()), Wallet::new(alice.clone(), domain()));
+    for wallet in [&mut m, &mut b, &mut a] {
+        chain.sync(wallet);
+    }
+    assert_eq!(chain.pay(1, &mut m, &mut b), 1000);
+    assert_eq!(chain.pay(1, &mut b, &mut a), 2000);
+    let k = chain.block(vec![]);
+    for wallet in [&mut m, &mut b, &mut a] {
+        chain.sync(wallet);
+    }
+    let mut cp = StateCheckpoint::from_operator(&chain.operator, k, zone()).unwrap();
+    let mut a = XtWallet::new(a);
+    let sig = a.sign_off(&alice, k, cp.root(), 1, cp.proof(1)).unwrap();
+    cp.add_sign_off(&domain(), 1, sig).unwrap();
+    let proposed = ProposedCheckpoint { id: 1, blknum: k, state_root: cp.root(), bitmap: cp.bitmap() };
+    (chain, [XtWallet::new(m), XtWallet::new(b), a], proposed, cp)
+}
+
+fn history_challenge(exit: &ObservedExit, blknum: u64, owner: Address, challenger: Address) -> ObservedChallenge {
+    ObservedChallenge { coin_id: exit.coin_id, exit_id: exit.exit_id, challenger, blknum, owner, deadline: 500 }
+}
+
+/// O-1 and C-2: Alice pruned coin 1 to K (she keeps Bob -> Alice at 2000, not Mallory -> Bob at
+/// 1000). A thief's deposit-origin exit on a forged `P(C)` after K is challenged by an accomplice at
+/// the deposit (owner Mallory): only Mallory -> Bob answers it in Cash, which Alice no longer holds,
+/// so her watcher answers with the finalised state (`respondHistoryAtCheckpoint`).
+#[test]
+fn a_pruned_owner_answers_a_lower_challenge_of_a_thiefs_exit_with_the_checkpoint_state() {
+    let (_chain, [m, b, mut a], cp, _) = pruned_owner();
+    let (mallory, bob, alice) = (m.cash.address(), b.cash.address(), a.cash.address());
+    assert_eq!(a.on_finalized(&cp), vec![1]);
+    assert!(a.cash.history(1).unwrap().entries().iter().all(|(blknum, _)| *blknum >= 2000), "pruned");
+    let eve = key("eve").address();
+    let thief = exit(1, eve, cp.blknum + 2000, eve, cp.blknum + 1000);
+    let mut watcher = XtWatcher::new(alice, game());
+    let lower = history_challenge(&thief, 1, mallory, mallory);
+    watcher.on_history_challenged(&lower);
+    // Her own challenge (the checkpoint state, recorded at L = 2000) is not hers to answer.
+    watcher.on_history_challenged(&history_challenge(&thief, 2000, alice, alice));
+    let actions = watcher.history_answers(&a.cash, &a.book, &thief, 100);
+    let [XtAction::RespondHistoryAtCheckpoint { coin_id, challenge_blk, state }] = actions.as_slice() else {
+        panic!("expected one answer at the checkpoint, got {actions:?}");
+    };
+    assert_eq!((*coin_id, *challenge_blk, state), (1, 1, &a.book.state(1).unwrap()));
+    let call = actions[0].call(&game());
+    assert_eq!(call.value, U256::ZERO);
+    let decoded = IXtExitGame::respondHistoryAtCheckpointCall::abi_decode(&call.data).unwrap();
+    assert_eq!(
+        (decoded.coinId, decoded.challengeBlk, decoded.state.owner, decoded.state.lastMoved),
+        (1, 1, alice, 2000)
+    );
+    // Decided once; none once answered, nor after its deadline.
+    assert!(watcher.history_answers(&a.cash, &a.book, &thief, 101).is_empty());
+    let mut fresh = XtWatcher::new(alice, game());
+    fresh.on_history_challenged(&lower);
+    assert!(fresh.history_answers(&a.cash, &a.book, &thief, 500).is_empty(), "too late");
+    fresh.on_history_answered(thief.exit_id, 1);
+    assert!(fresh.history_answers(&a.cash, &a.book, &thief, 100).is_empty(), "answered by someone");
+    // A challenge at 1000 (owner Bob) is the Cash watcher's: Bob -> Alice at 2000 is kept.
+    assert!(
+        watcher.history_answer(&a.cash, &a.book, &thief, &history_challenge(&thief, 1000, bob, mallory), 100).is_none()
+    );
+    // The exit of the state's own move is vouched for too; an exit whose P(C) is before L is not.
+    let own = exit(1, alice, 2000, bob, 1000);
+    assert!(
+        watcher.history_answer(&a.cash, &a.book, &own, &history_challenge(&own, 1, mallory, mallory), 100).is_some()
+    );
+    let early = exit(1, eve, 1500, bob, 1000);
+    assert!(
+        watcher
+            .history_answer(&a.cash, &a.book, &early, &history_challenge(&early, 1, mallory, mallory), 100)
+            .is_none()
+    );
+    // Without a checkpoint start there is nothing to answer with.
+    let unpruned = XtWallet::new(b.cash.clone());
+    assert!(XtWatcher::new(bob, game()).history_answer(&unpruned.cash, &unpruned.book, &thief, &lower, 100).is_none());
+}
+
+/// C-2: the history a defence may need is kept while any exit of the coin with an older origin is
+/// open, a thief's included, and the Cash watcher answers from it; pruned once that exit closes.
+#[test]
+fn pruning_waits_while_anyones_exit_with_an_older_origin_is_open() {
+    let (_chain, [m, _b, mut a], cp, _) = pruned_owner();
+    let (mallory, alice) = (m.cash.address(), a.cash.address());
+    let eve = key("eve").address();
+    let thief = exit(1, eve, cp.blknum + 2000, eve, cp.blknum + 1000);
+    // The thief's exit from the deposit (origin 1 < K) is open when the checkpoint finalises: it
+    // counts, although it is not Alice's.
+    let origins = XtWatcher::new(alice, game()).exit_origins([&thief]);
+    assert_eq!(origins, BTreeMap::from([(1, 1)]));
+    assert!(a.set_open_exits(origins).is_empty());
+    assert_eq!(a.on_finalized(&cp), vec![1]);
+    assert_eq!(a.book.deferred(), vec![1]);
+    assert_eq!(a.cash.history(1).unwrap().entries().first().unwrap().0, 1000, "Mallory -> Bob kept");
+    let lower = history_challenge(&thief, 1, mallory, mallory);
+    let mut cash = plasma_cash::Watcher::new(alice, game().cash);
+    cash.on_exit_started(&a.cash, &thief, 0);
+    let actions = cash.on_history_challenged(&a.cash, &lower, 100);
+    assert!(
+        matches!(actions.as_slice(), [plasma_cash::Action::RespondHistory(r)] if r.response.blknum == 1000),
+        "{actions:?}"
+    );
+    // The Cash answer stands: no second one at the checkpoint.
+    let mut watcher = XtWatcher::new(alice, game());
+    watcher.on_history_challenged(&lower);
+    assert!(watcher.history_answers(&a.cash, &a.book, &thief, 100).is_empty());
+    // An exit from K itself (origin not older) does not hold pruning back.
+    assert_eq!(a.set_open_exits(BTreeMap::from([(1, cp.blknum)])), vec![1]);
+    assert!(a.cash.history(1).unwrap().entries().iter().all(|(blknum, _)| *blknum >= 2000));
+}
+
+/// C-3: Alice pays Bob in block K, which the operator withholds, and proposes K with coin 1's leaf
+/// naming Mallory, bit set, nobody's sign-off. Alice challenges with her deposit, the operator
+/// answers with her spend to Bob; Bob's watcher learns it from the answer and challenges with it,
+/// which nobody can answer; Bob can exit with it later.
+#[test]
+fn a_payment_revealed_by_a_checkpoint_answer_is_learned_and_challenged_with() {
+    let (alice_key, bob_key, mallory) = (key("alice"), key("bob"), key("mallory").address());
+    let mut chain = Chain::new();
+    chain.deposit(1, &alice_key);
+    let (mut alice, mut bob) = (Wallet::new(alice_key, domain()), Wallet::new(bob_key, domain()));
+    chain.sync(&mut alice);
+    chain.sync(&mut bob);
+    let to_bob = alice.pay(1, bob.address()).unwrap();
+    bob.expect_payment(to_bob, alice.handover(1).unwrap()).unwrap();
+    chain.operator.withhold(chain.next);
+    let k = chain.block(vec![to_bob]);
+    chain.sync(&mut alice);
+    chain.sync(&mut bob);
+    let states = BTreeMap::from([(1, CoinState { owner: mallory, last_moved: k })]);
+    let forged = StateCheckpoint::new(k, zone(), states).unwrap();
+    let mut bitmap = Bitmap::empty(zone());
+    bitmap.set(1).unwrap();
+    let cp = ProposedCheckpoint { id: 1, blknum: k, state_root: forged.root(), bitmap };
+    let (alice_book, bob_book) = (CheckpointBook::new(), CheckpointBook::new());
+    let mut alice_watcher = XtWatcher::new(alice.address(), game());
+    let mut bob_watcher = XtWatcher::new(bob.address(), game());
+    let actions = alice_watcher.on_proposed(&alice, &alice_book, cp.clone(), 0, 10);
+    assert!(matches!(actions.as_slice(), [XtAction::ChallengeCheckpoint { latest, .. }] if latest.is_deposit()));
+    assert!(bob_watcher.on_proposed(&bob, &bob_book, cp.clone(), 0, 10).is_empty(), "Bob holds no history");
+
+    // The operator answers Alice's challenge with her spend, from its copy of the withheld block.
+    let Some(plasma_xt::Response::Spend(spend, sig)) =
+        plasma_xt::operator_response(&forged, &chain.operator, &domain(), 1, 1, alice.address())
+    else {
+        panic!("the operator answers with Alice's spend");
+    };
+    assert_eq!((spend.tx.newOwner, spend.blknum), (bob.address(), k));
+    let sig = sig.to_bytes();
+    // Alice learns nothing from her own spend and challenges nothing more.
+    assert!(alice_watcher.on_spend_revealed(&mut alice, &alice_book, 1, &spend, &sig, 20).is_empty());
+    assert!(alice.learned_payments().is_empty());
+    // Bob learns it and challenges with it, once.
+    let actions = bob_watcher.on_spend_revealed(&mut bob, &bob_book, 1, &spend, &sig, 20);
+    let [XtAction::ChallengeCheckpoint { checkpoint_id, latest, amount, .. }] = actions.as_slice() else {
+        panic!("expected Bob's challenge, got {actions:?}");
+    };
+    assert_eq!((*checkpoint_id, latest, *amount), (1, &spend, U256::from(AMOUNT)));
+    assert_eq!(bob.learned_payments()[&1].blknum, k);
+    assert!(bob_watcher.recheck(&bob, &bob_book, 21).is_empty(), "challenged once");
+    // Only Bob's sign-off or spend up to K could answer: the operator has neither.
+    assert!(plasma_xt::operator_response(&forged, &chain.operator, &domain(), 1, k, bob.address()).is_none());
+    // Bob exits with the revealed payment (it spends the deposit: no parent).
+    let plasma_cash::ExitClaim::Tx(claim) = bob.exit_claim(1).unwrap() else { panic!("a transaction exit") };
+    assert_eq!((claim.exiting.clone(), claim.parent.clone()), (spend.clone(), Included::none()));
+
+    // A recipient who learns of it after the window does not challenge (the wallet still learns).
+    let mut late_bob = Wallet::new(key("bob"), domain());
+    chain.sync(&mut late_bob);
+    let mut late = XtWatcher::new(bob.address(), game());
+    late.on_proposed(&late_bob, &bob_book, cp.clone(), 0, 10);
+    assert!(late.on_spend_revealed(&mut late_bob, &bob_book, 1, &spend, &sig, 3 * (PERIOD / 4)).is_empty());
+    assert_eq!(late_bob.learned_payments().len(), 1);
+    // A revealed spend with a wrong proof teaches nothing.
+    let mut other_bob = Wallet::new(key("bob"), domain());
+    chain.sync(&mut other_bob);
+    let bad = Included { proof: B256::ZERO.to_vec().into(), ..spend.clone() };
+    let mut other = XtWatcher::new(bob.address(), game());
+    other.on_proposed(&other_bob, &bob_book, cp.clone(), 0, 10);
+    assert!(other.on_spend_revealed(&mut other_bob, &bob_book, 1, &bad, &sig, 20).is_empty());
+    assert!(other_bob.learned_payments().is_empty());
+    // A checkpoint that states Bob's coin rightly (a proof of his leaf in hand) is not challenged.
+    let states = BTreeMap::from([(1, CoinState { owner: bob.address(), last_moved: k })]);
+    let honest = StateCheckpoint::new(k, zone(), states).unwrap();
+    let mut bitmap = Bitmap::empty(zone());
+    bitmap.set(1).unwrap();
+    let right = ProposedCheckpoint { id: 2, blknum: k, state_root: honest.root(), bitmap };
+    let mut book = CheckpointBook::new();
+    book.learn_state_proof(k, honest.root(), 1, honest.proof(1));
+    let mut watcher = XtWatcher::new(bob.address(), game());
+    watcher.on_proposed(&bob, &book, right, 0, 10);
+    assert!(watcher.on_spend_revealed(&mut bob, &book, 2, &spend, &sig, 20).is_empty());
 }

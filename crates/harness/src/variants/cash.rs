@@ -11,7 +11,8 @@
 //!
 //! Cheaters (the operator and the `colluding` actors) run no watcher. They hold the coins the
 //! operator forged for them through the operator's own block data (withheld or not), and the
-//! operator answers history challenges against their exits as late as it may.
+//! operator answers honest users' history challenges against their exits as late as it may (never
+//! its accomplices' own challenges, which they make to stay pending).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -72,6 +73,10 @@ pub struct CashVariant {
     /// Included payments of those coins, as `(payer, payee, coin)`, for that layer to deliver.
     pub(crate) to_hand_over: Vec<(String, String, u64)>,
     late_answers: Vec<LateAnswer>,
+    /// Every exit started, by owner: the coins (what `spend-exited` spends).
+    exited: BTreeMap<Address, Vec<u64>>,
+    /// Coins whose exit was paid.
+    paid_out: BTreeSet<u64>,
     /// The watchers' decided actions, tagged with the exit (coin, exit id) they are about.
     outbox: WatcherOutbox<(u64, u128)>,
     /// Coins the operator minted from nothing: beneficiary, coin id, claimed denomination.
@@ -107,6 +112,8 @@ impl CashVariant {
             handed_elsewhere: BTreeSet::new(),
             to_hand_over: Vec::new(),
             late_answers: Vec::new(),
+            exited: BTreeMap::new(),
+            paid_out: BTreeSet::new(),
             outbox: WatcherOutbox::default(),
             minted: Vec::new(),
             withhold_next: false,
@@ -182,7 +189,17 @@ impl CashVariant {
             }
             let history = self.wallet(&payment.payer)?.handover(payment.coin_id).map_err(err)?;
             self.learn_deposit(&payment.payee, payment.coin_id)?;
-            self.wallet_mut(&payment.payee)?.receive(history).map_err(err)?;
+            match self.wallet_mut(&payment.payee)?.receive(history) {
+                Err(plasma_cash::CashError::PaidOut(coin)) => world.log.push(format!(
+                    "{}'s wallet refuses coin {coin} from {}: its exit was paid",
+                    payment.payee, payment.payer
+                )),
+                Err(other) => return Err(err(other)),
+                Ok(coin) if self.paid_out.contains(&coin) => {
+                    return Err(err(format!("{}'s wallet accepted coin {coin}, already paid out", payment.payee)));
+                }
+                Ok(_) => {}
+            }
         }
         Ok(())
     }
@@ -322,6 +339,7 @@ impl CashVariant {
         } else if let Ok(event) = ICashExitGame::ExitStarted::decode_log(log) {
             let exit = ObservedExit::from(&event.data);
             self.open.insert(exit.coin_id, exit);
+            self.exited.entry(exit.owner).or_default().push(exit.coin_id);
             self.operator_mut()?.on_exit_started(exit.coin_id);
             for (name, watcher) in &mut self.watchers {
                 let wallet = self.wallets.get(name).ok_or_else(|| err(format!("no wallet for {name}")))?;
@@ -330,8 +348,12 @@ impl CashVariant {
         } else if let Ok(event) = ICashExitGame::HistoryChallenged::decode_log(log) {
             let challenge = ObservedChallenge::from(&event.data);
             if let Some(exit) = self.open.get(&challenge.coin_id).filter(|e| e.exit_id == challenge.exit_id) {
-                let cheats = world.everyone().any(|a| a.address == exit.owner && Self::is_cheater(world, &a.name));
-                if cheats {
+                let is_cheater =
+                    |who: Address| world.everyone().any(|a| a.address == who && Self::is_cheater(world, &a.name));
+                // The operator answers honest users' challenges of its accomplices' exits, not its
+                // accomplices' own: a false challenge below the victim's is theirs to leave pending
+                // (docs/security.md, C-2).
+                if is_cheater(exit.owner) && !is_cheater(challenge.challenger) {
                     self.late_answers.push(LateAnswer { exit: *exit, challenge });
                 }
             }
@@ -356,6 +378,12 @@ impl CashVariant {
             self.operator_mut()?.on_exit_ended(coin_id, paid);
             for watcher in self.watchers.values_mut() {
                 watcher.on_exit_ended(coin_id, exit_id);
+            }
+            if paid {
+                self.paid_out.insert(coin_id);
+                for wallet in self.wallets.values_mut() {
+                    wallet.on_exit_paid(coin_id);
+                }
             }
         }
         Ok(actions)
@@ -593,7 +621,33 @@ impl Variant for CashVariant {
 
     async fn inject_fault(&mut self, world: &mut World, fault: &Fault) -> Result<Support, Error> {
         match fault {
-            Fault::InvalidTransaction { victim, beneficiary } => {
+            Fault::SpendExited { owner, beneficiary } => {
+                let address = world.actor(owner)?.address;
+                let coin = *self
+                    .exited
+                    .get(&address)
+                    .and_then(|coins| coins.last())
+                    .ok_or_else(|| err(format!("{owner} exited nothing")))?;
+                // The operator forgot the coin when its exit was paid; the owner's history has it.
+                let history =
+                    self.wallet(owner)?.handover(coin).map_err(|_| err(format!("{owner} kept no coin {coin}")))?;
+                let tx = CashTx::new(coin, history.tip().last_moved, world.actor(beneficiary)?.address);
+                let tx = tx.sign(&world.domain(), &world.actor(owner)?.key);
+                self.operator_mut()?.include_unchecked(tx).map_err(err)?;
+                // The owner announces the payment with the coin's history; the payee must refuse
+                // it: the history verifies, but the coin is gone from the root chain.
+                self.learn_deposit(beneficiary, coin)?;
+                match self.wallet_mut(beneficiary)?.expect_payment(tx, history) {
+                    Err(plasma_cash::CashError::PaidOut(_)) => world
+                        .log
+                        .push(format!("{beneficiary}'s wallet refuses coin {coin} from {owner}: its exit was paid")),
+                    Err(other) => return Err(err(other)),
+                    Ok(()) => {
+                        return Err(err(format!("{beneficiary}'s wallet accepted coin {coin}, already paid out")));
+                    }
+                }
+            }
+            Fault::InvalidTransaction { victim, beneficiary, .. } => {
                 let address = world.actor(victim)?.address;
                 let coin =
                     *self.operator()?.coins_of(address).last().ok_or_else(|| err(format!("{victim} holds no coin")))?;
@@ -647,7 +701,7 @@ impl Variant for CashVariant {
             ExitWhat::All | ExitWhat::Newest => self.wallet(actor)?.exit_claims(),
             ExitWhat::Spent => self.spent.get(actor).cloned().unwrap_or_default(),
             ExitWhat::StaleState => return Ok(Support::NotApplicable("Plasma Cash has no channel states".into())),
-            ExitWhat::InFlight | ExitWhat::SpentInFlight => {
+            ExitWhat::InFlight | ExitWhat::SpentInFlight | ExitWhat::FalseCanonicity => {
                 return Ok(Support::NotApplicable("Plasma Cash has no in-flight exits".into()));
             }
         };

@@ -89,6 +89,8 @@ pub struct DebitVariant {
     withhold_next: bool,
     /// Watcher calls already sent, so that none is sent twice.
     done: BTreeSet<String>,
+    /// Every exit started, by holder: the coins (what `spend-exited` spends).
+    exited: BTreeMap<Address, Vec<u64>>,
     /// Decided actions of the watchers and the operator, by the exit they are about.
     outbox: WatcherOutbox<u128>,
     log_cursor: u64,
@@ -120,6 +122,7 @@ impl DebitVariant {
             minted: Vec::new(),
             withhold_next: false,
             done: BTreeSet::new(),
+            exited: BTreeMap::new(),
             outbox: WatcherOutbox::default(),
             log_cursor: 0,
         }
@@ -375,6 +378,7 @@ impl DebitVariant {
             let log = &entry.log;
             if let Ok(event) = Game::ExitStarted::decode_log(log) {
                 let exit = ObservedExit::from(&event.data);
+                self.exited.entry(exit.holder).or_default().push(exit.coin_id);
                 self.open.insert(exit.coin_id, OpenExit { exit, channel: None, history: Vec::new() });
                 for wallet in self.wallets.values_mut() {
                     wallet.on_exit_started(exit.coin_id);
@@ -398,7 +402,11 @@ impl DebitVariant {
                 self.learn_from_answer(world, &ObservedHistoryAnswer::from(&event.data));
             } else if let Some(coin_id) = exit_ended(log) {
                 self.open.remove(&coin_id);
+                let paid = Game::ExitFinalized::decode_log(log).is_ok_and(|event| event.paid);
                 for wallet in self.wallets.values_mut() {
+                    if paid {
+                        wallet.on_exit_paid(coin_id);
+                    }
                     wallet.on_exit_ended(coin_id);
                 }
             }
@@ -729,6 +737,20 @@ impl Variant for DebitVariant {
         _confirm: bool,
     ) -> Result<Support, Error> {
         let wei: u128 = amount.saturating_to();
+        if to == "operator" && Self::is_cheater(world, from) {
+            // A cheating holder asks for a state of any coin it holds, a payment pending or not:
+            // with a pending payment, a higher nonce at the old balance would undo it at exit.
+            let wallet = self.wallet(from)?;
+            let me = world.actor(from)?.address;
+            let coin = wallet
+                .coin_ids()
+                .filter(|coin| wallet.tip(*coin).is_ok_and(|tip| tip.owner == me))
+                .find_map(|coin| wallet.balance(coin).ok().filter(|(b, _)| *b >= wei).map(|(b, _)| (coin, b)));
+            let (coin, balance) = coin.ok_or_else(|| err(format!("{from} holds no coin with {wei} wei")))?;
+            self.update_channel(from, coin, balance - wei)?;
+            world.log.push(format!("{from} pays the operator {wei} wei on the channel of coin {coin}"));
+            return Ok(Support::Done);
+        }
         if to == "operator" {
             let coin = self.usable(world, from)?.into_iter().find(|(_, balance, _)| *balance >= wei);
             let (coin, balance, _) = coin.ok_or_else(|| err(format!("{from} holds no coin with {wei} wei")))?;
@@ -784,7 +806,34 @@ impl Variant for DebitVariant {
 
     async fn inject_fault(&mut self, world: &mut World, fault: &Fault) -> Result<Support, Error> {
         match fault {
-            Fault::InvalidTransaction { victim, beneficiary } => {
+            Fault::SpendExited { owner, beneficiary } => {
+                let address = world.actor(owner)?.address;
+                let coin = *self
+                    .exited
+                    .get(&address)
+                    .and_then(|coins| coins.last())
+                    .ok_or_else(|| err(format!("{owner} exited nothing")))?;
+                let history = self.wallet(owner)?.coin(coin).map(|c| c.history.clone());
+                let history = history.ok_or_else(|| err(format!("{owner} kept no coin {coin}")))?;
+                let payee = world.actor(beneficiary)?.address;
+                let (balance, _) = self.wallet(owner)?.balance(coin).map_err(err)?;
+                let tx = DebitTx::single(self.next_leg(owner, coin, payee, balance)?);
+                let signed = SignedDebitTx::new(tx, vec![sign(&tx, &world.domain(), &world.actor(owner)?.key)]);
+                self.operator_mut()?.include_unchecked(signed).map_err(err)?;
+                // The owner announces the transfer with the coin's history; the payee must refuse
+                // it: the history verifies, but the coin is gone from the root chain.
+                self.learn_deposit(beneficiary, coin)?;
+                match self.wallet_mut(beneficiary)?.expect_payment(&tx, history) {
+                    Err(plasma_debit::DebitError::PaidOut(_)) => world
+                        .log
+                        .push(format!("{beneficiary}'s wallet refuses coin {coin} from {owner}: its exit was paid")),
+                    Err(other) => return Err(err(other)),
+                    Ok(()) => {
+                        return Err(err(format!("{beneficiary}'s wallet accepted coin {coin}, already paid out")));
+                    }
+                }
+            }
+            Fault::InvalidTransaction { victim, beneficiary, .. } => {
                 let address = world.actor(victim)?.address;
                 let coin = *self.operator()?.coins_of(address).last().ok_or_else(|| err("victim holds no coin"))?;
                 let tx = self.forged(world, coin, beneficiary, beneficiary)?;
@@ -845,7 +894,7 @@ impl Variant for DebitVariant {
                 }
             }
             ExitWhat::Spent => claims = self.spent.get(actor).cloned().unwrap_or_default(),
-            ExitWhat::InFlight | ExitWhat::SpentInFlight => {
+            ExitWhat::InFlight | ExitWhat::SpentInFlight | ExitWhat::FalseCanonicity => {
                 return Ok(Support::NotApplicable("Plasma Debit has no in-flight exits".into()));
             }
         }

@@ -79,6 +79,8 @@ pub struct MoreVpVariant {
     withhold_next: bool,
     /// The watchers' decided actions, by what they are about.
     outbox: WatcherOutbox<ActionKey>,
+    /// Every standard exit started, by owner: output and amount (what `spend-exited` spends).
+    exited: BTreeMap<Address, Vec<(UtxoPos, U256)>>,
     /// The first root-chain block whose logs have not been read.
     log_cursor: u64,
 }
@@ -111,6 +113,7 @@ impl MoreVpVariant {
             to_answer: BTreeMap::new(),
             withhold_next: false,
             outbox: WatcherOutbox::default(),
+            exited: BTreeMap::new(),
             log_cursor: 0,
         }
     }
@@ -198,6 +201,18 @@ impl MoreVpVariant {
             }
         } else if let Some(event) = GameEvent::from_log(log).map_err(err)? {
             self.track(&event, at);
+            // The honest operator spends an exiting output no more (and drops a queued spend).
+            let exiting = match &event {
+                GameEvent::StandardExitStarted { utxo_pos, .. } => Some(*utxo_pos),
+                GameEvent::InFlightExitPiggybacked { tx_hash, is_output: false, index, .. } => self
+                    .in_flight
+                    .get(tx_hash)
+                    .and_then(|(_, tx)| tx.named_inputs().find(|(i, _)| i == index).map(|(_, pos)| pos)),
+                _ => None,
+            };
+            if let (Some(pos), Some(operator)) = (exiting, self.operator.as_mut()) {
+                operator.on_exit_started(pos);
+            }
             for (name, watcher) in &mut self.watchers {
                 reports.push((name.clone(), watcher.on_event(&event, at).map_err(err)?));
             }
@@ -211,8 +226,9 @@ impl MoreVpVariant {
     /// Keeps what the cheaters and the explicit challenge step need to know of the game.
     fn track(&mut self, event: &GameEvent, at: u64) {
         match event {
-            GameEvent::StandardExitStarted { utxo_pos, owner, .. } => {
+            GameEvent::StandardExitStarted { utxo_pos, owner, amount, .. } => {
                 self.standard_exits.insert(*utxo_pos, *owner);
+                self.exited.entry(*owner).or_default().push((*utxo_pos, *amount));
             }
             GameEvent::StandardExitChallenged { utxo_pos, .. } | GameEvent::StandardExitFinalized { utxo_pos, .. } => {
                 self.standard_exits.remove(utxo_pos);
@@ -438,6 +454,57 @@ impl MoreVpVariant {
         let exit_args = self.operator_in_flight_exit(&signed)?;
         let piggyback = Piggyback { tx: exit_args.tx.clone(), index: pos.oindex(), is_output: true, owner: address };
         Ok(vec![ExitCall::StartInFlightExit(exit_args), ExitCall::Piggyback(piggyback)])
+    }
+
+    /// The false-canonicity cheat: the in-flight exit of the included transaction `T` that spent
+    /// the actor's output `X` to the actor itself (`T`'s output has been spent since), the
+    /// piggyback of `X`, and a canonicity challenge with a second spend of `X` the actor signs now
+    /// and never publishes. Only a watcher that knows `T` is included, party to it or not, can
+    /// answer it.
+    fn false_canonicity(&self, world: &World, actor: &str) -> Result<Vec<ExitCall>, Error> {
+        let key = world.actor(actor)?.key.clone();
+        let address = key.address();
+        let spent_outputs: Vec<UtxoPos> = self
+            .spent
+            .get(actor)
+            .into_iter()
+            .flatten()
+            .filter_map(|(call, creating)| match (call, creating) {
+                (ExitCall::StartStandardExit(exit), Some(_)) => Some(exit.utxo_pos),
+                _ => None,
+            })
+            .collect();
+        for pos in spent_outputs.into_iter().rev() {
+            let (signed, _) = self.operator_tx(pos.blknum(), u64::from(pos.txindex()))?;
+            let exit_args = self.operator_in_flight_exit(&signed)?;
+            // The input of `T` the actor owned, read from the proof of the transaction that made it.
+            let owned = signed.tx.named_inputs().zip(&exit_args.input_txs).find_map(|((index, input), proof)| {
+                let output = proof.tx.output(input.oindex())?;
+                (output.owner == address).then_some((index, input, output.amount))
+            });
+            let Some((index, input, amount)) = owned else { continue };
+            let piggyback = Piggyback { tx: exit_args.tx.clone(), index, is_output: false, owner: address };
+            // Another spend of `X` (a wei of fee tells it apart from `T`, which may pay the same).
+            let change = amount.saturating_sub(U256::from(1));
+            let competing = PaymentTx::payment(&[input], &[Output::new(address, change)]).map_err(err)?;
+            let competing = SignedTx::sign(competing, &world.domain(), &[&key]);
+            let sig = competing.sigs.first().ok_or_else(|| err("an unsigned competitor"))?;
+            let challenge = CanonicityChallenge {
+                tx: signed.tx.clone(),
+                input_index: index,
+                competing_tx: competing.tx.clone(),
+                competing_input_index: 0,
+                competing_tx_pos: None,
+                competing_proof: Bytes::new(),
+                competing_sig: Bytes::copy_from_slice(&sig.to_bytes()),
+            };
+            return Ok(vec![
+                ExitCall::StartInFlightExit(exit_args),
+                ExitCall::Piggyback(piggyback),
+                ExitCall::ChallengeNotCanonical(challenge),
+            ]);
+        }
+        Err(err(format!("{actor} spent no output of a transaction that spent its own output")))
     }
 
     /// A canonicity challenge against the in-flight exit of `tx`, with a competitor from the
@@ -704,7 +771,7 @@ impl Variant for MoreVpVariant {
     async fn inject_fault(&mut self, world: &mut World, fault: &Fault) -> Result<Support, Error> {
         let domain = world.domain();
         match fault {
-            Fault::InvalidTransaction { victim, beneficiary } => {
+            Fault::InvalidTransaction { victim, beneficiary, .. } => {
                 let address = world.actor(victim)?.address;
                 let (pos, output) =
                     self.operator()?.utxos_of(address).pop().ok_or_else(|| err(format!("{victim} holds nothing")))?;
@@ -728,6 +795,18 @@ impl Variant for MoreVpVariant {
                     Fault::SignedDoubleSpend { .. } => world.actor(victim)?.key.clone(),
                     _ => world.actor(beneficiary)?.key.clone(),
                 };
+                let to = Output::new(world.actor(beneficiary)?.address, amount);
+                self.operator_mut()?.include_double_spend(pos, to, &signer).map_err(err)?;
+            }
+            Fault::SpendExited { owner, beneficiary } => {
+                let address = world.actor(owner)?.address;
+                let (pos, amount) = self
+                    .exited
+                    .get(&address)
+                    .and_then(|exited| exited.last())
+                    .copied()
+                    .ok_or_else(|| err(format!("{owner} exited nothing")))?;
+                let signer = world.actor(owner)?.key.clone();
                 let to = Output::new(world.actor(beneficiary)?.address, amount);
                 self.operator_mut()?.include_double_spend(pos, to, &signer).map_err(err)?;
             }
@@ -781,6 +860,7 @@ impl Variant for MoreVpVariant {
                 calls
             }
             ExitWhat::SpentInFlight => self.in_flight_exit_of_spent(world, actor)?,
+            ExitWhat::FalseCanonicity => self.false_canonicity(world, actor)?,
         };
         self.send_exits(world, actor, calls, must_fail).await?;
         Ok(Support::Done)

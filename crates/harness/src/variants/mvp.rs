@@ -8,7 +8,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use alloy_primitives::{B256, U256};
+use alloy_primitives::{Address, B256, U256};
 use alloy_sol_types::{SolEvent, SolValue};
 use plasma_contracts::{MvpExitGame, PlasmaFramework};
 use plasma_core::{BlockSubmittedEvent, Capabilities, ChildChain, DepositEvent, SigningKey};
@@ -58,10 +58,22 @@ pub struct MvpVariant {
     withhold_next: bool,
     /// Open exits on the root chain and the time each can be processed.
     open_exits: BTreeMap<UtxoPos, u64>,
-    /// The watchers' decided challenges, by the exit they are about.
-    outbox: WatcherOutbox<UtxoPos>,
+    /// Every exit started, by owner: output and amount (what `spend-exited` spends).
+    exited: BTreeMap<Address, Vec<(UtxoPos, U256)>>,
+    /// The watchers' decided actions: challenges, by the exit they are about, and the exits a
+    /// bad or withheld block calls for.
+    outbox: WatcherOutbox<MvpTag>,
     /// The first root-chain block whose logs the watchers have not read.
     log_cursor: u64,
+}
+
+/// What an MVP watcher's action is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum MvpTag {
+    /// A challenge of the exit of this output.
+    Challenge(UtxoPos),
+    /// The user's own exit of this output, once the chain went bad.
+    Exit(UtxoPos),
 }
 
 impl Default for MvpVariant {
@@ -85,6 +97,7 @@ impl MvpVariant {
             found: Vec::new(),
             withhold_next: false,
             open_exits: BTreeMap::new(),
+            exited: BTreeMap::new(),
             outbox: WatcherOutbox::default(),
             log_cursor: 0,
         }
@@ -114,13 +127,26 @@ impl MvpVariant {
                 who: format!("{name}'s watcher"),
                 call: self.game.challenge_call(&challenge),
                 what: format!("challenges the exit of {}", challenge.utxo_pos),
-                tag: challenge.utxo_pos,
+                tag: MvpTag::Challenge(challenge.utxo_pos),
             };
             self.outbox.decide(decided, deadline, now);
         }
-        let open = &self.open_exits;
-        self.outbox.retain(|d| open.contains_key(&d.tag));
-        self.outbox.flush(world).await?;
+        self.flush(world).await
+    }
+
+    /// Sends what is due in the outbox, withdrawing challenges of exits that ended and exits that
+    /// started; records the exits that went through.
+    async fn flush(&mut self, world: &mut World) -> Result<(), Error> {
+        let (open, exiting) = (&self.open_exits, &self.exiting);
+        self.outbox.retain(|d| match d.tag {
+            MvpTag::Challenge(pos) => open.contains_key(&pos),
+            MvpTag::Exit(pos) => !exiting.contains(&pos),
+        });
+        for tag in self.outbox.flush(world).await? {
+            if let MvpTag::Exit(pos) = tag {
+                self.exiting.insert(pos);
+            }
+        }
         Ok(())
     }
 
@@ -153,6 +179,9 @@ impl MvpVariant {
                     confirm_sigs: event.confirmSigs.clone(),
                 };
                 self.open_exits.insert(observed.utxo_pos, observed.exitable_at);
+                self.exited.entry(observed.owner).or_default().push((observed.utxo_pos, observed.amount));
+                // The honest operator spends an exiting output no more (and drops a queued spend).
+                self.operator()?.on_exit_started(observed.utxo_pos);
                 for (name, watcher) in &mut self.watchers {
                     challenges.extend(watcher.on_exit_started(&observed).into_iter().map(|c| (name.clone(), c)));
                 }
@@ -231,10 +260,11 @@ impl MvpVariant {
         Ok((claim.utxo_pos().map_err(err)?, claim.amount()))
     }
 
-    fn include_forged(&mut self, tx: SignedTx, beneficiary: &str) -> Result<(), Error> {
+    /// Includes `tx` unchecked; `signer` confirms it once it is in a block, for `beneficiary`.
+    fn include_forged(&mut self, tx: SignedTx, beneficiary: &str, signer: &str) -> Result<(), Error> {
         self.operator()?.include_unchecked(tx.clone()).map_err(err)?;
-        let payer = beneficiary.to_owned();
-        self.pending.push(Pending { tx, payer: payer.clone(), payee: payer, confirm: true, forged: true });
+        let (payer, payee) = (signer.to_owned(), beneficiary.to_owned());
+        self.pending.push(Pending { tx, payer, payee, confirm: true, forged: true });
         Ok(())
     }
 
@@ -406,7 +436,7 @@ impl Variant for MvpVariant {
 
     async fn inject_fault(&mut self, world: &mut World, fault: &Fault) -> Result<Support, Error> {
         match fault {
-            Fault::InvalidTransaction { victim, beneficiary } => {
+            Fault::InvalidTransaction { victim, beneficiary, ahead } => {
                 let (pos, amount) = {
                     let wallet = self.wallet(victim)?;
                     let (pos, output) =
@@ -414,24 +444,42 @@ impl Variant for MvpVariant {
                     (*pos, output.amount)
                 };
                 let tx = self.forged_tx(world, pos, amount, beneficiary, beneficiary)?;
-                self.include_forged(tx, beneficiary)?;
+                if *ahead {
+                    self.operator()?.include_unchecked_first(tx.clone()).map_err(err)?;
+                    let payer = beneficiary.to_owned();
+                    self.pending
+                        .insert(0, Pending { tx, payer: payer.clone(), payee: payer, confirm: true, forged: true });
+                } else {
+                    self.include_forged(tx, beneficiary, beneficiary)?;
+                }
             }
             Fault::DoubleSpend { victim, beneficiary } => {
                 let (pos, amount) = self.newest_spent(victim)?;
                 let tx = self.forged_tx(world, pos, amount, beneficiary, beneficiary)?;
-                self.include_forged(tx, beneficiary)?;
+                self.include_forged(tx, beneficiary, beneficiary)?;
             }
             Fault::SignedDoubleSpend { owner, beneficiary } => {
                 let (pos, amount) = self.newest_spent(owner)?;
                 let tx = self.forged_tx(world, pos, amount, beneficiary, owner)?;
-                self.include_forged(tx, beneficiary)?;
+                self.include_forged(tx, beneficiary, owner)?;
+            }
+            Fault::SpendExited { owner, beneficiary } => {
+                let address = world.actor(owner)?.address;
+                let (pos, amount) = self
+                    .exited
+                    .get(&address)
+                    .and_then(|exited| exited.last())
+                    .copied()
+                    .ok_or_else(|| err(format!("{owner} exited nothing")))?;
+                let tx = self.forged_tx(world, pos, amount, beneficiary, owner)?;
+                self.include_forged(tx, beneficiary, owner)?;
             }
             Fault::Mint { beneficiary, amount } => {
                 let amount = U256::from(u128::try_from(amount.resolve(0)?).map_err(|_| err("negative mint"))?);
                 // An input that no deposit or transaction ever created.
                 let nowhere = UtxoPos::deposit(999).map_err(err)?;
                 let tx = self.forged_tx(world, nowhere, amount, beneficiary, beneficiary)?;
-                self.include_forged(tx, beneficiary)?;
+                self.include_forged(tx, beneficiary, beneficiary)?;
             }
             Fault::WithholdBlock => self.withhold_next = true,
             Fault::StaleState { .. } | Fault::OneSlotPayment { .. } => {
@@ -465,7 +513,7 @@ impl Variant for MvpVariant {
             ExitWhat::Newest => self.wallet(actor)?.exit_claims().into_iter().next_back().into_iter().collect(),
             ExitWhat::Spent => self.spent.get(actor).cloned().unwrap_or_default(),
             ExitWhat::StaleState => return Ok(Support::NotApplicable("Plasma MVP has no channel states".into())),
-            ExitWhat::InFlight | ExitWhat::SpentInFlight => {
+            ExitWhat::InFlight | ExitWhat::SpentInFlight | ExitWhat::FalseCanonicity => {
                 return Ok(Support::NotApplicable("MVP has no in-flight exits".into()));
             }
         };
@@ -524,10 +572,25 @@ impl Variant for MvpVariant {
                 to_exit.push((name.clone(), claims));
             }
         }
+        // The exits go through the outbox: one lost or refused is sent again until the exit
+        // period of the bad block has passed.
+        let now = world.chain.block_time().await?;
         for (name, claims) in to_exit {
             world.log.push(format!("{name}'s watcher sees a bad or withheld block and exits"));
-            self.start_exits(world, &name, claims, false).await?;
+            let sender = world.actor(&name)?.address;
+            for claim in claims {
+                let pos = claim.utxo_pos().map_err(err)?;
+                let decided = Decided {
+                    sender,
+                    who: name.clone(),
+                    call: self.game.exit_call(&claim),
+                    what: format!("exits {pos}"),
+                    tag: MvpTag::Exit(pos),
+                };
+                self.outbox.decide(decided, now + self.game.min_exit_period, now);
+            }
         }
+        self.flush(world).await?;
         // Exits started just now may expose more evidence.
         more.extend(self.ingest(world).await?);
         self.send_challenges(world, more).await

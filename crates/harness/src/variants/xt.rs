@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 
 use alloy_primitives::{Address, U256};
 use alloy_sol_types::SolEvent;
-use plasma_cash::{CashGame, Included, ObservedExit, abi::ICashExitGame};
+use plasma_cash::{CashGame, Included, ObservedChallenge, ObservedExit, abi::ICashExitGame};
 use plasma_contracts::XtExitGame;
 use plasma_core::{Capabilities, Signature};
 use plasma_rootchain::RootChain;
@@ -190,7 +190,8 @@ impl XtVariant {
         let mut colluding = BTreeMap::new();
         if !false_bits.is_empty() {
             state = StateCheckpoint::new(blknum, zone, states).map_err(err)?;
-            for (coin_id, name) in forgers {
+            // An owner also in `false-bits` signs nothing: its bit is set on the forged state anyway.
+            for (coin_id, name) in forgers.into_iter().filter(|(_, name)| !step.false_bits.contains(name)) {
                 let actor = world.actor(&name)?;
                 let sig = plasma_xt::sign_off(&actor.key, &world.domain(), blknum, state.root(), coin_id);
                 colluding.insert(coin_id, (actor.address, sig));
@@ -241,6 +242,37 @@ impl XtVariant {
         Ok(())
     }
 
+    /// The exits a cheater starts of the checkpoint states that name it (`forged-states`), from the
+    /// newest proposal stating each coin with its bit set: `startCheckpointExit` of the state itself,
+    /// which the exit game accepts only once the checkpoint is finalised.
+    fn forged_state_exits(&self, world: &World, actor: &str) -> Result<Vec<(u64, plasma_core::GameCall)>, Error> {
+        let address = world.actor(actor)?.address;
+        let operator = self.cash.operator()?;
+        let mut exits = BTreeMap::new();
+        for (id, proposal) in &self.proposals {
+            for coin_id in proposal.cp.bitmap.set_coins() {
+                let Some(state) = proposal.state.state(coin_id).filter(|s| s.owner == address) else { continue };
+                let Some(coin) = operator.coin(coin_id) else { continue };
+                let origin = plasma_xt::game::CheckpointState {
+                    checkpointId: U256::from(*id),
+                    bitmap: proposal.cp.bitmap.to_bytes(),
+                    owner: state.owner,
+                    lastMoved: state.last_moved,
+                    proof: proposal.state.proof(coin_id).to_bytes(),
+                };
+                let exit = plasma_xt::CheckpointExit {
+                    deposit: coin.deposit,
+                    origin,
+                    parent: Included::none(),
+                    exiting: Included::none(),
+                    exiting_sig: None,
+                };
+                exits.insert(coin_id, self.game.start_checkpoint_exit_call(&exit));
+            }
+        }
+        Ok(exits.into_iter().collect())
+    }
+
     fn proposal(&self, id: u64) -> Result<&Proposal, Error> {
         self.proposals.get(&id).ok_or_else(|| err(format!("no checkpoint {id}")))
     }
@@ -265,6 +297,17 @@ impl XtVariant {
                     proposal.open = false;
                 }
                 world.log.push(format!("checkpoint {id} void (reason {})", event.reason));
+            } else if let Ok(event) = IXtExitGame::CheckpointSpendRevealed::decode_log(log) {
+                // The answer publishes a spend: its payee learns it and challenges with it (C-3).
+                let id: u64 = event.checkpointId.to();
+                let tx = plasma_cash::CashTx::new(event.tx.coinId, event.tx.prevBlock, event.tx.newOwner);
+                let spend = Included { tx, blknum: event.blknum, proof: event.proof.clone() };
+                for (name, watcher) in &mut self.watchers {
+                    let book = self.books.get(name).ok_or_else(|| err("no book"))?;
+                    let wallet = self.cash.wallets.get_mut(name).ok_or_else(|| err(format!("no wallet for {name}")))?;
+                    let found = watcher.on_spend_revealed(wallet, book, id, &spend, &event.sig, now);
+                    actions.extend(found.into_iter().map(|a| (name.clone(), a)));
+                }
             } else if let Ok(event) = IXtExitGame::ExitOriginSet::decode_log(log) {
                 for watcher in self.watchers.values_mut() {
                     watcher.on_exit_origin(event.exitId.to(), event.blknum);
@@ -273,10 +316,26 @@ impl XtVariant {
                 let exit = ObservedExit::from(&event.data);
                 self.exits.insert(exit.coin_id, exit);
                 exits.push(exit);
-            } else if let Some((coin_id, exit_id, _)) = super::cash::exit_ended(log)
-                && self.exits.get(&coin_id).is_some_and(|exit| exit.exit_id == exit_id)
-            {
-                self.exits.remove(&coin_id);
+            } else if let Ok(event) = ICashExitGame::HistoryChallenged::decode_log(log) {
+                let challenge = ObservedChallenge::from(&event.data);
+                for watcher in self.watchers.values_mut() {
+                    watcher.on_history_challenged(&challenge);
+                }
+            } else if let Ok(event) = ICashExitGame::HistoryChallengeAnswered::decode_log(log) {
+                for watcher in self.watchers.values_mut() {
+                    watcher.on_history_answered(event.exitId.to(), event.challengeBlk);
+                }
+            } else if let Ok(event) = IXtExitGame::HistoryAnsweredAtCheckpoint::decode_log(log) {
+                for watcher in self.watchers.values_mut() {
+                    watcher.on_history_answered(event.exitId.to(), event.challengeBlk);
+                }
+            } else if let Some((coin_id, exit_id, _)) = super::cash::exit_ended(log) {
+                for watcher in self.watchers.values_mut() {
+                    watcher.on_exit_ended(exit_id);
+                }
+                if self.exits.get(&coin_id).is_some_and(|exit| exit.exit_id == exit_id) {
+                    self.exits.remove(&coin_id);
+                }
             }
         }
         for exit in exits {
@@ -292,10 +351,16 @@ impl XtVariant {
             let (wallet, book) = (self.cash.wallet(name)?, self.books.get(name).ok_or_else(|| err("no book"))?);
             let found = watcher.recheck(wallet, book, now);
             actions.extend(found.into_iter().map(|a| (name.clone(), a)));
+            // Pending history challenges of every open exit that the coin's finalised state answers
+            // and the pruned Cash history cannot (O-1, C-2).
+            for exit in self.exits.values() {
+                let found = watcher.history_answers(wallet, book, exit, now);
+                actions.extend(found.into_iter().map(|a| (name.clone(), a)));
+            }
         }
         self.act(world, actions).await?;
         self.finalize_due(world, now).await?;
-        self.sync_own_exits(world)
+        self.sync_open_exits(world)
     }
 
     fn on_proposed(
@@ -346,28 +411,27 @@ impl XtVariant {
         Self::send(world, "operator", &call, &what).await.map(|_| ())
     }
 
-    /// Each user's book learns which of its own exits are open (coin to origin block, from the
-    /// exits the Cash layer sees open); coins whose pruning waited for one of them to close are
-    /// pruned now.
-    fn sync_own_exits(&mut self, world: &mut World) -> Result<(), Error> {
+    /// Each user's book learns which exits are open (coin to origin block, from the exits the Cash
+    /// layer sees open, whoever's: a thief's exit of the user's coin may need the old history to
+    /// answer a challenge below the victim's, C-2); coins whose pruning waited for one of them to
+    /// close are pruned now.
+    fn sync_open_exits(&mut self, world: &mut World) -> Result<(), Error> {
         for (name, book) in &mut self.books {
-            let address = world.actor(name)?.address;
             let watcher = self.watchers.get(name).ok_or_else(|| err(format!("no watcher for {name}")))?;
-            let open = self.cash.open.values().filter(|exit| exit.owner == address);
             // The exit's origin (its checkpoint, or the deposit), not its block: history after the
             // origin is what a challenge of the exit may name.
-            let open = open.map(|exit| (exit.coin_id, watcher.origin_of(exit))).collect();
+            let open = watcher.exit_origins(self.cash.open.values());
             let wallet = self.cash.wallets.get_mut(name).ok_or_else(|| err(format!("no wallet for {name}")))?;
-            let pruned = book.set_own_exits(wallet, open);
+            let pruned = book.set_open_exits(wallet, open);
             if !pruned.is_empty() {
-                world.log.push(format!("{name}'s exit closed: prunes coins {pruned:?} now"));
+                world.log.push(format!("{name}: an exit of coins {pruned:?} closed, prunes them now"));
             }
         }
         Ok(())
     }
 
     fn on_finalized(&mut self, world: &mut World, id: u64) -> Result<(), Error> {
-        self.sync_own_exits(world)?;
+        self.sync_open_exits(world)?;
         let Some(proposal) = self.proposals.get_mut(&id) else { return Ok(()) };
         proposal.open = false;
         world.log.push(format!("checkpoint {id} of block {} finalised", proposal.cp.blknum));
@@ -507,6 +571,16 @@ impl XtVariant {
                         exit.map(|e| e.exitable_at),
                     )
                 }
+                XtAction::RespondHistoryAtCheckpoint { coin_id, challenge_blk, .. } => {
+                    let exit = self.exits.get(coin_id);
+                    (
+                        format!(
+                            "answers the challenge at block {challenge_blk} of coin {coin_id} with its checkpoint state"
+                        ),
+                        XtTarget::Exit(*coin_id, exit.map_or(0, |e| e.exit_id)),
+                        exit.map(|e| e.exitable_at),
+                    )
+                }
             };
             // Nothing open to act on any more: the checkpoint finalised or the exit ended.
             let Some(deadline) = deadline else { continue };
@@ -621,6 +695,20 @@ impl Variant for XtVariant {
         what: ExitWhat,
         must_fail: bool,
     ) -> Result<Support, Error> {
+        if CashVariant::is_cheater(world, actor) && matches!(what, ExitWhat::All | ExitWhat::Newest) {
+            let calls = self.forged_state_exits(world, actor)?;
+            if !calls.is_empty() {
+                for (coin, call) in calls {
+                    let went =
+                        Self::send(world, actor, &call, &format!("exits coin {coin} from its forged checkpoint state"))
+                            .await?;
+                    if went == must_fail {
+                        return Err(err(format!("the checkpoint exit of coin {coin} by {actor}: accepted = {went}")));
+                    }
+                }
+                return Ok(Support::Done);
+            }
+        }
         let Some(book) = self.books.get(actor).filter(|_| matches!(what, ExitWhat::All | ExitWhat::Newest)) else {
             return self.cash.exit(world, actor, what, must_fail).await;
         };
