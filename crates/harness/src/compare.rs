@@ -125,6 +125,7 @@ const BUILTIN: &[(&str, &str)] = builtin![
     "xt-later-owner.toml",
     "xt-revealed-spend.toml",
     "xt-checkpoint-past-block.toml",
+    "xt-late-recipient.toml",
     "debit-partial-exit.toml",
     "debit-payment.toml",
     "debit-stale-nonce.toml",

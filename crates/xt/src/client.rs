@@ -93,6 +93,41 @@ impl CheckpointBook {
         Ok(sig)
     }
 
+    /// Checks a coin offered with its Cash `history` (a payment to the user) against every
+    /// finalised checkpoint the book knows that sets its bit within the history: the state each
+    /// finalised must be the history's at its block (owner and last move), shown by a leaf proof
+    /// `proof_of(checkpoint)` (the payer forwards the proofs it signed off with). A coin whose
+    /// finalised state is someone else's (a forged state nobody challenged in time) can be exited
+    /// from the checkpoint by that owner, and the recipient's own exit cancelled as stale: it is
+    /// refused, and so is one whose state the payer cannot prove. Nothing changes either way.
+    pub fn check_finalized_states(
+        &self,
+        history: &plasma_cash::CashHistory,
+        proof_of: impl Fn(&ProposedCheckpoint) -> Option<SparseProof>,
+    ) -> Result<()> {
+        let coin_id = history.coin_id();
+        for cp in self.finalized.values() {
+            if !cp.bitmap.is_set(coin_id) || cp.blknum < coin_id || history.covered_through() < cp.blknum {
+                continue;
+            }
+            let tip = crate::history::tip_at(history, cp.blknum);
+            let proof = proof_of(cp).ok_or(XtError::WrongState {
+                coin_id,
+                blknum: cp.blknum,
+                why: "no proof of the coin's state in a finalised checkpoint",
+            })?;
+            if !proof.verify_inclusion(cp.state_root, coin_id, crate::checkpoint::state_leaf(tip.owner, tip.last_moved))
+            {
+                return Err(XtError::WrongState {
+                    coin_id,
+                    blknum: cp.blknum,
+                    why: "a finalised checkpoint states another owner or last move",
+                });
+            }
+        }
+        Ok(())
+    }
+
     /// Whether the user signed off `coin_id` for `(blknum, state_root)`.
     #[must_use]
     pub fn signed(&self, blknum: BlockNumber, state_root: B256, coin_id: u64) -> bool {
@@ -512,6 +547,8 @@ pub struct XtWatcher {
     history_challenges: BTreeMap<(u128, BlockNumber), ObservedChallenge>,
     /// The `(exit id, challenged block)` answers already decided.
     answered: BTreeSet<(u128, BlockNumber)>,
+    /// The exits a cancellation or a checkpoint-state challenge was already decided for.
+    exits_judged: BTreeSet<u128>,
 }
 
 impl XtWatcher {
@@ -526,7 +563,35 @@ impl XtWatcher {
             challenged: BTreeSet::new(),
             history_challenges: BTreeMap::new(),
             answered: BTreeSet::new(),
+            exits_judged: BTreeSet::new(),
         }
+    }
+
+    /// Judges every open exit again ([`XtWatcher::on_exit_started`], else
+    /// [`XtWatcher::challenge_at_checkpoint`]) and returns each exit's action once. A client calls
+    /// it at every look: a checkpoint that finalises while an exit is open (or a coin received
+    /// since) may make a stale exit cancellable, or a checkpoint-state challenge possible, long
+    /// after the exit was first seen.
+    pub fn judge_exits<'a>(
+        &mut self,
+        wallet: &Wallet,
+        book: &CheckpointBook,
+        open: impl IntoIterator<Item = &'a ObservedExit>,
+        now: Timestamp,
+    ) -> Vec<XtAction> {
+        let mut actions = Vec::new();
+        for exit in open {
+            if self.exits_judged.contains(&exit.exit_id) {
+                continue;
+            }
+            let found =
+                self.on_exit_started(book, exit).or_else(|| self.challenge_at_checkpoint(wallet, book, exit, now));
+            if let Some(action) = found {
+                self.exits_judged.insert(exit.exit_id);
+                actions.push(action);
+            }
+        }
+        actions
     }
 
     /// A `CheckpointProposed` event at `proposed_at`: the challenges of bits set for coins the
@@ -674,6 +739,7 @@ impl XtWatcher {
     pub fn on_exit_ended(&mut self, exit_id: u128) {
         self.history_challenges.retain(|(id, _), _| *id != exit_id);
         self.answered.retain(|(id, _)| *id != exit_id);
+        self.exits_judged.remove(&exit_id);
     }
 
     /// The answers, by `respondHistoryAtCheckpoint`, to the pending history challenges of `exit`

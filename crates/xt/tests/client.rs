@@ -728,6 +728,28 @@ fn exits_contradicting_the_checkpoint_state_are_cancelled() {
 }
 
 #[test]
+fn an_exit_open_when_its_checkpoint_finalises_is_judged_again() {
+    // Alice's superseded deposit exit starts while the checkpoint is still open: nothing cancels it
+    // yet. Once the checkpoint finalises, the next look cancels it as stale, once.
+    let mut f = Fixture::new();
+    let (alice, bob) = (f.alice.address(), f.bob.address());
+    let early = exit(2, alice, 2, Address::ZERO, 0);
+    let mut watcher = XtWatcher::new(bob, game());
+    let judge = |f: &Fixture, watcher: &mut XtWatcher| {
+        let bob = &f.wallets["bob"];
+        watcher.judge_exits(&bob.cash, &bob.book, [&early], 0)
+    };
+    assert!(judge(&f, &mut watcher).is_empty(), "no finalised state yet");
+    f.finalize();
+    let actions = judge(&f, &mut watcher);
+    assert!(matches!(actions.as_slice(), [XtAction::CancelStale { coin_id: 2, .. }]), "{actions:?}");
+    assert!(judge(&f, &mut watcher).is_empty(), "decided once");
+    // After the exit ends, a new exit with the same id would be judged afresh.
+    watcher.on_exit_ended(early.exit_id);
+    assert_eq!(judge(&f, &mut watcher).len(), 1);
+}
+
+#[test]
 fn exits_consistent_with_the_checkpoint_state_are_not_cancelled() {
     let mut f = Fixture::new();
     f.finalize();

@@ -107,10 +107,6 @@ impl XtVariant {
         }
     }
 
-    fn book(&self, name: &str) -> Result<&CheckpointBook, Error> {
-        self.books.get(name).ok_or_else(|| err(format!("no checkpoint book for {name}")))
-    }
-
     fn name_of(world: &World, address: Address) -> Option<String> {
         world.everyone().find(|a| a.address == address).map(|a| a.name.clone())
     }
@@ -282,7 +278,7 @@ impl XtVariant {
     async fn xt_round(&mut self, world: &mut World) -> Result<(), Error> {
         let logs = world.new_logs(&mut self.log_cursor).await?;
         let now = world.chain.block_time().await?;
-        let (mut actions, mut exits) = (Vec::new(), Vec::new());
+        let mut actions = Vec::new();
         for entry in logs {
             let log = &entry.log;
             if let Ok(event) = IXtExitGame::CheckpointProposed::decode_log(log) {
@@ -315,7 +311,6 @@ impl XtVariant {
             } else if let Ok(event) = ICashExitGame::ExitStarted::decode_log(log) {
                 let exit = ObservedExit::from(&event.data);
                 self.exits.insert(exit.coin_id, exit);
-                exits.push(exit);
             } else if let Ok(event) = ICashExitGame::HistoryChallenged::decode_log(log) {
                 let challenge = ObservedChallenge::from(&event.data);
                 for watcher in self.watchers.values_mut() {
@@ -338,13 +333,11 @@ impl XtVariant {
                 }
             }
         }
-        for exit in exits {
-            for (name, watcher) in &self.watchers {
-                let (wallet, book) = (self.cash.wallet(name)?, self.book(name)?);
-                let found = watcher.on_exit_started(book, &exit);
-                let found = found.or_else(|| watcher.challenge_at_checkpoint(wallet, book, &exit, now));
-                actions.extend(found.into_iter().map(|a| (name.clone(), a)));
-            }
+        // Every open exit is judged again at every look (a checkpoint may have finalised since).
+        for (name, watcher) in &mut self.watchers {
+            let (wallet, book) = (self.cash.wallet(name)?, self.books.get(name).ok_or_else(|| err("no book"))?);
+            let found = watcher.judge_exits(wallet, book, self.exits.values(), now);
+            actions.extend(found.into_iter().map(|a| (name.clone(), a)));
         }
         self.forward_proofs(world)?;
         for (name, watcher) in &mut self.watchers {
@@ -518,7 +511,22 @@ impl XtVariant {
         let Some(coin_id) = wallet.spendable_coins().into_iter().find(|c| denomination(c) == Some(amount)) else {
             return Ok(());
         };
-        let Some(start) = book.start(coin_id) else { return Ok(()) };
+        let Some(start) = book.start(coin_id) else {
+            // A plain Cash history: the recipient checks it against every finalised checkpoint it
+            // knows that sets the coin's bit, with the proofs the payer signed off with or, failing
+            // those, the proofs the operator serves from the state it proposed.
+            let (Some(history), Some(recipient)) = (wallet.history(coin_id), self.books.get(to)) else { return Ok(()) };
+            let proposals = &self.proposals;
+            let proof_of = |cp: &ProposedCheckpoint| {
+                book.state_proof(cp.blknum, cp.state_root, coin_id).cloned().or_else(|| {
+                    let proposal = proposals.get(&cp.id).filter(|p| p.state.root() == cp.state_root)?;
+                    Some(proposal.state.proof(coin_id))
+                })
+            };
+            return recipient
+                .check_finalized_states(history, proof_of)
+                .map_err(|why| err(format!("{to} refuses coin {coin_id}: {why}")));
+        };
         let history = book.xt_history(wallet, coin_id).map_err(err)?;
         self.cash.learn_deposit(to, coin_id)?;
         let recipient = self.cash.wallet(to)?;

@@ -1,0 +1,556 @@
+//! Client-level property (issue #16, docs/security.md "The users' software"): one MVP history,
+//! its facts delivered to a fresh [`Watcher`] in many orders, leads to the same decisions.
+//!
+//! A history (its shape drawn by proptest: honest payments, a fault among an invalid signature, a
+//! double spend in one block, a withheld block and a spend committed after its output's exit, the
+//! exit of a spent output, a self-transfer drain with exits children- or parents-first) is split
+//! into root-chain events (deposits, `BlockSubmitted`, `ExitStarted`, `ExitChallenged`), which the
+//! client reads in chain order but in batches at random "looks", and off-chain facts (block data
+//! from the operator, confirmations handed over by payers), which arrive at any time after they
+//! exist and before the deadline of the decision they enable: block data before the client gives
+//! up on it and judges the block withheld, confirmations before the last root-chain event.
+//!
+//! Compared between every interleaving and the in-order delivery: the exits defeated (the
+//! challenges decided, by `Challenge::utxo_pos`, each exactly once, plus the parent exits the
+//! client saw `startExit` close on the spot, see [`Decisions`]), the outputs to exit (union of
+//! `exit_now` at every look), and every block's verdict.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use common::{Framework, domain, key, wei};
+use plasma_core::{
+    BlockSubmittedEvent, ChildChain, DepositEvent, Signature,
+    alloy_primitives::{Address, B256, Bytes, U256},
+};
+use plasma_mvp::{BlockStatus, ObservedExit, Operator, Output, SignedTx, Transaction, UtxoPos, Wallet, Watcher};
+use proptest::prelude::*;
+
+// ---------------------------------------------------------------------------------------------
+// Facts and their delivery windows.
+
+/// A root-chain event, read by every client in chain order.
+#[derive(Clone, Debug)]
+enum ChainEvent {
+    Deposit(DepositEvent),
+    Submitted(BlockSubmittedEvent),
+    ExitStarted(Box<ObservedExit>),
+    ExitClosed(UtxoPos),
+}
+
+/// An off-chain fact.
+#[derive(Clone, Debug)]
+enum OffFact {
+    /// The operator publishes block `blknum`'s data.
+    BlockData(u64, Vec<SignedTx>),
+    /// A payer hands its confirmation of a transaction to the payee.
+    Confirmation(B256, Signature),
+}
+
+/// An off-chain fact and when it may arrive: before root-chain event `slot` is read, for some
+/// `slot` in `lo..=hi` (`slot == chain.len()`: after the last one).
+#[derive(Clone, Debug)]
+struct Timed {
+    fact: OffFact,
+    lo: usize,
+    hi: usize,
+}
+
+#[derive(Clone, Debug, Default)]
+struct History {
+    chain: Vec<ChainEvent>,
+    off: Vec<Timed>,
+    /// Per child block: the root-chain position from which the client judges it withheld when
+    /// its data has not arrived.
+    give_up: BTreeMap<u64, usize>,
+}
+
+/// One delivery order, as plain data: a delay and a tie-break rank per off-chain fact (missing
+/// entries are 0: as early as possible), and whether the client looks after each root-chain
+/// position.
+#[derive(Clone, Debug)]
+struct Interleaving {
+    delays: Vec<u16>,
+    ranks: Vec<u16>,
+    looks: Vec<bool>,
+}
+
+enum Step {
+    Off(usize),
+    Look,
+    Chain(usize),
+}
+
+/// The steps of one run. `None`: the in-order delivery (every fact as soon as it exists, a look
+/// after every root-chain event). A look is forced when a block's data falls due (the client's
+/// timer), before the last root-chain event and at the end, so that every deadline is met.
+fn schedule(h: &History, il: Option<&Interleaving>) -> Vec<Step> {
+    let n = h.chain.len();
+    let mut at: Vec<Vec<(u16, usize)>> = vec![Vec::new(); n + 1];
+    for (j, t) in h.off.iter().enumerate() {
+        let (slot, rank) = match il {
+            None => (t.lo, 0),
+            Some(il) => {
+                let delay = usize::from(il.delays.get(j).copied().unwrap_or(0));
+                (t.lo + delay % (t.hi - t.lo + 1), il.ranks.get(j).copied().unwrap_or(0))
+            }
+        };
+        at[slot].push((rank, j));
+    }
+    let mut steps = Vec::new();
+    for (p, mut facts) in at.into_iter().enumerate() {
+        facts.sort_unstable();
+        steps.extend(facts.into_iter().map(|(_, j)| Step::Off(j)));
+        let looks = il.is_none_or(|il| il.looks.get(p).copied().unwrap_or(false));
+        if looks || p + 1 >= n || h.give_up.values().any(|g| *g == p) {
+            steps.push(Step::Look);
+        }
+        if p < n {
+            steps.push(Step::Chain(p));
+        }
+    }
+    steps
+}
+
+// ---------------------------------------------------------------------------------------------
+// The client and what it decides.
+
+/// Everything one run decided.
+///
+/// `defeated` is the challenges decided plus the exits the client saw `startExit` challenge on
+/// the spot: the history is fixed, so a client that reads a parent's exit late may find a child's
+/// exit already closed it (the contract did, since nobody had challenged it before), where a
+/// prompt client challenges it first. Either way the exit is stopped; what must not vary is which
+/// exits are.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Decisions {
+    defeated: BTreeSet<UtxoPos>,
+    exits: BTreeSet<UtxoPos>,
+    verdicts: BTreeMap<u64, BlockStatus>,
+}
+
+struct Client<'h> {
+    h: &'h History,
+    watcher: Watcher,
+    cursor: usize,
+    data: BTreeMap<u64, Vec<SignedTx>>,
+    challenged: Vec<UtxoPos>,
+    closed_on_the_spot: BTreeSet<UtxoPos>,
+    exits: BTreeSet<UtxoPos>,
+    verdicts: BTreeMap<u64, BlockStatus>,
+}
+
+impl<'h> Client<'h> {
+    fn new(h: &'h History, users: &[Address]) -> Self {
+        Self {
+            h,
+            watcher: Watcher::new(domain(), users.iter().copied()),
+            cursor: 0,
+            data: BTreeMap::new(),
+            challenged: Vec::new(),
+            closed_on_the_spot: BTreeSet::new(),
+            exits: BTreeSet::new(),
+            verdicts: BTreeMap::new(),
+        }
+    }
+
+    fn chain(&mut self, i: usize) {
+        match &self.h.chain[i] {
+            ChainEvent::Deposit(e) => {
+                self.watcher.on_deposit(e).unwrap();
+            }
+            ChainEvent::Submitted(e) => self.watcher.on_block_submitted(e).unwrap(),
+            ChainEvent::ExitStarted(exit) => {
+                let before: BTreeSet<UtxoPos> = self.watcher.open_exits().keys().copied().collect();
+                let found = self.watcher.on_exit_started(exit);
+                self.challenged.extend(found.iter().map(|c| c.utxo_pos));
+                // Parent exits `startExit` challenged on the spot, as the watcher mirrors it.
+                let open = self.watcher.open_exits();
+                self.closed_on_the_spot.extend(before.into_iter().filter(|p| !open.contains_key(p)));
+            }
+            ChainEvent::ExitClosed(pos) => self.watcher.on_exit_closed(*pos),
+        }
+        self.cursor = i + 1;
+    }
+
+    fn off(&mut self, j: usize) {
+        match &self.h.off[j].fact {
+            OffFact::BlockData(blknum, txs) => {
+                self.data.insert(*blknum, txs.clone());
+            }
+            OffFact::Confirmation(hash, sig) => {
+                let found = self.watcher.learn_confirmation(*hash, *sig);
+                self.challenged.extend(found.iter().map(|c| c.utxo_pos));
+            }
+        }
+    }
+
+    /// Checks every block it can, in order: with its data, or as withheld once the client gives
+    /// up waiting; then notes the outputs to exit.
+    fn look(&mut self) {
+        while let Some(blknum) = self.watcher.next_unchecked() {
+            let report = match self.data.get(&blknum) {
+                Some(txs) => self.watcher.on_block_data(blknum, Some(txs)).unwrap(),
+                None if self.cursor >= self.h.give_up[&blknum] => self.watcher.on_block_data(blknum, None).unwrap(),
+                None => break,
+            };
+            self.challenged.extend(report.challenges.iter().map(|c| c.utxo_pos));
+            self.verdicts.insert(blknum, report.status);
+        }
+        self.exits.extend(self.watcher.exit_now());
+    }
+
+    fn decisions(self) -> Decisions {
+        let mut defeated: BTreeSet<UtxoPos> = self.challenged.iter().copied().collect();
+        assert_eq!(defeated.len(), self.challenged.len(), "a challenge decided twice: {:?}", self.challenged);
+        defeated.extend(self.closed_on_the_spot);
+        Decisions { defeated, exits: self.exits, verdicts: self.verdicts }
+    }
+}
+
+fn run(h: &History, users: &[Address], il: Option<&Interleaving>) -> Decisions {
+    let mut client = Client::new(h, users);
+    for step in schedule(h, il) {
+        match step {
+            Step::Off(j) => client.off(j),
+            Step::Look => client.look(),
+            Step::Chain(i) => client.chain(i),
+        }
+    }
+    assert_eq!(client.watcher.next_unchecked(), None, "every block judged by the end");
+    client.decisions()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Building a history.
+
+/// The fault the operator commits (at most one per history).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Fault {
+    /// A spend of a user's output signed by someone else.
+    InvalidSignature,
+    /// Two spends of one output in one block (the owner colludes).
+    DoubleSpend,
+    /// A block whose data is never published.
+    Withheld,
+    /// A user's signed spend included after her exit of the output started.
+    SpendAfterExit,
+}
+
+#[derive(Clone, Debug)]
+struct Shape {
+    /// Honest payments: payer, payee (indices into the users), amount.
+    payments: Vec<(usize, usize, u64)>,
+    /// The fault, and how many payments come before it.
+    fault: Option<(Fault, usize)>,
+    /// Alice pays Bob from a second deposit, then exits that deposit.
+    spent_exit: bool,
+    /// Dave's self-transfer drain: `Some(children_first)`.
+    drain: Option<bool>,
+    /// Root-chain events the client waits for a block's data before judging it withheld.
+    patience: usize,
+}
+
+fn shape() -> impl Strategy<Value = Shape> {
+    let fault = prop_oneof![
+        Just(Fault::InvalidSignature),
+        Just(Fault::DoubleSpend),
+        Just(Fault::Withheld),
+        Just(Fault::SpendAfterExit)
+    ];
+    (
+        prop::collection::vec((0usize..3, 0usize..3, 1u64..60), 0..4),
+        prop::option::of((fault, 0usize..4)),
+        any::<bool>(),
+        prop::option::of(any::<bool>()),
+        1usize..5,
+    )
+        .prop_map(|(payments, fault, spent_exit, drain, patience)| Shape {
+            payments,
+            fault,
+            spent_exit,
+            drain,
+            patience,
+        })
+}
+
+const USERS: [&str; 3] = ["alice", "bob", "carol"];
+
+struct Builder {
+    fw: Framework,
+    op: Operator,
+    wallets: Vec<Wallet>,
+    h: History,
+    /// Off-chain facts whose window ends at the last root-chain event (set in `finish`).
+    open_ended: Vec<usize>,
+    /// Block data windows to close at the give-up position (set in `finish`).
+    data_of: Vec<(usize, u64)>,
+    patience: usize,
+}
+
+impl Builder {
+    fn new(patience: usize) -> Self {
+        let wallets = ["alice", "bob", "carol", "dave", "dave2", "dave3"]
+            .iter()
+            .map(|name| Wallet::new(key(name), domain()))
+            .collect();
+        Self {
+            fw: Framework::default(),
+            op: Operator::new(domain()),
+            wallets,
+            h: History::default(),
+            open_ended: Vec::new(),
+            data_of: Vec::new(),
+            patience,
+        }
+    }
+
+    fn addr(&self, i: usize) -> Address {
+        self.wallets[i].address()
+    }
+
+    fn deposit(&mut self, i: usize, amount: u64) -> UtxoPos {
+        let event = self.fw.deposit(self.addr(i), wei(amount));
+        let pos = self.op.apply_deposit(&event).unwrap();
+        self.wallets[i].add_deposit(&event).unwrap();
+        self.h.chain.push(ChainEvent::Deposit(event));
+        pos
+    }
+
+    /// Seals the pending block (`withhold`: its data is never published); returns its number.
+    fn seal(&mut self, withhold: bool) -> u64 {
+        if withhold {
+            self.op.withhold(self.fw.next_child);
+        }
+        let block = self.op.build_block().unwrap();
+        let event = self.fw.submit(block.root());
+        self.op.on_block_submitted(&event).unwrap();
+        let at = self.h.chain.len();
+        self.h.chain.push(ChainEvent::Submitted(event));
+        self.h.give_up.insert(event.blknum, at + 1 + self.patience);
+        if !withhold {
+            let j = self.h.off.len();
+            self.h.off.push(Timed { fact: OffFact::BlockData(event.blknum, block.txs().to_vec()), lo: at, hi: at });
+            self.data_of.push((j, event.blknum));
+        }
+        event.blknum
+    }
+
+    /// The payer confirms `tx` (included) and hands the confirmation over; the payees record it.
+    fn settle(&mut self, from: usize, to: usize, tx: &SignedTx) {
+        let inclusion = self.op.inclusion(tx.tx_hash(&domain())).unwrap();
+        let confirmations = self.wallets[from].confirm(tx, inclusion.root).unwrap();
+        self.wallets[to].receive(tx, &inclusion, confirmations).unwrap();
+        if from != to && tx.tx.output(1).is_some_and(|o| o.owner == self.addr(from)) {
+            self.wallets[from].receive(tx, &inclusion, confirmations).unwrap();
+        }
+        let lo = self.h.chain.len();
+        for sig in confirmations.into_iter().flatten() {
+            self.open_ended.push(self.h.off.len());
+            self.h.off.push(Timed { fact: OffFact::Confirmation(tx.tx_hash(&domain()), sig), lo, hi: lo });
+        }
+    }
+
+    /// An honest payment in a block of its own; settled (confirmed) unless the chain went bad.
+    fn pay(&mut self, from: usize, to: usize, amount: u64, settle: bool) {
+        let to_addr = self.addr(to);
+        let Ok(tx) = self.wallets[from].pay(to_addr, wei(amount), U256::ZERO) else { return };
+        if self.op.submit_tx(tx.clone()).is_err() {
+            // The wallet still holds an output it paid after the fault (it never confirmed).
+            self.wallets[from].cancel(&tx);
+            return;
+        }
+        self.seal(false);
+        if settle {
+            self.settle(from, to, &tx);
+        } else {
+            self.wallets[from].cancel(&tx);
+        }
+    }
+
+    fn exit_of(&self, i: usize, pos: UtxoPos) -> ObservedExit {
+        let exit = self.wallets[i].exit_args(pos).unwrap();
+        ObservedExit {
+            utxo_pos: pos,
+            owner: self.addr(i),
+            amount: exit.amount(),
+            exitable_at: 0,
+            tx: exit.tx,
+            confirm_sigs: exit.confirm_sigs,
+        }
+    }
+
+    fn deposit_exit(&self, i: usize, pos: UtxoPos, amount: u64) -> ObservedExit {
+        ObservedExit {
+            utxo_pos: pos,
+            owner: self.addr(i),
+            amount: wei(amount),
+            exitable_at: 0,
+            tx: Transaction::default(),
+            confirm_sigs: Bytes::new(),
+        }
+    }
+
+    fn fault(&mut self, fault: Fault) {
+        let (alice, bob, carol) = (0, 1, 2);
+        match fault {
+            Fault::InvalidSignature => {
+                let victim = self.deposit(bob, 30);
+                let mallory = key("mallory");
+                let theft = Transaction::payment(victim, None, Output::new(mallory.address(), wei(30)), None);
+                self.op.include_unchecked(SignedTx::sign(theft, &domain(), [Some(&mallory), None])).unwrap();
+                self.seal(false);
+            }
+            Fault::DoubleSpend => {
+                let pos = self.deposit(alice, 40);
+                for to in [bob, carol] {
+                    let tx = Transaction::payment(pos, None, Output::new(self.addr(to), wei(40)), None);
+                    let signed = self.wallets[alice].sign(tx).unwrap();
+                    self.op.include_unchecked(signed).unwrap();
+                }
+                self.seal(false);
+            }
+            Fault::Withheld => {
+                self.deposit(carol, 25);
+                let to_addr = self.addr(bob);
+                let tx = self.wallets[carol].pay(to_addr, wei(25), U256::ZERO).unwrap();
+                self.op.submit_tx(tx.clone()).unwrap();
+                self.seal(true);
+                self.wallets[carol].cancel(&tx);
+            }
+            Fault::SpendAfterExit => {
+                let pos = self.deposit(carol, 35);
+                let exit = self.deposit_exit(carol, pos, 35);
+                self.h.chain.push(ChainEvent::ExitStarted(Box::new(exit)));
+                let tx = Transaction::payment(pos, None, Output::new(self.addr(bob), wei(35)), None);
+                let signed = self.wallets[carol].sign(tx).unwrap();
+                self.op.include_unchecked(signed).unwrap();
+                self.seal(false);
+            }
+        }
+    }
+
+    /// Alice pays Bob her whole second deposit, confirms, then exits the deposit.
+    fn spent_exit(&mut self) -> UtxoPos {
+        let pos = self.deposit(0, 50);
+        let tx = Transaction::payment(pos, None, Output::new(self.addr(1), wei(50)), None);
+        let signed = self.wallets[0].sign(tx).unwrap();
+        self.op.submit_tx(signed.clone()).unwrap();
+        self.seal(false);
+        self.settle(0, 1, &signed);
+        let exit = self.deposit_exit(0, pos, 50);
+        self.h.chain.push(ChainEvent::ExitStarted(Box::new(exit)));
+        pos
+    }
+
+    /// Dave → dave2 → dave3, confirmations handed to nobody, then exits of all three outputs,
+    /// children first or parents first (protocols.md 1.3).
+    fn drain(&mut self, children_first: bool) {
+        let (dave, dave2, dave3) = (3, 4, 5);
+        let d = self.deposit(dave, 70);
+        let mut exits = vec![self.deposit_exit(dave, d, 70)];
+        for (from, to) in [(dave, dave2), (dave2, dave3)] {
+            let to_addr = self.addr(to);
+            let tx = self.wallets[from].pay(to_addr, wei(70), U256::ZERO).unwrap();
+            self.op.submit_tx(tx.clone()).unwrap();
+            let blknum = self.seal(false);
+            let inclusion = self.op.inclusion(tx.tx_hash(&domain())).unwrap();
+            let confirmations = self.wallets[from].confirm(&tx, inclusion.root).unwrap();
+            self.wallets[to].receive(&tx, &inclusion, confirmations).unwrap();
+            exits.push(self.exit_of(to, UtxoPos::new(blknum, 0, 0).unwrap()));
+        }
+        if children_first {
+            exits.reverse();
+        }
+        self.h.chain.extend(exits.into_iter().map(|e| ChainEvent::ExitStarted(Box::new(e))));
+    }
+
+    fn finish(mut self, closing: Option<UtxoPos>) -> History {
+        // A last root-chain event: the spent output's exit is challenged (by whoever was first),
+        // or an empty block. Every off-chain fact arrives before it.
+        match closing {
+            Some(pos) => self.h.chain.push(ChainEvent::ExitClosed(pos)),
+            None => {
+                self.seal(false);
+            }
+        }
+        let last = self.h.chain.len() - 1;
+        for b in self.h.give_up.values_mut() {
+            *b = (*b).min(last);
+        }
+        for (j, blknum) in self.data_of {
+            self.h.off[j].hi = self.h.give_up[&blknum];
+        }
+        for j in self.open_ended {
+            self.h.off[j].hi = last;
+        }
+        self.h
+    }
+}
+
+fn history(shape: &Shape) -> (History, Vec<Address>) {
+    let mut b = Builder::new(shape.patience);
+    for user in 0..USERS.len() {
+        b.deposit(user, 100);
+    }
+    let mut bad = false;
+    for (i, &(from, to, amount)) in shape.payments.iter().enumerate() {
+        if let Some((fault, at)) = shape.fault
+            && at == i
+        {
+            b.fault(fault);
+            bad = true;
+        }
+        if from != to {
+            b.pay(from, to, amount, !bad);
+        }
+    }
+    if let Some((fault, at)) = shape.fault
+        && at >= shape.payments.len()
+    {
+        b.fault(fault);
+    }
+    let closing = shape.spent_exit.then(|| b.spent_exit());
+    if let Some(children_first) = shape.drain {
+        b.drain(children_first);
+    }
+    let users = (0..USERS.len()).map(|i| b.addr(i)).collect();
+    (b.finish(closing), users)
+}
+
+fn interleaving() -> impl Strategy<Value = Interleaving> {
+    (
+        prop::collection::vec(any::<u16>(), 0..40),
+        prop::collection::vec(0u16..4, 0..40),
+        prop::collection::vec(any::<bool>(), 0..40),
+    )
+        .prop_map(|(delays, ranks, looks)| Interleaving { delays, ranks, looks })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    /// Every interleaving of one history's facts leads to the decisions of the in-order delivery.
+    #[test]
+    fn decisions_do_not_depend_on_the_order_facts_arrive_in(
+        shape in shape(),
+        orders in prop::collection::vec(interleaving(), 3),
+    ) {
+        let (h, users) = history(&shape);
+        let expected = run(&h, &users, None);
+        // The history does exercise the client: the faults are found and acted on.
+        if shape.spent_exit {
+            prop_assert!(!expected.defeated.is_empty(), "{expected:?}");
+        }
+        if shape.fault.is_some() {
+            prop_assert!(!expected.exits.is_empty(), "{expected:?}");
+        }
+        for il in &orders {
+            let got = run(&h, &users, Some(il));
+            prop_assert_eq!(&got, &expected, "{:?}", il);
+        }
+    }
+}
