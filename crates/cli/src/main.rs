@@ -87,10 +87,12 @@ struct RunArgs {
     /// Root-chain backend.
     #[arg(long, value_enum, default_value_t = BackendArg::Embedded)]
     backend: BackendArg,
-    /// JSON-RPC URL of a node holding the dev accounts (implies --backend rpc).
+    /// JSON-RPC URL of an Ethereum node that moves time on request, as anvil and hardhat do
+    /// (implies --backend rpc).
     #[arg(long, requires = "private_key")]
     rpc_url: Option<String>,
-    /// The operator's private key (hex) on that node.
+    /// A funded private key (hex) on that node: the operator's, and the one the scenario's actors
+    /// are funded from (fresh keys, swept back at the end of each run).
     #[arg(long, requires = "rpc_url")]
     private_key: Option<String>,
     /// Output format.
@@ -125,7 +127,7 @@ fn list() -> String {
         "  anvil     the pinned anvil binary, spawned ({})\n",
         plasma_rootchain::anvil_path().display()
     ));
-    out.push_str("  rpc       a JSON-RPC node holding the dev accounts: --rpc-url URL --private-key HEX\n");
+    out.push_str("  rpc       any JSON-RPC node, one funded key: --rpc-url URL --private-key HEX\n");
     out.push_str("variants:\n");
     let names = plasma_harness::variant_names();
     if names.is_empty() {

@@ -13,8 +13,9 @@ pub enum Backend {
     Embedded,
     /// A fresh anvil per scenario, from `contracts/node_modules` (or `PLASMA_ANVIL`).
     Anvil,
-    /// A node at `url` that holds the ten dev accounts funded (for example an anvil or hardhat
-    /// node started by hand), sending as the operator from `private_key`.
+    /// A node at `url` reached with one funded key, `private_key`: the operator's; each run's
+    /// actors are fresh keys funded from it and swept back at the end. The node must move time on
+    /// request (`evm_mine` with a timestamp), as anvil and hardhat do.
     Rpc {
         /// The node's URL.
         url: String,
@@ -53,7 +54,7 @@ impl Backend {
         Ok(match self {
             Self::Embedded => Box::new(EmbeddedEvm::new()),
             Self::Anvil => Box::new(RpcNode::spawn_anvil(anvil_path()).await?),
-            Self::Rpc { url, private_key } => Box::new(RpcNode::connect_with_dev_accounts(url, private_key).await?),
+            Self::Rpc { url, private_key } => Box::new(RpcNode::connect(url, private_key).await?),
         })
     }
 }

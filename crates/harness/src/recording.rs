@@ -86,6 +86,14 @@ impl RootChain for RecordingChain {
         Ok(receipt)
     }
 
+    async fn add_signer(&mut self, key: alloy_primitives::B256) -> Result<Address> {
+        self.inner.add_signer(key).await
+    }
+
+    async fn gas_price(&self) -> Result<u128> {
+        self.inner.gas_price().await
+    }
+
     async fn simulate(&self, tx: &TxRequest) -> Result<CallOutcome> {
         self.inner.simulate(tx).await
     }

@@ -73,8 +73,22 @@ pub async fn run_scenario(
         Err(err) => return finish(Outcome::Fail, err.to_string(), Vec::new()),
     };
     world.colluding = scenario.colluding.clone();
+    if let Some(secret) = operator_key {
+        // A node reached by URL: the actors are fresh keys funded from the operator's.
+        let bond = variant.exit_bond().to::<u128>();
+        let funding = |name: &str| actor_funding(scenario, name, bond);
+        let run = format!("{}/{}", variant.name(), scenario.name);
+        if let Err(err) = world.fund_fresh_actors(secret, &run, funding).await {
+            return finish(Outcome::Fail, format!("funding the actors: {err}"), Vec::new());
+        }
+    }
     let mut tracker = LatencyTracker::default();
-    let result = drive(variant, &mut world, scenario, &mut tracker).await;
+    let mut result = drive(variant, &mut world, scenario, &mut tracker).await;
+    if operator_key.is_some()
+        && let Err(err) = world.sweep_actors().await
+    {
+        result = Err(Error::Scenario(format!("sending the actors' balances back: {err}")));
+    }
     let records = world.chain.records().to_vec();
     match result {
         Ok(Verdict::Pass) => {
@@ -85,6 +99,24 @@ pub async fn run_scenario(
         Err(err) => finish(Outcome::Fail, err.to_string(), records),
     }
 }
+
+/// What a fresh actor is funded with on a node reached by URL: what the scenario has it deposit,
+/// plus [`ACTOR_ALLOWANCE`] for bonds and fees.
+fn actor_funding(scenario: &Scenario, name: &str, bond: u128) -> U256 {
+    let deposits = scenario
+        .steps
+        .iter()
+        .filter_map(|step| match step {
+            Step::Deposit { actor, amount } if actor == name => amount.resolve(bond).ok(),
+            _ => None,
+        })
+        .filter_map(|wei| u128::try_from(wei).ok())
+        .fold(0u128, u128::saturating_add);
+    U256::from(deposits) + ACTOR_ALLOWANCE
+}
+
+/// What each fresh actor gets besides its deposits, for bonds and fees (0.5 ether).
+const ACTOR_ALLOWANCE: U256 = U256::from_limbs([500_000_000_000_000_000, 0, 0, 0]);
 
 enum Verdict {
     Pass,
@@ -98,9 +130,11 @@ async fn drive(
     scenario: &Scenario,
     tracker: &mut LatencyTracker,
 ) -> Result<Verdict, Error> {
+    // Balances before the run, net of the fees paid so far (funding fresh actors costs some).
     let mut initial = BTreeMap::new();
     for actor in world.everyone() {
-        initial.insert(actor.name.clone(), (actor.address, world.chain.balance(actor.address).await?));
+        let before = world.chain.balance(actor.address).await? + world.chain.fees_paid_by(actor.address);
+        initial.insert(actor.name.clone(), (actor.address, before));
     }
     variant.deploy(world).await?;
     for (index, step) in scenario.steps.iter().enumerate() {

@@ -10,6 +10,9 @@ use plasma_rootchain::{ChainLog, DEV_KEYS, LogFilter, Receipt, RootChain, TxRequ
 
 use crate::{Error, RecordingChain};
 
+/// Gas of a plain ether transfer.
+const TRANSFER_GAS: u64 = 21_000;
+
 /// At most this many actors besides the operator (the dev accounts left after the operator's).
 pub const MAX_ACTORS: usize = DEV_KEYS.len() - 1;
 
@@ -85,6 +88,59 @@ impl World {
             lost_sends: BTreeMap::new(),
             offline: false,
         })
+    }
+
+    /// On a node reached by URL the harness holds one funded key, the operator's
+    /// (`operator_secret`): every actor gets a fresh key, derived from that key, the run's name and
+    /// the chain's current block (so no two runs share an account), and is funded from the
+    /// operator with `funding(name)` wei. [`World::sweep_actors`] sends back what is left.
+    pub async fn fund_fresh_actors(
+        &mut self,
+        operator_secret: B256,
+        run: &str,
+        funding: impl Fn(&str) -> U256,
+    ) -> Result<(), Error> {
+        let block = self.chain.block_number().await?;
+        let names: Vec<String> = self.actors.keys().cloned().collect();
+        for name in names {
+            let seed = [
+                b"plasma-lab actor".as_slice(),
+                operator_secret.as_slice(),
+                run.as_bytes(),
+                name.as_bytes(),
+                &block.to_be_bytes(),
+            ]
+            .concat();
+            let secret = alloy_primitives::keccak256(seed);
+            let key = SigningKey::from_bytes(secret)?;
+            let address = self.chain.add_signer(secret).await?;
+            let amount = funding(&name);
+            let tx = TxRequest::call(self.operator.address, address, Vec::new()).with_value(amount);
+            if !self.chain.send(tx).await?.success {
+                return Err(Error::Scenario(format!("could not fund {name} with {amount} wei")));
+            }
+            self.actors.insert(name.clone(), Actor { name, key, address });
+        }
+        Ok(())
+    }
+
+    /// Sends every actor's remaining balance, less the fee of sending it, back to the operator
+    /// (after a run on a node reached by URL).
+    pub async fn sweep_actors(&mut self) -> Result<(), Error> {
+        let price = U256::from(self.chain.gas_price().await?);
+        let fee = price * U256::from(TRANSFER_GAS);
+        let actors: Vec<Address> = self.actors.values().map(|actor| actor.address).collect();
+        for address in actors {
+            let balance = self.chain.balance(address).await?;
+            if balance > fee {
+                let tx = TxRequest {
+                    gas_limit: Some(TRANSFER_GAS),
+                    ..TxRequest::call(address, self.operator.address, Vec::new()).with_value(balance - fee)
+                };
+                self.chain.send(tx).await?;
+            }
+        }
+        Ok(())
     }
 
     /// The actor called `name` (`operator` included).

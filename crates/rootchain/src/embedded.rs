@@ -159,6 +159,17 @@ impl RootChain for EmbeddedEvm {
         &self.accounts
     }
 
+    async fn add_signer(&mut self, key: alloy_primitives::B256) -> Result<Address> {
+        // The embedded EVM checks no signatures: the key only names the account.
+        let address = alloy::signers::local::PrivateKeySigner::from_bytes(&key)
+            .map_err(|err| Error::InvalidKey(err.to_string()))?
+            .address();
+        if !self.accounts.contains(&address) {
+            self.accounts.push(address);
+        }
+        Ok(address)
+    }
+
     async fn send(&mut self, tx: TxRequest) -> Result<Receipt> {
         let number = self.state.number + 1;
         let timestamp = self.state.timestamp + BLOCK_TIME;

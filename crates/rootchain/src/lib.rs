@@ -29,7 +29,7 @@ pub use revert::decode_revert;
 pub use rpc::{RpcNode, anvil_path};
 pub use types::{CallOutcome, ChainLog, LogFilter, Receipt, SnapshotId, TxRequest};
 
-use alloy_primitives::{Address, Bytes, U256};
+use alloy_primitives::{Address, B256, Bytes, U256};
 
 /// Result type of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -67,6 +67,14 @@ pub trait RootChain: Send + Sync {
             Some(address) if receipt.success => Ok((address, receipt)),
             _ => Err(Error::DeployFailed(receipt.revert_reason.unwrap_or_else(|| "no contract created".into()))),
         }
+    }
+    /// Adds an account to send from, by its private key, and returns its address (a key it
+    /// already has is fine). The harness funds fresh actor keys this way from the one key it is
+    /// given on a node reached by URL.
+    async fn add_signer(&mut self, key: B256) -> Result<Address>;
+    /// The gas price a transaction sent now pays, in wei (0 where fees are off).
+    async fn gas_price(&self) -> Result<u128> {
+        Ok(0)
     }
     /// Sends a transaction and mines it in a block of its own.
     async fn send(&mut self, tx: TxRequest) -> Result<Receipt>;

@@ -13,7 +13,7 @@ use std::{
 };
 
 use alloy::{
-    network::{EthereumWallet, TransactionBuilder},
+    network::{EthereumWallet, NetworkTransactionBuilder, TransactionBuilder},
     node_bindings::{Anvil, AnvilInstance},
     providers::{DynProvider, Provider, ProviderBuilder, ext::AnvilApi},
     rpc::types::{BlockId, Filter, TransactionReceipt, TransactionRequest, anvil::MineOptions},
@@ -49,6 +49,8 @@ struct SavedState {
 /// A JSON-RPC node: a managed anvil, or any node reached by URL.
 pub struct RpcNode {
     provider: DynProvider,
+    /// The keys this side signs with (transactions are signed here and sent raw).
+    wallet: EthereumWallet,
     /// Keeps the spawned anvil alive; dropping it kills the process.
     anvil: Option<AnvilInstance>,
     accounts: Vec<Address>,
@@ -86,51 +88,35 @@ impl RpcNode {
             accounts.push(signer.address());
             wallet.register_signer(signer);
         }
-        let provider = ProviderBuilder::new()
-            .disable_recommended_fillers()
-            .wallet(wallet)
-            .connect_http(anvil.endpoint_url())
-            .erased();
-        let mut node = Self::new(provider, accounts, Some(anvil)).await?;
+        let provider = ProviderBuilder::new().disable_recommended_fillers().connect_http(anvil.endpoint_url()).erased();
+        let mut node = Self::new(provider, wallet, accounts, Some(anvil)).await?;
         node.clock = node.latest_timestamp().await?;
         Ok(node)
     }
 
     /// Connects to the node at `url` and sends from the account of `private_key` (hex).
     pub async fn connect(url: &str, private_key: &str) -> Result<Self> {
-        Self::connect_with(url, private_key, &[]).await
-    }
-
-    /// Like [`RpcNode::connect`], and also sends from the dev accounts other than the first
-    /// (`DEV_KEYS[1..]`): the node must hold them funded, as a hand-started anvil or hardhat does.
-    /// Scenarios need them as their users.
-    pub async fn connect_with_dev_accounts(url: &str, private_key: &str) -> Result<Self> {
-        Self::connect_with(url, private_key, &DEV_KEYS[1..]).await
-    }
-
-    async fn connect_with(url: &str, private_key: &str, extra_keys: &[alloy_primitives::B256]) -> Result<Self> {
         let url = url.parse().map_err(|err| Error::Rpc(format!("bad URL {url}: {err}")))?;
         let signer: PrivateKeySigner = private_key
             .trim()
             .parse()
             .map_err(|err: alloy::signers::local::LocalSignerError| Error::InvalidKey(err.to_string()))?;
-        let mut accounts = vec![signer.address()];
-        let mut wallet = EthereumWallet::from(signer);
-        for key in extra_keys {
-            let signer = PrivateKeySigner::from_bytes(key).map_err(|err| Error::InvalidKey(err.to_string()))?;
-            if !accounts.contains(&signer.address()) {
-                accounts.push(signer.address());
-                wallet.register_signer(signer);
-            }
-        }
-        let provider = ProviderBuilder::new().disable_recommended_fillers().wallet(wallet).connect_http(url).erased();
-        Self::new(provider, accounts, None).await
+        let accounts = vec![signer.address()];
+        let wallet = EthereumWallet::from(signer);
+        let provider = ProviderBuilder::new().disable_recommended_fillers().connect_http(url).erased();
+        Self::new(provider, wallet, accounts, None).await
     }
 
-    async fn new(provider: DynProvider, accounts: Vec<Address>, anvil: Option<AnvilInstance>) -> Result<Self> {
+    async fn new(
+        provider: DynProvider,
+        wallet: EthereumWallet,
+        accounts: Vec<Address>,
+        anvil: Option<AnvilInstance>,
+    ) -> Result<Self> {
         let chain_id = provider.get_chain_id().await.map_err(rpc_err)?;
         Ok(Self {
             provider,
+            wallet,
             anvil,
             accounts,
             chain_id,
@@ -217,6 +203,23 @@ impl RootChain for RpcNode {
         &self.accounts
     }
 
+    async fn add_signer(&mut self, key: alloy_primitives::B256) -> Result<Address> {
+        let signer = PrivateKeySigner::from_bytes(&key).map_err(|err| Error::InvalidKey(err.to_string()))?;
+        let address = signer.address();
+        if !self.accounts.contains(&address) {
+            self.accounts.push(address);
+            self.wallet.register_signer(signer);
+        }
+        Ok(address)
+    }
+
+    async fn gas_price(&self) -> Result<u128> {
+        if self.managed() {
+            return Ok(0);
+        }
+        self.provider.get_gas_price().await.map_err(rpc_err)
+    }
+
     async fn send(&mut self, tx: TxRequest) -> Result<Receipt> {
         if !self.accounts.contains(&tx.from) {
             return Err(Error::UnknownAccount(tx.from));
@@ -245,7 +248,8 @@ impl RootChain for RpcNode {
             .with_chain_id(self.chain_id)
             .with_gas_limit(gas_limit)
             .with_gas_price(gas_price);
-        let pending = self.provider.send_transaction(request).await.map_err(rpc_err)?;
+        let envelope = request.build(&self.wallet).await.map_err(|err| Error::Rpc(format!("signing: {err}")))?;
+        let pending = self.provider.send_tx_envelope(envelope).await.map_err(rpc_err)?;
         self.nonces.insert(tx.from, nonce + 1);
         let receipt = self.wait_for_receipt(*pending.tx_hash()).await?;
         let block_number =
