@@ -33,7 +33,7 @@ pub use traits::{
     VariantDriver,
 };
 pub use types::{
-    BlockNumber, CHILD_BLOCK_INTERVAL, Priority, Timestamp, deposit_root, is_child_block, is_deposit_block,
+    BlockNumber, CHILD_BLOCK_INTERVAL, ExitMarks, Priority, Timestamp, deposit_root, is_child_block, is_deposit_block,
 };
 
 // Re-exported so that users name the same versions of the primitive types.

@@ -117,6 +117,39 @@ impl From<U256> for Priority {
     }
 }
 
+/// The exits a watcher has seen, each with the newest child block submitted before it started.
+///
+/// An exit binds the blocks committed after it, not those before: a spend of the output in a later
+/// block is invalid ("not being exited"), while one committed earlier stands and challenges the
+/// exit. Blocks are judged in order, and maybe long after the events that follow them were read,
+/// so a watcher records each exit here and, before judging block `b`, takes the exits due for it
+/// ([`ExitMarks::take_due`]) and marks their outputs in its ledger.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExitMarks<P> {
+    marks: Vec<(BlockNumber, P)>,
+}
+
+impl<P> Default for ExitMarks<P> {
+    fn default() -> Self {
+        Self { marks: Vec::new() }
+    }
+}
+
+impl<P> ExitMarks<P> {
+    /// Records the exit of `pos`, seen when `newest` was the newest submitted child block (0: none).
+    pub fn record(&mut self, newest: BlockNumber, pos: P) {
+        self.marks.push((newest, pos));
+    }
+
+    /// The outputs whose exits bind block `blknum` and were not taken before, in the order seen.
+    pub fn take_due(&mut self, blknum: BlockNumber) -> Vec<P> {
+        let (due, later): (Vec<_>, Vec<_>) =
+            std::mem::take(&mut self.marks).into_iter().partition(|(n, _)| *n < blknum);
+        self.marks = later;
+        due.into_iter().map(|(_, pos)| pos).collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use alloy_primitives::{address, uint};
@@ -172,5 +205,17 @@ mod tests {
         let p = Priority::new(u64::MAX, MAX_U96, MAX_U96).unwrap();
         assert_eq!(p.encode(), U256::MAX);
         assert_eq!(Priority::decode(U256::MAX), p);
+    }
+
+    #[test]
+    fn an_exit_binds_the_blocks_committed_after_it() {
+        let mut marks = ExitMarks::default();
+        marks.record(1000, "a");
+        marks.record(0, "b");
+        marks.record(2000, "c");
+        assert_eq!(marks.take_due(1000), vec!["b"]);
+        assert_eq!(marks.take_due(2000), vec!["a"]);
+        assert!(marks.take_due(2000).is_empty());
+        assert_eq!(marks.take_due(3000), vec!["c"]);
     }
 }

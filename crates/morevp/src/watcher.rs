@@ -370,7 +370,7 @@ pub struct Watcher {
     /// Outputs whose standard exit started, each with the newest child block submitted before it:
     /// every later block must treat the output as being exited (validity rule 4), while blocks up
     /// to that one were committed before the exit and may still spend it (and so challenge it).
-    exit_marks: Vec<(BlockNumber, UtxoPos)>,
+    exit_marks: plasma_core::ExitMarks<UtxoPos>,
     /// Hashes of the transactions published blocks hold that are invalid.
     invalid: HashSet<B256>,
     exit_mode: bool,
@@ -426,7 +426,7 @@ impl Watcher {
             ifes: BTreeMap::new(),
             ifes_seen: BTreeSet::new(),
             first_fault: None,
-            exit_marks: Vec::new(),
+            exit_marks: plasma_core::ExitMarks::default(),
             invalid: HashSet::new(),
             exit_mode: false,
             issued: BTreeSet::new(),
@@ -660,7 +660,7 @@ impl Watcher {
             GameEvent::StandardExitStarted { utxo_pos, owner, amount, .. } => {
                 self.exits.insert(*utxo_pos, ObservedExit { owner: *owner, amount: *amount });
                 let after = self.submitted.keys().next_back().copied().unwrap_or(0);
-                self.exit_marks.push((after, *utxo_pos));
+                self.exit_marks.record(after, *utxo_pos);
             }
             GameEvent::StandardExitChallenged { utxo_pos, .. } | GameEvent::StandardExitFinalized { utxo_pos, .. } => {
                 self.exits.remove(utxo_pos);
@@ -700,10 +700,7 @@ impl Watcher {
     /// after the block before it was submitted. An output already spent stays spent: that spend
     /// came first and challenges the exit.
     fn apply_exit_marks(&mut self, blknum: BlockNumber) {
-        let (due, later): (Vec<_>, Vec<_>) =
-            std::mem::take(&mut self.exit_marks).into_iter().partition(|(after, _)| *after < blknum);
-        self.exit_marks = later;
-        for (_, pos) in due {
+        for pos in self.exit_marks.take_due(blknum) {
             self.ledger.mark_exiting(pos);
         }
     }

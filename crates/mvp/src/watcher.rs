@@ -142,7 +142,7 @@ pub struct Watcher {
     /// Outputs whose exit started, each with the newest child block submitted before it: every
     /// later block must treat the output as being exited (validity rule 4), while blocks up to
     /// that one were committed before the exit and may still spend it (and so challenge it).
-    exit_marks: Vec<(BlockNumber, UtxoPos)>,
+    exit_marks: plasma_core::ExitMarks<UtxoPos>,
     spent_after_fault: BTreeMap<UtxoPos, Output>,
 }
 
@@ -162,7 +162,7 @@ impl Watcher {
             open_exits: BTreeMap::new(),
             issued: BTreeSet::new(),
             first_fault: None,
-            exit_marks: Vec::new(),
+            exit_marks: plasma_core::ExitMarks::default(),
             spent_after_fault: BTreeMap::new(),
         }
     }
@@ -405,7 +405,7 @@ impl Watcher {
             }
         }
         let after = self.submitted.keys().next_back().copied().unwrap_or(0);
-        self.exit_marks.push((after, exit.utxo_pos));
+        self.exit_marks.record(after, exit.utxo_pos);
         self.open_exits.insert(exit.utxo_pos, exit.clone());
         self.new_challenges()
     }
@@ -414,10 +414,7 @@ impl Watcher {
     /// after the block before it was submitted. An output already spent stays spent: that spend
     /// came first and challenges the exit.
     fn apply_exit_marks(&mut self, blknum: BlockNumber) {
-        let (due, later): (Vec<_>, Vec<_>) =
-            std::mem::take(&mut self.exit_marks).into_iter().partition(|(after, _)| *after < blknum);
-        self.exit_marks = later;
-        for (_, pos) in due {
+        for pos in self.exit_marks.take_due(blknum) {
             self.ledger.mark_exiting(pos);
         }
     }

@@ -622,12 +622,7 @@ impl Variant for CashVariant {
     async fn inject_fault(&mut self, world: &mut World, fault: &Fault) -> Result<Support, Error> {
         match fault {
             Fault::SpendExited { owner, beneficiary } => {
-                let address = world.actor(owner)?.address;
-                let coin = *self
-                    .exited
-                    .get(&address)
-                    .and_then(|coins| coins.last())
-                    .ok_or_else(|| err(format!("{owner} exited nothing")))?;
+                let coin = super::newest_exited(&self.exited, world, owner)?;
                 // The operator forgot the coin when its exit was paid; the owner's history has it.
                 let history =
                     self.wallet(owner)?.handover(coin).map_err(|_| err(format!("{owner} kept no coin {coin}")))?;
@@ -637,15 +632,10 @@ impl Variant for CashVariant {
                 // The owner announces the payment with the coin's history; the payee must refuse
                 // it: the history verifies, but the coin is gone from the root chain.
                 self.learn_deposit(beneficiary, coin)?;
-                match self.wallet_mut(beneficiary)?.expect_payment(tx, history) {
-                    Err(plasma_cash::CashError::PaidOut(_)) => world
-                        .log
-                        .push(format!("{beneficiary}'s wallet refuses coin {coin} from {owner}: its exit was paid")),
-                    Err(other) => return Err(err(other)),
-                    Ok(()) => {
-                        return Err(err(format!("{beneficiary}'s wallet accepted coin {coin}, already paid out")));
-                    }
-                }
+                let outcome = self.wallet_mut(beneficiary)?.expect_payment(tx, history);
+                super::refused_paid_out(world, (owner, beneficiary, coin), outcome, |why| {
+                    matches!(why, plasma_cash::CashError::PaidOut(_))
+                })?;
             }
             Fault::InvalidTransaction { victim, beneficiary, .. } => {
                 let address = world.actor(victim)?.address;

@@ -807,12 +807,7 @@ impl Variant for DebitVariant {
     async fn inject_fault(&mut self, world: &mut World, fault: &Fault) -> Result<Support, Error> {
         match fault {
             Fault::SpendExited { owner, beneficiary } => {
-                let address = world.actor(owner)?.address;
-                let coin = *self
-                    .exited
-                    .get(&address)
-                    .and_then(|coins| coins.last())
-                    .ok_or_else(|| err(format!("{owner} exited nothing")))?;
+                let coin = super::newest_exited(&self.exited, world, owner)?;
                 let history = self.wallet(owner)?.coin(coin).map(|c| c.history.clone());
                 let history = history.ok_or_else(|| err(format!("{owner} kept no coin {coin}")))?;
                 let payee = world.actor(beneficiary)?.address;
@@ -823,15 +818,10 @@ impl Variant for DebitVariant {
                 // The owner announces the transfer with the coin's history; the payee must refuse
                 // it: the history verifies, but the coin is gone from the root chain.
                 self.learn_deposit(beneficiary, coin)?;
-                match self.wallet_mut(beneficiary)?.expect_payment(&tx, history) {
-                    Err(plasma_debit::DebitError::PaidOut(_)) => world
-                        .log
-                        .push(format!("{beneficiary}'s wallet refuses coin {coin} from {owner}: its exit was paid")),
-                    Err(other) => return Err(err(other)),
-                    Ok(()) => {
-                        return Err(err(format!("{beneficiary}'s wallet accepted coin {coin}, already paid out")));
-                    }
-                }
+                let outcome = self.wallet_mut(beneficiary)?.expect_payment(&tx, history);
+                super::refused_paid_out(world, (owner, beneficiary, coin), outcome, |why| {
+                    matches!(why, plasma_debit::DebitError::PaidOut(_))
+                })?;
             }
             Fault::InvalidTransaction { victim, beneficiary, .. } => {
                 let address = world.actor(victim)?.address;

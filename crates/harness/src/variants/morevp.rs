@@ -799,13 +799,7 @@ impl Variant for MoreVpVariant {
                 self.operator_mut()?.include_double_spend(pos, to, &signer).map_err(err)?;
             }
             Fault::SpendExited { owner, beneficiary } => {
-                let address = world.actor(owner)?.address;
-                let (pos, amount) = self
-                    .exited
-                    .get(&address)
-                    .and_then(|exited| exited.last())
-                    .copied()
-                    .ok_or_else(|| err(format!("{owner} exited nothing")))?;
+                let (pos, amount) = super::newest_exited(&self.exited, world, owner)?;
                 let signer = world.actor(owner)?.key.clone();
                 let to = Output::new(world.actor(beneficiary)?.address, amount);
                 self.operator_mut()?.include_double_spend(pos, to, &signer).map_err(err)?;

@@ -464,13 +464,7 @@ impl Variant for MvpVariant {
                 self.include_forged(tx, beneficiary, owner)?;
             }
             Fault::SpendExited { owner, beneficiary } => {
-                let address = world.actor(owner)?.address;
-                let (pos, amount) = self
-                    .exited
-                    .get(&address)
-                    .and_then(|exited| exited.last())
-                    .copied()
-                    .ok_or_else(|| err(format!("{owner} exited nothing")))?;
+                let (pos, amount) = super::newest_exited(&self.exited, world, owner)?;
                 let tx = self.forged_tx(world, pos, amount, beneficiary, owner)?;
                 self.include_forged(tx, beneficiary, owner)?;
             }
