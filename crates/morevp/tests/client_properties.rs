@@ -31,6 +31,7 @@ use plasma_morevp::{
     ActionKey, BlockStatus, DepositExit, GameEvent, Operator, Output, PaymentTx, SignedTx, UtxoPos, Wallet, Watcher,
     in_flight_exit_id,
 };
+use plasma_testkit::interleave::{self, Interleaving, Step, Window, interleaving};
 use proptest::prelude::*;
 
 // ---------------------------------------------------------------------------------------------
@@ -71,51 +72,10 @@ struct History {
     give_up: BTreeMap<u64, usize>,
 }
 
-/// One delivery order, as plain data: a delay and a tie-break rank per off-chain fact (missing
-/// entries are 0: as early as possible), and whether the client looks after each root-chain
-/// position.
-#[derive(Clone, Debug)]
-struct Interleaving {
-    delays: Vec<u16>,
-    ranks: Vec<u16>,
-    looks: Vec<bool>,
-}
-
-enum Step {
-    Off(usize),
-    Look,
-    Chain(usize),
-}
-
-/// The steps of one run. `None`: the in-order delivery (every fact as soon as it exists, a look
-/// after every root-chain event). A look is forced when a block's data falls due (the client's
-/// timer), before the last root-chain event and at the end, so that every deadline is met.
+/// The steps of one run (`None`: the in-order run).
 fn schedule(h: &History, il: Option<&Interleaving>) -> Vec<Step> {
-    let n = h.chain.len();
-    let mut at: Vec<Vec<(u16, usize)>> = vec![Vec::new(); n + 1];
-    for (j, t) in h.off.iter().enumerate() {
-        let (slot, rank) = match il {
-            None => (t.lo, 0),
-            Some(il) => {
-                let delay = usize::from(il.delays.get(j).copied().unwrap_or(0));
-                (t.lo + delay % (t.hi - t.lo + 1), il.ranks.get(j).copied().unwrap_or(0))
-            }
-        };
-        at[slot].push((rank, j));
-    }
-    let mut steps = Vec::new();
-    for (p, mut facts) in at.into_iter().enumerate() {
-        facts.sort_unstable();
-        steps.extend(facts.into_iter().map(|(_, j)| Step::Off(j)));
-        let looks = il.is_none_or(|il| il.looks.get(p).copied().unwrap_or(false));
-        if looks || p + 1 >= n || h.give_up.values().any(|g| *g == p) {
-            steps.push(Step::Look);
-        }
-        if p < n {
-            steps.push(Step::Chain(p));
-        }
-    }
-    steps
+    let windows = h.off.iter().map(|t| Window { lo: t.lo, hi: t.hi });
+    interleave::schedule(h.chain.len(), windows, |p| h.give_up.values().any(|g| *g == p), il)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -542,15 +502,6 @@ fn history(shape: &Shape) -> (History, Address) {
     });
     let bob = b.addr(BOB);
     (b.finish(closing), bob)
-}
-
-fn interleaving() -> impl Strategy<Value = Interleaving> {
-    (
-        prop::collection::vec(any::<u16>(), 0..40),
-        prop::collection::vec(0u16..4, 0..40),
-        prop::collection::vec(any::<bool>(), 0..40),
-    )
-        .prop_map(|(delays, ranks, looks)| Interleaving { delays, ranks, looks })
 }
 
 proptest! {
