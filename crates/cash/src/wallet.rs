@@ -34,7 +34,7 @@ use serde::{Deserialize, Serialize};
 use crate::{
     error::{CashError, Invalidity, Result},
     game::{CashExit, DepositExit, ExitClaim, Included},
-    history::{CashHistory, DepositRecord, Entry, Move, Roots},
+    history::{CashHistory, CoinTx, DepositRecord, Entry, Move, Roots},
     operator::Operator,
     tx::{CashTx, SignedCashTx},
 };
@@ -371,6 +371,51 @@ impl Wallet {
     pub fn receive(&mut self, history: CashHistory) -> Result<u64> {
         let owner = history.verify(&self.domain, &self.roots)?;
         self.accept(history, owner)
+    }
+
+    /// Accepts a coin whose `history` covers every block the wallet knows before `blknum`, the
+    /// next one, where the operator serves `entry`, an included transaction of the coin that breaks
+    /// the rules (a spend its owner never signed, a double spend of an older ownership): it does not
+    /// move the coin, so the history's owner still owns it, exactly as a wallet that held the coin
+    /// when that block came keeps it ([`Wallet::sync`] stops the history there and reports the
+    /// entry). Without this, a recipient that learns of such a block before the payer's handover
+    /// arrives could never take the coin, nor defend it against the exit the faulty block serves.
+    /// [`Wallet::receive`]'s error when the entry is valid, or fails for another reason (a missing
+    /// or unproven entry); nothing is recorded on error.
+    pub fn receive_before_invalid(
+        &mut self,
+        history: CashHistory,
+        blknum: BlockNumber,
+        entry: Entry<SignedCashTx>,
+    ) -> Result<u64> {
+        let before: Roots = self.roots.range(..blknum).map(|(b, r)| (*b, *r)).collect();
+        let owner = history.verify(&self.domain, &before)?;
+        let coin_id = history.coin_id();
+        let included = match (&entry, self.roots.get(&blknum)) {
+            (Entry::Moved { tx, proof }, Some(root)) => {
+                proof.verify_inclusion(*root, coin_id, tx.leaf_value(&self.domain))
+            }
+            _ => false,
+        };
+        if !included {
+            return self.receive(history);
+        }
+        match history.clone().extend(&self.domain, &self.roots, blknum, entry) {
+            Err(CashError::InvalidHistory { blknum: at, reason, .. })
+                if at == blknum
+                    && !matches!(
+                        reason,
+                        Invalidity::MissingBlock
+                            | Invalidity::UnknownBlock
+                            | Invalidity::OutOfOrder
+                            | Invalidity::NotIncluded
+                            | Invalidity::NotExcluded
+                    ) =>
+            {
+                self.accept(history, owner)
+            }
+            _ => self.receive(history),
+        }
     }
 
     /// Drops the entries of `coin_id`'s history before child block `blknum`, keeping the last move

@@ -85,7 +85,12 @@ pub fn schedule(
 
 /// Interleavings for up to 40 facts and positions: any delay, four ranks, any looks.
 pub fn interleaving() -> impl Strategy<Value = Interleaving> {
-    (vec(any::<u16>(), 0..40), vec(0u16..4, 0..40), vec(any::<bool>(), 0..40))
+    interleaving_for(40, 40)
+}
+
+/// Interleavings for up to `facts` off-chain facts and `positions` root-chain positions.
+pub fn interleaving_for(facts: usize, positions: usize) -> impl Strategy<Value = Interleaving> {
+    (vec(any::<u16>(), 0..facts), vec(0u16..4, 0..facts), vec(any::<bool>(), 0..positions))
         .prop_map(|(delays, ranks, looks)| Interleaving { delays, ranks, looks })
 }
 
