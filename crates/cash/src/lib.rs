@@ -22,7 +22,6 @@
 //!   withholding reports.
 //! - [`game`]: [`CashGame`] calldata builders for every function, exit/challenge arguments,
 //!   observed events, exit timing and exit ids.
-//! - [`driver`]: [`CashDriver`], the design behind plasma-core's object-safe `VariantDriver`.
 //! - [`error`]: [`CashError`], the crate's one error type, and [`Invalidity`].
 //! - [`bench`](mod@bench): ready-made workloads for throughput, proof-size and history measurements.
 //!
@@ -32,7 +31,6 @@
 pub mod abi;
 pub mod bench;
 pub mod block;
-pub mod driver;
 pub mod error;
 pub mod game;
 pub mod history;
@@ -42,7 +40,6 @@ pub mod wallet;
 pub mod watcher;
 
 pub use block::CashBlock;
-pub use driver::CashDriver;
 pub use error::{CashError, Invalidity, Result};
 pub use game::{
     CashExit, CashGame, DepositExit, ExitClaim, HistoryChallenge, HistoryResponse, Included, ObservedAnswer,

@@ -88,33 +88,4 @@ pub enum Error {
     /// 32 bytes that are not a valid secp256k1 secret key (zero or not below the curve order).
     #[error("invalid secp256k1 secret key")]
     InvalidSecretKey,
-
-    /// The variant does not support the requested operation (see `Capabilities`).
-    #[error("{variant} does not support {operation}")]
-    Unsupported {
-        /// Name of the variant.
-        variant: &'static str,
-        /// What was asked.
-        operation: &'static str,
-    },
-
-    /// An error raised by a variant crate, passed through the object-safe driver.
-    #[error("{variant}: {source}")]
-    Variant {
-        /// Name of the variant.
-        variant: &'static str,
-        /// The variant's own error.
-        #[source]
-        source: Box<dyn core::error::Error + Send + Sync + 'static>,
-    },
-}
-
-impl Error {
-    /// Wraps a variant crate's error for the object-safe driver.
-    pub fn variant<E>(variant: &'static str, source: E) -> Self
-    where
-        E: core::error::Error + Send + Sync + 'static,
-    {
-        Self::Variant { variant, source: Box::new(source) }
-    }
 }

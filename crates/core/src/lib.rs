@@ -4,8 +4,8 @@
 //! - [`merkle`]: the fixed-depth binary tree and the 64-level sparse tree, hashed exactly as the
 //!   Solidity verifiers hash them.
 //! - [`eip712`]: the signing domain, digests, [`SigningKey`] and low-s signature [`recover`]y.
-//! - [`traits`]: [`ChildChain`] and [`ExitGame`], which every variant crate implements, and the
-//!   object-safe [`VariantDriver`] the harness runs scenarios through.
+//! - [`traits`]: [`ChildChain`], which every design's operator implements, and the descriptors
+//!   and events the designs share.
 //! - [`outbox`]: the client's [`Outbox`] of decided actions, retried until they succeed or their
 //!   deadline passes.
 //! - [`par`]: the order-keeping parallel map operators use for hashing and signature recovery.
@@ -28,10 +28,7 @@ pub use eip712::{Domain, Signature, SigningKey, recover};
 pub use error::{Error, Result};
 pub use merkle::{BinaryProof, BinaryTree, SparseProof, SparseTree};
 pub use outbox::{GaveUp, Outbox, RetryPolicy};
-pub use traits::{
-    BlockSubmittedEvent, Bonds, Capabilities, ChildBlock, ChildChain, DepositEvent, ExitGame, GameCall, Periods,
-    VariantDriver,
-};
+pub use traits::{BlockSubmittedEvent, Bonds, Capabilities, ChildBlock, ChildChain, DepositEvent, GameCall, Periods};
 pub use types::{
     BlockNumber, CHILD_BLOCK_INTERVAL, ExitMarks, Priority, Timestamp, deposit_root, is_child_block, is_deposit_block,
 };

@@ -1,15 +1,16 @@
-//! The traits every Plasma design implements, and the events and descriptors they share.
+//! The trait every Plasma design's operator implements, and the events and descriptors the designs
+//! share.
 //!
-//! - [`ChildChain`]: the operator/client state machine of one design (deposits, transactions,
-//!   blocks, proofs).
-//! - [`ExitGame`]: the design's exit rules mirrored in Rust; it builds the calls to its exit-game
-//!   contract and decides, from observed child-chain state, whether an exit must be challenged.
-//! - [`VariantDriver`]: the object-safe face of one design that the harness drives.
+//! - [`ChildChain`]: the operator state machine of one design (deposits, transactions, blocks,
+//!   proofs), implemented by every design crate's `Operator`.
+//! - [`Capabilities`], [`Periods`], [`Bonds`]: what a design supports and what its game asks for.
+//! - [`DepositEvent`], [`BlockSubmittedEvent`]: the framework's events as the designs take them;
+//!   [`GameCall`]: a call to a design's exit game with the wei it attaches.
 //!
-//! All three are synchronous and know nothing of the root chain's transport: whoever talks to the
-//! root chain feeds its events in ([`DepositEvent`], [`BlockSubmittedEvent`]) and sends the
-//! [`GameCall`]s out. This is a first version; later work adds the remaining steps (piggybacks,
-//! responses, checkpoints, channels, watcher hooks) as the variants need them.
+//! It is synchronous and knows nothing of the root chain's transport: whoever talks to the root
+//! chain feeds its events in and sends the [`GameCall`]s out. The traits that carry a design's
+//! client and operator duties behind one runtime are issue #15's work; the object-safe driver and
+//! the exit-game trait of the first version had no user and are gone.
 
 use core::fmt::Debug;
 
@@ -17,7 +18,6 @@ use alloy_primitives::{Address, B256, Bytes, U256};
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    eip712::SigningKey,
     error::Result,
     types::{BlockNumber, Timestamp},
 };
@@ -154,83 +154,4 @@ pub trait ChildChain {
         let _ = (blknum, key);
         Ok(None)
     }
-}
-
-/// The exit rules of one design, as seen from Rust.
-///
-/// It turns child-chain state into calls to the design's exit-game contract and decides, for an
-/// exit observed on the root chain, whether the state it knows lets someone challenge it.
-pub trait ExitGame {
-    /// The child chain whose state the game reads.
-    type Chain: ChildChain;
-    /// Everything needed to start one exit (transaction, proofs, signatures, …).
-    type ExitClaim;
-    /// Evidence against an exit.
-    type Challenge;
-    /// The design's error type.
-    type Error: core::error::Error + Send + Sync + 'static;
-
-    /// The game's time windows.
-    fn periods(&self) -> Periods;
-
-    /// The game's bonds.
-    fn bonds(&self) -> Bonds;
-
-    /// Builds the claim that exits `id` from the data `chain` holds.
-    fn exit_claim(
-        &self,
-        chain: &Self::Chain,
-        id: &<Self::Chain as ChildChain>::StateId,
-    ) -> Result<Self::ExitClaim, Self::Error>;
-
-    /// The call that starts the exit `claim`, with its bond attached.
-    fn start_exit_call(&self, claim: &Self::ExitClaim) -> Result<GameCall, Self::Error>;
-
-    /// Evidence from `chain` that the exit `claim` is invalid, if there is any.
-    fn find_challenge(
-        &self,
-        chain: &Self::Chain,
-        claim: &Self::ExitClaim,
-    ) -> Result<Option<Self::Challenge>, Self::Error>;
-
-    /// The call that submits `challenge`.
-    fn challenge_call(&self, challenge: &Self::Challenge) -> Result<GameCall, Self::Error>;
-}
-
-/// One design as the harness drives it: object-safe (no generics, no associated types), so a
-/// scenario written once runs on a `Box<dyn VariantDriver>` of any variant.
-///
-/// Each variant crate adapts its [`ChildChain`] and [`ExitGame`] into this trait, mapping its own
-/// errors with [`Error::variant`](crate::Error::variant) and refusing what its
-/// [`Capabilities`] exclude with [`Error::Unsupported`](crate::Error::Unsupported). The harness
-/// owns the root chain: it sends the returned roots and [`GameCall`]s and feeds the resulting
-/// events back in.
-pub trait VariantDriver: Send {
-    /// Short lowercase name of the design (`"mvp"`, `"cash"`, …).
-    fn name(&self) -> &'static str;
-
-    /// What the design supports.
-    fn capabilities(&self) -> Capabilities;
-
-    /// The exit game's time windows.
-    fn periods(&self) -> Periods;
-
-    /// The exit game's bonds.
-    fn bonds(&self) -> Bonds;
-
-    /// Records a deposit seen on the root chain.
-    fn apply_deposit(&mut self, deposit: &DepositEvent) -> Result<()>;
-
-    /// Has `from` pay `amount` wei to `to` in a transaction queued for the next block. Returns the
-    /// transaction hash.
-    fn transfer(&mut self, from: &SigningKey, to: Address, amount: U256) -> Result<B256>;
-
-    /// Seals the queued transactions and returns the root to submit.
-    fn build_block(&mut self) -> Result<B256>;
-
-    /// Records that the framework accepted a block root.
-    fn on_block_submitted(&mut self, event: &BlockSubmittedEvent) -> Result<()>;
-
-    /// The calls that start exits of everything `owner` holds on the child chain.
-    fn exit_calls(&self, owner: Address) -> Result<Vec<GameCall>>;
 }

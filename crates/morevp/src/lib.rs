@@ -24,7 +24,6 @@
 //!   piggybacks, exits in time).
 //! - [`game`]: [`MoreVpGame`] calldata builders with their bonds, [`GameEvent`]s, exit timing and
 //!   priorities.
-//! - [`driver`]: [`MoreVpDriver`], the design behind plasma-core's object-safe `VariantDriver`.
 //! - [`error`]: [`MoreVpError`], the crate's one error type, and [`Invalidity`].
 //! - [`bench`](mod@bench): ready-made operator workloads for throughput and memory measurements.
 //!
@@ -34,7 +33,6 @@
 pub mod abi;
 pub mod bench;
 pub mod block;
-pub mod driver;
 pub mod error;
 pub mod game;
 pub mod ledger;
@@ -44,7 +42,6 @@ pub mod wallet;
 pub mod watcher;
 
 pub use block::{Block, Inclusion};
-pub use driver::MoreVpDriver;
 pub use error::{Invalidity, MoreVpError, Result};
 pub use game::{
     CanonicityChallenge, CanonicityResponse, DepositExit, ExitCall, GameEvent, InFlightExit, InputSpentChallenge,

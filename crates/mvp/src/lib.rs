@@ -16,7 +16,6 @@
 //! - [`wallet`]: [`Wallet`], one user's client: payments, confirmations, exit arguments.
 //! - [`watcher`]: [`Watcher`]: block validation, findings, exit alerts and challenges.
 //! - [`game`]: [`MvpGame`] calldata builders, exit/challenge arguments and exit timing.
-//! - [`driver`]: [`MvpDriver`], the design behind plasma-core's object-safe `VariantDriver`.
 //! - [`error`]: [`MvpError`], the crate's one error type, and [`Invalidity`].
 //! - [`bench`](mod@bench): ready-made operator workloads for throughput and memory measurements.
 //!
@@ -26,7 +25,6 @@
 pub mod abi;
 pub mod bench;
 pub mod block;
-pub mod driver;
 pub mod error;
 pub mod game;
 pub mod ledger;
@@ -36,7 +34,6 @@ pub mod wallet;
 pub mod watcher;
 
 pub use block::{Block, Inclusion};
-pub use driver::MvpDriver;
 pub use error::{Invalidity, MvpError, Result};
 pub use game::{Challenge, DepositExit, ExitClaim, MvpExit, MvpGame, ObservedExit};
 pub use ledger::Ledger;
