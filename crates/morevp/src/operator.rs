@@ -388,6 +388,12 @@ impl Operator {
         self.withhold_next = true;
     }
 
+    /// Publishes, late, the data of the withheld block `blknum` (an operator back from an outage,
+    /// or one that withheld a block for a while).
+    pub fn publish_late(&mut self, blknum: BlockNumber) {
+        self.withheld.remove(&blknum);
+    }
+
     /// Whether block `blknum` is withheld.
     #[must_use]
     pub fn is_withheld(&self, blknum: BlockNumber) -> bool {

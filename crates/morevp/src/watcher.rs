@@ -587,14 +587,50 @@ impl Watcher {
     }
 
     /// Checks every submitted block not checked yet, in order, with the data `operator`
-    /// publishes ([`Operator::published_block`]: `None` for a withheld block).
+    /// publishes ([`Operator::published_block`]: `None` for a withheld block), then asks again
+    /// for the data of every block judged withheld ([`Watcher::on_late_block_data`]).
     pub fn sync(&mut self, operator: &Operator) -> Result<Vec<Report>> {
         let mut reports = Vec::new();
         while let Some(blknum) = self.next_unchecked() {
             let txs = operator.published_block(blknum).map(Block::txs);
             reports.push(self.on_block_data(blknum, txs)?);
         }
+        let late: Vec<BlockNumber> = self
+            .verdicts
+            .iter()
+            .filter(|(blknum, status)| **status == BlockStatus::Withheld && !self.blocks.contains_key(*blknum))
+            .map(|(blknum, _)| *blknum)
+            .collect();
+        for blknum in late {
+            if let Some(block) = operator.published_block(blknum) {
+                reports.push(self.on_late_block_data(blknum, block.txs())?);
+            }
+        }
         Ok(reports)
+    }
+
+    /// The data of block `blknum`, judged withheld, published late. The verdict stands (the users
+    /// have left, and the replica does not apply the block), but the watcher learns where each of
+    /// its transactions is included: that is what answers a false canonicity challenge of an
+    /// honest transaction in the block, or a challenge that needs its inclusion. Data that does not
+    /// match the submitted root, or a block not judged withheld, is a typed error and changes
+    /// nothing.
+    pub fn on_late_block_data(&mut self, blknum: BlockNumber, txs: &[SignedTx]) -> Result<Report> {
+        let submitted = *self.submitted.get(&blknum).ok_or(MoreVpError::UnknownBlock(blknum))?;
+        if self.verdicts.get(&blknum) != Some(&BlockStatus::Withheld) || self.blocks.contains_key(&blknum) {
+            return Err(MoreVpError::DuplicateBlock(blknum));
+        }
+        let block = Block::new(txs.to_vec(), &self.domain)?;
+        if block.root() != submitted.root {
+            return Err(MoreVpError::InconsistentEvent("late block data does not match the submitted root"));
+        }
+        for (txindex, (tx, hash)) in (0u16..).zip(block.txs().iter().zip(block.tx_hashes())) {
+            let tx_pos = UtxoPos::tx(blknum, u64::from(txindex))?;
+            // Who signed is recovered only if an exit ever needs it.
+            self.learn_tx(*hash, tx, Some(tx_pos), Some(None), None);
+        }
+        self.blocks.insert(blknum, block);
+        Ok(self.decide(None, Vec::new()))
     }
 
     /// Learns a transaction a user signed or received in flight (the wallet's in-flight record),
@@ -1464,6 +1500,44 @@ mod tests {
             tx_pos: t1_pos.encode(),
         });
         assert!(fx.w.pending_actions().iter().all(|a| !matches!(a.call, ExitCall::RespondToNonCanonicalChallenge(_))));
+    }
+
+    #[test]
+    fn a_withheld_block_published_late_answers_a_false_canonicity_challenge() {
+        let mut fx = Fx::new();
+        let (bob, carol, mallory) = (fx.bob.clone(), fx.carol.clone(), fx.mallory.clone());
+        let d = fx.deposit(&mallory, 50);
+        let t1 = fx.tx(&[d], &[(&bob, 50)], &[&mallory]);
+        fx.op.submit_tx(t1.clone()).unwrap();
+        fx.w.watch_tx(&t1);
+        assert_eq!(fx.seal(true).status, Some(BlockStatus::Withheld));
+        let t2 = fx.tx(&[d], &[(&carol, 50)], &[&mallory]);
+        fx.w.watch_tx(&t2);
+        let h1 = t1.tx_hash(&domain());
+        fx.start_ife(&t1);
+        let challenged = GameEvent::InFlightExitChallenged {
+            tx_hash: h1,
+            challenger: mallory.address(),
+            competitor_position: U256::MAX,
+        };
+        let report = fx.event(challenged);
+        let responds = |r: &Report| calls(r).iter().any(|c| matches!(c, ExitCall::RespondToNonCanonicalChallenge(_)));
+        assert!(!responds(&report), "the inclusion is not known yet: {report:?}");
+        // The operator publishes the block late: the verdict stands, the inclusion is learned, and
+        // the false challenge is answered.
+        fx.op.publish_late(1000);
+        let reports = fx.w.sync(&fx.op).unwrap();
+        let [late] = reports.as_slice() else { panic!("{reports:?}") };
+        let Some(ExitCall::RespondToNonCanonicalChallenge(r)) =
+            calls(late).into_iter().find(|c| matches!(c, ExitCall::RespondToNonCanonicalChallenge(_)))
+        else {
+            panic!("{late:?}")
+        };
+        assert_eq!(r.tx_pos, UtxoPos::tx(1000, 0).unwrap());
+        assert_eq!(fx.w.status(1000), Some(BlockStatus::Withheld));
+        // Late data is taken once.
+        assert!(fx.w.on_late_block_data(1000, std::slice::from_ref(&t1)).is_err());
+        assert!(fx.w.sync(&fx.op).unwrap().is_empty());
     }
 
     #[test]
