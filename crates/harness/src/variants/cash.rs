@@ -75,6 +75,8 @@ pub struct CashVariant {
     late_answers: Vec<LateAnswer>,
     /// Every exit started, by owner: the coins (what `spend-exited` spends).
     exited: BTreeMap<Address, Vec<u64>>,
+    /// The answer deadline of each pending history challenge, by (exit id, challenged block).
+    challenge_deadlines: BTreeMap<(u128, u64), u64>,
     /// Coins whose exit was paid.
     paid_out: BTreeSet<u64>,
     /// The watchers' decided actions, tagged with the exit (coin, exit id) they are about.
@@ -113,6 +115,7 @@ impl CashVariant {
             to_hand_over: Vec::new(),
             late_answers: Vec::new(),
             exited: BTreeMap::new(),
+            challenge_deadlines: BTreeMap::new(),
             paid_out: BTreeSet::new(),
             outbox: WatcherOutbox::default(),
             minted: Vec::new(),
@@ -347,6 +350,7 @@ impl CashVariant {
             }
         } else if let Ok(event) = ICashExitGame::HistoryChallenged::decode_log(log) {
             let challenge = ObservedChallenge::from(&event.data);
+            self.challenge_deadlines.insert((challenge.exit_id, challenge.blknum), challenge.deadline);
             if let Some(exit) = self.open.get(&challenge.coin_id).filter(|e| e.exit_id == challenge.exit_id) {
                 let is_cheater =
                     |who: Address| world.everyone().any(|a| a.address == who && Self::is_cheater(world, &a.name));
@@ -374,6 +378,7 @@ impl CashVariant {
             }
         } else if let Some((coin_id, exit_id, paid)) = exit_ended(log) {
             self.open.remove(&coin_id);
+            self.challenge_deadlines.retain(|(id, _), _| *id != exit_id);
             self.late_answers.retain(|late| late.exit.exit_id != exit_id);
             self.operator_mut()?.on_exit_ended(coin_id, paid);
             for watcher in self.watchers.values_mut() {
@@ -409,8 +414,22 @@ impl CashVariant {
             }
         }
         ordered.sort_by_key(|(later, ..)| *later);
+        let period = self.game.periods().min_exit_period;
         for (_, name, action) in ordered {
             let Some(exit) = self.open.get(&action.coin_id()) else { continue };
+            // The game's own windows: a history challenge until `startedAt + 3R`, an answer until
+            // its challenge's deadline, a spent or double-spend challenge until processing.
+            let deadline = match &action {
+                Action::ChallengeHistory(_) => {
+                    exit.exitable_at.min(plasma_cash::game::history_window_closes(exit.started_at(period), period))
+                }
+                Action::RespondHistory(response) => self
+                    .challenge_deadlines
+                    .get(&(exit.exit_id, response.challenge_blk))
+                    .copied()
+                    .unwrap_or(exit.exitable_at),
+                Action::ChallengeSpent(_) | Action::ChallengeDoubleSpend(_) => exit.exitable_at,
+            };
             let decided = Decided {
                 sender: world.actor(&name)?.address,
                 who: format!("{name}'s watcher"),
@@ -418,7 +437,7 @@ impl CashVariant {
                 what: describe(&action),
                 tag: (exit.coin_id, exit.exit_id),
             };
-            self.outbox.decide(decided, exit.exitable_at, now);
+            self.outbox.decide(decided, deadline, now);
         }
         let open = &self.open;
         self.outbox.retain(|d| open.get(&d.tag.0).is_some_and(|exit| exit.exit_id == d.tag.1));
