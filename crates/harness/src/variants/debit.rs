@@ -431,7 +431,22 @@ impl DebitVariant {
     /// withdrawn once the exit ended.
     async fn send_once(&mut self, world: &mut World, name: &str, exit_id: u128, action: Action) -> Result<(), Error> {
         let now = world.chain.block_time().await?;
-        let deadline = self.open.values().find(|open| open.exit.exit_id == exit_id).map(|open| open.exit.exitable_at);
+        let period = world.min_exit_period;
+        // The game's own windows: history and channel challenges until `startedAt + 3R`, a history
+        // answer until its challenge's deadline, everything else until processing.
+        let deadline = self.open.values().find(|open| open.exit.exit_id == exit_id).map(|open| {
+            let exitable = open.exit.exitable_at;
+            let window = plasma_cash::game::history_window_closes(exitable.saturating_sub(period), period);
+            match &action {
+                Action::ChallengeHistory { .. } | Action::ChallengeChannel(_) => exitable.min(window),
+                Action::RespondHistory { challenge_blk, .. } => open
+                    .history
+                    .iter()
+                    .find(|c| c.blknum == *challenge_blk)
+                    .map_or(exitable, |c| c.deadline.min(exitable)),
+                _ => exitable,
+            }
+        });
         if let Some(deadline) = deadline
             && self.done.insert(format!("{exit_id}:{action:?}"))
         {

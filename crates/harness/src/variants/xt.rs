@@ -107,6 +107,13 @@ impl XtVariant {
         }
     }
 
+    /// When the proposal stops taking challenges: `proposedAt + 3Rc`, before it can be finalised.
+    fn challenge_window_closes(&self, proposal: &Proposal) -> u64 {
+        let proposed_at = proposal.finalizable_at.saturating_sub(self.game.checkpoint_period);
+        let window = proposed_at.saturating_add(3 * self.game.checkpoint_response_period());
+        window.min(proposal.finalizable_at)
+    }
+
     fn name_of(world: &World, address: Address) -> Option<String> {
         world.everyone().find(|a| a.address == address).map(|a| a.name.clone())
     }
@@ -552,7 +559,7 @@ impl XtVariant {
                         latest.tx.coinId, latest.blknum
                     ),
                     XtTarget::Checkpoint(*checkpoint_id),
-                    self.proposals.get(checkpoint_id).map(|p| p.finalizable_at),
+                    self.proposals.get(checkpoint_id).map(|p| self.challenge_window_closes(p)),
                 ),
                 XtAction::ChallengeCheckpointAfter { checkpoint_id, latest, later, .. } => (
                     format!(
@@ -561,7 +568,7 @@ impl XtVariant {
                         latest.tx.coinId, latest.blknum, later.blknum
                     ),
                     XtTarget::Checkpoint(*checkpoint_id),
-                    self.proposals.get(checkpoint_id).map(|p| p.finalizable_at),
+                    self.proposals.get(checkpoint_id).map(|p| self.challenge_window_closes(p)),
                 ),
                 XtAction::ChallengeHistoryAtCheckpoint { coin_id, .. } => {
                     let exit = self.exits.get(coin_id);
