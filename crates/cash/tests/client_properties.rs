@@ -43,7 +43,7 @@ use plasma_cash::{
     SignedCashTx, Wallet, Watcher, game::exit_id,
 };
 use plasma_core::{BlockSubmittedEvent, ChildChain, DepositEvent, alloy_primitives::Address};
-use plasma_testkit::interleave::{self, Interleaving, Window};
+use plasma_testkit::interleave::{self, Interleaving, SlotStep as Step, Window};
 use proptest::prelude::*;
 
 /// `R = P / 4`: how long a history challenge can be answered.
@@ -94,27 +94,11 @@ struct History {
     forced: Vec<usize>,
 }
 
-enum Step {
-    Off(usize),
-    Look(usize),
-}
-
 /// The steps of one run (`None`: the in-order run). A look at slot `s` reads the root-chain
 /// events before `s`; a look is forced at every deadline.
 fn schedule(h: &History, il: Option<&Interleaving>) -> Vec<Step> {
     let windows = h.off.iter().map(|t| Window { lo: t.lo, hi: t.hi });
-    let mut read = 0;
-    interleave::schedule(h.chain.len(), windows, |p| h.forced.contains(&p), il)
-        .into_iter()
-        .filter_map(|step| match step {
-            interleave::Step::Off(fact) => Some(Step::Off(fact)),
-            interleave::Step::Look => Some(Step::Look(read)),
-            interleave::Step::Chain(p) => {
-                read = p + 1;
-                None
-            }
-        })
-        .collect()
+    interleave::schedule_by_slot(h.chain.len(), windows, |p| h.forced.contains(&p), il)
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -44,8 +44,9 @@
 //!   chain (a verdict the watcher cannot refute, whatever competitor it rests on) or never known
 //!   included → piggyback it.
 //!
-//! Each action is returned once ([`Watcher::pending_actions`] recomputes them all, to retry one
-//! whose transaction failed; [`Watcher::forget_issued`] lets it be returned again).
+//! Each action is returned once ([`Watcher::pending_actions`] recomputes them all); sending it,
+//! and sending it again until it succeeds or its deadline passes, is the client's outbox's job
+//! ([`plasma_core::Outbox`]).
 
 use std::{
     collections::{BTreeMap, BTreeSet, HashMap, HashSet},
@@ -767,8 +768,7 @@ impl Watcher {
         Ok(())
     }
 
-    /// Every action the watcher would ask for now, issued before or not (to retry one whose
-    /// transaction failed).
+    /// Every action the watcher would ask for now, issued before or not.
     #[must_use]
     pub fn pending_actions(&self) -> Vec<Action> {
         self.candidates().1
@@ -780,11 +780,6 @@ impl Watcher {
     #[must_use]
     pub fn signature_recoveries(&self) -> u64 {
         self.recoveries.load(Ordering::Relaxed)
-    }
-
-    /// Lets the action `key` be returned again by the next report.
-    pub fn forget_issued(&mut self, key: &ActionKey) {
-        self.issued.remove(key);
     }
 
     /// Adds `findings` and every new candidate finding and action to a report, and remembers them.

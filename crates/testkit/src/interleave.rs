@@ -83,6 +83,37 @@ pub fn schedule(
     steps
 }
 
+/// One step of a run in which a look reads every root-chain event before it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SlotStep {
+    /// Off-chain fact number `n` arrives.
+    Off(usize),
+    /// The client looks, having the root-chain events before slot `n` to read.
+    Look(usize),
+}
+
+/// [`schedule`] for clients that read the root chain only when they look: each look carries the
+/// slot it reads up to.
+pub fn schedule_by_slot(
+    chain_len: usize,
+    windows: impl IntoIterator<Item = Window>,
+    forced_look: impl Fn(usize) -> bool,
+    interleaving: Option<&Interleaving>,
+) -> Vec<SlotStep> {
+    let mut read = 0;
+    schedule(chain_len, windows, forced_look, interleaving)
+        .into_iter()
+        .filter_map(|step| match step {
+            Step::Off(fact) => Some(SlotStep::Off(fact)),
+            Step::Look => Some(SlotStep::Look(read)),
+            Step::Chain(position) => {
+                read = position + 1;
+                None
+            }
+        })
+        .collect()
+}
+
 /// Interleavings for up to 40 facts and positions: any delay, four ranks, any looks.
 pub fn interleaving() -> impl Strategy<Value = Interleaving> {
     interleaving_for(40, 40)
@@ -105,6 +136,12 @@ mod tests {
             steps,
             [Step::Off(1), Step::Look, Step::Chain(0), Step::Off(0), Step::Look, Step::Chain(1), Step::Look]
         );
+    }
+
+    #[test]
+    fn a_look_by_slot_reads_the_events_before_it() {
+        let steps = schedule_by_slot(2, [Window { lo: 1, hi: 1 }], |_| false, None);
+        assert_eq!(steps, [SlotStep::Look(0), SlotStep::Off(0), SlotStep::Look(1), SlotStep::Look(2)]);
     }
 
     #[test]

@@ -44,7 +44,7 @@ use plasma_cash::{
     game::exit_id,
 };
 use plasma_core::{BlockSubmittedEvent, ChildChain, DepositEvent, Domain, SigningKey, SparseProof};
-use plasma_testkit::interleave::{self, Interleaving, Window};
+use plasma_testkit::interleave::{self, Interleaving, SlotStep as Step, Window};
 use plasma_xt::{CheckpointBook, ProposedCheckpoint, StateCheckpoint, XtAction, XtGame, XtWatcher, Zone};
 use proptest::prelude::*;
 
@@ -128,27 +128,11 @@ struct History {
     forced: Vec<usize>,
 }
 
-enum Step {
-    Off(usize),
-    Look(usize),
-}
-
 /// The steps of one run (`None`: the in-order run). A look at slot `s` reads the root-chain
 /// events before `s`; a look is forced at every deadline.
 fn schedule(h: &History, il: Option<&Interleaving>) -> Vec<Step> {
     let windows = h.off.iter().map(|t| Window { lo: t.lo, hi: t.hi });
-    let mut read = 0;
-    interleave::schedule(h.chain.len(), windows, |p| h.forced.contains(&p), il)
-        .into_iter()
-        .filter_map(|step| match step {
-            interleave::Step::Off(fact) => Some(Step::Off(fact)),
-            interleave::Step::Look => Some(Step::Look(read)),
-            interleave::Step::Chain(p) => {
-                read = p + 1;
-                None
-            }
-        })
-        .collect()
+    interleave::schedule_by_slot(h.chain.len(), windows, |p| h.forced.contains(&p), il)
 }
 
 // ---------------------------------------------------------------------------------------------
