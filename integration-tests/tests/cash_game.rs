@@ -126,7 +126,7 @@ impl Cash {
     /// holds it there).
     fn included(&self, tx: &CashTx, blknum: u64) -> Included {
         let proof = self.trees.get(&blknum).map(|tree| tree.proof(tx.coinId).to_bytes()).unwrap_or_default();
-        Included { tx: tx.clone(), blknum, proof }
+        Included { tx: *tx, blknum, proof }
     }
 
     fn inc(&self, moved: &Moved) -> Included {
@@ -436,7 +436,7 @@ async fn rust_and_the_contract_hash_transactions_alike(#[values("embedded", "anv
         CashTx { coinId: u64::MAX, prevBlock: u64::MAX - 1, newOwner: Address::repeat_byte(0xff) },
     ];
     for tx in txs {
-        let on_chain = c.t.game_view(Game::txHashCall { cashTx: tx.clone() }).await?;
+        let on_chain = c.t.game_view(Game::txHashCall { cashTx: tx }).await?;
         assert_eq!(on_chain, domain.hash_typed(&tx));
     }
     let periods =
@@ -526,7 +526,7 @@ async fn start_exit_reverts_with_the_documented_reasons() -> TestResult {
     let bond = c.exit_bond();
     // A block before the deposit already holds a "spend" of coin 1001 signed by its future depositor.
     let early_tx = CashTx { coinId: 1001, prevBlock: 1001, newOwner: carol };
-    let early = Moved { tx: early_tx.clone(), sig: c.sign(0, &early_tx), blknum: c.block(&[&early_tx]).await? };
+    let early = Moved { tx: early_tx, sig: c.sign(0, &early_tx), blknum: c.block(&[&early_tx]).await? };
     let coin = c.deposit(0, eth(1)).await?;
     assert_eq!(coin.id, 1001);
     let other = c.deposit(1, eth(1)).await?;
@@ -633,15 +633,15 @@ async fn an_exit_needs_its_parent_before_it() -> TestResult {
     let bond = c.exit_bond();
     // Child block 1000 first, then the deposit: a deposit spend in block 1000 is not after it.
     let coin_tx = CashTx { coinId: 1001, prevBlock: 1001, newOwner: bob };
-    let early = Moved { tx: coin_tx.clone(), sig: c.sign(0, &coin_tx), blknum: c.block(&[&coin_tx]).await? };
+    let early = Moved { tx: coin_tx, sig: c.sign(0, &coin_tx), blknum: c.block(&[&coin_tx]).await? };
     let coin = c.deposit(0, eth(1)).await?;
     assert_eq!(c.revert(bob, c.exit_call(&coin, None, &early), bond).await?, "bad order");
     // A transaction at 3000 that names, as its parent, the coin's transaction at 4000.
     c.pay(&coin, coin.id, 0, 1).await?;
     let exiting_tx = CashTx { coinId: coin.id, prevBlock: 4000, newOwner: carol };
-    let exiting = Moved { tx: exiting_tx.clone(), sig: c.sign(1, &exiting_tx), blknum: c.block(&[&exiting_tx]).await? };
+    let exiting = Moved { tx: exiting_tx, sig: c.sign(1, &exiting_tx), blknum: c.block(&[&exiting_tx]).await? };
     let parent_tx = CashTx { coinId: coin.id, prevBlock: coin.id, newOwner: bob };
-    let parent = Moved { tx: parent_tx.clone(), sig: Bytes::new(), blknum: c.block(&[&parent_tx]).await? };
+    let parent = Moved { tx: parent_tx, sig: Bytes::new(), blknum: c.block(&[&parent_tx]).await? };
     assert_eq!((exiting.blknum, parent.blknum), (3000, 4000));
     assert_eq!(c.revert(carol, c.exit_call(&coin, Some(&parent), &exiting), bond).await?, "bad order");
     Ok(())
@@ -844,7 +844,7 @@ async fn a_double_spend_of_a_child_block_parent_and_its_limits() -> TestResult {
     assert_eq!(to_1.blknum, 1000);
     let before_blk = c.block(&[&before_tx]).await?;
     assert_eq!(before_blk, 2000);
-    let before = Moved { tx: before_tx.clone(), sig: c.sign(1, &before_tx), blknum: before_blk };
+    let before = Moved { tx: before_tx, sig: c.sign(1, &before_tx), blknum: before_blk };
     let p_tx = CashTx { coinId: coin.id, prevBlock: to_1.blknum, newOwner: c.user(1) };
     let p_blk = c.block(&[&p_tx]).await?;
     assert_eq!(p_blk, 3000);

@@ -12,7 +12,7 @@ use plasma_contracts::{DebitExitGame as Game, PlasmaFramework as Fw};
 use plasma_core::GameCall;
 use plasma_debit::{
     DebitGame, DebitOperator, DebitWallet, DepositRecord, ExitArgs, ObservedChannelChallenge, ObservedExit,
-    SignedDebitTx, watcher,
+    SignedDebitTx, tx::DebitTxExt, watcher,
 };
 use plasma_integration_tests::{DebitDeployment, TestResult};
 use plasma_rootchain::{BLOCK_TIME, Receipt};
@@ -87,9 +87,8 @@ impl Chain {
 
 fn observed(receipt: &Receipt) -> ObservedExit {
     let log = receipt.logs.iter().find_map(|l| Game::ExitStarted::decode_log(l).ok()).unwrap();
-    // The crate's event type and the binding's are the same ABI: re-decode through the crate's.
-    let e = plasma_debit::abi::IDebitExitGame::ExitStarted::decode_log_data(&log.data.encode_log_data()).unwrap();
-    ObservedExit::from(&e)
+    // The binding's event type is the crate's (`plasma_debit::abi` re-exports it).
+    ObservedExit::from(&log.data)
 }
 
 #[tokio::test]
@@ -117,7 +116,7 @@ async fn the_crates_payments_states_and_calls_run_on_the_contract() -> TestResul
     let sig_b = c.wallets[1].accept_payment(&tx, coin_b.coin_id, milli(370))?;
     c.op.submit(SignedDebitTx::new(tx, vec![sig_a, sig_b]))?;
     c.seal().await?;
-    let contract_hash = c.t.game_view(Game::txHashCall { debitTx: abi_tx(&tx) }).await?;
+    let contract_hash = c.t.game_view(Game::txHashCall { debitTx: tx }).await?;
     assert_eq!(contract_hash, tx.hash(&c.t.domain()));
 
     // Alice co-signs a newer state: she pays the operator 0.13 more off chain (0.5 left).
@@ -167,20 +166,4 @@ async fn the_crates_payments_states_and_calls_run_on_the_contract() -> TestResul
         ]
     );
     Ok(())
-}
-
-/// The crate's `DebitTx` as the binding's (the same ABI struct, two generated types).
-fn abi_tx(tx: &plasma_debit::DebitTx) -> Game::DebitTx {
-    Game::DebitTx {
-        coinId: tx.coinId,
-        prevBlock: tx.prevBlock,
-        newOwner: tx.newOwner,
-        balance: tx.balance,
-        nonce: tx.nonce,
-        peerCoin: tx.peerCoin,
-        peerPrevBlock: tx.peerPrevBlock,
-        peerOwner: tx.peerOwner,
-        peerBalance: tx.peerBalance,
-        peerNonce: tx.peerNonce,
-    }
 }

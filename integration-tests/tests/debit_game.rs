@@ -224,7 +224,7 @@ impl Debit {
     fn included(&self, tx: &DebitTx, blknum: u64) -> DebitIncluded {
         let proof_at = |key: u64| self.trees.get(&blknum).map(|tree| tree.proof(key).to_bytes()).unwrap_or_default();
         let peer_proof = if tx.peerCoin == 0 { Bytes::new() } else { proof_at(tx.peerCoin) };
-        DebitIncluded { tx: tx.clone(), blknum, proof: proof_at(tx.coinId), peerProof: peer_proof }
+        DebitIncluded { tx: *tx, blknum, proof: proof_at(tx.coinId), peerProof: peer_proof }
     }
 
     fn inc(&self, moved: &Moved) -> DebitIncluded {
@@ -296,7 +296,7 @@ impl Debit {
     fn channel_call(coin: &Coin, state: &State) -> Game::challengeChannelCall {
         Game::challengeChannelCall {
             coinId: coin.id,
-            state: state.tx.clone(),
+            state: state.tx,
             holderSig: state.holder_sig.clone(),
             operatorSig: state.operator_sig.clone(),
         }
@@ -305,7 +305,7 @@ impl Debit {
     fn answer_call(coin: &Coin, state: &State) -> Game::respondChannelCall {
         Game::respondChannelCall {
             coinId: coin.id,
-            state: state.tx.clone(),
+            state: state.tx,
             holderSig: state.holder_sig.clone(),
             operatorSig: state.operator_sig.clone(),
         }
@@ -424,7 +424,7 @@ async fn an_arbitrary_payment_between_two_users_and_both_exits(
     let pay = payment((coin_a.id, coin_a.id, alice, milli(630), 1), (coin_b.id, hand_out.blknum, bob, milli(370), 2));
     let pay = c.moved(pay, &[0, 1]).await?;
     assert_eq!(
-        c.t.game_view(Game::txHashCall { debitTx: pay.tx.clone() }).await?,
+        c.t.game_view(Game::txHashCall { debitTx: pay.tx }).await?,
         c.t.domain().hash_typed(&pay.tx),
         "Rust and the contract hash a DebitTx alike"
     );
@@ -479,7 +479,7 @@ async fn an_older_nonce_included_loses_the_whole_coin_to_the_channel_challenge(
     // Alice and the operator co-sign nonce 1 (0.5) then nonce 2 (0.8: the operator paid her 0.3).
     let older = c.state(&coin, coin.id, 0, milli(500), 1);
     let latest = c.state(&coin, coin.id, 0, milli(800), 2);
-    let included = c.moved(older.tx.clone(), &[0]).await?;
+    let included = c.moved(older.tx, &[0]).await?;
     // The operator exits the coin from the older state.
     c.start_exit(operator, &coin, None, &included).await?;
     let exit = c.exit_of(&coin).await?;
@@ -601,8 +601,8 @@ async fn a_payment_included_in_one_slot_only_cannot_be_exited_or_used() -> TestR
     // Only in Alice's slot (Alice debited, Bob not credited), then only in Bob's.
     let only_a = c.block_of(vec![(coin_a.id, hash)]).await?;
     let only_b = c.block_of(vec![(coin_b.id, hash)]).await?;
-    let in_a = Moved { tx: pay.clone(), blknum: only_a, sigs: vec![sig_a.clone(), sig_b.clone()] };
-    let in_b = Moved { tx: pay.clone(), blknum: only_b, sigs: vec![sig_a, sig_b] };
+    let in_a = Moved { tx: pay, blknum: only_a, sigs: vec![sig_a.clone(), sig_b.clone()] };
+    let in_b = Moved { tx: pay, blknum: only_b, sigs: vec![sig_a, sig_b] };
     let bond = c.exit_bond();
     // Neither coin exits from it.
     assert_eq!(c.revert(alice, c.exit_call(&coin_a, None, &in_a), bond).await?, "not included");

@@ -1723,7 +1723,7 @@ mod coins {
 
         pub fn included(&self, moved: &Moved) -> Included {
             let proof = self.trees.get(&moved.blknum).map(|tree| tree.proof(moved.tx.coinId).to_bytes());
-            Included { tx: moved.tx.clone(), blknum: moved.blknum, proof: proof.unwrap_or_default() }
+            Included { tx: moved.tx, blknum: moved.blknum, proof: proof.unwrap_or_default() }
         }
 
         /// The move of `coin` in block `blknum`, if the model has one.
@@ -2049,7 +2049,7 @@ mod cash {
         async fn deploy() -> TestResult<Self> {
             let t = CashDeployment::new("embedded").await?;
             let sample = CashTx { coinId: 1, prevBlock: 1, newOwner: t.users[0] };
-            if t.game_view(Contract::txHashCall { cashTx: sample.clone() }).await? != t.domain().hash_typed(&sample) {
+            if t.game_view(Contract::txHashCall { cashTx: sample }).await? != t.domain().hash_typed(&sample) {
                 return Err("the Rust and Solidity coin transaction hashes differ".into());
             }
             let coins = coins::CoinChain::new(&t, t.keys.clone(), t.exit_bond, t.challenge_bond);
@@ -2657,7 +2657,7 @@ mod xt {
             let t = XtDeployment::with_cap("embedded", CAP).await?;
             let domain = t.domain();
             let sample = CashTx { coinId: 1, prevBlock: 1, newOwner: t.users[0] };
-            if t.game_view(Contract::txHashCall { cashTx: sample.clone() }).await? != domain.hash_typed(&sample) {
+            if t.game_view(Contract::txHashCall { cashTx: sample }).await? != domain.hash_typed(&sample) {
                 return Err("the Rust and Solidity coin transaction hashes differ".into());
             }
             let sign_off = CheckpointSignOff { blknum: 1000, stateRoot: B256::repeat_byte(7), coinId: 3 };
@@ -2976,7 +2976,7 @@ mod debit {
                 |key: u64| self.trees.get(&moved.blknum).map(|tree| tree.proof(key).to_bytes()).unwrap_or_default();
             let peer_proof = if moved.tx.peerCoin == 0 { Bytes::new() } else { proof_at(moved.tx.peerCoin) };
             DebitIncluded {
-                tx: moved.tx.clone(),
+                tx: moved.tx,
                 blknum: moved.blknum,
                 proof: proof_at(moved.tx.coinId),
                 peerProof: peer_proof,
@@ -3291,7 +3291,7 @@ mod debit {
             let capacity = self.capacity(coin).await?;
             let prev = if parent_block && exit.prevBlk != 0 { exit.prevBlk } else { exit.exitBlk };
             let tx = single(coin.id, prev, exit.holder, part(capacity, share), nonce);
-            Ok((tx.clone(), self.sign(book, exit.holder, &tx), self.sign(book, book.operator(), &tx)))
+            Ok((tx, self.sign(book, exit.holder, &tx), self.sign(book, book.operator(), &tx)))
         }
 
         async fn challenge_channel(
@@ -3409,7 +3409,7 @@ mod debit {
         async fn deploy() -> TestResult<Self> {
             let t = DebitDeployment::new("embedded").await?;
             let sample = single(1, 1, t.users[0], 5, 1);
-            if t.game_view(Contract::txHashCall { debitTx: sample.clone() }).await? != t.domain().hash_typed(&sample) {
+            if t.game_view(Contract::txHashCall { debitTx: sample }).await? != t.domain().hash_typed(&sample) {
                 return Err("the Rust and Solidity debit transaction hashes differ".into());
             }
             Ok(Self { t, coins: Vec::new(), moves: Vec::new(), trees: HashMap::new(), funding: Vec::new() })

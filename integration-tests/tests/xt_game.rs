@@ -129,7 +129,7 @@ impl Xt {
 
     fn inc(&self, moved: &Moved) -> Included {
         let proof = self.trees.get(&moved.blknum).map(|t| t.proof(moved.tx.coinId).to_bytes()).unwrap_or_default();
-        Included { tx: moved.tx.clone(), blknum: moved.blknum, proof }
+        Included { tx: moved.tx, blknum: moved.blknum, proof }
     }
 
     async fn moved(&mut self, coin: &Coin, prev: u64, signer: usize, to: Address) -> TestResult<Moved> {
@@ -517,10 +517,7 @@ async fn a_later_transaction_answers_a_stale_challenge() -> TestResult {
     let receipt = c.send(operator, call, U256::ZERO).await?;
     assert_eq!(events::<Game::CheckpointChallengeAnswered>(&receipt)[0].kind, 2);
     let revealed = &events::<Game::CheckpointSpendRevealed>(&receipt)[0];
-    assert_eq!(
-        (revealed.tx.clone(), revealed.blknum, revealed.sig.clone()),
-        (to_bob.tx.clone(), to_bob.blknum, to_bob.sig.clone())
-    );
+    assert_eq!((revealed.tx, revealed.blknum, revealed.sig.clone()), (to_bob.tx, to_bob.blknum, to_bob.sig.clone()));
     assert_eq!(c.checkpoint(&cp).await?.pendingCount, 0);
     assert_eq!(c.withdrawable(operator).await?, c.t.challenge_bond);
     Ok(())
@@ -960,7 +957,7 @@ async fn gas_figures(backend: &str) -> TestResult<Vec<(String, u64)>> {
         .collect();
     let sigs: Vec<Bytes> = txs.iter().enumerate().map(|(n, tx)| c.sign(n, tx)).collect();
     let blk = c.block(&txs.iter().collect::<Vec<_>>()).await?;
-    let moved: Vec<Moved> = txs.iter().zip(sigs).map(|(tx, sig)| Moved { tx: tx.clone(), blknum: blk, sig }).collect();
+    let moved: Vec<Moved> = txs.iter().zip(sigs).map(|(tx, sig)| Moved { tx: *tx, blknum: blk, sig }).collect();
     // K must lie above the largest zone: a checkpoint of K covers only coins below K.
     let mut k = c.block(&[]).await?;
     while k <= 8192 {

@@ -4,7 +4,17 @@
 //! calls and decodes events links no revm; deployment lives in `plasma-contracts`.
 //!
 //! Each module (`PlasmaFramework`, `TestExitGame`, `MvpExitGame`, ...) holds the contract's call structs
-//! (`PlasmaFramework::submitBlockCall`), events, errors and `BYTECODE`.
+//! (`PlasmaFramework::submitBlockCall`), events, errors, `BYTECODE` and the structs its ABI names
+//! that are declared in the contract or at file level (`CashExitGame::Included`,
+//! `MoreVpExitGame::InputProof`); a struct declared in a library is generated once, in a module named
+//! after the library (`MvpTx::Transaction`, `MoreVpTx::PaymentTx`). A file-level struct used by two
+//! contracts is generated in each of them (`CashExitGame::CashTx` and `XtExitGame::CashTx` are two
+//! Rust types with the same ABI).
+//!
+//! These are the design crates' ABI types (`plasma_mvp::abi` and the others re-export them), so the
+//! five exit games' bindings also derive `serde::Serialize` and `serde::Deserialize` (the field
+//! names are the Solidity names), and the transaction structs that hold only static words
+//! (`CashTx`, `DebitTx`) are `Copy`.
 
 #![allow(missing_docs, clippy::too_many_arguments)]
 
@@ -19,27 +29,27 @@ alloy_sol_types::sol!(
     "../../contracts/artifacts/TestExitGame.json"
 );
 alloy_sol_types::sol!(
-    #[sol(all_derives)]
+    #[sol(all_derives, extra_derives(serde::Serialize, serde::Deserialize))]
     MvpExitGame,
     "../../contracts/artifacts/MvpExitGame.json"
 );
 alloy_sol_types::sol!(
-    #[sol(all_derives)]
+    #[sol(all_derives, extra_derives(serde::Serialize, serde::Deserialize))]
     MoreVpExitGame,
     "../../contracts/artifacts/MoreVpExitGame.json"
 );
 alloy_sol_types::sol!(
-    #[sol(all_derives)]
+    #[sol(all_derives, extra_derives(serde::Serialize, serde::Deserialize))]
     CashExitGame,
     "../../contracts/artifacts/CashExitGame.json"
 );
 alloy_sol_types::sol!(
-    #[sol(all_derives)]
+    #[sol(all_derives, extra_derives(serde::Serialize, serde::Deserialize))]
     DebitExitGame,
     "../../contracts/artifacts/DebitExitGame.json"
 );
 alloy_sol_types::sol!(
-    #[sol(all_derives)]
+    #[sol(all_derives, extra_derives(serde::Serialize, serde::Deserialize))]
     XtExitGame,
     "../../contracts/artifacts/XtExitGame.json"
 );
@@ -63,6 +73,12 @@ alloy_sol_types::sol!(
     GasBurner,
     "../../contracts/artifacts/GasBurner.json"
 );
+
+// `Copy` cannot be asked of one struct of a JSON binding (`extra_derives` applies to every item):
+// these transaction structs hold static words only, and the design crates pass them by value.
+impl Copy for CashExitGame::CashTx {}
+impl Copy for XtExitGame::CashTx {}
+impl Copy for DebitExitGame::DebitTx {}
 
 /// The Solidity function name behind a 4-byte selector, across every bound contract; used to
 /// label recorded root-chain calls. `None` for an unknown selector.

@@ -27,7 +27,7 @@ use crate::{
     error::Result,
     history::{CashHistory, DepositRecord, Roots},
     operator::Operator,
-    tx::{CashTx, SignedCashTx},
+    tx::{CashTx, CashTxExt, SignedCashTx},
 };
 
 /// Number of distinct keys owning the coins of a workload.

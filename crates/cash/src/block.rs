@@ -158,6 +158,7 @@ mod tests {
 
     use super::*;
     use crate::tx::CashTx;
+    use crate::tx::CashTxExt;
 
     fn domain() -> Domain {
         Domain::new(31_337, Address::repeat_byte(0xf0))

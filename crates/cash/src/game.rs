@@ -1,5 +1,5 @@
 //! `CashExitGame` from Rust: exit, challenge and response arguments, calldata builders for every
-//! function of [`ICashExitGame`], the observed events, and the exit timing (`docs/cash.md`).
+//! function of [`CashExitGame`], the observed events, and the exit timing (`docs/cash.md`).
 //!
 //! Timing, with `P = minExitPeriod` and the response period `R = P / 4`:
 //!
@@ -16,11 +16,11 @@ use alloy_sol_types::SolCall;
 use plasma_core::{BlockNumber, Bonds, GameCall, Periods, Signature, SparseProof, Timestamp};
 use serde::{Deserialize, Serialize};
 
-pub use crate::abi::{ICashExitGame, Included, PendingChallenge};
+pub use crate::abi::{CashExitGame, Included, PendingChallenge};
 use crate::{
     error::{CashError, Result},
     history::{DepositRecord, Move},
-    tx::{CashTx, SignedCashTx},
+    tx::{CashTx, CashTxExt, SignedCashTx},
 };
 
 /// One week, the usual minimum exit period.
@@ -80,35 +80,50 @@ pub const fn split_exit_id(exit_id: u128) -> Option<(u32, u64)> {
     Some(((exit_id >> 64) as u32, exit_id as u64))
 }
 
-impl Included {
+/// What Plasma Cash adds to the ABI's [`Included`] (generated in `plasma-abi`, hence a trait:
+/// bring it into scope to call `Included::new`, `Included::none`, `Included::deposit` and the
+/// rest).
+pub trait IncludedExt: Sized {
     /// A move of a history: its transaction, block and inclusion proof.
     #[must_use]
-    pub fn from_move(included: &Move<'_, SignedCashTx>) -> Self {
-        Self::new(included.tx.tx, included.blknum, included.proof)
-    }
+    fn from_move(included: &Move<'_, SignedCashTx>) -> Self;
 
     /// `tx` included at `blknum` with `proof`.
     #[must_use]
-    pub fn new(tx: CashTx, blknum: BlockNumber, proof: &SparseProof) -> Self {
-        Self { tx, blknum, proof: proof.to_bytes() }
-    }
+    fn new(tx: CashTx, blknum: BlockNumber, proof: &SparseProof) -> Self;
 
     /// The all-zero parent of an exit whose transaction spends the deposit.
     #[must_use]
-    pub fn none() -> Self {
-        Self::default()
-    }
+    fn none() -> Self;
 
     /// A coin's deposit as a history challenge names it: `CashTx(coinId, 0, depositor)` at block
     /// `coinId`, empty proof.
     #[must_use]
-    pub fn deposit(record: &DepositRecord) -> Self {
-        Self { tx: CashTx::new(record.coin_id, 0, record.depositor), blknum: record.coin_id, proof: Bytes::new() }
-    }
+    fn deposit(record: &DepositRecord) -> Self;
 
     /// Whether this names a coin's deposit (`blknum == coinId`, `prevBlock == 0`, empty proof).
     #[must_use]
-    pub fn is_deposit(&self) -> bool {
+    fn is_deposit(&self) -> bool;
+}
+
+impl IncludedExt for Included {
+    fn from_move(included: &Move<'_, SignedCashTx>) -> Self {
+        Self::new(included.tx.tx, included.blknum, included.proof)
+    }
+
+    fn new(tx: CashTx, blknum: BlockNumber, proof: &SparseProof) -> Self {
+        Self { tx, blknum, proof: proof.to_bytes() }
+    }
+
+    fn none() -> Self {
+        Self::default()
+    }
+
+    fn deposit(record: &DepositRecord) -> Self {
+        Self { tx: CashTx::new(record.coin_id, 0, record.depositor), blknum: record.coin_id, proof: Bytes::new() }
+    }
+
+    fn is_deposit(&self) -> bool {
         self.blknum == self.tx.coinId && self.tx.prevBlock == 0 && self.proof.is_empty()
     }
 }
@@ -131,7 +146,7 @@ pub struct CashExit {
     pub depositor: Address,
     /// The coin's denomination.
     pub amount: U256,
-    /// `P(C)` (all zero, [`Included::none`], when `C` spends the deposit).
+    /// `P(C)` (all zero, [`IncludedExt::none`], when `C` spends the deposit).
     pub parent: Included,
     /// `C`, whose new owner exits.
     pub exiting: Included,
@@ -237,8 +252,8 @@ impl ObservedExit {
     }
 }
 
-impl From<&ICashExitGame::ExitStarted> for ObservedExit {
-    fn from(event: &ICashExitGame::ExitStarted) -> Self {
+impl From<&CashExitGame::ExitStarted> for ObservedExit {
+    fn from(event: &CashExitGame::ExitStarted) -> Self {
         Self {
             coin_id: event.coinId,
             owner: event.owner,
@@ -269,8 +284,8 @@ pub struct ObservedChallenge {
     pub deadline: Timestamp,
 }
 
-impl From<&ICashExitGame::HistoryChallenged> for ObservedChallenge {
-    fn from(event: &ICashExitGame::HistoryChallenged) -> Self {
+impl From<&CashExitGame::HistoryChallenged> for ObservedChallenge {
+    fn from(event: &CashExitGame::HistoryChallenged) -> Self {
         Self {
             coin_id: event.coinId,
             exit_id: event.exitId.to::<u128>(),
@@ -300,8 +315,8 @@ pub struct ObservedAnswer {
     pub sig: Bytes,
 }
 
-impl From<&ICashExitGame::HistoryChallengeAnswered> for ObservedAnswer {
-    fn from(event: &ICashExitGame::HistoryChallengeAnswered) -> Self {
+impl From<&CashExitGame::HistoryChallengeAnswered> for ObservedAnswer {
+    fn from(event: &CashExitGame::HistoryChallengeAnswered) -> Self {
         Self {
             coin_id: event.coinId,
             exit_id: event.exitId.to::<u128>(),
@@ -384,13 +399,13 @@ impl CashGame {
     /// `startDepositExit(coinId, amount)` with the exit bond.
     #[must_use]
     pub fn start_deposit_exit_call(&self, exit: &DepositExit) -> GameCall {
-        call(ICashExitGame::startDepositExitCall { coinId: exit.coin_id, amount: exit.amount }, self.exit_bond)
+        call(CashExitGame::startDepositExitCall { coinId: exit.coin_id, amount: exit.amount }, self.exit_bond)
     }
 
     /// `startExit(coinId, depositor, amount, parent, exiting, exitingSig)` with the exit bond.
     #[must_use]
     pub fn start_exit_call(&self, exit: &CashExit) -> GameCall {
-        let data = ICashExitGame::startExitCall {
+        let data = CashExitGame::startExitCall {
             coinId: exit.coin_id,
             depositor: exit.depositor,
             amount: exit.amount,
@@ -413,7 +428,7 @@ impl CashGame {
     /// `challengeSpent(coinId, spend, sig)`, no value.
     #[must_use]
     pub fn challenge_spent_call(&self, challenge: &SpendChallenge) -> GameCall {
-        let data = ICashExitGame::challengeSpentCall {
+        let data = CashExitGame::challengeSpentCall {
             coinId: challenge.coin_id,
             spend: challenge.spend.clone(),
             sig: sig_bytes(&challenge.sig),
@@ -424,7 +439,7 @@ impl CashGame {
     /// `challengeDoubleSpend(coinId, spend, sig)`, no value.
     #[must_use]
     pub fn challenge_double_spend_call(&self, challenge: &SpendChallenge) -> GameCall {
-        let data = ICashExitGame::challengeDoubleSpendCall {
+        let data = CashExitGame::challengeDoubleSpendCall {
             coinId: challenge.coin_id,
             spend: challenge.spend.clone(),
             sig: sig_bytes(&challenge.sig),
@@ -435,15 +450,14 @@ impl CashGame {
     /// `challengeHistory(coinId, earlier)` with the challenge bond.
     #[must_use]
     pub fn challenge_history_call(&self, challenge: &HistoryChallenge) -> GameCall {
-        let data =
-            ICashExitGame::challengeHistoryCall { coinId: challenge.coin_id, earlier: challenge.earlier.clone() };
+        let data = CashExitGame::challengeHistoryCall { coinId: challenge.coin_id, earlier: challenge.earlier.clone() };
         call(data, self.challenge_bond)
     }
 
     /// `respondHistory(coinId, challengeBlk, response, sig)`, no value.
     #[must_use]
     pub fn respond_history_call(&self, response: &HistoryResponse) -> GameCall {
-        let data = ICashExitGame::respondHistoryCall {
+        let data = CashExitGame::respondHistoryCall {
             coinId: response.coin_id,
             challengeBlk: response.challenge_blk,
             response: response.response.clone(),
@@ -457,25 +471,25 @@ impl CashGame {
     pub fn process_exit_call(exit_id: u128) -> Result<GameCall> {
         let id = U96::checked_from_limbs_slice(&[exit_id as u64, (exit_id >> 64) as u64])
             .ok_or(CashError::ExitIdOverflow(U256::from(exit_id)))?;
-        Ok(call(ICashExitGame::processExitCall { exitId: id }, U256::ZERO))
+        Ok(call(CashExitGame::processExitCall { exitId: id }, U256::ZERO))
     }
 
     /// `exits(coinId)` view calldata.
     #[must_use]
     pub fn exits_call(coin_id: u64) -> Bytes {
-        ICashExitGame::exitsCall { coinId: coin_id }.abi_encode().into()
+        CashExitGame::exitsCall { coinId: coin_id }.abi_encode().into()
     }
 
     /// `pendingChallenges(coinId)` view calldata.
     #[must_use]
     pub fn pending_challenges_call(coin_id: u64) -> Bytes {
-        ICashExitGame::pendingChallengesCall { coinId: coin_id }.abi_encode().into()
+        CashExitGame::pendingChallengesCall { coinId: coin_id }.abi_encode().into()
     }
 
     /// `txHash(tx)` view calldata.
     #[must_use]
     pub fn tx_hash_call(tx: &CashTx) -> Bytes {
-        ICashExitGame::txHashCall { tx: *tx }.abi_encode().into()
+        CashExitGame::txHashCall { cashTx: *tx }.abi_encode().into()
     }
 
     /// Calldata of the parameterless views: `responsePeriod()`, `historyChallengeWindow()`,
@@ -484,14 +498,14 @@ impl CashGame {
     #[must_use]
     pub fn parameter_view_calls() -> [Bytes; 8] {
         [
-            ICashExitGame::responsePeriodCall {}.abi_encode().into(),
-            ICashExitGame::historyChallengeWindowCall {}.abi_encode().into(),
-            ICashExitGame::frameworkCall {}.abi_encode().into(),
-            ICashExitGame::exitBondCall {}.abi_encode().into(),
-            ICashExitGame::challengeBondCall {}.abi_encode().into(),
-            ICashExitGame::SETTLE_BATCHCall {}.abi_encode().into(),
-            ICashExitGame::KIND_SPENTCall {}.abi_encode().into(),
-            ICashExitGame::KIND_DOUBLE_SPENDCall {}.abi_encode().into(),
+            CashExitGame::responsePeriodCall {}.abi_encode().into(),
+            CashExitGame::historyChallengeWindowCall {}.abi_encode().into(),
+            CashExitGame::frameworkCall {}.abi_encode().into(),
+            CashExitGame::exitBondCall {}.abi_encode().into(),
+            CashExitGame::challengeBondCall {}.abi_encode().into(),
+            CashExitGame::SETTLE_BATCHCall {}.abi_encode().into(),
+            CashExitGame::KIND_SPENTCall {}.abi_encode().into(),
+            CashExitGame::KIND_DOUBLE_SPENDCall {}.abi_encode().into(),
         ]
     }
 }
@@ -518,48 +532,48 @@ mod tests {
     fn selectors_match_the_documented_abi() {
         let inc = included();
         let cases: [([u8; 4], String); 14] = [
-            (ICashExitGame::startDepositExitCall::SELECTOR, "startDepositExit(uint64,uint256)".into()),
-            (ICashExitGame::startExitCall::SELECTOR, format!("startExit(uint64,address,uint256,{inc},{inc},bytes)")),
-            (ICashExitGame::challengeSpentCall::SELECTOR, format!("challengeSpent(uint64,{inc},bytes)")),
-            (ICashExitGame::challengeDoubleSpendCall::SELECTOR, format!("challengeDoubleSpend(uint64,{inc},bytes)")),
-            (ICashExitGame::challengeHistoryCall::SELECTOR, format!("challengeHistory(uint64,{inc})")),
-            (ICashExitGame::respondHistoryCall::SELECTOR, format!("respondHistory(uint64,uint64,{inc},bytes)")),
-            (ICashExitGame::processExitCall::SELECTOR, "processExit(uint96)".into()),
-            (ICashExitGame::exitsCall::SELECTOR, "exits(uint64)".into()),
-            (ICashExitGame::pendingChallengesCall::SELECTOR, "pendingChallenges(uint64)".into()),
-            (ICashExitGame::txHashCall::SELECTOR, format!("txHash({TX})")),
-            (ICashExitGame::responsePeriodCall::SELECTOR, "responsePeriod()".into()),
-            (ICashExitGame::historyChallengeWindowCall::SELECTOR, "historyChallengeWindow()".into()),
-            (ICashExitGame::frameworkCall::SELECTOR, "framework()".into()),
-            (ICashExitGame::exitBondCall::SELECTOR, "exitBond()".into()),
+            (CashExitGame::startDepositExitCall::SELECTOR, "startDepositExit(uint64,uint256)".into()),
+            (CashExitGame::startExitCall::SELECTOR, format!("startExit(uint64,address,uint256,{inc},{inc},bytes)")),
+            (CashExitGame::challengeSpentCall::SELECTOR, format!("challengeSpent(uint64,{inc},bytes)")),
+            (CashExitGame::challengeDoubleSpendCall::SELECTOR, format!("challengeDoubleSpend(uint64,{inc},bytes)")),
+            (CashExitGame::challengeHistoryCall::SELECTOR, format!("challengeHistory(uint64,{inc})")),
+            (CashExitGame::respondHistoryCall::SELECTOR, format!("respondHistory(uint64,uint64,{inc},bytes)")),
+            (CashExitGame::processExitCall::SELECTOR, "processExit(uint96)".into()),
+            (CashExitGame::exitsCall::SELECTOR, "exits(uint64)".into()),
+            (CashExitGame::pendingChallengesCall::SELECTOR, "pendingChallenges(uint64)".into()),
+            (CashExitGame::txHashCall::SELECTOR, format!("txHash({TX})")),
+            (CashExitGame::responsePeriodCall::SELECTOR, "responsePeriod()".into()),
+            (CashExitGame::historyChallengeWindowCall::SELECTOR, "historyChallengeWindow()".into()),
+            (CashExitGame::frameworkCall::SELECTOR, "framework()".into()),
+            (CashExitGame::exitBondCall::SELECTOR, "exitBond()".into()),
         ];
         for (got, signature) in cases {
             assert_eq!(got, selector(&signature), "{signature}");
         }
-        assert_eq!(ICashExitGame::challengeBondCall::SELECTOR, selector("challengeBond()"));
-        assert_eq!(ICashExitGame::SETTLE_BATCHCall::SELECTOR, selector("SETTLE_BATCH()"));
-        assert_eq!(ICashExitGame::KIND_SPENTCall::SELECTOR, selector("KIND_SPENT()"));
-        assert_eq!(ICashExitGame::KIND_DOUBLE_SPENDCall::SELECTOR, selector("KIND_DOUBLE_SPEND()"));
+        assert_eq!(CashExitGame::challengeBondCall::SELECTOR, selector("challengeBond()"));
+        assert_eq!(CashExitGame::SETTLE_BATCHCall::SELECTOR, selector("SETTLE_BATCH()"));
+        assert_eq!(CashExitGame::KIND_SPENTCall::SELECTOR, selector("KIND_SPENT()"));
+        assert_eq!(CashExitGame::KIND_DOUBLE_SPENDCall::SELECTOR, selector("KIND_DOUBLE_SPEND()"));
         assert_eq!(CashTx::eip712_encode_type(), "CashTx(uint64 coinId,uint64 prevBlock,address newOwner)");
     }
 
     #[test]
     fn event_signatures_match_the_docs() {
         assert_eq!(
-            ICashExitGame::ExitStarted::SIGNATURE,
+            CashExitGame::ExitStarted::SIGNATURE,
             "ExitStarted(uint64,address,uint96,uint64,uint64,address,uint256,uint64)"
         );
         assert_eq!(
-            ICashExitGame::HistoryChallenged::SIGNATURE,
+            CashExitGame::HistoryChallenged::SIGNATURE,
             "HistoryChallenged(uint64,uint96,address,uint64,address,uint64)"
         );
         assert_eq!(
-            ICashExitGame::HistoryChallengeAnswered::SIGNATURE,
+            CashExitGame::HistoryChallengeAnswered::SIGNATURE,
             format!("HistoryChallengeAnswered(uint64,uint96,address,uint64,{TX},uint64,bytes,bytes)")
         );
-        assert_eq!(ICashExitGame::ExitChallenged::SIGNATURE, "ExitChallenged(uint64,uint96,address,uint8)");
-        assert_eq!(ICashExitGame::ExitCancelled::SIGNATURE, "ExitCancelled(uint64,uint96,address)");
-        assert_eq!(ICashExitGame::ExitFinalized::SIGNATURE, "ExitFinalized(uint64,uint96,address,bool)");
+        assert_eq!(CashExitGame::ExitChallenged::SIGNATURE, "ExitChallenged(uint64,uint96,address,uint8)");
+        assert_eq!(CashExitGame::ExitCancelled::SIGNATURE, "ExitCancelled(uint64,uint96,address)");
+        assert_eq!(CashExitGame::ExitFinalized::SIGNATURE, "ExitFinalized(uint64,uint96,address,bool)");
     }
 
     #[test]
@@ -602,7 +616,7 @@ mod tests {
         let game = CashGame::new(U256::from(1234), U256::from(55), ONE_WEEK);
         let call = game.start_deposit_exit_call(&DepositExit { coin_id: 7, amount: U256::from(9) });
         assert_eq!(call.value, U256::from(1234));
-        let decoded = ICashExitGame::startDepositExitCall::abi_decode(&call.data).unwrap();
+        let decoded = CashExitGame::startDepositExitCall::abi_decode(&call.data).unwrap();
         assert_eq!((decoded.coinId, decoded.amount), (7, U256::from(9)));
 
         let sig =
@@ -619,45 +633,45 @@ mod tests {
         };
         let call = game.exit_call(&ExitClaim::Tx(Box::new(exit.clone())));
         assert_eq!(call.value, U256::from(1234));
-        let decoded = ICashExitGame::startExitCall::abi_decode(&call.data).unwrap();
+        let decoded = CashExitGame::startExitCall::abi_decode(&call.data).unwrap();
         assert_eq!((decoded.parent, decoded.exiting), (Included::none(), exiting.clone()));
         assert_eq!(decoded.exitingSig.as_ref(), sig.to_bytes().as_slice());
 
         let spend = SpendChallenge { coin_id: 7, spend: exiting.clone(), sig };
         let call = game.challenge_spent_call(&spend);
         assert_eq!(call.value, U256::ZERO);
-        assert_eq!(ICashExitGame::challengeSpentCall::abi_decode(&call.data).unwrap().spend, exiting);
+        assert_eq!(CashExitGame::challengeSpentCall::abi_decode(&call.data).unwrap().spend, exiting);
         let call = game.challenge_double_spend_call(&spend);
-        assert_eq!(ICashExitGame::challengeDoubleSpendCall::abi_decode(&call.data).unwrap().sig.len(), 65);
+        assert_eq!(CashExitGame::challengeDoubleSpendCall::abi_decode(&call.data).unwrap().sig.len(), 65);
 
         let record = DepositRecord::new(7, Address::repeat_byte(3), U256::from(9));
         let call = game.challenge_history_call(&HistoryChallenge { coin_id: 7, earlier: Included::deposit(&record) });
         assert_eq!(call.value, U256::from(55));
-        let earlier = ICashExitGame::challengeHistoryCall::abi_decode(&call.data).unwrap().earlier;
+        let earlier = CashExitGame::challengeHistoryCall::abi_decode(&call.data).unwrap().earlier;
         assert!(earlier.is_deposit());
         assert_eq!((earlier.blknum, earlier.tx.newOwner), (7, record.depositor));
 
         let response = HistoryResponse { coin_id: 7, challenge_blk: 7, response: exiting, sig };
         let call = game.respond_history_call(&response);
         assert_eq!(call.value, U256::ZERO);
-        assert_eq!(ICashExitGame::respondHistoryCall::abi_decode(&call.data).unwrap().challengeBlk, 7);
+        assert_eq!(CashExitGame::respondHistoryCall::abi_decode(&call.data).unwrap().challengeBlk, 7);
 
         let call = CashGame::process_exit_call(exit_id(2, 7)).unwrap();
-        assert_eq!(ICashExitGame::processExitCall::abi_decode(&call.data).unwrap().exitId, U96::from(exit_id(2, 7)));
+        assert_eq!(CashExitGame::processExitCall::abi_decode(&call.data).unwrap().exitId, U96::from(exit_id(2, 7)));
         assert!(matches!(CashGame::process_exit_call(1u128 << 96), Err(CashError::ExitIdOverflow(_))));
-        assert_eq!(ICashExitGame::exitsCall::abi_decode(&CashGame::exits_call(7)).unwrap().coinId, 7);
+        assert_eq!(CashExitGame::exitsCall::abi_decode(&CashGame::exits_call(7)).unwrap().coinId, 7);
         assert_eq!(
-            ICashExitGame::pendingChallengesCall::abi_decode(&CashGame::pending_challenges_call(7)).unwrap().coinId,
+            CashExitGame::pendingChallengesCall::abi_decode(&CashGame::pending_challenges_call(7)).unwrap().coinId,
             7
         );
         let tx = CashTx::new(1, 2, Address::repeat_byte(3));
-        assert_eq!(ICashExitGame::txHashCall::abi_decode(&CashGame::tx_hash_call(&tx)).unwrap().tx, tx);
+        assert_eq!(CashExitGame::txHashCall::abi_decode(&CashGame::tx_hash_call(&tx)).unwrap().cashTx, tx);
         assert!(CashGame::parameter_view_calls().iter().all(|data| data.len() == 4));
     }
 
     #[test]
     fn events_convert() {
-        let started = ICashExitGame::ExitStarted {
+        let started = CashExitGame::ExitStarted {
             coinId: 7,
             owner: Address::repeat_byte(1),
             exitId: U96::from(exit_id(1, 7)),
@@ -671,10 +685,10 @@ mod tests {
         assert_eq!((observed.exit_id, observed.exit_blk, observed.prev_blk), (exit_id(1, 7), 3000, 2000));
         assert!(!observed.is_deposit_exit());
         let log = started.encode_log_data();
-        let back = ICashExitGame::ExitStarted::decode_raw_log(log.topics().iter().copied(), &log.data).unwrap();
+        let back = CashExitGame::ExitStarted::decode_raw_log(log.topics().iter().copied(), &log.data).unwrap();
         assert_eq!(ObservedExit::from(&back), observed);
 
-        let answered = ICashExitGame::HistoryChallengeAnswered {
+        let answered = CashExitGame::HistoryChallengeAnswered {
             coinId: 7,
             exitId: U96::from(exit_id(1, 7)),
             responder: Address::repeat_byte(9),
@@ -686,7 +700,7 @@ mod tests {
         };
         let answer = ObservedAnswer::from(&answered);
         assert_eq!((answer.response.blknum, answer.response.tx.newOwner), (1000, Address::repeat_byte(4)));
-        let challenged = ICashExitGame::HistoryChallenged {
+        let challenged = CashExitGame::HistoryChallenged {
             coinId: 7,
             exitId: U96::from(exit_id(1, 7)),
             challenger: Address::repeat_byte(5),

@@ -506,6 +506,7 @@ mod tests {
 
     use super::*;
     use crate::tx::CashTx;
+    use crate::tx::CashTxExt;
 
     fn key(seed: &str) -> SigningKey {
         SigningKey::from_bytes(keccak256(seed)).unwrap()

@@ -6,8 +6,9 @@
 //! document. Nothing here talks to the root chain: the harness feeds root-chain events in and
 //! sends the returned roots and [`GameCall`](plasma_core::GameCall)s out.
 //!
-//! - [`abi`]: the `sol!` types — [`CashTx`], [`Included`] and the
-//!   [`ICashExitGame`](game::ICashExitGame) calls and events.
+//! - [`abi`]: the contract's types, re-exported from `plasma-abi` (generated from the compiled
+//!   artifact) — [`CashTx`], [`Included`] and the [`CashExitGame`](game::CashExitGame) calls and
+//!   events.
 //! - [`tx`]: [`CashTx`] helpers (hash under a `Domain`, signing) and [`SignedCashTx`] with its strict
 //!   161-byte codec and signer recovery.
 //! - [`block`]: [`CashBlock`] (at most one transaction per coin under the sparse tree), inclusion

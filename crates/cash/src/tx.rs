@@ -1,8 +1,9 @@
 //! Plasma Cash transactions on the wire: the [`CashTx`] struct, its hash, and the signed form.
 //!
-//! - [`CashTx`] (from [`crate::abi`]): `(uint64 coinId, uint64 prevBlock, address newOwner)`, its
-//!   96-byte ABI codec ([`CashTx::encode`], [`CashTx::decode`]) and its `txHash`, the EIP-712 digest
-//!   under a [`Domain`] with type string `CashTx(uint64 coinId,uint64 prevBlock,address newOwner)`.
+//! - [`CashTx`] (the artifact's struct, from [`crate::abi`]): `(uint64 coinId, uint64 prevBlock,
+//!   address newOwner)`, and [`CashTxExt`]: its 96-byte ABI codec ([`CashTxExt::encode`],
+//!   [`CashTxExt::decode`]) and its `txHash`, the EIP-712 digest under a [`Domain`] with type string
+//!   `CashTx(uint64 coinId,uint64 prevBlock,address newOwner)`.
 //!   The `txHash` is also the transaction's leaf value in its block's sparse tree.
 //! - [`SignedCashTx`]: the transaction and the 65-byte signature of the coin's owner as of
 //!   `prevBlock`; its 161-byte wire form `abi.encode(tx) ‖ sig` and signer recovery.
@@ -34,17 +35,47 @@ pub const SIGNED_TX_LEN: usize = TX_LEN + SIG_LEN;
 /// The EIP-712 type string of [`CashTx`].
 pub const CASH_TX_TYPE: &str = "CashTx(uint64 coinId,uint64 prevBlock,address newOwner)";
 
-impl CashTx {
+/// What Plasma Cash adds to the ABI's [`CashTx`] (generated in `plasma-abi`, hence a trait: bring
+/// it into scope to call `CashTx::new`, `tx.hash(domain)`, `tx.sign(..)` and the rest).
+pub trait CashTxExt: Sized {
     /// The transaction moving coin `coin_id`, which last moved at `prev_block`, to `new_owner`.
     /// Builds the struct only; validity is checked by whoever receives it.
     #[must_use]
-    pub const fn new(coin_id: u64, prev_block: BlockNumber, new_owner: Address) -> Self {
-        Self { coinId: coin_id, prevBlock: prev_block, newOwner: new_owner }
-    }
+    fn new(coin_id: u64, prev_block: BlockNumber, new_owner: Address) -> Self;
 
     /// The 96-byte ABI encoding (`abi.encode(tx)`: the struct is static).
     #[must_use]
-    pub fn encode(&self) -> [u8; TX_LEN] {
+    fn encode(&self) -> [u8; TX_LEN];
+
+    /// Parses exactly [`TX_LEN`] bytes of canonical ABI encoding: any other length, or a word whose
+    /// padding is not zero, is [`CashError::Decode`].
+    fn decode(bytes: &[u8]) -> Result<Self>;
+
+    /// `hashStruct(tx)`: `keccak256(typeHash ‖ coinId ‖ prevBlock ‖ newOwner)`, each field one
+    /// 32-byte word: what `SolStruct::eip712_hash_struct` computes, without allocating and with the
+    /// type hash computed once per process (it is on the operator's hot path).
+    #[must_use]
+    fn struct_hash(&self) -> B256;
+
+    /// `txHash`: the EIP-712 digest of the transaction under `domain`. Also its leaf value.
+    #[must_use]
+    fn hash(&self, domain: &Domain) -> B256;
+
+    /// Signs the transaction with `key` under `domain`.
+    #[must_use]
+    fn sign(self, domain: &Domain, key: &SigningKey) -> SignedCashTx;
+
+    /// Whether the transaction spends the coin's deposit (`prevBlock == coinId`).
+    #[must_use]
+    fn spends_deposit(&self) -> bool;
+}
+
+impl CashTxExt for CashTx {
+    fn new(coin_id: u64, prev_block: BlockNumber, new_owner: Address) -> Self {
+        Self { coinId: coin_id, prevBlock: prev_block, newOwner: new_owner }
+    }
+
+    fn encode(&self) -> [u8; TX_LEN] {
         let mut out = [0u8; TX_LEN];
         out[24..32].copy_from_slice(&self.coinId.to_be_bytes());
         out[56..64].copy_from_slice(&self.prevBlock.to_be_bytes());
@@ -52,9 +83,7 @@ impl CashTx {
         out
     }
 
-    /// Parses exactly [`TX_LEN`] bytes of canonical ABI encoding: any other length, or a word whose
-    /// padding is not zero, is [`CashError::Decode`].
-    pub fn decode(bytes: &[u8]) -> Result<Self> {
+    fn decode(bytes: &[u8]) -> Result<Self> {
         let decode_error = |reason: String| CashError::Decode { what: "CashTx", reason };
         let bytes: &[u8; TX_LEN] =
             bytes.try_into().map_err(|_| decode_error(format!("{} bytes, expected {TX_LEN}", bytes.len())))?;
@@ -70,11 +99,7 @@ impl CashTx {
         Ok(Self::new(word_u64(24), word_u64(56), Address::from_slice(&bytes[76..96])))
     }
 
-    /// `hashStruct(tx)`: `keccak256(typeHash ‖ coinId ‖ prevBlock ‖ newOwner)`, each field one
-    /// 32-byte word: what `SolStruct::eip712_hash_struct` computes, without allocating and with the
-    /// type hash computed once per process (it is on the operator's hot path).
-    #[must_use]
-    pub fn struct_hash(&self) -> B256 {
+    fn struct_hash(&self) -> B256 {
         static TYPE_HASH: LazyLock<B256> = LazyLock::new(|| keccak256(CashTx::eip712_encode_type().as_bytes()));
         let mut buf = [0u8; 32 + TX_LEN];
         buf[..32].copy_from_slice(TYPE_HASH.as_slice());
@@ -82,21 +107,15 @@ impl CashTx {
         keccak256(buf)
     }
 
-    /// `txHash`: the EIP-712 digest of the transaction under `domain`. Also its leaf value.
-    #[must_use]
-    pub fn hash(&self, domain: &Domain) -> B256 {
+    fn hash(&self, domain: &Domain) -> B256 {
         domain.digest(self.struct_hash())
     }
 
-    /// Signs the transaction with `key` under `domain`.
-    #[must_use]
-    pub fn sign(self, domain: &Domain, key: &SigningKey) -> SignedCashTx {
+    fn sign(self, domain: &Domain, key: &SigningKey) -> SignedCashTx {
         SignedCashTx::sign(self, domain, key)
     }
 
-    /// Whether the transaction spends the coin's deposit (`prevBlock == coinId`).
-    #[must_use]
-    pub const fn spends_deposit(&self) -> bool {
+    fn spends_deposit(&self) -> bool {
         self.prevBlock == self.coinId
     }
 }

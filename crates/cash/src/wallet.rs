@@ -33,10 +33,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     error::{CashError, Invalidity, Result},
-    game::{CashExit, DepositExit, ExitClaim, Included},
+    game::{CashExit, DepositExit, ExitClaim, Included, IncludedExt},
     history::{CashHistory, CoinTx, DepositRecord, Entry, Move, Roots},
     operator::Operator,
-    tx::{CashTx, SignedCashTx},
+    tx::{CashTx, CashTxExt, SignedCashTx},
 };
 
 /// A payment to this wallet announced by its sender, before it is seen included: the signed

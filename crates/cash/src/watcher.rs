@@ -45,8 +45,8 @@ use serde::{Deserialize, Serialize};
 use crate::{
     error::Result,
     game::{
-        CashGame, HistoryChallenge, HistoryResponse, Included, ObservedAnswer, ObservedChallenge, ObservedExit,
-        SpendChallenge,
+        CashGame, HistoryChallenge, HistoryResponse, Included, IncludedExt, ObservedAnswer, ObservedChallenge,
+        ObservedExit, SpendChallenge,
     },
     operator::Operator,
     wallet::{KnownMove, SyncReport, Wallet},
@@ -387,6 +387,7 @@ mod tests {
     use plasma_core::{Domain, SigningKey};
 
     use super::*;
+    use crate::tx::CashTxExt;
     use crate::{
         block::CashBlock,
         game::{ObservedAnswer, exit_id},

@@ -40,7 +40,9 @@ use std::collections::BTreeMap;
 use common::{Framework, P, domain, game, key, wei};
 use plasma_cash::{
     Action, CashHistory, CashTx, Entry, Included, ObservedAnswer, ObservedChallenge, ObservedExit, Operator,
-    SignedCashTx, Wallet, Watcher, game::exit_id,
+    SignedCashTx, Wallet, Watcher,
+    game::{IncludedExt, exit_id},
+    tx::CashTxExt,
 };
 use plasma_core::{BlockSubmittedEvent, ChildChain, DepositEvent, alloy_primitives::Address};
 use plasma_testkit::interleave::{self, Interleaving, SlotStep as Step, Window};

@@ -10,7 +10,9 @@ mod common;
 use common::{Net, P, domain, game, key};
 use plasma_cash::{
     Action, CashError, CashTx, ExitClaim, Finding, Included, Invalidity, ObservedAnswer, ObservedChallenge,
-    ObservedExit, Watcher, game::exit_id,
+    ObservedExit, Watcher,
+    game::{IncludedExt, exit_id},
+    tx::CashTxExt,
 };
 use plasma_core::{
     ChildChain,

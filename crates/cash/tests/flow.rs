@@ -7,7 +7,12 @@ mod common;
 
 use alloy_sol_types::SolCall;
 use common::{Net, domain, game, key};
-use plasma_cash::{CashError, ExitClaim, Included, Invalidity, SignedCashTx, game::ICashExitGame, history::proof_len};
+use plasma_cash::{
+    CashError, ExitClaim, Included, Invalidity, SignedCashTx,
+    game::{CashExitGame, IncludedExt},
+    history::proof_len,
+    tx::CashTxExt,
+};
 use plasma_core::{ChildChain, merkle::sparse::DEPTH};
 
 #[test]
@@ -51,7 +56,7 @@ fn a_pays_b_pays_c_and_c_can_exit() {
     }
     let call = game().exit_call(&ExitClaim::Tx(exit.clone()));
     assert_eq!(call.value, game().exit_bond);
-    let decoded = ICashExitGame::startExitCall::abi_decode(&call.data).unwrap();
+    let decoded = CashExitGame::startExitCall::abi_decode(&call.data).unwrap();
     assert_eq!((decoded.parent, decoded.exiting), (exit.parent.clone(), exit.exiting.clone()));
 
     // B's untouched coin exits from its deposit; B cannot exit the coin it paid away.

@@ -6,7 +6,7 @@
 mod common;
 
 use common::{Framework, domain, key, wei};
-use plasma_cash::{CashError, CashTx, Entry, Invalidity, Operator, SignedCashTx};
+use plasma_cash::{CashError, CashTx, Entry, Invalidity, Operator, SignedCashTx, tx::CashTxExt};
 use plasma_core::{
     BlockSubmittedEvent, ChildChain, DepositEvent,
     alloy_primitives::{Address, B256},

@@ -4,6 +4,8 @@
 //! - [`merkle`]: the fixed-depth binary tree and the 64-level sparse tree, hashed exactly as the
 //!   Solidity verifiers hash them.
 //! - [`eip712`]: the signing domain, digests, [`SigningKey`] and low-s signature [`recover`]y.
+//! - [`design`]: the traits that carry a whole design behind one runtime: [`Design`] (its types),
+//!   [`OperatorState`], [`UserClient`] (wallet and watcher) and [`BlockSource`].
 //! - [`traits`]: [`ChildChain`], which every design's operator implements, and the descriptors
 //!   and events the designs share.
 //! - [`outbox`]: the client's [`Outbox`] of decided actions, retried until they succeed or their
@@ -16,6 +18,7 @@
 //! integration tests check both against each other on the EVM. Nothing here panics on untrusted
 //! input: malformed proofs, signatures and parameters come back as [`Error`].
 
+pub mod design;
 pub mod eip712;
 pub mod error;
 pub mod merkle;
@@ -24,6 +27,9 @@ pub mod par;
 pub mod traits;
 pub mod types;
 
+pub use design::{
+    BlockSource, ChainEvent, Decision, Design, ExitOutcome, ExitScope, FrameworkEvent, OperatorState, Role, UserClient,
+};
 pub use eip712::{Domain, Signature, SigningKey, recover};
 pub use error::{Error, Result};
 pub use merkle::{BinaryProof, BinaryTree, SparseProof, SparseTree};

@@ -9,8 +9,7 @@
 //!
 //! It is synchronous and knows nothing of the root chain's transport: whoever talks to the root
 //! chain feeds its events in and sends the [`GameCall`]s out. The traits that carry a design's
-//! client and operator duties behind one runtime are issue #15's work; the object-safe driver and
-//! the exit-game trait of the first version had no user and are gone.
+//! client and operator duties behind one runtime are in [`crate::design`].
 
 use core::fmt::Debug;
 

@@ -29,7 +29,7 @@ use crate::{
     error::Result,
     history::DebitHistory,
     operator::DebitOperator,
-    tx::{DebitTx, Leg, SignedDebitTx, sign},
+    tx::{DebitTx, DebitTxExt, Leg, SignedDebitTx, sign},
 };
 
 /// Capacity and starting balance of each coin, in wei.

@@ -17,7 +17,7 @@ use crate::{
     abi::DebitIncluded,
     error::{DebitError, Result},
     history::DebitMove,
-    tx::SignedDebitTx,
+    tx::{DebitTxExt, SignedDebitTx},
 };
 
 /// A sealed child block: the signed transactions (the published block data) and the tree.

@@ -14,11 +14,11 @@ use plasma_core::{BlockNumber, GameCall, Signature};
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    abi::{DebitIncluded, IDebitExitGame as Game},
+    abi::{DebitExitGame as Game, DebitIncluded},
     block::included,
     error::{DebitError, Result},
     history::DebitMove,
-    tx::{ChannelState, DebitTx, Leg},
+    tx::{ChannelState, DebitTx, DebitTxExt, Leg},
 };
 
 /// The `DebitIncluded` of a history move: the transaction, its block, the proof at `tx.coinId`

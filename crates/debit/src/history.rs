@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     error::{DebitError, DebitInvalidity, Result},
-    tx::{Leg, SignedDebitTx},
+    tx::{DebitTxExt, Leg, SignedDebitTx},
 };
 
 /// A Debit coin's history: its deposit record and one entry per child block.

@@ -9,8 +9,9 @@
 //! and [`GameCall`](plasma_core::GameCall)s out.
 //!
 //! - [`bench`]: ready-made workloads for `plasma bench` (one-input transfers, coin memory).
-//! - [`abi`]: the `sol!` types ([`DebitTx`], [`DebitIncluded`]) and the
-//!   [`IDebitExitGame`](abi::IDebitExitGame) calls and events.
+//! - [`abi`]: the contract's types, re-exported from `plasma-abi` (generated from the compiled
+//!   artifact) — [`DebitTx`], [`DebitIncluded`] and the [`DebitExitGame`](abi::DebitExitGame) calls
+//!   and events.
 //! - [`tx`]: legs, [`SignedDebitTx`] with its strict 385/450-byte codec, [`ChannelState`].
 //! - [`block`]: [`DebitBlock`], each transaction at the key of every coin it touches.
 //! - [`history`]: [`DebitMove`] (a coin's view of a transaction, a `CoinTx`), [`DebitHistory`]

@@ -32,7 +32,7 @@ use crate::{
     block::DebitBlock,
     error::{DebitError, DebitInvalidity, Result},
     history::DebitMove,
-    tx::{ChannelState, DebitTx, Leg, SignedDebitTx, sign},
+    tx::{ChannelState, DebitTx, DebitTxExt, Leg, SignedDebitTx, sign},
 };
 
 /// What Plasma Debit supports: partial payments (any amount moves between two coins' balances),

@@ -1,9 +1,10 @@
 //! Plasma Debit transactions on the wire (`docs/debit.md`, "Transaction").
 //!
-//! - [`DebitTx`] (from [`crate::abi`]): constructors for the three kinds ([`DebitTx::single`] for a
-//!   transfer, update or channel state, [`DebitTx::payment`] for an atomic two-coin payment), the
-//!   [`Leg`] of a coin, the strict 320-byte ABI codec and `txHash` (the EIP-712 digest, also the leaf
-//!   value at the key of every coin the transaction touches).
+//! - [`DebitTx`] (the artifact's struct, from [`crate::abi`]) and [`DebitTxExt`]: constructors for
+//!   the three kinds ([`DebitTxExt::single`] for a transfer, update or channel state,
+//!   [`DebitTxExt::payment`] for an atomic two-coin payment), the [`Leg`] of a coin, the strict
+//!   320-byte ABI codec and `txHash` (the EIP-712 digest, also the leaf value at the key of every
+//!   coin the transaction touches).
 //! - [`SignedDebitTx`]: the transaction and one signature per leg, by that coin's holder as of the
 //!   leg's `prevBlock`; wire form `abi.encode(tx) ‖ sig ‖ [peer sig]`, 385 or 450 bytes.
 //! - [`ChannelState`]: a single-coin update co-signed by the holder and the operator.
@@ -56,11 +57,57 @@ pub enum Side {
     Peer,
 }
 
-impl DebitTx {
+/// What Plasma Debit adds to the ABI's [`DebitTx`] (generated in `plasma-abi`, hence a trait: bring
+/// it into scope to call `DebitTx::single`, `DebitTx::payment`, `tx.hash(domain)` and the rest).
+pub trait DebitTxExt: Sized {
     /// A single-coin transaction: moves `leg.coin_id` to `leg.owner` with `leg.balance` and
     /// `leg.nonce` (a transfer, an update, or a channel state when the owner stays).
     #[must_use]
-    pub const fn single(leg: Leg) -> Self {
+    fn single(leg: Leg) -> Self;
+
+    /// An atomic payment with legs `first` and `peer` (validity is checked by whoever receives it).
+    #[must_use]
+    fn payment(first: Leg, peer: Leg) -> Self;
+
+    /// Whether this is an atomic payment (`peerCoin != 0`).
+    #[must_use]
+    fn is_payment(&self) -> bool;
+
+    /// The first leg.
+    #[must_use]
+    fn first(&self) -> Leg;
+
+    /// The second leg of a payment.
+    #[must_use]
+    fn peer(&self) -> Option<Leg>;
+
+    /// Which leg `coin_id` is, if any (the contract's `legOf`).
+    #[must_use]
+    fn side_of(&self, coin_id: u64) -> Option<Side>;
+
+    /// The leg of `coin_id`, if the transaction has one.
+    #[must_use]
+    fn leg(&self, coin_id: u64) -> Option<Leg>;
+
+    /// The coins it touches: one, or two for a payment.
+    #[must_use]
+    fn coins(&self) -> Vec<u64>;
+
+    /// The 320-byte ABI encoding (`abi.encode(tx)`: the struct is static).
+    #[must_use]
+    fn encode(&self) -> Vec<u8>;
+
+    /// Parses exactly [`TX_LEN`] bytes of canonical ABI encoding, with every `peer*` field zero
+    /// when `peerCoin == 0` and `peerCoin != coinId`; anything else is [`DebitError::Decode`].
+    fn decode(bytes: &[u8]) -> Result<Self>;
+
+    /// `txHash`: the EIP-712 digest under `domain`; also the leaf value at each of its coins' keys.
+    #[must_use]
+    fn hash(&self, domain: &Domain) -> B256;
+}
+
+impl DebitTxExt for DebitTx {
+    fn single(leg: Leg) -> Self {
         Self {
             coinId: leg.coin_id,
             prevBlock: leg.prev_block,
@@ -75,9 +122,7 @@ impl DebitTx {
         }
     }
 
-    /// An atomic payment with legs `first` and `peer` (validity is checked by whoever receives it).
-    #[must_use]
-    pub const fn payment(first: Leg, peer: Leg) -> Self {
+    fn payment(first: Leg, peer: Leg) -> Self {
         Self {
             coinId: first.coin_id,
             prevBlock: first.prev_block,
@@ -92,15 +137,11 @@ impl DebitTx {
         }
     }
 
-    /// Whether this is an atomic payment (`peerCoin != 0`).
-    #[must_use]
-    pub const fn is_payment(&self) -> bool {
+    fn is_payment(&self) -> bool {
         self.peerCoin != 0
     }
 
-    /// The first leg.
-    #[must_use]
-    pub const fn first(&self) -> Leg {
+    fn first(&self) -> Leg {
         Leg {
             coin_id: self.coinId,
             prev_block: self.prevBlock,
@@ -110,9 +151,7 @@ impl DebitTx {
         }
     }
 
-    /// The second leg of a payment.
-    #[must_use]
-    pub const fn peer(&self) -> Option<Leg> {
+    fn peer(&self) -> Option<Leg> {
         if !self.is_payment() {
             return None;
         }
@@ -125,9 +164,7 @@ impl DebitTx {
         })
     }
 
-    /// Which leg `coin_id` is, if any (the contract's `legOf`).
-    #[must_use]
-    pub const fn side_of(&self, coin_id: u64) -> Option<Side> {
+    fn side_of(&self, coin_id: u64) -> Option<Side> {
         if self.coinId == coin_id {
             Some(Side::First)
         } else if coin_id != 0 && self.peerCoin == coin_id {
@@ -137,9 +174,7 @@ impl DebitTx {
         }
     }
 
-    /// The leg of `coin_id`, if the transaction has one.
-    #[must_use]
-    pub const fn leg(&self, coin_id: u64) -> Option<Leg> {
+    fn leg(&self, coin_id: u64) -> Option<Leg> {
         match self.side_of(coin_id) {
             Some(Side::First) => Some(self.first()),
             Some(Side::Peer) => self.peer(),
@@ -147,21 +182,15 @@ impl DebitTx {
         }
     }
 
-    /// The coins it touches: one, or two for a payment.
-    #[must_use]
-    pub fn coins(&self) -> Vec<u64> {
+    fn coins(&self) -> Vec<u64> {
         if self.is_payment() { vec![self.coinId, self.peerCoin] } else { vec![self.coinId] }
     }
 
-    /// The 320-byte ABI encoding (`abi.encode(tx)`: the struct is static).
-    #[must_use]
-    pub fn encode(&self) -> Vec<u8> {
+    fn encode(&self) -> Vec<u8> {
         self.abi_encode()
     }
 
-    /// Parses exactly [`TX_LEN`] bytes of canonical ABI encoding, with every `peer*` field zero
-    /// when `peerCoin == 0` and `peerCoin != coinId`; anything else is [`DebitError::Decode`].
-    pub fn decode(bytes: &[u8]) -> Result<Self> {
+    fn decode(bytes: &[u8]) -> Result<Self> {
         let fail = |reason: String| DebitError::Decode { what: "DebitTx", reason };
         if bytes.len() != TX_LEN {
             return Err(fail(format!("{} bytes, expected {TX_LEN}", bytes.len())));
@@ -179,9 +208,7 @@ impl DebitTx {
         Ok(tx)
     }
 
-    /// `txHash`: the EIP-712 digest under `domain`; also the leaf value at each of its coins' keys.
-    #[must_use]
-    pub fn hash(&self, domain: &Domain) -> B256 {
+    fn hash(&self, domain: &Domain) -> B256 {
         domain.hash_typed(self)
     }
 }
@@ -260,7 +287,7 @@ impl SignedDebitTx {
 
     /// Size on the wire: 385 bytes for a single-coin transaction, 450 for a payment.
     #[must_use]
-    pub const fn size(&self) -> usize {
+    pub fn size(&self) -> usize {
         if self.tx.is_payment() { PAYMENT_LEN } else { SINGLE_LEN }
     }
 }

@@ -25,7 +25,7 @@ use crate::{
     game::{DebitExit, included_of, no_parent},
     history::{DebitHistory, DebitMove, DebitTip, verify},
     operator::DebitOperator,
-    tx::{ChannelState, DebitTx, Leg, SignedDebitTx, sign},
+    tx::{ChannelState, DebitTx, DebitTxExt, Leg, SignedDebitTx, sign},
 };
 
 /// What the wallet keeps per coin.

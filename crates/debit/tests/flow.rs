@@ -12,7 +12,8 @@ use alloy_sol_types::SolCall;
 use common::{ETH, Sim, domain, milli};
 use plasma_cash::{CashError, CoinTx, Entry, Invalidity};
 use plasma_debit::{
-    DebitError, DebitGame, DebitHistory, DebitInvalidity, ExitArgs, SignedDebitTx, abi::IDebitExitGame as Game, history,
+    DebitError, DebitGame, DebitHistory, DebitInvalidity, ExitArgs, SignedDebitTx, abi::DebitExitGame as Game, history,
+    tx::DebitTxExt,
 };
 
 /// Alice deposits; the operator hands Bob a coin with `a = 0`; Alice pays Bob 0.37 ETH.

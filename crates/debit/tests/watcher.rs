@@ -12,8 +12,11 @@ use alloy_sol_types::SolCall;
 use common::{ETH, Sim, domain, key, milli};
 use plasma_debit::{
     Action, DebitError, DebitGame, DebitIncluded, DebitTx, ExitArgs, Leg, ObservedChannelChallenge, ObservedExit,
-    ObservedHistoryAnswer, ObservedHistoryChallenge, SignedDebitTx, abi::IDebitExitGame as Game, game::no_parent,
-    tx::sign, watcher,
+    ObservedHistoryAnswer, ObservedHistoryChallenge, SignedDebitTx,
+    abi::DebitExitGame as Game,
+    game::no_parent,
+    tx::{DebitTxExt, sign},
+    watcher,
 };
 
 fn game() -> DebitGame {

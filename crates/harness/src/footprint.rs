@@ -55,6 +55,7 @@ use std::collections::BTreeMap;
 use alloy_primitives::{Address, B256, U256};
 use plasma_cash::{CoinHistory, CoinTx, HistoryStart, history::proof_len};
 use plasma_core::{ChildChain, DepositEvent, Domain};
+use plasma_morevp::tx::PaymentTxExt;
 use serde::Serialize;
 
 use crate::Error;

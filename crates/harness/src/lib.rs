@@ -50,6 +50,9 @@ pub enum Error {
     /// A contract call failed.
     #[error(transparent)]
     Contracts(#[from] plasma_contracts::Error),
+    /// The runtime failed.
+    #[error(transparent)]
+    Node(#[from] plasma_node::Error),
     /// A key or signature was invalid.
     #[error(transparent)]
     Core(#[from] plasma_core::Error),

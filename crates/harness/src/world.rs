@@ -216,6 +216,16 @@ impl World {
         }
     }
 
+    /// The runtime's sends of watchers' calls, as [`World::watcher_call`] makes them: lost while
+    /// [`World::lost_sends`] says so.
+    async fn lossy_submit(&mut self, tx: TxRequest) -> Result<Result<Receipt, String>, plasma_node::Error> {
+        if let Some(left) = self.lost_sends.get_mut(&tx.from).filter(|left| **left > 0) {
+            *left -= 1;
+            return Ok(Err("lost before it was mined".into()));
+        }
+        plasma_node::Submit::submit(&mut self.chain, tx).await
+    }
+
     /// What sending `call` from `from` would do now, without sending it.
     pub async fn simulate_game_call(
         &self,
@@ -269,5 +279,26 @@ impl World {
     /// What the framework owes `who` (pull payments not yet withdrawn).
     pub async fn withdrawable(&self, who: Address) -> Result<U256, Error> {
         self.framework_view(PlasmaFramework::withdrawableCall { account: who }).await
+    }
+}
+
+/// The runtime sends through the world: reads and simulations go to the recorded chain, sends may
+/// be lost (the `lose-sends` step).
+#[async_trait::async_trait]
+impl plasma_node::Submit for World {
+    fn reader(&self) -> &dyn RootChain {
+        &self.chain
+    }
+
+    async fn now(&self) -> Result<u64, plasma_node::Error> {
+        Ok(RootChain::block_time(&self.chain).await?)
+    }
+
+    async fn simulate(&self, tx: &TxRequest) -> Result<plasma_rootchain::CallOutcome, plasma_node::Error> {
+        Ok(RootChain::simulate(&self.chain, tx).await?)
+    }
+
+    async fn submit(&mut self, tx: TxRequest) -> Result<Result<Receipt, String>, plasma_node::Error> {
+        self.lossy_submit(tx).await
     }
 }

@@ -23,7 +23,7 @@ pub use plasma_mvp::bench::{DEPOSIT_AMOUNT, FEE, KEYS, deposit_blknum};
 use crate::{
     error::Result,
     operator::Operator,
-    tx::{Output, PaymentTx, SignedTx, UtxoPos},
+    tx::{Output, PaymentTx, PaymentTxExt, SignedTx, UtxoPos},
 };
 
 /// An operator and transactions to submit to it.

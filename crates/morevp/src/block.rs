@@ -148,7 +148,7 @@ mod tests {
     use plasma_core::{SigningKey, merkle::leaf_node};
 
     use super::*;
-    use crate::tx::{Output, PaymentTx};
+    use crate::tx::{Output, PaymentTx, PaymentTxExt};
 
     fn domain() -> Domain {
         Domain::new(31_337, Address::repeat_byte(0xf0))

@@ -5,7 +5,7 @@
 //!   [`InFlightExit`], [`Piggyback`], [`CanonicityChallenge`], [`CanonicityResponse`],
 //!   [`InputSpentChallenge`], [`OutputSpentChallenge`]; [`ExitCall`] is any of them.
 //! - [`MoreVpGame`]: the bonds and the period of a deployment, and the calldata of every function of
-//!   [`IMoreVpExitGame`] with the right bond attached ([`MoreVpGame::call`]).
+//!   [`MoreVpExitGame`] with the right bond attached ([`MoreVpGame::call`]).
 //! - [`GameEvent`]: the game's events with Rust types, decoded from root-chain logs
 //!   ([`GameEvent::from_log`]) for the [`Watcher`](crate::Watcher).
 //! - Timing, as pure functions: [`standard_exitable_at`] `= max(blockTs + 2P, now + P)`,
@@ -21,10 +21,10 @@ use plasma_core::{BlockNumber, Bonds, GameCall, Periods, Priority, Signature, Ti
 pub use plasma_mvp::game::ONE_WEEK;
 use serde::{Deserialize, Serialize};
 
-pub use crate::abi::IMoreVpExitGame;
+pub use crate::abi::MoreVpExitGame;
 use crate::{
     error::{MoreVpError, Result},
-    tx::{InputProof, PaymentTx, UtxoPos, decode_sigs, deposit_output_id, in_flight_exit_id},
+    tx::{InputProof, PaymentTx, PaymentTxExt, UtxoPos, decode_sigs, deposit_output_id, in_flight_exit_id},
 };
 
 /// 0.02 ETH in wei: the default standard-exit and piggyback bond.
@@ -350,7 +350,7 @@ impl GameEvent {
     /// error for one of its events that does not decode (or carries a bad position, signature or
     /// id).
     pub fn from_log(log: &Log) -> Result<Option<Self>> {
-        use IMoreVpExitGame as G;
+        use MoreVpExitGame as G;
         let decode_err = |e: alloy_sol_types::Error| MoreVpError::Decode { what: "game event", reason: e.to_string() };
         let Some(topic) = log.topics().first() else { return Ok(None) };
         let event = match *topic {
@@ -596,9 +596,9 @@ impl MoreVpGame {
     /// `startStandardExit(utxoPos, tx, proof)` with the standard exit bond.
     #[must_use]
     pub fn start_standard_exit_call(&self, exit: &StandardExit) -> GameCall {
-        let call = IMoreVpExitGame::startStandardExitCall {
+        let call = MoreVpExitGame::startStandardExitCall {
             utxoPos: exit.utxo_pos.encode(),
-            tx: exit.tx.clone(),
+            transaction: exit.tx.clone(),
             proof: exit.proof.clone(),
         };
         game_call(&call, self.standard_exit_bond)
@@ -607,15 +607,14 @@ impl MoreVpGame {
     /// `startDepositExit(depositBlknum, amount)` with the standard exit bond.
     #[must_use]
     pub fn start_deposit_exit_call(&self, exit: &DepositExit) -> GameCall {
-        let call =
-            IMoreVpExitGame::startDepositExitCall { depositBlknum: U256::from(exit.blknum), amount: exit.amount };
+        let call = MoreVpExitGame::startDepositExitCall { depositBlknum: U256::from(exit.blknum), amount: exit.amount };
         game_call(&call, self.standard_exit_bond)
     }
 
     /// `challengeStandardExit(utxoPos, spendingTx, inputIndex, sig)`, no value.
     #[must_use]
     pub fn challenge_standard_exit_call(challenge: &StandardExitChallenge) -> GameCall {
-        let call = IMoreVpExitGame::challengeStandardExitCall {
+        let call = MoreVpExitGame::challengeStandardExitCall {
             utxoPos: challenge.utxo_pos.encode(),
             spendingTx: challenge.spending_tx.clone(),
             inputIndex: challenge.input_index,
@@ -627,8 +626,8 @@ impl MoreVpGame {
     /// `startInFlightExit(tx, sigs, inputTxs)` with the in-flight exit bond.
     #[must_use]
     pub fn start_in_flight_exit_call(&self, exit: &InFlightExit) -> GameCall {
-        let call = IMoreVpExitGame::startInFlightExitCall {
-            tx: exit.tx.clone(),
+        let call = MoreVpExitGame::startInFlightExitCall {
+            transaction: exit.tx.clone(),
             sigs: exit.sigs.clone(),
             inputTxs: exit.input_txs.clone(),
         };
@@ -640,14 +639,14 @@ impl MoreVpGame {
     #[must_use]
     pub fn piggyback_call(&self, piggyback: &Piggyback) -> GameCall {
         if piggyback.is_output {
-            let call = IMoreVpExitGame::piggybackInFlightExitOnOutputCall {
-                tx: piggyback.tx.clone(),
+            let call = MoreVpExitGame::piggybackInFlightExitOnOutputCall {
+                transaction: piggyback.tx.clone(),
                 outputIndex: piggyback.index,
             };
             game_call(&call, self.piggyback_bond)
         } else {
-            let call = IMoreVpExitGame::piggybackInFlightExitOnInputCall {
-                tx: piggyback.tx.clone(),
+            let call = MoreVpExitGame::piggybackInFlightExitOnInputCall {
+                transaction: piggyback.tx.clone(),
                 inputIndex: piggyback.index,
             };
             game_call(&call, self.piggyback_bond)
@@ -657,8 +656,8 @@ impl MoreVpGame {
     /// `challengeInFlightExitNotCanonical(…)`, no value; an in-flight competitor goes as position 0.
     #[must_use]
     pub fn challenge_not_canonical_call(challenge: &CanonicityChallenge) -> GameCall {
-        let call = IMoreVpExitGame::challengeInFlightExitNotCanonicalCall {
-            tx: challenge.tx.clone(),
+        let call = MoreVpExitGame::challengeInFlightExitNotCanonicalCall {
+            transaction: challenge.tx.clone(),
             inputIndex: challenge.input_index,
             competingTx: challenge.competing_tx.clone(),
             competingInputIndex: challenge.competing_input_index,
@@ -672,8 +671,8 @@ impl MoreVpGame {
     /// `respondToNonCanonicalChallenge(tx, txPos, proof)`, no value.
     #[must_use]
     pub fn respond_call(response: &CanonicityResponse) -> GameCall {
-        let call = IMoreVpExitGame::respondToNonCanonicalChallengeCall {
-            tx: response.tx.clone(),
+        let call = MoreVpExitGame::respondToNonCanonicalChallengeCall {
+            transaction: response.tx.clone(),
             txPos: response.tx_pos.encode(),
             proof: response.proof.clone(),
         };
@@ -683,8 +682,8 @@ impl MoreVpGame {
     /// `challengeInFlightExitInputSpent(…)`, no value.
     #[must_use]
     pub fn challenge_input_spent_call(challenge: &InputSpentChallenge) -> GameCall {
-        let call = IMoreVpExitGame::challengeInFlightExitInputSpentCall {
-            tx: challenge.tx.clone(),
+        let call = MoreVpExitGame::challengeInFlightExitInputSpentCall {
+            transaction: challenge.tx.clone(),
             inputIndex: challenge.input_index,
             spendingTx: challenge.spending_tx.clone(),
             spendingInputIndex: challenge.spending_input_index,
@@ -696,8 +695,8 @@ impl MoreVpGame {
     /// `challengeInFlightExitOutputSpent(…)`, no value.
     #[must_use]
     pub fn challenge_output_spent_call(challenge: &OutputSpentChallenge) -> GameCall {
-        let call = IMoreVpExitGame::challengeInFlightExitOutputSpentCall {
-            tx: challenge.tx.clone(),
+        let call = MoreVpExitGame::challengeInFlightExitOutputSpentCall {
+            transaction: challenge.tx.clone(),
             txPos: challenge.tx_pos.encode(),
             proof: challenge.proof.clone(),
             outputIndex: challenge.output_index,
@@ -711,44 +710,44 @@ impl MoreVpGame {
     /// `deleteNonPiggybackedInFlightExit(tx)`, no value.
     #[must_use]
     pub fn delete_non_piggybacked_call(tx: &PaymentTx) -> GameCall {
-        game_call(&IMoreVpExitGame::deleteNonPiggybackedInFlightExitCall { tx: tx.clone() }, U256::ZERO)
+        game_call(&MoreVpExitGame::deleteNonPiggybackedInFlightExitCall { transaction: tx.clone() }, U256::ZERO)
     }
 
     /// `processExit(exitId)`, no value (only the framework may call it; built for tests).
     /// [`MoreVpError::ExitIdOverflow`] if `exit_id` does not fit in 96 bits.
     pub fn process_exit_call(exit_id: U256) -> Result<GameCall> {
         let exit_id = U96::checked_from_limbs_slice(exit_id.as_limbs()).ok_or(MoreVpError::ExitIdOverflow(exit_id))?;
-        Ok(game_call(&IMoreVpExitGame::processExitCall { exitId: exit_id }, U256::ZERO))
+        Ok(game_call(&MoreVpExitGame::processExitCall { exitId: exit_id }, U256::ZERO))
     }
 
     /// `inFlightExit(txHash)` view calldata.
     #[must_use]
     pub fn in_flight_exit_view(tx_hash: B256) -> Bytes {
-        IMoreVpExitGame::inFlightExitCall { txHash: tx_hash }.abi_encode().into()
+        MoreVpExitGame::inFlightExitCall { hash: tx_hash }.abi_encode().into()
     }
 
     /// `standardExits(utxoPos)` view calldata.
     #[must_use]
     pub fn standard_exits_view(utxo_pos: UtxoPos) -> Bytes {
-        IMoreVpExitGame::standardExitsCall { utxoPos: utxo_pos.encode() }.abi_encode().into()
+        MoreVpExitGame::standardExitsCall { utxoPos: utxo_pos.encode() }.abi_encode().into()
     }
 
     /// `txHash(tx)` view calldata.
     #[must_use]
     pub fn tx_hash_view(tx: &PaymentTx) -> Bytes {
-        IMoreVpExitGame::txHashCall { tx: tx.clone() }.abi_encode().into()
+        MoreVpExitGame::txHashCall { transaction: tx.clone() }.abi_encode().into()
     }
 
     /// `outputId(txHash, index)` view calldata; the answer is [`output_id`](crate::tx::output_id).
     #[must_use]
     pub fn output_id_view(tx_hash: B256, index: u8) -> Bytes {
-        IMoreVpExitGame::outputIdCall { txHash: tx_hash, index: U256::from(index) }.abi_encode().into()
+        MoreVpExitGame::outputIdCall { hash: tx_hash, index: U256::from(index) }.abi_encode().into()
     }
 
     /// `depositOutputId(blknum)` view calldata; the answer is [`deposit_output_id`].
     #[must_use]
     pub fn deposit_output_id_view(blknum: BlockNumber) -> Bytes {
-        IMoreVpExitGame::depositOutputIdCall { blknum: U256::from(blknum) }.abi_encode().into()
+        MoreVpExitGame::depositOutputIdCall { blknum: U256::from(blknum) }.abi_encode().into()
     }
 }
 
@@ -773,7 +772,7 @@ mod tests {
 
     #[test]
     fn selectors_match_the_documented_abi() {
-        use IMoreVpExitGame as G;
+        use MoreVpExitGame as G;
         let cases: [([u8; 4], String); 12] = [
             (G::startStandardExitCall::SELECTOR, format!("startStandardExit(uint256,{TX},bytes)")),
             (G::startDepositExitCall::SELECTOR, "startDepositExit(uint256,uint256)".into()),
@@ -820,7 +819,7 @@ mod tests {
 
     #[test]
     fn calls_carry_their_bonds_and_round_trip() {
-        use IMoreVpExitGame as G;
+        use MoreVpExitGame as G;
         let game = MoreVpGame::new(U256::from(2), U256::from(3), U256::from(4), 100);
         let tx = sample_tx();
         let exit = StandardExit {
@@ -831,7 +830,10 @@ mod tests {
         let call = game.call(&ExitCall::StartStandardExit(exit.clone()));
         assert_eq!(call.value, U256::from(2));
         let decoded = G::startStandardExitCall::abi_decode(&call.data).unwrap();
-        assert_eq!((decoded.utxoPos, decoded.tx, decoded.proof), (exit.utxo_pos.encode(), tx.clone(), exit.proof));
+        assert_eq!(
+            (decoded.utxoPos, decoded.transaction, decoded.proof),
+            (exit.utxo_pos.encode(), tx.clone(), exit.proof)
+        );
         let deposit = DepositExit { blknum: 7, owner: Address::repeat_byte(1), amount: U256::from(9) };
         assert_eq!(game.call(&ExitCall::StartDepositExit(deposit)).value, U256::from(2));
         assert_eq!(deposit.output_id(), deposit_output_id(7));
@@ -850,7 +852,7 @@ mod tests {
         let call = game.call(&ExitCall::StartInFlightExit(ife.clone()));
         assert_eq!(call.value, U256::from(3));
         let decoded = G::startInFlightExitCall::abi_decode(&call.data).unwrap();
-        assert_eq!((decoded.tx, decoded.sigs, decoded.inputTxs), (ife.tx, ife.sigs, ife.input_txs));
+        assert_eq!((decoded.transaction, decoded.sigs, decoded.inputTxs), (ife.tx, ife.sigs, ife.input_txs));
 
         for is_output in [false, true] {
             let p = Piggyback { tx: tx.clone(), index: 1, is_output, owner: Address::repeat_byte(1) };
@@ -953,7 +955,7 @@ mod tests {
 
     #[test]
     fn in_flight_exit_started_decodes_the_witnesses() {
-        use IMoreVpExitGame as G;
+        use MoreVpExitGame as G;
         let key = plasma_core::SigningKey::from_bytes(keccak256("k")).unwrap();
         let domain = plasma_core::Domain::new(1, Address::repeat_byte(2));
         let signed = crate::tx::SignedTx::sign(sample_tx(), &domain, &[&key, &key]);
@@ -979,7 +981,7 @@ mod tests {
 
     #[test]
     fn events_decode_from_logs() {
-        use IMoreVpExitGame as G;
+        use MoreVpExitGame as G;
         let address = Address::repeat_byte(0xee);
         let started = G::StandardExitStarted {
             utxoPos: U256::from(1_000_000_000u64),

@@ -4,8 +4,8 @@
 //! without changing anything, cheapest checks first and signature recovery (libsecp256k1, through
 //! `plasma_core::recover`) last:
 //!
-//! 1. the shape ([`PaymentTx::shape`](crate::tx::PaymentTx::shape)): used slots first, valid and
-//!    distinct inputs, used outputs with a non-zero owner and amount;
+//! 1. the shape ([`PaymentTxExt::shape`]): used slots first, valid and distinct inputs, used
+//!    outputs with a non-zero owner and amount;
 //! 2. exactly one signature per used input;
 //! 3. each input is older than the block that spends it (when the block is known), is not already
 //!    spent in the same block, exists and is unspent, and is not being exited;
@@ -29,7 +29,7 @@ use plasma_core::{BlockNumber, Domain, recover};
 
 use crate::{
     error::Invalidity,
-    tx::{MAX_INPUTS, Output, SignedTx, UtxoPos, checked_sum},
+    tx::{MAX_INPUTS, Output, PaymentTxExt, SignedTx, UtxoPos, checked_sum},
 };
 
 /// The outputs a transaction spends, by input slot (used slots first). Inline (no allocation);

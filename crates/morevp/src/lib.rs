@@ -8,8 +8,9 @@
 //! Nothing here talks to the root chain: the harness feeds root-chain events in and sends the
 //! returned roots and [`GameCall`](plasma_core::GameCall)s out.
 //!
-//! - [`abi`]: the `sol!` types — [`PaymentTx`], [`InputProof`] and the
-//!   [`IMoreVpExitGame`](game::IMoreVpExitGame) functions and events.
+//! - [`abi`]: the contract's types, re-exported from `plasma-abi` (generated from the compiled
+//!   artifact) — [`PaymentTx`], [`InputProof`] and the [`MoreVpExitGame`](abi::MoreVpExitGame)
+//!   functions and events.
 //! - [`tx`]: [`UtxoPos`], output and exit ids, the payment's shape and hash, [`SignedTx`] and its
 //!   `384 + 65 × inputs`-byte codec.
 //! - [`block`]: [`Block`] (transactions under the depth-16 tree, leaf = `txHash`) and
@@ -18,6 +19,10 @@
 //! - [`operator`]: [`Operator`], the [`ChildChain`](plasma_core::ChildChain), with parallel batch
 //!   acceptance and documented fault injection (invalid spends, double spends, mints, withheld
 //!   blocks, the #102 competing pair).
+//! - [`design`]: [`MoreVp`], the design behind the core traits (its types, its [`Handover`], the
+//!   [`Operator`] as [`OperatorState`](plasma_core::OperatorState)).
+//! - [`client`]: [`MoreVpClient`], one user's wallet and watcher as a
+//!   [`UserClient`](plasma_core::UserClient).
 //! - [`wallet`]: [`Wallet`], one user's client: outputs, in-flight transactions, payments with
 //!   change, exit arguments.
 //! - [`watcher`]: [`Watcher`]: block validation, findings and actions (challenges, responses,
@@ -33,6 +38,8 @@
 pub mod abi;
 pub mod bench;
 pub mod block;
+pub mod client;
+pub mod design;
 pub mod error;
 pub mod game;
 pub mod ledger;
@@ -42,6 +49,8 @@ pub mod wallet;
 pub mod watcher;
 
 pub use block::{Block, Inclusion};
+pub use client::MoreVpClient;
+pub use design::{Handover, MoreVp};
 pub use error::{Invalidity, MoreVpError, Result};
 pub use game::{
     CanonicityChallenge, CanonicityResponse, DepositExit, ExitCall, GameEvent, InFlightExit, InputSpentChallenge,

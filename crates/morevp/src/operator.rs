@@ -45,7 +45,7 @@ use crate::{
     block::{Block, Inclusion},
     error::{Invalidity, MoreVpError, Result},
     ledger::{CheckedTx, Ledger},
-    tx::{MAX_TXS_PER_BLOCK, Output, PaymentTx, SignedTx, UtxoPos},
+    tx::{MAX_TXS_PER_BLOCK, Output, PaymentTx, PaymentTxExt, SignedTx, UtxoPos},
 };
 
 /// What the MoreVP design supports.
@@ -136,6 +136,8 @@ pub struct Operator {
     withheld: BTreeSet<BlockNumber>,
     withhold_next: bool,
     fees: U256,
+    /// What the operator follows of the exit game (see [`crate::design::OperatorView`]).
+    game_view: crate::design::OperatorView,
 }
 
 impl Operator {
@@ -153,7 +155,13 @@ impl Operator {
             withheld: BTreeSet::new(),
             withhold_next: false,
             fees: U256::ZERO,
+            game_view: crate::design::OperatorView::default(),
         }
+    }
+
+    /// What the operator follows of the exit game, to change.
+    pub const fn game_view_mut(&mut self) -> &mut crate::design::OperatorView {
+        &mut self.game_view
     }
 
     /// The EIP-712 domain transactions are signed under.

@@ -3,9 +3,9 @@
 //!
 //! - [`UtxoPos`]: `blknum * 1e9 + txindex * 1e4 + oindex`, with `txindex < 65,536`, `oindex < 4`
 //!   and a deposit block's single output at `depositBlknum * 1e9`.
-//! - [`PaymentTx`] (from [`crate::abi`]): the ABI/EIP-712 struct, with its 384-byte ABI codec, its
-//!   hash under a [`Domain`] (`txHash`, which is also the leaf value) and the shape rules
-//!   ([`PaymentTx::shape`]).
+//! - [`PaymentTx`] (the artifact's struct, from [`crate::abi`]) and [`PaymentTxExt`]: its 384-byte
+//!   ABI codec, its hash under a [`Domain`] (`txHash`, which is also the leaf value) and the shape
+//!   rules ([`PaymentTxExt::shape`]).
 //! - Content-based output ids ([`output_id`], [`deposit_output_id`]) and exit ids
 //!   ([`UtxoPos::exit_id`] for standard exits, [`in_flight_exit_id`]).
 //! - [`SignedTx`]: the transaction and one signature per used input, and its wire form
@@ -235,7 +235,7 @@ pub fn in_flight_exit_id(tx_hash: B256) -> u128 {
 /// The input positions of a well-shaped transaction, by slot: the used ones first, then `None`.
 pub type InputSlots = [Option<UtxoPos>; MAX_INPUTS];
 
-/// What [`PaymentTx::shape`] establishes: the used inputs (decoded, distinct) and outputs.
+/// What [`PaymentTxExt::shape`] establishes: the used inputs (decoded, distinct) and outputs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Shape {
     /// The inputs by slot (used slots first).
@@ -253,10 +253,72 @@ impl Shape {
     }
 }
 
-impl PaymentTx {
+/// What MoreVP adds to the ABI's [`PaymentTx`] (generated in `plasma-abi`, hence a trait: bring
+/// it into scope to call `PaymentTx::payment`, `tx.hash(domain)`, `tx.shape()` and the rest).
+pub trait PaymentTxExt: Sized {
     /// A payment spending `inputs` into `outputs` (at most four of each; empty slots zero).
     /// Builds the struct only; validity is checked by whoever receives it.
-    pub fn payment(inputs: &[UtxoPos], outputs: &[Output]) -> Result<Self> {
+    fn payment(inputs: &[UtxoPos], outputs: &[Output]) -> Result<Self>;
+
+    /// The deposit input record of `docs/morevp.md`: only `owner0 = depositor`,
+    /// `amount0 = amount`, every other field zero. An in-flight exit shows it, with an empty proof,
+    /// as the "transaction" that created a deposit input.
+    #[must_use]
+    fn deposit_record(depositor: Address, amount: U256) -> Self;
+
+    /// The 384-byte ABI encoding (`abi.encode(tx)`: twelve words, the struct is static).
+    #[must_use]
+    fn encode(&self) -> Vec<u8>;
+
+    /// Parses exactly [`TX_LEN`] bytes of canonical ABI encoding. Any other length, or an address
+    /// word with non-zero padding, is [`MoreVpError::Decode`].
+    fn decode(bytes: &[u8]) -> Result<Self>;
+
+    /// `txHash`: the EIP-712 digest of the transaction under `domain`. It is also the leaf value
+    /// of the transaction in its block.
+    #[must_use]
+    fn hash(&self, domain: &Domain) -> B256;
+
+    /// `hashStruct(tx)`: `keccak256(typeHash ‖ the twelve fields)`, each field one 32-byte word: what
+    /// `alloy_sol_types::SolStruct::eip712_hash_struct` computes, without allocating and with the
+    /// type hash computed once per process (it is on the operator's hot path).
+    #[must_use]
+    fn struct_hash(&self) -> B256;
+
+    /// The four input slots as written (`0` = empty).
+    #[must_use]
+    fn input_slots(&self) -> [U256; MAX_INPUTS];
+
+    /// The four output slots as written (`(0x0, 0)` = empty).
+    #[must_use]
+    fn output_slots(&self) -> [Output; MAX_OUTPUTS];
+
+    /// Number of non-zero input slots: how many signatures the wire form carries.
+    #[must_use]
+    fn used_inputs(&self) -> usize;
+
+    /// The non-zero input slots that decode as positions, with their slot (whatever the shape).
+    fn named_inputs(&self) -> impl Iterator<Item = (u8, UtxoPos)>;
+
+    /// Output `index` if the slot is used (owner or amount non-zero); `None` for an empty slot or
+    /// `index ≥ 4`.
+    #[must_use]
+    fn output(&self, index: u8) -> Option<Output>;
+
+    /// The used outputs with their index (whatever the shape).
+    fn used_outputs(&self) -> impl Iterator<Item = (u8, Output)> + '_;
+
+    /// Sum of the used outputs, or [`Invalidity::AmountOverflow`].
+    fn output_total(&self) -> Result<U256, Invalidity>;
+
+    /// Checks the shape rules of `docs/morevp.md`, cheapest first: `input0 ≠ 0`, no used input
+    /// after an empty slot, every used input a valid position, no input twice; output 0 used, no
+    /// used output after an empty slot, every used output with a non-zero owner and amount.
+    fn shape(&self) -> Result<Shape, Invalidity>;
+}
+
+impl PaymentTxExt for PaymentTx {
+    fn payment(inputs: &[UtxoPos], outputs: &[Output]) -> Result<Self> {
         if inputs.len() > MAX_INPUTS {
             return Err(MoreVpError::TooMany { what: "inputs", got: inputs.len() });
         }
@@ -282,23 +344,15 @@ impl PaymentTx {
         })
     }
 
-    /// The deposit input record of `docs/morevp.md`: only `owner0 = depositor`,
-    /// `amount0 = amount`, every other field zero. An in-flight exit shows it, with an empty proof,
-    /// as the "transaction" that created a deposit input.
-    #[must_use]
-    pub fn deposit_record(depositor: Address, amount: U256) -> Self {
+    fn deposit_record(depositor: Address, amount: U256) -> Self {
         Self { owner0: depositor, amount0: amount, ..Self::default() }
     }
 
-    /// The 384-byte ABI encoding (`abi.encode(tx)`: twelve words, the struct is static).
-    #[must_use]
-    pub fn encode(&self) -> Vec<u8> {
+    fn encode(&self) -> Vec<u8> {
         self.abi_encode()
     }
 
-    /// Parses exactly [`TX_LEN`] bytes of canonical ABI encoding. Any other length, or an address
-    /// word with non-zero padding, is [`MoreVpError::Decode`].
-    pub fn decode(bytes: &[u8]) -> Result<Self> {
+    fn decode(bytes: &[u8]) -> Result<Self> {
         if bytes.len() != TX_LEN {
             return Err(MoreVpError::Decode {
                 what: "payment",
@@ -313,18 +367,11 @@ impl PaymentTx {
         Ok(tx)
     }
 
-    /// `txHash`: the EIP-712 digest of the transaction under `domain`. It is also the leaf value
-    /// of the transaction in its block.
-    #[must_use]
-    pub fn hash(&self, domain: &Domain) -> B256 {
+    fn hash(&self, domain: &Domain) -> B256 {
         domain.digest(self.struct_hash())
     }
 
-    /// `hashStruct(tx)`: `keccak256(typeHash ‖ the twelve fields)`, each field one 32-byte word: what
-    /// `alloy_sol_types::SolStruct::eip712_hash_struct` computes, without allocating and with the
-    /// type hash computed once per process (it is on the operator's hot path).
-    #[must_use]
-    pub fn struct_hash(&self) -> B256 {
+    fn struct_hash(&self) -> B256 {
         static TYPE_HASH: LazyLock<B256> = LazyLock::new(|| keccak256(PaymentTx::eip712_encode_type().as_bytes()));
         let mut buf = [0u8; 13 * 32];
         let mut words = buf.chunks_exact_mut(32);
@@ -344,15 +391,11 @@ impl PaymentTx {
         keccak256(buf)
     }
 
-    /// The four input slots as written (`0` = empty).
-    #[must_use]
-    pub const fn input_slots(&self) -> [U256; MAX_INPUTS] {
+    fn input_slots(&self) -> [U256; MAX_INPUTS] {
         [self.input0, self.input1, self.input2, self.input3]
     }
 
-    /// The four output slots as written (`(0x0, 0)` = empty).
-    #[must_use]
-    pub const fn output_slots(&self) -> [Output; MAX_OUTPUTS] {
+    fn output_slots(&self) -> [Output; MAX_OUTPUTS] {
         [
             Output { owner: self.owner0, amount: self.amount0 },
             Output { owner: self.owner1, amount: self.amount1 },
@@ -361,87 +404,76 @@ impl PaymentTx {
         ]
     }
 
-    /// Number of non-zero input slots: how many signatures the wire form carries.
-    #[must_use]
-    pub fn used_inputs(&self) -> usize {
+    fn used_inputs(&self) -> usize {
         self.input_slots().iter().filter(|i| !i.is_zero()).count()
     }
 
-    /// The non-zero input slots that decode as positions, with their slot (whatever the shape).
-    pub fn named_inputs(&self) -> impl Iterator<Item = (u8, UtxoPos)> {
+    fn named_inputs(&self) -> impl Iterator<Item = (u8, UtxoPos)> {
         (0u8..).zip(self.input_slots()).filter_map(|(slot, value)| Some((slot, UtxoPos::decode(value).ok()?)))
     }
 
-    /// Output `index` if the slot is used (owner or amount non-zero); `None` for an empty slot or
-    /// `index ≥ 4`.
-    #[must_use]
-    pub fn output(&self, index: u8) -> Option<Output> {
+    fn output(&self, index: u8) -> Option<Output> {
         let output = self.output_slots().get(usize::from(index)).copied()?;
         (!output.owner.is_zero() || !output.amount.is_zero()).then_some(output)
     }
 
-    /// The used outputs with their index (whatever the shape).
-    pub fn used_outputs(&self) -> impl Iterator<Item = (u8, Output)> + '_ {
+    fn used_outputs(&self) -> impl Iterator<Item = (u8, Output)> + '_ {
         (0u8..4).filter_map(|i| Some((i, self.output(i)?)))
     }
 
-    /// Sum of the used outputs, or [`Invalidity::AmountOverflow`].
-    pub fn output_total(&self) -> Result<U256, Invalidity> {
+    fn output_total(&self) -> Result<U256, Invalidity> {
         checked_sum(self.output_slots().iter().map(|o| o.amount))
     }
 
-    /// Checks the shape rules of `docs/morevp.md`, cheapest first: `input0 ≠ 0`, no used input
-    /// after an empty slot, every used input a valid position, no input twice; output 0 used, no
-    /// used output after an empty slot, every used output with a non-zero owner and amount.
-    pub fn shape(&self) -> Result<Shape, Invalidity> {
-        let (inputs, input_count) = self.input_shape()?;
-        let output_count = self.output_shape()?;
+    fn shape(&self) -> Result<Shape, Invalidity> {
+        let (inputs, input_count) = input_shape(self)?;
+        let output_count = output_shape(self)?;
         Ok(Shape { inputs, input_count, output_count })
     }
+}
 
-    fn input_shape(&self) -> Result<(InputSlots, usize), Invalidity> {
-        let slots = self.input_slots();
-        if slots[0].is_zero() {
-            return Err(Invalidity::NoInput);
-        }
-        let mut inputs: InputSlots = [None; MAX_INPUTS];
-        let mut count = 0;
-        for (slot, value) in (0u8..).zip(slots) {
-            if value.is_zero() {
-                continue;
-            }
-            if usize::from(slot) != count {
-                return Err(Invalidity::InputGap { slot });
-            }
-            let pos = UtxoPos::decode(value).map_err(|_| Invalidity::BadPosition { slot, value })?;
-            if inputs[..count].contains(&Some(pos)) {
-                return Err(Invalidity::DuplicateInput(pos));
-            }
-            inputs[count] = Some(pos);
-            count += 1;
-        }
-        Ok((inputs, count))
+fn input_shape(tx: &PaymentTx) -> Result<(InputSlots, usize), Invalidity> {
+    let slots = tx.input_slots();
+    if slots[0].is_zero() {
+        return Err(Invalidity::NoInput);
     }
+    let mut inputs: InputSlots = [None; MAX_INPUTS];
+    let mut count = 0;
+    for (slot, value) in (0u8..).zip(slots) {
+        if value.is_zero() {
+            continue;
+        }
+        if usize::from(slot) != count {
+            return Err(Invalidity::InputGap { slot });
+        }
+        let pos = UtxoPos::decode(value).map_err(|_| Invalidity::BadPosition { slot, value })?;
+        if inputs[..count].contains(&Some(pos)) {
+            return Err(Invalidity::DuplicateInput(pos));
+        }
+        inputs[count] = Some(pos);
+        count += 1;
+    }
+    Ok((inputs, count))
+}
 
-    fn output_shape(&self) -> Result<usize, Invalidity> {
-        if self.output(0).is_none() {
-            return Err(Invalidity::NoOutput);
-        }
-        let mut count = 0;
-        for (oindex, output) in self.used_outputs() {
-            if usize::from(oindex) != count {
-                return Err(Invalidity::OutputGap { oindex });
-            }
-            if output.owner.is_zero() {
-                return Err(Invalidity::ZeroOwner { oindex });
-            }
-            if output.amount.is_zero() {
-                return Err(Invalidity::ZeroAmount { oindex });
-            }
-            count += 1;
-        }
-        Ok(count)
+fn output_shape(tx: &PaymentTx) -> Result<usize, Invalidity> {
+    if tx.output(0).is_none() {
+        return Err(Invalidity::NoOutput);
     }
+    let mut count = 0;
+    for (oindex, output) in tx.used_outputs() {
+        if usize::from(oindex) != count {
+            return Err(Invalidity::OutputGap { oindex });
+        }
+        if output.owner.is_zero() {
+            return Err(Invalidity::ZeroOwner { oindex });
+        }
+        if output.amount.is_zero() {
+            return Err(Invalidity::ZeroAmount { oindex });
+        }
+        count += 1;
+    }
+    Ok(count)
 }
 
 /// `Σ amounts`, or [`Invalidity::AmountOverflow`].

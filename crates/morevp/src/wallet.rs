@@ -31,7 +31,9 @@ use crate::{
     block::Inclusion,
     error::{Invalidity, MoreVpError, Result},
     game::{CanonicityResponse, DepositExit, ExitCall, InFlightExit, Piggyback, StandardExit},
-    tx::{InputProof, MAX_INPUTS, MAX_OUTPUTS, Output, PaymentTx, SignedTx, TX_LEN, UtxoPos, checked_sum},
+    tx::{
+        InputProof, MAX_INPUTS, MAX_OUTPUTS, Output, PaymentTx, PaymentTxExt, SignedTx, TX_LEN, UtxoPos, checked_sum,
+    },
 };
 
 /// Bytes accounted for a deposit output: position and amount.

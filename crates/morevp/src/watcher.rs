@@ -71,7 +71,7 @@ use crate::{
     },
     ledger::Ledger,
     operator::Operator,
-    tx::{InputProof, MAX_INPUTS, MAX_OUTPUTS, Output, PaymentTx, SignedTx, UtxoPos},
+    tx::{InputProof, MAX_INPUTS, MAX_OUTPUTS, Output, PaymentTx, PaymentTxExt, SignedTx, UtxoPos},
 };
 
 /// Which exit a finding is about.
@@ -596,18 +596,23 @@ impl Watcher {
             let txs = operator.published_block(blknum).map(Block::txs);
             reports.push(self.on_block_data(blknum, txs)?);
         }
-        let late: Vec<BlockNumber> = self
-            .verdicts
-            .iter()
-            .filter(|(blknum, status)| **status == BlockStatus::Withheld && !self.blocks.contains_key(*blknum))
-            .map(|(blknum, _)| *blknum)
-            .collect();
-        for blknum in late {
+        for blknum in self.withheld_without_data() {
             if let Some(block) = operator.published_block(blknum) {
                 reports.push(self.on_late_block_data(blknum, block.txs())?);
             }
         }
         Ok(reports)
+    }
+
+    /// The blocks judged withheld whose data the watcher has not seen: it takes their data if the
+    /// operator publishes it late ([`Watcher::on_late_block_data`]).
+    #[must_use]
+    pub fn withheld_without_data(&self) -> Vec<BlockNumber> {
+        self.verdicts
+            .iter()
+            .filter(|(blknum, status)| **status == BlockStatus::Withheld && !self.blocks.contains_key(*blknum))
+            .map(|(blknum, _)| *blknum)
+            .collect()
     }
 
     /// The data of block `blknum`, judged withheld, published late. The verdict stands (the users

@@ -29,7 +29,7 @@ use plasma_core::{
 };
 use plasma_morevp::{
     ActionKey, BlockStatus, DepositExit, GameEvent, Operator, Output, PaymentTx, SignedTx, UtxoPos, Wallet, Watcher,
-    in_flight_exit_id,
+    in_flight_exit_id, tx::PaymentTxExt,
 };
 use plasma_testkit::interleave::{self, Interleaving, Step, Window, interleaving};
 use proptest::prelude::*;

@@ -10,6 +10,7 @@ use common::{World, domain, key, wei};
 use plasma_core::{ChildChain, DepositEvent, alloy_primitives::B256};
 use plasma_morevp::{
     Invalidity, MoreVpError, Operator, Output, PaymentTx, SignedTx, UtxoPos, bench, tx::MAX_TXS_PER_BLOCK,
+    tx::PaymentTxExt,
 };
 
 fn outcome(results: &[plasma_morevp::Result<B256>]) -> Vec<Result<B256, String>> {

@@ -11,7 +11,8 @@ use common::{World, domain, key, wei};
 use plasma_core::{BinaryProof, alloy_primitives::U256, alloy_sol_types::SolCall};
 use plasma_morevp::{
     ExitCall, InputProof, Invalidity, MoreVpError, Output, PaymentTx, SignedTx, UtxoPos, Wallet,
-    game::IMoreVpExitGame,
+    game::MoreVpExitGame,
+    tx::PaymentTxExt,
     wallet::{DEPOSIT_OUTPUT_BYTES, TX_OUTPUT_BYTES},
 };
 
@@ -132,7 +133,7 @@ fn exit_arguments_prove_what_the_game_checks() {
     assert!(BinaryProof::from_bytes(&exit.proof).unwrap().verify(root, exit.tx.hash(&domain()), 0));
     let call = w.game.call(&ExitCall::StartStandardExit(exit.clone()));
     assert_eq!(call.value, w.game.standard_exit_bond);
-    assert_eq!(IMoreVpExitGame::startStandardExitCall::abi_decode(&call.data).unwrap().utxoPos, bob_out.encode());
+    assert_eq!(MoreVpExitGame::startStandardExitCall::abi_decode(&call.data).unwrap().utxoPos, bob_out.encode());
     assert!(matches!(w.wallets["bob"].deposit_exit_args(bob_out), Err(MoreVpError::WrongOutputKind { .. })));
 
     // Alice spends her change in flight: her in-flight exit shows its creation.
@@ -148,8 +149,8 @@ fn exit_arguments_prove_what_the_game_checks() {
     assert_eq!(ife.input_txs[0].tx.output(1).unwrap().owner, w.addr("alice"));
     let call = w.game.call(&ExitCall::StartInFlightExit(ife.clone()));
     assert_eq!(call.value, w.game.in_flight_exit_bond);
-    let decoded = IMoreVpExitGame::startInFlightExitCall::abi_decode(&call.data).unwrap();
-    assert_eq!((decoded.tx, decoded.sigs.len()), (tx2.tx.clone(), 65));
+    let decoded = MoreVpExitGame::startInFlightExitCall::abi_decode(&call.data).unwrap();
+    assert_eq!((decoded.transaction, decoded.sigs.len()), (tx2.tx.clone(), 65));
     // Bob got it in flight: he can start it too, and piggyback his output; Alice her input and change.
     assert_eq!(w.wallets["bob"].in_flight_exit_args(hash2).unwrap(), ife);
     let bob_piggybacks = w.wallets["bob"].piggybacks(&tx2.tx);
@@ -161,7 +162,7 @@ fn exit_arguments_prove_what_the_game_checks() {
     );
     let call = w.game.call(&ExitCall::Piggyback(bob_piggybacks[0].clone()));
     assert_eq!(call.value, w.game.piggyback_bond);
-    assert!(IMoreVpExitGame::piggybackInFlightExitOnOutputCall::abi_decode(&call.data).is_ok());
+    assert!(MoreVpExitGame::piggybackInFlightExitOnOutputCall::abi_decode(&call.data).is_ok());
     // The change is reserved: Alice's own exits are the in-flight one, not a standard exit of it.
     let calls = w.wallets["alice"].exit_calls();
     assert!(matches!(&calls[..], [ExitCall::StartInFlightExit(e)] if e == &ife), "{calls:?}");
@@ -178,7 +179,7 @@ fn exit_arguments_prove_what_the_game_checks() {
     let deposit = w2.wallets["carol"].deposit_exit_args(dc).unwrap();
     assert_eq!((deposit.blknum, deposit.owner, deposit.amount), (dc.blknum(), w2.addr("carol"), wei(9)));
     let call = w2.game.call(&ExitCall::StartDepositExit(deposit));
-    assert_eq!(IMoreVpExitGame::startDepositExitCall::abi_decode(&call.data).unwrap().amount, U256::from(9));
+    assert_eq!(MoreVpExitGame::startDepositExitCall::abi_decode(&call.data).unwrap().amount, U256::from(9));
     assert_eq!(w2.wallets["carol"].exit_calls().len(), 1);
     assert_eq!(w.wallets["alice"].input_proof(change).unwrap(), ife.input_txs[0]);
     assert!(w.wallets["alice"].input_proof(d).is_err()); // spent long ago

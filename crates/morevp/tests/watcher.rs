@@ -21,6 +21,7 @@ use plasma_morevp::{
     game::{
         in_flight_exit_priority, in_flight_exitable_at, standard_exit_priority, standard_exitable_at, youngest_input,
     },
+    tx::PaymentTxExt,
 };
 
 fn kinds(report: &Report) -> Vec<&'static str> {

@@ -20,7 +20,7 @@ use plasma_core::{BlockNumber, CHILD_BLOCK_INTERVAL, ChildChain, DepositEvent, D
 use crate::{
     error::Result,
     operator::Operator,
-    tx::{Output, SignedTx, Transaction, UtxoPos},
+    tx::{Output, SignedTx, Transaction, TransactionExt, UtxoPos},
 };
 
 /// Number of distinct keys owning the deposits of a workload.

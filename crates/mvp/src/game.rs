@@ -1,6 +1,6 @@
 //! `MvpExitGame` from Rust: exit and challenge arguments, calldata builders and exit timing.
 //!
-//! The calls are those of [`IMvpExitGame`] (`docs/mvp.md`, "Exit game"):
+//! The calls are those of [`MvpExitGame`] (`docs/mvp.md`, "Exit game"):
 //!
 //! - `startExit(uint256,(uint256,uint256,address,uint256,address,uint256),bytes,bytes,bytes)` from an
 //!   [`MvpExit`], with the exit bond attached;
@@ -18,10 +18,10 @@ use alloy_sol_types::SolCall;
 use plasma_core::{BlockNumber, Bonds, GameCall, Periods, Priority, Timestamp};
 use serde::{Deserialize, Serialize};
 
-pub use crate::abi::IMvpExitGame;
+pub use crate::abi::MvpExitGame;
 use crate::{
     error::{MvpError, Result},
-    tx::{Transaction, UtxoPos},
+    tx::{Transaction, TransactionExt, UtxoPos},
 };
 
 /// One week, the usual minimum exit period.
@@ -124,8 +124,8 @@ pub struct Challenge {
 /// An exit seen on the root chain: the fields of `ExitStarted(utxoPos, owner, amount, exitableAt,
 /// tx, confirmSigs)`. For a deposit exit, `tx` is all zeros and `confirm_sigs` empty.
 ///
-/// Build it from the contract binding's event; `Transaction` values of another `sol!` binding
-/// convert through their (identical) ABI encoding: `Transaction::decode(&other.abi_encode())`.
+/// Build it from the contract binding's event `MvpExitGame::ExitStarted`, whose `tx` is already a
+/// [`Transaction`] (one Rust type, generated from the artifact).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct ObservedExit {
     /// The exiting output.
@@ -209,9 +209,9 @@ impl MvpGame {
     /// `startExit(utxoPos, tx, sigs, proof, confirmSigs)` with the exit bond.
     #[must_use]
     pub fn start_exit_call(&self, exit: &MvpExit) -> GameCall {
-        let call = IMvpExitGame::startExitCall {
+        let call = MvpExitGame::startExitCall {
             utxoPos: exit.utxo_pos.encode(),
-            tx: exit.tx.clone(),
+            transaction: exit.tx.clone(),
             sigs: exit.sigs.clone(),
             proof: exit.proof.clone(),
             confirmSigs: exit.confirm_sigs.clone(),
@@ -222,7 +222,7 @@ impl MvpGame {
     /// `startDepositExit(depositBlknum, amount)` with the exit bond.
     #[must_use]
     pub fn start_deposit_exit_call(&self, exit: &DepositExit) -> GameCall {
-        let call = IMvpExitGame::startDepositExitCall { depositBlknum: U256::from(exit.blknum), amount: exit.amount };
+        let call = MvpExitGame::startDepositExitCall { depositBlknum: U256::from(exit.blknum), amount: exit.amount };
         GameCall { data: call.abi_encode().into(), value: self.exit_bond }
     }
 
@@ -239,7 +239,7 @@ impl MvpGame {
     /// confirmSig)`, no value.
     #[must_use]
     pub fn challenge_call(&self, challenge: &Challenge) -> GameCall {
-        let call = IMvpExitGame::challengeExitCall {
+        let call = MvpExitGame::challengeExitCall {
             utxoPos: challenge.utxo_pos.encode(),
             spendingTxPos: challenge.spending_tx_pos.encode(),
             spendingTx: challenge.spending_tx.clone(),
@@ -255,14 +255,14 @@ impl MvpGame {
     /// [`MvpError::ExitIdOverflow`] if `exit_id` does not fit in 96 bits.
     pub fn process_exit_call(exit_id: U256) -> Result<GameCall> {
         let exit_id = U96::checked_from_limbs_slice(exit_id.as_limbs()).ok_or(MvpError::ExitIdOverflow(exit_id))?;
-        let call = IMvpExitGame::processExitCall { exitId: exit_id };
+        let call = MvpExitGame::processExitCall { exitId: exit_id };
         Ok(GameCall { data: call.abi_encode().into(), value: U256::ZERO })
     }
 
     /// `exits(utxoPos)` view calldata.
     #[must_use]
     pub fn exits_call(utxo_pos: UtxoPos) -> Bytes {
-        IMvpExitGame::exitsCall { utxoPos: utxo_pos.encode() }.abi_encode().into()
+        MvpExitGame::exitsCall { utxoPos: utxo_pos.encode() }.abi_encode().into()
     }
 }
 
@@ -282,16 +282,16 @@ mod tests {
     fn selectors_match_the_documented_abi() {
         let tx = "(uint256,uint256,address,uint256,address,uint256)";
         assert_eq!(
-            IMvpExitGame::startExitCall::SELECTOR,
+            MvpExitGame::startExitCall::SELECTOR,
             selector(&format!("startExit(uint256,{tx},bytes,bytes,bytes)"))
         );
-        assert_eq!(IMvpExitGame::startDepositExitCall::SELECTOR, selector("startDepositExit(uint256,uint256)"));
+        assert_eq!(MvpExitGame::startDepositExitCall::SELECTOR, selector("startDepositExit(uint256,uint256)"));
         assert_eq!(
-            IMvpExitGame::challengeExitCall::SELECTOR,
+            MvpExitGame::challengeExitCall::SELECTOR,
             selector(&format!("challengeExit(uint256,uint256,{tx},bytes,uint256,bytes,bytes)"))
         );
-        assert_eq!(IMvpExitGame::processExitCall::SELECTOR, selector("processExit(uint96)"));
-        assert_eq!(IMvpExitGame::exitsCall::SELECTOR, selector("exits(uint256)"));
+        assert_eq!(MvpExitGame::processExitCall::SELECTOR, selector("processExit(uint96)"));
+        assert_eq!(MvpExitGame::exitsCall::SELECTOR, selector("exits(uint256)"));
     }
 
     #[test]
@@ -308,15 +308,15 @@ mod tests {
         };
         let call = game.start_exit_call(&exit);
         assert_eq!(call.value, U256::from(1234));
-        let decoded = IMvpExitGame::startExitCall::abi_decode(&call.data).unwrap();
+        let decoded = MvpExitGame::startExitCall::abi_decode(&call.data).unwrap();
         assert_eq!(decoded.utxoPos, U256::from(2_000_000_050_001u64));
-        assert_eq!(decoded.tx, exit.tx);
+        assert_eq!(decoded.transaction, exit.tx);
         assert_eq!((decoded.sigs, decoded.proof, decoded.confirmSigs), (exit.sigs, exit.proof, exit.confirm_sigs));
 
         let deposit = DepositExit { blknum: 7, amount: U256::from(5) };
         let call = game.exit_call(&ExitClaim::Deposit(deposit));
         assert_eq!(call.value, U256::from(1234));
-        let decoded = IMvpExitGame::startDepositExitCall::abi_decode(&call.data).unwrap();
+        let decoded = MvpExitGame::startDepositExitCall::abi_decode(&call.data).unwrap();
         assert_eq!((decoded.depositBlknum, decoded.amount), (U256::from(7), U256::from(5)));
 
         let challenge = Challenge {
@@ -330,12 +330,12 @@ mod tests {
         };
         let call = game.challenge_call(&challenge);
         assert_eq!(call.value, U256::ZERO);
-        let decoded = IMvpExitGame::challengeExitCall::abi_decode(&call.data).unwrap();
+        let decoded = MvpExitGame::challengeExitCall::abi_decode(&call.data).unwrap();
         assert_eq!(decoded.spendingTxPos, U256::from(1_000_000_030_000u64));
         assert_eq!(decoded.inputIndex, U256::from(1));
 
         let call = MvpGame::process_exit_call(U256::from(42)).unwrap();
-        assert_eq!(IMvpExitGame::processExitCall::abi_decode(&call.data).unwrap().exitId, U96::from(42));
+        assert_eq!(MvpExitGame::processExitCall::abi_decode(&call.data).unwrap().exitId, U96::from(42));
         assert!(matches!(MvpGame::process_exit_call(U256::from(1) << 96), Err(MvpError::ExitIdOverflow(_))));
     }
 

@@ -34,7 +34,7 @@ use plasma_core::{BlockNumber, Domain, Signature, recover};
 
 use crate::{
     error::Invalidity,
-    tx::{Output, SignedTx, UtxoPos},
+    tx::{Output, SignedTx, TransactionExt, UtxoPos},
 };
 
 fn checked_sum(amounts: impl Iterator<Item = U256>) -> Result<U256, Invalidity> {

@@ -5,14 +5,18 @@
 //! same document. Nothing here talks to the root chain: the harness feeds root-chain events in and
 //! sends the returned roots and [`GameCall`](plasma_core::GameCall)s out.
 //!
-//! - [`abi`]: the `sol!` types — [`Transaction`], [`Confirmation`](tx::Confirmation) and the
-//!   [`IMvpExitGame`](game::IMvpExitGame) calls.
+//! - [`abi`]: the contract's types, re-exported from `plasma-abi` (generated from the compiled
+//!   artifact) — [`Transaction`] and the [`MvpExitGame`](abi::MvpExitGame) calls and events.
 //! - [`tx`]: [`UtxoPos`], [`SignedTx`] (hash, leaf, parent confirmations, 582-byte codec),
 //!   signature pairs and the confirmation digest.
 //! - [`block`]: [`Block`] (transactions under the depth-16 tree) and [`Inclusion`].
 //! - [`ledger`]: the UTXO set and the validity rules shared by operator and watchers.
 //! - [`operator`]: [`Operator`], the [`ChildChain`](plasma_core::ChildChain), with documented
 //!   fault injection (`include_unchecked`, `withhold`).
+//! - [`design`]: [`Mvp`], the design behind the core traits (its types, the game's events as
+//!   [`MvpEvent`], the [`Operator`] as [`OperatorState`](plasma_core::OperatorState)).
+//! - [`client`]: [`MvpClient`], one user's wallet and watcher as a
+//!   [`UserClient`](plasma_core::UserClient).
 //! - [`wallet`]: [`Wallet`], one user's client: payments, confirmations, exit arguments.
 //! - [`watcher`]: [`Watcher`]: block validation, findings, exit alerts and challenges.
 //! - [`game`]: [`MvpGame`] calldata builders, exit/challenge arguments and exit timing.
@@ -25,6 +29,8 @@
 pub mod abi;
 pub mod bench;
 pub mod block;
+pub mod client;
+pub mod design;
 pub mod error;
 pub mod game;
 pub mod ledger;
@@ -34,6 +40,8 @@ pub mod wallet;
 pub mod watcher;
 
 pub use block::{Block, Inclusion};
+pub use client::MvpClient;
+pub use design::{Handover, Mvp, MvpEvent, MvpTag};
 pub use error::{Invalidity, MvpError, Result};
 pub use game::{Challenge, DepositExit, ExitClaim, MvpExit, MvpGame, ObservedExit};
 pub use ledger::Ledger;

@@ -40,7 +40,7 @@ use crate::{
     block::{Block, Inclusion},
     error::{Invalidity, MvpError, Result},
     ledger::{CheckedTx, Ledger},
-    tx::{MAX_TXS_PER_BLOCK, Output, SignedTx, UtxoPos, confirmation_digest},
+    tx::{MAX_TXS_PER_BLOCK, Output, SignedTx, TransactionExt, UtxoPos, confirmation_digest},
 };
 
 /// What the MVP design supports.

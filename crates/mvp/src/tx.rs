@@ -2,14 +2,16 @@
 //!
 //! - [`UtxoPos`]: `blknum * 1e9 + txindex * 1e4 + oindex`, with `txindex < 65,536`, `oindex ≤ 1`
 //!   and a deposit block's single output at `depositBlknum * 1e9`.
-//! - [`Transaction`] (from [`crate::abi`]): the ABI/EIP-712 struct, with its 192-byte ABI codec
-//!   ([`Transaction::encode`], [`Transaction::decode`]) and its hash under a [`Domain`].
+//! - [`Transaction`] (the artifact's struct, from [`crate::abi`]) and [`TransactionExt`]: its
+//!   192-byte ABI codec ([`TransactionExt::encode`], [`TransactionExt::decode`]) and its hash under
+//!   a [`Domain`].
 //! - [`SignedTx`]: the transaction, one optional signature per input slot and, per input slot, the
 //!   confirmations of the transaction that created that input ([`ParentConfirmations`]); its leaf
 //!   value `keccak256(txHash ‖ sig0 ‖ sig1)` (an absent signature is 65 zero bytes; the parent
 //!   confirmations are block data, not committed by the root) and its 582-byte wire form
 //!   `abi(tx) ‖ sig0 ‖ sig1 ‖ parent confirmations`.
-//! - [`confirmation_digest`]: the EIP-712 digest of `Confirmation(bytes32 txHash,bytes32 blockRoot)`.
+//! - [`Confirmation`] and [`confirmation_digest`]: the EIP-712 digest of
+//!   `Confirmation(bytes32 txHash,bytes32 blockRoot)`.
 //!
 //! Decoding is strict: wrong lengths, non-canonical ABI words (dirty address padding) and
 //! signatures with a bad `v` are errors, never panics.
@@ -18,12 +20,24 @@ use core::fmt;
 use std::sync::LazyLock;
 
 use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
-use alloy_sol_types::{SolStruct, SolValue};
+use alloy_sol_types::{SolStruct, SolValue, sol};
 use plasma_core::{BlockNumber, Domain, Signature, SigningKey, is_child_block, is_deposit_block};
 use serde::{Deserialize, Serialize};
 
-pub use crate::abi::{Confirmation, Transaction};
+pub use crate::abi::Transaction;
 use crate::error::{Invalidity, MvpError, Result};
+
+sol! {
+    /// A confirmation: the owner of an input acknowledges that the transaction `txHash` was
+    /// included in the block with root `blockRoot`. In no contract ABI (`MvpExitGame` only hashes
+    /// it, by hand), so declared here rather than generated from the artifact.
+    #[allow(missing_docs)]
+    #[derive(Debug, Default, PartialEq, Eq, Hash)]
+    struct Confirmation {
+        bytes32 txHash;
+        bytes32 blockRoot;
+    }
+}
 
 /// `utxoPos` weight of the block number.
 pub const BLOCK_OFFSET: u64 = 1_000_000_000;
@@ -232,11 +246,48 @@ impl Output {
     }
 }
 
-impl Transaction {
+/// What Plasma MVP adds to the ABI's [`Transaction`] (generated in `plasma-abi`, hence a trait:
+/// bring it into scope to call `Transaction::payment`, `tx.hash(domain)` and the rest).
+pub trait TransactionExt: Sized {
     /// A payment spending `input0` (and `input1` if any) into `output0` (and `output1` if any).
     /// Builds the struct only; validity is checked by whoever receives it.
     #[must_use]
-    pub fn payment(input0: UtxoPos, input1: Option<UtxoPos>, output0: Output, output1: Option<Output>) -> Self {
+    fn payment(input0: UtxoPos, input1: Option<UtxoPos>, output0: Output, output1: Option<Output>) -> Self;
+
+    /// The 192-byte ABI encoding (`abi.encode(tx)`: six words, the struct is static).
+    #[must_use]
+    fn encode(&self) -> Vec<u8>;
+
+    /// Parses exactly [`TX_LEN`] bytes of canonical ABI encoding. Any other length, or an address
+    /// word with non-zero padding, is [`MvpError::Decode`].
+    fn decode(bytes: &[u8]) -> Result<Self>;
+
+    /// `txHash`: the EIP-712 digest of the transaction under `domain`.
+    #[must_use]
+    fn hash(&self, domain: &Domain) -> B256;
+
+    /// `hashStruct(tx)`: `keccak256(typeHash ‖ input0 ‖ input1 ‖ owner0 ‖ amount0 ‖ owner1 ‖
+    /// amount1)`, each field one 32-byte word: what `alloy_sol_types::SolStruct::eip712_hash_struct`
+    /// computes, without allocating and with the type hash computed once per process (it is on the
+    /// operator's hot path).
+    #[must_use]
+    fn struct_hash(&self) -> B256;
+
+    /// The input positions: slot 0 always (error if zero or invalid), slot 1 when non-zero.
+    fn inputs(&self) -> Result<[Option<UtxoPos>; 2], Invalidity>;
+
+    /// Both output slots as written (an absent second output is `(0x0, 0)`).
+    #[must_use]
+    fn outputs(&self) -> [Output; 2];
+
+    /// Output `oindex` if it carries value (`amount > 0`); `None` for an absent or empty output or
+    /// `oindex > 1`.
+    #[must_use]
+    fn output(&self, oindex: u8) -> Option<Output>;
+}
+
+impl TransactionExt for Transaction {
+    fn payment(input0: UtxoPos, input1: Option<UtxoPos>, output0: Output, output1: Option<Output>) -> Self {
         let output1 = output1.unwrap_or_default();
         Self {
             input0: input0.encode(),
@@ -248,15 +299,11 @@ impl Transaction {
         }
     }
 
-    /// The 192-byte ABI encoding (`abi.encode(tx)`: six words, the struct is static).
-    #[must_use]
-    pub fn encode(&self) -> Vec<u8> {
+    fn encode(&self) -> Vec<u8> {
         self.abi_encode()
     }
 
-    /// Parses exactly [`TX_LEN`] bytes of canonical ABI encoding. Any other length, or an address
-    /// word with non-zero padding, is [`MvpError::Decode`].
-    pub fn decode(bytes: &[u8]) -> Result<Self> {
+    fn decode(bytes: &[u8]) -> Result<Self> {
         if bytes.len() != TX_LEN {
             return Err(MvpError::Decode {
                 what: "transaction",
@@ -271,18 +318,11 @@ impl Transaction {
         Ok(tx)
     }
 
-    /// `txHash`: the EIP-712 digest of the transaction under `domain`.
-    #[must_use]
-    pub fn hash(&self, domain: &Domain) -> B256 {
+    fn hash(&self, domain: &Domain) -> B256 {
         domain.digest(self.struct_hash())
     }
 
-    /// `hashStruct(tx)`: `keccak256(typeHash ‖ input0 ‖ input1 ‖ owner0 ‖ amount0 ‖ owner1 ‖
-    /// amount1)`, each field one 32-byte word: what `alloy_sol_types::SolStruct::eip712_hash_struct`
-    /// computes, without allocating and with the type hash computed once per process (it is on the
-    /// operator's hot path).
-    #[must_use]
-    pub fn struct_hash(&self) -> B256 {
+    fn struct_hash(&self) -> B256 {
         static TYPE_HASH: LazyLock<B256> = LazyLock::new(|| keccak256(Transaction::eip712_encode_type().as_bytes()));
         let mut buf = [0u8; 7 * 32];
         let mut words = buf.chunks_exact_mut(32);
@@ -301,8 +341,7 @@ impl Transaction {
         keccak256(buf)
     }
 
-    /// The input positions: slot 0 always (error if zero or invalid), slot 1 when non-zero.
-    pub fn inputs(&self) -> Result<[Option<UtxoPos>; 2], Invalidity> {
+    fn inputs(&self) -> Result<[Option<UtxoPos>; 2], Invalidity> {
         if self.input0.is_zero() {
             return Err(Invalidity::ZeroFirstInput);
         }
@@ -313,16 +352,11 @@ impl Transaction {
         Ok([Some(input0), input1])
     }
 
-    /// Both output slots as written (an absent second output is `(0x0, 0)`).
-    #[must_use]
-    pub const fn outputs(&self) -> [Output; 2] {
+    fn outputs(&self) -> [Output; 2] {
         [Output { owner: self.owner0, amount: self.amount0 }, Output { owner: self.owner1, amount: self.amount1 }]
     }
 
-    /// Output `oindex` if it carries value (`amount > 0`); `None` for an absent or empty output or
-    /// `oindex > 1`.
-    #[must_use]
-    pub fn output(&self, oindex: u8) -> Option<Output> {
+    fn output(&self, oindex: u8) -> Option<Output> {
         let outputs = self.outputs();
         outputs.get(usize::from(oindex)).copied().filter(|o| !o.amount.is_zero())
     }

@@ -30,7 +30,7 @@ use crate::{
     error::{Invalidity, MvpError, Result},
     game::{DepositExit, ExitClaim, MvpExit},
     tx::{
-        Output, ParentConfirmations, SIG_LEN, SIG_PAIR_LEN, SignedTx, TX_LEN, Transaction, UtxoPos,
+        Output, ParentConfirmations, SIG_LEN, SIG_PAIR_LEN, SignedTx, TX_LEN, Transaction, TransactionExt, UtxoPos,
         confirmation_digest, encode_sig_pair,
     },
 };

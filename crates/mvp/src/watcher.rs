@@ -48,7 +48,7 @@ use crate::{
     game::{Challenge, ObservedExit},
     ledger::Ledger,
     operator::Operator,
-    tx::{Output, SignedTx, UtxoPos, confirmation_digest, decode_sig_pair},
+    tx::{Output, SignedTx, TransactionExt, UtxoPos, confirmation_digest, decode_sig_pair},
 };
 
 /// Something wrong with the child chain.

@@ -15,7 +15,7 @@ use common::{Framework, domain, key, wei};
 use plasma_core::{ChildChain, SigningKey, alloy_primitives::B256};
 use plasma_mvp::{
     Invalidity, MvpError, Operator, Output, SignedTx, Transaction, UtxoPos, bench, confirmation_digest,
-    tx::MAX_TXS_PER_BLOCK,
+    tx::{MAX_TXS_PER_BLOCK, TransactionExt},
 };
 use proptest::prelude::*;
 use rstest::rstest;

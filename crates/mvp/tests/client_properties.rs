@@ -26,7 +26,9 @@ use plasma_core::{
     BlockSubmittedEvent, ChildChain, DepositEvent, Signature,
     alloy_primitives::{Address, B256, Bytes, U256},
 };
-use plasma_mvp::{BlockStatus, ObservedExit, Operator, Output, SignedTx, Transaction, UtxoPos, Wallet, Watcher};
+use plasma_mvp::{
+    BlockStatus, ObservedExit, Operator, Output, SignedTx, Transaction, UtxoPos, Wallet, Watcher, tx::TransactionExt,
+};
 use plasma_testkit::interleave::{self, Interleaving, Step, Window, interleaving};
 use proptest::prelude::*;
 

@@ -9,7 +9,7 @@ mod common;
 
 use common::{Framework, domain, key, wei};
 use plasma_core::{ChildChain, SigningKey, alloy_primitives::U256};
-use plasma_mvp::{MvpError, Operator, SignedTx, Wallet, Watcher};
+use plasma_mvp::{MvpError, Operator, SignedTx, Wallet, Watcher, tx::TransactionExt};
 use proptest::prelude::*;
 
 #[derive(Clone, Debug)]

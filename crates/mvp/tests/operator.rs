@@ -16,7 +16,7 @@ use plasma_core::{
 };
 use plasma_mvp::{
     Invalidity, MvpError, Operator, Output, ParentConfirmations, SignedTx, Transaction, UtxoPos, confirmation_digest,
-    tx::MAX_TXS_PER_BLOCK,
+    tx::{MAX_TXS_PER_BLOCK, TransactionExt},
 };
 use rstest::rstest;
 

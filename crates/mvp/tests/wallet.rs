@@ -13,7 +13,7 @@ use plasma_core::{
 };
 use plasma_mvp::{
     ExitClaim, MvpError, MvpGame, Operator, UtxoPos, Wallet,
-    game::IMvpExitGame,
+    game::MvpExitGame,
     tx::{confirmation_digest, decode_sig_pair},
     wallet::{DEPOSIT_OUTPUT_BYTES, GIVEN_CONFIRMATION_BYTES, TX_OUTPUT_BYTES},
 };
@@ -166,7 +166,7 @@ fn exit_arguments_and_storage() {
     assert!(matches!(claim, ExitClaim::Deposit(ref e) if e.blknum == 1 && e.amount == wei(100)));
     let call: GameCall = game.exit_call(&claim);
     assert_eq!(call.value, wei(777));
-    let decoded = IMvpExitGame::startDepositExitCall::abi_decode(&call.data).unwrap();
+    let decoded = MvpExitGame::startDepositExitCall::abi_decode(&call.data).unwrap();
     assert_eq!((decoded.depositBlknum, decoded.amount), (U256::from(1), wei(100)));
     assert!(matches!(alice.exit_args(d), Err(MvpError::WrongOutputKind { .. })));
 
@@ -190,7 +190,7 @@ fn exit_arguments_and_storage() {
     assert!(matches!(bob.exit_args(d), Err(MvpError::UnknownOutput(_))));
 
     let call = game.start_exit_call(&exit);
-    let decoded = IMvpExitGame::startExitCall::abi_decode(&call.data).unwrap();
+    let decoded = MvpExitGame::startExitCall::abi_decode(&call.data).unwrap();
     assert_eq!(decoded.utxoPos, pos.encode());
     assert_eq!(decoded.confirmSigs, exit.confirm_sigs);
 

@@ -15,8 +15,8 @@ use plasma_core::{
 use plasma_mvp::{
     BlockStatus, Finding, Invalidity, MvpError, MvpGame, ObservedExit, Operator, Output, SignedTx, Transaction,
     UtxoPos, Wallet, Watcher,
-    game::IMvpExitGame,
-    tx::{confirmation_digest, decode_sig_pair},
+    game::MvpExitGame,
+    tx::{TransactionExt, confirmation_digest, decode_sig_pair},
 };
 use rstest::rstest;
 
@@ -277,7 +277,7 @@ fn check_challenge(w: &World, challenge: &plasma_mvp::Challenge, spending: &Sign
     assert_eq!([spending.tx.input0, spending.tx.input1][slot], challenge.utxo_pos.encode());
     // And it encodes as challengeExit calldata.
     let call = MvpGame::new(wei(1), 1).challenge_call(challenge);
-    let decoded = IMvpExitGame::challengeExitCall::abi_decode(&call.data).unwrap();
+    let decoded = MvpExitGame::challengeExitCall::abi_decode(&call.data).unwrap();
     assert_eq!(decoded.utxoPos, challenge.utxo_pos.encode());
     assert_eq!(decoded.spendingTxPos, challenge.spending_tx_pos.encode());
     assert_eq!(decoded.inputIndex, U256::from(challenge.input_index));

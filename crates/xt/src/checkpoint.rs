@@ -9,20 +9,32 @@
 //!   zone with its owner and last move, the sparse tree over their leaves, proofs for the owners,
 //!   and the sign-offs collected ([`StateCheckpoint::add_sign_off`] checks each against the owner
 //!   the state names); [`StateCheckpoint::bitmap`] sets exactly the bits of those sign-offs.
-//! - [`sign_off_digest`] / [`sign_off`]: the digest of `CheckpointSignOff(K, stateRoot, coinId)`.
+//! - [`CheckpointSignOff`], [`sign_off_digest`] / [`sign_off`]: the digest of
+//!   `CheckpointSignOff(K, stateRoot, coinId)`.
 
 use std::collections::BTreeMap;
 
 use alloy_primitives::{Address, B256, Bytes, keccak256};
-use alloy_sol_types::SolValue;
+use alloy_sol_types::{SolValue, sol};
 use plasma_cash::Operator;
 use plasma_core::{BlockNumber, Domain, Signature, SigningKey, SparseProof, SparseTree};
 use serde::{Deserialize, Serialize};
 
-use crate::{
-    abi::CheckpointSignOff,
-    error::{Result, XtError},
-};
+use crate::error::{Result, XtError};
+
+sol! {
+    /// What an owner signs to sign off coin `coinId` in the checkpoint of block `blknum`: EIP-712
+    /// type string `CheckpointSignOff(uint64 blknum,bytes32 stateRoot,uint64 coinId)`. In no
+    /// contract ABI (`XtExitGame` only hashes it, by hand, see `SIGN_OFF_TYPEHASH`), so declared
+    /// here rather than generated from the artifact.
+    #[allow(missing_docs)]
+    #[derive(Debug, Default, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+    struct CheckpointSignOff {
+        uint64 blknum;
+        bytes32 stateRoot;
+        uint64 coinId;
+    }
+}
 
 /// A coin's leaf value in a checkpoint's state tree: `keccak256(abi.encode(owner, lastMoved))`.
 #[must_use]

@@ -26,7 +26,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use alloy_primitives::{Address, B256, U256};
-use plasma_cash::{CashHistory, HistoryStart, Included, ObservedChallenge, ObservedExit, Wallet};
+use plasma_cash::{
+    CashHistory, HistoryStart, Included, ObservedChallenge, ObservedExit, Wallet, game::IncludedExt as _,
+};
 use plasma_core::{BlockNumber, GameCall, Signature, SigningKey, SparseProof, Timestamp};
 
 use crate::{

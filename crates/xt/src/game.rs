@@ -10,7 +10,7 @@ use plasma_cash::{CashGame, DepositRecord, Included as CashIncluded};
 use plasma_core::{BlockNumber, GameCall, Signature, SparseProof, Timestamp};
 use serde::{Deserialize, Serialize};
 
-pub use crate::abi::{CheckpointState, IXtExitGame};
+pub use crate::abi::{CheckpointState, XtExitGame};
 use crate::{abi::from_cash, checkpoint::Bitmap, history::CheckpointRef};
 
 fn call(data: impl SolCall, value: U256) -> GameCall {
@@ -40,9 +40,9 @@ pub struct CheckpointExit {
     pub deposit: DepositRecord,
     /// The coin's state in the finalised checkpoint.
     pub origin: CheckpointState,
-    /// `P(C)` after the checkpoint, or [`CashIncluded::none`].
+    /// `P(C)` after the checkpoint, or [`IncludedExt::none`](plasma_cash::game::IncludedExt::none).
     pub parent: CashIncluded,
-    /// `C`, or [`CashIncluded::none`] to exit the state itself.
+    /// `C`, or [`IncludedExt::none`](plasma_cash::game::IncludedExt::none) to exit the state itself.
     pub exiting: CashIncluded,
     /// `C`'s signature (none for the state itself).
     pub exiting_sig: Option<Signature>,
@@ -84,7 +84,7 @@ impl XtGame {
     #[must_use]
     pub fn propose_checkpoint_call(&self, blknum: BlockNumber, state_root: B256, bitmap: &Bitmap) -> GameCall {
         let zone = bitmap.zone();
-        let data = IXtExitGame::proposeCheckpointCall {
+        let data = XtExitGame::proposeCheckpointCall {
             blknum,
             zoneStart: zone.start,
             zoneSize: zone.size,
@@ -97,7 +97,7 @@ impl XtGame {
     /// `challengeCheckpoint(id, bitmap, latest, amount)` with the challenge bond.
     #[must_use]
     pub fn challenge_checkpoint_call(&self, id: u64, bitmap: &Bitmap, latest: &CashIncluded, amount: U256) -> GameCall {
-        let data = IXtExitGame::challengeCheckpointCall {
+        let data = XtExitGame::challengeCheckpointCall {
             checkpointId: U256::from(id),
             bitmap: bitmap.to_bytes(),
             latest: from_cash(latest),
@@ -119,7 +119,7 @@ impl XtGame {
         later: &CashIncluded,
         later_sig: &Signature,
     ) -> GameCall {
-        let data = IXtExitGame::challengeCheckpointAfterCall {
+        let data = XtExitGame::challengeCheckpointAfterCall {
             checkpointId: U256::from(id),
             bitmap: bitmap.to_bytes(),
             latest: from_cash(latest),
@@ -134,7 +134,7 @@ impl XtGame {
     /// names, proven under the state root.
     #[must_use]
     pub fn respond_leaf_call(id: u64, coin_id: u64, challenge_blk: BlockNumber, proof: &SparseProof) -> GameCall {
-        let data = IXtExitGame::respondCheckpointLeafCall {
+        let data = XtExitGame::respondCheckpointLeafCall {
             checkpointId: U256::from(id),
             coinId: coin_id,
             challengeBlk: challenge_blk,
@@ -146,7 +146,7 @@ impl XtGame {
     /// `respondCheckpointSignOff(id, coinId, challengeBlk, sig)`.
     #[must_use]
     pub fn respond_sign_off_call(id: u64, coin_id: u64, challenge_blk: BlockNumber, sig: &Signature) -> GameCall {
-        let data = IXtExitGame::respondCheckpointSignOffCall {
+        let data = XtExitGame::respondCheckpointSignOffCall {
             checkpointId: U256::from(id),
             coinId: coin_id,
             challengeBlk: challenge_blk,
@@ -158,7 +158,7 @@ impl XtGame {
     /// `respondCheckpointSpend(id, coinId, challengeBlk, spend, sig)`.
     #[must_use]
     pub fn respond_spend_call(id: u64, challenge_blk: BlockNumber, spend: &CashIncluded, sig: &Signature) -> GameCall {
-        let data = IXtExitGame::respondCheckpointSpendCall {
+        let data = XtExitGame::respondCheckpointSpendCall {
             checkpointId: U256::from(id),
             coinId: spend.tx.coinId,
             challengeBlk: challenge_blk,
@@ -171,13 +171,13 @@ impl XtGame {
     /// `finalizeCheckpoint(id)`.
     #[must_use]
     pub fn finalize_checkpoint_call(id: u64) -> GameCall {
-        call(IXtExitGame::finalizeCheckpointCall { checkpointId: U256::from(id) }, U256::ZERO)
+        call(XtExitGame::finalizeCheckpointCall { checkpointId: U256::from(id) }, U256::ZERO)
     }
 
     /// `startCheckpointExit(...)` with the exit bond.
     #[must_use]
     pub fn start_checkpoint_exit_call(&self, exit: &CheckpointExit) -> GameCall {
-        let data = IXtExitGame::startCheckpointExitCall {
+        let data = XtExitGame::startCheckpointExitCall {
             coinId: exit.deposit.coin_id,
             depositor: exit.deposit.depositor,
             amount: exit.deposit.amount,
@@ -192,7 +192,7 @@ impl XtGame {
     /// `challengeHistoryAtCheckpoint(coinId, state)` with the challenge bond.
     #[must_use]
     pub fn challenge_history_at_checkpoint_call(&self, coin_id: u64, state: &CheckpointState) -> GameCall {
-        let data = IXtExitGame::challengeHistoryAtCheckpointCall { coinId: coin_id, state: state.clone() };
+        let data = XtExitGame::challengeHistoryAtCheckpointCall { coinId: coin_id, state: state.clone() };
         call(data, self.cash.challenge_bond)
     }
 
@@ -204,7 +204,7 @@ impl XtGame {
         challenge_blk: BlockNumber,
         state: &CheckpointState,
     ) -> GameCall {
-        let data = IXtExitGame::respondHistoryAtCheckpointCall {
+        let data = XtExitGame::respondHistoryAtCheckpointCall {
             coinId: coin_id,
             challengeBlk: challenge_blk,
             state: state.clone(),
@@ -215,24 +215,24 @@ impl XtGame {
     /// `cancelStaleExit(coinId, state)`.
     #[must_use]
     pub fn cancel_stale_exit_call(coin_id: u64, state: &CheckpointState) -> GameCall {
-        call(IXtExitGame::cancelStaleExitCall { coinId: coin_id, state: state.clone() }, U256::ZERO)
+        call(XtExitGame::cancelStaleExitCall { coinId: coin_id, state: state.clone() }, U256::ZERO)
     }
 
     /// `signOffHash(blknum, stateRoot, coinId)` view calldata.
     #[must_use]
     pub fn sign_off_hash_call(blknum: BlockNumber, state_root: B256, coin_id: u64) -> Bytes {
-        IXtExitGame::signOffHashCall { blknum, stateRoot: state_root, coinId: coin_id }.abi_encode().into()
+        XtExitGame::signOffHashCall { blknum, stateRoot: state_root, coinId: coin_id }.abi_encode().into()
     }
 
     /// `stateLeaf(owner, lastMoved)` view calldata.
     #[must_use]
     pub fn state_leaf_call(owner: Address, last_moved: BlockNumber) -> Bytes {
-        IXtExitGame::stateLeafCall { owner, lastMoved: last_moved }.abi_encode().into()
+        XtExitGame::stateLeafCall { owner, lastMoved: last_moved }.abi_encode().into()
     }
 
     /// `checkpoints(id)` view calldata.
     #[must_use]
     pub fn checkpoints_call(id: u64) -> Bytes {
-        IXtExitGame::checkpointsCall { checkpointId: U256::from(id) }.abi_encode().into()
+        XtExitGame::checkpointsCall { checkpointId: U256::from(id) }.abi_encode().into()
     }
 }

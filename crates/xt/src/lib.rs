@@ -1,9 +1,9 @@
 //! Plasma XT on the shared plasma-lab framework: Plasma Cash (`plasma-cash`, reused as is) plus
 //! checkpoints (`docs/xt.md`).
 //!
-//! - [`abi`]: the `sol!` types — [`CheckpointSignOff`](abi::CheckpointSignOff),
-//!   [`CheckpointState`](abi::CheckpointState) and the [`IXtExitGame`](abi::IXtExitGame) calls and
-//!   events XT adds to `CashExitGame`'s.
+//! - [`abi`]: the contract's types, re-exported from `plasma-abi` (generated from the compiled
+//!   artifact) — [`CheckpointState`](abi::CheckpointState) and the
+//!   [`XtExitGame`](abi::XtExitGame) calls and events.
 //! - [`checkpoint`]: state leaves, zones, bitmaps, the operator's [`StateCheckpoint`] with its
 //!   collected sign-offs, and the EIP-712 sign-off.
 //! - [`history`]: [`XtStart`] (deposit or checkpoint start of a `plasma_cash::CoinHistory`),

@@ -15,7 +15,8 @@
 
 use alloy_primitives::Address;
 use plasma_cash::{
-    CoinHistory, DepositRecord, HistoryStart, Included, ObservedExit, Operator, Roots, SignedCashTx, history::Tip,
+    CoinHistory, DepositRecord, HistoryStart, Included, ObservedExit, Operator, Roots, SignedCashTx, game::IncludedExt,
+    history::Tip,
 };
 use plasma_core::{BlockNumber, Domain, Signature, SigningKey, SparseProof};
 

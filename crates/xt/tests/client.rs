@@ -7,6 +7,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
+use plasma_cash::game::IncludedExt as _;
 use std::collections::BTreeMap;
 
 use alloy_primitives::{Address, B256, U256, keccak256};

@@ -41,7 +41,8 @@ use std::collections::BTreeMap;
 use alloy_primitives::{Address, B256, U256, keccak256};
 use plasma_cash::{
     CashGame, CashHistory, CashTx, Entry, Included, ObservedChallenge, ObservedExit, Operator, SignedCashTx, Wallet,
-    game::exit_id,
+    game::{IncludedExt, exit_id},
+    tx::CashTxExt,
 };
 use plasma_core::{BlockSubmittedEvent, ChildChain, DepositEvent, Domain, SigningKey, SparseProof};
 use plasma_testkit::interleave::{self, Interleaving, SlotStep as Step, Window};

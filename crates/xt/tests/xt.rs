@@ -13,11 +13,13 @@ use alloy_primitives::{Address, B256, U256, keccak256};
 use alloy_sol_types::SolCall;
 use plasma_cash::{
     CashGame, CashHistory, CashTx, DepositRecord, HistoryStart, Included, ObservedExit, Operator, Roots,
-    bench::history_workload, game::exit_id,
+    bench::history_workload,
+    game::{IncludedExt, exit_id},
+    tx::CashTxExt,
 };
 use plasma_core::{BlockSubmittedEvent, ChildChain, DepositEvent, Domain, SigningKey};
 use plasma_xt::{
-    Bitmap, CoinState, ProposedCheckpoint, Response, StateCheckpoint, XtGame, Zone, abi::IXtExitGame, checkpoint_state,
+    Bitmap, CoinState, ProposedCheckpoint, Response, StateCheckpoint, XtGame, Zone, abi::XtExitGame, checkpoint_state,
     history::from_cash, is_stale, operator_response, owner_challenge, owner_sign_off, prune, sign_off, state_leaf,
 };
 
@@ -138,7 +140,7 @@ fn honest_checkpoint_sign_offs_bitmap_challenge_and_pruning() {
     };
     let call = game.propose_checkpoint_call(k, cp.root(), &bitmap);
     assert_eq!(call.value, U256::from(7));
-    let decoded = IXtExitGame::proposeCheckpointCall::abi_decode(&call.data).unwrap();
+    let decoded = XtExitGame::proposeCheckpointCall::abi_decode(&call.data).unwrap();
     assert_eq!((decoded.blknum, decoded.zoneSize, decoded.stateRoot), (k, 1024, cp.root()));
 
     // A false bit: the operator sets Carol's bit although she never signed: she challenges with
@@ -208,10 +210,10 @@ fn honest_checkpoint_sign_offs_bitmap_challenge_and_pruning() {
         exiting_sig: None,
     };
     let call = game.start_checkpoint_exit_call(&exit);
-    let decoded = IXtExitGame::startCheckpointExitCall::abi_decode(&call.data).unwrap();
+    let decoded = XtExitGame::startCheckpointExitCall::abi_decode(&call.data).unwrap();
     assert_eq!((decoded.origin.owner, decoded.origin.lastMoved, decoded.exitingSig.len()), (bob.address(), 2000, 0));
     let call = XtGame::cancel_stale_exit_call(b.coin_id, &state);
-    assert_eq!(IXtExitGame::cancelStaleExitCall::abi_decode(&call.data).unwrap().coinId, b.coin_id);
+    assert_eq!(XtExitGame::cancelStaleExitCall::abi_decode(&call.data).unwrap().coinId, b.coin_id);
     let _ = sign_off;
 }
 

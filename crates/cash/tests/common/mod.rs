@@ -3,7 +3,7 @@
 
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use plasma_cash::{CashGame, Operator, SignedCashTx, SyncReport, Wallet};
+use plasma_cash::{CashGame, Operator, SignedCashTx, SyncReport, Wallet, game::IncludedExt};
 use plasma_core::{
     BlockSubmittedEvent, ChildChain, DepositEvent, Domain, SigningKey,
     alloy_primitives::{Address, B256, U256, keccak256},

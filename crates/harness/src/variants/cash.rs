@@ -14,6 +14,7 @@
 //! operator answers honest users' history challenges against their exits as late as it may (never
 //! its accomplices' own challenges, which they make to stay pending).
 
+use plasma_cash::{game::IncludedExt as _, tx::CashTxExt as _};
 use std::collections::{BTreeMap, BTreeSet};
 
 use alloy_primitives::{Address, U256};

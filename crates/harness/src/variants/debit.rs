@@ -21,6 +21,7 @@
 //! do not carry balances, nonces or two-key payments, so this adapter shares only the `World`
 //! chores and the late-answer timing with it, not its code.
 
+use plasma_debit::tx::DebitTxExt as _;
 use std::collections::{BTreeMap, BTreeSet};
 
 use alloy_primitives::{Address, U256};

@@ -1,32 +1,27 @@
-//! MoreVP (`plasma-morevp`) as a scenario variant: the operator, one wallet per actor, one watcher
-//! per honest actor, and `MoreVpExitGame` on the root chain.
+//! MoreVP (`plasma-morevp`) as a scenario variant: the design's operator and one
+//! [`MoreVpClient`] per actor on the runtime (`plasma-node`), and `MoreVpExitGame` on the root chain.
 //!
-//! Honest users' software acts on its own: payers hand recipients the in-flight transaction (with
-//! its inputs' proofs) and both keep it until it shows up in a block; watchers validate every block
-//! and follow the exit game, and do what `docs/morevp.md` ("Watchers") says: challenge standard
-//! exits of spent outputs (with included or in-flight spends), exit in time when the chain goes bad
-//! (standard exits of what was settled, in-flight exits of their own payments), piggyback, answer
-//! and raise canonicity challenges, challenge spent piggybacks.
-//!
-//! Cheaters (the operator and the `colluding` actors) run no watcher and draw on the operator's
-//! own block data, withheld or not, for what they exit and challenge with.
+//! The honest users' software is the design crate's: payers hand recipients the in-flight
+//! transaction (with its inputs' proofs) and its inclusion; watchers validate every block, follow
+//! the exit game and do what `docs/morevp.md` ("Watchers") says. What stays here is the scenario's
+//! vocabulary and the cheaters (the operator and the `colluding` actors), who run no watcher and
+//! draw on the operator's own block data, withheld or not, for what they exit and challenge with.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use alloy_primitives::{Address, B256, Bytes, U256};
 use alloy_sol_types::SolEvent;
-use plasma_contracts::{MoreVpExitGame, PlasmaFramework};
-use plasma_core::{BlockSubmittedEvent, Capabilities, ChildChain, DepositEvent};
+use plasma_contracts::PlasmaFramework;
+use plasma_core::{ChainEvent, Design, ExitScope, FrameworkEvent, OperatorState, UserClient};
+use plasma_morevp::tx::PaymentTxExt as _;
 use plasma_morevp::{
-    Action, ActionKey, CanonicityChallenge, DepositExit, ExitCall, GameEvent, InFlightExit, InputProof, MoreVpGame,
-    Operator, Output, PaymentTx, Piggyback, SignedTx, StandardExit, UtxoPos, Wallet, Watcher,
+    CanonicityChallenge, DepositExit, ExitCall, GameEvent, Handover, InFlightExit, InputProof, MoreVp, MoreVpClient,
+    MoreVpGame, Operator, Output, PaymentTx, Piggyback, SignedTx, StandardExit, UtxoPos, client::describe,
 };
 use plasma_rootchain::{LogFilter, RootChain};
 
-use super::{Decided, WatcherOutbox};
+use super::Node;
 use crate::{Error, ExitCounts, ExitWhat, Fault, Support, Variant, World};
-
-const NAME: &str = "morevp";
 
 /// The standard exit bond (what `bond` means in scenario amounts), 0.02 ETH.
 pub const STANDARD_EXIT_BOND: U256 = U256::from_limbs([20_000_000_000_000_000, 0, 0, 0]);
@@ -36,7 +31,7 @@ pub const IN_FLIGHT_EXIT_BOND: U256 = U256::from_limbs([30_000_000_000_000_000, 
 pub const PIGGYBACK_BOND: U256 = U256::from_limbs([20_000_000_000_000_000, 0, 0, 0]);
 
 fn err(message: impl std::fmt::Display) -> Error {
-    Error::Variant { variant: NAME, message: message.to_string() }
+    Error::Variant { variant: MoreVp::NAME, message: message.to_string() }
 }
 
 /// A payment waiting for its block.
@@ -46,43 +41,39 @@ struct Pending {
     payee: String,
 }
 
+/// What the cheaters and the explicit challenge step know of the exit game, read from its events.
+struct Cheats {
+    cursor: plasma_node::LogCursor,
+    /// Open in-flight exits: transaction hash → (starter, transaction).
+    in_flight: BTreeMap<B256, (Address, PaymentTx)>,
+    /// Every transaction whose in-flight exit was ever started.
+    ife_started: BTreeSet<B256>,
+    started_at: BTreeMap<B256, u64>,
+    /// In-flight exits of cheaters' transactions challenged as non-canonical, which the operator
+    /// answers with their inclusion once phase 1 is over: hash → (start time, competitor position).
+    to_answer: BTreeMap<B256, (u64, U256)>,
+    /// Every standard exit started, by owner: output and amount (what `spend-exited` spends).
+    exited: BTreeMap<Address, Vec<(UtxoPos, U256)>>,
+}
+
 /// MoreVP, driven by scenarios.
 pub struct MoreVpVariant {
     game: MoreVpGame,
-    operator: Option<Operator>,
-    wallets: BTreeMap<String, Wallet>,
-    watchers: BTreeMap<String, Watcher>,
+    node: Option<Node<MoreVp, Operator, MoreVpClient>>,
+    cheats: Option<Cheats>,
     /// Exits of outputs each actor has spent (what a cheater exits with `spent`), and the
     /// transactions that created them (for `spent-in-flight`).
     spent: BTreeMap<String, Vec<(ExitCall, Option<B256>)>>,
     /// Payments each actor took part in, newest last.
     payments: BTreeMap<String, Vec<B256>>,
     pending: Vec<Pending>,
-    /// Piggybacks seen on the root chain: (transaction, output?, slot).
-    piggybacked: BTreeSet<(B256, bool, u8)>,
-    /// Open in-flight exits: transaction hash → (starter, transaction).
-    in_flight: BTreeMap<B256, (Address, PaymentTx)>,
-    /// Open standard exits and their owners.
-    standard_exits: BTreeMap<UtxoPos, Address>,
-    /// Every transaction whose in-flight exit was ever started, and when (as first seen).
-    ife_started: BTreeSet<B256>,
     /// The in-flight exits each actor has started or joined with an `exit` step.
     exited_in_flight: BTreeSet<(String, B256)>,
-    started_at: BTreeMap<B256, u64>,
     /// The cheaters' addresses (the operator and the colluding actors).
     cheaters: BTreeSet<Address>,
     /// Whether the operator answers canonicity challenges against the cheaters' exits.
     answer_challenges: bool,
-    /// In-flight exits of cheaters' transactions challenged as non-canonical, which the operator
-    /// answers with their inclusion once phase 1 is over: hash → (start time, competitor position).
-    to_answer: BTreeMap<B256, (u64, U256)>,
     withhold_next: bool,
-    /// The watchers' decided actions, by what they are about.
-    outbox: WatcherOutbox<ActionKey>,
-    /// Every standard exit started, by owner: output and amount (what `spend-exited` spends).
-    exited: BTreeMap<Address, Vec<(UtxoPos, U256)>>,
-    /// The first root-chain block whose logs have not been read.
-    log_cursor: u64,
 }
 
 impl Default for MoreVpVariant {
@@ -96,50 +87,44 @@ impl MoreVpVariant {
     pub fn new() -> Self {
         Self {
             game: MoreVpGame::with_default_bonds(plasma_contracts::DEFAULT_MIN_EXIT_PERIOD),
-            operator: None,
-            wallets: BTreeMap::new(),
-            watchers: BTreeMap::new(),
+            node: None,
+            cheats: None,
             spent: BTreeMap::new(),
             payments: BTreeMap::new(),
             pending: Vec::new(),
-            piggybacked: BTreeSet::new(),
-            in_flight: BTreeMap::new(),
-            standard_exits: BTreeMap::new(),
-            ife_started: BTreeSet::new(),
             exited_in_flight: BTreeSet::new(),
-            started_at: BTreeMap::new(),
             cheaters: BTreeSet::new(),
             answer_challenges: true,
-            to_answer: BTreeMap::new(),
             withhold_next: false,
-            outbox: WatcherOutbox::default(),
-            exited: BTreeMap::new(),
-            log_cursor: 0,
         }
     }
 
+    fn node(&mut self) -> Result<&mut Node<MoreVp, Operator, MoreVpClient>, Error> {
+        self.node.as_mut().ok_or_else(|| err("not deployed"))
+    }
+
     fn operator(&self) -> Result<&Operator, Error> {
-        self.operator.as_ref().ok_or_else(|| err("not deployed"))
+        Ok(self.node.as_ref().ok_or_else(|| err("not deployed"))?.operator.operator())
     }
 
     fn operator_mut(&mut self) -> Result<&mut Operator, Error> {
-        self.operator.as_mut().ok_or_else(|| err("not deployed"))
+        Ok(self.node()?.operator.operator_mut())
     }
 
-    fn wallet(&self, name: &str) -> Result<&Wallet, Error> {
-        self.wallets.get(name).ok_or_else(|| err(format!("no wallet for {name}")))
+    fn client(&self, name: &str) -> Result<&MoreVpClient, Error> {
+        Ok(self.node.as_ref().ok_or_else(|| err("not deployed"))?.clients.client(name)?)
     }
 
-    fn wallet_mut(&mut self, name: &str) -> Result<&mut Wallet, Error> {
-        self.wallets.get_mut(name).ok_or_else(|| err(format!("no wallet for {name}")))
+    fn client_mut(&mut self, name: &str) -> Result<&mut MoreVpClient, Error> {
+        Ok(self.node()?.clients.client_mut(name)?)
+    }
+
+    fn cheats(&self) -> Result<&Cheats, Error> {
+        self.cheats.as_ref().ok_or_else(|| err("not deployed"))
     }
 
     fn is_cheater(world: &World, name: &str) -> bool {
         name == "operator" || world.colluding.iter().any(|c| c == name)
-    }
-
-    fn name_of(world: &World, address: Address) -> Option<String> {
-        world.everyone().find(|actor| actor.address == address).map(|actor| actor.name.clone())
     }
 
     /// Sends `calls` from `actor`; with `must_fail`, every one must be refused.
@@ -147,16 +132,15 @@ impl MoreVpVariant {
         &mut self,
         world: &mut World,
         actor: &str,
-        calls: Vec<ExitCall>,
+        calls: Vec<(String, plasma_core::GameCall)>,
         must_fail: bool,
     ) -> Result<(), Error> {
         if calls.is_empty() {
             return Err(err(format!("{actor} has nothing to exit")));
         }
         let from = world.actor(actor)?.address;
-        for call in calls {
-            let what = describe(&call);
-            let receipt = world.game_call(from, &self.game.call(&call)).await?;
+        for (what, call) in calls {
+            let receipt = world.game_call(from, &call).await?;
             let reason = receipt.revert_reason.unwrap_or_default();
             match (receipt.success, must_fail) {
                 (true, false) => world.log.push(format!("{actor}: {what}")),
@@ -168,170 +152,17 @@ impl MoreVpVariant {
         Ok(())
     }
 
-    /// Reads the framework's and the game's events since the last look, feeds the watchers (block
-    /// data included) and returns the actions they ask for, with the watcher's user.
-    async fn ingest(&mut self, world: &mut World) -> Result<Vec<(String, Action)>, Error> {
-        let logs = world.new_logs(&mut self.log_cursor).await?;
-        let now = world.chain.block_time().await?;
-        let mut actions = Vec::new();
-        // Events are dated by their block, not by when they are read.
-        for entry in logs {
-            actions.extend(self.on_log(&entry.log, entry.block_timestamp)?);
-        }
-        for (name, watcher) in &mut self.watchers {
-            actions.extend(watcher.tick(now).actions.into_iter().map(|a| (name.clone(), a)));
-        }
-        Ok(actions)
-    }
-
-    /// Feeds one log, emitted at root-chain time `at`, to the watchers.
-    fn on_log(&mut self, log: &alloy_primitives::Log, at: u64) -> Result<Vec<(String, Action)>, Error> {
-        let mut reports = Vec::new();
-        if let Ok(event) = PlasmaFramework::DepositCreated::decode_log(log) {
-            let deposit = DepositEvent { depositor: event.depositor, blknum: event.blknum.to(), amount: event.amount };
-            for (name, watcher) in &mut self.watchers {
-                reports.push((name.clone(), watcher.on_deposit(&deposit).map_err(err)?));
-            }
-        } else if let Ok(event) = PlasmaFramework::BlockSubmitted::decode_log(log) {
-            let block = BlockSubmittedEvent { blknum: event.blknum.to(), root: event.root, timestamp: event.timestamp };
-            let operator = self.operator.as_ref().ok_or_else(|| err("not deployed"))?;
-            for (name, watcher) in &mut self.watchers {
-                watcher.on_block_submitted(&block).map_err(err)?;
-                reports.extend(watcher.sync(operator).map_err(err)?.into_iter().map(|r| (name.clone(), r)));
-            }
-        } else if let Some(event) = GameEvent::from_log(log).map_err(err)? {
-            self.track(&event, at);
-            // The honest operator spends an exiting output no more (and drops a queued spend).
-            let exiting = match &event {
-                GameEvent::StandardExitStarted { utxo_pos, .. } => Some(*utxo_pos),
-                GameEvent::InFlightExitPiggybacked { tx_hash, is_output: false, index, .. } => self
-                    .in_flight
-                    .get(tx_hash)
-                    .and_then(|(_, tx)| tx.named_inputs().find(|(i, _)| i == index).map(|(_, pos)| pos)),
-                _ => None,
-            };
-            if let (Some(pos), Some(operator)) = (exiting, self.operator.as_mut()) {
-                operator.on_exit_started(pos);
-            }
-            for (name, watcher) in &mut self.watchers {
-                reports.push((name.clone(), watcher.on_event(&event, at).map_err(err)?));
-            }
-        }
-        Ok(reports
-            .into_iter()
-            .flat_map(|(name, report)| report.actions.into_iter().map(move |a| (name.clone(), a)))
-            .collect())
-    }
-
-    /// Keeps what the cheaters and the explicit challenge step need to know of the game.
-    fn track(&mut self, event: &GameEvent, at: u64) {
-        match event {
-            GameEvent::StandardExitStarted { utxo_pos, owner, amount, .. } => {
-                self.standard_exits.insert(*utxo_pos, *owner);
-                self.exited.entry(*owner).or_default().push((*utxo_pos, *amount));
-            }
-            GameEvent::StandardExitChallenged { utxo_pos, .. } | GameEvent::StandardExitFinalized { utxo_pos, .. } => {
-                self.standard_exits.remove(utxo_pos);
-            }
-            GameEvent::InFlightExitStarted { tx_hash, starter, tx, .. } => {
-                self.in_flight.insert(*tx_hash, (*starter, tx.tx.clone()));
-                self.ife_started.insert(*tx_hash);
-                self.started_at.insert(*tx_hash, at);
-            }
-            GameEvent::InFlightExitChallenged { tx_hash, competitor_position, .. } => {
-                let cheats = self.in_flight.get(tx_hash).is_some_and(|(starter, _)| self.cheaters.contains(starter));
-                if cheats
-                    && self.answer_challenges
-                    && let Some(started) = self.started_at.get(tx_hash)
-                {
-                    self.to_answer.insert(*tx_hash, (*started, *competitor_position));
-                }
-            }
-            GameEvent::InFlightExitChallengeResponded { tx_hash, .. } => {
-                self.to_answer.remove(tx_hash);
-            }
-            GameEvent::InFlightExitPiggybacked { tx_hash, is_output, index, .. } => {
-                self.piggybacked.insert((*tx_hash, *is_output, *index));
-            }
-            GameEvent::InFlightExitDeleted { tx_hash } | GameEvent::InFlightExitFinalized { tx_hash, .. } => {
-                self.in_flight.remove(tx_hash);
-                self.piggybacked.retain(|(hash, ..)| hash != tx_hash);
-            }
-            _ => {}
-        }
-    }
-
-    /// Decides each action once into the outbox, from its required sender (or the watcher's
-    /// user), skipping piggybacks already made, and sends what is due. A lost or reverted send is
-    /// sent again at every look until its deadline: the end of phase 1 for piggybacks and
-    /// canonicity challenges, the latest processing time otherwise; an action about an exit that
-    /// ended is withdrawn.
-    async fn act(&mut self, world: &mut World, actions: Vec<(String, Action)>) -> Result<(), Error> {
-        let domain = world.domain();
-        let now = world.chain.block_time().await?;
-        for (name, action) in actions {
-            let key = action.key(&domain);
-            let sender = match action.sender {
-                Some(address) => Self::name_of(world, address).ok_or_else(|| err("action for an unknown sender"))?,
-                None => name.clone(),
-            };
-            let from = world.actor(&sender)?.address;
-            // Nobody challenges its own exit.
-            if let ExitCall::ChallengeStandardExit(challenge) = &action.call
-                && self.standard_exits.get(&challenge.utxo_pos) == Some(&from)
-            {
-                continue;
-            }
-            if let ActionKey::Piggyback(hash, is_output, index) = key
-                && self.piggybacked.contains(&(hash, is_output, index))
-            {
-                continue;
-            }
-            let deadline = self.deadline_of(key, now);
-            let who = format!("{name}'s watcher: {sender}");
-            let decided = Decided {
-                sender: from,
-                who,
-                call: self.game.call(&action.call),
-                what: describe(&action.call),
-                tag: key,
-            };
-            self.outbox.decide(decided, deadline, now);
-        }
-        let (in_flight, standard) = (&self.in_flight, &self.standard_exits);
-        self.outbox.retain(|d| match d.tag {
-            ActionKey::ChallengeExit(pos) => standard.contains_key(&pos),
-            ActionKey::Piggyback(hash, ..)
-            | ActionKey::ChallengeNotCanonical(hash, _)
-            | ActionKey::Respond(hash, _)
-            | ActionKey::ChallengeInputSpent(hash, _)
-            | ActionKey::ChallengeOutputSpent(hash, _) => in_flight.contains_key(&hash),
-            ActionKey::StartExit(_) | ActionKey::StartInFlightExit(_) | ActionKey::Other => true,
-        });
-        for key in self.outbox.flush(world).await? {
-            if let ActionKey::Piggyback(hash, is_output, index) = key {
-                self.piggybacked.insert((hash, is_output, index));
+    /// The cheaters read the exit game's events since they last looked.
+    async fn watch_game(&mut self, world: &World) -> Result<(), Error> {
+        let cheaters = self.cheaters.clone();
+        let answer = self.answer_challenges;
+        let cheats = self.cheats.as_mut().ok_or_else(|| err("not deployed"))?;
+        for dated in cheats.cursor.poll::<MoreVp, _>(&world.chain).await? {
+            if let ChainEvent::Game(event) = &dated.event {
+                cheats.track(event, dated.at, &cheaters, answer);
             }
         }
         Ok(())
-    }
-
-    /// The root-chain time after which the action `key`, decided at `now`, can no longer help:
-    /// piggybacks and canonicity challenges close with phase 1; everything else with the latest
-    /// time the exit it is about can be processed (an output's exit waits at most two periods).
-    fn deadline_of(&self, key: ActionKey, now: u64) -> u64 {
-        let period = self.game.min_exit_period;
-        match key {
-            ActionKey::Piggyback(hash, ..) | ActionKey::ChallengeNotCanonical(hash, _) => {
-                self.started_at.get(&hash).map_or(now + period, |started| self.game.phase1_end(*started))
-            }
-            ActionKey::Respond(hash, _)
-            | ActionKey::ChallengeInputSpent(hash, _)
-            | ActionKey::ChallengeOutputSpent(hash, _) => {
-                self.started_at.get(&hash).map_or(now, |started| *started) + 2 * period
-            }
-            _ => now + 2 * period,
-        }
     }
 
     /// The standard (or deposit) exit of output `pos` from the operator's data.
@@ -385,7 +216,7 @@ impl MoreVpVariant {
     /// one). The actor piggybacks its outputs of it; a cheating sender piggybacks the inputs it
     /// signed away instead, claiming the payment is not canonical.
     fn in_flight_exit_of_newest(&self, world: &World, actor: &str) -> Result<(B256, Vec<ExitCall>), Error> {
-        let wallet = self.wallet(actor)?;
+        let wallet = self.client(actor)?.wallet();
         let address = world.actor(actor)?.address;
         let cheater = Self::is_cheater(world, actor);
         let (hash, exit) = self
@@ -422,7 +253,7 @@ impl MoreVpVariant {
         });
         let piggybacks: Vec<ExitCall> = piggybacks.collect();
         // Someone else may have started it already: then only piggyback.
-        let start = (!self.ife_started.contains(&hash)).then_some(ExitCall::StartInFlightExit(exit));
+        let start = (!self.cheats()?.ife_started.contains(&hash)).then_some(ExitCall::StartInFlightExit(exit));
         Ok((hash, start.into_iter().chain(piggybacks).collect()))
     }
 
@@ -561,9 +392,12 @@ impl MoreVpVariant {
             .into_iter()
             .map(|outputs| Ok(SignedTx::sign(PaymentTx::payment(&[pos], outputs).map_err(err)?, &domain, &[&key])))
             .collect::<Result<_, Error>>()?;
-        let proof = self.wallet(owner)?.input_proof(pos).map_err(err)?;
+        let proof = self.client(owner)?.wallet().input_proof(pos).map_err(err)?;
         for signed in &pair {
-            self.wallet_mut(beneficiary)?.receive_in_flight(signed.clone(), vec![proof.clone()]).map_err(err)?;
+            self.client_mut(beneficiary)?
+                .wallet_mut()
+                .receive_in_flight(signed.clone(), vec![proof.clone()])
+                .map_err(err)?;
             for party in [owner, beneficiary] {
                 self.payments.entry(party.to_owned()).or_default().push(signed.tx_hash(&domain));
             }
@@ -597,19 +431,20 @@ impl MoreVpVariant {
     async fn answer_late(&mut self, world: &mut World) -> Result<(), Error> {
         let now = world.chain.block_time().await?;
         let due: Vec<(B256, U256)> = self
+            .cheats()?
             .to_answer
             .iter()
             .filter(|(_, (started, _))| now >= self.game.phase1_end(*started))
             .map(|(hash, (_, competitor))| (*hash, *competitor))
             .collect();
         for (hash, competitor) in due {
-            self.to_answer.remove(&hash);
+            self.cheats.as_mut().ok_or_else(|| err("not deployed"))?.to_answer.remove(&hash);
             let Some(inclusion) = self.operator()?.inclusion(hash) else { continue };
             let tx_pos = inclusion.tx_pos().map_err(err)?;
             if tx_pos.encode() >= competitor {
                 continue;
             }
-            let Some((_, tx)) = self.in_flight.get(&hash) else { continue };
+            let Some((_, tx)) = self.cheats()?.in_flight.get(&hash) else { continue };
             let response =
                 plasma_morevp::CanonicityResponse { tx: tx.clone(), tx_pos, proof: inclusion.proof.to_bytes() };
             let call = ExitCall::RespondToNonCanonicalChallenge(response);
@@ -625,74 +460,96 @@ impl MoreVpVariant {
     }
 }
 
-fn describe(call: &ExitCall) -> String {
-    match call {
-        ExitCall::StartStandardExit(exit) => format!("exits output {}", exit.utxo_pos),
-        ExitCall::StartDepositExit(exit) => format!("exits deposit {}", exit.blknum),
-        ExitCall::ChallengeStandardExit(c) => format!("challenges the exit of {}", c.utxo_pos),
-        ExitCall::StartInFlightExit(_) => "starts an in-flight exit".into(),
-        ExitCall::Piggyback(p) => {
-            format!("piggybacks on {} {}", if p.is_output { "output" } else { "input" }, p.index)
+impl Cheats {
+    /// Follows one event of the exit game, emitted at root-chain time `at`.
+    fn track(&mut self, event: &GameEvent, at: u64, cheaters: &BTreeSet<Address>, answer: bool) {
+        match event {
+            GameEvent::StandardExitStarted { utxo_pos, owner, amount, .. } => {
+                self.exited.entry(*owner).or_default().push((*utxo_pos, *amount));
+            }
+            GameEvent::InFlightExitStarted { tx_hash, starter, tx, .. } => {
+                self.in_flight.insert(*tx_hash, (*starter, tx.tx.clone()));
+                self.ife_started.insert(*tx_hash);
+                self.started_at.insert(*tx_hash, at);
+            }
+            GameEvent::InFlightExitChallenged { tx_hash, competitor_position, .. } => {
+                let cheats = self.in_flight.get(tx_hash).is_some_and(|(starter, _)| cheaters.contains(starter));
+                if cheats
+                    && answer
+                    && let Some(started) = self.started_at.get(tx_hash)
+                {
+                    self.to_answer.insert(*tx_hash, (*started, *competitor_position));
+                }
+            }
+            GameEvent::InFlightExitChallengeResponded { tx_hash, .. } => {
+                self.to_answer.remove(tx_hash);
+            }
+            GameEvent::InFlightExitDeleted { tx_hash } | GameEvent::InFlightExitFinalized { tx_hash, .. } => {
+                self.in_flight.remove(tx_hash);
+            }
+            _ => {}
         }
-        ExitCall::ChallengeNotCanonical(_) => "challenges an in-flight exit's canonicity".into(),
-        ExitCall::RespondToNonCanonicalChallenge(r) => format!("answers a canonicity challenge with {}", r.tx_pos),
-        ExitCall::ChallengeInputSpent(c) => format!("challenges piggybacked input {}", c.input_index),
-        ExitCall::ChallengeOutputSpent(c) => format!("challenges piggybacked output {}", c.output_index),
-        ExitCall::DeleteNonPiggybacked(_) => "deletes an in-flight exit nobody piggybacked".into(),
     }
 }
 
 #[async_trait::async_trait]
 impl Variant for MoreVpVariant {
     fn name(&self) -> &'static str {
-        NAME
+        MoreVp::NAME
     }
 
     fn summary(&self) -> &'static str {
-        "MoreVP: 4-in/4-out UTXOs without confirmations, in-flight exits, piggybacks, canonicity game"
+        MoreVp::SUMMARY
     }
 
-    fn capabilities(&self) -> Capabilities {
-        plasma_morevp::operator::CAPABILITIES
+    fn capabilities(&self) -> plasma_core::Capabilities {
+        MoreVp::capabilities()
     }
 
     fn must_watch(&self) -> &'static str {
-        "every block in full, at least once per exit period (in-flight exit on an invalid or withheld block), and exits that touch its inputs or outputs"
+        MoreVp::MUST_WATCH
     }
 
     fn exit_bond(&self) -> U256 {
-        STANDARD_EXIT_BOND
+        MoreVp::exit_bond(&self.game)
     }
 
     async fn deploy(&mut self, world: &mut World) -> Result<(), Error> {
-        let args = |framework_| {
-            let args = MoreVpExitGame::constructorCall {
-                framework_,
-                standardExitBond_: STANDARD_EXIT_BOND,
-                inFlightExitBond_: IN_FLIGHT_EXIT_BOND,
-                piggybackBond_: PIGGYBACK_BOND,
-            };
-            alloy_sol_types::SolConstructor::abi_encode(&args)
-        };
-        world.deploy_exit_game(&MoreVpExitGame::BYTECODE, args).await?;
         self.game = MoreVpGame::new(STANDARD_EXIT_BOND, IN_FLIGHT_EXIT_BOND, PIGGYBACK_BOND, world.min_exit_period);
+        let game = self.game;
+        world
+            .deploy_exit_game(MoreVp::game_bytecode(), move |framework| MoreVp::game_constructor_args(&game, framework))
+            .await?;
         let domain = world.domain();
-        self.operator = Some(Operator::new(domain));
+        let mut clients = Vec::new();
         for actor in world.everyone() {
-            self.wallets.insert(actor.name.clone(), Wallet::new(actor.key.clone(), domain));
-            if Self::is_cheater(world, &actor.name) {
+            let cheater = Self::is_cheater(world, &actor.name);
+            if cheater {
                 self.cheaters.insert(actor.address);
-            } else {
-                self.watchers.insert(actor.name.clone(), Watcher::new(domain, world.min_exit_period, [actor.address]));
             }
+            clients.push((actor.name.clone(), MoreVpClient::new(actor.key.clone(), domain, self.game, !cheater)));
         }
+        let mut node = Node::new(world, Operator::new(domain), clients);
+        node.clients = node.clients.with_naming(plasma_node::Naming::WatcherAndSender);
+        self.node = Some(node);
+        self.cheats = Some(Cheats {
+            cursor: plasma_node::LogCursor::new(world.framework, world.exit_game, 0),
+            in_flight: BTreeMap::new(),
+            ife_started: BTreeSet::new(),
+            started_at: BTreeMap::new(),
+            to_answer: BTreeMap::new(),
+            exited: BTreeMap::new(),
+        });
         Ok(())
     }
 
     async fn deposit(&mut self, world: &mut World, actor: &str, amount: U256) -> Result<Support, Error> {
         let deposit = world.deposit(actor, amount).await?;
-        self.operator_mut()?.apply_deposit(&deposit).map_err(err)?;
-        self.wallet_mut(actor)?.add_deposit(&deposit).map_err(err)?;
+        // The operator credits it, and the depositor's wallet learns it from its own receipt.
+        self.node()?.operator.poll(&world.chain).await?;
+        let at = world.chain.block_time().await?;
+        let event = ChainEvent::Framework(FrameworkEvent::Deposit(deposit));
+        self.client_mut(actor)?.on_event(&event, at).map_err(err)?;
         Ok(Support::Done)
     }
 
@@ -705,9 +562,9 @@ impl Variant for MoreVpVariant {
         _confirm: bool,
     ) -> Result<Support, Error> {
         let payee = world.actor(to)?.address;
-        let signed = self.wallet_mut(from)?.pay(payee, amount, U256::ZERO).map_err(err)?;
+        let signed = self.client_mut(from)?.pay(payee, amount).map_err(err)?;
         let spent: Vec<(ExitCall, Option<B256>)> = {
-            let wallet = self.wallet(from)?;
+            let wallet = self.client(from)?.wallet();
             let domain = world.domain();
             signed
                 .tx
@@ -722,20 +579,21 @@ impl Variant for MoreVpVariant {
                 })
                 .collect()
         };
-        if let Err(refused) = self.operator_mut()?.submit_tx(signed.clone()) {
-            self.wallet_mut(from)?.cancel(&signed);
+        let node = self.node()?;
+        if let Err(refused) = node.operator.submit(&world.chain, signed.clone()).await {
+            node.clients.client_mut(from)?.cancel(&signed);
             return Err(err(refused));
         }
         let hash = signed.tx_hash(&world.domain());
-        if from != to {
-            let (tx, input_txs) = self.wallet(from)?.handoff(hash).map_err(err)?;
-            self.wallet_mut(to)?.receive_in_flight(tx, input_txs).map_err(err)?;
+        let handover = self.client_mut(from)?.hand_over(&signed, None).map_err(err)?;
+        if from != to
+            && let Some(handover) = handover
+        {
+            let decisions = self.client_mut(to)?.receive(&handover).map_err(err)?;
+            self.node()?.decide(world, to, decisions).await?;
         }
         for party in [from, to] {
             self.payments.entry(party.to_owned()).or_default().push(hash);
-            if let Some(watcher) = self.watchers.get_mut(party) {
-                watcher.watch_tx(&signed);
-            }
         }
         self.spent.entry(from.to_owned()).or_default().extend(spent);
         self.pending.push(Pending { tx: signed, payer: from.to_owned(), payee: to.to_owned() });
@@ -743,26 +601,33 @@ impl Variant for MoreVpVariant {
     }
 
     async fn commit_block(&mut self, world: &mut World) -> Result<(), Error> {
-        let block = self.operator_mut()?.build_block().map_err(err)?;
-        let submitted = world.submit_block(block.root()).await?;
+        let submitted = self.node()?.operator.commit(&mut world.chain).await?;
         if std::mem::take(&mut self.withhold_next) {
             self.operator_mut()?.withhold(submitted.blknum);
             world.log.push(format!("operator withholds block {}", submitted.blknum));
         }
-        self.operator_mut()?.on_block_submitted(&submitted).map_err(err)?;
-        if self.operator()?.is_withheld(submitted.blknum) {
-            // Nobody sees the block: its payments stay in flight.
+        // Nobody sees a withheld block: its payments stay in flight.
+        let Some(data) = OperatorState::<MoreVp>::block_data(self.operator()?, submitted.blknum) else {
             return Ok(());
+        };
+        let pending = std::mem::take(&mut self.pending);
+        if !pending.is_empty() {
+            // The parties' software reads the block's root from the chain before it takes the
+            // payments' inclusion from its data.
+            let node = self.node()?;
+            let source = plasma_node::InProcess(node.operator.operator());
+            node.clients.ingest(&world.chain, &source).await?;
         }
-        let domain = world.domain();
-        for payment in std::mem::take(&mut self.pending) {
-            let inclusion = self
-                .operator()?
-                .inclusion(payment.tx.tx_hash(&domain))
-                .ok_or_else(|| err("payment not in its block"))?;
-            let parties: BTreeSet<String> = [payment.payer, payment.payee].into_iter().collect();
-            for party in parties {
-                self.wallet_mut(&party)?.on_included(&payment.tx, &inclusion).map_err(err)?;
+        for payment in pending {
+            let handover = self
+                .client_mut(&payment.payer)?
+                .hand_over(&payment.tx, Some((submitted.blknum, &data)))
+                .map_err(err)?;
+            if payment.payee != payment.payer
+                && let Some(handover @ Handover::Included { .. }) = handover
+            {
+                let decisions = self.client_mut(&payment.payee)?.receive(&handover).map_err(err)?;
+                self.node()?.decide(world, &payment.payee, decisions).await?;
             }
         }
         Ok(())
@@ -799,7 +664,7 @@ impl Variant for MoreVpVariant {
                 self.operator_mut()?.include_double_spend(pos, to, &signer).map_err(err)?;
             }
             Fault::SpendExited { owner, beneficiary } => {
-                let (pos, amount) = super::newest_exited(&self.exited, world, owner)?;
+                let (pos, amount) = super::newest_exited(&self.cheats()?.exited, world, owner)?;
                 let signer = world.actor(owner)?.key.clone();
                 let to = Output::new(world.actor(beneficiary)?.address, amount);
                 self.operator_mut()?.include_double_spend(pos, to, &signer).map_err(err)?;
@@ -841,12 +706,18 @@ impl Variant for MoreVpVariant {
         must_fail: bool,
     ) -> Result<Support, Error> {
         let cheater = Self::is_cheater(world, actor);
-        let calls = match what {
+        let cheats: Vec<ExitCall> = match what {
             ExitWhat::StaleState => return Ok(Support::NotApplicable("MoreVP has no channel states".into())),
-            ExitWhat::All if cheater => self.cheater_exits(world.actor(actor)?.address)?,
-            ExitWhat::All => self.wallet(actor)?.exit_calls(),
-            ExitWhat::Newest if cheater => self.cheater_exits(world.actor(actor)?.address)?.pop().into_iter().collect(),
-            ExitWhat::Newest => self.wallet(actor)?.exit_calls().pop().into_iter().collect(),
+            ExitWhat::All | ExitWhat::Newest if !cheater => {
+                let scope = if what == ExitWhat::All { ExitScope::All } else { ExitScope::Newest };
+                let now = world.chain.block_time().await?;
+                let decisions = self.client(actor)?.exits(scope, now).map_err(err)?;
+                let calls = decisions.into_iter().map(|d| (d.what, d.call)).collect();
+                self.send_exits(world, actor, calls, must_fail).await?;
+                return Ok(Support::Done);
+            }
+            ExitWhat::All => self.cheater_exits(world.actor(actor)?.address)?,
+            ExitWhat::Newest => self.cheater_exits(world.actor(actor)?.address)?.pop().into_iter().collect(),
             ExitWhat::Spent => self.spent.get(actor).into_iter().flatten().map(|(call, _)| call.clone()).collect(),
             ExitWhat::InFlight => {
                 let (hash, calls) = self.in_flight_exit_of_newest(world, actor)?;
@@ -856,15 +727,22 @@ impl Variant for MoreVpVariant {
             ExitWhat::SpentInFlight => self.in_flight_exit_of_spent(world, actor)?,
             ExitWhat::FalseCanonicity => self.false_canonicity(world, actor)?,
         };
+        let calls = cheats.iter().map(|call| (describe(call), self.game.call(call))).collect();
         self.send_exits(world, actor, calls, must_fail).await?;
         Ok(Support::Done)
     }
 
     async fn challenge(&mut self, world: &mut World, challenger: &str, target: &str) -> Result<Support, Error> {
-        let actions = self.ingest(world).await?;
-        self.act(world, actions).await?;
+        // The challenger's software reads the chain and sends what it decided first.
+        let node = self.node()?;
+        let source = plasma_node::InProcess(node.operator.operator());
+        node.clients.ingest(&world.chain, &source).await?;
+        node.clients.flush(world).await?;
+        node.log_notes(world);
+        self.watch_game(world).await?;
         let target = world.actor(target)?.address;
         let exit = self
+            .cheats()?
             .in_flight
             .values()
             .find(|(starter, _)| *starter == target)
@@ -884,15 +762,8 @@ impl Variant for MoreVpVariant {
     }
 
     async fn run_watchers(&mut self, world: &mut World) -> Result<(), Error> {
-        // Actions may start exits whose events call for more: a few rounds settle it.
-        for round in 0..4 {
-            let actions = self.ingest(world).await?;
-            // The first round also sends again what failed before.
-            if actions.is_empty() && round > 0 {
-                break;
-            }
-            self.act(world, actions).await?;
-        }
+        self.node()?.run_watchers(world).await?;
+        self.watch_game(world).await?;
         self.answer_late(world).await
     }
 

@@ -11,6 +11,7 @@
 //! The game runs with a checkpoint period equal to the exit period and a challenge cap of
 //! [`CHALLENGE_CAP`], small so that a scenario with three users can exceed it.
 
+use plasma_cash::{game::IncludedExt as _, tx::CashTxExt as _};
 use std::collections::BTreeMap;
 
 use alloy_primitives::{Address, U256};

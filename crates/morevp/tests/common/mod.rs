@@ -14,6 +14,7 @@ use plasma_core::{
 };
 use plasma_morevp::{
     ExitCall, GameEvent, MoreVpGame, Operator, Report, SignedTx, UtxoPos, Wallet, Watcher, in_flight_exit_id,
+    tx::PaymentTxExt,
 };
 
 /// The minimum exit period of the test deployments (phase 1 is half of it).

@@ -6,7 +6,7 @@ use plasma_core::{
     BlockSubmittedEvent, ChildChain, DepositEvent, Domain, SigningKey,
     alloy_primitives::{Address, U256, keccak256},
 };
-use plasma_mvp::{Inclusion, Operator, SignedTx, UtxoPos, Wallet};
+use plasma_mvp::{Inclusion, Operator, SignedTx, UtxoPos, Wallet, tx::TransactionExt};
 
 pub fn key(seed: &str) -> SigningKey {
     SigningKey::from_bytes(keccak256(seed)).unwrap()
