@@ -4,6 +4,8 @@
 //! - [`merkle`]: the fixed-depth binary tree and the 64-level sparse tree, hashed exactly as the
 //!   Solidity verifiers hash them.
 //! - [`eip712`]: the signing domain, digests, [`SigningKey`] and low-s signature [`recover`]y.
+//! - [`bench`]: [`Workloads`](bench::Workloads), what `plasma bench` measures of any design's
+//!   operator.
 //! - [`design`]: the traits that carry a whole design behind one runtime: [`Design`] (its types),
 //!   [`OperatorState`], [`UserClient`] (wallet and watcher) and [`BlockSource`].
 //! - [`traits`]: [`ChildChain`], which every design's operator implements, and the descriptors
@@ -18,6 +20,7 @@
 //! integration tests check both against each other on the EVM. Nothing here panics on untrusted
 //! input: malformed proofs, signatures and parameters come back as [`Error`].
 
+pub mod bench;
 pub mod design;
 pub mod eip712;
 pub mod error;

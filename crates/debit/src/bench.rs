@@ -158,6 +158,32 @@ pub fn rotating_history_workload(
     Ok(HistoryWorkload { history, roots, owner: keys[holder].address() })
 }
 
+impl plasma_core::bench::Workloads for DebitOperator {
+    fn memory_workload(count: usize) -> Result<Self> {
+        coin_memory_workload(count)
+    }
+
+    fn payment_workload(count: usize, domain: Domain) -> Result<(Self, Vec<SignedDebitTx>)> {
+        let Workload { operator, txs } = one_input_workload(count, domain)?;
+        Ok((operator, txs))
+    }
+
+    fn submit_all(&mut self, txs: Vec<SignedDebitTx>) -> Vec<Result<alloy_primitives::B256>> {
+        self.submit_batch(txs)
+    }
+
+    fn prove_every(block: &crate::DebitBlock, domain: &Domain) -> Result<bool> {
+        let coins: Vec<u64> = block.txs().iter().map(|tx| tx.tx.coinId).collect();
+        plasma_core::bench::prove_keys(
+            &coins,
+            |coin| Ok(block.proof(coin)),
+            |coin, proof| {
+                block.tx(coin).is_some_and(|tx| proof.verify_inclusion(block.root(), coin, tx.tx_hash(domain)))
+            },
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,7 +9,7 @@
 use std::time::Instant;
 
 use alloy_primitives::{B256, keccak256};
-use plasma_core::{ChildChain, Domain, Signature, SigningKey};
+use plasma_core::{Domain, Signature, SigningKey, bench::Workloads};
 use serde::Serialize;
 
 use crate::Error;
@@ -124,212 +124,75 @@ fn resident_bytes() -> Option<u64> {
     Some(pages * 4096)
 }
 
-/// An operator with the one-input payments to submit to it.
-type Workload<Op, Tx> = (Op, Vec<Tx>);
+/// The bench's domain: chain 31337, a fixed framework address.
+fn domain() -> Domain {
+    Domain::new(plasma_rootchain::CHAIN_ID, alloy_primitives::Address::repeat_byte(0xfa))
+}
 
-/// The operator work `plasma bench` times for one variant, whatever its types.
-struct OperatorRun<Op, Tx, Blk> {
+/// Measures the operator `O` of variant `name`: its memory for `utxos` outputs or coins, how fast
+/// it accepts `txs` one-input payments, seals them and proves every one of them.
+pub fn measure<O: Workloads>(
     name: &'static str,
-    /// Builds the operator state for `utxos` outputs or coins (memory measurement).
-    memory: fn(usize) -> Result<Op, String>,
-    /// An operator and `txs` valid one-input payments for it.
-    workload: fn(usize, Domain) -> Result<Workload<Op, Tx>, String>,
-    /// Submits the batch; returns how many were accepted.
-    accept: fn(&mut Op, Vec<Tx>) -> usize,
-    /// Seals the accepted transactions.
-    build: fn(&mut Op) -> Result<Blk, String>,
-    /// Produces every inclusion proof of the block and checks one against the root.
-    prove_all: fn(&Blk, &Domain) -> Result<(), String>,
-}
+    txs: usize,
+    utxos: usize,
+    limit: &Limit,
+) -> Result<VariantBench, Error> {
+    let err = |message: String| Error::Variant { variant: name, message };
+    // Memory first, on a fresh heap: measured after the throughput run, freed memory the
+    // allocator reuses would hide part of it.
+    let before = resident_bytes().unwrap_or(0);
+    let state = O::memory_workload(utxos).map_err(|e| err(e.to_string()))?;
+    let state_bytes = resident_bytes().unwrap_or(0).saturating_sub(before);
+    drop(state);
 
-impl<Op, Tx, Blk> OperatorRun<Op, Tx, Blk> {
-    fn measure(&self, txs: usize, utxos: usize, limit: &Limit) -> Result<VariantBench, Error> {
-        let err = |message: String| Error::Variant { variant: self.name, message };
-        // Memory first, on a fresh heap: measured after the throughput run, freed memory the
-        // allocator reuses would hide part of it.
-        let before = resident_bytes().unwrap_or(0);
-        let state = (self.memory)(utxos).map_err(err)?;
-        let state_bytes = resident_bytes().unwrap_or(0).saturating_sub(before);
-        drop(state);
-
-        let domain = Domain::new(plasma_rootchain::CHAIN_ID, alloy_primitives::Address::repeat_byte(0xfa));
-        let (mut operator, signed) = (self.workload)(txs, domain).map_err(err)?;
-        let count = signed.len();
-        let started = Instant::now();
-        let accepted = (self.accept)(&mut operator, signed);
-        let accept = started.elapsed().as_secs_f64();
-        if accepted != count {
-            return Err(err(format!("only {accepted} of {count} valid transactions accepted")));
-        }
-        let started = Instant::now();
-        let block = (self.build)(&mut operator).map_err(err)?;
-        let block_build_ms = started.elapsed().as_secs_f64() * 1e3;
-        let started = Instant::now();
-        (self.prove_all)(&block, &domain).map_err(err)?;
-        let proofs_ms = started.elapsed().as_secs_f64() * 1e3;
-
-        let tx_per_s = count as f64 / accept;
-        Ok(VariantBench {
-            name: self.name.into(),
-            txs: count,
-            tx_per_s,
-            ratio_to_limit: tx_per_s / limit.recover_per_s,
-            block_build_ms,
-            proofs_ms,
-            state_bytes,
-            utxos_measured: utxos,
-            checkpoint: None,
-        })
-    }
-}
-
-/// Makes the inclusion proof of every key of a block with `prove`, then checks the last one with
-/// `verifies`, so that what is timed are real proofs.
-fn prove_every<K: Copy, P>(
-    keys: &[K],
-    prove: impl Fn(K) -> Result<P, String>,
-    verifies: impl Fn(K, &P) -> bool,
-) -> Result<(), String> {
-    let mut last = None;
-    for key in keys {
-        last = Some((*key, std::hint::black_box(prove(*key)?)));
-    }
-    let (key, proof) = last.ok_or("empty block")?;
-    if verifies(key, &proof) { Ok(()) } else { Err("a proof does not verify".into()) }
-}
-
-fn accepted<T, E>(results: &[Result<T, E>]) -> usize {
-    results.iter().filter(|result| result.is_ok()).count()
-}
-
-/// Plasma MVP: one-input payments, a 16-deep binary tree.
-const MVP: OperatorRun<plasma_mvp::Operator, plasma_mvp::SignedTx, plasma_mvp::Block> = OperatorRun {
-    name: "mvp",
-    memory: |utxos| plasma_mvp::bench::utxo_memory_workload(utxos).map_err(|e| e.to_string()),
-    workload: |txs, domain| {
-        let workload = plasma_mvp::bench::one_input_workload(txs, domain).map_err(|e| e.to_string())?;
-        Ok((workload.operator, workload.txs))
-    },
-    accept: |operator, txs| accepted(&operator.submit_batch(txs)),
-    build: |operator| operator.build_block().map_err(|e| e.to_string()),
-    prove_all: |block, domain| {
-        let indexes: Vec<u64> = (0..block.len() as u64).collect();
-        prove_every(
-            &indexes,
-            |i| block.proof(i).map_err(|e| e.to_string()),
-            |i, proof| block.tx(i).is_some_and(|tx| proof.verify(block.root(), tx.leaf(domain), i)),
-        )
-    },
-};
-
-/// MoreVP: one-input payments (one recovery each), a 16-deep binary tree with `txHash` leaves.
-const MOREVP: OperatorRun<plasma_morevp::Operator, plasma_morevp::SignedTx, plasma_morevp::Block> = OperatorRun {
-    name: "morevp",
-    memory: |utxos| plasma_morevp::bench::utxo_memory_workload(utxos).map_err(|e| e.to_string()),
-    workload: |txs, domain| {
-        let workload = plasma_morevp::bench::one_input_workload(txs, domain).map_err(|e| e.to_string())?;
-        Ok((workload.operator, workload.txs))
-    },
-    accept: |operator, txs| accepted(&operator.submit_batch(txs)),
-    build: |operator| operator.build_block().map_err(|e| e.to_string()),
-    prove_all: |block, _| {
-        let indexes: Vec<u64> = (0..block.len() as u64).collect();
-        prove_every(
-            &indexes,
-            |i| block.proof(i).map_err(|e| e.to_string()),
-            |i, proof| block.tx_hash(i).is_some_and(|leaf| proof.verify(block.root(), leaf, i)),
-        )
-    },
-};
-
-/// Plasma Cash: one-coin transfers, a 64-level sparse tree keyed by coin id.
-const CASH: OperatorRun<plasma_cash::Operator, plasma_cash::SignedCashTx, plasma_cash::CashBlock> = OperatorRun {
-    name: "cash",
-    memory: |coins| plasma_cash::bench::coin_memory_workload(coins).map_err(|e| e.to_string()),
-    workload: |txs, domain| {
-        let workload = plasma_cash::bench::one_input_workload(txs, domain).map_err(|e| e.to_string())?;
-        Ok((workload.operator, workload.txs))
-    },
-    accept: |operator, txs| accepted(&operator.submit_batch(txs)),
-    build: |operator| operator.build_block().map_err(|e| e.to_string()),
-    prove_all: |block, domain| {
-        let coins: Vec<u64> = block.txs().iter().map(|tx| tx.tx.coinId).collect();
-        prove_every(
-            &coins,
-            |coin| Ok(block.proof(coin)),
-            |coin, proof| {
-                block.tx(coin).is_some_and(|tx| proof.verify_inclusion(block.root(), coin, tx.tx_hash(domain)))
-            },
-        )
-    },
-};
-
-/// Plasma Debit: single-coin transfers stating the balance (one recovery each), Cash's sparse tree.
-const DEBIT: OperatorRun<plasma_debit::DebitOperator, plasma_debit::SignedDebitTx, plasma_debit::DebitBlock> =
-    OperatorRun {
-        name: "debit",
-        memory: |coins| plasma_debit::bench::coin_memory_workload(coins).map_err(|e| e.to_string()),
-        workload: |txs, domain| {
-            let workload = plasma_debit::bench::one_input_workload(txs, domain).map_err(|e| e.to_string())?;
-            Ok((workload.operator, workload.txs))
-        },
-        accept: |operator, txs| accepted(&operator.submit_batch(txs)),
-        build: |operator| operator.build_block().map_err(|e| e.to_string()),
-        prove_all: |block, domain| {
-            let coins: Vec<u64> = block.txs().iter().map(|tx| tx.tx.coinId).collect();
-            prove_every(
-                &coins,
-                |coin| Ok(block.proof(coin)),
-                |coin, proof| {
-                    block.tx(coin).is_some_and(|tx| proof.verify_inclusion(block.root(), coin, tx.tx_hash(domain)))
-                },
-            )
-        },
-    };
-
-/// Times the XT checkpoint of the zone of coin ids `1 ..= zone_ids` after a block moving every
-/// coin of it (setup and the owners' signing are not timed).
-fn xt_checkpoint(zone_ids: u64) -> Result<CheckpointBench, Error> {
-    let err = |message: String| Error::Variant { variant: "xt", message };
-    let domain = Domain::new(plasma_rootchain::CHAIN_ID, alloy_primitives::Address::repeat_byte(0xfa));
-    let coins = usize::try_from(zone_ids).map_err(|e| err(e.to_string()))?;
-    let plasma_cash::bench::Workload { mut operator, txs } =
-        plasma_cash::bench::one_input_workload(coins, domain).map_err(|e| err(e.to_string()))?;
-    if accepted(&operator.submit_batch(txs)) != coins {
-        return Err(err("the checkpoint workload's transfers were refused".into()));
-    }
-    let root = operator.build_block().map_err(|e| err(e.to_string()))?.root();
-    // The first child block after the zone's deposits: a checkpoint of K covers coins below K.
-    let blknum = (zone_ids / 1000 + 1) * 1000;
-    let block = plasma_core::BlockSubmittedEvent { blknum, root, timestamp: 1 };
-    operator.on_block_submitted(&block).map_err(|e| err(e.to_string()))?;
-    let zone = plasma_xt::Zone::new(1, zone_ids).map_err(|e| err(e.to_string()))?;
-
+    let domain = domain();
+    let (mut operator, signed) = O::payment_workload(txs, domain).map_err(|e| err(e.to_string()))?;
+    let count = signed.len();
     let started = Instant::now();
-    let mut checkpoint =
-        plasma_xt::StateCheckpoint::from_operator(&operator, blknum, zone).map_err(|e| err(e.to_string()))?;
-    let state_tree_ms = started.elapsed().as_secs_f64() * 1e3;
-
-    let keys = plasma_cash::bench::keys().map_err(|e| err(e.to_string()))?;
-    let sign_offs: Vec<(u64, Signature)> = checkpoint
-        .states()
-        .iter()
-        .filter_map(|(coin, state)| {
-            let key = keys.iter().find(|key| key.address() == state.owner)?;
-            Some((*coin, plasma_xt::sign_off(key, &domain, blknum, checkpoint.root(), *coin)))
-        })
-        .collect();
+    let accepted = operator.submit_all(signed).iter().filter(|result| result.is_ok()).count();
+    let accept = started.elapsed().as_secs_f64();
+    if accepted != count {
+        return Err(err(format!("only {accepted} of {count} valid transactions accepted")));
+    }
     let started = Instant::now();
-    for (coin, sig) in &sign_offs {
-        checkpoint.add_sign_off(&domain, *coin, *sig).map_err(|e| err(e.to_string()))?;
+    let block = operator.build_block().map_err(|e| err(e.to_string()))?;
+    let block_build_ms = started.elapsed().as_secs_f64() * 1e3;
+    let started = Instant::now();
+    if !O::prove_every(&block, &domain).map_err(|e| err(e.to_string()))? {
+        return Err(err("a proof does not verify".into()));
     }
-    let bitmap = checkpoint.bitmap();
-    let sign_offs_ms = started.elapsed().as_secs_f64() * 1e3;
-    let zone_coins = checkpoint.states().len();
-    if bitmap.set_coins().count() != zone_coins {
-        return Err(err("a sign-off is missing from the bitmap".into()));
+    let proofs_ms = started.elapsed().as_secs_f64() * 1e3;
+
+    let tx_per_s = count as f64 / accept;
+    Ok(VariantBench {
+        name: name.into(),
+        txs: count,
+        tx_per_s,
+        ratio_to_limit: tx_per_s / limit.recover_per_s,
+        block_build_ms,
+        proofs_ms,
+        state_bytes,
+        utxos_measured: utxos,
+        checkpoint: None,
+    })
+}
+
+/// The checkpoint figures of a design with checkpoints, from its measured times.
+pub fn checkpoint_bench(
+    zone_coins: usize,
+    state_tree: std::time::Duration,
+    sign_offs: std::time::Duration,
+) -> CheckpointBench {
+    CheckpointBench {
+        zone_coins,
+        state_tree_ms: state_tree.as_secs_f64() * 1e3,
+        sign_offs_ms: sign_offs.as_secs_f64() * 1e3,
     }
-    Ok(CheckpointBench { zone_coins, state_tree_ms, sign_offs_ms })
+}
+
+/// The bench's domain, for designs that time more than the operator (XT's checkpoint).
+pub fn bench_domain() -> Domain {
+    domain()
 }
 
 impl BenchReport {
@@ -373,23 +236,10 @@ pub fn bench(names: &[String], txs: usize, utxos: usize) -> Result<BenchReport, 
     let limit = recovery_limit(threads)?;
     let mut variants = Vec::new();
     for name in names {
-        let bench = match name.as_str() {
-            "mvp" => MVP.measure(txs, utxos, &limit)?,
-            "morevp" => MOREVP.measure(txs, utxos, &limit)?,
-            "cash" => CASH.measure(txs, utxos, &limit)?,
-            // XT's operator accepts and seals transactions exactly as Plasma Cash's does; what it
-            // adds is the checkpoint, measured on a zone of 8,192 coin ids (fewer for a short run).
-            "xt" => {
-                let mut bench = OperatorRun { name: "xt", ..CASH }.measure(txs, utxos, &limit)?;
-                bench.checkpoint = Some(xt_checkpoint(txs.clamp(1, 8192) as u64)?);
-                bench
-            }
-            "debit" => DEBIT.measure(txs, utxos, &limit)?,
-            other => {
-                let known = bench_variant_names().join(", ");
-                return Err(Error::Scenario(format!("no bench for variant {other:?} (implemented: {known})")));
-            }
-        };
+        let bench = crate::variants::bench_variant(name, txs, utxos, &limit)?.ok_or_else(|| {
+            let known = bench_variant_names().join(", ");
+            Error::Scenario(format!("no bench for variant {name:?} (implemented: {known})"))
+        })?;
         variants.push(bench);
     }
     Ok(BenchReport { limit, variants })

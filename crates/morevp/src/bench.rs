@@ -88,6 +88,30 @@ pub fn utxo_memory_workload(count: usize) -> Result<Operator> {
     Ok(operator)
 }
 
+impl plasma_core::bench::Workloads for Operator {
+    fn memory_workload(count: usize) -> Result<Self> {
+        utxo_memory_workload(count)
+    }
+
+    fn payment_workload(count: usize, domain: Domain) -> Result<(Self, Vec<SignedTx>)> {
+        let Workload { operator, txs } = one_input_workload(count, domain)?;
+        Ok((operator, txs))
+    }
+
+    fn submit_all(&mut self, txs: Vec<SignedTx>) -> Vec<Result<alloy_primitives::B256>> {
+        self.submit_batch(txs)
+    }
+
+    fn prove_every(block: &crate::Block, _domain: &Domain) -> Result<bool> {
+        let indexes: Vec<u64> = (0..block.len() as u64).collect();
+        plasma_core::bench::prove_keys(
+            &indexes,
+            |i| block.proof(i),
+            |i, proof| block.tx_hash(i).is_some_and(|leaf| proof.verify(block.root(), leaf, i)),
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use alloy_primitives::B256;

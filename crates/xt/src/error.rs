@@ -33,6 +33,9 @@ pub enum XtError {
         /// The zone's size.
         size: u64,
     },
+    /// A bench workload could not be set up as it must be (see [`crate::bench`]).
+    #[error("bench workload: {0}")]
+    Workload(&'static str),
     /// The checkpoint's state tree holds no leaf for the coin.
     #[error("the checkpoint states nothing for coin {0}")]
     NoState(u64),

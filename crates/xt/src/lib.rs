@@ -4,6 +4,7 @@
 //! - [`abi`]: the contract's types, re-exported from `plasma-abi` (generated from the compiled
 //!   artifact) — [`CheckpointState`](abi::CheckpointState) and the
 //!   [`XtExitGame`](abi::XtExitGame) calls and events.
+//! - [`bench`](mod@bench): the operator's work for one checkpoint, timed for `plasma bench`.
 //! - [`checkpoint`]: state leaves, zones, bitmaps, the operator's [`StateCheckpoint`] with its
 //!   collected sign-offs, and the EIP-712 sign-off.
 //! - [`history`]: [`XtStart`] (deposit or checkpoint start of a `plasma_cash::CoinHistory`),
@@ -18,6 +19,7 @@
 //! - [`error`]: the crate's one error type, [`XtError`].
 
 pub mod abi;
+pub mod bench;
 pub mod checkpoint;
 pub mod client;
 pub mod error;

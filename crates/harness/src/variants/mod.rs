@@ -14,6 +14,34 @@ pub use morevp::MoreVpVariant;
 pub use mvp::MvpVariant;
 pub use xt::XtVariant;
 
+/// `plasma bench` of the built-in variant `name` (`None`: no such variant). XT's operator accepts
+/// and seals transactions exactly as Plasma Cash's does; what it adds is the checkpoint, measured
+/// on a zone of 8,192 coin ids (fewer for a short run).
+pub fn bench_variant(
+    name: &str,
+    txs: usize,
+    utxos: usize,
+    limit: &crate::bench::Limit,
+) -> Result<Option<crate::bench::VariantBench>, crate::Error> {
+    use crate::bench::measure;
+    Ok(Some(match name {
+        "mvp" => measure::<plasma_mvp::Operator>("mvp", txs, utxos, limit)?,
+        "morevp" => measure::<plasma_morevp::Operator>("morevp", txs, utxos, limit)?,
+        "cash" => measure::<plasma_cash::Operator>("cash", txs, utxos, limit)?,
+        "debit" => measure::<plasma_debit::DebitOperator>("debit", txs, utxos, limit)?,
+        "xt" => {
+            let mut bench = measure::<plasma_cash::Operator>("xt", txs, utxos, limit)?;
+            let zone = txs.clamp(1, 8192) as u64;
+            let times = plasma_xt::bench::checkpoint_times(zone, crate::bench::bench_domain())
+                .map_err(|e| crate::Error::Variant { variant: "xt", message: e.to_string() })?;
+            bench.checkpoint =
+                Some(crate::bench::checkpoint_bench(times.zone_coins, times.state_tree, times.sign_offs));
+            bench
+        }
+        _ => return Ok(None),
+    }))
+}
+
 /// Watchers run at least this often; a cheating operator answers a challenge at the last round
 /// before its deadline (Cash and Debit: a payment hidden in a withheld block is revealed as late as
 /// the game allows).
