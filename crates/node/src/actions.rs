@@ -184,3 +184,150 @@ impl<T: Clone> ActionQueue<T> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use alloy_primitives::{Address, Bytes, U256};
+    use plasma_core::{Decision, GameCall, RetryPolicy, Role};
+    use plasma_rootchain::{EmbeddedEvm, RootChain, dev_accounts};
+
+    use super::*;
+
+    /// The embedded EVM behind a network that loses the next `lose` sends and makes every send
+    /// revert while `reverts` is set (as the game would once another call did the work).
+    struct Lossy {
+        chain: EmbeddedEvm,
+        lose: u32,
+        reverts: bool,
+    }
+
+    #[async_trait::async_trait]
+    impl Submit for Lossy {
+        fn reader(&self) -> &dyn RootChain {
+            &self.chain
+        }
+
+        async fn now(&self) -> crate::Result<Timestamp> {
+            Ok(self.chain.block_time().await?)
+        }
+
+        async fn simulate(&self, tx: &TxRequest) -> crate::Result<CallOutcome> {
+            let mut outcome = RootChain::simulate(&self.chain, tx).await?;
+            if self.reverts {
+                outcome.success = false;
+                outcome.revert_reason = Some("already done".into());
+            }
+            Ok(outcome)
+        }
+
+        async fn submit(&mut self, tx: TxRequest) -> crate::Result<Result<Receipt, String>> {
+            if self.lose > 0 {
+                self.lose -= 1;
+                return Ok(Err("lost".into()));
+            }
+            let mut receipt = self.chain.send(tx).await?;
+            if self.reverts {
+                receipt.success = false;
+                receipt.revert_reason = Some("already done".into());
+            }
+            Ok(Ok(receipt))
+        }
+    }
+
+    fn decision(sender: Address, byte: u8, deadline: Timestamp) -> Decision<u8> {
+        Decision {
+            by: Role::Watcher,
+            tag: byte,
+            sender,
+            call: GameCall { data: Bytes::from(vec![byte; 4]), value: U256::ZERO },
+            deadline,
+            what: format!("does {byte}"),
+        }
+    }
+
+    async fn setup(lose: u32) -> (Lossy, Address, Timestamp) {
+        let chain = EmbeddedEvm::new();
+        let sender = dev_accounts()[1];
+        let now = chain.block_time().await.unwrap_or_default();
+        (Lossy { chain, lose, reverts: false }, sender, now)
+    }
+
+    fn texts(notes: &[Note]) -> Vec<&str> {
+        notes.iter().map(|n| n.0.as_str()).collect()
+    }
+
+    #[tokio::test]
+    async fn a_lost_send_is_sent_again_until_it_is_mined() -> crate::Result<()> {
+        let (mut chain, sender, now) = setup(2).await;
+        let mut queue = ActionQueue::new(Address::repeat_byte(7), RetryPolicy::EVERY_LOOK);
+        queue.decide("bob", "bob's watcher".into(), decision(sender, 1, now + 1_000), now);
+        // The same call decided again stands once.
+        queue.decide("carol", "carol's watcher".into(), decision(sender, 1, now + 1_000), now);
+        assert_eq!(queue.len(), 1);
+        let mut notes = Vec::new();
+        assert!(queue.flush(&mut chain, &mut notes).await?.is_empty());
+        assert!(queue.flush(&mut chain, &mut notes).await?.is_empty());
+        let done = queue.flush(&mut chain, &mut notes).await?;
+        assert_eq!(done.len(), 1);
+        assert_eq!(done[0].owner, "bob");
+        assert!(queue.is_empty());
+        assert_eq!(
+            texts(&notes),
+            ["bob's watcher does 1: lost", "bob's watcher does 1: lost", "bob's watcher does 1 (again)"]
+        );
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn a_call_never_mined_before_its_deadline_is_reported_missed() -> crate::Result<()> {
+        let (mut chain, sender, now) = setup(u32::MAX).await;
+        let mut queue = ActionQueue::new(Address::repeat_byte(7), RetryPolicy::EVERY_LOOK);
+        queue.decide("bob", "bob".into(), decision(sender, 2, now + 10), now);
+        let mut notes = Vec::new();
+        queue.flush(&mut chain, &mut notes).await?;
+        chain.chain.advance_time(20).await?;
+        queue.flush(&mut chain, &mut notes).await?;
+        assert!(queue.is_empty());
+        assert_eq!(
+            notes.last().map(|n| n.0.as_str()),
+            Some("bob missed the deadline: does 2 (never mined in 1 attempts: lost)")
+        );
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn a_reverting_call_is_simulated_before_a_retry_and_given_up_at_its_deadline() -> crate::Result<()> {
+        let (mut chain, sender, now) = setup(0).await;
+        chain.reverts = true;
+        let mut queue = ActionQueue::new(Address::repeat_byte(7), RetryPolicy::EVERY_LOOK);
+        queue.decide("bob", "bob".into(), decision(sender, 3, now + 10), now);
+        let mut notes = Vec::new();
+        queue.flush(&mut chain, &mut notes).await?;
+        let sent = chain.chain.block_number().await?;
+        // The retry is simulated, fails, and sends nothing.
+        queue.flush(&mut chain, &mut notes).await?;
+        assert_eq!(chain.chain.block_number().await?, sent);
+        chain.chain.advance_time(20).await?;
+        queue.flush(&mut chain, &mut notes).await?;
+        assert!(queue.is_empty());
+        assert_eq!(
+            texts(&notes),
+            ["bob does 3: reverted (already done)", "bob gives up: does 3 (reverts: already done)"]
+        );
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn a_withdrawn_call_is_not_sent() -> crate::Result<()> {
+        let (mut chain, sender, now) = setup(0).await;
+        let mut queue = ActionQueue::new(Address::repeat_byte(7), RetryPolicy::EVERY_LOOK);
+        queue.decide("bob", "bob".into(), decision(sender, 4, now + 10), now);
+        queue.decide("bob", "bob".into(), decision(sender, 5, now + 10), now);
+        queue.retain(|queued| queued.decision.tag != 4);
+        let mut notes = Vec::new();
+        let done = queue.flush(&mut chain, &mut notes).await?;
+        assert_eq!(done.iter().map(|q| q.decision.tag).collect::<Vec<_>>(), [5]);
+        assert_eq!(texts(&notes), ["bob does 5"]);
+        Ok(())
+    }
+}

@@ -105,3 +105,32 @@ fn framework_event(log: &alloy_primitives::Log, block: u64) -> Result<Option<Fra
     }
     Ok(None)
 }
+
+#[cfg(test)]
+mod tests {
+    use alloy_primitives::{Address, B256, Bytes, Log, LogData, U256};
+    use alloy_sol_types::SolEvent;
+
+    use super::*;
+
+    fn log(topics: Vec<B256>, data: Vec<u8>) -> Log {
+        Log { address: Address::repeat_byte(1), data: LogData::new_unchecked(topics, Bytes::from(data)) }
+    }
+
+    #[test]
+    fn framework_events_decode_and_malformed_ones_are_errors() {
+        let depositor = Address::repeat_byte(9);
+        let event = PlasmaFramework::DepositCreated { depositor, blknum: U256::from(1), amount: U256::from(5) };
+        let good = Log { address: Address::repeat_byte(1), data: event.encode_log_data() };
+        assert!(matches!(framework_event(&good, 3), Ok(Some(FrameworkEvent::Deposit(DepositEvent { blknum: 1, .. })))));
+        // The event's signature with a truncated body: the chain said something malformed.
+        let topics = good.topics().to_vec();
+        assert!(matches!(framework_event(&log(topics, vec![1, 2, 3]), 3), Err(Error::Decode { block: 3, .. })));
+        // A block number beyond u64 is refused, not truncated.
+        let huge = PlasmaFramework::DepositCreated { depositor, blknum: U256::from(u128::MAX), amount: U256::from(5) };
+        let huge = Log { address: Address::repeat_byte(1), data: huge.encode_log_data() };
+        assert!(matches!(framework_event(&huge, 3), Err(Error::Decode { .. })));
+        // Another event of the framework is none the designs need.
+        assert!(matches!(framework_event(&log(vec![B256::repeat_byte(5)], Vec::new()), 3), Ok(None)));
+    }
+}
