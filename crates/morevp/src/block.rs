@@ -144,15 +144,12 @@ impl Inclusion {
 
 #[cfg(test)]
 mod tests {
-    use alloy_primitives::{Address, U256, keccak256};
+    use alloy_primitives::{U256, keccak256};
     use plasma_core::{SigningKey, merkle::leaf_node};
 
     use super::*;
     use crate::tx::{Output, PaymentTx, PaymentTxExt};
-
-    fn domain() -> Domain {
-        Domain::new(31_337, Address::repeat_byte(0xf0))
-    }
+    use plasma_testkit::domain;
 
     fn txs(n: u64) -> Vec<SignedTx> {
         let key = SigningKey::from_bytes(keccak256("k")).unwrap();

@@ -274,19 +274,12 @@ impl Ledger {
 
 #[cfg(test)]
 mod tests {
-    use alloy_primitives::{Address, keccak256};
+
     use plasma_core::SigningKey;
 
     use super::*;
     use crate::tx::PaymentTx;
-
-    fn key(seed: &str) -> SigningKey {
-        SigningKey::from_bytes(keccak256(seed)).unwrap()
-    }
-
-    fn domain() -> Domain {
-        Domain::new(31_337, Address::repeat_byte(0xf0))
-    }
+    use plasma_testkit::{domain, key};
 
     /// Alice owns deposits 1 (100) and 2 (50); Bob owns deposit 3 (10).
     fn ledger() -> (Ledger, SigningKey, SigningKey) {

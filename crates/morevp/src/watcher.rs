@@ -1158,21 +1158,14 @@ fn classify(blknum: BlockNumber, txindex: u16, reason: Invalidity, busy: &BTreeM
 
 #[cfg(test)]
 mod tests {
-    use alloy_primitives::keccak256;
+
     use plasma_core::{ChildChain, SigningKey};
 
     use super::*;
     use crate::{game::youngest_input, tx::in_flight_exit_id};
+    use plasma_testkit::{domain, key};
 
     const P: u64 = 1_000;
-
-    fn key(seed: &str) -> SigningKey {
-        SigningKey::from_bytes(keccak256(seed)).unwrap()
-    }
-
-    fn domain() -> Domain {
-        Domain::new(31_337, Address::repeat_byte(0xf0))
-    }
 
     /// An operator and a watcher for Alice and Bob; Mallory and Carol are strangers.
     struct Fx {

@@ -124,10 +124,7 @@ mod tests {
     use alloy_primitives::B256;
 
     use super::*;
-
-    fn domain() -> Domain {
-        Domain::new(31_337, Address::repeat_byte(0xf0))
-    }
+    use plasma_testkit::domain;
 
     #[test]
     fn deposit_numbers_skip_child_blocks() {

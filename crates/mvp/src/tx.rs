@@ -533,14 +533,7 @@ mod tests {
     use rstest::rstest;
 
     use super::*;
-
-    fn key(seed: &str) -> SigningKey {
-        SigningKey::from_bytes(keccak256(seed)).unwrap()
-    }
-
-    fn domain() -> Domain {
-        Domain::new(31_337, Address::repeat_byte(0xf0))
-    }
+    use plasma_testkit::{domain, key};
 
     fn sample_tx() -> Transaction {
         Transaction {

@@ -6,11 +6,12 @@
 
 #![allow(dead_code)]
 
+pub use plasma_testkit::{domain, key};
 use std::collections::BTreeMap;
 
 use plasma_core::{
-    BlockSubmittedEvent, ChildChain, DepositEvent, Domain, SigningKey,
-    alloy_primitives::{Address, B256, U256, keccak256},
+    BlockSubmittedEvent, ChildChain, DepositEvent,
+    alloy_primitives::{Address, B256, U256},
 };
 use plasma_morevp::{
     ExitCall, GameEvent, MoreVpGame, Operator, Report, SignedTx, UtxoPos, Wallet, Watcher, in_flight_exit_id,
@@ -19,14 +20,6 @@ use plasma_morevp::{
 
 /// The minimum exit period of the test deployments (phase 1 is half of it).
 pub const PERIOD: u64 = 7 * 24 * 3600;
-
-pub fn key(seed: &str) -> SigningKey {
-    SigningKey::from_bytes(keccak256(seed)).unwrap()
-}
-
-pub fn domain() -> Domain {
-    Domain::new(31_337, Address::repeat_byte(0xf0))
-}
 
 pub fn wei(n: u64) -> U256 {
     U256::from(n)

@@ -3,18 +3,11 @@
 #![allow(dead_code)]
 
 use plasma_core::{
-    BlockSubmittedEvent, ChildChain, DepositEvent, Domain, SigningKey,
-    alloy_primitives::{Address, U256, keccak256},
+    BlockSubmittedEvent, ChildChain, DepositEvent,
+    alloy_primitives::{Address, U256},
 };
 use plasma_mvp::{Inclusion, Operator, SignedTx, UtxoPos, Wallet, tx::TransactionExt};
-
-pub fn key(seed: &str) -> SigningKey {
-    SigningKey::from_bytes(keccak256(seed)).unwrap()
-}
-
-pub fn domain() -> Domain {
-    Domain::new(31_337, Address::repeat_byte(0xf0))
-}
+pub use plasma_testkit::{domain, key};
 
 pub fn wei(n: u64) -> U256 {
     U256::from(n)
