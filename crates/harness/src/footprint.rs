@@ -338,8 +338,12 @@ fn morevp_stored(block: &plasma_morevp::Block, users: u64, blocks: u64) -> Resul
         .ok_or("the payment is not in the block")?;
     let tx = &block.txs()[at];
     let txindex = u16::try_from(at).map_err(|e| e.to_string())?;
-    let inclusion =
-        plasma_morevp::Inclusion { blknum, txindex, root: block.root(), proof: block.proof(to_u64(at)).map_err(e)? };
+    let inclusion = plasma_morevp::Inclusion {
+        blknum,
+        txindex,
+        root: block.root(),
+        proof: block.proof(to_u64(at)).map_err(|e| e.to_string())?,
+    };
     let mut holder = plasma_morevp::Wallet::new(payee.clone(), domain());
     holder.on_included(tx, &inclusion).map_err(e)?;
     Ok(to_u64(holder.stored_bytes()))

@@ -106,7 +106,7 @@ impl plasma_core::bench::Workloads for Operator {
         let indexes: Vec<u64> = (0..block.len() as u64).collect();
         plasma_core::bench::prove_keys(
             &indexes,
-            |i| block.proof(i),
+            |i| block.proof(i).map_err(crate::MoreVpError::from),
             |i, proof| block.tx_hash(i).is_some_and(|leaf| proof.verify(block.root(), leaf, i)),
         )
     }

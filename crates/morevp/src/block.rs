@@ -5,114 +5,29 @@
 //! root of those values (`docs/specs.md`), so a block holds at most 65,536 transactions.
 //! [`Inclusion`] is what a user keeps to prove, later, that a transaction is in a submitted block.
 
-use std::sync::Arc;
-
 use alloy_primitives::B256;
-use plasma_core::{BinaryProof, BinaryTree, BlockNumber, ChildBlock, Domain};
+use plasma_core::{BinaryProof, BlockNumber, Domain};
+use plasma_mvp::utxo::{BlockTx, TxBlock};
 
 use crate::{
-    error::{MoreVpError, Result},
-    tx::{MAX_TXS_PER_BLOCK, SignedTx, UtxoPos},
+    error::Result,
+    tx::{SignedTx, UtxoPos},
 };
 
-/// A sealed child block: transactions in leaf order, their hashes (the leaves) and the tree.
-///
-/// Immutable once built, and shared: a clone costs a reference count, not a copy of 65,536
-/// transactions.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Block {
-    data: Arc<BlockData>,
-}
+/// A sealed MoreVP child block (see [`TxBlock`]): its leaves are the transaction hashes.
+pub type Block = TxBlock<SignedTx>;
 
-#[derive(Debug, PartialEq, Eq)]
-struct BlockData {
-    txs: Vec<SignedTx>,
-    hashes: Vec<B256>,
-    tree: BinaryTree,
-}
-
-impl Block {
-    /// Builds the block of `txs` (in leaf order), hashing each under `domain`.
-    ///
-    /// Fails with [`MoreVpError::BlockFull`] beyond 65,536 transactions.
-    pub fn new(txs: Vec<SignedTx>, domain: &Domain) -> Result<Self> {
-        if txs.len() > MAX_TXS_PER_BLOCK {
-            return Err(MoreVpError::BlockFull { capacity: MAX_TXS_PER_BLOCK });
-        }
-        let hashes = plasma_core::par::map(&txs, |tx| tx.tx_hash(domain));
-        Self::from_hashes(txs, hashes)
+impl BlockTx for SignedTx {
+    fn tx_hash(&self, domain: &Domain) -> B256 {
+        Self::tx_hash(self, domain)
     }
 
-    /// Builds the block from transactions whose hashes the caller already computed (`hashes[i]`
-    /// must be `txs[i].tx_hash(domain)`).
-    pub(crate) fn from_hashes(txs: Vec<SignedTx>, hashes: Vec<B256>) -> Result<Self> {
-        if txs.len() > MAX_TXS_PER_BLOCK {
-            return Err(MoreVpError::BlockFull { capacity: MAX_TXS_PER_BLOCK });
-        }
-        debug_assert_eq!(txs.len(), hashes.len());
-        let tree = BinaryTree::from_leaves(&hashes)?;
-        Ok(Self { data: Arc::new(BlockData { txs, hashes, tree }) })
+    fn leaf_with_hash(&self, tx_hash: B256) -> B256 {
+        tx_hash
     }
 
-    /// The Merkle root the operator submits (`EMPTY` for a block without transactions).
-    #[must_use]
-    pub fn root(&self) -> B256 {
-        self.data.tree.root()
-    }
-
-    /// Number of transactions.
-    #[must_use]
-    pub fn len(&self) -> usize {
-        self.data.txs.len()
-    }
-
-    /// Whether the block holds no transaction.
-    #[must_use]
-    pub fn is_empty(&self) -> bool {
-        self.data.txs.is_empty()
-    }
-
-    /// The transactions, in leaf order.
-    #[must_use]
-    pub fn txs(&self) -> &[SignedTx] {
-        &self.data.txs
-    }
-
-    /// Transaction `txindex`, if the block has one there.
-    #[must_use]
-    pub fn tx(&self, txindex: u64) -> Option<&SignedTx> {
-        usize::try_from(txindex).ok().and_then(|i| self.data.txs.get(i))
-    }
-
-    /// Hash (leaf value) of transaction `txindex`.
-    #[must_use]
-    pub fn tx_hash(&self, txindex: u64) -> Option<B256> {
-        usize::try_from(txindex).ok().and_then(|i| self.data.hashes.get(i)).copied()
-    }
-
-    /// The transaction hashes (leaf values), in leaf order.
-    #[must_use]
-    pub fn tx_hashes(&self) -> &[B256] {
-        &self.data.hashes
-    }
-
-    /// Inclusion proof of transaction `txindex`; [`MoreVpError::Core`] with
-    /// `LeafIndexOutOfRange` when the block has no transaction there.
-    pub fn proof(&self, txindex: u64) -> Result<BinaryProof> {
-        Ok(self.data.tree.proof(txindex)?)
-    }
-
-    /// Size of the block's data on the wire (`384 + 65 × inputs` bytes per transaction), for
-    /// metrics.
-    #[must_use]
-    pub fn size_bytes(&self) -> usize {
-        self.data.txs.iter().map(SignedTx::size).sum()
-    }
-}
-
-impl ChildBlock for Block {
-    fn root(&self) -> B256 {
-        Self::root(self)
+    fn wire_size(&self) -> usize {
+        self.size()
     }
 }
 
@@ -146,6 +61,8 @@ impl Inclusion {
 mod tests {
     use alloy_primitives::{U256, keccak256};
     use plasma_core::{SigningKey, merkle::leaf_node};
+
+    use plasma_core::{BinaryTree, ChildBlock};
 
     use super::*;
     use crate::tx::{Output, PaymentTx, PaymentTxExt};

@@ -471,7 +471,7 @@ impl ChildChain for Operator {
             return Err(MoreVpError::BlockFull { capacity: MAX_TXS_PER_BLOCK });
         }
         let Queue { txs, hashes, fees, inputs } = std::mem::take(&mut self.queue);
-        let block = Block::from_hashes(txs, hashes)?;
+        let block = Block::from_hash_leaves(txs, hashes)?;
         for input in inputs {
             self.ledger.spend(input, None);
         }
@@ -515,6 +515,6 @@ impl ChildChain for Operator {
     /// Proof for transaction `key` (its index) of child block `blknum`, withheld or not.
     fn prove_inclusion(&self, blknum: BlockNumber, key: u64) -> Result<BinaryProof> {
         let record = self.blocks.get(&blknum).ok_or(MoreVpError::UnknownBlock(blknum))?;
-        record.block.proof(key)
+        Ok(record.block.proof(key)?)
     }
 }

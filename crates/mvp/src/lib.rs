@@ -9,7 +9,9 @@
 //!   artifact) — [`Transaction`] and the [`MvpExitGame`](abi::MvpExitGame) calls and events.
 //! - [`tx`]: [`UtxoPos`], [`SignedTx`] (hash, leaf, parent confirmations, 582-byte codec),
 //!   signature pairs and the confirmation digest.
-//! - [`block`]: [`Block`] (transactions under the depth-16 tree) and [`Inclusion`].
+//! - [`utxo`]: the UTXO base MVP and MoreVP share: [`TxBlock`](utxo::TxBlock), a block of any
+//!   signed transaction type under the depth-16 tree.
+//! - [`block`]: [`Block`] (MVP transactions in a [`TxBlock`](utxo::TxBlock)) and [`Inclusion`].
 //! - [`ledger`]: the UTXO set and the validity rules shared by operator and watchers.
 //! - [`operator`]: [`Operator`], the [`ChildChain`](plasma_core::ChildChain), with documented
 //!   fault injection (`include_unchecked`, `withhold`).
@@ -36,6 +38,7 @@ pub mod game;
 pub mod ledger;
 pub mod operator;
 pub mod tx;
+pub mod utxo;
 pub mod wallet;
 pub mod watcher;
 

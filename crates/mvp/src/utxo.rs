@@ -1,0 +1,152 @@
+//! The UTXO base that MVP and MoreVP share: a child block of signed transactions under the depth-16
+//! binary tree, whatever the transaction type.
+//!
+//! [`TxBlock`] keeps the transactions in leaf order, their hashes and the tree over their leaf
+//! values; what a leaf is belongs to the design ([`BlockTx::leaf_with_hash`]: MVP commits to the
+//! transaction's hash and signatures, MoreVP to its hash alone). Each design names its block
+//! `TxBlock<its SignedTx>` (`plasma_mvp::Block`, `plasma_morevp::Block`).
+
+use std::sync::Arc;
+
+use alloy_primitives::B256;
+use plasma_core::{BinaryProof, BinaryTree, ChildBlock, Domain};
+
+use crate::MvpError;
+
+pub use crate::tx::MAX_TXS_PER_BLOCK;
+
+/// A signed transaction as a block needs it.
+pub trait BlockTx: Send + Sync {
+    /// Its hash under `domain` (what signers sign).
+    fn tx_hash(&self, domain: &Domain) -> B256;
+    /// Its leaf value, given its hash.
+    fn leaf_with_hash(&self, tx_hash: B256) -> B256;
+    /// Its size on the wire, in bytes.
+    fn wire_size(&self) -> usize;
+}
+
+/// A sealed child block: transactions in leaf order, their hashes and the tree over their leaves.
+///
+/// Immutable once built, and shared: a clone costs a reference count, not a copy of 65,536
+/// transactions.
+#[derive(Debug, PartialEq, Eq)]
+pub struct TxBlock<T> {
+    data: Arc<BlockData<T>>,
+}
+
+impl<T> Clone for TxBlock<T> {
+    fn clone(&self) -> Self {
+        Self { data: Arc::clone(&self.data) }
+    }
+}
+
+#[derive(Debug, PartialEq, Eq)]
+struct BlockData<T> {
+    txs: Vec<T>,
+    hashes: Vec<B256>,
+    tree: BinaryTree,
+}
+
+impl<T: BlockTx> TxBlock<T> {
+    /// Builds the block of `txs` (in leaf order), hashing each under `domain` (in parallel).
+    ///
+    /// Fails with [`MvpError::BlockFull`] beyond 65,536 transactions.
+    pub fn new(txs: Vec<T>, domain: &Domain) -> Result<Self, MvpError> {
+        if txs.len() > MAX_TXS_PER_BLOCK {
+            return Err(MvpError::BlockFull { capacity: MAX_TXS_PER_BLOCK });
+        }
+        let hashes = plasma_core::par::map(&txs, |tx| tx.tx_hash(domain));
+        let leaves: Vec<B256> = txs.iter().zip(&hashes).map(|(tx, hash)| tx.leaf_with_hash(*hash)).collect();
+        Self::from_leaves(txs, hashes, &leaves)
+    }
+
+    /// Builds the block from transactions whose hashes and leaf values the caller already computed
+    /// (`hashes[i]` must be `txs[i].tx_hash(domain)` and `leaves[i]` `txs[i].leaf_with_hash(hashes[i])`).
+    pub fn from_leaves(txs: Vec<T>, hashes: Vec<B256>, leaves: &[B256]) -> Result<Self, MvpError> {
+        if txs.len() > MAX_TXS_PER_BLOCK {
+            return Err(MvpError::BlockFull { capacity: MAX_TXS_PER_BLOCK });
+        }
+        debug_assert!(txs.len() == hashes.len() && txs.len() == leaves.len());
+        let tree = BinaryTree::from_leaves(leaves).map_err(MvpError::Core)?;
+        Ok(Self { data: Arc::new(BlockData { txs, hashes, tree }) })
+    }
+
+    /// Builds the block from transactions whose hashes the caller already computed, for a design
+    /// whose leaf values are the hashes themselves (`hashes[i]` must be `txs[i].tx_hash(domain)`).
+    pub fn from_hash_leaves(txs: Vec<T>, hashes: Vec<B256>) -> Result<Self, MvpError> {
+        if txs.len() > MAX_TXS_PER_BLOCK {
+            return Err(MvpError::BlockFull { capacity: MAX_TXS_PER_BLOCK });
+        }
+        debug_assert_eq!(txs.len(), hashes.len());
+        let tree = BinaryTree::from_leaves(&hashes).map_err(MvpError::Core)?;
+        Ok(Self { data: Arc::new(BlockData { txs, hashes, tree }) })
+    }
+
+    /// Size of the block's data on the wire, for metrics.
+    #[must_use]
+    pub fn size_bytes(&self) -> usize {
+        self.data.txs.iter().map(BlockTx::wire_size).sum()
+    }
+}
+
+impl<T> TxBlock<T> {
+    /// The Merkle root the operator submits (`EMPTY` for a block without transactions).
+    #[must_use]
+    pub fn root(&self) -> B256 {
+        self.data.tree.root()
+    }
+
+    /// Number of transactions.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.data.txs.len()
+    }
+
+    /// Whether the block holds no transaction.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.data.txs.is_empty()
+    }
+
+    /// The transactions, in leaf order.
+    #[must_use]
+    pub fn txs(&self) -> &[T] {
+        &self.data.txs
+    }
+
+    /// Transaction `txindex`, if the block has one there.
+    #[must_use]
+    pub fn tx(&self, txindex: u64) -> Option<&T> {
+        usize::try_from(txindex).ok().and_then(|i| self.data.txs.get(i))
+    }
+
+    /// Hash of transaction `txindex`.
+    #[must_use]
+    pub fn tx_hash(&self, txindex: u64) -> Option<B256> {
+        usize::try_from(txindex).ok().and_then(|i| self.data.hashes.get(i)).copied()
+    }
+
+    /// The transaction hashes, in leaf order.
+    #[must_use]
+    pub fn tx_hashes(&self) -> &[B256] {
+        &self.data.hashes
+    }
+
+    /// Index of the first transaction with hash `tx_hash` (a linear scan).
+    #[must_use]
+    pub fn position_of(&self, tx_hash: B256) -> Option<u16> {
+        self.data.hashes.iter().position(|h| *h == tx_hash).and_then(|i| u16::try_from(i).ok())
+    }
+
+    /// Inclusion proof of transaction `txindex`; [`MvpError::Core`] with `LeafIndexOutOfRange`
+    /// when the block has no transaction there.
+    pub fn proof(&self, txindex: u64) -> Result<BinaryProof, MvpError> {
+        Ok(self.data.tree.proof(txindex)?)
+    }
+}
+
+impl<T> ChildBlock for TxBlock<T> {
+    fn root(&self) -> B256 {
+        Self::root(self)
+    }
+}
