@@ -125,7 +125,7 @@ fn the_tests_cover_every_variant_and_every_scenario_file() -> TestResult {
 
 #[tokio::test]
 async fn a_wrong_expectation_fails_the_scenario() -> TestResult {
-    let text = include_str!("../../crates/harness/scenarios/deposit-exit.toml")
+    let text = include_str!("../../../crates/harness/scenarios/deposit-exit.toml")
         .replace("[expect.balance-change]\nalice = \"0 ether\"", "[expect.balance-change]\nalice = \"1 ether\"");
     let result = run("mvp", "embedded", &Scenario::from_toml(&text)?).await?;
     assert_eq!(result.outcome, Outcome::Fail);
@@ -135,7 +135,7 @@ async fn a_wrong_expectation_fails_the_scenario() -> TestResult {
 
 #[tokio::test]
 async fn a_missing_capability_is_not_applicable_by_design() -> TestResult {
-    let text = include_str!("../../crates/harness/scenarios/deposit-exit.toml")
+    let text = include_str!("../../../crates/harness/scenarios/deposit-exit.toml")
         .replace("actors = [\"alice\"]", "actors = [\"alice\"]\nrequires = [\"checkpoints\"]");
     let result = run("mvp", "embedded", &Scenario::from_toml(&text)?).await?;
     assert_eq!(result.outcome, Outcome::NotApplicable);
