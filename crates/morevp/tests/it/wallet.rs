@@ -5,7 +5,7 @@
 // Test helpers outside #[test] functions unwrap too: a failure is a test failure.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use common::{World, domain, key, wei};
 use plasma_core::{BinaryProof, alloy_primitives::U256, alloy_sol_types::SolCall};

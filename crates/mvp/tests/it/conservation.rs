@@ -5,7 +5,7 @@
 // Test helpers outside #[test] functions unwrap too: a failure is a test failure.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use common::{Framework, domain, key, wei};
 use plasma_core::{ChildChain, SigningKey, alloy_primitives::U256};
