@@ -52,10 +52,12 @@
 
 use std::collections::BTreeMap;
 
-use alloy_primitives::{Address, B256, U256};
+use alloy_primitives::{Address, B256};
 use plasma_cash::{CoinHistory, CoinTx, HistoryStart, history::proof_len};
-use plasma_core::{ChildChain, DepositEvent, Domain};
-use plasma_morevp::tx::PaymentTxExt;
+use plasma_core::{
+    ChildChain, Domain,
+    bench::{median, to_u64},
+};
 use serde::Serialize;
 
 use crate::Error;
@@ -68,26 +70,9 @@ pub const BLOCK_POINTS: [u64; 4] = [1, 10, 100, 1_000];
 pub const USER_POINTS: [u64; 4] = [10, 100, 1_000, 10_000];
 /// The block count of [`Footprint::by_users`].
 pub const BY_USERS_BLOCKS: u64 = 100;
-/// One user in `PAY_EVERY` pays in each block; each coin moves once every `PAY_EVERY` blocks.
-pub const PAY_EVERY: usize = 10;
-/// Plasma XT: a checkpoint every `CHECKPOINT_EVERY` child blocks.
-pub const CHECKPOINT_EVERY: u64 = 100;
+pub use plasma_core::bench::{CHECKPOINT_EVERY, PAY_EVERY};
 
-/// Sizes of what goes over the wire, measured on real encoded objects of the variant's crate.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct WireSizes {
-    /// One signed one-input payment as sent to the operator (with its signature(s)).
-    pub tx_bytes: usize,
-    /// Median inclusion proof over the transactions of the reference block.
-    pub inclusion_proof_bytes: usize,
-    /// Median non-inclusion proof over the coins the reference block does not move; `None` where
-    /// the design has no non-inclusion proofs (MVP, MoreVP).
-    pub exclusion_proof_bytes: Option<usize>,
-    /// The full block a validating user downloads (`size_bytes()`).
-    pub block_bytes: usize,
-    /// Transactions in that block.
-    pub block_txs: usize,
-}
+pub use plasma_core::bench::WireSizes;
 
 /// What one user holding one coin/UTXO must store and download after `blocks` child blocks on a
 /// chain of `users` users.
@@ -122,8 +107,8 @@ pub struct Footprint {
 /// unknown name.
 pub fn footprint(name: &str) -> Result<Option<Footprint>, Error> {
     let design = match name {
-        "mvp" => &MVP,
-        "morevp" => &MOREVP,
+        "mvp" => return measure::<plasma_mvp::Mvp>("mvp").map(Some),
+        "morevp" => return measure::<plasma_morevp::MoreVp>("morevp").map(Some),
         "cash" => &CASH,
         "xt" => &XT,
         "debit" => &DEBIT,
@@ -161,6 +146,21 @@ impl Design {
     }
 }
 
+/// Measures the footprint of design `F` on the reference workload.
+fn measure<F: plasma_core::bench::Footprint>(name: &'static str) -> Result<Footprint, Error> {
+    let err = |message: String| Error::Variant { variant: name, message };
+    let domain = domain();
+    let sizes = F::wire_sizes(REFERENCE_USERS, &domain).map_err(err)?;
+    let by_blocks = F::storage(&BLOCK_POINTS, REFERENCE_USERS, &domain).map_err(err)?;
+    let by_blocks = points(&BLOCK_POINTS, |_| REFERENCE_USERS, &by_blocks);
+    let mut by_users = Vec::with_capacity(USER_POINTS.len());
+    for users in USER_POINTS {
+        let measured = F::storage(&[BY_USERS_BLOCKS], users, &domain).map_err(err)?;
+        by_users.extend(points(&[BY_USERS_BLOCKS], |_| users, &measured));
+    }
+    Ok(Footprint { sizes, by_blocks, by_users, stored: F::STORED, downloaded: F::DOWNLOADED })
+}
+
 fn points(blocks: &[u64], users: impl Fn(u64) -> u64, measured: &[(u64, u64)]) -> Vec<StoragePoint> {
     blocks
         .iter()
@@ -178,175 +178,8 @@ fn domain() -> Domain {
     Domain::new(plasma_rootchain::CHAIN_ID, Address::repeat_byte(0xfa))
 }
 
-/// Payments per block: one user in ten, at least one.
-fn payers(users: u64) -> usize {
-    usize::try_from(users / PAY_EVERY as u64).unwrap_or(usize::MAX).max(1)
-}
-
 fn count(users: u64) -> Result<usize, String> {
     usize::try_from(users).map_err(|e| e.to_string())
-}
-
-fn to_u64(n: usize) -> u64 {
-    u64::try_from(n).unwrap_or(u64::MAX)
-}
-
-/// The median of `values` (the upper one of an even count); 0 for none.
-fn median(mut values: Vec<usize>) -> usize {
-    values.sort_unstable();
-    values.get(values.len() / 2).copied().unwrap_or(0)
-}
-
-/// The child block of the followed coin's latest move after `blocks` blocks of the workload over
-/// `users` users, if it moved.
-fn last_move_block(users: u64, blocks: u64) -> Option<u64> {
-    let every = PAY_EVERY as u64;
-    let users = usize::try_from(users).unwrap_or(usize::MAX);
-    (blocks >= every).then(|| plasma_cash::bench::rotating_child_block(users, blocks / every * every))
-}
-
-/// The wire sizes of a full-block design (MVP, MoreVP) from its first payment's encoding, every
-/// inclusion proof of its block, and the block: no non-inclusion proofs.
-fn full_block_sizes(
-    tx_bytes: Option<usize>,
-    proofs: impl Iterator<Item = Result<usize, String>>,
-    block_bytes: usize,
-    block_txs: usize,
-) -> Result<WireSizes, String> {
-    Ok(WireSizes {
-        tx_bytes: tx_bytes.ok_or("no payment")?,
-        inclusion_proof_bytes: median(proofs.collect::<Result<Vec<_>, _>>()?),
-        exclusion_proof_bytes: None,
-        block_bytes,
-        block_txs,
-    })
-}
-
-/// The first workload deposit, whose output our user of a UTXO design follows.
-fn first_deposit(depositor: Address, amount: u64) -> DepositEvent {
-    DepositEvent { depositor, blknum: plasma_mvp::bench::deposit_blknum(0), amount: U256::from(amount) }
-}
-
-// ---------------------------------------------------------------------------------------------
-// MVP
-
-const MVP: Design = Design {
-    name: "mvp",
-    sizes: mvp_sizes,
-    storage: mvp_storage,
-    stored: "the output's creating tx, its inclusion proof and the inputs' confirmation signatures (the deposit before its first move)",
-    downloaded: "every full block, to validate it and exit in time on an invalid or withheld one",
-};
-
-/// A real MVP block of `users / 10` signed one-input payments of deposits, and those payments.
-fn mvp_block(users: u64) -> Result<(plasma_mvp::Block, Vec<plasma_mvp::SignedTx>), String> {
-    let plasma_mvp::bench::Workload { mut operator, txs } =
-        plasma_mvp::bench::one_input_workload(payers(users), domain()).map_err(|e| e.to_string())?;
-    let sent = txs.clone();
-    if operator.submit_batch(txs).iter().any(Result::is_err) {
-        return Err("a workload payment was refused".into());
-    }
-    let block = operator.build_block().map_err(|e| e.to_string())?;
-    Ok((block, sent))
-}
-
-fn mvp_sizes(users: u64) -> Result<WireSizes, String> {
-    let (block, sent) = mvp_block(users)?;
-    let proofs =
-        (0..to_u64(block.len())).map(|i| block.proof(i).map(|p| p.to_bytes().len()).map_err(|e| e.to_string()));
-    full_block_sizes(sent.first().map(|tx| tx.encode().len()), proofs, block.size_bytes(), block.len())
-}
-
-fn mvp_storage(blocks: &[u64], users: u64) -> Result<Points, String> {
-    let (block, _) = mvp_block(users)?;
-    let block_bytes = to_u64(block.size_bytes());
-    blocks.iter().map(|b| Ok((mvp_stored(&block, users, *b)?, b * block_bytes))).collect()
-}
-
-/// What the holder's MVP wallet stores after `blocks` blocks: the deposit, or the output of the
-/// latest move, received with the payer's confirmation in `block`.
-fn mvp_stored(block: &plasma_mvp::Block, users: u64, blocks: u64) -> Result<u64, String> {
-    let e = |e: plasma_mvp::MvpError| e.to_string();
-    let keys = plasma_mvp::bench::keys().map_err(e)?;
-    let [payer, payee, ..] = keys.as_slice() else { return Err("too few keys".into()) };
-    let deposit = first_deposit(payer.address(), plasma_mvp::bench::DEPOSIT_AMOUNT);
-    let mut payer_wallet = plasma_mvp::Wallet::new(payer.clone(), domain());
-    let input = payer_wallet.add_deposit(&deposit).map_err(e)?;
-    let Some(blknum) = last_move_block(users, blocks) else { return Ok(to_u64(payer_wallet.stored_bytes())) };
-    let at =
-        block.txs().iter().position(|tx| tx.tx.input0 == input.encode()).ok_or("the payment is not in the block")?;
-    let tx = &block.txs()[at];
-    let txindex = u16::try_from(at).map_err(|e| e.to_string())?;
-    let inclusion =
-        plasma_mvp::Inclusion { blknum, txindex, root: block.root(), proof: block.proof(to_u64(at)).map_err(e)? };
-    let confirmations = payer_wallet.confirm(tx, block.root()).map_err(e)?;
-    let mut holder = plasma_mvp::Wallet::new(payee.clone(), domain());
-    holder.receive(tx, &inclusion, confirmations).map_err(e)?;
-    Ok(to_u64(holder.stored_bytes()))
-}
-
-// ---------------------------------------------------------------------------------------------
-// MoreVP
-
-const MOREVP: Design = Design {
-    name: "morevp",
-    sizes: morevp_sizes,
-    storage: morevp_storage,
-    stored: "the output's creating tx and its inclusion proof, no confirmations (the deposit before its first move)",
-    downloaded: "every full block, to validate it and exit in time on an invalid or withheld one",
-};
-
-/// A real MoreVP block of `users / 10` signed one-input payments of deposits, and those payments.
-fn morevp_block(users: u64) -> Result<(plasma_morevp::Block, Vec<plasma_morevp::SignedTx>), String> {
-    let plasma_morevp::bench::Workload { mut operator, txs } =
-        plasma_morevp::bench::one_input_workload(payers(users), domain()).map_err(|e| e.to_string())?;
-    let sent = txs.clone();
-    if operator.submit_batch(txs).iter().any(Result::is_err) {
-        return Err("a workload payment was refused".into());
-    }
-    let block = operator.build_block().map_err(|e| e.to_string())?;
-    Ok((block, sent))
-}
-
-fn morevp_sizes(users: u64) -> Result<WireSizes, String> {
-    let (block, sent) = morevp_block(users)?;
-    let proofs =
-        (0..to_u64(block.len())).map(|i| block.proof(i).map(|p| p.to_bytes().len()).map_err(|e| e.to_string()));
-    full_block_sizes(sent.first().map(|tx| tx.encode().len()), proofs, block.size_bytes(), block.len())
-}
-
-fn morevp_storage(blocks: &[u64], users: u64) -> Result<Points, String> {
-    let (block, _) = morevp_block(users)?;
-    let block_bytes = to_u64(block.size_bytes());
-    blocks.iter().map(|b| Ok((morevp_stored(&block, users, *b)?, b * block_bytes))).collect()
-}
-
-/// What the holder's MoreVP wallet stores after `blocks` blocks: the deposit, or the output of the
-/// latest move, recorded from its inclusion in `block`.
-fn morevp_stored(block: &plasma_morevp::Block, users: u64, blocks: u64) -> Result<u64, String> {
-    let e = |e: plasma_morevp::MoreVpError| e.to_string();
-    let keys = plasma_morevp::bench::keys().map_err(e)?;
-    let [payer, payee, ..] = keys.as_slice() else { return Err("too few keys".into()) };
-    let deposit = first_deposit(payer.address(), plasma_morevp::bench::DEPOSIT_AMOUNT);
-    let mut payer_wallet = plasma_morevp::Wallet::new(payer.clone(), domain());
-    let input = payer_wallet.add_deposit(&deposit).map_err(e)?;
-    let Some(blknum) = last_move_block(users, blocks) else { return Ok(to_u64(payer_wallet.stored_bytes())) };
-    let at = block
-        .txs()
-        .iter()
-        .position(|tx| tx.tx.named_inputs().any(|(_, pos)| pos == input))
-        .ok_or("the payment is not in the block")?;
-    let tx = &block.txs()[at];
-    let txindex = u16::try_from(at).map_err(|e| e.to_string())?;
-    let inclusion = plasma_morevp::Inclusion {
-        blknum,
-        txindex,
-        root: block.root(),
-        proof: block.proof(to_u64(at)).map_err(|e| e.to_string())?,
-    };
-    let mut holder = plasma_morevp::Wallet::new(payee.clone(), domain());
-    holder.on_included(tx, &inclusion).map_err(e)?;
-    Ok(to_u64(holder.stored_bytes()))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -582,10 +415,10 @@ mod tests {
     fn median_takes_the_middle() {
         assert_eq!(median(vec![3, 1, 2]), 2);
         assert_eq!(median(vec![]), 0);
-        assert_eq!(payers(10_000), 1_000);
-        assert_eq!(payers(5), 1);
-        assert_eq!(last_move_block(1_000, 9), None);
-        assert_eq!(last_move_block(1_000, 1_000), Some(1_001_000));
-        assert_eq!(last_move_block(100, 15), Some(10_000));
+        assert_eq!(plasma_core::bench::payers(10_000), 1_000);
+        assert_eq!(plasma_core::bench::payers(5), 1);
+        assert_eq!(plasma_core::bench::last_move_block(1_000, 9), None);
+        assert_eq!(plasma_core::bench::last_move_block(1_000, 1_000), Some(1_001_000));
+        assert_eq!(plasma_core::bench::last_move_block(100, 15), Some(10_000));
     }
 }

@@ -112,6 +112,60 @@ impl plasma_core::bench::Workloads for Operator {
     }
 }
 
+/// What the holder's MoreVP wallet stores after `blocks` blocks: the deposit, or the output of the
+/// latest move, recorded from its inclusion in `block`.
+fn footprint_stored(
+    block: &crate::Block,
+    users: u64,
+    blocks: u64,
+    domain: &Domain,
+) -> core::result::Result<u64, String> {
+    use plasma_core::bench::{last_move_block, to_u64};
+
+    use crate::tx::PaymentTxExt as _;
+    let e = |e: crate::MoreVpError| e.to_string();
+    let keys = keys().map_err(e)?;
+    let [payer, payee, ..] = keys.as_slice() else { return Err("too few keys".into()) };
+    let deposit = plasma_core::DepositEvent {
+        depositor: payer.address(),
+        blknum: deposit_blknum(0),
+        amount: alloy_primitives::U256::from(DEPOSIT_AMOUNT),
+    };
+    let mut payer_wallet = crate::Wallet::new(payer.clone(), *domain);
+    let input = payer_wallet.add_deposit(&deposit).map_err(e)?;
+    let Some(blknum) = last_move_block(users, blocks) else { return Ok(to_u64(payer_wallet.stored_bytes())) };
+    let at = block
+        .txs()
+        .iter()
+        .position(|tx| tx.tx.named_inputs().any(|(_, pos)| pos == input))
+        .ok_or("the payment is not in the block")?;
+    let tx = &block.txs()[at];
+    let txindex = u16::try_from(at).map_err(|e| e.to_string())?;
+    let proof = block.proof(to_u64(at)).map_err(|e| e.to_string())?;
+    let inclusion = crate::Inclusion { blknum, txindex, root: block.root(), proof };
+    let mut holder = crate::Wallet::new(payee.clone(), *domain);
+    holder.on_included(tx, &inclusion).map_err(e)?;
+    Ok(to_u64(holder.stored_bytes()))
+}
+
+/// MoreVP's footprint: as MVP's, with [`Wallet::stored_bytes`](crate::Wallet::stored_bytes) after
+/// `on_included` (no confirmations), and one real MoreVP block multiplied likewise.
+impl plasma_core::bench::Footprint for crate::MoreVp {
+    const STORED: &'static str =
+        "the output's creating tx and its inclusion proof, no confirmations (the deposit before its first move)";
+    const DOWNLOADED: &'static str = "every full block, to validate it and exit in time on an invalid or withheld one";
+
+    fn wire_sizes(users: u64, domain: &Domain) -> core::result::Result<plasma_core::bench::WireSizes, String> {
+        let (block, sent) = plasma_mvp::utxo::footprint_block::<Operator, SignedTx>(users, domain)?;
+        plasma_mvp::utxo::full_block_sizes(&block, &sent)
+    }
+
+    fn storage(blocks: &[u64], users: u64, domain: &Domain) -> core::result::Result<Vec<(u64, u64)>, String> {
+        let (block, _) = plasma_mvp::utxo::footprint_block::<Operator, SignedTx>(users, domain)?;
+        plasma_mvp::utxo::full_block_storage(blocks, &block, |b| footprint_stored(&block, users, b, domain))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use alloy_primitives::B256;

@@ -119,6 +119,56 @@ impl plasma_core::bench::Workloads for Operator {
     }
 }
 
+/// What the holder's MVP wallet stores after `blocks` blocks: the deposit, or the output of the
+/// latest move, received with the payer's confirmation in `block`.
+fn footprint_stored(
+    block: &crate::Block,
+    users: u64,
+    blocks: u64,
+    domain: &Domain,
+) -> core::result::Result<u64, String> {
+    use plasma_core::bench::{last_move_block, to_u64};
+    let e = |e: crate::MvpError| e.to_string();
+    let keys = keys().map_err(e)?;
+    let [payer, payee, ..] = keys.as_slice() else { return Err("too few keys".into()) };
+    let deposit =
+        DepositEvent { depositor: payer.address(), blknum: deposit_blknum(0), amount: U256::from(DEPOSIT_AMOUNT) };
+    let mut payer_wallet = crate::Wallet::new(payer.clone(), *domain);
+    let input = payer_wallet.add_deposit(&deposit).map_err(e)?;
+    let Some(blknum) = last_move_block(users, blocks) else { return Ok(to_u64(payer_wallet.stored_bytes())) };
+    let at =
+        block.txs().iter().position(|tx| tx.tx.input0 == input.encode()).ok_or("the payment is not in the block")?;
+    let tx = &block.txs()[at];
+    let txindex = u16::try_from(at).map_err(|e| e.to_string())?;
+    let inclusion =
+        crate::Inclusion { blknum, txindex, root: block.root(), proof: block.proof(to_u64(at)).map_err(e)? };
+    let confirmations = payer_wallet.confirm(tx, block.root()).map_err(e)?;
+    let mut holder = crate::Wallet::new(payee.clone(), *domain);
+    holder.receive(tx, &inclusion, confirmations).map_err(e)?;
+    Ok(to_u64(holder.stored_bytes()))
+}
+
+/// MVP's footprint: the user downloads and validates every full block (to exit in time on an
+/// invalid or withheld one) and stores what [`Wallet::stored_bytes`](crate::Wallet::stored_bytes)
+/// counts for the output it holds, received through the real `confirm` / `receive` handover in a
+/// real block of the workload (the deposit alone before the first move). Every block of the
+/// workload holds the same number of same-size transactions, so one block is measured and
+/// multiplied.
+impl plasma_core::bench::Footprint for crate::Mvp {
+    const STORED: &'static str = "the output's creating tx, its inclusion proof and the inputs' confirmation signatures (the deposit before its first move)";
+    const DOWNLOADED: &'static str = "every full block, to validate it and exit in time on an invalid or withheld one";
+
+    fn wire_sizes(users: u64, domain: &Domain) -> core::result::Result<plasma_core::bench::WireSizes, String> {
+        let (block, sent) = crate::utxo::footprint_block::<Operator, SignedTx>(users, domain)?;
+        crate::utxo::full_block_sizes(&block, &sent)
+    }
+
+    fn storage(blocks: &[u64], users: u64, domain: &Domain) -> core::result::Result<Vec<(u64, u64)>, String> {
+        let (block, _) = crate::utxo::footprint_block::<Operator, SignedTx>(users, domain)?;
+        crate::utxo::full_block_storage(blocks, &block, |b| footprint_stored(&block, users, b, domain))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use alloy_primitives::B256;

@@ -150,3 +150,45 @@ impl<T> ChildBlock for TxBlock<T> {
         Self::root(self)
     }
 }
+
+/// The footprint study's reference block of a UTXO design whose operator is `O`:
+/// [`payers`](plasma_core::bench::payers)`(users)` signed one-input payments of deposits, sealed,
+/// and those payments.
+pub fn footprint_block<O, T>(users: u64, domain: &Domain) -> Result<(TxBlock<T>, Vec<T>), String>
+where
+    O: plasma_core::bench::Workloads<Tx = T, Block = TxBlock<T>>,
+    T: BlockTx + Clone,
+{
+    let (mut operator, txs) =
+        O::payment_workload(plasma_core::bench::payers(users), *domain).map_err(|e| e.to_string())?;
+    let sent = txs.clone();
+    if operator.submit_all(txs).iter().any(Result::is_err) {
+        return Err("a workload payment was refused".into());
+    }
+    let block = operator.build_block().map_err(|e| e.to_string())?;
+    Ok((block, sent))
+}
+
+/// The wire sizes of a full-block design: its first payment, the median of every inclusion proof
+/// of `block`, and the block (no non-inclusion proofs).
+pub fn full_block_sizes<T: BlockTx>(block: &TxBlock<T>, sent: &[T]) -> Result<plasma_core::bench::WireSizes, String> {
+    let proofs = (0..plasma_core::bench::to_u64(block.len()))
+        .map(|i| block.proof(i).map(|p| p.to_bytes().len()).map_err(|e| e.to_string()));
+    plasma_core::bench::WireSizes::full_block(
+        sent.first().map(BlockTx::wire_size),
+        proofs,
+        block.size_bytes(),
+        block.len(),
+    )
+}
+
+/// `(stored, downloaded)` after each of `blocks` blocks of a full-block design: `stored(b)` bytes
+/// kept, every block of `block`'s size downloaded.
+pub fn full_block_storage<T: BlockTx>(
+    blocks: &[u64],
+    block: &TxBlock<T>,
+    stored: impl Fn(u64) -> Result<u64, String>,
+) -> Result<Vec<(u64, u64)>, String> {
+    let block_bytes = plasma_core::bench::to_u64(block.size_bytes());
+    blocks.iter().map(|b| Ok((stored(*b)?, b * block_bytes))).collect()
+}
