@@ -147,6 +147,33 @@ pub trait ChildChain {
     /// binary-tree block, the coin id in a sparse-tree block.
     fn prove_inclusion(&self, blknum: BlockNumber, key: u64) -> Result<Self::Proof, Self::Error>;
 
+    /// Whether the deposit of deposit block `blknum` is credited already.
+    fn has_deposit(&self, blknum: BlockNumber) -> bool {
+        let _ = blknum;
+        false
+    }
+
+    /// Whether child block `blknum` is numbered already.
+    fn has_block(&self, blknum: BlockNumber) -> bool {
+        let _ = blknum;
+        false
+    }
+
+    /// Takes one of the framework's events, once: credits a deposit not credited yet, numbers a
+    /// block not numbered yet (an operator reads the chain more than once, and learns its own
+    /// submissions from their receipts too).
+    fn on_framework_event(&mut self, event: &crate::design::FrameworkEvent) -> Result<(), Self::Error> {
+        match event {
+            crate::design::FrameworkEvent::Deposit(deposit) if !self.has_deposit(deposit.blknum) => {
+                self.apply_deposit(deposit).map(|_| ())
+            }
+            crate::design::FrameworkEvent::BlockSubmitted(block) if !self.has_block(block.blknum) => {
+                self.on_block_submitted(block)
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// Proof that block `blknum` holds nothing at `key`; `None` for designs without
     /// [`Capabilities::exclusion_proofs`].
     fn prove_exclusion(&self, blknum: BlockNumber, key: u64) -> Result<Option<Self::Proof>, Self::Error> {

@@ -7,8 +7,7 @@ use alloy_primitives::{Address, B256, Log, U256};
 use alloy_sol_types::SolConstructor;
 use plasma_abi::MoreVpExitGame;
 use plasma_core::{
-    BlockNumber, Capabilities, ChainEvent, ChildChain, Decision, Design, ExitOutcome, FrameworkEvent, OperatorState,
-    Timestamp,
+    BlockNumber, Capabilities, ChainEvent, ChildChain, Decision, Design, ExitOutcome, OperatorState, Timestamp,
 };
 
 use crate::{ActionKey, GameEvent, Inclusion, InputProof, MoreVpError, MoreVpGame, Operator, PaymentTx, SignedTx};
@@ -105,16 +104,7 @@ impl OperatorState<MoreVp> for Operator {
         _at: Timestamp,
     ) -> Result<Vec<Decision<ActionKey>>, MoreVpError> {
         match event {
-            ChainEvent::Framework(FrameworkEvent::Deposit(deposit)) => {
-                if self.deposit(deposit.blknum).is_none() {
-                    self.apply_deposit(deposit)?;
-                }
-            }
-            ChainEvent::Framework(FrameworkEvent::BlockSubmitted(block)) => {
-                if self.block(block.blknum).is_none() {
-                    self.on_block_submitted(block)?;
-                }
-            }
+            ChainEvent::Framework(event) => self.on_framework_event(event)?,
             ChainEvent::Game(event) => {
                 // The honest operator spends an exiting output no more (and drops a queued spend).
                 if let Some(pos) = self.game_view_mut().exiting_output(event) {

@@ -435,6 +435,14 @@ impl ChildChain for Operator {
     type StateId = UtxoPos;
     type Error = MoreVpError;
 
+    fn has_deposit(&self, blknum: BlockNumber) -> bool {
+        self.deposits.contains_key(&blknum)
+    }
+
+    fn has_block(&self, blknum: BlockNumber) -> bool {
+        self.blocks.contains_key(&blknum)
+    }
+
     fn capabilities(&self) -> Capabilities {
         CAPABILITIES
     }

@@ -5,8 +5,8 @@ use alloy_primitives::{Address, B256, Log, U256};
 use alloy_sol_types::{SolConstructor, SolEvent};
 use plasma_abi::MvpExitGame;
 use plasma_core::{
-    BlockNumber, Capabilities, ChainEvent, ChildChain, Decision, Design, ExitOutcome, FrameworkEvent, OperatorState,
-    Signature, Timestamp,
+    BlockNumber, Capabilities, ChainEvent, ChildChain, Decision, Design, ExitOutcome, OperatorState, Signature,
+    Timestamp,
 };
 use serde::{Deserialize, Serialize};
 
@@ -124,17 +124,7 @@ impl Design for Mvp {
 impl OperatorState<Mvp> for Operator {
     fn on_event(&mut self, event: &ChainEvent<MvpEvent>, _at: Timestamp) -> Result<Vec<Decision<MvpTag>>, MvpError> {
         match event {
-            ChainEvent::Framework(FrameworkEvent::Deposit(deposit)) => {
-                if self.deposit(deposit.blknum).is_none() {
-                    self.apply_deposit(deposit)?;
-                }
-            }
-            ChainEvent::Framework(FrameworkEvent::BlockSubmitted(block)) => {
-                if self.block(block.blknum).is_none() {
-                    self.on_block_submitted(block)?;
-                }
-            }
-            // The honest operator spends an exiting output no more (and drops a queued spend).
+            ChainEvent::Framework(event) => self.on_framework_event(event)?,
             ChainEvent::Game(MvpEvent::ExitStarted(exit)) => {
                 self.on_exit_started(exit.utxo_pos);
             }
