@@ -21,6 +21,11 @@
 //! - [`wallet`]: [`Wallet`], one user's client: histories, payments, receipts, exit arguments.
 //! - [`watcher`]: [`Watcher`]: the challenges and responses each exit-game event calls for, and
 //!   withholding reports.
+//! - [`design`]: [`Cash`], the design behind the core traits ([`plasma_core::Design`]), its game
+//!   events ([`CashEvent`]), and the operator as [`plasma_core::OperatorState`].
+//! - [`client`]: [`CashClient`], one user's wallet and watcher as a [`plasma_core::UserClient`]:
+//!   blocks judged, payments handed over and checked, exits answered, each decision with its
+//!   deadline.
 //! - [`game`]: [`CashGame`] calldata builders for every function, exit/challenge arguments,
 //!   observed events, exit timing and exit ids.
 //! - [`error`]: [`CashError`], the crate's one error type, and [`Invalidity`].
@@ -32,6 +37,8 @@
 pub mod abi;
 pub mod bench;
 pub mod block;
+pub mod client;
+pub mod design;
 pub mod error;
 pub mod game;
 pub mod history;
@@ -41,6 +48,8 @@ pub mod wallet;
 pub mod watcher;
 
 pub use block::CashBlock;
+pub use client::CashClient;
+pub use design::{Cash, CashEvent, CashTag, Handover};
 pub use error::{CashError, Invalidity, Result};
 pub use game::{
     CashExit, CashGame, DepositExit, ExitClaim, HistoryChallenge, HistoryResponse, Included, ObservedAnswer,

@@ -27,7 +27,7 @@ use plasma_xt::{
 
 use super::{
     Decided, WatcherOutbox,
-    cash::{CHALLENGE_BOND, CashVariant, EXIT_BOND},
+    cash::legacy::{CHALLENGE_BOND, CashVariant, EXIT_BOND},
 };
 use crate::{CheckpointStep, Error, ExitCounts, ExitWhat, Fault, Support, Variant, World};
 
@@ -332,7 +332,7 @@ impl XtVariant {
                 for watcher in self.watchers.values_mut() {
                     watcher.on_history_answered(event.exitId.to(), event.challengeBlk);
                 }
-            } else if let Some((coin_id, exit_id, _)) = super::cash::exit_ended(log) {
+            } else if let Some((coin_id, exit_id, _)) = super::cash::legacy::exit_ended(log) {
                 for watcher in self.watchers.values_mut() {
                     watcher.on_exit_ended(exit_id);
                 }

@@ -1,6 +1,7 @@
 //! `plasma-node` with one design crate against a spawned anvil, without the harness: the
 //! operator loop and the users' client loop keep honest users whole.
 
+mod cash;
 mod morevp;
 mod mvp;
 
@@ -9,6 +10,11 @@ use plasma_contracts::{PlasmaFramework, deploy_framework, deploy_game, send, vie
 use plasma_core::{Design, Domain, OperatorState, RetryPolicy, SigningKey, UserClient};
 use plasma_node::{ClientRuntime, LogCursor, OperatorRuntime};
 use plasma_rootchain::{DEV_KEYS, RootChain, RpcNode, anvil_path};
+
+/// A fresh anvil of this test's own.
+async fn anvil() -> TestResult<RpcNode> {
+    Ok(RpcNode::spawn_anvil(anvil_path()).await?)
+}
 
 /// What a test returns.
 type TestResult<T = ()> = Result<T, Box<dyn std::error::Error>>;
