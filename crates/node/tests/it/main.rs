@@ -1,6 +1,7 @@
 //! `plasma-node` with one design crate against a spawned anvil, without the harness: the
 //! operator loop and the users' client loop keep honest users whole.
 
+mod debit;
 mod mvp;
 
 use plasma_rootchain::{RootChain, RpcNode, anvil_path};
