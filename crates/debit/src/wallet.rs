@@ -206,13 +206,23 @@ impl DebitWallet {
         &self.roots
     }
 
-    /// Records a deposit (its root); keeps the coin when the wallet is its depositor.
+    /// Records a deposit (its root); keeps the coin when the wallet is its depositor. A wallet
+    /// that learned the roots of later child blocks first keeps it too, its history waiting for
+    /// their entries ([`DebitWallet::extend`] catches it up one block at a time).
     pub fn on_deposit(&mut self, record: DepositRecord) -> Result<bool> {
         self.learn_root(record.coin_id, record.root());
         if record.depositor != self.address() {
             return Ok(false);
         }
-        self.receive(DebitHistory::new(record), record.amount.saturating_to())?;
+        let history = DebitHistory::new(record);
+        let capacity = record.amount.saturating_to();
+        if DebitHistory::next_child_block(&self.roots, record.coin_id).is_some() {
+            let covered: Roots = self.roots.range(..=record.coin_id).map(|(b, r)| (*b, *r)).collect();
+            verify(&history, &self.domain, &covered, capacity)?;
+            self.coins.insert(record.coin_id, HeldCoin { history, capacity, latest_state: None });
+        } else {
+            self.receive(history, capacity)?;
+        }
         Ok(true)
     }
 

@@ -236,3 +236,22 @@ fn a_client_hands_a_coin_over_follows_blocks_and_challenges_the_exit_of_what_it_
     assert_eq!((own.what.as_str(), own.tag, own.call.value), ("exits coin 1", DebitTag::StartExit(1), U256::from(20)));
     assert_eq!(own.call.data[..4], Game::startExitCall::SELECTOR);
 }
+
+#[test]
+fn a_client_told_of_a_later_block_before_its_deposit_keeps_the_coin_and_catches_up() {
+    let mut op = DebitOperator::new(key("operator"), domain());
+    let mut alice = DebitClient::new(key("alice"), domain(), op.address(), game(), PERIOD, true);
+    let a = alice.user();
+    op.on_event(&deposit(1, a, ETH), 0).unwrap();
+    let block = op.seal(1000).unwrap();
+    // The block's submission reaches the client first (a caller feeding it out of order).
+    alice.on_event(&submitted(1000, block.root()), 0).unwrap();
+    alice.on_block_data(1000, Some(&block), 0).unwrap();
+    alice.on_event(&deposit(1, a, ETH), 0).unwrap();
+    assert_eq!(alice.wallet().held_coins(), vec![1]);
+    assert!(alice.usable_coins().unwrap().is_empty(), "its history waits for block 1000");
+    assert_eq!(alice.withheld_blocks(), vec![1000]);
+    alice.on_late_block_data(1000, &block, 0).unwrap();
+    assert_eq!(alice.usable_coins().unwrap(), vec![(1, ETH, ETH)]);
+    assert_eq!(alice.balance(), U256::from(ETH));
+}
