@@ -8,7 +8,7 @@
 //! [`watcher::history_responses`] call for: the Cash challenges on legs against exits of coins it
 //! holds or held, the channel challenge of its user's own exit with a newer co-signed state, and
 //! the answers to history challenges its history holds. Each call is decided once, with the game's
-//! own window as its deadline ([`OpenExit::deadline`]), and withdrawn once the exit ended (or the
+//! own window as its deadline ([`OpenExit::deadline`](crate::OpenExit::deadline)), and withdrawn once the exit ended (or the
 //! challenge it answers was answered). An answer that reveals a handover to the user (the
 //! rearrangement attack) is learned and reported.
 //!

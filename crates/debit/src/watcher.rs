@@ -15,7 +15,6 @@
 //! - [`operator_on_exit`] and [`operator_on_channel_challenge`]: the operator's correction of an
 //!   exit started on a stale state and its answer to a channel challenge, both with its latest
 //!   co-signed state.
-//!
 //! - [`OpenExits`]: the exits open on the root chain, followed event by event, and each decision's
 //!   deadline under the game's windows ([`OpenExit::deadline`]).
 //!
