@@ -105,6 +105,14 @@ pub enum DebitError {
         /// The coin.
         coin_id: u64,
     },
+    /// A coin's history stops before a committed block the client knows of.
+    #[error("the history of coin {coin_id} stops before block {blknum}")]
+    Behind {
+        /// The coin.
+        coin_id: u64,
+        /// The first committed block it does not cover.
+        blknum: BlockNumber,
+    },
     /// The coin has an open exit: the wallet signs nothing more for it.
     #[error("coin {0} has an open exit")]
     Exiting(u64),

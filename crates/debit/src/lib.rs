@@ -19,13 +19,20 @@
 //! - [`operator`]: [`DebitOperator`]: validity, atomic payments, liquidity, hand-outs, co-signing,
 //!   fault injection.
 //! - [`wallet`]: [`DebitWallet`]: balances, payments, transfers, states, exit arguments, stored bytes.
-//! - [`watcher`]: the challenges and answers each exit-game event calls for.
+//! - [`watcher`]: the challenges and answers each exit-game event calls for, and the open exits
+//!   they are decided on.
+//! - [`design`]: [`Debit`] behind the core traits (its types, the decoded [`DebitEvent`]s, the
+//!   operator's duties as [`OperatorState`](plasma_core::OperatorState)).
+//! - [`client`]: [`DebitClient`], one user's wallet and watcher as
+//!   [`UserClient`](plasma_core::UserClient).
 //! - [`game`]: [`DebitGame`] calldata builders for every `DebitExitGame` function and observed events.
 //! - [`error`]: [`DebitError`] and [`DebitInvalidity`].
 
 pub mod abi;
 pub mod bench;
 pub mod block;
+pub mod client;
+pub mod design;
 pub mod error;
 pub mod game;
 pub mod history;
@@ -36,6 +43,8 @@ pub mod watcher;
 
 pub use abi::{DebitIncluded, DebitTx};
 pub use block::DebitBlock;
+pub use client::DebitClient;
+pub use design::{Debit, DebitEvent, DebitTag, Handover};
 pub use error::{DebitError, DebitInvalidity, Result};
 pub use game::{
     DebitExit, DebitGame, LegSpend, ObservedChannelChallenge, ObservedExit, ObservedHistoryAnswer,
@@ -48,4 +57,4 @@ pub use operator::{CoinState, DebitOperator};
 pub use plasma_cash::{DepositRecord, Entry, Roots};
 pub use tx::{ChannelState, Leg, SignedDebitTx};
 pub use wallet::{DebitWallet, ExitArgs, HeldCoin, Invoice, LearnedPayment, SyncReport};
-pub use watcher::Action;
+pub use watcher::{Action, OpenExit, OpenExits};

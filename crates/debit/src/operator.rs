@@ -17,10 +17,16 @@
 //! [`DebitOperator::hold_back`] are further fault injection: a withheld block's data and entries are
 //! refused ([`DebitError::Withheld`]), a held-back transaction leaves the pending block so that the
 //! operator can place it where it likes.
+//!
+//! The operator also follows the exit game ([`DebitOperator::open_exits`]): as the design's
+//! [`OperatorState`](plasma_core::OperatorState) it answers every channel challenge, corrects every
+//! exit started on a stale state with its latest co-signed state, and answers the history
+//! challenges that name it with its own spend ([`DebitOperator::spend_of`]);
+//! [`DebitOperator::stay_silent`] is fault injection that leaves a coin's channel unanswered.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
-use alloy_primitives::{Address, B256};
+use alloy_primitives::{Address, B256, Bytes};
 use plasma_cash::Entry;
 use plasma_core::{
     BlockNumber, BlockSubmittedEvent, Capabilities, ChildChain, DepositEvent, Domain, Signature, SigningKey,
@@ -31,8 +37,10 @@ use serde::{Deserialize, Serialize};
 use crate::{
     block::DebitBlock,
     error::{DebitError, DebitInvalidity, Result},
+    game::{LegSpend, ObservedHistoryChallenge},
     history::DebitMove,
     tx::{ChannelState, DebitTx, DebitTxExt, Leg, SignedDebitTx, sign},
+    watcher::OpenExits,
 };
 
 /// What Plasma Debit supports: partial payments (any amount moves between two coins' balances),
@@ -70,6 +78,12 @@ pub struct DebitOperator {
     awaiting: VecDeque<DebitBlock>,
     in_flight: BTreeSet<u64>,
     withheld: BTreeSet<BlockNumber>,
+    /// The exits open on the root chain, as the operator read them.
+    pub(crate) exits: OpenExits,
+    /// The calls it decided, by exit and calldata: none is decided twice.
+    pub(crate) decided: BTreeSet<(u128, Bytes)>,
+    /// Coins whose channel challenges and stale exits it leaves unanswered (fault injection).
+    pub(crate) silent: BTreeSet<u64>,
 }
 
 impl DebitOperator {
@@ -87,6 +101,9 @@ impl DebitOperator {
             awaiting: VecDeque::new(),
             in_flight: BTreeSet::new(),
             withheld: BTreeSet::new(),
+            exits: OpenExits::new(),
+            decided: BTreeSet::new(),
+            silent: BTreeSet::new(),
         }
     }
 
@@ -314,6 +331,40 @@ impl DebitOperator {
     /// entries are refused to clients; the operator keeps its copy ([`DebitOperator::block`]).
     pub fn withhold(&mut self, blknum: BlockNumber) {
         self.withheld.insert(blknum);
+    }
+
+    /// **Fault injection.** Leaves the channel challenges and the stale exits of `coin_id`
+    /// unanswered: the operator no longer corrects them with its latest co-signed state.
+    pub fn stay_silent(&mut self, coin_id: u64) {
+        self.silent.insert(coin_id);
+    }
+
+    /// The exits open on the root chain, as the operator read them
+    /// ([`OperatorState::on_event`](plasma_core::OperatorState::on_event)).
+    #[must_use]
+    pub const fn open_exits(&self) -> &OpenExits {
+        &self.exits
+    }
+
+    /// The direct spend of the leg `challenge` names, signed by its owner, in the operator's
+    /// blocks (withheld or not) after the challenged block and up to `prev_blk` (the exit's
+    /// parent): what answers the challenge.
+    pub fn spend_of(&self, challenge: &ObservedHistoryChallenge, prev_blk: BlockNumber) -> Result<Option<LegSpend>> {
+        let coin_id = challenge.coin_id;
+        let after = challenge.blknum.saturating_add(1);
+        if prev_blk < after {
+            return Ok(None);
+        }
+        for (blknum, block) in self.blocks.range(after..=prev_blk) {
+            let Some(signed) = block.tx(coin_id) else { continue };
+            let leg_ok = signed.tx.leg(coin_id).is_some_and(|leg| leg.prev_block == challenge.blknum);
+            let signer = signed.signer_for(&self.domain, coin_id);
+            if leg_ok && signer.is_ok_and(|s| s == challenge.owner) {
+                let sig = signed.sig_for(coin_id).ok_or(DebitInvalidity::NoLeg(coin_id))?;
+                return Ok(Some(LegSpend { coin_id, spend: block.included(coin_id, *blknum)?, sig }));
+            }
+        }
+        Ok(None)
     }
 
     /// Whether block `blknum` is withheld.

@@ -16,13 +16,13 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use alloy_primitives::{Address, B256};
 use plasma_cash::{CoinTx, DepositRecord, Entry, Roots};
-use plasma_core::{BlockNumber, Domain, Signature, SigningKey, SparseProof, is_child_block, recover};
+use plasma_core::{BlockNumber, Domain, GameCall, Signature, SigningKey, SparseProof, is_child_block, recover};
 use serde::{Deserialize, Serialize};
 
 use crate::{
     abi::DebitIncluded,
     error::{DebitError, DebitInvalidity, Result},
-    game::{DebitExit, included_of, no_parent},
+    game::{DebitExit, DebitGame, included_of, no_parent},
     history::{DebitHistory, DebitMove, DebitTip, verify},
     operator::DebitOperator,
     tx::{ChannelState, DebitTx, DebitTxExt, Leg, SignedDebitTx, sign},
@@ -46,6 +46,26 @@ pub enum ExitArgs {
     Deposit(DepositRecord),
     /// From the last move and its parent (`startExit`).
     Move(Box<DebitExit>),
+}
+
+impl ExitArgs {
+    /// The coin it exits.
+    #[must_use]
+    pub const fn coin_id(&self) -> u64 {
+        match self {
+            Self::Deposit(record) => record.coin_id,
+            Self::Move(exit) => exit.record.coin_id,
+        }
+    }
+
+    /// The call that starts the exit, with the exit bond of `game`.
+    #[must_use]
+    pub fn call(&self, game: &DebitGame) -> GameCall {
+        match self {
+            Self::Deposit(record) => game.start_deposit_exit_call(record),
+            Self::Move(exit) => game.start_exit_call(exit),
+        }
+    }
 }
 
 /// A handover of a coin to this wallet learned from its published inclusion (the response of a
@@ -186,13 +206,23 @@ impl DebitWallet {
         &self.roots
     }
 
-    /// Records a deposit (its root); keeps the coin when the wallet is its depositor.
+    /// Records a deposit (its root); keeps the coin when the wallet is its depositor. A wallet
+    /// that learned the roots of later child blocks first keeps it too, its history waiting for
+    /// their entries ([`DebitWallet::extend`] catches it up one block at a time).
     pub fn on_deposit(&mut self, record: DepositRecord) -> Result<bool> {
         self.learn_root(record.coin_id, record.root());
         if record.depositor != self.address() {
             return Ok(false);
         }
-        self.receive(DebitHistory::new(record), record.amount.saturating_to())?;
+        let history = DebitHistory::new(record);
+        let capacity = record.amount.saturating_to();
+        if DebitHistory::next_child_block(&self.roots, record.coin_id).is_some() {
+            let covered: Roots = self.roots.range(..=record.coin_id).map(|(b, r)| (*b, *r)).collect();
+            verify(&history, &self.domain, &covered, capacity)?;
+            self.coins.insert(record.coin_id, HeldCoin { history, capacity, latest_state: None });
+        } else {
+            self.receive(history, capacity)?;
+        }
         Ok(true)
     }
 
@@ -461,6 +491,13 @@ impl DebitWallet {
     /// An ownership transfer of `coin_id` to `to`, stating the current balance.
     pub fn transfer(&mut self, coin_id: u64, to: Address) -> Result<SignedDebitTx> {
         let (balance, _) = self.balance(coin_id)?;
+        self.transfer_stating(coin_id, to, balance)
+    }
+
+    /// An ownership transfer of `coin_id` to `to` stating `balance`: a user's transfer states its
+    /// current balance (the operator refuses any other); the operator hands a coin it holds out
+    /// stating what the new holder gets of it.
+    pub fn transfer_stating(&mut self, coin_id: u64, to: Address, balance: u128) -> Result<SignedDebitTx> {
         let tx = DebitTx::single(self.next_leg(coin_id, to, balance)?);
         let sig = self.sign_leg(&tx, coin_id);
         Ok(SignedDebitTx::new(tx, vec![sig]))

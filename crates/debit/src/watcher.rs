@@ -15,15 +15,20 @@
 //! - [`operator_on_exit`] and [`operator_on_channel_challenge`]: the operator's correction of an
 //!   exit started on a stale state and its answer to a channel challenge, both with its latest
 //!   co-signed state.
+//! - [`OpenExits`]: the exits open on the root chain, followed event by event, and each decision's
+//!   deadline under the game's windows ([`OpenExit::deadline`]).
 //!
 //! Each decision is a pure function of the wallet (or operator) and the observed event.
 
+use std::collections::BTreeMap;
+
 use plasma_cash::CoinTx;
-use plasma_core::{BlockNumber, GameCall};
+use plasma_core::{BlockNumber, GameCall, Timestamp};
 use serde::{Deserialize, Serialize};
 
 use crate::{
     abi::DebitIncluded,
+    design::DebitEvent,
     game::{
         DebitGame, LegSpend, ObservedChannelChallenge, ObservedExit, ObservedHistoryAnswer, ObservedHistoryChallenge,
         deposit_included, included_of,
@@ -182,4 +187,170 @@ pub fn operator_on_channel_challenge(operator: &DebitOperator, challenge: &Obser
         .filter(|s| s.tx.nonce >= challenge.nonce)
         .map(|s| vec![Action::RespondChannel(*s)])
         .unwrap_or_default()
+}
+
+impl Action {
+    /// What the call does, in words, as the suite's logs name it (`"shows the spend of coin 1
+    /// (spent-coin challenge)"`).
+    #[must_use]
+    pub fn describe(&self) -> String {
+        match self {
+            Self::ChallengeSpent(s) => format!("shows the spend of coin {} (spent-coin challenge)", s.coin_id),
+            Self::ChallengeDoubleSpend(s) => format!(
+                "shows the earlier spend of coin {} at block {} (double-spend challenge)",
+                s.coin_id, s.spend.blknum
+            ),
+            Self::ChallengeHistory { coin_id, earlier } => {
+                format!("challenges the history of coin {coin_id} with block {}", earlier.blknum)
+            }
+            Self::RespondHistory { challenge_blk, response } => format!(
+                "answers the challenge at block {challenge_blk} of coin {} with block {}",
+                response.coin_id, response.spend.blknum
+            ),
+            Self::ChallengeChannel(s) => {
+                format!("challenges the exit of coin {} with its state of nonce {}", s.tx.coinId, s.tx.nonce)
+            }
+            Self::RespondChannel(s) => {
+                format!("answers on coin {} with the co-signed state of nonce {}", s.tx.coinId, s.tx.nonce)
+            }
+        }
+    }
+}
+
+/// An exit open on the root chain, as the game's events tell it: the exit (its state moved by
+/// channel answers), the pending channel challenge and the pending history challenges.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpenExit {
+    /// The exit.
+    pub exit: ObservedExit,
+    /// The channel challenge waiting for the operator's answer.
+    pub channel: Option<ObservedChannelChallenge>,
+    /// The history challenges waiting for an answer.
+    pub history: Vec<ObservedHistoryChallenge>,
+}
+
+impl OpenExit {
+    /// Until when an answer `action` can help: a history answer until its challenge's deadline
+    /// (or the exit's processing, if sooner), anything else until the exit can be processed.
+    #[must_use]
+    pub fn answer_deadline(&self, action: &Action) -> Timestamp {
+        let exitable = self.exit.exitable_at;
+        match action {
+            Action::RespondHistory { challenge_blk, .. } => {
+                self.history.iter().find(|c| c.blknum == *challenge_blk).map_or(exitable, |c| c.deadline.min(exitable))
+            }
+            _ => exitable,
+        }
+    }
+
+    /// Until when `action` can help, the game's own windows: a history or channel challenge until
+    /// the history window closes (`startedAt + 3R`, `R` being `min_exit_period`) or the exit can be
+    /// processed, whichever comes first; an answer as [`OpenExit::answer_deadline`] says.
+    #[must_use]
+    pub fn deadline(&self, action: &Action, min_exit_period: u64) -> Timestamp {
+        let exitable = self.exit.exitable_at;
+        match action {
+            Action::ChallengeHistory { .. } | Action::ChallengeChannel(_) => {
+                let started = exitable.saturating_sub(min_exit_period);
+                exitable.min(plasma_cash::game::history_window_closes(started, min_exit_period))
+            }
+            _ => self.answer_deadline(action),
+        }
+    }
+
+    /// Whether the history challenge at `challenge_blk` still waits for an answer.
+    #[must_use]
+    pub fn awaits_answer(&self, challenge_blk: BlockNumber) -> bool {
+        self.history.iter().any(|c| c.blknum == challenge_blk)
+    }
+}
+
+/// How an exit left the game.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ExitEnd {
+    /// Processed; `paid` when the holder's share was paid.
+    Finalized {
+        /// Whether the holder was paid.
+        paid: bool,
+    },
+    /// Removed by a challenge, or cancelled by an unanswered history challenge.
+    Removed,
+}
+
+/// The exits open on the root chain, by coin, followed event by event (what the watchers and the
+/// operator decide on).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpenExits {
+    exits: BTreeMap<u64, OpenExit>,
+}
+
+impl OpenExits {
+    /// No exit open.
+    #[must_use]
+    pub const fn new() -> Self {
+        Self { exits: BTreeMap::new() }
+    }
+
+    /// Follows `event`: an exit starts, a challenge is made or answered, an exit ends (returned
+    /// with its coin). Events of coins without an open exit change nothing.
+    pub fn apply(&mut self, event: &DebitEvent) -> Option<(u64, ExitEnd)> {
+        match event {
+            DebitEvent::ExitStarted(exit) => {
+                self.exits.insert(exit.coin_id, OpenExit { exit: *exit, channel: None, history: Vec::new() });
+            }
+            DebitEvent::ChannelChallenged(challenge) => {
+                if let Some(open) = self.exits.get_mut(&challenge.coin_id) {
+                    open.channel = Some(*challenge);
+                }
+            }
+            DebitEvent::ChannelAnswered { coin_id, nonce, balance, .. } => {
+                if let Some(open) = self.exits.get_mut(coin_id) {
+                    (open.exit.nonce, open.exit.balance, open.channel) = (*nonce, *balance, None);
+                }
+            }
+            DebitEvent::HistoryChallenged(challenge) => {
+                if let Some(open) = self.exits.get_mut(&challenge.coin_id) {
+                    open.history.push(*challenge);
+                }
+            }
+            DebitEvent::HistoryChallengeAnswered(answer) => {
+                if let Some(open) = self.exits.get_mut(&answer.coin_id) {
+                    open.history.retain(|c| c.blknum != answer.challenge_blk);
+                }
+            }
+            DebitEvent::ExitFinalized { coin_id, paid, .. } => {
+                self.exits.remove(coin_id);
+                return Some((*coin_id, ExitEnd::Finalized { paid: *paid }));
+            }
+            DebitEvent::ExitChallenged { coin_id, .. } | DebitEvent::ExitCancelled { coin_id, .. } => {
+                self.exits.remove(coin_id);
+                return Some((*coin_id, ExitEnd::Removed));
+            }
+            DebitEvent::LiquidityAdded { .. } => {}
+        }
+        None
+    }
+
+    /// The open exit of `coin_id`.
+    #[must_use]
+    pub fn get(&self, coin_id: u64) -> Option<&OpenExit> {
+        self.exits.get(&coin_id)
+    }
+
+    /// The open exit whose id is `exit_id`.
+    #[must_use]
+    pub fn by_id(&self, exit_id: u128) -> Option<&OpenExit> {
+        self.exits.values().find(|open| open.exit.exit_id == exit_id)
+    }
+
+    /// Whether `coin_id` has an open exit.
+    #[must_use]
+    pub fn contains(&self, coin_id: u64) -> bool {
+        self.exits.contains_key(&coin_id)
+    }
+
+    /// Every open exit, by coin.
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &OpenExit> + '_ {
+        self.exits.values()
+    }
 }

@@ -90,7 +90,7 @@ async fn a_cash_chain_runs_on_the_node_and_a_payee_defends_its_coin() -> TestRes
     assert_eq!(clients.queued(), 0);
 
     // Bob exits his coin; after the exit period anyone processes the queue.
-    let now = super::now(&chain).await?;
+    let now = chain.block_time().await?;
     let exits = clients.client("bob")?.exits(ExitScope::All, now)?;
     assert!(matches!(exits.as_slice(), [d] if d.tag == CashTag::OwnExit(1)), "{exits:?}");
     clients.decide("bob", exits, now);

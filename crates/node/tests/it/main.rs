@@ -2,6 +2,7 @@
 //! operator loop and the users' client loop keep honest users whole.
 
 mod cash;
+mod debit;
 mod morevp;
 mod mvp;
 
