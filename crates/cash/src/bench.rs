@@ -51,13 +51,7 @@ pub fn keys() -> Result<Vec<SigningKey>> {
     (0..KEYS as u64).map(|i| Ok(SigningKey::from_bytes(keccak256(i.to_be_bytes()))?)).collect()
 }
 
-/// The number of the `i`-th deposit block (from 0): `1, 2, …, 999, 1001, …`, skipping the child
-/// block numbers as the framework does. It is also the coin's id.
-#[must_use]
-pub const fn deposit_blknum(i: u64) -> BlockNumber {
-    let per_interval = CHILD_BLOCK_INTERVAL - 1;
-    (i / per_interval) * CHILD_BLOCK_INTERVAL + i % per_interval + 1
-}
+pub use plasma_core::bench::deposit_blknum;
 
 /// A fresh operator for `domain` with `count` coins of [`DEPOSIT_AMOUNT`], coin `i` owned by
 /// `keys[i % KEYS]`, and one payment per coin to `keys[(i + 1) % KEYS]`, signed by its owner. The
@@ -184,14 +178,7 @@ pub const fn moves_in_rotation(index: usize, n: u64, every: usize) -> bool {
     every > 0 && (index % every) as u64 == n % every as u64
 }
 
-/// The number of the `n`-th child block (from 1) of the rotating workload over `coins` coins: the
-/// coins are deposited first (deposit `i` is block [`deposit_blknum`]`(i)`, the framework having
-/// numbered child blocks in between), and the workload's blocks come after the last deposit.
-#[must_use]
-pub const fn rotating_child_block(coins: usize, n: u64) -> BlockNumber {
-    let last_deposit = deposit_blknum(if coins == 0 { 0 } else { coins as u64 - 1 });
-    (last_deposit / CHILD_BLOCK_INTERVAL + n) * CHILD_BLOCK_INTERVAL
-}
+pub use plasma_core::bench::rotating_child_block;
 
 /// Where filler coin `index` of the rotating workload over `coins` coins stands after its
 /// `blocks`-th child block: `(owner, lastMoved)` of its stand-in transaction in the newest block
@@ -275,6 +262,122 @@ impl plasma_core::bench::Workloads for Operator {
                 block.tx(coin).is_some_and(|tx| proof.verify_inclusion(block.root(), coin, tx.tx_hash(domain)))
             },
         )
+    }
+}
+
+/// Whether the workload coin of index `i` pays in the footprint study's reference block (the
+/// [`PAY_EVERY`](plasma_core::bench::PAY_EVERY)-th, where the followed coin moves too).
+#[must_use]
+pub const fn pays_in_reference_block(i: usize) -> bool {
+    use plasma_core::bench::PAY_EVERY;
+    moves_in_rotation(i, PAY_EVERY as u64, PAY_EVERY)
+}
+
+/// The wire sizes of a sparse-tree block: median inclusion proof over the coins it moves, median
+/// exclusion proof over the others.
+pub fn sparse_sizes(
+    tx_bytes: usize,
+    block_bytes: usize,
+    block_txs: usize,
+    coins: &[u64],
+    moves: impl Fn(u64) -> bool,
+    proof: impl Fn(u64) -> usize,
+) -> plasma_core::bench::WireSizes {
+    use plasma_core::bench::median;
+    let (moved, stayed): (Vec<u64>, Vec<u64>) = coins.iter().partition(|c| moves(**c));
+    plasma_core::bench::WireSizes {
+        tx_bytes,
+        inclusion_proof_bytes: median(moved.iter().map(|c| proof(*c)).collect()),
+        exclusion_proof_bytes: Some(median(stayed.iter().map(|c| proof(*c)).collect())),
+        block_bytes,
+        block_txs,
+    }
+}
+
+/// `n` as a `usize`, or a study error.
+pub fn count(n: u64) -> core::result::Result<usize, String> {
+    usize::try_from(n).map_err(|e| e.to_string())
+}
+
+/// The first `blocks` entries of `history`, as a history of its own.
+pub fn prefix<T: crate::CoinTx, S: crate::HistoryStart>(
+    history: &crate::CoinHistory<T, S>,
+    blocks: u64,
+) -> core::result::Result<crate::CoinHistory<T, S>, String> {
+    let mut kept = crate::CoinHistory::new(history.start().clone());
+    for (blknum, entry) in history.entries().iter().take(count(blocks)?) {
+        kept.push(*blknum, entry.clone()).map_err(|e| e.to_string())?;
+    }
+    Ok(kept)
+}
+
+/// What the coin's owner downloads to keep `history`: per block the proof, and the transaction
+/// (its wire form) when the coin moved.
+pub fn downloaded<T: crate::CoinTx, S: crate::HistoryStart>(history: &crate::CoinHistory<T, S>) -> u64 {
+    use crate::history::proof_len;
+    let bytes = history.entries().iter().map(|(_, e)| proof_len(e.proof()) + e.tx().map_or(0, crate::CoinTx::wire_len));
+    plasma_core::bench::to_u64(bytes.sum())
+}
+
+/// `(stored, downloaded)` after each of `blocks` blocks: the prefixes of `history`.
+pub fn history_points<T: crate::CoinTx, S: crate::HistoryStart>(
+    history: &crate::CoinHistory<T, S>,
+    blocks: &[u64],
+) -> core::result::Result<Vec<(u64, u64)>, String> {
+    blocks
+        .iter()
+        .map(|b| {
+            let kept = prefix(history, *b)?;
+            Ok((plasma_core::bench::to_u64(kept.stored_bytes()), downloaded(&kept)))
+        })
+        .collect()
+}
+
+/// The most blocks of `blocks`, as a count.
+pub fn max_blocks(blocks: &[u64]) -> core::result::Result<usize, String> {
+    count(blocks.iter().copied().max().unwrap_or(0))
+}
+
+/// Plasma Cash's footprint: the user downloads, per block, its coin's proof (exclusion when the
+/// coin stayed, inclusion and the signed transaction when it moved), never a full block, and
+/// stores the coin's whole history ([`CoinHistory::stored_bytes`](crate::CoinHistory::stored_bytes)
+/// of the real history built block by block by [`rotating_history_workload`]). The points after
+/// fewer blocks are prefixes of the longest history: the workload is deterministic.
+impl plasma_core::bench::Footprint for crate::Cash {
+    const STORED: &'static str =
+        "the coin's whole history: the deposit record and one proof per child block, with the tx when it moved";
+    const DOWNLOADED: &'static str =
+        "its coin's proof in every block (exclusion, or inclusion and the tx when it moved), never a full block";
+
+    /// A real Cash block of the workload (the payers of the reference block, each payment signed
+    /// by its owner).
+    fn wire_sizes(users: u64, domain: &Domain) -> core::result::Result<plasma_core::bench::WireSizes, String> {
+        let e = |e: crate::CashError| e.to_string();
+        let coins = count(users)?;
+        let Workload { mut operator, txs } = one_input_workload(coins, *domain).map_err(e)?;
+        let tx_bytes = txs.first().ok_or("no payment")?.to_bytes().len();
+        let paying: Vec<_> =
+            txs.into_iter().enumerate().filter(|(i, _)| pays_in_reference_block(*i)).map(|(_, tx)| tx).collect();
+        if operator.submit_batch(paying).iter().any(core::result::Result::is_err) {
+            return Err("a workload payment was refused".into());
+        }
+        let block = operator.build_block().map_err(e)?;
+        let ids = coin_ids(coins);
+        Ok(sparse_sizes(
+            tx_bytes,
+            block.size_bytes(),
+            block.len(),
+            &ids,
+            |c| block.moves(c),
+            |c| crate::history::proof_len(&block.proof(c)),
+        ))
+    }
+
+    fn storage(blocks: &[u64], users: u64, domain: &Domain) -> core::result::Result<Vec<(u64, u64)>, String> {
+        use plasma_core::bench::PAY_EVERY;
+        let w = rotating_history_workload(max_blocks(blocks)?, count(users)?, PAY_EVERY, domain)
+            .map_err(|e| e.to_string())?;
+        history_points(&w.history, blocks)
     }
 }
 

@@ -138,3 +138,20 @@ pub trait Footprint {
     /// with `users` users.
     fn storage(blocks: &[u64], users: u64, domain: &Domain) -> Result<Vec<(u64, u64)>, String>;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_workload_arithmetic() {
+        assert_eq!(median(vec![3, 1, 2]), 2);
+        assert_eq!(median(vec![]), 0);
+        assert_eq!(payers(10_000), 1_000);
+        assert_eq!(payers(5), 1);
+        assert_eq!(last_move_block(1_000, 9), None);
+        assert_eq!(last_move_block(1_000, 1_000), Some(1_001_000));
+        assert_eq!(last_move_block(100, 15), Some(10_000));
+        assert_eq!((deposit_blknum(0), deposit_blknum(998), deposit_blknum(999)), (1, 999, 1001));
+    }
+}

@@ -184,6 +184,48 @@ impl plasma_core::bench::Workloads for DebitOperator {
     }
 }
 
+/// Plasma Debit's footprint: as Cash's, on the Debit crate's own objects
+/// ([`rotating_history_workload`]: single-coin transfers stating the balance and the next nonce).
+impl plasma_core::bench::Footprint for crate::Debit {
+    const STORED: &'static str = "the coin's whole history, as Cash: one proof per child block, with the Debit tx (balance, nonce) when it moved";
+    const DOWNLOADED: &'static str =
+        "its coin's proof in every block (exclusion, or inclusion and the tx when it moved), never a full block";
+
+    /// A real Debit block of the workload (the payers of the reference block, each transfer signed
+    /// by its holder).
+    fn wire_sizes(users: u64, domain: &Domain) -> core::result::Result<plasma_core::bench::WireSizes, String> {
+        use plasma_cash::bench::{coin_ids, count, pays_in_reference_block, sparse_sizes};
+        let e = |e: crate::DebitError| e.to_string();
+        let coins = count(users)?;
+        let Workload { mut operator, txs } = one_input_workload(coins, *domain).map_err(e)?;
+        let tx_bytes = txs.first().ok_or("no payment")?.encode().len();
+        let paying: Vec<_> =
+            txs.into_iter().enumerate().filter(|(i, _)| pays_in_reference_block(*i)).map(|(_, tx)| tx).collect();
+        if operator.submit_batch(paying).iter().any(core::result::Result::is_err) {
+            return Err("a workload payment was refused".into());
+        }
+        let block = operator.build_block().map_err(e)?;
+        let block_bytes = block.txs().iter().map(|tx| tx.encode().len()).sum();
+        let ids = coin_ids(coins);
+        Ok(sparse_sizes(
+            tx_bytes,
+            block_bytes,
+            block.txs().len(),
+            &ids,
+            |c| block.tx(c).is_some(),
+            |c| plasma_cash::history::proof_len(&block.proof(c)),
+        ))
+    }
+
+    fn storage(blocks: &[u64], users: u64, domain: &Domain) -> core::result::Result<Vec<(u64, u64)>, String> {
+        use plasma_cash::bench::{count, history_points, max_blocks};
+        use plasma_core::bench::PAY_EVERY;
+        let w = rotating_history_workload(max_blocks(blocks)?, count(users)?, PAY_EVERY, domain)
+            .map_err(|e| e.to_string())?;
+        history_points(&w.history, blocks)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

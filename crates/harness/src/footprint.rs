@@ -53,11 +53,8 @@
 use std::collections::BTreeMap;
 
 use alloy_primitives::{Address, B256};
-use plasma_cash::{CoinHistory, CoinTx, HistoryStart, history::proof_len};
-use plasma_core::{
-    ChildChain, Domain,
-    bench::{median, to_u64},
-};
+use plasma_cash::history::proof_len;
+use plasma_core::{Domain, bench::to_u64};
 use serde::Serialize;
 
 use crate::Error;
@@ -109,9 +106,9 @@ pub fn footprint(name: &str) -> Result<Option<Footprint>, Error> {
     let design = match name {
         "mvp" => return measure::<plasma_mvp::Mvp>("mvp").map(Some),
         "morevp" => return measure::<plasma_morevp::MoreVp>("morevp").map(Some),
-        "cash" => &CASH,
+        "cash" => return measure::<plasma_cash::Cash>("cash").map(Some),
         "xt" => &XT,
-        "debit" => &DEBIT,
+        "debit" => return measure::<plasma_debit::Debit>("debit").map(Some),
         _ => return Ok(None),
     };
     design.measure().map(Some)
@@ -183,150 +180,11 @@ fn count(users: u64) -> Result<usize, String> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Plasma Cash family: sizes
-
-/// Whether the workload coin of index `i` pays in the reference block (the 10th, where the
-/// followed coin moves too).
-const fn pays_in_reference_block(i: usize) -> bool {
-    plasma_cash::bench::moves_in_rotation(i, PAY_EVERY as u64, PAY_EVERY)
-}
-
-/// The wire sizes of a sparse-tree block: median inclusion proof over the coins it moves, median
-/// exclusion proof over the others.
-fn sparse_sizes(
-    tx_bytes: usize,
-    block_bytes: usize,
-    block_txs: usize,
-    coins: &[u64],
-    moves: impl Fn(u64) -> bool,
-    proof: impl Fn(u64) -> usize,
-) -> WireSizes {
-    let (moved, stayed): (Vec<u64>, Vec<u64>) = coins.iter().partition(|c| moves(**c));
-    WireSizes {
-        tx_bytes,
-        inclusion_proof_bytes: median(moved.iter().map(|c| proof(*c)).collect()),
-        exclusion_proof_bytes: Some(median(stayed.iter().map(|c| proof(*c)).collect())),
-        block_bytes,
-        block_txs,
-    }
-}
-
-/// A real Cash block of the workload (the payers of block 10, each payment signed by its owner).
-fn cash_sizes(users: u64) -> Result<WireSizes, String> {
-    let e = |e: plasma_cash::CashError| e.to_string();
-    let coins = count(users)?;
-    let plasma_cash::bench::Workload { mut operator, txs } =
-        plasma_cash::bench::one_input_workload(coins, domain()).map_err(e)?;
-    let tx_bytes = txs.first().ok_or("no payment")?.to_bytes().len();
-    let paying: Vec<_> =
-        txs.into_iter().enumerate().filter(|(i, _)| pays_in_reference_block(*i)).map(|(_, tx)| tx).collect();
-    if operator.submit_batch(paying).iter().any(Result::is_err) {
-        return Err("a workload payment was refused".into());
-    }
-    let block = operator.build_block().map_err(e)?;
-    let ids = plasma_cash::bench::coin_ids(coins);
-    Ok(sparse_sizes(
-        tx_bytes,
-        block.size_bytes(),
-        block.len(),
-        &ids,
-        |c| block.moves(c),
-        |c| proof_len(&block.proof(c)),
-    ))
-}
-
-/// A real Debit block of the workload (the payers of block 10, each transfer signed by its holder).
-fn debit_sizes(users: u64) -> Result<WireSizes, String> {
-    let e = |e: plasma_debit::DebitError| e.to_string();
-    let coins = count(users)?;
-    let plasma_debit::bench::Workload { mut operator, txs } =
-        plasma_debit::bench::one_input_workload(coins, domain()).map_err(e)?;
-    let tx_bytes = txs.first().ok_or("no payment")?.encode().len();
-    let paying: Vec<_> =
-        txs.into_iter().enumerate().filter(|(i, _)| pays_in_reference_block(*i)).map(|(_, tx)| tx).collect();
-    if operator.submit_batch(paying).iter().any(Result::is_err) {
-        return Err("a workload payment was refused".into());
-    }
-    let block = operator.build_block().map_err(e)?;
-    let block_bytes = block.txs().iter().map(|tx| tx.encode().len()).sum();
-    let ids = plasma_cash::bench::coin_ids(coins);
-    Ok(sparse_sizes(
-        tx_bytes,
-        block_bytes,
-        block.txs().len(),
-        &ids,
-        |c| block.tx(c).is_some(),
-        |c| proof_len(&block.proof(c)),
-    ))
-}
-
-// ---------------------------------------------------------------------------------------------
-// Plasma Cash family: histories
-
-/// The first `blocks` entries of `history`, as a history of its own.
-fn prefix<T: CoinTx, S: HistoryStart>(history: &CoinHistory<T, S>, blocks: u64) -> Result<CoinHistory<T, S>, String> {
-    let mut kept = CoinHistory::new(history.start().clone());
-    for (blknum, entry) in history.entries().iter().take(count(blocks)?) {
-        kept.push(*blknum, entry.clone()).map_err(|e| e.to_string())?;
-    }
-    Ok(kept)
-}
-
-/// What the coin's owner downloads to keep `history`: per block the proof, and the transaction
-/// (its wire form) when the coin moved.
-fn downloaded<T: CoinTx, S: HistoryStart>(history: &CoinHistory<T, S>) -> u64 {
-    let bytes = history.entries().iter().map(|(_, e)| proof_len(e.proof()) + e.tx().map_or(0, CoinTx::wire_len));
-    to_u64(bytes.sum())
-}
-
-fn history_points<T: CoinTx, S: HistoryStart>(history: &CoinHistory<T, S>, blocks: &[u64]) -> Result<Points, String> {
-    blocks
-        .iter()
-        .map(|b| {
-            let kept = prefix(history, *b)?;
-            Ok((to_u64(kept.stored_bytes()), downloaded(&kept)))
-        })
-        .collect()
-}
-
-fn max_blocks(blocks: &[u64]) -> Result<usize, String> {
-    count(blocks.iter().copied().max().unwrap_or(0))
-}
-
-const CASH: Design = Design {
-    name: "cash",
-    sizes: cash_sizes,
-    storage: cash_storage,
-    stored: "the coin's whole history: the deposit record and one proof per child block, with the tx when it moved",
-    downloaded: "its coin's proof in every block (exclusion, or inclusion and the tx when it moved), never a full block",
-};
-
-fn cash_storage(blocks: &[u64], users: u64) -> Result<Points, String> {
-    let w = plasma_cash::bench::rotating_history_workload(max_blocks(blocks)?, count(users)?, PAY_EVERY, &domain())
-        .map_err(|e| e.to_string())?;
-    history_points(&w.history, blocks)
-}
-
-const DEBIT: Design = Design {
-    name: "debit",
-    sizes: debit_sizes,
-    storage: debit_storage,
-    stored: "the coin's whole history, as Cash: one proof per child block, with the Debit tx (balance, nonce) when it moved",
-    downloaded: "its coin's proof in every block (exclusion, or inclusion and the tx when it moved), never a full block",
-};
-
-fn debit_storage(blocks: &[u64], users: u64) -> Result<Points, String> {
-    let w = plasma_debit::bench::rotating_history_workload(max_blocks(blocks)?, count(users)?, PAY_EVERY, &domain())
-        .map_err(|e| e.to_string())?;
-    history_points(&w.history, blocks)
-}
-
-// ---------------------------------------------------------------------------------------------
 // Plasma XT
 
 const XT: Design = Design {
     name: "xt",
-    sizes: cash_sizes,
+    sizes: |users| <plasma_cash::Cash as plasma_core::bench::Footprint>::wire_sizes(users, &domain()),
     storage: xt_storage,
     stored: "the history since the newest finalised checkpoint (K every 100 blocks, final 100 blocks later): state, proof, last move, entries from K",
     downloaded: "as Cash (its coin's proof every block, the tx when it moved), plus its state proof of every checkpoint",
@@ -359,8 +217,13 @@ fn xt_checkpoint(
 
 fn xt_storage(blocks: &[u64], users: u64) -> Result<Points, String> {
     let coins = count(users)?;
-    let w = plasma_cash::bench::rotating_history_workload(max_blocks(blocks)?, coins, PAY_EVERY, &domain())
-        .map_err(|e| e.to_string())?;
+    let w = plasma_cash::bench::rotating_history_workload(
+        plasma_cash::bench::max_blocks(blocks)?,
+        coins,
+        PAY_EVERY,
+        &domain(),
+    )
+    .map_err(|e| e.to_string())?;
     let ids = plasma_cash::bench::coin_ids(coins);
     let index = plasma_cash::bench::rotating_coin_index(coins, PAY_EVERY);
     let coin = *ids.get(index).ok_or("no coin")?;
@@ -374,7 +237,7 @@ fn xt_storage(blocks: &[u64], users: u64) -> Result<Points, String> {
     blocks
         .iter()
         .map(|b| {
-            let kept = prefix(&w.history, *b)?;
+            let kept = plasma_cash::bench::prefix(&w.history, *b)?;
             let state_proofs: usize =
                 checkpoints.range(..=b / CHECKPOINT_EVERY).map(|(_, (_, proof))| proof_len(proof)).sum();
             let finalised = (b / CHECKPOINT_EVERY).checked_sub(1).filter(|n| *n > 0);
@@ -382,7 +245,7 @@ fn xt_storage(blocks: &[u64], users: u64) -> Result<Points, String> {
                 Some((n, (root, proof))) => xt_kept_bytes(&kept, coins, n, *root, proof.clone())?,
                 None => kept.stored_bytes(),
             };
-            Ok((to_u64(stored), downloaded(&kept) + to_u64(state_proofs)))
+            Ok((to_u64(stored), plasma_cash::bench::downloaded(&kept) + to_u64(state_proofs)))
         })
         .collect()
 }
@@ -405,20 +268,4 @@ fn xt_kept_bytes(
     let mut kept = history.clone();
     kept.drop_entries_before(blknum);
     Ok(kept.stored_bytes() + reference.stored_bytes())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn median_takes_the_middle() {
-        assert_eq!(median(vec![3, 1, 2]), 2);
-        assert_eq!(median(vec![]), 0);
-        assert_eq!(plasma_core::bench::payers(10_000), 1_000);
-        assert_eq!(plasma_core::bench::payers(5), 1);
-        assert_eq!(plasma_core::bench::last_move_block(1_000, 9), None);
-        assert_eq!(plasma_core::bench::last_move_block(1_000, 1_000), Some(1_001_000));
-        assert_eq!(plasma_core::bench::last_move_block(100, 15), Some(10_000));
-    }
 }

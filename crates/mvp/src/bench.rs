@@ -15,7 +15,7 @@
 //!   realistic way, by deposits, for a measurement of the memory its state takes.
 
 use alloy_primitives::{Address, U256, keccak256};
-use plasma_core::{BlockNumber, CHILD_BLOCK_INTERVAL, ChildChain, DepositEvent, Domain, SigningKey};
+use plasma_core::{ChildChain, DepositEvent, Domain, SigningKey};
 
 use crate::{
     error::Result,
@@ -47,13 +47,7 @@ pub fn keys() -> Result<Vec<SigningKey>> {
     (0..KEYS as u64).map(|i| Ok(SigningKey::from_bytes(keccak256(i.to_be_bytes()))?)).collect()
 }
 
-/// The number of the `i`-th deposit block (from 0): `1, 2, …, 999, 1001, …`, skipping the child
-/// block numbers as the framework does.
-#[must_use]
-pub const fn deposit_blknum(i: u64) -> BlockNumber {
-    let per_interval = CHILD_BLOCK_INTERVAL - 1;
-    (i / per_interval) * CHILD_BLOCK_INTERVAL + i % per_interval + 1
-}
+pub use plasma_core::bench::deposit_blknum;
 
 /// A fresh operator for `domain` with `count` deposits of [`DEPOSIT_AMOUNT`], deposit `i` owned
 /// by `keys[i % KEYS]`, and one payment per deposit: deposit `i` paid in full, less [`FEE`], to
