@@ -283,3 +283,58 @@ impl Design for Xt {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use alloy_primitives::{Address, B256, Bytes, Log, U256, aliases::U96};
+    use alloy_sol_types::SolEvent;
+    use plasma_core::{Design, ExitOutcome};
+
+    use super::{Xt, XtEvent};
+    use crate::abi::XtExitGame;
+
+    fn log(event: &impl SolEvent) -> Log {
+        Log { address: Address::repeat_byte(7), data: event.encode_log_data() }
+    }
+
+    fn proposed(id: U256, bitmap: Bytes) -> XtExitGame::CheckpointProposed {
+        XtExitGame::CheckpointProposed {
+            checkpointId: id,
+            blknum: 1000,
+            zoneStart: 1,
+            zoneSize: 2,
+            stateRoot: B256::repeat_byte(3),
+            bitmap,
+            finalizableAt: 600,
+        }
+    }
+
+    #[test]
+    fn checkpoint_and_inherited_events_decode() {
+        let event = XtEvent::decode(&log(&proposed(U256::from(1), Bytes::from(vec![0b11])))).unwrap().unwrap();
+        let XtEvent::CheckpointProposed { checkpoint, finalizable_at } = &event else { panic!("{event:?}") };
+        assert_eq!((checkpoint.id, checkpoint.blknum, *finalizable_at), (1, 1000, 600));
+        assert_eq!(checkpoint.bitmap.set_coins().collect::<Vec<_>>(), [1, 2]);
+        assert_eq!(Xt::exit_outcome(&event), None);
+
+        let finalized = XtExitGame::ExitFinalized { coinId: 2, exitId: U96::from(9), owner: Address::ZERO, paid: true };
+        let event = XtEvent::decode(&log(&finalized)).unwrap().unwrap();
+        assert!(matches!(event, XtEvent::Cash(_)));
+        assert_eq!(Xt::exit_outcome(&event), Some(ExitOutcome::Processed { paid: true }));
+
+        let origin =
+            XtExitGame::ExitOriginSet { coinId: 2, exitId: U96::from(9), checkpointId: U256::from(1), blknum: 1000 };
+        assert_eq!(
+            XtEvent::decode(&log(&origin)).unwrap(),
+            Some(XtEvent::ExitOriginSet { coin_id: 2, exit_id: 9, blknum: 1000 })
+        );
+    }
+
+    #[test]
+    fn a_checkpoint_id_past_64_bits_or_a_bad_bitmap_is_refused() {
+        assert!(XtEvent::decode(&log(&proposed(U256::MAX, Bytes::from(vec![1])))).is_err());
+        // Three bytes of bitmap for a zone of two coins.
+        let bad = XtEvent::decode(&log(&proposed(U256::from(1), Bytes::from(vec![1, 2, 3]))));
+        assert!(bad.is_err(), "{bad:?}");
+    }
+}

@@ -109,7 +109,7 @@ impl XtClient {
 
     /// The open exits, by coin, as the checkpoint layer reads them.
     #[must_use]
-    pub const fn exits(&self) -> &BTreeMap<u64, ObservedExit> {
+    pub const fn open_exits(&self) -> &BTreeMap<u64, ObservedExit> {
         &self.exits
     }
 
@@ -139,7 +139,7 @@ impl XtClient {
         coin_id: u64,
         proof: SparseProof,
     ) -> Result<Signature, XtError> {
-        let book = self.book.as_mut().ok_or(plasma_cash::CashError::NoKey(self.key.address()))?;
+        let book = self.book.as_mut().ok_or(XtError::NoBook(self.key.address()))?;
         book.sign_off(self.cash.wallet(), &self.key, blknum, state_root, coin_id, proof)
     }
 

@@ -3,6 +3,7 @@
 
 mod cash;
 mod mvp;
+mod xt;
 
 use plasma_rootchain::{RootChain, RpcNode, anvil_path};
 
