@@ -241,3 +241,62 @@ impl OperatorState<Cash> for Operator {
         self.published_block(blknum).ok().cloned()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use alloy_primitives::{Address, Log, U256, aliases::U96};
+    use alloy_sol_types::SolEvent;
+    use plasma_core::{Design, ExitOutcome};
+
+    use super::{Cash, CashEvent};
+    use crate::abi::CashExitGame;
+
+    fn log(event: &impl SolEvent) -> Log {
+        Log { address: Address::repeat_byte(7), data: event.encode_log_data() }
+    }
+
+    #[test]
+    fn game_events_decode_and_count_as_exit_outcomes() {
+        let owner = Address::repeat_byte(1);
+        let started = CashExitGame::ExitStarted {
+            coinId: 3,
+            owner,
+            exitId: U96::from(1u128 << 64 | 3),
+            eBlk: 2000,
+            pBlk: 1000,
+            pOwner: Address::repeat_byte(2),
+            amount: U256::from(5),
+            exitableAt: 99,
+        };
+        let Some(CashEvent::ExitStarted(exit)) = CashEvent::decode(&log(&started)).unwrap() else { panic!() };
+        assert_eq!(
+            (exit.coin_id, exit.owner, exit.exit_blk, exit.prev_blk, exit.exitable_at),
+            (3, owner, 2000, 1000, 99)
+        );
+        assert_eq!(Cash::exit_outcome(&CashEvent::ExitStarted(exit)), Some(ExitOutcome::Started));
+
+        let finalized = CashExitGame::ExitFinalized { coinId: 3, exitId: U96::from(7), owner, paid: true };
+        let event = CashEvent::decode(&log(&finalized)).unwrap().unwrap();
+        assert_eq!(event.ended(), Some((3, 7, true)));
+        assert_eq!(Cash::exit_outcome(&event), Some(ExitOutcome::Processed { paid: true }));
+
+        let cancelled = CashExitGame::ExitCancelled { coinId: 3, exitId: U96::from(7), beneficiary: owner };
+        let event = CashEvent::decode(&log(&cancelled)).unwrap().unwrap();
+        assert_eq!((event.ended(), Cash::exit_outcome(&event)), (Some((3, 7, false)), Some(ExitOutcome::Challenged)));
+    }
+
+    #[test]
+    fn other_logs_are_skipped_and_malformed_ones_refused() {
+        let unknown =
+            Log::new_unchecked(Address::ZERO, vec![alloy_primitives::B256::repeat_byte(9)], Vec::new().into());
+        assert!(CashEvent::decode(&unknown).unwrap().is_none());
+        assert!(
+            CashEvent::decode(&Log::new_unchecked(Address::ZERO, Vec::new(), Vec::new().into())).unwrap().is_none()
+        );
+        // An ExitStarted topic over data too short for its fields.
+        let mut truncated = log(&CashExitGame::ExitStarted::default());
+        truncated.data =
+            alloy_primitives::LogData::new_unchecked(truncated.data.topics().to_vec(), vec![0u8; 7].into());
+        assert!(matches!(CashEvent::decode(&truncated), Err(crate::CashError::Decode { .. })));
+    }
+}

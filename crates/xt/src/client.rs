@@ -822,6 +822,12 @@ impl XtWatcher {
         self.proposed.get(&checkpoint_id).map(|(cp, _)| cp)
     }
 
+    /// When a proposed checkpoint was proposed (its `finalizableAt` less the checkpoint period).
+    #[must_use]
+    pub fn proposed_at(&self, checkpoint_id: u64) -> Option<Timestamp> {
+        self.proposed.get(&checkpoint_id).map(|(_, at)| *at)
+    }
+
     /// An `ExitOriginSet` event: the exit starts at checkpoint block `blknum`.
     pub fn on_exit_origin(&mut self, exit_id: u128, blknum: BlockNumber) {
         self.origins.insert(exit_id, blknum);

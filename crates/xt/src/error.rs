@@ -72,6 +72,9 @@ pub enum XtError {
         /// The checkpoint block.
         blknum: BlockNumber,
     },
+    /// The user keeps no checkpoint book (it runs no XT software of its own).
+    #[error("{0} keeps no checkpoint book")]
+    NoBook(Address),
 }
 
 /// Result type of this crate.

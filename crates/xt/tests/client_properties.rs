@@ -25,10 +25,10 @@
 //! sign-off, and, for a handover, the first withheld block. Each deadline is a forced look; the
 //! game's time limits (`proposedAt + 3Rc`, `startedAt + 3R`, a challenge's `R`) lie after them.
 //!
-//! At every look a client does what `XtVariant::xt_round` does: learns the new roots, syncs its
-//! coins, takes the handovers it can verify and signs what it is asked to, then feeds the new
-//! events in order ([`XtWatcher::on_proposed`], [`XtWatcher::on_spend_revealed`], finalisation
-//! with deferred pruning, exits, [`XtWatcher::on_history_challenged`] and
+//! At every look a client does what `XtClient`'s checkpoint layer does (`plasma_xt::user`): learns
+//! the new roots, syncs its coins, takes the handovers it can verify and signs what it is asked to,
+//! then feeds the new events in order ([`XtWatcher::on_proposed`], [`XtWatcher::on_spend_revealed`],
+//! finalisation with deferred pruning, exits, [`XtWatcher::on_history_challenged`] and
 //! [`XtWatcher::on_history_answered`]), then [`XtWatcher::judge_exits`], [`XtWatcher::recheck`]
 //! and [`XtWatcher::history_answers`] for every open exit. Compared between every interleaving and
 //! the in-order delivery: the sign-offs and the [`XtAction`]s decided, keyed by user, kind and

@@ -13,20 +13,22 @@
 //! operator's own block data (withheld or not), and the operator answers honest users' history
 //! challenges against their exits as late as it may (never its accomplices' own challenges, which
 //! they make to stay pending).
-
-pub(crate) mod legacy;
+//!
+//! Everything here is written once for the Cash family ([`Family`]: a design whose operator holds
+//! a Cash operator and whose clients hold a [`CashClient`]), so Plasma XT reuses it ([`Core`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use alloy_primitives::{Address, U256};
 use plasma_cash::{
-    Cash, CashClient, CashEvent, CashExit, CashGame, CashTx, DepositExit, ExitClaim, Handover, Included, Operator,
-    SignedCashTx,
+    Cash, CashBlock, CashClient, CashError, CashEvent, CashExit, CashGame, CashHistory, CashTag, CashTx, DepositExit,
+    ExitClaim, Handover, Included, Operator, SignedCashTx,
     game::{HistoryChallenge, HistoryResponse, IncludedExt as _, ObservedChallenge, ObservedExit},
     tx::CashTxExt as _,
 };
 use plasma_core::{
-    BlockSubmittedEvent, ChainEvent, ChildChain, Design, ExitScope, FrameworkEvent, GameCall, OperatorState, UserClient,
+    BlockSubmittedEvent, ChainEvent, ChildChain, Decision, Design, Domain, ExitScope, FrameworkEvent, GameCall,
+    OperatorState, SigningKey, Timestamp, UserClient,
 };
 use plasma_rootchain::RootChain as _;
 
@@ -43,6 +45,95 @@ const MINTED_COIN: u64 = 999;
 
 fn err(message: impl std::fmt::Display) -> Error {
     Error::Variant { variant: Cash::NAME, message: message.to_string() }
+}
+
+/// A design of the Plasma Cash family, as this adapter drives it: its operator holds a Cash
+/// [`Operator`], its clients a [`CashClient`], and its exit game emits Cash's events.
+pub(crate) trait Family: Design<Tx = SignedCashTx, BlockData = CashBlock> {
+    /// The operator's state.
+    type Operator: OperatorState<Self> + Sync;
+    /// One user's software.
+    type Client: UserClient<Self>;
+
+    /// The Cash operator underneath.
+    fn cash_operator(operator: &Self::Operator) -> &Operator;
+    /// The Cash operator underneath, to change (what the cheating operator does).
+    fn cash_operator_mut(operator: &mut Self::Operator) -> &mut Operator;
+    /// The Cash client underneath.
+    fn cash_client(client: &Self::Client) -> &CashClient;
+    /// The Cash client underneath, to change.
+    fn cash_client_mut(client: &mut Self::Client) -> &mut CashClient;
+    /// The Cash event a game event is, if any.
+    fn cash_event(event: &Self::GameEvent) -> Option<&CashEvent>;
+    /// A payment announced with the payer's Cash history (what the SpendExited fault hands over).
+    fn announced(tx: SignedCashTx, history: CashHistory) -> Self::Handover;
+    /// The coin of a refusal because the coin's exit was paid.
+    fn paid_out(error: &Self::Error) -> Option<u64>;
+    /// The coin of the user's own exit a decision starts.
+    fn own_exit(tag: &Self::Tag) -> Option<u64>;
+    /// What a client decided from the events of this look that goes first (answers on its own
+    /// exits), before any client's other decisions.
+    fn own_answers(client: &mut Self::Client) -> Vec<Decision<Self::Tag>>;
+    /// The Cash decisions a client owes at a look at `now`.
+    fn due(client: &mut Self::Client, now: Timestamp) -> Result<Vec<Decision<Self::Tag>>, Self::Error>;
+    /// What the log says when `payee` takes `handover` from `payer`, if anything.
+    fn receipt_note(handover: &Self::Handover, payer: &str, payee: &str) -> Option<String>;
+}
+
+impl Family for Cash {
+    type Operator = Operator;
+    type Client = CashClient;
+
+    fn cash_operator(operator: &Operator) -> &Operator {
+        operator
+    }
+
+    fn cash_operator_mut(operator: &mut Operator) -> &mut Operator {
+        operator
+    }
+
+    fn cash_client(client: &CashClient) -> &CashClient {
+        client
+    }
+
+    fn cash_client_mut(client: &mut CashClient) -> &mut CashClient {
+        client
+    }
+
+    fn cash_event(event: &CashEvent) -> Option<&CashEvent> {
+        Some(event)
+    }
+
+    fn announced(tx: SignedCashTx, history: CashHistory) -> Handover {
+        Handover::Announced { tx, history }
+    }
+
+    fn paid_out(error: &CashError) -> Option<u64> {
+        match error {
+            CashError::PaidOut(coin) => Some(*coin),
+            _ => None,
+        }
+    }
+
+    fn own_exit(tag: &CashTag) -> Option<u64> {
+        match tag {
+            CashTag::OwnExit(coin) => Some(*coin),
+            CashTag::Exit { .. } => None,
+        }
+    }
+
+    fn own_answers(_client: &mut CashClient) -> Vec<Decision<CashTag>> {
+        // A Cash client returns them as it reads the events.
+        Vec::new()
+    }
+
+    fn due(client: &mut CashClient, now: Timestamp) -> Result<Vec<Decision<CashTag>>, CashError> {
+        client.tick(now)
+    }
+
+    fn receipt_note(_handover: &Handover, _payer: &str, _payee: &str) -> Option<String> {
+        None
+    }
 }
 
 /// A payment waiting for its block.
@@ -71,10 +162,11 @@ struct Cheats {
 
 impl Cheats {
     /// Reads the exit game's events since the last look.
-    async fn poll(&mut self, world: &World) -> Result<(), Error> {
-        for dated in self.cursor.poll::<Cash, _>(&world.chain).await? {
+    async fn poll<F: Family>(&mut self, world: &World) -> Result<(), Error> {
+        for dated in self.cursor.poll::<F, _>(&world.chain).await? {
             let ChainEvent::Game(event) = dated.event else { continue };
-            match &event {
+            let Some(event) = F::cash_event(&event) else { continue };
+            match event {
                 CashEvent::ExitStarted(exit) => {
                     self.open.insert(exit.coin_id, *exit);
                 }
@@ -107,10 +199,17 @@ impl Cheats {
     }
 }
 
-/// Plasma Cash, driven by scenarios.
-pub struct CashVariant {
-    game: CashGame,
-    node: Option<Node<Cash, Operator, CashClient>>,
+/// Whether `name` cheats: the operator, or an actor colluding with it.
+pub(crate) fn is_cheater(world: &World, name: &str) -> bool {
+    name == "operator" || world.colluding.iter().any(|c| c == name)
+}
+
+/// A Cash-family design on the runtime, with its cheaters and faults.
+pub(crate) struct Core<F: Family> {
+    /// The exit game's Cash parameters and calls.
+    pub game: CashGame,
+    /// The operator and the clients.
+    pub node: Option<Node<F, F::Operator, F::Client>>,
     cheats: Option<Cheats>,
     /// Exit claims of coins each actor has paid away (what a cheater exits with `spent`).
     spent: BTreeMap<String, Vec<ExitClaim>>,
@@ -120,14 +219,8 @@ pub struct CashVariant {
     withhold_next: bool,
 }
 
-impl Default for CashVariant {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl CashVariant {
-    /// A fresh instance, deployed by [`Variant::deploy`].
+impl<F: Family> Core<F> {
+    /// A fresh instance, set up by [`Core::set_up`].
     pub fn new() -> Self {
         Self {
             game: CashGame::new(EXIT_BOND, CHALLENGE_BOND, plasma_contracts::DEFAULT_MIN_EXIT_PERIOD),
@@ -140,28 +233,66 @@ impl CashVariant {
         }
     }
 
-    fn node(&mut self) -> Result<&mut Node<Cash, Operator, CashClient>, Error> {
+    /// Runs `operator` and one client per actor (`client(key, domain, watching)`, watching unless
+    /// the actor cheats) on `world`'s deployment, whose exit game was just deployed.
+    pub fn set_up(
+        &mut self,
+        world: &World,
+        operator: F::Operator,
+        client: impl Fn(SigningKey, Domain, bool) -> F::Client,
+    ) {
+        self.game = CashGame::new(EXIT_BOND, CHALLENGE_BOND, world.min_exit_period);
+        let domain = world.domain();
+        let clients: Vec<(String, F::Client)> = world
+            .everyone()
+            .map(|actor| (actor.name.clone(), client(actor.key.clone(), domain, !is_cheater(world, &actor.name))))
+            .collect();
+        self.node = Some(Node::new(world, operator, clients));
+        let cheaters = world.everyone().filter(|a| is_cheater(world, &a.name)).map(|a| a.address).collect();
+        self.cheats = Some(Cheats {
+            cursor: plasma_node::LogCursor::new(world.framework, world.exit_game, 0),
+            cheaters,
+            open: BTreeMap::new(),
+            late_answers: Vec::new(),
+        });
+    }
+
+    /// The operator and the clients.
+    pub fn node(&mut self) -> Result<&mut Node<F, F::Operator, F::Client>, Error> {
         self.node.as_mut().ok_or_else(|| err("not deployed"))
     }
 
-    fn operator(&self) -> Result<&Operator, Error> {
+    /// The operator's state.
+    pub fn state(&self) -> Result<&F::Operator, Error> {
         Ok(self.node.as_ref().ok_or_else(|| err("not deployed"))?.operator.operator())
     }
 
-    fn operator_mut(&mut self) -> Result<&mut Operator, Error> {
-        Ok(self.node()?.operator.operator_mut())
+    /// The Cash operator.
+    pub fn operator(&self) -> Result<&Operator, Error> {
+        Ok(F::cash_operator(self.state()?))
     }
 
-    fn client(&self, name: &str) -> Result<&CashClient, Error> {
+    fn operator_mut(&mut self) -> Result<&mut Operator, Error> {
+        Ok(F::cash_operator_mut(self.node()?.operator.operator_mut()))
+    }
+
+    /// The client of `name`.
+    pub fn client(&self, name: &str) -> Result<&F::Client, Error> {
         Ok(self.node.as_ref().ok_or_else(|| err("not deployed"))?.clients.client(name)?)
     }
 
-    fn client_mut(&mut self, name: &str) -> Result<&mut CashClient, Error> {
+    /// The client of `name`, to change.
+    pub fn client_mut(&mut self, name: &str) -> Result<&mut F::Client, Error> {
         Ok(self.node()?.clients.client_mut(name)?)
     }
 
-    fn is_cheater(world: &World, name: &str) -> bool {
-        name == "operator" || world.colluding.iter().any(|c| c == name)
+    /// The Cash client of `name`.
+    pub fn cash(&self, name: &str) -> Result<&CashClient, Error> {
+        Ok(F::cash_client(self.client(name)?))
+    }
+
+    fn cash_mut(&mut self, name: &str) -> Result<&mut CashClient, Error> {
+        Ok(F::cash_client_mut(self.client_mut(name)?))
     }
 
     /// The operator seals the pending transactions and commits the root; with `withhold`, it
@@ -188,11 +319,11 @@ impl CashVariant {
             node.clients.sync_one(name, &source, now).await?;
         }
         for name in &names {
-            for finding in node.clients.client_mut(name)?.findings() {
+            for finding in F::cash_client_mut(node.clients.client_mut(name)?).findings() {
                 world.log.push(format!("{name}'s watcher: {finding:?}"));
             }
         }
-        let data = OperatorState::<Cash>::block_data(node.operator.operator(), submitted.blknum);
+        let data = node.operator.operator().block_data(submitted.blknum);
         for payment in std::mem::take(&mut self.pending) {
             let handover = match &data {
                 Some(data) => {
@@ -206,12 +337,14 @@ impl CashVariant {
                 continue;
             };
             match self.client_mut(&payment.payee)?.receive(&handover) {
-                Err(plasma_cash::CashError::PaidOut(coin)) => world.log.push(format!(
-                    "{}'s wallet refuses coin {coin} from {}: its exit was paid",
-                    payment.payee, payment.payer
-                )),
-                Err(other) => return Err(err(other)),
-                Ok(_) => {}
+                Err(refused) => match F::paid_out(&refused) {
+                    Some(coin) => world.log.push(format!(
+                        "{}'s wallet refuses coin {coin} from {}: its exit was paid",
+                        payment.payee, payment.payer
+                    )),
+                    None => return Err(err(refused)),
+                },
+                Ok(_) => world.log.extend(F::receipt_note(&handover, &payment.payer, &payment.payee)),
             }
         }
         Ok(())
@@ -219,14 +352,22 @@ impl CashVariant {
 
     /// One look of every client: the operator reads what happened, the clients read the events
     /// (and the cheaters what they follow), decide as of now and send what is due.
-    async fn look(&mut self, world: &mut World) -> Result<(), Error> {
+    pub async fn look(&mut self, world: &mut World) -> Result<(), Error> {
         let node = self.node.as_mut().ok_or_else(|| err("not deployed"))?;
         node.operator.poll(&world.chain).await?;
         let source = plasma_node::InProcess(node.operator.operator());
         node.clients.ingest(&world.chain, &source).await?;
-        self.cheats.as_mut().ok_or_else(|| err("not deployed"))?.poll(world).await?;
+        let names: Vec<String> = node.clients.clients().map(|(name, _)| name.clone()).collect();
         let now = world.chain.block_time().await?;
-        node.clients.sync(&source, now).await?;
+        for name in &names {
+            let answers = F::own_answers(node.clients.client_mut(name)?);
+            node.clients.decide(name, answers, now);
+        }
+        self.cheats.as_mut().ok_or_else(|| err("not deployed"))?.poll::<F>(world).await?;
+        for name in &names {
+            let due = F::due(node.clients.client_mut(name)?, now).map_err(err)?;
+            node.clients.decide(name, due, now);
+        }
         let outcome = node.clients.flush(world).await;
         node.log_notes(world);
         Ok(outcome?)
@@ -234,12 +375,12 @@ impl CashVariant {
 
     /// The coin `from` pays with: one it owns (or, for a cheater, holds through the operator's
     /// forgeries) of exactly `amount`.
-    fn coin_of(&self, world: &World, from: &str, amount: U256) -> Result<Result<(u64, bool), String>, Error> {
-        let client = self.client(from)?;
+    pub fn coin_of(&self, world: &World, from: &str, amount: U256) -> Result<Result<(u64, bool), String>, Error> {
+        let client = self.cash(from)?;
         if let Some(coin) = client.coin_for(amount) {
             return Ok(Ok((coin, false)));
         }
-        if Self::is_cheater(world, from) {
+        if is_cheater(world, from) {
             let operator = self.operator()?;
             let address = world.actor(from)?.address;
             let forged = operator.coins_of(address).into_iter().filter(|coin| !client.wallet().owns(*coin));
@@ -307,7 +448,7 @@ impl CashVariant {
 
     /// Starts the exits `calls` (each of its coin) from `owner`; with `must_fail`, every one must
     /// be refused.
-    async fn start_exits(
+    pub async fn start_exits(
         world: &mut World,
         owner: &str,
         calls: Vec<(u64, GameCall)>,
@@ -339,7 +480,7 @@ impl CashVariant {
 
     /// The cheating operator answers history challenges against its accomplices' exits with
     /// whatever its blocks hold, at the last watcher round before each deadline.
-    async fn answer_late(&mut self, world: &mut World) -> Result<(), Error> {
+    pub async fn answer_late(&mut self, world: &mut World) -> Result<(), Error> {
         let now = world.chain.block_time().await?;
         let due: Vec<LateAnswer> = {
             let cheats = self.cheats.as_mut().ok_or_else(|| err("not deployed"))?;
@@ -419,11 +560,11 @@ impl CashVariant {
     /// The coin of the newest exit `owner` started, read from the game's events.
     async fn newest_exited(world: &World, owner: &str) -> Result<u64, Error> {
         let address = world.actor(owner)?.address;
-        super::game_events::<Cash>(world)
+        super::game_events::<F>(world)
             .await?
-            .into_iter()
-            .filter_map(|event| match event {
-                CashEvent::ExitStarted(exit) if exit.owner == address => Some(exit.coin_id),
+            .iter()
+            .filter_map(|event| match F::cash_event(event) {
+                Some(CashEvent::ExitStarted(exit)) if exit.owner == address => Some(exit.coin_id),
                 _ => None,
             })
             .next_back()
@@ -447,72 +588,27 @@ impl CashVariant {
         let tx = CashTx::new(coin_id, parent_blk, world.actor(to)?.address);
         Ok(tx.sign(&world.domain(), &world.actor(signer)?.key))
     }
-}
 
-#[async_trait::async_trait]
-impl Variant for CashVariant {
-    fn name(&self) -> &'static str {
-        Cash::NAME
-    }
-
-    fn summary(&self) -> &'static str {
-        Cash::SUMMARY
-    }
-
-    fn capabilities(&self) -> plasma_core::Capabilities {
-        Cash::capabilities()
-    }
-
-    fn must_watch(&self) -> &'static str {
-        Cash::MUST_WATCH
-    }
-
-    fn exit_bond(&self) -> U256 {
-        Cash::exit_bond(&self.game)
-    }
-
-    async fn deploy(&mut self, world: &mut World) -> Result<(), Error> {
-        self.game = CashGame::new(EXIT_BOND, CHALLENGE_BOND, world.min_exit_period);
-        let game = self.game;
-        world
-            .deploy_exit_game(Cash::game_bytecode(), move |framework| Cash::game_constructor_args(&game, framework))
-            .await?;
-        let domain = world.domain();
-        let clients: Vec<(String, CashClient)> = world
-            .everyone()
-            .map(|actor| {
-                let watching = !Self::is_cheater(world, &actor.name);
-                (actor.name.clone(), CashClient::new(actor.key.clone(), domain, game, watching))
-            })
-            .collect();
-        self.node = Some(Node::new(world, Operator::new(domain), clients));
-        let cheaters = world.everyone().filter(|a| Self::is_cheater(world, &a.name)).map(|a| a.address).collect();
-        self.cheats = Some(Cheats {
-            cursor: plasma_node::LogCursor::new(world.framework, world.exit_game, 0),
-            cheaters,
-            open: BTreeMap::new(),
-            late_answers: Vec::new(),
-        });
-        Ok(())
-    }
-
-    async fn deposit(&mut self, world: &mut World, actor: &str, amount: U256) -> Result<Support, Error> {
+    /// `actor` deposits `amount` wei: the operator credits it, and the depositor's wallet learns it
+    /// from its own receipt.
+    pub async fn deposit(&mut self, world: &mut World, actor: &str, amount: U256) -> Result<Support, Error> {
         let deposit = world.deposit(actor, amount).await?;
-        // The operator credits it, and the depositor's wallet learns it from its own receipt.
-        let event = ChainEvent::Framework(FrameworkEvent::Deposit(deposit));
-        self.operator_mut()?.on_chain_event(&event).map_err(err)?;
+        let event = FrameworkEvent::Deposit(deposit);
+        self.operator_mut()?.on_chain_event(&ChainEvent::Framework(event)).map_err(err)?;
         let at = world.chain.block_time().await?;
-        self.client_mut(actor)?.on_event(&event, at).map_err(err)?;
+        self.client_mut(actor)?.on_event(&ChainEvent::Framework(event), at).map_err(err)?;
         Ok(Support::Done)
     }
 
-    async fn transfer(
+    /// `from` pays `to` a whole coin of `amount` wei. Unless `checked_elsewhere` (a layer on top
+    /// checked what it hands over), the payee checks the coin's whole history before the payer
+    /// signs, and keeps the signed payment with it.
+    pub async fn transfer(
         &mut self,
         world: &mut World,
-        from: &str,
-        to: &str,
+        (from, to): (&str, &str),
         amount: U256,
-        _confirm: bool,
+        checked_elsewhere: bool,
     ) -> Result<Support, Error> {
         let payee = world.actor(to)?.address;
         let (coin_id, forged) = match self.coin_of(world, from, amount)? {
@@ -526,12 +622,21 @@ impl Variant for CashVariant {
             world.log.push(format!("{from} moves forged coin {coin_id} to {to}"));
             return Ok(Support::Done);
         }
+        if checked_elsewhere {
+            let tx = self.client_mut(from)?.pay(payee, amount).map_err(err)?;
+            if let Err(refused) = self.operator_mut()?.submit_tx(tx) {
+                self.client_mut(from)?.cancel(&tx);
+                return Err(err(refused));
+            }
+            self.pending.push(Pending { tx, payer: from.to_owned(), payee: to.to_owned() });
+            return Ok(Support::Done);
+        }
         // The payee checks the whole history before the payer signs anything.
-        let history = self.client(from)?.wallet().handover(coin_id).map_err(err)?;
-        self.client_mut(to)?
+        let history = self.cash(from)?.wallet().handover(coin_id).map_err(err)?;
+        self.cash_mut(to)?
             .check_history(&history)
             .map_err(|why| err(format!("{to} cannot verify the history of coin {coin_id}: {why}")))?;
-        let claim = self.client(from)?.wallet().exit_claim(coin_id).map_err(err)?;
+        let claim = self.cash(from)?.wallet().exit_claim(coin_id).map_err(err)?;
         let tx = self.client_mut(from)?.pay(payee, amount).map_err(err)?;
         if let Err(refused) = self.operator_mut()?.submit_tx(tx) {
             self.client_mut(from)?.cancel(&tx);
@@ -546,19 +651,22 @@ impl Variant for CashVariant {
         Ok(Support::Done)
     }
 
-    async fn commit_block(&mut self, world: &mut World) -> Result<(), Error> {
+    /// The operator commits a block (withheld after a `withhold-block` fault) and every client
+    /// takes it.
+    pub async fn commit_block(&mut self, world: &mut World) -> Result<(), Error> {
         let withhold = std::mem::take(&mut self.withhold_next);
         let submitted = self.commit(world, withhold).await?;
         self.deliver(world, submitted).await
     }
 
-    async fn inject_fault(&mut self, world: &mut World, fault: &Fault) -> Result<Support, Error> {
+    /// The operator's faults.
+    pub async fn inject_fault(&mut self, world: &mut World, fault: &Fault) -> Result<Support, Error> {
         match fault {
             Fault::SpendExited { owner, beneficiary } => {
                 let coin = Self::newest_exited(world, owner).await?;
                 // The operator forgot the coin when its exit was paid; the owner's history has it.
                 let history = self
-                    .client(owner)?
+                    .cash(owner)?
                     .wallet()
                     .handover(coin)
                     .map_err(|_| err(format!("{owner} kept no coin {coin}")))?;
@@ -567,10 +675,8 @@ impl Variant for CashVariant {
                 self.operator_mut()?.include_unchecked(tx).map_err(err)?;
                 // The owner announces the payment with the coin's history; the payee must refuse
                 // it: the history verifies, but the coin is gone from the root chain.
-                let outcome = self.client_mut(beneficiary)?.receive(&Handover::Announced { tx, history }).map(|_| ());
-                super::refused_paid_out(world, (owner, beneficiary, coin), outcome, |why| {
-                    matches!(why, plasma_cash::CashError::PaidOut(_))
-                })?;
+                let outcome = self.client_mut(beneficiary)?.receive(&F::announced(tx, history)).map(|_| ());
+                super::refused_paid_out(world, (owner, beneficiary, coin), outcome, |why| F::paid_out(why).is_some())?;
             }
             Fault::InvalidTransaction { victim, beneficiary, .. } => {
                 let address = world.actor(victim)?.address;
@@ -615,20 +721,22 @@ impl Variant for CashVariant {
         Ok(Support::Done)
     }
 
-    async fn exit(
+    /// `actor` exits `what`: an honest user through its client, a cheater whatever it holds
+    /// through the operator's forgeries as well.
+    pub async fn exit(
         &mut self,
         world: &mut World,
         actor: &str,
         what: ExitWhat,
         must_fail: bool,
     ) -> Result<Support, Error> {
-        let cheater = Self::is_cheater(world, actor);
+        let cheater = is_cheater(world, actor);
         let scope = match what {
             ExitWhat::All => ExitScope::All,
             ExitWhat::Newest => ExitScope::Newest,
             ExitWhat::Spent => {
                 let claims = self.spent.get(actor).cloned().unwrap_or_default();
-                let open = self.client(actor)?.open_exits();
+                let open = self.cash(actor)?.open_exits();
                 let calls = claims
                     .iter()
                     .filter(|claim| must_fail || !open.contains_key(&claim.coin_id()))
@@ -645,10 +753,10 @@ impl Variant for CashVariant {
         let calls: Vec<(u64, GameCall)> = if cheater || must_fail {
             // A cheater's exits: its own claims and the coins the operator forged or minted for
             // it, started again or not.
-            let mut claims = self.client(actor)?.wallet().exit_claims();
+            let mut claims = self.cash(actor)?.wallet().exit_claims();
             if cheater {
                 let address = world.actor(actor)?.address;
-                let wallet = self.client(actor)?.wallet();
+                let wallet = self.cash(actor)?.wallet();
                 let forged: Vec<u64> =
                     self.operator()?.coins_of(address).into_iter().filter(|coin| !wallet.owns(*coin)).collect();
                 for coin in forged {
@@ -661,7 +769,7 @@ impl Variant for CashVariant {
             if scope == ExitScope::Newest {
                 claims = claims.pop().into_iter().collect();
             }
-            let open = self.client(actor)?.open_exits();
+            let open = self.cash(actor)?.open_exits();
             claims
                 .iter()
                 .filter(|claim| must_fail || !open.contains_key(&claim.coin_id()))
@@ -670,22 +778,18 @@ impl Variant for CashVariant {
         } else {
             let now = world.chain.block_time().await?;
             let decisions = self.client(actor)?.exits(scope, now).map_err(err)?;
-            decisions
-                .into_iter()
-                .filter_map(|d| match d.tag {
-                    plasma_cash::CashTag::OwnExit(coin) => Some((coin, d.call)),
-                    plasma_cash::CashTag::Exit { .. } => None,
-                })
-                .collect()
+            decisions.into_iter().filter_map(|d| F::own_exit(&d.tag).map(|coin| (coin, d.call))).collect()
         };
         Self::start_exits(world, actor, calls, must_fail).await?;
         Ok(Support::Done)
     }
 
-    async fn challenge(&mut self, world: &mut World, challenger: &str, target: &str) -> Result<Support, Error> {
+    /// `challenger` challenges the history of `target`'s open exit by hand, after its software
+    /// had a look.
+    pub async fn challenge(&mut self, world: &mut World, challenger: &str, target: &str) -> Result<Support, Error> {
         self.look(world).await?;
         let target = world.actor(target)?.address;
-        let client = self.client(challenger)?;
+        let client = self.cash(challenger)?;
         let exit = *client
             .open_exits()
             .values()
@@ -712,12 +816,104 @@ impl Variant for CashVariant {
         Ok(Support::Done)
     }
 
-    async fn run_watchers(&mut self, world: &mut World) -> Result<(), Error> {
+    /// The Cash rounds of every client: a look, the cheating operator's late answers, and a look
+    /// at what they revealed.
+    pub async fn run_watchers(&mut self, world: &mut World) -> Result<(), Error> {
         self.look(world).await?;
         self.answer_late(world).await?;
-        // What the operator's answers revealed may call for more.
-        self.look(world).await?;
-        let node = self.node()?;
+        self.look(world).await
+    }
+}
+
+/// Plasma Cash, driven by scenarios.
+pub struct CashVariant(Core<Cash>);
+
+impl Default for CashVariant {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl CashVariant {
+    /// A fresh instance, deployed by [`Variant::deploy`].
+    pub fn new() -> Self {
+        Self(Core::new())
+    }
+}
+
+#[async_trait::async_trait]
+impl Variant for CashVariant {
+    fn name(&self) -> &'static str {
+        Cash::NAME
+    }
+
+    fn summary(&self) -> &'static str {
+        Cash::SUMMARY
+    }
+
+    fn capabilities(&self) -> plasma_core::Capabilities {
+        Cash::capabilities()
+    }
+
+    fn must_watch(&self) -> &'static str {
+        Cash::MUST_WATCH
+    }
+
+    fn exit_bond(&self) -> U256 {
+        Cash::exit_bond(&self.0.game)
+    }
+
+    async fn deploy(&mut self, world: &mut World) -> Result<(), Error> {
+        let game = CashGame::new(EXIT_BOND, CHALLENGE_BOND, world.min_exit_period);
+        world
+            .deploy_exit_game(Cash::game_bytecode(), move |framework| Cash::game_constructor_args(&game, framework))
+            .await?;
+        let operator = Operator::new(world.domain());
+        self.0.set_up(world, operator, |key, domain, watching| CashClient::new(key, domain, game, watching));
+        Ok(())
+    }
+
+    async fn deposit(&mut self, world: &mut World, actor: &str, amount: U256) -> Result<Support, Error> {
+        self.0.deposit(world, actor, amount).await
+    }
+
+    async fn transfer(
+        &mut self,
+        world: &mut World,
+        from: &str,
+        to: &str,
+        amount: U256,
+        _confirm: bool,
+    ) -> Result<Support, Error> {
+        self.0.transfer(world, (from, to), amount, false).await
+    }
+
+    async fn commit_block(&mut self, world: &mut World) -> Result<(), Error> {
+        self.0.commit_block(world).await
+    }
+
+    async fn inject_fault(&mut self, world: &mut World, fault: &Fault) -> Result<Support, Error> {
+        self.0.inject_fault(world, fault).await
+    }
+
+    async fn exit(
+        &mut self,
+        world: &mut World,
+        actor: &str,
+        what: ExitWhat,
+        must_fail: bool,
+    ) -> Result<Support, Error> {
+        self.0.exit(world, actor, what, must_fail).await
+    }
+
+    async fn challenge(&mut self, world: &mut World, challenger: &str, target: &str) -> Result<Support, Error> {
+        self.0.challenge(world, challenger, target).await
+    }
+
+    async fn run_watchers(&mut self, world: &mut World) -> Result<(), Error> {
+        self.0.run_watchers(world).await?;
+        // The honest Cash operator owes nothing on the root chain; its queue stays empty.
+        let node = self.0.node()?;
         let outcome = node.operator.flush(world).await;
         node.log_notes(world);
         Ok(outcome?)

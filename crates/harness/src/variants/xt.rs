@@ -1,34 +1,37 @@
-//! Plasma XT (`plasma-xt`) as a scenario variant: the Plasma Cash variant ([`CashVariant`]) run on
-//! `XtExitGame`, plus checkpoints.
+//! Plasma XT (`plasma-xt`) as a scenario variant: the design's operator ([`XtOperator`]) and one
+//! [`XtClient`] per actor on the runtime (`plasma-node`), and `XtExitGame` on the root chain.
 //!
-//! Everything Cash does is the Cash variant's, unchanged (payments, blocks, faults, Cash watchers,
-//! the cheating operator's late answers). On top of it, each honest actor has a
-//! [`CheckpointBook`] (sign-offs, checkpoint starts, pruned histories, checkpoint-origin exits)
-//! and an [`XtWatcher`] (false bits, stale exits), which act before the Cash watchers in every
-//! round; the operator builds checkpoints from its coins, collects sign-offs, answers checkpoint
-//! challenges with a sign-off or a later spend, and finalises checkpoints when they are due.
+//! Everything Plasma Cash does is the Cash adapter's ([`Core`], over the Cash family): payments,
+//! blocks, faults, the Cash layer of every client, the cheating operator's late answers. The
+//! honest users' checkpoint software is the design crate's: each client signs off only what its
+//! history says, challenges false bits (as a later owner when it received the coin after the
+//! checkpoint's block), prunes behind finalised checkpoints, hands over checkpoint-started
+//! histories, exits from a checkpoint, cancels stale exits and answers history challenges with its
+//! coin's finalised state; the operator answers challenges of its checkpoints and finalises them.
+//!
+//! Clients look at the chain as the checkpoint layer first, twice (its decisions go out on an
+//! outbox of their own), then as the Cash layer. What stays here is the scenario's vocabulary: the
+//! `checkpoint` step (the operator's proposal, honest owners' sign-offs, false bits, forged states,
+//! griefers, a zone past its block), payers forwarding the leaf proofs they hold with a coin, and
+//! the cheaters' exits of forged checkpoint states and answers with their accomplices' sign-offs.
 //!
 //! The game runs with a checkpoint period equal to the exit period and a challenge cap of
 //! [`CHALLENGE_CAP`], small so that a scenario with three users can exceed it.
 
-use plasma_cash::{game::IncludedExt as _, tx::CashTxExt as _};
 use std::collections::BTreeMap;
 
 use alloy_primitives::{Address, U256};
-use alloy_sol_types::SolEvent;
-use plasma_cash::{CashGame, Included, ObservedChallenge, ObservedExit, abi::ICashExitGame};
-use plasma_contracts::XtExitGame;
-use plasma_core::{Capabilities, Signature};
-use plasma_rootchain::RootChain;
+use alloy_sol_types::SolEvent as _;
+use plasma_cash::{CashError, CashGame, CashHistory, CashTag, Included, SignedCashTx, game::IncludedExt as _};
+use plasma_core::{Decision, Design, ExitScope, RetryPolicy, Signature, Timestamp, UserClient};
+use plasma_node::{ActionQueue, Note};
+use plasma_rootchain::RootChain as _;
 use plasma_xt::{
-    Bitmap, CheckpointBook, ProposedCheckpoint, Response, StateCheckpoint, XtAction, XtGame, XtWatcher, Zone,
-    abi::IXtExitGame, operator_response,
+    Bitmap, Handover, ProposedCheckpoint, StateCheckpoint, Xt, XtClient, XtError, XtEvent, XtGame, XtOperator, XtTag,
+    Zone,
 };
 
-use super::{
-    Decided, WatcherOutbox,
-    cash::legacy::{CHALLENGE_BOND, CashVariant, EXIT_BOND},
-};
+use super::cash::{CHALLENGE_BOND, Core, EXIT_BOND, Family, is_cheater};
 use crate::{CheckpointStep, Error, ExitCounts, ExitWhat, Fault, Support, Variant, World};
 
 /// The checkpoint bond: 0.1 ETH.
@@ -36,24 +39,76 @@ pub const CHECKPOINT_BOND: U256 = U256::from_limbs([100_000_000_000_000_000, 0, 
 /// The most pending challenges a checkpoint survives.
 pub const CHALLENGE_CAP: u32 = 2;
 
-const NAME: &str = "xt";
-
 fn err(message: impl std::fmt::Display) -> Error {
-    Error::Variant { variant: NAME, message: message.to_string() }
+    Error::Variant { variant: Xt::NAME, message: message.to_string() }
 }
 
-/// A checkpoint the operator proposed.
-/// What an XT watcher's action is about: a checkpoint, or a coin's exit (coin, exit id).
-#[derive(Clone, Copy, Debug)]
-enum XtTarget {
-    Checkpoint(u64),
-    Exit(u64, u128),
+impl Family for Xt {
+    type Operator = XtOperator;
+    type Client = XtClient;
+
+    fn cash_operator(operator: &XtOperator) -> &plasma_cash::Operator {
+        operator.cash()
+    }
+
+    fn cash_operator_mut(operator: &mut XtOperator) -> &mut plasma_cash::Operator {
+        operator.cash_mut()
+    }
+
+    fn cash_client(client: &XtClient) -> &plasma_cash::CashClient {
+        client.cash()
+    }
+
+    fn cash_client_mut(client: &mut XtClient) -> &mut plasma_cash::CashClient {
+        client.cash_mut()
+    }
+
+    fn cash_event(event: &XtEvent) -> Option<&plasma_cash::CashEvent> {
+        match event {
+            XtEvent::Cash(cash) => Some(cash),
+            _ => None,
+        }
+    }
+
+    fn announced(tx: SignedCashTx, history: CashHistory) -> Handover {
+        Handover::Cash(plasma_cash::Handover::Announced { tx, history })
+    }
+
+    fn paid_out(error: &XtError) -> Option<u64> {
+        match error {
+            XtError::Cash(CashError::PaidOut(coin)) => Some(*coin),
+            _ => None,
+        }
+    }
+
+    fn own_exit(tag: &XtTag) -> Option<u64> {
+        match tag {
+            XtTag::Cash(CashTag::OwnExit(coin)) | XtTag::CheckpointExit(coin) => Some(*coin),
+            _ => None,
+        }
+    }
+
+    fn own_answers(client: &mut XtClient) -> Vec<Decision<XtTag>> {
+        client.catch_up()
+    }
+
+    fn due(client: &mut XtClient, now: Timestamp) -> Result<Vec<Decision<XtTag>>, XtError> {
+        Ok(client.cash_due(now))
+    }
+
+    fn receipt_note(handover: &Handover, payer: &str, payee: &str) -> Option<String> {
+        match handover {
+            Handover::CheckpointStarted(history) => {
+                Some(format!("{payee} keeps the checkpoint-started history of coin {} from {payer}", history.coin_id()))
+            }
+            Handover::Cash(_) => None,
+        }
+    }
 }
 
+/// A checkpoint the operator proposed, with what the scenario made of it.
 struct Proposal {
-    state: StateCheckpoint,
     cp: ProposedCheckpoint,
-    finalizable_at: u64,
     step: CheckpointStep,
     /// Stored bytes of each signing owner at the proposal.
     bytes_before: BTreeMap<String, usize>,
@@ -65,16 +120,13 @@ struct Proposal {
 
 /// Plasma XT, driven by scenarios.
 pub struct XtVariant {
-    cash: CashVariant,
+    core: Core<Xt>,
     game: XtGame,
-    books: BTreeMap<String, CheckpointBook>,
-    watchers: BTreeMap<String, XtWatcher>,
     proposals: BTreeMap<u64, Proposal>,
-    /// The XT watchers' decided actions, tagged with what they are about.
-    outbox: WatcherOutbox<XtTarget>,
-    /// Open exits, by coin, as the XT rounds read them.
-    exits: BTreeMap<u64, ObservedExit>,
-    log_cursor: u64,
+    /// The outbox of the clients' checkpoint-layer decisions.
+    outbox: Option<ActionQueue<XtTag>>,
+    /// The checkpoint events the scenario follows.
+    cursor: Option<plasma_node::LogCursor>,
 }
 
 impl Default for XtVariant {
@@ -86,16 +138,12 @@ impl Default for XtVariant {
 impl XtVariant {
     /// A fresh instance, deployed by [`Variant::deploy`].
     pub fn new() -> Self {
-        let period = plasma_contracts::DEFAULT_MIN_EXIT_PERIOD;
         Self {
-            cash: CashVariant::new(),
-            game: Self::game(period),
-            books: BTreeMap::new(),
-            watchers: BTreeMap::new(),
+            core: Core::new(),
+            game: Self::game(plasma_contracts::DEFAULT_MIN_EXIT_PERIOD),
             proposals: BTreeMap::new(),
-            outbox: WatcherOutbox::default(),
-            exits: BTreeMap::new(),
-            log_cursor: 0,
+            outbox: None,
+            cursor: None,
         }
     }
 
@@ -108,40 +156,36 @@ impl XtVariant {
         }
     }
 
-    /// When the proposal stops taking challenges: `proposedAt + 3Rc`, before it can be finalised.
-    fn challenge_window_closes(&self, proposal: &Proposal) -> u64 {
-        let proposed_at = proposal.finalizable_at.saturating_sub(self.game.checkpoint_period);
-        let window = proposed_at.saturating_add(3 * self.game.checkpoint_response_period());
-        window.min(proposal.finalizable_at)
-    }
-
     fn name_of(world: &World, address: Address) -> Option<String> {
         world.everyone().find(|a| a.address == address).map(|a| a.name.clone())
+    }
+
+    fn names(&self) -> Result<Vec<String>, Error> {
+        let node = self.core.node.as_ref().ok_or_else(|| err("not deployed"))?;
+        Ok(node.clients.clients().map(|(name, _)| name.clone()).collect())
     }
 
     /// Sends `call` from `name`; logs `what` with the outcome. Whether it went through.
     async fn send(world: &mut World, name: &str, call: &plasma_core::GameCall, what: &str) -> Result<bool, Error> {
         let from = world.actor(name)?.address;
         let receipt = world.game_call(from, call).await?;
-        // `what` is a verb phrase ("finalises …") or a possessive one ("'s watcher …").
-        let sep = if what.starts_with('\'') { "" } else { " " };
         if receipt.success {
-            world.log.push(format!("{name}{sep}{what}"));
+            world.log.push(format!("{name} {what}"));
         } else {
             let reason = receipt.revert_reason.unwrap_or_default();
-            world.log.push(format!("{name}{sep}{what}: refused ({reason})"));
+            world.log.push(format!("{name} {what}: refused ({reason})"));
         }
         Ok(receipt.success)
     }
 
-    /// A cheating proposal whose zone runs past its block K, over every coin the operator knows (also
-    /// those deposited after K), with the bits of `false-bits` owners set: built by hand, since
-    /// `StateCheckpoint` refuses such a zone. The exit game must refuse it (`must-fail`).
+    /// A cheating proposal whose zone runs past its block K, over every coin the operator knows
+    /// (also those deposited after K), with the bits of `false-bits` owners set: built by hand,
+    /// since `StateCheckpoint` refuses such a zone. The exit game must refuse it (`must-fail`).
     async fn propose_past_block(&mut self, world: &mut World, step: &CheckpointStep) -> Result<Support, Error> {
         if !step.must_fail {
             return Err(err("a checkpoint with `zone-past-block` must be refused: add `must-fail = true`"));
         }
-        let operator = self.cash.operator()?;
+        let operator = self.core.operator()?;
         let blknum = operator.child_blocks().last().ok_or_else(|| err("no block to checkpoint"))?;
         let last_coin = operator.coins().keys().last().copied().ok_or_else(|| err("no coin to checkpoint"))?;
         let mut bitmap = Bitmap::empty(Zone::new(1, last_coin).map_err(err)?);
@@ -172,7 +216,7 @@ impl XtVariant {
         world: &World,
         step: &CheckpointStep,
     ) -> Result<(StateCheckpoint, Bitmap, BTreeMap<u64, (Address, Signature)>), Error> {
-        let operator = self.cash.operator()?;
+        let operator = self.core.operator()?;
         let blknum = operator.child_blocks().last().ok_or_else(|| err("no block to checkpoint"))?;
         // A checkpoint of K covers only coins deposited before K.
         let last_coin =
@@ -210,9 +254,11 @@ impl XtVariant {
                 false_bits.push(coin_id);
                 continue;
             }
-            let Some(book) = self.books.get_mut(&name) else { continue };
-            let (wallet, key) = (self.cash.wallet(&name)?, &world.actor(&name)?.key);
-            match book.sign_off(wallet, key, blknum, state.root(), coin_id, state.proof(coin_id)) {
+            let client = self.core.client_mut(&name)?;
+            if client.book().is_none() {
+                continue;
+            }
+            match client.sign_off(blknum, state.root(), coin_id, state.proof(coin_id)) {
                 Ok(sig) => state.add_sign_off(&world.domain(), coin_id, sig).map_err(err)?,
                 Err(why) => return Err(err(format!("{name} refuses to sign off coin {coin_id}: {why}"))),
             }
@@ -227,7 +273,7 @@ impl XtVariant {
     /// A griefer's challenges of its own bits: its latest ownership of each coin up to `K`.
     async fn grief(&mut self, world: &mut World, id: u64, griefer: &str) -> Result<(), Error> {
         let (cp, address) = (self.proposal(id)?.cp.clone(), world.actor(griefer)?.address);
-        let wallet = self.cash.wallet(griefer)?;
+        let wallet = self.core.cash(griefer)?.wallet();
         let mut calls = Vec::new();
         for coin_id in cp.bitmap.set_coins() {
             let Some(deposit) = wallet.deposit_record(coin_id) else { continue };
@@ -251,18 +297,19 @@ impl XtVariant {
     /// which the exit game accepts only once the checkpoint is finalised.
     fn forged_state_exits(&self, world: &World, actor: &str) -> Result<Vec<(u64, plasma_core::GameCall)>, Error> {
         let address = world.actor(actor)?.address;
-        let operator = self.cash.operator()?;
+        let (operator, checkpoints) = (self.core.operator()?, self.core.state()?);
         let mut exits = BTreeMap::new();
         for (id, proposal) in &self.proposals {
+            let Some(state) = checkpoints.checkpoint(*id) else { continue };
             for coin_id in proposal.cp.bitmap.set_coins() {
-                let Some(state) = proposal.state.state(coin_id).filter(|s| s.owner == address) else { continue };
+                let Some(stated) = state.state(coin_id).filter(|s| s.owner == address) else { continue };
                 let Some(coin) = operator.coin(coin_id) else { continue };
                 let origin = plasma_xt::game::CheckpointState {
                     checkpointId: U256::from(*id),
                     bitmap: proposal.cp.bitmap.to_bytes(),
-                    owner: state.owner,
-                    lastMoved: state.last_moved,
-                    proof: proposal.state.proof(coin_id).to_bytes(),
+                    owner: stated.owner,
+                    lastMoved: stated.last_moved,
+                    proof: state.proof(coin_id).to_bytes(),
                 };
                 let exit = plasma_xt::CheckpointExit {
                     deposit: coin.deposit,
@@ -281,149 +328,39 @@ impl XtVariant {
         self.proposals.get(&id).ok_or_else(|| err(format!("no checkpoint {id}")))
     }
 
-    /// One XT round: checkpoint and exit events, the users' checkpoint actions, the operator's
-    /// answers and finalisations.
-    async fn xt_round(&mut self, world: &mut World) -> Result<(), Error> {
-        let logs = world.new_logs(&mut self.log_cursor).await?;
+    /// One look of the checkpoint layer: every client reads the chain, the operator answers the
+    /// challenges of its checkpoints, the clients decide and send, the operator finalises what is
+    /// due, and each book learns which exits are open.
+    async fn xt_look(&mut self, world: &mut World) -> Result<(), Error> {
+        let node = self.core.node()?;
+        let source = plasma_node::InProcess(node.operator.operator());
+        node.clients.ingest(&world.chain, &source).await?;
+        let events = self.cursor.as_mut().ok_or_else(|| err("not deployed"))?.poll::<Xt, _>(&world.chain).await?;
         let now = world.chain.block_time().await?;
-        let mut actions = Vec::new();
-        for entry in logs {
-            let log = &entry.log;
-            if let Ok(event) = IXtExitGame::CheckpointProposed::decode_log(log) {
-                actions.extend(self.on_proposed(world, &event.data, now)?);
-            } else if let Ok(event) = IXtExitGame::CheckpointChallenged::decode_log(log) {
-                self.answer(world, &event.data).await?;
-            } else if let Ok(event) = IXtExitGame::CheckpointFinalized::decode_log(log) {
-                self.on_finalized(world, event.checkpointId.to())?;
-            } else if let Ok(event) = IXtExitGame::CheckpointVoided::decode_log(log) {
-                let id: u64 = event.checkpointId.to();
-                if let Some(proposal) = self.proposals.get_mut(&id) {
-                    proposal.open = false;
-                }
-                world.log.push(format!("checkpoint {id} void (reason {})", event.reason));
-            } else if let Ok(event) = IXtExitGame::CheckpointSpendRevealed::decode_log(log) {
-                // The answer publishes a spend: its payee learns it and challenges with it (C-3).
-                let id: u64 = event.checkpointId.to();
-                let tx = plasma_cash::CashTx::new(event.tx.coinId, event.tx.prevBlock, event.tx.newOwner);
-                let spend = Included { tx, blknum: event.blknum, proof: event.proof.clone() };
-                for (name, watcher) in &mut self.watchers {
-                    let book = self.books.get(name).ok_or_else(|| err("no book"))?;
-                    let wallet = self.cash.wallets.get_mut(name).ok_or_else(|| err(format!("no wallet for {name}")))?;
-                    let found = watcher.on_spend_revealed(wallet, book, id, &spend, &event.sig, now);
-                    actions.extend(found.into_iter().map(|a| (name.clone(), a)));
-                }
-            } else if let Ok(event) = IXtExitGame::ExitOriginSet::decode_log(log) {
-                for watcher in self.watchers.values_mut() {
-                    watcher.on_exit_origin(event.exitId.to(), event.blknum);
-                }
-            } else if let Ok(event) = ICashExitGame::ExitStarted::decode_log(log) {
-                let exit = ObservedExit::from(&event.data);
-                self.exits.insert(exit.coin_id, exit);
-            } else if let Ok(event) = ICashExitGame::HistoryChallenged::decode_log(log) {
-                let challenge = ObservedChallenge::from(&event.data);
-                for watcher in self.watchers.values_mut() {
-                    watcher.on_history_challenged(&challenge);
-                }
-            } else if let Ok(event) = ICashExitGame::HistoryChallengeAnswered::decode_log(log) {
-                for watcher in self.watchers.values_mut() {
-                    watcher.on_history_answered(event.exitId.to(), event.challengeBlk);
-                }
-            } else if let Ok(event) = IXtExitGame::HistoryAnsweredAtCheckpoint::decode_log(log) {
-                for watcher in self.watchers.values_mut() {
-                    watcher.on_history_answered(event.exitId.to(), event.challengeBlk);
-                }
-            } else if let Some((coin_id, exit_id, _)) = super::cash::legacy::exit_ended(log) {
-                for watcher in self.watchers.values_mut() {
-                    watcher.on_exit_ended(exit_id);
-                }
-                if self.exits.get(&coin_id).is_some_and(|exit| exit.exit_id == exit_id) {
-                    self.exits.remove(&coin_id);
-                }
+        let node = self.core.node()?;
+        node.operator.poll(&world.chain).await?;
+        let outcome = node.operator.flush(world).await;
+        node.log_notes(world);
+        outcome?;
+        for dated in events {
+            if let plasma_core::ChainEvent::Game(event) = dated.event {
+                self.follow(world, &event).await?;
             }
         }
-        // Every open exit is judged again at every look (a checkpoint may have finalised since).
-        for (name, watcher) in &mut self.watchers {
-            let (wallet, book) = (self.cash.wallet(name)?, self.books.get(name).ok_or_else(|| err("no book"))?);
-            let found = watcher.judge_exits(wallet, book, self.exits.values(), now);
-            actions.extend(found.into_iter().map(|a| (name.clone(), a)));
+        self.decide_and_send(world, now).await?;
+        let node = self.core.node()?;
+        for decision in node.operator.operator().finalizations_due(now) {
+            node.operator.decide(decision, now);
         }
-        self.forward_proofs(world)?;
-        for (name, watcher) in &mut self.watchers {
-            let (wallet, book) = (self.cash.wallet(name)?, self.books.get(name).ok_or_else(|| err("no book"))?);
-            let found = watcher.recheck(wallet, book, now);
-            actions.extend(found.into_iter().map(|a| (name.clone(), a)));
-            // Pending history challenges of every open exit that the coin's finalised state answers
-            // and the pruned Cash history cannot (O-1, C-2).
-            for exit in self.exits.values() {
-                let found = watcher.history_answers(wallet, book, exit, now);
-                actions.extend(found.into_iter().map(|a| (name.clone(), a)));
-            }
+        let outcome = node.operator.flush(world).await;
+        node.log_notes(world);
+        outcome?;
+        let operator = node.operator.operator();
+        for (id, proposal) in &mut self.proposals {
+            proposal.open &= operator.is_open(*id);
         }
-        self.act(world, actions).await?;
-        self.finalize_due(world, now).await?;
-        self.sync_open_exits(world)
-    }
-
-    fn on_proposed(
-        &mut self,
-        world: &World,
-        event: &IXtExitGame::CheckpointProposed,
-        now: u64,
-    ) -> Result<Vec<(String, XtAction)>, Error> {
-        let zone = Zone::new(event.zoneStart, event.zoneSize).map_err(err)?;
-        let bitmap = Bitmap::from_bytes(zone, &event.bitmap).map_err(err)?;
-        let cp = ProposedCheckpoint {
-            id: event.checkpointId.to(),
-            blknum: event.blknum,
-            state_root: event.stateRoot,
-            bitmap,
-        };
-        let proposed_at = event.finalizableAt.saturating_sub(self.game.checkpoint_period);
-        let mut actions = Vec::new();
-        for (name, watcher) in &mut self.watchers {
-            let (wallet, book) = (self.cash.wallet(name)?, self.books.get(name).ok_or_else(|| err("no book"))?);
-            let found = watcher.on_proposed(wallet, book, cp.clone(), proposed_at, now);
-            actions.extend(found.into_iter().map(|a| (name.clone(), a)));
-        }
-        let _ = world;
-        Ok(actions)
-    }
-
-    /// The operator answers a checkpoint challenge with the owner's sign-off or later spend.
-    async fn answer(&mut self, world: &mut World, event: &IXtExitGame::CheckpointChallenged) -> Result<(), Error> {
-        let id: u64 = event.checkpointId.to();
-        let Some(proposal) = self.proposals.get(&id).filter(|p| !p.step.unanswered) else { return Ok(()) };
-        let operator = self.cash.operator()?;
-        let response =
-            operator_response(&proposal.state, operator, &world.domain(), event.coinId, event.blknum, event.owner);
-        let call = match response {
-            Some(Response::SignOff(sig)) => XtGame::respond_sign_off_call(id, event.coinId, event.blknum, &sig),
-            Some(Response::Spend(spend, sig)) => XtGame::respond_spend_call(id, event.blknum, &spend, &sig),
-            Some(Response::Leaf(proof)) => XtGame::respond_leaf_call(id, event.coinId, event.blknum, &proof),
-            // A forged state: the operator answers with its accomplice's sign-off (refused for a
-            // later owner's challenge).
-            None => match proposal.colluding.get(&event.coinId).filter(|(owner, _)| *owner == event.owner) {
-                Some((_, sig)) => XtGame::respond_sign_off_call(id, event.coinId, event.blknum, sig),
-                None => return Ok(()),
-            },
-        };
-        let what =
-            format!("answers the challenge of coin {} at block {} on checkpoint {id}", event.coinId, event.blknum);
-        Self::send(world, "operator", &call, &what).await.map(|_| ())
-    }
-
-    /// Each user's book learns which exits are open (coin to origin block, from the exits the Cash
-    /// layer sees open, whoever's: a thief's exit of the user's coin may need the old history to
-    /// answer a challenge below the victim's, C-2); coins whose pruning waited for one of them to
-    /// close are pruned now.
-    fn sync_open_exits(&mut self, world: &mut World) -> Result<(), Error> {
-        for (name, book) in &mut self.books {
-            let watcher = self.watchers.get(name).ok_or_else(|| err(format!("no watcher for {name}")))?;
-            // The exit's origin (its checkpoint, or the deposit), not its block: history after the
-            // origin is what a challenge of the exit may name.
-            let open = watcher.exit_origins(self.cash.open.values());
-            let wallet = self.cash.wallets.get_mut(name).ok_or_else(|| err(format!("no wallet for {name}")))?;
-            let pruned = book.set_open_exits(wallet, open);
+        for name in self.names()? {
+            let pruned = self.core.client_mut(&name)?.sync_open_exits();
             if !pruned.is_empty() {
                 world.log.push(format!("{name}: an exit of coins {pruned:?} closed, prunes them now"));
             }
@@ -431,21 +368,89 @@ impl XtVariant {
         Ok(())
     }
 
-    fn on_finalized(&mut self, world: &mut World, id: u64) -> Result<(), Error> {
-        self.sync_open_exits(world)?;
-        let Some(proposal) = self.proposals.get_mut(&id) else { return Ok(()) };
-        proposal.open = false;
-        world.log.push(format!("checkpoint {id} of block {} finalised", proposal.cp.blknum));
-        for (name, book) in &mut self.books {
-            let wallet = self.cash.wallets.get_mut(name).ok_or_else(|| err(format!("no wallet for {name}")))?;
-            let started = book.on_finalized(wallet, &proposal.cp);
-            let pruned = book.prune(wallet, &started, proposal.cp.blknum);
-            let Some(before) = proposal.bytes_before.get(name) else { continue };
-            let after = book.stored_bytes(wallet);
-            world.log.push(format!("{name} prunes coins {pruned:?}: stored bytes kept {before} -> {after}"));
-            if proposal.step.must_shrink && after >= *before {
-                return Err(err(format!("{name}'s stored bytes did not shrink ({before} -> {after})")));
+    /// The clients' checkpoint decisions at `now`, in the order the layer takes them: from the
+    /// events read, then every open exit judged, then (after payers forwarded their leaf proofs)
+    /// what the users' news calls for; sent on the layer's outbox.
+    async fn decide_and_send(&mut self, world: &mut World, now: Timestamp) -> Result<(), Error> {
+        let names = self.names()?;
+        let mut decided: Vec<(String, Decision<XtTag>)> = Vec::new();
+        for name in &names {
+            let decisions = self.core.client_mut(name)?.decisions_from_events();
+            decided.extend(decisions.into_iter().map(|d| (name.clone(), d)));
+        }
+        for name in &names {
+            let decisions = self.core.client_mut(name)?.judge_exits(now);
+            decided.extend(decisions.into_iter().map(|d| (name.clone(), d)));
+        }
+        self.forward_proofs(world)?;
+        for name in &names {
+            let decisions = self.core.client_mut(name)?.rechecks(now);
+            decided.extend(decisions.into_iter().map(|d| (name.clone(), d)));
+        }
+        let outbox = self.outbox.as_mut().ok_or_else(|| err("not deployed"))?;
+        for (name, decision) in decided {
+            outbox.decide(&name, format!("{name}'s watcher"), decision, now);
+        }
+        let node = self.core.node.as_mut().ok_or_else(|| err("not deployed"))?;
+        let clients = &node.clients;
+        outbox.retain(|queued| clients.client(&queued.owner).is_ok_and(|c| c.still_wanted(&queued.decision.tag)));
+        let mut notes: Vec<Note> = Vec::new();
+        let outcome = outbox.flush(world, &mut notes).await;
+        world.log.extend(notes.into_iter().map(|note| note.0));
+        for queued in outcome? {
+            node.clients.client_mut(&queued.owner)?.on_action_done(&queued.decision.tag);
+        }
+        Ok(())
+    }
+
+    /// What the scenario follows of one checkpoint event: the operator answers a challenge of a
+    /// forged state with its accomplice's sign-off; finalisations and void checkpoints are logged,
+    /// with what each signing owner pruned.
+    async fn follow(&mut self, world: &mut World, event: &XtEvent) -> Result<(), Error> {
+        match event {
+            XtEvent::CheckpointChallenged { checkpoint_id, coin_id, blknum, owner, .. } => {
+                let Some(proposal) = self.proposals.get(checkpoint_id).filter(|p| !p.step.unanswered) else {
+                    return Ok(());
+                };
+                if self.core.state()?.answer(*checkpoint_id, *coin_id, *blknum, *owner).is_some() {
+                    return Ok(());
+                }
+                // A forged state: the operator answers with its accomplice's sign-off (refused for
+                // a later owner's challenge).
+                let Some((_, sig)) = proposal.colluding.get(coin_id).filter(|(signer, _)| signer == owner) else {
+                    return Ok(());
+                };
+                let call = XtGame::respond_sign_off_call(*checkpoint_id, *coin_id, *blknum, sig);
+                let what =
+                    format!("answers the challenge of coin {coin_id} at block {blknum} on checkpoint {checkpoint_id}");
+                Self::send(world, "operator", &call, &what).await?;
             }
+            XtEvent::CheckpointFinalized { checkpoint_id: id, .. } => {
+                for name in self.names()? {
+                    for pruned in self.core.client_mut(&name)?.take_pruned_on_close() {
+                        world.log.push(format!("{name}: an exit of coins {pruned:?} closed, prunes them now"));
+                    }
+                }
+                let Some(proposal) = self.proposals.get_mut(id) else { return Ok(()) };
+                proposal.open = false;
+                world.log.push(format!("checkpoint {id} of block {} finalised", proposal.cp.blknum));
+                for (name, before) in &proposal.bytes_before {
+                    let client = self.core.client(name)?;
+                    let (pruned, after) =
+                        client.pruned_at(*id).cloned().unwrap_or_else(|| (Vec::new(), client.stored_bytes()));
+                    world.log.push(format!("{name} prunes coins {pruned:?}: stored bytes kept {before} -> {after}"));
+                    if proposal.step.must_shrink && after >= *before {
+                        return Err(err(format!("{name}'s stored bytes did not shrink ({before} -> {after})")));
+                    }
+                }
+            }
+            XtEvent::CheckpointVoided { checkpoint_id: id, reason, .. } => {
+                if let Some(proposal) = self.proposals.get_mut(id) {
+                    proposal.open = false;
+                }
+                world.log.push(format!("checkpoint {id} void (reason {reason})"));
+            }
+            _ => {}
         }
         Ok(())
     }
@@ -453,18 +458,23 @@ impl XtVariant {
     /// Payers forward, with the coin's history, the leaf proof the operator handed them for each
     /// open checkpoint: every user learns the proof of each coin it owns whose owner at `K` (as
     /// its history says) is another actor that holds one. A recipient without it (its sender was
-    /// offline for the sign-off) challenges a set bit ([`XtWatcher::recheck`]).
+    /// offline for the sign-off) challenges a set bit.
     fn forward_proofs(&mut self, world: &World) -> Result<(), Error> {
         let open: Vec<ProposedCheckpoint> = self.proposals.values().filter(|p| p.open).map(|p| p.cp.clone()).collect();
         let mut learned = Vec::new();
         for cp in &open {
-            for name in self.books.keys() {
-                let wallet = self.cash.wallet(name)?;
+            for name in self.names()? {
+                let client = self.core.client(&name)?;
+                if client.book().is_none() {
+                    continue;
+                }
+                let wallet = client.cash().wallet();
                 for coin_id in wallet.owned_coins().into_iter().filter(|c| cp.bitmap.is_set(*c)) {
                     let Some(history) = wallet.history(coin_id) else { continue };
                     let sender = plasma_xt::history::tip_at(history, cp.blknum).owner;
-                    let Some(sender) = Self::name_of(world, sender).filter(|s| s != name) else { continue };
-                    let proof = self.books.get(&sender).and_then(|b| b.state_proof(cp.blknum, cp.state_root, coin_id));
+                    let Some(sender) = Self::name_of(world, sender).filter(|s| *s != name) else { continue };
+                    let book = self.core.client(&sender)?.book();
+                    let proof = book.and_then(|b| b.state_proof(cp.blknum, cp.state_root, coin_id));
                     if let Some(proof) = proof {
                         learned.push((name.clone(), cp.blknum, cp.state_root, coin_id, proof.clone()));
                     }
@@ -472,213 +482,86 @@ impl XtVariant {
             }
         }
         for (name, blknum, root, coin_id, proof) in learned {
-            if let Some(book) = self.books.get_mut(&name) {
-                book.learn_state_proof(blknum, root, coin_id, proof);
-            }
-        }
-        Ok(())
-    }
-
-    /// Payers of coins whose history starts at a finalised checkpoint hand the checkpoint-started
-    /// history to their recipients, who verify it against the checkpoint and keep only it (and can
-    /// then exit from the checkpoint origin); a cheater without a book adopts it unchecked. Runs
-    /// right after delivery, while the payers' histories cover the newest block.
-    fn hand_over_checkpoint_starts(&mut self, world: &mut World) -> Result<(), Error> {
-        for (payer, payee, coin_id) in std::mem::take(&mut self.cash.to_hand_over) {
-            let payer_wallet = self.cash.wallet(&payer)?;
-            let Some(book) = self.books.get(&payer).filter(|b| b.start(coin_id).is_some()) else {
-                // The payer keeps the full Cash history: handed over as in Cash.
-                let history = payer_wallet.handover(coin_id).map_err(err)?;
-                self.cash.learn_deposit(&payee, coin_id)?;
-                self.cash.wallets.get_mut(&payee).ok_or_else(|| err("no wallet"))?.receive(history).map_err(err)?;
-                continue;
-            };
-            let history = book.xt_history(payer_wallet, coin_id).map_err(err)?;
-            self.cash.learn_deposit(&payee, coin_id)?;
-            let wallet = self.cash.wallets.get_mut(&payee).ok_or_else(|| err(format!("no wallet for {payee}")))?;
-            match self.books.get_mut(&payee) {
-                Some(book) => {
-                    book.adopt(wallet, history).map_err(err)?;
-                }
-                None => {
-                    wallet.adopt_verified(plasma_xt::to_cash(&history).map_err(err)?).map_err(err)?;
-                }
-            }
-            world.log.push(format!("{payee} keeps the checkpoint-started history of coin {coin_id} from {payer}"));
+            self.core.client_mut(&name)?.learn_state_proof(blknum, root, coin_id, proof);
         }
         Ok(())
     }
 
     /// Before an honest payer signs a coin whose history starts at a finalised checkpoint, the
-    /// recipient verifies the checkpoint-started history it will be handed: the checkpoint is one
-    /// it saw finalised, with the coin's bit set, and the history verifies against its roots.
-    /// (The coin is the one the Cash variant pays with: the first spendable of that amount.)
+    /// payee verifies the checkpoint-started history it will be handed: the checkpoint is one it
+    /// saw finalised, with the coin's bit set, and the history verifies against its roots. A plain
+    /// Cash history is checked against every finalised checkpoint the payee knows that states the
+    /// coin, with the proofs the payer signed off with or, failing those, the proofs the operator
+    /// serves from the state it proposed. (The coin is the one the payer pays with: the first
+    /// spendable of that amount.)
     fn check_checkpoint_handover(&mut self, from: &str, to: &str, amount: U256) -> Result<(), Error> {
-        let (Some(book), Ok(wallet)) = (self.books.get(from), self.cash.wallet(from)) else { return Ok(()) };
-        let denomination = |coin: &u64| wallet.deposit_record(*coin).map(|r| r.amount);
-        let Some(coin_id) = wallet.spendable_coins().into_iter().find(|c| denomination(c) == Some(amount)) else {
-            return Ok(());
-        };
-        let Some(start) = book.start(coin_id) else {
-            // A plain Cash history: the recipient checks it against every finalised checkpoint it
-            // knows that sets the coin's bit, with the proofs the payer signed off with or, failing
-            // those, the proofs the operator serves from the state it proposed.
-            let (Some(history), Some(recipient)) = (wallet.history(coin_id), self.books.get(to)) else { return Ok(()) };
-            let proposals = &self.proposals;
+        let payer = self.core.client(from)?;
+        let Some(book) = payer.book() else { return Ok(()) };
+        let Some(coin_id) = payer.cash().coin_for(amount) else { return Ok(()) };
+        if !payer.starts_at_checkpoint(coin_id) {
+            let Some(history) = payer.cash().wallet().history(coin_id) else { return Ok(()) };
+            let operator = self.core.state()?;
             let proof_of = |cp: &ProposedCheckpoint| {
                 book.state_proof(cp.blknum, cp.state_root, coin_id).cloned().or_else(|| {
-                    let proposal = proposals.get(&cp.id).filter(|p| p.state.root() == cp.state_root)?;
-                    Some(proposal.state.proof(coin_id))
+                    let state = operator.checkpoint(cp.id).filter(|state| state.root() == cp.state_root)?;
+                    Some(state.proof(coin_id))
                 })
             };
-            return recipient
-                .check_finalized_states(history, proof_of)
+            return self
+                .core
+                .client(to)?
+                .check_cash(history, proof_of)
                 .map_err(|why| err(format!("{to} refuses coin {coin_id}: {why}")));
-        };
-        let history = book.xt_history(wallet, coin_id).map_err(err)?;
-        self.cash.learn_deposit(to, coin_id)?;
-        let recipient = self.cash.wallet(to)?;
-        let known = self.books.get(to).and_then(|b| b.finalized(start.checkpoint_id));
-        if !known.is_some_and(|cp| cp.blknum == start.blknum && cp.state_root == start.state_root) {
-            return Err(err(format!("{to} does not know checkpoint {} finalised", start.checkpoint_id)));
         }
-        history.verify(recipient.domain(), recipient.roots()).map_err(|why| {
-            err(format!("{to} cannot verify the checkpoint-started history of coin {coin_id}: {why}"))
-        })?;
-        Ok(())
-    }
-
-    /// Decides each action once into the outbox and sends what is due; a lost or reverted send is
-    /// sent again at every look until the checkpoint finalises or the exit is processed.
-    async fn act(&mut self, world: &mut World, actions: Vec<(String, XtAction)>) -> Result<(), Error> {
-        let now = world.chain.block_time().await?;
-        for (name, action) in actions {
-            let (what, target, deadline) = match &action {
-                XtAction::ChallengeCheckpoint { checkpoint_id, latest, .. } => (
-                    format!(
-                        "challenges the bit of coin {} on checkpoint {checkpoint_id} with block {}",
-                        latest.tx.coinId, latest.blknum
-                    ),
-                    XtTarget::Checkpoint(*checkpoint_id),
-                    self.proposals.get(checkpoint_id).map(|p| self.challenge_window_closes(p)),
-                ),
-                XtAction::ChallengeCheckpointAfter { checkpoint_id, latest, later, .. } => (
-                    format!(
-                        "challenges the bit of coin {} on checkpoint {checkpoint_id} as a later owner \
-                         (block {}, spent to it at {})",
-                        latest.tx.coinId, latest.blknum, later.blknum
-                    ),
-                    XtTarget::Checkpoint(*checkpoint_id),
-                    self.proposals.get(checkpoint_id).map(|p| self.challenge_window_closes(p)),
-                ),
-                XtAction::ChallengeHistoryAtCheckpoint { coin_id, .. } => {
-                    let exit = self.exits.get(coin_id);
-                    (
-                        format!("challenges the exit of coin {coin_id} with its checkpoint state"),
-                        XtTarget::Exit(*coin_id, exit.map_or(0, |e| e.exit_id)),
-                        exit.map(|e| e.exitable_at),
-                    )
-                }
-                XtAction::CancelStale { coin_id, .. } => {
-                    let exit = self.exits.get(coin_id);
-                    (
-                        format!("cancels the stale exit of coin {coin_id}"),
-                        XtTarget::Exit(*coin_id, exit.map_or(0, |e| e.exit_id)),
-                        exit.map(|e| e.exitable_at),
-                    )
-                }
-                XtAction::RespondHistoryAtCheckpoint { coin_id, challenge_blk, .. } => {
-                    let exit = self.exits.get(coin_id);
-                    (
-                        format!(
-                            "answers the challenge at block {challenge_blk} of coin {coin_id} with its checkpoint state"
-                        ),
-                        XtTarget::Exit(*coin_id, exit.map_or(0, |e| e.exit_id)),
-                        exit.map(|e| e.exitable_at),
-                    )
-                }
-            };
-            // Nothing open to act on any more: the checkpoint finalised or the exit ended.
-            let Some(deadline) = deadline else { continue };
-            let decided = Decided {
-                sender: world.actor(&name)?.address,
-                who: format!("{name}'s watcher"),
-                call: action.call(&self.game),
-                what,
-                tag: target,
-            };
-            self.outbox.decide(decided, deadline, now);
-        }
-        let (proposals, open) = (&self.proposals, &self.exits);
-        self.outbox.retain(|d| match d.tag {
-            XtTarget::Checkpoint(id) => proposals.get(&id).is_some_and(|p| p.open),
-            XtTarget::Exit(coin, exit_id) => open.get(&coin).is_some_and(|e| e.exit_id == exit_id),
-        });
-        self.outbox.flush(world).await?;
-        Ok(())
-    }
-
-    /// Anyone (here the operator) finalises the open checkpoints that are due.
-    async fn finalize_due(&mut self, world: &mut World, now: u64) -> Result<(), Error> {
-        let due: Vec<u64> =
-            self.proposals.iter().filter(|(_, p)| p.open && now >= p.finalizable_at).map(|(id, _)| *id).collect();
-        for id in due {
-            Self::send(world, "operator", &XtGame::finalize_checkpoint_call(id), &format!("finalises checkpoint {id}"))
-                .await?;
-            if let Some(proposal) = self.proposals.get_mut(&id) {
-                proposal.open = false;
+        let history = payer.started_history(coin_id).map_err(err)?;
+        let checkpoint = history.start().checkpoint.as_ref().map_or(0, |start| start.checkpoint_id);
+        match self.core.client_mut(to)?.check_started(&history) {
+            Ok(()) => Ok(()),
+            Err(XtError::NotCheckpointed(_)) => {
+                Err(err(format!("{to} does not know checkpoint {checkpoint} finalised")))
             }
+            Err(why) => Err(err(format!("{to} cannot verify the checkpoint-started history of coin {coin_id}: {why}"))),
         }
-        Ok(())
     }
 }
 
 #[async_trait::async_trait]
 impl Variant for XtVariant {
     fn name(&self) -> &'static str {
-        NAME
+        Xt::NAME
     }
 
     fn summary(&self) -> &'static str {
-        "Plasma XT: Plasma Cash plus checkpoints (state roots, owner sign-offs, challenges) that shorten coin histories"
+        Xt::SUMMARY
     }
 
-    fn capabilities(&self) -> Capabilities {
-        Capabilities { checkpoints: true, ..plasma_cash::operator::CAPABILITIES }
+    fn capabilities(&self) -> plasma_core::Capabilities {
+        Xt::capabilities()
     }
 
     fn must_watch(&self) -> &'static str {
-        "exits of its own coins, checkpoints that set its coins' bits, and one proof per block per coin it holds"
+        Xt::MUST_WATCH
     }
 
     fn exit_bond(&self) -> U256 {
-        EXIT_BOND
+        Xt::exit_bond(&self.game)
     }
 
     async fn deploy(&mut self, world: &mut World) -> Result<(), Error> {
-        self.game = Self::game(world.min_exit_period);
-        let period = world.min_exit_period;
-        let args = |framework_| {
-            let args = XtExitGame::constructorCall {
-                framework_,
-                exitBond_: EXIT_BOND,
-                challengeBond_: CHALLENGE_BOND,
-                checkpointBond_: CHECKPOINT_BOND,
-                checkpointPeriod_: period,
-                challengeCap_: CHALLENGE_CAP,
-            };
-            alloy_sol_types::SolConstructor::abi_encode(&args)
-        };
-        self.cash.deploy_game_code(world, &XtExitGame::BYTECODE, args).await?;
-        for name in self.cash.watchers.keys() {
-            self.books.insert(name.clone(), CheckpointBook::new());
-            self.watchers.insert(name.clone(), XtWatcher::new(world.actor(name)?.address, self.game));
-        }
+        let game = Self::game(world.min_exit_period);
+        self.game = game;
+        world
+            .deploy_exit_game(Xt::game_bytecode(), move |framework| Xt::game_constructor_args(&game, framework))
+            .await?;
+        let operator = XtOperator::new(world.domain(), world.operator.address);
+        self.core.set_up(world, operator, |key, domain, watching| XtClient::new(key, domain, game, watching));
+        self.outbox = Some(ActionQueue::new(world.exit_game, RetryPolicy::EVERY_LOOK));
+        self.cursor = Some(plasma_node::LogCursor::new(world.framework, world.exit_game, 0));
         Ok(())
     }
 
     async fn deposit(&mut self, world: &mut World, actor: &str, amount: U256) -> Result<Support, Error> {
-        self.cash.deposit(world, actor, amount).await
+        self.core.deposit(world, actor, amount).await
     }
 
     async fn transfer(
@@ -687,21 +570,21 @@ impl Variant for XtVariant {
         from: &str,
         to: &str,
         amount: U256,
-        confirm: bool,
+        _confirm: bool,
     ) -> Result<Support, Error> {
         self.check_checkpoint_handover(from, to, amount)?;
-        self.cash.handed_elsewhere = self.books.values().flat_map(CheckpointBook::started_coins).collect();
-        self.cash.transfer(world, from, to, amount, confirm).await
+        // A coin handed over from its checkpoint was checked above; any other as in Plasma Cash.
+        let payer = self.core.client(from)?;
+        let checked = payer.cash().coin_for(amount).is_some_and(|coin| payer.starts_at_checkpoint(coin));
+        self.core.transfer(world, (from, to), amount, checked).await
     }
 
     async fn commit_block(&mut self, world: &mut World) -> Result<(), Error> {
-        self.cash.handed_elsewhere = self.books.values().flat_map(CheckpointBook::started_coins).collect();
-        self.cash.commit_block(world).await?;
-        self.hand_over_checkpoint_starts(world)
+        self.core.commit_block(world).await
     }
 
     async fn inject_fault(&mut self, world: &mut World, fault: &Fault) -> Result<Support, Error> {
-        self.cash.inject_fault(world, fault).await
+        self.core.inject_fault(world, fault).await
     }
 
     async fn exit(
@@ -711,61 +594,53 @@ impl Variant for XtVariant {
         what: ExitWhat,
         must_fail: bool,
     ) -> Result<Support, Error> {
-        if CashVariant::is_cheater(world, actor) && matches!(what, ExitWhat::All | ExitWhat::Newest) {
-            let calls = self.forged_state_exits(world, actor)?;
-            if !calls.is_empty() {
-                for (coin, call) in calls {
-                    let went =
-                        Self::send(world, actor, &call, &format!("exits coin {coin} from its forged checkpoint state"))
-                            .await?;
-                    if went == must_fail {
-                        return Err(err(format!("the checkpoint exit of coin {coin} by {actor}: accepted = {went}")));
-                    }
-                }
-                return Ok(Support::Done);
-            }
-        }
-        let Some(book) = self.books.get(actor).filter(|_| matches!(what, ExitWhat::All | ExitWhat::Newest)) else {
-            return self.cash.exit(world, actor, what, must_fail).await;
+        let scope = match what {
+            ExitWhat::All => ExitScope::All,
+            ExitWhat::Newest => ExitScope::Newest,
+            _ => return self.core.exit(world, actor, what, must_fail).await,
         };
-        let wallet = self.cash.wallet(actor)?;
-        let mut coins = wallet.owned_coins();
-        coins.extend(wallet.learned_payments().keys().filter(|c| !wallet.owns(**c)));
-        if what == ExitWhat::Newest {
-            coins = coins.pop().into_iter().collect();
-        }
-        coins.retain(|coin| must_fail || !self.cash.open.contains_key(coin));
-        let (mut cash_claims, mut xt_calls) = (Vec::new(), Vec::new());
-        for coin in coins {
-            match book.exit_claim(wallet, coin).map_err(err)? {
-                Some(exit) => xt_calls.push((coin, self.game.start_checkpoint_exit_call(&exit))),
-                None => cash_claims.extend(wallet.exit_claim(coin).ok()),
+        if is_cheater(world, actor) {
+            let calls = self.forged_state_exits(world, actor)?;
+            if calls.is_empty() {
+                return self.core.exit(world, actor, what, must_fail).await;
             }
+            for (coin, call) in calls {
+                let what = format!("exits coin {coin} from its forged checkpoint state");
+                let went = Self::send(world, actor, &call, &what).await?;
+                if went == must_fail {
+                    return Err(err(format!("the checkpoint exit of coin {coin} by {actor}: accepted = {went}")));
+                }
+            }
+            return Ok(Support::Done);
         }
-        for (coin, call) in xt_calls {
+        if self.core.client(actor)?.book().is_none() {
+            return self.core.exit(world, actor, what, must_fail).await;
+        }
+        let (from_checkpoint, as_cash) = self.core.client(actor)?.exit_plan(scope, must_fail).map_err(err)?;
+        for (coin, call) in from_checkpoint {
             let went = Self::send(world, actor, &call, &format!("exits coin {coin} from its checkpoint")).await?;
             if went == must_fail {
                 return Err(err(format!("the checkpoint exit of coin {coin} by {actor}: accepted = {went}")));
             }
         }
-        if !cash_claims.is_empty() {
-            self.cash.start_exits(world, actor, cash_claims, must_fail).await?;
+        if !as_cash.is_empty() {
+            Core::<Xt>::start_exits(world, actor, as_cash, must_fail).await?;
         }
         Ok(Support::Done)
     }
 
     async fn challenge(&mut self, world: &mut World, challenger: &str, target: &str) -> Result<Support, Error> {
-        self.cash.challenge(world, challenger, target).await
+        self.core.challenge(world, challenger, target).await
     }
 
     async fn run_watchers(&mut self, world: &mut World) -> Result<(), Error> {
-        self.xt_round(world).await?;
-        self.xt_round(world).await?;
-        self.cash.run_watchers(world).await
+        self.xt_look(world).await?;
+        self.xt_look(world).await?;
+        self.core.run_watchers(world).await
     }
 
     async fn exit_counts(&self, world: &World) -> Result<ExitCounts, Error> {
-        self.cash.exit_counts(world).await
+        super::exit_counts::<Xt>(world).await
     }
 
     async fn checkpoint(&mut self, world: &mut World, step: &CheckpointStep) -> Result<Support, Error> {
@@ -789,21 +664,26 @@ impl Variant for XtVariant {
         let event = receipt
             .logs
             .iter()
-            .find_map(|log| IXtExitGame::CheckpointProposed::decode_log(log).ok())
+            .find_map(|log| plasma_xt::abi::XtExitGame::CheckpointProposed::decode_log(log).ok())
             .ok_or_else(|| err(format!("checkpoint refused: {}", receipt.revert_reason.unwrap_or_default())))?;
-        let id: u64 = event.checkpointId.to();
+        let id = u64::try_from(event.checkpointId).map_err(|_| err("checkpoint id overflows"))?;
         let set: Vec<u64> = bitmap.set_coins().collect();
         world.log.push(format!("operator proposes checkpoint {id} of block {} with bits {set:?}", state.blknum()));
         let mut bytes_before = BTreeMap::new();
-        for (name, book) in &self.books {
-            let wallet = self.cash.wallet(name)?;
+        for name in self.names()? {
+            let client = self.core.client(&name)?;
+            let Some(book) = client.book() else { continue };
             if set.iter().any(|coin| book.signed(state.blknum(), state.root(), *coin)) {
-                bytes_before.insert(name.clone(), book.stored_bytes(wallet));
+                bytes_before.insert(name.clone(), client.stored_bytes());
             }
         }
         let cp = ProposedCheckpoint { id, blknum: state.blknum(), state_root: state.root(), bitmap };
-        let finalizable_at = event.finalizableAt;
-        let proposal = Proposal { state, cp, finalizable_at, step: step.clone(), bytes_before, colluding, open: true };
+        let operator = self.core.node()?.operator.operator_mut();
+        operator.proposed(id, state, event.finalizableAt);
+        if step.unanswered {
+            operator.neglect(id);
+        }
+        let proposal = Proposal { cp, step: step.clone(), bytes_before, colluding, open: true };
         self.proposals.insert(id, proposal);
         for griefer in &step.griefers {
             self.grief(world, id, griefer).await?;

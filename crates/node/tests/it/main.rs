@@ -5,6 +5,7 @@ mod cash;
 mod debit;
 mod morevp;
 mod mvp;
+mod xt;
 
 use alloy_primitives::{Address, U256};
 use plasma_contracts::{PlasmaFramework, deploy_framework, deploy_game, send, view};
