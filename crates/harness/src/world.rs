@@ -6,7 +6,7 @@ use alloy_primitives::{Address, B256, U256};
 use alloy_sol_types::{SolCall, SolEvent};
 use plasma_contracts::{PlasmaFramework, deploy_framework, deploy_game};
 use plasma_core::{BlockSubmittedEvent, DepositEvent, Domain, GameCall, SigningKey};
-use plasma_rootchain::{ChainLog, DEV_KEYS, LogFilter, Receipt, RootChain, TxRequest};
+use plasma_rootchain::{DEV_KEYS, Receipt, RootChain, TxRequest};
 
 use crate::{Error, RecordingChain};
 
@@ -200,22 +200,6 @@ impl World {
         Ok(self.chain.send(tx).await?)
     }
 
-    /// Sends `call` to the exit game from `from` for a watcher: `Err` with the reason when the
-    /// transaction was not mined (the network lost it, see [`World::lost_sends`], or the chain
-    /// refused it, e.g. for want of funds), which the watcher's outbox sends again.
-    pub async fn watcher_call(&mut self, from: Address, call: &GameCall) -> Result<Result<Receipt, String>, Error> {
-        if let Some(left) = self.lost_sends.get_mut(&from).filter(|left| **left > 0) {
-            *left -= 1;
-            return Ok(Err("lost before it was mined".into()));
-        }
-        let tx = TxRequest::call(from, self.exit_game, call.data.clone()).with_value(call.value);
-        match self.chain.send(tx).await {
-            Ok(receipt) => Ok(Ok(receipt)),
-            Err(refused @ plasma_rootchain::Error::Evm(_)) => Ok(Err(refused.to_string())),
-            Err(other) => Err(other.into()),
-        }
-    }
-
     /// The runtime's sends of watchers' calls, as [`World::watcher_call`] makes them: lost while
     /// [`World::lost_sends`] says so.
     async fn lossy_submit(&mut self, tx: TxRequest) -> Result<Result<Receipt, String>, plasma_node::Error> {
@@ -224,16 +208,6 @@ impl World {
             return Ok(Err("lost before it was mined".into()));
         }
         plasma_node::Submit::submit(&mut self.chain, tx).await
-    }
-
-    /// What sending `call` from `from` would do now, without sending it.
-    pub async fn simulate_game_call(
-        &self,
-        from: Address,
-        call: &GameCall,
-    ) -> Result<plasma_rootchain::CallOutcome, Error> {
-        let tx = TxRequest::call(from, self.exit_game, call.data.clone()).with_value(call.value);
-        Ok(self.chain.simulate(&tx).await?)
     }
 
     /// `actor` deposits `amount` wei; returns the framework's record of it.
@@ -258,22 +232,6 @@ impl World {
             .find_map(|log| PlasmaFramework::BlockSubmitted::decode_log(log).ok())
             .ok_or_else(|| Error::Scenario("submitBlock without BlockSubmitted".into()))?;
         Ok(BlockSubmittedEvent { blknum: event.blknum.to(), root: event.root, timestamp: event.timestamp })
-    }
-
-    /// The framework's and the exit game's logs from root-chain block `*cursor` on, in order;
-    /// moves the cursor past them.
-    pub async fn new_logs(&self, cursor: &mut u64) -> Result<Vec<ChainLog>, Error> {
-        let latest = self.chain.block_number().await?;
-        if latest < *cursor {
-            return Ok(Vec::new());
-        }
-        let filter =
-            |address| LogFilter { address: Some(address), from_block: *cursor, to_block: Some(latest), topic0: None };
-        let mut logs = self.chain.logs(&filter(self.framework)).await?;
-        logs.extend(self.chain.logs(&filter(self.exit_game)).await?);
-        logs.sort_by_key(|entry| entry.block_number);
-        *cursor = latest + 1;
-        Ok(logs)
     }
 
     /// What the framework owes `who` (pull payments not yet withdrawn).

@@ -101,7 +101,7 @@ async fn an_xt_chain_runs_on_the_node_and_a_false_bit_is_challenged() -> TestRes
 
     // Once due, the operator finalises the checkpoint: it is void.
     chain.advance_time(PERIOD + 1).await?;
-    let now = super::now(&chain).await?;
+    let now = chain.block_time().await?;
     for decision in node.operator().finalizations_due(now) {
         node.decide(decision, now);
     }
@@ -113,7 +113,7 @@ async fn an_xt_chain_runs_on_the_node_and_a_false_bit_is_challenged() -> TestRes
     assert_eq!(clients.queued(), 0);
 
     // Bob exits both coins (no checkpoint starts them) and is paid after the exit period.
-    let now = super::now(&chain).await?;
+    let now = chain.block_time().await?;
     let exits = clients.client("bob")?.exits(ExitScope::All, now)?;
     let tags: Vec<XtTag> = exits.iter().map(|d| d.tag).collect();
     assert_eq!(tags, [XtTag::Cash(CashTag::OwnExit(1)), XtTag::Cash(CashTag::OwnExit(2))]);
