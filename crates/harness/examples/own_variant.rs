@@ -11,9 +11,8 @@
 //! ```
 
 use alloy_primitives::U256;
-use plasma_core::Capabilities;
 use plasma_harness::{
-    Error, ExitCounts, ExitWhat, Fault, Outcome, Support, Variant, World, builtin_scenarios, run_scenario,
+    Error, ExitCounts, ExitWhat, Fault, Outcome, Support, Variant, VariantInfo, World, builtin_scenarios, run_scenario,
     variants::MvpVariant,
 };
 use plasma_rootchain::EmbeddedEvm;
@@ -23,17 +22,12 @@ struct MyVariant(MvpVariant);
 
 #[async_trait::async_trait]
 impl Variant for MyVariant {
-    fn name(&self) -> &'static str {
-        "my-variant"
-    }
-    fn summary(&self) -> &'static str {
-        "Plasma MVP, run as a variant from outside the workspace's list"
-    }
-    fn capabilities(&self) -> Capabilities {
-        self.0.capabilities()
-    }
-    fn exit_bond(&self) -> U256 {
-        self.0.exit_bond()
+    fn info(&self) -> VariantInfo {
+        VariantInfo {
+            name: "my-variant",
+            summary: "Plasma MVP, run as a variant from outside the workspace's list",
+            ..self.0.info()
+        }
     }
     async fn deploy(&mut self, world: &mut World) -> Result<(), Error> {
         self.0.deploy(world).await

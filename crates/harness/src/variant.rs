@@ -30,21 +30,60 @@ pub struct ExitCounts {
     pub paid: u64,
 }
 
+/// What a variant says of itself: for reports, `plasma list`, and what `bond` means in scenario
+/// amounts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VariantInfo {
+    /// The name used on the command line and in reports.
+    pub name: &'static str,
+    /// One line on the design, for `plasma list`.
+    pub summary: &'static str,
+    /// What the design supports.
+    pub capabilities: Capabilities,
+    /// What a user's software must watch to stay safe, in a few words (for the capability table).
+    pub must_watch: &'static str,
+    /// The exit bond in wei.
+    pub exit_bond: U256,
+}
+
+impl VariantInfo {
+    /// What design `D` says of itself, with the exit bond of its game `game`.
+    pub fn of<D: plasma_core::Design>(game: &D::Game) -> Self {
+        Self {
+            name: D::NAME,
+            summary: D::SUMMARY,
+            capabilities: D::capabilities(),
+            must_watch: D::MUST_WATCH,
+            exit_bond: D::exit_bond(game),
+        }
+    }
+}
+
 /// One Plasma design, as a scenario drives it. A fresh value runs each scenario.
 #[async_trait::async_trait]
 pub trait Variant: Send {
+    /// What the variant says of itself.
+    fn info(&self) -> VariantInfo;
     /// The name used on the command line and in reports.
-    fn name(&self) -> &'static str;
+    fn name(&self) -> &'static str {
+        self.info().name
+    }
     /// One line on the design, for `plasma list`.
-    fn summary(&self) -> &'static str;
+    fn summary(&self) -> &'static str {
+        self.info().summary
+    }
     /// What the design supports.
-    fn capabilities(&self) -> Capabilities;
+    fn capabilities(&self) -> Capabilities {
+        self.info().capabilities
+    }
     /// What a user's software must watch to stay safe, in a few words (for the capability table).
     fn must_watch(&self) -> &'static str {
-        "not stated by the variant"
+        self.info().must_watch
     }
     /// The exit bond in wei (what `bond` means in scenario amounts).
-    fn exit_bond(&self) -> U256;
+    fn exit_bond(&self) -> U256 {
+        self.info().exit_bond
+    }
     /// Deploys the framework and the design's exit game, and sets `world.framework` and
     /// `world.exit_game`.
     async fn deploy(&mut self, world: &mut World) -> Result<(), Error>;

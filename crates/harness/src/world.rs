@@ -194,6 +194,13 @@ impl World {
         Ok(())
     }
 
+    /// Deploys the framework and the exit game of design `D` with the parameters `game`; sets
+    /// [`World::framework`] and [`World::exit_game`].
+    pub async fn deploy_design<D: plasma_core::Design>(&mut self, game: &D::Game) -> Result<(), Error> {
+        let game = game.clone();
+        self.deploy_exit_game(D::game_bytecode(), move |framework| D::game_constructor_args(&game, framework)).await
+    }
+
     /// Sends `call` to the exit game from `from`; the receipt says whether it succeeded.
     pub async fn game_call(&mut self, from: Address, call: &GameCall) -> Result<Receipt, Error> {
         let tx = TxRequest::call(from, self.exit_game, call.data.clone()).with_value(call.value);

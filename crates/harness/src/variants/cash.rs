@@ -843,31 +843,13 @@ impl CashVariant {
 
 #[async_trait::async_trait]
 impl Variant for CashVariant {
-    fn name(&self) -> &'static str {
-        Cash::NAME
-    }
-
-    fn summary(&self) -> &'static str {
-        Cash::SUMMARY
-    }
-
-    fn capabilities(&self) -> plasma_core::Capabilities {
-        Cash::capabilities()
-    }
-
-    fn must_watch(&self) -> &'static str {
-        Cash::MUST_WATCH
-    }
-
-    fn exit_bond(&self) -> U256 {
-        Cash::exit_bond(&self.0.game)
+    fn info(&self) -> crate::VariantInfo {
+        crate::VariantInfo::of::<Cash>(&self.0.game)
     }
 
     async fn deploy(&mut self, world: &mut World) -> Result<(), Error> {
         let game = CashGame::new(EXIT_BOND, CHALLENGE_BOND, world.min_exit_period);
-        world
-            .deploy_exit_game(Cash::game_bytecode(), move |framework| Cash::game_constructor_args(&game, framework))
-            .await?;
+        world.deploy_design::<Cash>(&game).await?;
         let operator = Operator::new(world.domain());
         self.0.set_up(world, operator, |key, domain, watching| CashClient::new(key, domain, game, watching));
         Ok(())

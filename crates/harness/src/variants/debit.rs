@@ -488,31 +488,13 @@ impl DebitVariant {
 
 #[async_trait::async_trait]
 impl Variant for DebitVariant {
-    fn name(&self) -> &'static str {
-        Debit::NAME
-    }
-
-    fn summary(&self) -> &'static str {
-        Debit::SUMMARY
-    }
-
-    fn capabilities(&self) -> plasma_core::Capabilities {
-        Debit::capabilities()
-    }
-
-    fn must_watch(&self) -> &'static str {
-        Debit::MUST_WATCH
-    }
-
-    fn exit_bond(&self) -> U256 {
-        Debit::exit_bond(&self.game)
+    fn info(&self) -> crate::VariantInfo {
+        crate::VariantInfo::of::<Debit>(&self.game)
     }
 
     async fn deploy(&mut self, world: &mut World) -> Result<(), Error> {
         let game = self.game;
-        world
-            .deploy_exit_game(Debit::game_bytecode(), move |framework| Debit::game_constructor_args(&game, framework))
-            .await?;
+        world.deploy_design::<Debit>(&game).await?;
         let domain = world.domain();
         let operator = world.operator.address;
         let clients: Vec<(String, DebitClient)> = world

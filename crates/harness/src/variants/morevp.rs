@@ -494,32 +494,14 @@ impl Cheats {
 
 #[async_trait::async_trait]
 impl Variant for MoreVpVariant {
-    fn name(&self) -> &'static str {
-        MoreVp::NAME
-    }
-
-    fn summary(&self) -> &'static str {
-        MoreVp::SUMMARY
-    }
-
-    fn capabilities(&self) -> plasma_core::Capabilities {
-        MoreVp::capabilities()
-    }
-
-    fn must_watch(&self) -> &'static str {
-        MoreVp::MUST_WATCH
-    }
-
-    fn exit_bond(&self) -> U256 {
-        MoreVp::exit_bond(&self.game)
+    fn info(&self) -> crate::VariantInfo {
+        crate::VariantInfo::of::<MoreVp>(&self.game)
     }
 
     async fn deploy(&mut self, world: &mut World) -> Result<(), Error> {
         self.game = MoreVpGame::new(STANDARD_EXIT_BOND, IN_FLIGHT_EXIT_BOND, PIGGYBACK_BOND, world.min_exit_period);
         let game = self.game;
-        world
-            .deploy_exit_game(MoreVp::game_bytecode(), move |framework| MoreVp::game_constructor_args(&game, framework))
-            .await?;
+        world.deploy_design::<MoreVp>(&game).await?;
         let domain = world.domain();
         let mut clients = Vec::new();
         for actor in world.everyone() {

@@ -227,32 +227,14 @@ impl MvpVariant {
 
 #[async_trait::async_trait]
 impl Variant for MvpVariant {
-    fn name(&self) -> &'static str {
-        Mvp::NAME
-    }
-
-    fn summary(&self) -> &'static str {
-        Mvp::SUMMARY
-    }
-
-    fn capabilities(&self) -> plasma_core::Capabilities {
-        Mvp::capabilities()
-    }
-
-    fn must_watch(&self) -> &'static str {
-        Mvp::MUST_WATCH
-    }
-
-    fn exit_bond(&self) -> U256 {
-        Mvp::exit_bond(&self.game)
+    fn info(&self) -> crate::VariantInfo {
+        crate::VariantInfo::of::<Mvp>(&self.game)
     }
 
     async fn deploy(&mut self, world: &mut World) -> Result<(), Error> {
         self.game = MvpGame::new(EXIT_BOND, world.min_exit_period);
         let game = self.game;
-        world
-            .deploy_exit_game(Mvp::game_bytecode(), move |framework| Mvp::game_constructor_args(&game, framework))
-            .await?;
+        world.deploy_design::<Mvp>(&game).await?;
         let domain = world.domain();
         let clients: Vec<(String, MvpClient)> = world
             .everyone()

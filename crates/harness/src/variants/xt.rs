@@ -527,32 +527,14 @@ impl XtVariant {
 
 #[async_trait::async_trait]
 impl Variant for XtVariant {
-    fn name(&self) -> &'static str {
-        Xt::NAME
-    }
-
-    fn summary(&self) -> &'static str {
-        Xt::SUMMARY
-    }
-
-    fn capabilities(&self) -> plasma_core::Capabilities {
-        Xt::capabilities()
-    }
-
-    fn must_watch(&self) -> &'static str {
-        Xt::MUST_WATCH
-    }
-
-    fn exit_bond(&self) -> U256 {
-        Xt::exit_bond(&self.game)
+    fn info(&self) -> crate::VariantInfo {
+        crate::VariantInfo::of::<Xt>(&self.game)
     }
 
     async fn deploy(&mut self, world: &mut World) -> Result<(), Error> {
         let game = Self::game(world.min_exit_period);
         self.game = game;
-        world
-            .deploy_exit_game(Xt::game_bytecode(), move |framework| Xt::game_constructor_args(&game, framework))
-            .await?;
+        world.deploy_design::<Xt>(&game).await?;
         let operator = XtOperator::new(world.domain(), world.operator.address);
         self.core.set_up(world, operator, |key, domain, watching| XtClient::new(key, domain, game, watching));
         self.outbox = Some(ActionQueue::new(world.exit_game, RetryPolicy::EVERY_LOOK));
