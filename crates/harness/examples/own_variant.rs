@@ -12,8 +12,8 @@
 
 use alloy_primitives::U256;
 use plasma_harness::{
-    Error, ExitCounts, ExitWhat, Fault, Outcome, Support, Variant, VariantInfo, World, builtin_scenarios, run_scenario,
-    variants::MvpVariant,
+    Error, ExitCounts, ExitRequest, Fault, Outcome, Payment, Support, Variant, VariantInfo, World, builtin_scenarios,
+    run_scenario, variants::MvpVariant,
 };
 use plasma_rootchain::EmbeddedEvm;
 
@@ -35,15 +35,8 @@ impl Variant for MyVariant {
     async fn deposit(&mut self, world: &mut World, actor: &str, amount: U256) -> Result<Support, Error> {
         self.0.deposit(world, actor, amount).await
     }
-    async fn transfer(
-        &mut self,
-        world: &mut World,
-        from: &str,
-        to: &str,
-        amount: U256,
-        confirm: bool,
-    ) -> Result<Support, Error> {
-        self.0.transfer(world, from, to, amount, confirm).await
+    async fn transfer(&mut self, world: &mut World, payment: Payment<'_>) -> Result<Support, Error> {
+        self.0.transfer(world, payment).await
     }
     async fn commit_block(&mut self, world: &mut World) -> Result<(), Error> {
         self.0.commit_block(world).await
@@ -51,14 +44,8 @@ impl Variant for MyVariant {
     async fn inject_fault(&mut self, world: &mut World, fault: &Fault) -> Result<Support, Error> {
         self.0.inject_fault(world, fault).await
     }
-    async fn exit(
-        &mut self,
-        world: &mut World,
-        actor: &str,
-        what: ExitWhat,
-        must_fail: bool,
-    ) -> Result<Support, Error> {
-        self.0.exit(world, actor, what, must_fail).await
+    async fn exit(&mut self, world: &mut World, exit: ExitRequest<'_>) -> Result<Support, Error> {
+        self.0.exit(world, exit).await
     }
     async fn challenge(&mut self, world: &mut World, challenger: &str, target: &str) -> Result<Support, Error> {
         self.0.challenge(world, challenger, target).await

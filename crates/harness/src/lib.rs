@@ -38,7 +38,7 @@ pub use recording::{CallRecord, RecordingChain};
 pub use report::{CompareReport, ScenarioSummary, VariantReport};
 pub use runner::{Outcome, ScenarioRun, run_scenario};
 pub use scenario::{Amount, CheckpointStep, ExitWhat, Fault, Scenario, Step};
-pub use variant::{ExitCounts, Support, Variant, VariantInfo, has_capability};
+pub use variant::{ExitCounts, ExitRequest, Payment, Support, Variant, VariantInfo, has_capability};
 pub use world::{Actor, MAX_ACTORS, World};
 
 /// Everything that can go wrong in the harness.

@@ -78,7 +78,9 @@ pub async fn mass_exit(new_variant: &dyn Fn() -> Option<Box<dyn Variant>>, users
     }
     let exits_from = world.chain.records().len();
     for name in &names {
-        expect_done(variant.exit(&mut world, name, ExitWhat::All, false).await?)?;
+        expect_done(
+            variant.exit(&mut world, crate::ExitRequest { actor: name, what: ExitWhat::All, must_fail: false }).await?,
+        )?;
     }
     let processing_from = world.chain.records().len();
     let period = world.min_exit_period;

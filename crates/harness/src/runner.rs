@@ -164,10 +164,10 @@ async fn run_step(
     match step {
         Step::Deposit { actor, amount } => variant.deposit(world, actor, wei(amount)?).await,
         Step::Transfer { from, to, amount, confirm, must_fail: false } => {
-            variant.transfer(world, from, to, wei(amount)?, *confirm).await
+            variant.transfer(world, crate::Payment { from, to, amount: wei(amount)?, confirm: *confirm }).await
         }
         Step::Transfer { from, to, amount, confirm, must_fail: true } => {
-            match variant.transfer(world, from, to, wei(amount)?, *confirm).await {
+            match variant.transfer(world, crate::Payment { from, to, amount: wei(amount)?, confirm: *confirm }).await {
                 Err(refusal) => {
                     world.log.push(format!("{from}'s payment to {to} refused: {refusal}"));
                     Ok(Support::Done)
@@ -178,14 +178,18 @@ async fn run_step(
         }
         Step::CommitBlock => variant.commit_block(world).await.map(|()| Support::Done),
         Step::Fault { fault } => variant.inject_fault(world, fault).await,
-        Step::Exit { actor, what, must_fail, may_fail: false } => variant.exit(world, actor, *what, *must_fail).await,
-        Step::Exit { actor, what, may_fail: true, .. } => match variant.exit(world, actor, *what, false).await {
-            Err(refused @ Error::Variant { .. }) => {
-                world.log.push(format!("{actor}'s exit refused, as it may be: {refused}"));
-                Ok(Support::Done)
+        Step::Exit { actor, what, must_fail, may_fail: false } => {
+            variant.exit(world, crate::ExitRequest { actor, what: *what, must_fail: *must_fail }).await
+        }
+        Step::Exit { actor, what, may_fail: true, .. } => {
+            match variant.exit(world, crate::ExitRequest { actor, what: *what, must_fail: false }).await {
+                Err(refused @ Error::Variant { .. }) => {
+                    world.log.push(format!("{actor}'s exit refused, as it may be: {refused}"));
+                    Ok(Support::Done)
+                }
+                outcome => outcome,
             }
-            outcome => outcome,
-        },
+        }
         Step::Challenge { challenger, target } => variant.challenge(world, challenger, target).await,
         Step::AdvanceTime { periods, seconds } => {
             // Truncation is fine: a fraction of a second does not matter to any period.

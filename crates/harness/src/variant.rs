@@ -30,6 +30,32 @@ pub struct ExitCounts {
     pub paid: u64,
 }
 
+/// A payment a scenario asks for: `from` pays `to` `amount` wei; with `confirm == false` the payer
+/// will not confirm it after inclusion (designs with confirmation signatures).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Payment<'a> {
+    /// The payer.
+    pub from: &'a str,
+    /// The payee.
+    pub to: &'a str,
+    /// Wei paid.
+    pub amount: U256,
+    /// Whether the payer confirms it after inclusion.
+    pub confirm: bool,
+}
+
+/// Exits a scenario asks for: `actor` exits `what`. With `must_fail`, the exit game must refuse
+/// every exit the actor tries (the variant returns an error if one is accepted).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExitRequest<'a> {
+    /// Who exits.
+    pub actor: &'a str,
+    /// What it exits.
+    pub what: ExitWhat,
+    /// Whether every exit must be refused.
+    pub must_fail: bool,
+}
+
 /// What a variant says of itself: for reports, `plasma list`, and what `bond` means in scenario
 /// amounts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,24 +115,14 @@ pub trait Variant: Send {
     async fn deploy(&mut self, world: &mut World) -> Result<(), Error>;
     /// `actor` deposits `amount` wei; the operator picks the deposit up.
     async fn deposit(&mut self, world: &mut World, actor: &str, amount: U256) -> Result<Support, Error>;
-    /// `from` pays `to` `amount` wei on the child chain; with `confirm == false` the payer will not
-    /// confirm it after inclusion (designs with confirmation signatures).
-    async fn transfer(
-        &mut self,
-        world: &mut World,
-        from: &str,
-        to: &str,
-        amount: U256,
-        confirm: bool,
-    ) -> Result<Support, Error>;
+    /// The payment `payment` on the child chain.
+    async fn transfer(&mut self, world: &mut World, payment: Payment<'_>) -> Result<Support, Error>;
     /// The operator seals a block and commits it; senders hand over what recipients need.
     async fn commit_block(&mut self, world: &mut World) -> Result<(), Error>;
     /// The operator misbehaves as `fault` says.
     async fn inject_fault(&mut self, world: &mut World, fault: &Fault) -> Result<Support, Error>;
-    /// `actor` starts exits. With `must_fail`, the exit game must refuse every exit the actor
-    /// tries (the variant returns an error if one is accepted).
-    async fn exit(&mut self, world: &mut World, actor: &str, what: ExitWhat, must_fail: bool)
-    -> Result<Support, Error>;
+    /// The exits `exit` asks for (see [`ExitRequest`]).
+    async fn exit(&mut self, world: &mut World, exit: ExitRequest<'_>) -> Result<Support, Error>;
     /// `challenger` challenges the newest exit of `target` with what it knows.
     async fn challenge(&mut self, world: &mut World, challenger: &str, target: &str) -> Result<Support, Error>;
     /// Every user's watcher looks at the chain and acts: validates new blocks, challenges bad

@@ -859,14 +859,8 @@ impl Variant for CashVariant {
         self.0.deposit(world, actor, amount).await
     }
 
-    async fn transfer(
-        &mut self,
-        world: &mut World,
-        from: &str,
-        to: &str,
-        amount: U256,
-        _confirm: bool,
-    ) -> Result<Support, Error> {
+    async fn transfer(&mut self, world: &mut World, payment: crate::Payment<'_>) -> Result<Support, Error> {
+        let crate::Payment { from, to, amount, confirm: _ } = payment;
         self.0.transfer(world, (from, to), amount, false).await
     }
 
@@ -878,13 +872,8 @@ impl Variant for CashVariant {
         self.0.inject_fault(world, fault).await
     }
 
-    async fn exit(
-        &mut self,
-        world: &mut World,
-        actor: &str,
-        what: ExitWhat,
-        must_fail: bool,
-    ) -> Result<Support, Error> {
+    async fn exit(&mut self, world: &mut World, exit: crate::ExitRequest<'_>) -> Result<Support, Error> {
+        let crate::ExitRequest { actor, what, must_fail } = exit;
         self.0.exit(world, actor, what, must_fail).await
     }
 

@@ -520,14 +520,8 @@ impl Variant for DebitVariant {
         Ok(Support::Done)
     }
 
-    async fn transfer(
-        &mut self,
-        world: &mut World,
-        from: &str,
-        to: &str,
-        amount: U256,
-        _confirm: bool,
-    ) -> Result<Support, Error> {
+    async fn transfer(&mut self, world: &mut World, payment: crate::Payment<'_>) -> Result<Support, Error> {
+        let crate::Payment { from, to, amount, confirm: _ } = payment;
         let wei: u128 = amount.saturating_to();
         if to == "operator" && Self::is_cheater(world, from) {
             // A cheating holder asks for a state of any coin it holds, a payment pending or not:
@@ -657,13 +651,8 @@ impl Variant for DebitVariant {
         Ok(Support::Done)
     }
 
-    async fn exit(
-        &mut self,
-        world: &mut World,
-        actor: &str,
-        what: ExitWhat,
-        must_fail: bool,
-    ) -> Result<Support, Error> {
+    async fn exit(&mut self, world: &mut World, exit: crate::ExitRequest<'_>) -> Result<Support, Error> {
+        let crate::ExitRequest { actor, what, must_fail } = exit;
         let address = world.actor(actor)?.address;
         let cheater = Self::is_cheater(world, actor);
         let client = self.client(actor)?;

@@ -535,14 +535,8 @@ impl Variant for MoreVpVariant {
         Ok(Support::Done)
     }
 
-    async fn transfer(
-        &mut self,
-        world: &mut World,
-        from: &str,
-        to: &str,
-        amount: U256,
-        _confirm: bool,
-    ) -> Result<Support, Error> {
+    async fn transfer(&mut self, world: &mut World, payment: crate::Payment<'_>) -> Result<Support, Error> {
+        let crate::Payment { from, to, amount, confirm: _ } = payment;
         let payee = world.actor(to)?.address;
         let signed = self.client_mut(from)?.pay(payee, amount).map_err(err)?;
         let spent: Vec<(ExitCall, Option<B256>)> = {
@@ -680,13 +674,8 @@ impl Variant for MoreVpVariant {
         Ok(Support::Done)
     }
 
-    async fn exit(
-        &mut self,
-        world: &mut World,
-        actor: &str,
-        what: ExitWhat,
-        must_fail: bool,
-    ) -> Result<Support, Error> {
+    async fn exit(&mut self, world: &mut World, exit: crate::ExitRequest<'_>) -> Result<Support, Error> {
+        let crate::ExitRequest { actor, what, must_fail } = exit;
         let cheater = Self::is_cheater(world, actor);
         let cheats: Vec<ExitCall> = match what {
             ExitWhat::StaleState => return Ok(Support::NotApplicable("MoreVP has no channel states".into())),

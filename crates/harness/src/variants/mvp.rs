@@ -256,14 +256,8 @@ impl Variant for MvpVariant {
         Ok(Support::Done)
     }
 
-    async fn transfer(
-        &mut self,
-        world: &mut World,
-        from: &str,
-        to: &str,
-        amount: U256,
-        confirm: bool,
-    ) -> Result<Support, Error> {
+    async fn transfer(&mut self, world: &mut World, payment: crate::Payment<'_>) -> Result<Support, Error> {
+        let crate::Payment { from, to, amount, confirm } = payment;
         let payee = world.actor(to)?.address;
         let tx = self.client(from)?.pay(payee, amount).map_err(err)?;
         let claims: Vec<ExitClaim> = {
@@ -350,13 +344,8 @@ impl Variant for MvpVariant {
         Ok(Support::Done)
     }
 
-    async fn exit(
-        &mut self,
-        world: &mut World,
-        actor: &str,
-        what: ExitWhat,
-        must_fail: bool,
-    ) -> Result<Support, Error> {
+    async fn exit(&mut self, world: &mut World, exit: crate::ExitRequest<'_>) -> Result<Support, Error> {
+        let crate::ExitRequest { actor, what, must_fail } = exit;
         let now = world.chain.block_time().await?;
         let calls: Vec<(UtxoPos, plasma_core::GameCall)> = match what {
             ExitWhat::All | ExitWhat::Newest => {

@@ -546,14 +546,8 @@ impl Variant for XtVariant {
         self.core.deposit(world, actor, amount).await
     }
 
-    async fn transfer(
-        &mut self,
-        world: &mut World,
-        from: &str,
-        to: &str,
-        amount: U256,
-        _confirm: bool,
-    ) -> Result<Support, Error> {
+    async fn transfer(&mut self, world: &mut World, payment: crate::Payment<'_>) -> Result<Support, Error> {
+        let crate::Payment { from, to, amount, confirm: _ } = payment;
         self.check_checkpoint_handover(from, to, amount)?;
         // A coin handed over from its checkpoint was checked above; any other as in Plasma Cash.
         let payer = self.core.client(from)?;
@@ -569,13 +563,8 @@ impl Variant for XtVariant {
         self.core.inject_fault(world, fault).await
     }
 
-    async fn exit(
-        &mut self,
-        world: &mut World,
-        actor: &str,
-        what: ExitWhat,
-        must_fail: bool,
-    ) -> Result<Support, Error> {
+    async fn exit(&mut self, world: &mut World, exit: crate::ExitRequest<'_>) -> Result<Support, Error> {
+        let crate::ExitRequest { actor, what, must_fail } = exit;
         let scope = match what {
             ExitWhat::All => ExitScope::All,
             ExitWhat::Newest => ExitScope::Newest,
