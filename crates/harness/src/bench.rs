@@ -71,7 +71,7 @@ pub struct CheckpointBench {
 
 /// The implemented variants `plasma bench` can measure.
 pub fn bench_variant_names() -> Vec<&'static str> {
-    vec!["mvp", "morevp", "cash", "xt", "debit"]
+    crate::builtin().iter().map(|b| b.name).collect()
 }
 
 /// Measures the recovery limit over `threads` threads.
@@ -236,11 +236,11 @@ pub fn bench(names: &[String], txs: usize, utxos: usize) -> Result<BenchReport, 
     let limit = recovery_limit(threads)?;
     let mut variants = Vec::new();
     for name in names {
-        let bench = crate::variants::bench_variant(name, txs, utxos, &limit)?.ok_or_else(|| {
+        let builtin = crate::builtin().iter().find(|b| b.name == name).ok_or_else(|| {
             let known = bench_variant_names().join(", ");
             Error::Scenario(format!("no bench for variant {name:?} (implemented: {known})"))
         })?;
-        variants.push(bench);
+        variants.push((builtin.bench)(txs, utxos, &limit)?);
     }
     Ok(BenchReport { limit, variants })
 }

@@ -139,19 +139,12 @@ const BUILTIN: &[(&str, &str)] = builtin![
 
 /// The variants the harness can drive, by name, in report order.
 pub fn variant_names() -> Vec<&'static str> {
-    vec!["mvp", "morevp", "cash", "xt", "debit"]
+    crate::builtin().iter().map(|b| b.name).collect()
 }
 
 /// A fresh instance of the variant called `name`.
 pub fn new_variant(name: &str) -> Option<Box<dyn Variant>> {
-    match name {
-        "mvp" => Some(Box::new(crate::variants::MvpVariant::new())),
-        "morevp" => Some(Box::new(crate::variants::MoreVpVariant::new())),
-        "cash" => Some(Box::new(crate::variants::CashVariant::new())),
-        "xt" => Some(Box::new(crate::variants::XtVariant::new())),
-        "debit" => Some(Box::new(crate::variants::DebitVariant::new())),
-        _ => None,
-    }
+    crate::builtin().iter().find(|b| b.name == name).map(|b| (b.variant)())
 }
 
 /// Where a comparison run is, for a progress display: `done` of `total` units of work finished,

@@ -2,6 +2,8 @@
 //!
 //! - [`scenario`]: the TOML scenario format (actors, steps, operator faults, expectations).
 //! - [`Variant`]: the async, object-safe face of a design that scenarios drive.
+//! - [`lab`]: any design on the runtime as a [`Variant`], written once over the core traits
+//!   ([`lab::Lab`] of a [`lab::Scripted`] design).
 //! - [`run_scenario`]: one scenario on one variant over a fresh root chain, watchers included.
 //! - [`RecordingChain`] and [`GasTable`]: every root-chain call with its function name, gas and
 //!   calldata bytes, and the per-function statistics.
@@ -13,10 +15,12 @@
 //!   must store and download to stay safe, as blocks and users grow.
 
 pub mod bench;
+pub mod builtin;
 pub mod charts;
 mod compare;
 mod faults;
 pub mod footprint;
+pub mod lab;
 mod latency;
 pub mod mass_exit;
 mod metrics;
@@ -25,9 +29,11 @@ mod report;
 mod runner;
 pub mod scenario;
 mod variant;
+#[cfg(feature = "builtin")]
 pub mod variants;
 mod world;
 
+pub use builtin::builtin;
 pub use compare::{
     Backend, Progress, Studies, builtin_scenarios, compare, compare_with_progress, new_variant, variant_names,
 };
