@@ -175,8 +175,16 @@ pub trait Scripted: Design {
         false
     }
 
-    /// `from` paid with `tx`, which the operator accepted (cheaters remember what they spent).
-    fn paid(_lab: &mut Lab<Self>, _from: &str, _tx: &Self::Tx) {}
+    /// How the runtime names who sends a client's call in its notes.
+    fn naming() -> plasma_node::Naming {
+        plasma_node::Naming::ByRole
+    }
+
+    /// The design was deployed on `world` and its node set up (cheaters start following the game).
+    fn deployed(_lab: &mut Lab<Self>, _world: &World) {}
+
+    /// The operator accepted `payment` (cheaters remember what they spent).
+    fn paid(_lab: &mut Lab<Self>, _payment: &Pending<Self::Tx>) {}
 
     /// The handover of a forged payment in block `blknum`, if the cheaters make one.
     fn forged_handover(
@@ -191,6 +199,29 @@ pub trait Scripted: Design {
     /// Payment `payment` of block `blknum` was not handed over (its payer did not confirm it).
     fn not_handed_over(_lab: &mut Lab<Self>, _payment: &Pending<Self::Tx>, _blknum: BlockNumber) -> Result<(), Error> {
         Ok(())
+    }
+
+    /// Block `blknum` was committed (`withheld`: after the `withhold-block` fault): what the
+    /// parties of its payments do. The default is [`Lab::deliver_validated`].
+    async fn deliver(lab: &mut Lab<Self>, world: &mut World, blknum: BlockNumber, withheld: bool) -> Result<(), Error> {
+        let pending = std::mem::take(&mut lab.pending);
+        if withheld {
+            // Nobody sees the block: payers cannot confirm, recipients receive nothing.
+            return Ok(());
+        }
+        lab.deliver_validated(world, blknum, pending).await
+    }
+
+    /// After every look of the users' software: what the cheaters do then (answer late, follow
+    /// the game).
+    async fn after_look(_lab: &mut Lab<Self>, _world: &mut World) -> Result<(), Error> {
+        Ok(())
+    }
+
+    /// The exit outcomes so far; the default reads them from the game's events through
+    /// [`Design::exit_outcome`].
+    async fn exit_counts(world: &World) -> Result<ExitCounts, Error> {
+        exit_counts::<Self>(world).await
     }
 
     /// The operator misbehaves as `fault` says.
@@ -335,7 +366,7 @@ impl<S: Scripted> Lab<S> {
     /// After block `blknum` is committed: payers hand over their payments once their watcher has
     /// validated the block (never on an invalid block, nor after a known fault), and every owner
     /// of an output checks and records it.
-    async fn deliver(
+    pub async fn deliver_validated(
         &mut self,
         world: &mut World,
         blknum: BlockNumber,
@@ -397,13 +428,17 @@ impl<S: Scripted> Variant for Lab<S> {
                 (actor.name.clone(), S::client(actor.key.clone(), domain, &self.game, watching))
             })
             .collect();
-        self.node = Some(Node::new(world, S::operator(domain), clients));
+        let mut node = Node::new(world, S::operator(domain), clients);
+        node.clients = node.clients.with_naming(S::naming());
+        self.node = Some(node);
+        S::deployed(self, world);
         Ok(())
     }
 
     async fn deposit(&mut self, world: &mut World, actor: &str, amount: U256) -> Result<Support, Error> {
         let deposit = world.deposit(actor, amount).await?;
-        // The depositor's wallet learns its deposit from its own receipt.
+        // The operator credits it, and the depositor's wallet learns it from its own receipt.
+        self.node()?.operator.poll(&world.chain).await?;
         let at = world.chain.block_time().await?;
         let event = ChainEvent::Framework(FrameworkEvent::Deposit(deposit));
         self.client_mut(actor)?.on_event(&event, at).map_err(Self::err)?;
@@ -419,30 +454,29 @@ impl<S: Scripted> Variant for Lab<S> {
             node.clients.client_mut(from)?.cancel(&tx);
             return Err(Self::err(rejected));
         }
-        S::paid(self, from, &tx);
+        let pending = Pending { tx, payer: from.to_owned(), payee: to.to_owned(), confirm, forged: false };
+        S::paid(self, &pending);
         // A design that hands over at once (in flight) does so now; the others after inclusion.
         if from != to
-            && let Some(handover) = self.client_mut(from)?.hand_over(&tx, None).map_err(Self::err)?
+            && let Some(handover) = self.client_mut(from)?.hand_over(&pending.tx, None).map_err(Self::err)?
         {
             let decisions = self.client_mut(to)?.receive(&handover).map_err(Self::err)?;
             self.node()?.decide(world, to, decisions).await?;
         }
-        self.pending.push(Pending { tx, payer: from.to_owned(), payee: to.to_owned(), confirm, forged: false });
+        self.pending.push(pending);
         Ok(Support::Done)
     }
 
     async fn commit_block(&mut self, world: &mut World) -> Result<(), Error> {
         let submitted = self.node()?.operator.commit(&mut world.chain).await?;
-        let pending = std::mem::take(&mut self.pending);
-        if std::mem::take(&mut self.withhold_next) {
+        let withheld = std::mem::take(&mut self.withhold_next);
+        if withheld {
             if !S::withhold(self.operator_mut()?, submitted.blknum) {
                 return Err(Self::err("this operator cannot withhold a block"));
             }
-            // Nobody sees the block: payers cannot confirm, recipients receive nothing.
             world.log.push(format!("operator withholds block {}", submitted.blknum));
-            return Ok(());
         }
-        self.deliver(world, submitted.blknum, pending).await
+        S::deliver(self, world, submitted.blknum, withheld).await
     }
 
     async fn inject_fault(&mut self, world: &mut World, fault: &Fault) -> Result<Support, Error> {
@@ -462,10 +496,11 @@ impl<S: Scripted> Variant for Lab<S> {
     }
 
     async fn run_watchers(&mut self, world: &mut World) -> Result<(), Error> {
-        self.node()?.run_watchers(world).await
+        self.node()?.run_watchers(world).await?;
+        S::after_look(self, world).await
     }
 
     async fn exit_counts(&self, world: &World) -> Result<ExitCounts, Error> {
-        exit_counts::<S>(world).await
+        S::exit_counts(world).await
     }
 }

@@ -1,5 +1,5 @@
-//! MoreVP (`plasma-morevp`) as a scenario variant: the design's operator and one
-//! [`MoreVpClient`] per actor on the runtime (`plasma-node`), and `MoreVpExitGame` on the root chain.
+//! MoreVP (`plasma-morevp`) as a scenario variant: the generic [`Lab`] over the design's operator
+//! and one [`MoreVpClient`] per actor, and `MoreVpExitGame` on the root chain.
 //!
 //! The honest users' software is the design crate's: payers hand recipients the in-flight
 //! transaction (with its inputs' proofs) and its inclusion; watchers validate every block, follow
@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use alloy_primitives::{Address, B256, Bytes, U256};
 use alloy_sol_types::SolEvent;
 use plasma_contracts::PlasmaFramework;
-use plasma_core::{ChainEvent, Design, ExitScope, FrameworkEvent, OperatorState, UserClient};
+use plasma_core::{BlockNumber, ChainEvent, Domain, ExitScope, OperatorState, SigningKey, UserClient};
 use plasma_morevp::tx::PaymentTxExt as _;
 use plasma_morevp::{
     CanonicityChallenge, DepositExit, ExitCall, GameEvent, Handover, InFlightExit, InputProof, MoreVp, MoreVpClient,
@@ -20,8 +20,10 @@ use plasma_morevp::{
 };
 use plasma_rootchain::{LogFilter, RootChain};
 
-use super::Node;
-use crate::{Error, ExitCounts, ExitWhat, Fault, Support, Variant, World};
+use crate::{
+    Error, ExitCounts, ExitRequest, ExitWhat, Fault, Support, World,
+    lab::{Lab, Pending, Scripted, is_cheater},
+};
 
 /// The standard exit bond (what `bond` means in scenario amounts), 0.02 ETH.
 pub const STANDARD_EXIT_BOND: U256 = U256::from_limbs([20_000_000_000_000_000, 0, 0, 0]);
@@ -30,20 +32,17 @@ pub const IN_FLIGHT_EXIT_BOND: U256 = U256::from_limbs([30_000_000_000_000_000, 
 /// The piggyback bond, 0.02 ETH.
 pub const PIGGYBACK_BOND: U256 = U256::from_limbs([20_000_000_000_000_000, 0, 0, 0]);
 
+/// MoreVP, driven by scenarios.
+pub type MoreVpVariant = Lab<MoreVp>;
+
 fn err(message: impl std::fmt::Display) -> Error {
-    Error::Variant { variant: MoreVp::NAME, message: message.to_string() }
+    Lab::<MoreVp>::err(message)
 }
 
-/// A payment waiting for its block.
-struct Pending {
-    tx: SignedTx,
-    payer: String,
-    payee: String,
-}
-
-/// What the cheaters and the explicit challenge step know of the exit game, read from its events.
-struct Cheats {
-    cursor: plasma_node::LogCursor,
+/// What the cheaters and the explicit challenge step know of the exit game, read from its events,
+/// and what the scenario's actors did.
+pub struct Cheats {
+    cursor: Option<plasma_node::LogCursor>,
     /// Open in-flight exits: transaction hash → (starter, transaction).
     in_flight: BTreeMap<B256, (Address, PaymentTx)>,
     /// Every transaction whose in-flight exit was ever started.
@@ -54,79 +53,38 @@ struct Cheats {
     to_answer: BTreeMap<B256, (u64, U256)>,
     /// Every standard exit started, by owner: output and amount (what `spend-exited` spends).
     exited: BTreeMap<Address, Vec<(UtxoPos, U256)>>,
-}
-
-/// MoreVP, driven by scenarios.
-pub struct MoreVpVariant {
-    game: MoreVpGame,
-    node: Option<Node<MoreVp, Operator, MoreVpClient>>,
-    cheats: Option<Cheats>,
     /// Exits of outputs each actor has spent (what a cheater exits with `spent`), and the
     /// transactions that created them (for `spent-in-flight`).
     spent: BTreeMap<String, Vec<(ExitCall, Option<B256>)>>,
     /// Payments each actor took part in, newest last.
     payments: BTreeMap<String, Vec<B256>>,
-    pending: Vec<Pending>,
     /// The in-flight exits each actor has started or joined with an `exit` step.
     exited_in_flight: BTreeSet<(String, B256)>,
     /// The cheaters' addresses (the operator and the colluding actors).
     cheaters: BTreeSet<Address>,
     /// Whether the operator answers canonicity challenges against the cheaters' exits.
     answer_challenges: bool,
-    withhold_next: bool,
 }
 
-impl Default for MoreVpVariant {
+impl Default for Cheats {
     fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl MoreVpVariant {
-    /// A fresh instance, deployed by [`Variant::deploy`].
-    pub fn new() -> Self {
         Self {
-            game: MoreVpGame::with_default_bonds(plasma_contracts::DEFAULT_MIN_EXIT_PERIOD),
-            node: None,
-            cheats: None,
+            cursor: None,
+            in_flight: BTreeMap::new(),
+            ife_started: BTreeSet::new(),
+            started_at: BTreeMap::new(),
+            to_answer: BTreeMap::new(),
+            exited: BTreeMap::new(),
             spent: BTreeMap::new(),
             payments: BTreeMap::new(),
-            pending: Vec::new(),
             exited_in_flight: BTreeSet::new(),
             cheaters: BTreeSet::new(),
             answer_challenges: true,
-            withhold_next: false,
         }
     }
+}
 
-    fn node(&mut self) -> Result<&mut Node<MoreVp, Operator, MoreVpClient>, Error> {
-        self.node.as_mut().ok_or_else(|| err("not deployed"))
-    }
-
-    fn operator(&self) -> Result<&Operator, Error> {
-        Ok(self.node.as_ref().ok_or_else(|| err("not deployed"))?.operator.operator())
-    }
-
-    fn operator_mut(&mut self) -> Result<&mut Operator, Error> {
-        Ok(self.node()?.operator.operator_mut())
-    }
-
-    fn client(&self, name: &str) -> Result<&MoreVpClient, Error> {
-        Ok(self.node.as_ref().ok_or_else(|| err("not deployed"))?.clients.client(name)?)
-    }
-
-    fn client_mut(&mut self, name: &str) -> Result<&mut MoreVpClient, Error> {
-        Ok(self.node()?.clients.client_mut(name)?)
-    }
-
-    fn cheats(&self) -> Result<&Cheats, Error> {
-        self.cheats.as_ref().ok_or_else(|| err("not deployed"))
-    }
-
-    fn is_cheater(world: &World, name: &str) -> bool {
-        name == "operator" || world.colluding.iter().any(|c| c == name)
-    }
-
+impl Lab<MoreVp> {
     /// Sends `calls` from `actor`; with `must_fail`, every one must be refused.
     async fn send_exits(
         &mut self,
@@ -154,12 +112,11 @@ impl MoreVpVariant {
 
     /// The cheaters read the exit game's events since they last looked.
     async fn watch_game(&mut self, world: &World) -> Result<(), Error> {
-        let cheaters = self.cheaters.clone();
-        let answer = self.answer_challenges;
-        let cheats = self.cheats.as_mut().ok_or_else(|| err("not deployed"))?;
-        for dated in cheats.cursor.poll::<MoreVp, _>(&world.chain).await? {
+        let cheats = &mut self.cheats;
+        let cursor = cheats.cursor.as_mut().ok_or_else(|| err("not deployed"))?;
+        for dated in cursor.poll::<MoreVp, _>(&world.chain).await? {
             if let ChainEvent::Game(event) = &dated.event {
-                cheats.track(event, dated.at, &cheaters, answer);
+                cheats.track(event, dated.at);
             }
         }
         Ok(())
@@ -218,14 +175,15 @@ impl MoreVpVariant {
     fn in_flight_exit_of_newest(&self, world: &World, actor: &str) -> Result<(B256, Vec<ExitCall>), Error> {
         let wallet = self.client(actor)?.wallet();
         let address = world.actor(actor)?.address;
-        let cheater = Self::is_cheater(world, actor);
+        let cheater = is_cheater(world, actor);
         let (hash, exit) = self
+            .cheats
             .payments
             .get(actor)
             .into_iter()
             .flatten()
             .rev()
-            .filter(|hash| !self.exited_in_flight.contains(&(actor.to_owned(), **hash)))
+            .filter(|hash| !self.cheats.exited_in_flight.contains(&(actor.to_owned(), **hash)))
             .find_map(|hash| {
                 let exit = wallet
                     .in_flight_exit_args(*hash)
@@ -253,7 +211,7 @@ impl MoreVpVariant {
         });
         let piggybacks: Vec<ExitCall> = piggybacks.collect();
         // Someone else may have started it already: then only piggyback.
-        let start = (!self.cheats()?.ife_started.contains(&hash)).then_some(ExitCall::StartInFlightExit(exit));
+        let start = (!self.cheats.ife_started.contains(&hash)).then_some(ExitCall::StartInFlightExit(exit));
         Ok((hash, start.into_iter().chain(piggybacks).collect()))
     }
 
@@ -270,6 +228,7 @@ impl MoreVpVariant {
     fn in_flight_exit_of_spent(&self, world: &World, actor: &str) -> Result<Vec<ExitCall>, Error> {
         let address = world.actor(actor)?.address;
         let (call, creating) = self
+            .cheats
             .spent
             .get(actor)
             .into_iter()
@@ -296,6 +255,7 @@ impl MoreVpVariant {
         let key = world.actor(actor)?.key.clone();
         let address = key.address();
         let spent_outputs: Vec<UtxoPos> = self
+            .cheats
             .spent
             .get(actor)
             .into_iter()
@@ -372,7 +332,7 @@ impl MoreVpVariant {
     }
 }
 
-impl MoreVpVariant {
+impl Lab<MoreVp> {
     /// The #102 setup: two spends of `owner`'s newest output, both signed by `owner`, both paying
     /// `beneficiary` in full, in one block the operator withholds. Both parties keep both
     /// transactions in flight, ready for their in-flight exits.
@@ -399,7 +359,7 @@ impl MoreVpVariant {
                 .receive_in_flight(signed.clone(), vec![proof.clone()])
                 .map_err(err)?;
             for party in [owner, beneficiary] {
-                self.payments.entry(party.to_owned()).or_default().push(signed.tx_hash(&domain));
+                self.cheats.payments.entry(party.to_owned()).or_default().push(signed.tx_hash(&domain));
             }
         }
         let [first, second] = <[SignedTx; 2]>::try_from(pair).map_err(|_| err("two transactions"))?;
@@ -421,7 +381,7 @@ impl MoreVpVariant {
         let signed = SignedTx::sign(tx, &world.domain(), &[&key, &key]);
         let hash = self.operator_mut()?.include_unchecked(signed).map_err(err)?;
         for party in [owner, beneficiary] {
-            self.payments.entry(party.to_owned()).or_default().push(hash);
+            self.cheats.payments.entry(party.to_owned()).or_default().push(hash);
         }
         Ok(())
     }
@@ -431,20 +391,20 @@ impl MoreVpVariant {
     async fn answer_late(&mut self, world: &mut World) -> Result<(), Error> {
         let now = world.chain.block_time().await?;
         let due: Vec<(B256, U256)> = self
-            .cheats()?
+            .cheats
             .to_answer
             .iter()
             .filter(|(_, (started, _))| now >= self.game.phase1_end(*started))
             .map(|(hash, (_, competitor))| (*hash, *competitor))
             .collect();
         for (hash, competitor) in due {
-            self.cheats.as_mut().ok_or_else(|| err("not deployed"))?.to_answer.remove(&hash);
+            self.cheats.to_answer.remove(&hash);
             let Some(inclusion) = self.operator()?.inclusion(hash) else { continue };
             let tx_pos = inclusion.tx_pos().map_err(err)?;
             if tx_pos.encode() >= competitor {
                 continue;
             }
-            let Some((_, tx)) = self.cheats()?.in_flight.get(&hash) else { continue };
+            let Some((_, tx)) = self.cheats.in_flight.get(&hash) else { continue };
             let response =
                 plasma_morevp::CanonicityResponse { tx: tx.clone(), tx_pos, proof: inclusion.proof.to_bytes() };
             let call = ExitCall::RespondToNonCanonicalChallenge(response);
@@ -462,7 +422,8 @@ impl MoreVpVariant {
 
 impl Cheats {
     /// Follows one event of the exit game, emitted at root-chain time `at`.
-    fn track(&mut self, event: &GameEvent, at: u64, cheaters: &BTreeSet<Address>, answer: bool) {
+    fn track(&mut self, event: &GameEvent, at: u64) {
+        let (cheaters, answer) = (&self.cheaters, self.answer_challenges);
         match event {
             GameEvent::StandardExitStarted { utxo_pos, owner, amount, .. } => {
                 self.exited.entry(*owner).or_default().push((*utxo_pos, *amount));
@@ -493,136 +454,120 @@ impl Cheats {
 }
 
 #[async_trait::async_trait]
-impl Variant for MoreVpVariant {
-    fn info(&self) -> crate::VariantInfo {
-        crate::VariantInfo::of::<MoreVp>(&self.game)
+impl Scripted for MoreVp {
+    type Operator = Operator;
+    type Client = MoreVpClient;
+    type Cheats = Cheats;
+
+    fn game(min_exit_period: u64) -> MoreVpGame {
+        MoreVpGame::new(STANDARD_EXIT_BOND, IN_FLIGHT_EXIT_BOND, PIGGYBACK_BOND, min_exit_period)
     }
 
-    async fn deploy(&mut self, world: &mut World) -> Result<(), Error> {
-        self.game = MoreVpGame::new(STANDARD_EXIT_BOND, IN_FLIGHT_EXIT_BOND, PIGGYBACK_BOND, world.min_exit_period);
-        let game = self.game;
-        world.deploy_design::<MoreVp>(&game).await?;
-        let domain = world.domain();
-        let mut clients = Vec::new();
-        for actor in world.everyone() {
-            let cheater = Self::is_cheater(world, &actor.name);
-            if cheater {
-                self.cheaters.insert(actor.address);
-            }
-            clients.push((actor.name.clone(), MoreVpClient::new(actor.key.clone(), domain, self.game, !cheater)));
-        }
-        let mut node = Node::new(world, Operator::new(domain), clients);
-        node.clients = node.clients.with_naming(plasma_node::Naming::WatcherAndSender);
-        self.node = Some(node);
-        self.cheats = Some(Cheats {
-            cursor: plasma_node::LogCursor::new(world.framework, world.exit_game, 0),
-            in_flight: BTreeMap::new(),
-            ife_started: BTreeSet::new(),
-            started_at: BTreeMap::new(),
-            to_answer: BTreeMap::new(),
-            exited: BTreeMap::new(),
-        });
-        Ok(())
+    fn operator(domain: Domain) -> Operator {
+        Operator::new(domain)
     }
 
-    async fn deposit(&mut self, world: &mut World, actor: &str, amount: U256) -> Result<Support, Error> {
-        let deposit = world.deposit(actor, amount).await?;
-        // The operator credits it, and the depositor's wallet learns it from its own receipt.
-        self.node()?.operator.poll(&world.chain).await?;
-        let at = world.chain.block_time().await?;
-        let event = ChainEvent::Framework(FrameworkEvent::Deposit(deposit));
-        self.client_mut(actor)?.on_event(&event, at).map_err(err)?;
-        Ok(Support::Done)
+    fn client(key: SigningKey, domain: Domain, game: &MoreVpGame, watching: bool) -> MoreVpClient {
+        MoreVpClient::new(key, domain, *game, watching)
     }
 
-    async fn transfer(&mut self, world: &mut World, payment: crate::Payment<'_>) -> Result<Support, Error> {
-        let crate::Payment { from, to, amount, confirm: _ } = payment;
-        let payee = world.actor(to)?.address;
-        let signed = self.client_mut(from)?.pay(payee, amount).map_err(err)?;
-        let spent: Vec<(ExitCall, Option<B256>)> = {
-            let wallet = self.client(from)?.wallet();
-            let domain = world.domain();
-            signed
-                .tx
-                .named_inputs()
-                .filter_map(|(_, pos)| {
-                    let call = wallet.exit_call(pos).ok()?;
-                    let creating = match &call {
-                        ExitCall::StartStandardExit(exit) => Some(exit.tx.hash(&domain)),
-                        _ => None,
-                    };
-                    Some((call, creating))
-                })
-                .collect()
-        };
-        let node = self.node()?;
-        if let Err(refused) = node.operator.submit(&world.chain, signed.clone()).await {
-            node.clients.client_mut(from)?.cancel(&signed);
-            return Err(err(refused));
-        }
-        let hash = signed.tx_hash(&world.domain());
-        let handover = self.client_mut(from)?.hand_over(&signed, None).map_err(err)?;
-        if from != to
-            && let Some(handover) = handover
-        {
-            let decisions = self.client_mut(to)?.receive(&handover).map_err(err)?;
-            self.node()?.decide(world, to, decisions).await?;
-        }
-        for party in [from, to] {
-            self.payments.entry(party.to_owned()).or_default().push(hash);
-        }
-        self.spent.entry(from.to_owned()).or_default().extend(spent);
-        self.pending.push(Pending { tx: signed, payer: from.to_owned(), payee: to.to_owned() });
-        Ok(Support::Done)
+    fn exit_subject(_tag: &plasma_morevp::ActionKey) -> Option<String> {
+        None
     }
 
-    async fn commit_block(&mut self, world: &mut World) -> Result<(), Error> {
-        let submitted = self.node()?.operator.commit(&mut world.chain).await?;
-        if std::mem::take(&mut self.withhold_next) {
-            self.operator_mut()?.withhold(submitted.blknum);
-            world.log.push(format!("operator withholds block {}", submitted.blknum));
+    fn paid_to(tx: &SignedTx) -> Vec<Address> {
+        tx.tx.used_outputs().map(|(_, output)| output.owner).collect()
+    }
+
+    fn naming() -> plasma_node::Naming {
+        plasma_node::Naming::WatcherAndSender
+    }
+
+    fn deployed(lab: &mut Lab<Self>, world: &World) {
+        lab.cheats.cursor = Some(plasma_node::LogCursor::new(world.framework, world.exit_game, 0));
+        lab.cheats.cheaters = world.everyone().filter(|a| is_cheater(world, &a.name)).map(|a| a.address).collect();
+    }
+
+    fn withhold(operator: &mut Operator, blknum: BlockNumber) -> bool {
+        operator.withhold(blknum);
+        true
+    }
+
+    fn paid(lab: &mut Lab<Self>, payment: &Pending<SignedTx>) {
+        let (Ok(operator), Ok(client)) = (lab.operator(), lab.client(&payment.payer)) else { return };
+        let (domain, wallet) = (*operator.domain(), client.wallet());
+        let spent: Vec<(ExitCall, Option<B256>)> = payment
+            .tx
+            .tx
+            .named_inputs()
+            .filter_map(|(_, pos)| {
+                let call = wallet.exit_call(pos).ok()?;
+                let creating = match &call {
+                    ExitCall::StartStandardExit(exit) => Some(exit.tx.hash(&domain)),
+                    _ => None,
+                };
+                Some((call, creating))
+            })
+            .collect();
+        let hash = payment.tx.tx_hash(&domain);
+        for party in [&payment.payer, &payment.payee] {
+            lab.cheats.payments.entry(party.clone()).or_default().push(hash);
         }
+        lab.cheats.spent.entry(payment.payer.clone()).or_default().extend(spent);
+    }
+
+    /// Payers hand the payees the payments' inclusion once their block is published (a withheld
+    /// block's payments stay in flight).
+    async fn deliver(
+        lab: &mut Lab<Self>,
+        world: &mut World,
+        blknum: BlockNumber,
+        _withheld: bool,
+    ) -> Result<(), Error> {
         // Nobody sees a withheld block: its payments stay in flight.
-        let Some(data) = OperatorState::<MoreVp>::block_data(self.operator()?, submitted.blknum) else {
+        let Some(data) = OperatorState::<MoreVp>::block_data(lab.operator()?, blknum) else {
             return Ok(());
         };
-        let pending = std::mem::take(&mut self.pending);
+        let pending = std::mem::take(&mut lab.pending);
         if !pending.is_empty() {
             // The parties' software reads the block's root from the chain before it takes the
             // payments' inclusion from its data.
-            let node = self.node()?;
+            let node = lab.node()?;
             let source = plasma_node::InProcess(node.operator.operator());
             node.clients.ingest(&world.chain, &source).await?;
         }
         for payment in pending {
-            let handover = self
-                .client_mut(&payment.payer)?
-                .hand_over(&payment.tx, Some((submitted.blknum, &data)))
-                .map_err(err)?;
+            let handover =
+                lab.client_mut(&payment.payer)?.hand_over(&payment.tx, Some((blknum, &data))).map_err(err)?;
             if payment.payee != payment.payer
                 && let Some(handover @ Handover::Included { .. }) = handover
             {
-                let decisions = self.client_mut(&payment.payee)?.receive(&handover).map_err(err)?;
-                self.node()?.decide(world, &payment.payee, decisions).await?;
+                let decisions = lab.client_mut(&payment.payee)?.receive(&handover).map_err(err)?;
+                lab.node()?.decide(world, &payment.payee, decisions).await?;
             }
         }
         Ok(())
     }
 
-    async fn inject_fault(&mut self, world: &mut World, fault: &Fault) -> Result<Support, Error> {
-        let domain = world.domain();
+    async fn after_look(lab: &mut Lab<Self>, world: &mut World) -> Result<(), Error> {
+        lab.watch_game(world).await?;
+        lab.answer_late(world).await
+    }
+
+    async fn inject_fault(lab: &mut Lab<Self>, world: &mut World, fault: &Fault) -> Result<Support, Error> {
         match fault {
             Fault::InvalidTransaction { victim, beneficiary, .. } => {
                 let address = world.actor(victim)?.address;
                 let (pos, output) =
-                    self.operator()?.utxos_of(address).pop().ok_or_else(|| err(format!("{victim} holds nothing")))?;
+                    lab.operator()?.utxos_of(address).pop().ok_or_else(|| err(format!("{victim} holds nothing")))?;
                 let to = Output::new(world.actor(beneficiary)?.address, output.amount);
                 let tx = PaymentTx::payment(&[pos], &[to]).map_err(err)?;
                 let forger = world.actor(beneficiary)?.key.clone();
-                self.operator_mut()?.include_unsigned_spend(tx, &forger).map_err(err)?;
+                lab.operator_mut()?.include_unsigned_spend(tx, &forger).map_err(err)?;
             }
             Fault::DoubleSpend { victim, beneficiary } | Fault::SignedDoubleSpend { owner: victim, beneficiary } => {
-                let (call, _) = self
+                let (call, _) = lab
+                    .cheats
                     .spent
                     .get(victim)
                     .and_then(|spent| spent.last())
@@ -637,25 +582,25 @@ impl Variant for MoreVpVariant {
                     _ => world.actor(beneficiary)?.key.clone(),
                 };
                 let to = Output::new(world.actor(beneficiary)?.address, amount);
-                self.operator_mut()?.include_double_spend(pos, to, &signer).map_err(err)?;
+                lab.operator_mut()?.include_double_spend(pos, to, &signer).map_err(err)?;
             }
             Fault::SpendExited { owner, beneficiary } => {
-                let (pos, amount) = super::newest_exited(&self.cheats()?.exited, world, owner)?;
+                let (pos, amount) = super::newest_exited(&lab.cheats.exited, world, owner)?;
                 let signer = world.actor(owner)?.key.clone();
                 let to = Output::new(world.actor(beneficiary)?.address, amount);
-                self.operator_mut()?.include_double_spend(pos, to, &signer).map_err(err)?;
+                lab.operator_mut()?.include_double_spend(pos, to, &signer).map_err(err)?;
             }
             Fault::Mint { beneficiary, amount } => {
                 let amount = U256::from(u128::try_from(amount.resolve(0)?).map_err(|_| err("negative mint"))?);
                 let to = Output::new(world.actor(beneficiary)?.address, amount);
                 let signer = world.actor(beneficiary)?.key.clone();
-                self.operator_mut()?.mint(to, &signer).map_err(err)?;
+                lab.operator_mut()?.mint(to, &signer).map_err(err)?;
             }
-            Fault::WithholdBlock => self.withhold_next = true,
-            Fault::DuplicateInput { owner, beneficiary } => self.duplicate_input(world, owner, beneficiary)?,
+            Fault::WithholdBlock => lab.withhold_next = true,
+            Fault::DuplicateInput { owner, beneficiary } => lab.duplicate_input(world, owner, beneficiary)?,
             Fault::CompetingPair { owner, beneficiary, answered } => {
-                self.answer_challenges = *answered;
-                self.competing_pair(world, owner, beneficiary)?;
+                lab.cheats.answer_challenges = *answered;
+                lab.competing_pair(world, owner, beneficiary)?;
             }
             Fault::StaleState { .. } | Fault::OneSlotPayment { .. } => {
                 return Ok(Support::NotApplicable(format!(
@@ -669,62 +614,67 @@ impl Variant for MoreVpVariant {
                 ));
             }
         }
-        let _ = domain;
-        world.log.push(format!("operator fault: {fault:?}"));
         Ok(Support::Done)
     }
 
-    async fn exit(&mut self, world: &mut World, exit: crate::ExitRequest<'_>) -> Result<Support, Error> {
-        let crate::ExitRequest { actor, what, must_fail } = exit;
-        let cheater = Self::is_cheater(world, actor);
+    async fn exit(lab: &mut Lab<Self>, world: &mut World, exit: ExitRequest<'_>) -> Result<Support, Error> {
+        let ExitRequest { actor, what, must_fail } = exit;
+        let cheater = is_cheater(world, actor);
         let cheats: Vec<ExitCall> = match what {
             ExitWhat::StaleState => return Ok(Support::NotApplicable("MoreVP has no channel states".into())),
             ExitWhat::All | ExitWhat::Newest if !cheater => {
                 let scope = if what == ExitWhat::All { ExitScope::All } else { ExitScope::Newest };
                 let now = world.chain.block_time().await?;
-                let decisions = self.client(actor)?.exits(scope, now).map_err(err)?;
+                let decisions = lab.client(actor)?.exits(scope, now).map_err(err)?;
                 let calls = decisions.into_iter().map(|d| (d.what, d.call)).collect();
-                self.send_exits(world, actor, calls, must_fail).await?;
+                lab.send_exits(world, actor, calls, must_fail).await?;
                 return Ok(Support::Done);
             }
-            ExitWhat::All => self.cheater_exits(world.actor(actor)?.address)?,
-            ExitWhat::Newest => self.cheater_exits(world.actor(actor)?.address)?.pop().into_iter().collect(),
-            ExitWhat::Spent => self.spent.get(actor).into_iter().flatten().map(|(call, _)| call.clone()).collect(),
+            ExitWhat::All => lab.cheater_exits(world.actor(actor)?.address)?,
+            ExitWhat::Newest => lab.cheater_exits(world.actor(actor)?.address)?.pop().into_iter().collect(),
+            ExitWhat::Spent => {
+                lab.cheats.spent.get(actor).into_iter().flatten().map(|(call, _)| call.clone()).collect()
+            }
             ExitWhat::InFlight => {
-                let (hash, calls) = self.in_flight_exit_of_newest(world, actor)?;
-                self.exited_in_flight.insert((actor.to_owned(), hash));
+                let (hash, calls) = lab.in_flight_exit_of_newest(world, actor)?;
+                lab.cheats.exited_in_flight.insert((actor.to_owned(), hash));
                 calls
             }
-            ExitWhat::SpentInFlight => self.in_flight_exit_of_spent(world, actor)?,
-            ExitWhat::FalseCanonicity => self.false_canonicity(world, actor)?,
+            ExitWhat::SpentInFlight => lab.in_flight_exit_of_spent(world, actor)?,
+            ExitWhat::FalseCanonicity => lab.false_canonicity(world, actor)?,
         };
-        let calls = cheats.iter().map(|call| (describe(call), self.game.call(call))).collect();
-        self.send_exits(world, actor, calls, must_fail).await?;
+        let calls = cheats.iter().map(|call| (describe(call), lab.game.call(call))).collect();
+        lab.send_exits(world, actor, calls, must_fail).await?;
         Ok(Support::Done)
     }
 
-    async fn challenge(&mut self, world: &mut World, challenger: &str, target: &str) -> Result<Support, Error> {
+    async fn challenge(
+        lab: &mut Lab<Self>,
+        world: &mut World,
+        challenger: &str,
+        target: &str,
+    ) -> Result<Support, Error> {
         // The challenger's software reads the chain and sends what it decided first.
-        let node = self.node()?;
+        let node = lab.node()?;
         let source = plasma_node::InProcess(node.operator.operator());
         node.clients.ingest(&world.chain, &source).await?;
         node.clients.flush(world).await?;
         node.log_notes(world);
-        self.watch_game(world).await?;
+        lab.watch_game(world).await?;
         let target = world.actor(target)?.address;
-        let exit = self
-            .cheats()?
+        let exit = lab
+            .cheats
             .in_flight
             .values()
             .find(|(starter, _)| *starter == target)
             .map(|(_, tx)| tx.clone())
             .ok_or_else(|| err("the target has no open in-flight exit"))?;
-        let challenge = self
+        let challenge = lab
             .operator_competitor(&exit)?
             .ok_or_else(|| err(format!("{challenger} knows no competitor of the target's in-flight exit")))?;
         let call = ExitCall::ChallengeNotCanonical(challenge);
         let from = world.actor(challenger)?.address;
-        let receipt = world.game_call(from, &self.game.call(&call)).await?;
+        let receipt = world.game_call(from, &lab.game.call(&call)).await?;
         if !receipt.success {
             return Err(err(format!("challenge refused: {}", receipt.revert_reason.unwrap_or_default())));
         }
@@ -732,13 +682,7 @@ impl Variant for MoreVpVariant {
         Ok(Support::Done)
     }
 
-    async fn run_watchers(&mut self, world: &mut World) -> Result<(), Error> {
-        self.node()?.run_watchers(world).await?;
-        self.watch_game(world).await?;
-        self.answer_late(world).await
-    }
-
-    async fn exit_counts(&self, world: &World) -> Result<ExitCounts, Error> {
+    async fn exit_counts(world: &World) -> Result<ExitCounts, Error> {
         let game = world.chain.logs(&LogFilter { address: Some(world.exit_game), ..LogFilter::default() }).await?;
         let framework = world.chain.logs(&LogFilter { address: Some(world.framework), ..LogFilter::default() }).await?;
         let mut counts = ExitCounts::default();

@@ -77,13 +77,14 @@ impl Scripted for Mvp {
         true
     }
 
-    fn paid(lab: &mut Lab<Self>, from: &str, tx: &SignedTx) {
+    fn paid(lab: &mut Lab<Self>, payment: &Pending<SignedTx>) {
+        let from = &payment.payer;
         let Ok(client) = lab.client(from) else { return };
         let wallet = client.wallet();
-        let inputs = tx.tx.inputs().unwrap_or_default();
+        let inputs = payment.tx.tx.inputs().unwrap_or_default();
         let claims: Vec<ExitClaim> =
             inputs.into_iter().flatten().filter_map(|pos| wallet.exit_claim(pos).ok()).collect();
-        lab.cheats.spent.entry(from.to_owned()).or_default().extend(claims);
+        lab.cheats.spent.entry(from.clone()).or_default().extend(claims);
     }
 
     fn forged_handover(
