@@ -632,10 +632,7 @@ mod tests {
             data.extend_from_slice(&output.amount.to_be_bytes::<32>());
         }
         assert_eq!(data.len(), 13 * 32);
-        let mut preimage = vec![0x19, 0x01];
-        preimage.extend_from_slice(d.separator().as_slice());
-        preimage.extend_from_slice(keccak256(&data).as_slice());
-        assert_eq!(tx.hash(&d), keccak256(&preimage));
+        assert_eq!(tx.hash(&d), plasma_testkit::eip712_digest(&d, &data));
         assert_eq!(tx.hash(&d), tx.eip712_signing_hash(&d.into()));
         assert_eq!(tx.struct_hash(), tx.eip712_hash_struct());
         assert_ne!(tx.hash(&d), tx.hash(&Domain::new(1, d.verifying_contract)));

@@ -567,11 +567,7 @@ mod tests {
         data.extend_from_slice(&tx.amount0.to_be_bytes::<32>());
         data.extend_from_slice(B256::left_padding_from(tx.owner1.as_slice()).as_slice());
         data.extend_from_slice(&tx.amount1.to_be_bytes::<32>());
-        let struct_hash = keccak256(&data);
-        let mut preimage = vec![0x19, 0x01];
-        preimage.extend_from_slice(d.separator().as_slice());
-        preimage.extend_from_slice(struct_hash.as_slice());
-        assert_eq!(tx.hash(&d), keccak256(&preimage));
+        assert_eq!(tx.hash(&d), plasma_testkit::eip712_digest(&d, &data));
         assert_eq!(tx.hash(&d), tx.eip712_signing_hash(&d.into()));
         assert_eq!(tx.struct_hash(), tx.eip712_hash_struct());
         let extreme = Transaction {
