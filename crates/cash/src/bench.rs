@@ -137,20 +137,40 @@ pub fn history_workload(
     move_every: usize,
     domain: &Domain,
 ) -> Result<HistoryWorkload> {
+    let ids = coin_ids(coins_per_block.max(1));
+    let index = ids.len() / 2;
+    let moves = |i: usize, n: u64| i != index || (move_every > 0 && n.is_multiple_of(move_every as u64));
+    followed_coin_history(&ids, index, blocks, domain, |n| n * CHILD_BLOCK_INTERVAL, moves)
+}
+
+/// The history of coin `ids[index]` over `blocks` child blocks, the `n`-th (from 1) numbered
+/// `blknum(n)` and moving coin `ids[i]` when `moves(i, n)`: the coin followed passes between two
+/// keys with real signatures, the others move with stand-in signatures to
+/// [`filler_owner`]`(blknum)` (only their leaves matter to the coin's proofs).
+fn followed_coin_history(
+    ids: &[u64],
+    index: usize,
+    blocks: usize,
+    domain: &Domain,
+    blknum: impl Fn(u64) -> BlockNumber,
+    moves: impl Fn(usize, u64) -> bool,
+) -> Result<HistoryWorkload> {
     let keys = keys()?;
-    let coins = coin_ids(coins_per_block.max(1));
-    let coin_id = coins[coins.len() / 2];
+    let coin_id = ids[index];
     let record = DepositRecord::new(coin_id, keys[0].address(), U256::from(DEPOSIT_AMOUNT));
     let mut roots = Roots::new();
     roots.insert(coin_id, record.root());
     let mut history = CashHistory::new(record);
     let mut holder = 0;
     for n in 1..=blocks as u64 {
-        let blknum = n * CHILD_BLOCK_INTERVAL;
-        let moves = move_every > 0 && n % move_every as u64 == 0;
-        let mut txs: Vec<SignedCashTx> =
-            coins.iter().filter(|c| **c != coin_id).map(|c| filler_tx(*c, blknum)).collect();
-        if moves {
+        let blknum = blknum(n);
+        let mut txs: Vec<SignedCashTx> = ids
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != index && moves(*i, n))
+            .map(|(_, c)| filler_tx(*c, blknum))
+            .collect();
+        if moves(index, n) {
             let next = 1 - holder;
             let tx = CashTx::new(coin_id, history.last_moved(), keys[next].address()).sign(domain, &keys[holder]);
             txs.push(tx);
@@ -208,35 +228,11 @@ pub fn rotating_history_workload(
     move_every: usize,
     domain: &Domain,
 ) -> Result<HistoryWorkload> {
-    let keys = keys()?;
     let every = move_every.max(1);
     let ids = coin_ids(coins.max(1));
     let index = rotating_coin_index(ids.len(), every);
-    let coin_id = ids[index];
-    let record = DepositRecord::new(coin_id, keys[0].address(), U256::from(DEPOSIT_AMOUNT));
-    let mut roots = Roots::new();
-    roots.insert(coin_id, record.root());
-    let mut history = CashHistory::new(record);
-    let mut holder = 0;
-    for n in 1..=blocks as u64 {
-        let blknum = rotating_child_block(ids.len(), n);
-        let mut txs: Vec<SignedCashTx> = ids
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| *i != index && moves_in_rotation(*i, n, every))
-            .map(|(_, c)| filler_tx(*c, blknum))
-            .collect();
-        if moves_in_rotation(index, n, every) {
-            let next = 1 - holder;
-            let tx = CashTx::new(coin_id, history.last_moved(), keys[next].address()).sign(domain, &keys[holder]);
-            txs.push(tx);
-            holder = next;
-        }
-        let block = CashBlock::new(txs, domain)?;
-        roots.insert(blknum, block.root());
-        history.extend(domain, &roots, blknum, block.entry(coin_id))?;
-    }
-    Ok(HistoryWorkload { history, roots, owner: keys[holder].address() })
+    let moves = |i: usize, n: u64| moves_in_rotation(i, n, every);
+    followed_coin_history(&ids, index, blocks, domain, |n| rotating_child_block(ids.len(), n), moves)
 }
 
 impl plasma_core::bench::Workloads for Operator {
@@ -384,10 +380,7 @@ impl plasma_core::bench::Footprint for crate::Cash {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn domain() -> Domain {
-        Domain::new(31_337, Address::repeat_byte(0xf0))
-    }
+    use plasma_testkit::domain;
 
     #[test]
     fn deposit_numbers_skip_child_blocks() {

@@ -159,10 +159,7 @@ mod tests {
     use super::*;
     use crate::tx::CashTx;
     use crate::tx::CashTxExt;
-
-    fn domain() -> Domain {
-        Domain::new(31_337, Address::repeat_byte(0xf0))
-    }
+    use plasma_testkit::domain;
 
     fn signed(coin: u64) -> SignedCashTx {
         let key = SigningKey::from_bytes(keccak256(coin.to_be_bytes())).unwrap();

@@ -501,20 +501,12 @@ impl<T: CoinTx, S: HistoryStart> CoinHistory<T, S> {
 
 #[cfg(test)]
 mod tests {
-    use alloy_primitives::keccak256;
     use plasma_core::{SigningKey, SparseTree};
 
     use super::*;
     use crate::tx::CashTx;
     use crate::tx::CashTxExt;
-
-    fn key(seed: &str) -> SigningKey {
-        SigningKey::from_bytes(keccak256(seed)).unwrap()
-    }
-
-    fn domain() -> Domain {
-        Domain::new(31_337, Address::repeat_byte(0xf0))
-    }
+    use plasma_testkit::{domain, key};
 
     const COIN: u64 = 7;
 

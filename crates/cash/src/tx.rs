@@ -204,14 +204,7 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
-
-    fn key(seed: &str) -> SigningKey {
-        SigningKey::from_bytes(keccak256(seed)).unwrap()
-    }
-
-    fn domain() -> Domain {
-        Domain::new(31_337, Address::repeat_byte(0xf0))
-    }
+    use plasma_testkit::{domain, key};
 
     fn sample() -> CashTx {
         CashTx::new(1001, 3000, address!("0x1111111111111111111111111111111111111111"))
@@ -238,10 +231,7 @@ mod tests {
             data.extend_from_slice(&U256::from(tx.coinId).to_be_bytes::<32>());
             data.extend_from_slice(&U256::from(tx.prevBlock).to_be_bytes::<32>());
             data.extend_from_slice(B256::left_padding_from(tx.newOwner.as_slice()).as_slice());
-            let mut preimage = vec![0x19, 0x01];
-            preimage.extend_from_slice(d.separator().as_slice());
-            preimage.extend_from_slice(keccak256(&data).as_slice());
-            assert_eq!(tx.hash(&d), keccak256(&preimage));
+            assert_eq!(tx.hash(&d), plasma_testkit::eip712_digest(&d, &data));
             assert_eq!(tx.hash(&d), tx.eip712_signing_hash(&d.into()));
             assert_eq!(tx.struct_hash(), tx.eip712_hash_struct());
         }

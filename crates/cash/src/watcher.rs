@@ -383,8 +383,8 @@ impl Watcher {
 
 #[cfg(test)]
 mod tests {
-    use alloy_primitives::{B256, U256, keccak256};
-    use plasma_core::{Domain, SigningKey};
+    use alloy_primitives::{B256, U256};
+    use plasma_core::SigningKey;
 
     use super::*;
     use crate::tx::CashTxExt;
@@ -394,19 +394,12 @@ mod tests {
         history::{CashHistory, DepositRecord, Entry, Roots},
         tx::{CashTx, SignedCashTx},
     };
+    use plasma_testkit::{domain, key};
 
     const COIN: u64 = 1;
     /// `P`: R = 1000, 3R = 3000.
     const P: u64 = 4000;
     const STARTED: Timestamp = 10_000;
-
-    fn key(seed: &str) -> SigningKey {
-        SigningKey::from_bytes(keccak256(seed)).unwrap()
-    }
-
-    fn domain() -> Domain {
-        Domain::new(31_337, Address::repeat_byte(0xf0))
-    }
 
     fn game() -> CashGame {
         CashGame::new(U256::from(100), U256::from(10), P)

@@ -229,10 +229,7 @@ impl plasma_core::bench::Footprint for crate::Debit {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn domain() -> Domain {
-        Domain::new(31_337, Address::repeat_byte(0xf0))
-    }
+    use plasma_testkit::domain;
 
     #[test]
     fn one_input_workload_is_all_valid_and_numbered_blocks_apply_it() {

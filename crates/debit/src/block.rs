@@ -129,15 +129,12 @@ pub fn included(
 
 #[cfg(test)]
 mod tests {
-    use alloy_primitives::{Address, keccak256};
+    use alloy_primitives::keccak256;
     use plasma_core::SigningKey;
 
     use super::*;
     use crate::tx::{DebitTx, Leg, sign};
-
-    fn domain() -> Domain {
-        Domain::new(31_337, Address::repeat_byte(0xf0))
-    }
+    use plasma_testkit::domain;
 
     fn payment(a: u64, b: u64) -> SignedDebitTx {
         let k = SigningKey::from_bytes(keccak256("k")).unwrap();

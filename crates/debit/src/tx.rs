@@ -342,19 +342,11 @@ pub fn sign(tx: &DebitTx, domain: &Domain, key: &SigningKey) -> Signature {
 
 #[cfg(test)]
 mod tests {
-    use alloy_primitives::keccak256;
     use alloy_sol_types::SolStruct;
     use proptest::prelude::*;
 
     use super::*;
-
-    fn key(seed: &str) -> SigningKey {
-        SigningKey::from_bytes(keccak256(seed)).unwrap()
-    }
-
-    fn domain() -> Domain {
-        Domain::new(31_337, Address::repeat_byte(0xf0))
-    }
+    use plasma_testkit::{domain, key};
 
     fn leg(coin_id: u64, owner: Address, balance: u128, nonce: u64) -> Leg {
         Leg { coin_id, prev_block: coin_id, owner, balance, nonce }

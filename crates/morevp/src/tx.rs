@@ -16,23 +16,19 @@
 //! transaction that breaks it is a validity question ([`crate::ledger::Ledger::check`]), so that a
 //! watcher can still hash a block holding one and report it.
 
-use core::fmt;
 use std::sync::LazyLock;
 
 use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
 use alloy_sol_types::{SolStruct, SolValue};
-use plasma_core::{BlockNumber, Domain, Signature, SigningKey, is_child_block, is_deposit_block, recover};
+use plasma_core::{BlockNumber, Domain, Signature, SigningKey, recover};
 pub use plasma_mvp::Output;
+pub use plasma_mvp::position::{Position, PositionRules};
 use serde::{Deserialize, Serialize};
 
 pub use crate::abi::{InputProof, PaymentTx};
 use crate::error::{Invalidity, MoreVpError, Result};
 
-/// `utxoPos` weight of the block number.
-pub const BLOCK_OFFSET: u64 = 1_000_000_000;
-
-/// `utxoPos` weight of the transaction index.
-pub const TX_OFFSET: u64 = 10_000;
+pub use plasma_mvp::position::{BLOCK_OFFSET, TX_OFFSET};
 
 /// Input slots of a payment.
 pub const MAX_INPUTS: usize = 4;
@@ -55,153 +51,29 @@ pub const fn signed_tx_len(inputs: usize) -> usize {
     TX_LEN + inputs * SIG_LEN
 }
 
-/// The position of an output: block, transaction index and output index.
-///
-/// Always valid: `blknum ≠ 0`, `txindex < 65,536`, `oindex < 4`, and the output of a deposit block
-/// is at `txindex = oindex = 0`. The derived order is the order of the encoded `utxoPos`.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub struct UtxoPos {
-    blknum: BlockNumber,
-    txindex: u16,
-    oindex: u8,
-}
+/// The position of an output (Plasma MVP's [`Position`]): `txindex < 65,536`, `oindex < 4`, and
+/// the output of a deposit block at `txindex = oindex = 0`.
+pub type UtxoPos = Position<MoreVpPositions>;
 
-impl UtxoPos {
-    /// The position `(blknum, txindex, oindex)`.
-    ///
-    /// Fails with [`MoreVpError::InvalidUtxoPos`] for block `0`, `txindex ≥ 65,536`, `oindex ≥ 4`,
-    /// or a deposit block position other than `(blknum, 0, 0)`.
-    pub fn new(blknum: BlockNumber, txindex: u64, oindex: u64) -> Result<Self> {
-        let raw = || {
-            U256::from(blknum) * U256::from(BLOCK_OFFSET)
-                + U256::from(txindex) * U256::from(TX_OFFSET)
-                + U256::from(oindex)
-        };
-        let invalid = |reason| MoreVpError::InvalidUtxoPos { value: raw(), reason };
-        if blknum == 0 {
-            return Err(invalid("block 0 holds no outputs"));
-        }
-        let txindex = u16::try_from(txindex).map_err(|_| invalid("txindex must be below 65536"))?;
-        let oindex = u8::try_from(oindex).ok().filter(|o| usize::from(*o) < MAX_OUTPUTS);
-        let oindex = oindex.ok_or_else(|| invalid("oindex must be below 4"))?;
-        if is_deposit_block(blknum) && (txindex != 0 || oindex != 0) {
-            return Err(invalid("a deposit block has a single output at txindex 0, oindex 0"));
-        }
-        Ok(Self { blknum, txindex, oindex })
-    }
+/// MoreVP's [`PositionRules`]: four outputs per transaction, errors as [`MoreVpError`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct MoreVpPositions;
 
-    /// The single output of deposit block `blknum`; [`MoreVpError::NotDepositBlock`] for a child
-    /// block number or `0`.
-    pub fn deposit(blknum: BlockNumber) -> Result<Self> {
-        if blknum == 0 || !is_deposit_block(blknum) {
-            return Err(MoreVpError::NotDepositBlock(blknum));
-        }
-        Ok(Self { blknum, txindex: 0, oindex: 0 })
-    }
-
-    /// The position `txPos` of transaction `txindex` of child block `blknum` (`oindex = 0`).
-    /// [`MoreVpError::NotChildBlock`] for a deposit block number.
-    pub fn tx(blknum: BlockNumber, txindex: u64) -> Result<Self> {
-        if !is_child_block(blknum) {
-            return Err(MoreVpError::NotChildBlock(blknum));
-        }
-        Self::new(blknum, txindex, 0)
-    }
-
-    /// Decodes `blknum * 1e9 + txindex * 1e4 + oindex`. Rejects, with
-    /// [`MoreVpError::InvalidUtxoPos`], what [`UtxoPos::new`] rejects and a block number beyond
-    /// `u64`.
-    pub fn decode(value: U256) -> Result<Self> {
-        let invalid = |reason| MoreVpError::InvalidUtxoPos { value, reason };
-        let block_offset = U256::from(BLOCK_OFFSET);
-        let blknum = u64::try_from(value / block_offset).map_err(|_| invalid("block number beyond u64"))?;
-        // The remainder is below 1e9, so it fits in u64.
-        let rest = (value % block_offset).as_limbs()[0];
-        Self::new(blknum, rest / TX_OFFSET, rest % TX_OFFSET).map_err(|e| match e {
-            MoreVpError::InvalidUtxoPos { reason, .. } => invalid(reason),
-            other => other,
-        })
-    }
-
-    /// `blknum * 1e9 + txindex * 1e4 + oindex` as `uint256`.
-    #[must_use]
-    pub fn encode(&self) -> U256 {
-        U256::from(self.to_u128())
-    }
-
-    /// `blknum * 1e9 + txindex * 1e4 + oindex`. Always below `2^95` (`u64::MAX * 1e9 < 2^94`), so
-    /// it is a queue position and, as it is, a standard exit's id.
-    #[must_use]
-    pub const fn to_u128(&self) -> u128 {
-        self.blknum as u128 * BLOCK_OFFSET as u128 + self.txindex as u128 * TX_OFFSET as u128 + self.oindex as u128
-    }
-
-    /// The id of a standard exit of this output: `uint96(utxoPos)` (top bit clear).
-    #[must_use]
-    pub const fn exit_id(&self) -> u128 {
-        self.to_u128()
-    }
-
-    /// The block number.
-    #[must_use]
-    pub const fn blknum(&self) -> BlockNumber {
-        self.blknum
-    }
-
-    /// The transaction index in the block.
-    #[must_use]
-    pub const fn txindex(&self) -> u16 {
-        self.txindex
-    }
-
-    /// The output index (`0 ..= 3`).
-    #[must_use]
-    pub const fn oindex(&self) -> u8 {
-        self.oindex
-    }
-
-    /// Whether this is a deposit block's output.
-    #[must_use]
-    pub const fn is_deposit(&self) -> bool {
-        is_deposit_block(self.blknum)
-    }
-
-    /// The position of the transaction holding this output (`oindex = 0`).
-    #[must_use]
-    pub const fn tx_pos(&self) -> Self {
-        Self { blknum: self.blknum, txindex: self.txindex, oindex: 0 }
-    }
-
-    /// The output `oindex` of the same transaction; fails for `oindex ≥ 4` or a deposit position
-    /// with `oindex ≠ 0`.
-    pub fn with_oindex(&self, oindex: u8) -> Result<Self> {
-        Self::new(self.blknum, u64::from(self.txindex), u64::from(oindex))
-    }
-}
-
-impl fmt::Debug for UtxoPos {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "UtxoPos({}/{}/{})", self.blknum, self.txindex, self.oindex)
-    }
-}
-
-impl fmt::Display for UtxoPos {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}/{}", self.blknum, self.txindex, self.oindex)
-    }
-}
-
-impl From<UtxoPos> for U256 {
-    fn from(pos: UtxoPos) -> Self {
-        pos.encode()
-    }
-}
-
-impl TryFrom<U256> for UtxoPos {
+impl PositionRules for MoreVpPositions {
+    const OUTPUTS: u8 = MAX_OUTPUTS as u8;
+    const OINDEX_RULE: &'static str = "oindex must be below 4";
     type Error = MoreVpError;
 
-    fn try_from(value: U256) -> Result<Self> {
-        Self::decode(value)
+    fn invalid(value: U256, reason: &'static str) -> MoreVpError {
+        MoreVpError::InvalidUtxoPos { value, reason }
+    }
+
+    fn not_deposit_block(blknum: BlockNumber) -> MoreVpError {
+        MoreVpError::NotDepositBlock(blknum)
+    }
+
+    fn not_child_block(blknum: BlockNumber) -> MoreVpError {
+        MoreVpError::NotChildBlock(blknum)
     }
 }
 
@@ -632,10 +504,7 @@ mod tests {
             data.extend_from_slice(&output.amount.to_be_bytes::<32>());
         }
         assert_eq!(data.len(), 13 * 32);
-        let mut preimage = vec![0x19, 0x01];
-        preimage.extend_from_slice(d.separator().as_slice());
-        preimage.extend_from_slice(keccak256(&data).as_slice());
-        assert_eq!(tx.hash(&d), keccak256(&preimage));
+        assert_eq!(tx.hash(&d), plasma_testkit::eip712_digest(&d, &data));
         assert_eq!(tx.hash(&d), tx.eip712_signing_hash(&d.into()));
         assert_eq!(tx.struct_hash(), tx.eip712_hash_struct());
         assert_ne!(tx.hash(&d), tx.hash(&Domain::new(1, d.verifying_contract)));

@@ -9,6 +9,8 @@
 //!   artifact) — [`Transaction`] and the [`MvpExitGame`](abi::MvpExitGame) calls and events.
 //! - [`tx`]: [`UtxoPos`], [`SignedTx`] (hash, leaf, parent confirmations, 582-byte codec),
 //!   signature pairs and the confirmation digest.
+//! - [`position`]: [`Position`](position::Position), the `utxoPos` MVP and MoreVP share, generic
+//!   over each design's [`PositionRules`](position::PositionRules).
 //! - [`utxo`]: the UTXO base MVP and MoreVP share: [`TxBlock`](utxo::TxBlock), a block of any
 //!   signed transaction type under the depth-16 tree.
 //! - [`block`]: [`Block`] (MVP transactions in a [`TxBlock`](utxo::TxBlock)) and [`Inclusion`].
@@ -37,6 +39,7 @@ pub mod error;
 pub mod game;
 pub mod ledger;
 pub mod operator;
+pub mod position;
 pub mod tx;
 pub mod utxo;
 pub mod wallet;

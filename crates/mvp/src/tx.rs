@@ -16,16 +16,16 @@
 //! Decoding is strict: wrong lengths, non-canonical ABI words (dirty address padding) and
 //! signatures with a bad `v` are errors, never panics.
 
-use core::fmt;
 use std::sync::LazyLock;
 
 use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
 use alloy_sol_types::{SolStruct, SolValue, sol};
-use plasma_core::{BlockNumber, Domain, Signature, SigningKey, is_child_block, is_deposit_block};
+use plasma_core::{BlockNumber, Domain, Signature, SigningKey};
 use serde::{Deserialize, Serialize};
 
 pub use crate::abi::Transaction;
 use crate::error::{Invalidity, MvpError, Result};
+pub use crate::position::{Position, PositionRules};
 
 sol! {
     /// A confirmation: the owner of an input acknowledges that the transaction `txHash` was
@@ -39,11 +39,7 @@ sol! {
     }
 }
 
-/// `utxoPos` weight of the block number.
-pub const BLOCK_OFFSET: u64 = 1_000_000_000;
-
-/// `utxoPos` weight of the transaction index.
-pub const TX_OFFSET: u64 = 10_000;
+pub use crate::position::{BLOCK_OFFSET, TX_OFFSET};
 
 /// Maximum number of transactions in a block (the depth-16 tree): transaction indexes are below it.
 pub const MAX_TXS_PER_BLOCK: usize = plasma_core::merkle::binary::CAPACITY;
@@ -70,162 +66,37 @@ pub const SIGNED_TX_LEN: usize = TX_LEN + SIG_PAIR_LEN + PARENT_CONFIRMATIONS_LE
 /// deposit input and an absent input slot of the creating transaction.
 pub type ParentConfirmations = [[Option<Signature>; 2]; 2];
 
-/// The position of an output: block, transaction index and output index.
-///
-/// Always valid: `blknum ≠ 0`, `txindex < 65,536`, `oindex ≤ 1`, and an output of a deposit block
-/// is at `txindex = oindex = 0`. The derived order is the order of the encoded `utxoPos`.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub struct UtxoPos {
-    blknum: BlockNumber,
-    txindex: u16,
-    oindex: u8,
+/// The position of an output (see [`Position`]): `txindex < 65,536`, `oindex ≤ 1`, and an output
+/// of a deposit block at `txindex = oindex = 0`.
+pub type UtxoPos = Position<MvpPositions>;
+
+/// MVP's [`PositionRules`]: two outputs per transaction, errors as [`MvpError`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct MvpPositions;
+
+impl PositionRules for MvpPositions {
+    const OUTPUTS: u8 = 2;
+    const OINDEX_RULE: &'static str = "oindex must be 0 or 1";
+    type Error = MvpError;
+
+    fn invalid(value: U256, reason: &'static str) -> MvpError {
+        MvpError::InvalidUtxoPos { value, reason }
+    }
+
+    fn not_deposit_block(blknum: BlockNumber) -> MvpError {
+        MvpError::NotDepositBlock(blknum)
+    }
+
+    fn not_child_block(blknum: BlockNumber) -> MvpError {
+        MvpError::NotChildBlock(blknum)
+    }
 }
 
 impl UtxoPos {
-    /// The position `(blknum, txindex, oindex)`.
-    ///
-    /// Fails with [`MvpError::InvalidUtxoPos`] for block `0`, `txindex ≥ 65,536`, `oindex > 1`, or
-    /// a deposit block position other than `(blknum, 0, 0)`.
-    pub fn new(blknum: BlockNumber, txindex: u64, oindex: u64) -> Result<Self> {
-        let raw = || {
-            U256::from(blknum) * U256::from(BLOCK_OFFSET)
-                + U256::from(txindex) * U256::from(TX_OFFSET)
-                + U256::from(oindex)
-        };
-        let invalid = |reason| MvpError::InvalidUtxoPos { value: raw(), reason };
-        if blknum == 0 {
-            return Err(invalid("block 0 holds no outputs"));
-        }
-        let txindex = u16::try_from(txindex).map_err(|_| invalid("txindex must be below 65536"))?;
-        let oindex = match oindex {
-            0 => 0,
-            1 => 1,
-            _ => return Err(invalid("oindex must be 0 or 1")),
-        };
-        if is_deposit_block(blknum) && (txindex != 0 || oindex != 0) {
-            return Err(invalid("a deposit block has a single output at txindex 0, oindex 0"));
-        }
-        Ok(Self { blknum, txindex, oindex })
-    }
-
-    /// The single output of deposit block `blknum`; [`MvpError::NotDepositBlock`] for a child block
-    /// number or `0`.
-    pub fn deposit(blknum: BlockNumber) -> Result<Self> {
-        if blknum == 0 || !is_deposit_block(blknum) {
-            return Err(MvpError::NotDepositBlock(blknum));
-        }
-        Ok(Self { blknum, txindex: 0, oindex: 0 })
-    }
-
-    /// The position of transaction `txindex` of child block `blknum` (`oindex = 0`), as the
-    /// contract's `spendingTxPos`. [`MvpError::NotChildBlock`] for a deposit block number.
-    pub fn tx(blknum: BlockNumber, txindex: u64) -> Result<Self> {
-        if !is_child_block(blknum) {
-            return Err(MvpError::NotChildBlock(blknum));
-        }
-        Self::new(blknum, txindex, 0)
-    }
-
-    /// Decodes `blknum * 1e9 + txindex * 1e4 + oindex`. Rejects, with
-    /// [`MvpError::InvalidUtxoPos`], what [`UtxoPos::new`] rejects, `txindex * 1e4 + oindex`
-    /// combinations with `oindex ≥ 10,000`'s digits (`oindex > 1`), and a block number beyond `u64`.
-    pub fn decode(value: U256) -> Result<Self> {
-        let invalid = |reason| MvpError::InvalidUtxoPos { value, reason };
-        let block_offset = U256::from(BLOCK_OFFSET);
-        let blknum = u64::try_from(value / block_offset).map_err(|_| invalid("block number beyond u64"))?;
-        // The remainder is below 1e9, so it fits in u64.
-        let rest = (value % block_offset).as_limbs()[0];
-        Self::new(blknum, rest / TX_OFFSET, rest % TX_OFFSET).map_err(|e| match e {
-            MvpError::InvalidUtxoPos { reason, .. } => invalid(reason),
-            other => other,
-        })
-    }
-
-    /// `blknum * 1e9 + txindex * 1e4 + oindex` as `uint256`.
-    #[must_use]
-    pub fn encode(&self) -> U256 {
-        U256::from(self.to_u128())
-    }
-
-    /// `blknum * 1e9 + txindex * 1e4 + oindex`. Always below `2^96` (`u64::MAX * 1e9 < 2^94`), so
-    /// it is also the exit's queue position and exit id.
-    #[must_use]
-    pub const fn to_u128(&self) -> u128 {
-        self.blknum as u128 * BLOCK_OFFSET as u128 + self.txindex as u128 * TX_OFFSET as u128 + self.oindex as u128
-    }
-
-    /// The exit id of an exit of this output: `uint96(utxoPos)`.
-    #[must_use]
-    pub const fn exit_id(&self) -> u128 {
-        self.to_u128()
-    }
-
-    /// The block number.
-    #[must_use]
-    pub const fn blknum(&self) -> BlockNumber {
-        self.blknum
-    }
-
-    /// The transaction index in the block.
-    #[must_use]
-    pub const fn txindex(&self) -> u16 {
-        self.txindex
-    }
-
-    /// The output index (`0` or `1`).
-    #[must_use]
-    pub const fn oindex(&self) -> u8 {
-        self.oindex
-    }
-
-    /// Whether this is a deposit block's output.
-    #[must_use]
-    pub const fn is_deposit(&self) -> bool {
-        is_deposit_block(self.blknum)
-    }
-
-    /// The position of the transaction holding this output (`oindex = 0`).
-    #[must_use]
-    pub const fn tx_pos(&self) -> Self {
-        Self { blknum: self.blknum, txindex: self.txindex, oindex: 0 }
-    }
-
-    /// The output `oindex` of the same transaction; fails for `oindex > 1` or a deposit position
-    /// with `oindex ≠ 0`.
-    pub fn with_oindex(&self, oindex: u8) -> Result<Self> {
-        Self::new(self.blknum, u64::from(self.txindex), u64::from(oindex))
-    }
-
     /// The id the framework flags once the output is paid: `bytes32(utxoPos)`.
     #[must_use]
     pub fn output_id(&self) -> B256 {
         B256::from(self.encode())
-    }
-}
-
-impl fmt::Debug for UtxoPos {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "UtxoPos({}/{}/{})", self.blknum, self.txindex, self.oindex)
-    }
-}
-
-impl fmt::Display for UtxoPos {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}/{}", self.blknum, self.txindex, self.oindex)
-    }
-}
-
-impl From<UtxoPos> for U256 {
-    fn from(pos: UtxoPos) -> Self {
-        pos.encode()
-    }
-}
-
-impl TryFrom<U256> for UtxoPos {
-    type Error = MvpError;
-
-    fn try_from(value: U256) -> Result<Self> {
-        Self::decode(value)
     }
 }
 
@@ -567,11 +438,7 @@ mod tests {
         data.extend_from_slice(&tx.amount0.to_be_bytes::<32>());
         data.extend_from_slice(B256::left_padding_from(tx.owner1.as_slice()).as_slice());
         data.extend_from_slice(&tx.amount1.to_be_bytes::<32>());
-        let struct_hash = keccak256(&data);
-        let mut preimage = vec![0x19, 0x01];
-        preimage.extend_from_slice(d.separator().as_slice());
-        preimage.extend_from_slice(struct_hash.as_slice());
-        assert_eq!(tx.hash(&d), keccak256(&preimage));
+        assert_eq!(tx.hash(&d), plasma_testkit::eip712_digest(&d, &data));
         assert_eq!(tx.hash(&d), tx.eip712_signing_hash(&d.into()));
         assert_eq!(tx.struct_hash(), tx.eip712_hash_struct());
         let extreme = Transaction {

@@ -2,7 +2,7 @@
 
 use plasma_core::{
     Domain, SigningKey,
-    alloy_primitives::{Address, keccak256},
+    alloy_primitives::{Address, B256, keccak256},
 };
 
 /// The test key of `seed`: the secp256k1 key whose secret is `keccak256(seed)` (hashed again in the
@@ -22,4 +22,15 @@ pub fn key(seed: &str) -> SigningKey {
 #[must_use]
 pub fn domain() -> Domain {
     Domain::new(31_337, Address::repeat_byte(0xf0))
+}
+
+/// The EIP-712 digest of the struct encoded as `encoded` (`typeHash ‖ fields`) under `domain`,
+/// written out as the standard says: `keccak256(0x19 ‖ 0x01 ‖ domainSeparator ‖ keccak256(encoded))`.
+/// Tests compare a design's own hashing with it.
+#[must_use]
+pub fn eip712_digest(domain: &Domain, encoded: &[u8]) -> B256 {
+    let mut preimage = vec![0x19, 0x01];
+    preimage.extend_from_slice(domain.separator().as_slice());
+    preimage.extend_from_slice(keccak256(encoded).as_slice());
+    keccak256(&preimage)
 }

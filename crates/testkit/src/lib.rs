@@ -8,4 +8,4 @@
 pub mod fixtures;
 pub mod interleave;
 
-pub use fixtures::{domain, key};
+pub use fixtures::{domain, eip712_digest, key};
