@@ -26,3 +26,10 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 
 step "Tests (both backends; anvil ones included)"
 cargo test --workspace --locked
+
+step "A design of one's own: the suite on a toy design, the harness built without the five designs"
+if cargo tree -p plasma-harness --no-default-features -e normal --locked | grep -E 'plasma-(mvp|morevp|cash|xt|debit) '; then
+  echo "plasma-harness without its 'builtin' feature must link no design crate" >&2
+  exit 1
+fi
+cargo run -q -p plasma-harness --no-default-features --locked --example own_variant

@@ -155,6 +155,10 @@ pub trait Scripted: Design {
     /// What the cheaters of a scenario remember (spent claims, forged coins, answers held back).
     type Cheats: Default + Send + Sync;
 
+    /// Whether the child chain carries payments (a design without them finds every scenario
+    /// with a transfer not applicable).
+    const PAYS: bool = true;
+
     /// The exit game's parameters on a chain whose exit period is `min_exit_period` seconds.
     fn game(min_exit_period: u64) -> Self::Game;
     /// An honest operator.
@@ -447,6 +451,9 @@ impl<S: Scripted> Variant for Lab<S> {
 
     async fn transfer(&mut self, world: &mut World, payment: Payment<'_>) -> Result<Support, Error> {
         let Payment { from, to, amount, confirm } = payment;
+        if !S::PAYS {
+            return Ok(Support::NotApplicable(format!("{} carries no payments", S::NAME)));
+        }
         let payee = world.actor(to)?.address;
         let tx = self.client_mut(from)?.pay(payee, amount).map_err(Self::err)?;
         let node = self.node()?;
