@@ -5,8 +5,6 @@
 //! of stale exits; and untrusted input (wrong proofs, foreign coins, bad bitmaps) refused with a
 //! typed error and no change of state.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
-
 use plasma_cash::game::IncludedExt as _;
 use std::collections::BTreeMap;
 

@@ -34,8 +34,6 @@
 //! the in-order delivery: the sign-offs and the [`XtAction`]s decided, keyed by user, kind and
 //! target, each decided once.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
 use std::collections::BTreeMap;
 
 use alloy_primitives::{Address, B256, U256, keccak256};
