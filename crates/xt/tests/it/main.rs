@@ -5,4 +5,5 @@
 
 mod client;
 mod client_properties;
+mod common;
 mod xt;
