@@ -7,18 +7,75 @@
 //! the framework's queue, payouts and bonds; [`MvpDeployment`] and [`CashDeployment`] register the
 //! Plasma MVP and Plasma Cash exit games and hold the users' signing keys, [`XtDeployment`] the
 //! Plasma XT exit game. All dereference to their [`Deployed`].
+//!
+//! The game suites' shared pieces: [`eth`], a coin of the coin games ([`Coin`], [`coin_exit_id`]),
+//! the [`events`] of a receipt and a MoreVP payment ([`morevp_payment`]).
 
 use std::ops::{Deref, DerefMut};
 
-use alloy_primitives::{Address, B256, U256};
+use alloy_primitives::{Address, B256, U256, aliases::U96};
 use alloy_sol_types::{SolCall, SolConstructor, SolEvent};
-use plasma_contracts::XtExitGame;
 use plasma_contracts::{
     CashExitGame, DEFAULT_MIN_EXIT_PERIOD, DebitExitGame, Deployment, MvpExitGame, PlasmaFramework, TestExitGame,
     deploy_framework, deploy_game, send, view,
 };
+use plasma_contracts::{MoreVpTx::PaymentTx, XtExitGame};
 use plasma_core::{Domain, SigningKey};
 use plasma_rootchain::{DEV_KEYS, EmbeddedEvm, Receipt, RootChain, RpcNode, anvil_path};
+
+/// One ether, in wei.
+pub const ETH: u64 = 1_000_000_000_000_000_000;
+
+/// `n` ether, in wei.
+#[must_use]
+pub fn eth(n: u64) -> U256 {
+    U256::from(n) * U256::from(ETH)
+}
+
+/// A coin of the coin games (Cash, XT, Debit): its id (the deposit block), depositor and deposit
+/// amount.
+#[derive(Clone, Copy, Debug)]
+pub struct Coin {
+    /// The coin's id: its deposit block.
+    pub id: u64,
+    /// Who deposited it.
+    pub depositor: Address,
+    /// What was deposited (the denomination).
+    pub amount: U256,
+}
+
+/// A coin game's exit id: `uint96(seq) << 64 | coinId`.
+#[must_use]
+pub fn coin_exit_id(seq: u32, coin_id: u64) -> U96 {
+    U96::from((u128::from(seq) << 64) | u128::from(coin_id))
+}
+
+/// The decoded events of type `E` in `receipt`, in order.
+#[must_use]
+pub fn events<E: SolEvent>(receipt: &Receipt) -> Vec<E> {
+    receipt.logs.iter().filter_map(|log| E::decode_log(log).ok()).map(|log| log.data).collect()
+}
+
+/// A MoreVP payment with the given used inputs and outputs (the rest of the slots empty).
+#[must_use]
+pub fn morevp_payment(inputs: &[U256], outputs: &[(Address, U256)]) -> PaymentTx {
+    let input = |i: usize| inputs.get(i).copied().unwrap_or_default();
+    let output = |i: usize| outputs.get(i).copied().unwrap_or_default();
+    PaymentTx {
+        input0: input(0),
+        input1: input(1),
+        input2: input(2),
+        input3: input(3),
+        owner0: output(0).0,
+        amount0: output(0).1,
+        owner1: output(1).0,
+        amount1: output(1).1,
+        owner2: output(2).0,
+        amount2: output(2).1,
+        owner3: output(3).0,
+        amount3: output(3).1,
+    }
+}
 
 /// Fails the test with a readable message.
 pub type TestResult<T = ()> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
@@ -52,6 +109,15 @@ impl Deployed {
         let framework = deploy_framework(chain.as_mut(), operator, DEFAULT_MIN_EXIT_PERIOD).await?;
         let deployment = deploy_game(chain.as_mut(), framework, operator, bytecode, args(framework)).await?;
         Ok(Self { chain, deployment, users })
+    }
+
+    /// The signing key of each of `users`, in the same order (the dev keys after the operator's).
+    pub fn user_keys(&self) -> TestResult<Vec<SigningKey>> {
+        let keys = DEV_KEYS[1..].iter().map(|secret| SigningKey::from_bytes(*secret)).collect::<Result<Vec<_>, _>>()?;
+        if keys.iter().map(SigningKey::address).ne(self.users.iter().copied()) {
+            return Err("the dev keys do not match the chain's accounts".into());
+        }
+        Ok(keys)
     }
 
     /// The operator's account.
@@ -210,10 +276,7 @@ impl MvpDeployment {
     pub async fn new(name: &str, exit_bond: U256) -> TestResult<Self> {
         let args = |framework_| MvpExitGame::constructorCall { framework_, exitBond_: exit_bond }.abi_encode();
         let base = Deployed::new(name, &MvpExitGame::BYTECODE, args).await?;
-        let keys = DEV_KEYS[1..].iter().map(|secret| SigningKey::from_bytes(*secret)).collect::<Result<Vec<_>, _>>()?;
-        if keys.iter().map(SigningKey::address).ne(base.users.iter().copied()) {
-            return Err("the dev keys do not match the chain's accounts".into());
-        }
+        let keys = base.user_keys()?;
         Ok(Self { base, keys, exit_bond, min_exit_period: DEFAULT_MIN_EXIT_PERIOD })
     }
 }
@@ -248,10 +311,7 @@ impl CashDeployment {
                 .abi_encode()
         };
         let base = Deployed::new(name, &CashExitGame::BYTECODE, args).await?;
-        let keys = DEV_KEYS[1..].iter().map(|secret| SigningKey::from_bytes(*secret)).collect::<Result<Vec<_>, _>>()?;
-        if keys.iter().map(SigningKey::address).ne(base.users.iter().copied()) {
-            return Err("the dev keys do not match the chain's accounts".into());
-        }
+        let keys = base.user_keys()?;
         Ok(Self { base, keys, exit_bond, challenge_bond, min_exit_period: DEFAULT_MIN_EXIT_PERIOD })
     }
 }
@@ -289,12 +349,10 @@ impl DebitDeployment {
                 .abi_encode()
         };
         let base = Deployed::new(name, &DebitExitGame::BYTECODE, args).await?;
-        let keys = DEV_KEYS[1..].iter().map(|secret| SigningKey::from_bytes(*secret)).collect::<Result<Vec<_>, _>>()?;
+        let keys = base.user_keys()?;
         let operator_key = SigningKey::from_bytes(DEV_KEYS[0])?;
-        if keys.iter().map(SigningKey::address).ne(base.users.iter().copied())
-            || operator_key.address() != base.operator()
-        {
-            return Err("the dev keys do not match the chain's accounts".into());
+        if operator_key.address() != base.operator() {
+            return Err("the dev key does not match the chain's operator".into());
         }
         Ok(Self { base, keys, operator_key, exit_bond, challenge_bond, min_exit_period: DEFAULT_MIN_EXIT_PERIOD })
     }
@@ -354,10 +412,7 @@ impl XtDeployment {
             .abi_encode()
         };
         let base = Deployed::new(name, &XtExitGame::BYTECODE, args).await?;
-        let keys = DEV_KEYS[1..].iter().map(|secret| SigningKey::from_bytes(*secret)).collect::<Result<Vec<_>, _>>()?;
-        if keys.iter().map(SigningKey::address).ne(base.users.iter().copied()) {
-            return Err("the dev keys do not match the chain's accounts".into());
-        }
+        let keys = base.user_keys()?;
         Ok(Self {
             base,
             keys,
@@ -406,10 +461,7 @@ impl MoreVpDeployment {
             .abi_encode()
         };
         let base = Deployed::new(name, &plasma_contracts::MoreVpExitGame::BYTECODE, args).await?;
-        let keys = DEV_KEYS[1..].iter().map(|secret| SigningKey::from_bytes(*secret)).collect::<Result<Vec<_>, _>>()?;
-        if keys.iter().map(SigningKey::address).ne(base.users.iter().copied()) {
-            return Err("the dev keys do not match the chain's accounts".into());
-        }
+        let keys = base.user_keys()?;
         Ok(Self {
             base,
             keys,

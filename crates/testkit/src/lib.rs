@@ -1,11 +1,12 @@
 //! Test support shared by the plasma-lab crates (a dev-dependency only; nothing in it runs in a
 //! product).
 //!
-//! - [`fixtures`]: the test [`key`] of a seed and the test [`domain`].
+//! - [`fixtures`]: the test [`key`] of a seed, the test [`domain`], [`wei`] and the framework's
+//!   block numbering ([`Framework`]).
 //! - [`interleave`]: delivery orders for client property tests, in which the same facts reach a
 //!   client in different orders and with delays up to their deadlines.
 
 pub mod fixtures;
 pub mod interleave;
 
-pub use fixtures::{domain, eip712_digest, key};
+pub use fixtures::{Framework, domain, eip712_digest, key, wei};

@@ -12,29 +12,15 @@
 use std::collections::HashMap;
 
 use alloy_primitives::{Address, Bytes, U256, aliases::U96};
-use alloy_sol_types::{SolCall, SolEvent};
+use alloy_sol_types::SolCall;
 use plasma_contracts::{
     CashExitGame::{self as Game, CashTx, Included},
     PlasmaFramework as Fw,
 };
 use plasma_core::{SigningKey, SparseTree};
-use plasma_integration_tests::{CashDeployment, TestResult};
+use plasma_integration_tests::{CashDeployment, Coin, TestResult, coin_exit_id as exit_id, eth, events};
 use plasma_rootchain::{BLOCK_TIME, Receipt};
 use rstest::rstest;
-
-const ETH: u64 = 1_000_000_000_000_000_000;
-
-fn eth(n: u64) -> U256 {
-    U256::from(n) * U256::from(ETH)
-}
-
-/// A coin: its id (the deposit block), depositor and denomination.
-#[derive(Clone, Copy, Debug)]
-struct Coin {
-    id: u64,
-    depositor: Address,
-    amount: U256,
-}
 
 /// A transaction of a coin in a submitted block, with the signature that came with it.
 #[derive(Clone, Debug)]
@@ -42,16 +28,6 @@ struct Moved {
     tx: CashTx,
     blknum: u64,
     sig: Bytes,
-}
-
-/// `uint96(seq) << 64 | coinId`.
-fn exit_id(seq: u32, coin_id: u64) -> U96 {
-    U96::from((u128::from(seq) << 64) | u128::from(coin_id))
-}
-
-/// The decoded events of type `E` in `receipt`, in order.
-fn events<E: SolEvent>(receipt: &Receipt) -> Vec<E> {
-    receipt.logs.iter().filter_map(|log| E::decode_log(log).ok()).map(|log| log.data).collect()
 }
 
 /// `(coinId, exitId, owner, paid)` of every `ExitFinalized`.

@@ -13,13 +13,13 @@
 use std::collections::HashMap;
 
 use alloy_primitives::{Address, B256, Bytes, U256, aliases::U96};
-use alloy_sol_types::{SolCall, SolEvent};
+use alloy_sol_types::SolCall;
 use plasma_contracts::{
     DebitExitGame::{self as Game, DebitIncluded, DebitTx},
     PlasmaFramework as Fw,
 };
 use plasma_core::{SigningKey, SparseTree};
-use plasma_integration_tests::{DebitDeployment, TestResult};
+use plasma_integration_tests::{Coin, DebitDeployment, TestResult, coin_exit_id as exit_id, eth, events};
 use plasma_rootchain::{BLOCK_TIME, Receipt};
 use rstest::rstest;
 
@@ -30,21 +30,9 @@ fn milli(n: u64) -> U256 {
     U256::from(n) * U256::from(MILLI)
 }
 
-fn eth(n: u64) -> U256 {
-    milli(1000 * n)
-}
-
 /// A balance in wei as the `uint128` of a `DebitTx`.
 fn bal(wei: U256) -> u128 {
     wei.to::<u128>()
-}
-
-/// A coin: its id (the deposit block), depositor and deposit amount.
-#[derive(Clone, Copy, Debug)]
-struct Coin {
-    id: u64,
-    depositor: Address,
-    amount: U256,
 }
 
 /// A transaction in a submitted block, with the signatures of its legs (first, then peer).
@@ -111,16 +99,6 @@ fn wrong_proof() -> Bytes {
     bytes[7] = 1;
     bytes.extend([0x11u8; 32]);
     bytes.into()
-}
-
-/// `uint96(seq) << 64 | coinId`.
-fn exit_id(seq: u32, coin_id: u64) -> U96 {
-    U96::from((u128::from(seq) << 64) | u128::from(coin_id))
-}
-
-/// The decoded events of type `E` in `receipt`, in order.
-fn events<E: SolEvent>(receipt: &Receipt) -> Vec<E> {
-    receipt.logs.iter().filter_map(|log| E::decode_log(log).ok()).map(|log| log.data).collect()
 }
 
 /// `(coinId, holder, holderShare, operatorShare, penalty, paid)` of every `ExitFinalized`.

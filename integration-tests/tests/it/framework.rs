@@ -6,14 +6,8 @@ use alloy_sol_types::{SolEvent, SolValue};
 use plasma_contracts::{
     GasBurner, PlasmaFramework as Fw, ReentrantRecipient, RevertingRecipient, TestExitGame, send, view,
 };
-use plasma_integration_tests::{TestDeployment, TestResult};
+use plasma_integration_tests::{TestDeployment, TestResult, eth};
 use rstest::rstest;
-
-const ETH: u64 = 1_000_000_000_000_000_000;
-
-fn eth(n: u64) -> U256 {
-    U256::from(n) * U256::from(ETH)
-}
 
 fn id(n: u64) -> B256 {
     keccak256(n.to_be_bytes())

@@ -972,7 +972,7 @@ mod morevp {
     use super::*;
     use plasma_contracts::{MoreVpExitGame as Contract, MoreVpTx::PaymentTx};
     use plasma_core::BinaryTree;
-    use plasma_integration_tests::MoreVpDeployment;
+    use plasma_integration_tests::{MoreVpDeployment, morevp_payment as payment};
 
     /// A payment: inputs (indices of the model's outputs), outputs (owner, weight of the total),
     /// whether it prints money, is signed by the wrong keys, and goes in the block (or stays in
@@ -1062,25 +1062,6 @@ mod morevp {
 
     fn outputs_of(tx: &PaymentTx) -> [(Address, U256); 4] {
         [(tx.owner0, tx.amount0), (tx.owner1, tx.amount1), (tx.owner2, tx.amount2), (tx.owner3, tx.amount3)]
-    }
-
-    fn payment(inputs: &[U256], outputs: &[(Address, U256)]) -> PaymentTx {
-        let input = |i: usize| inputs.get(i).copied().unwrap_or_default();
-        let output = |i: usize| outputs.get(i).copied().unwrap_or_default();
-        PaymentTx {
-            input0: input(0),
-            input1: input(1),
-            input2: input(2),
-            input3: input(3),
-            owner0: output(0).0,
-            amount0: output(0).1,
-            owner1: output(1).0,
-            amount1: output(1).1,
-            owner2: output(2).0,
-            amount2: output(2).1,
-            owner3: output(3).0,
-            amount3: output(3).1,
-        }
     }
 
     impl MoreVp {
@@ -2787,15 +2768,7 @@ mod debit {
     use super::*;
     use plasma_contracts::DebitExitGame::{self as Contract, DebitIncluded, DebitTx};
     use plasma_core::{SigningKey, SparseTree};
-    use plasma_integration_tests::DebitDeployment;
-
-    /// A coin: its id (the deposit block), depositor and deposit amount.
-    #[derive(Clone, Copy, Debug)]
-    struct Coin {
-        id: u64,
-        depositor: Address,
-        amount: U256,
-    }
+    use plasma_integration_tests::{Coin, DebitDeployment};
 
     /// A transaction in a block, with the signature of each leg (first, then peer).
     #[derive(Clone, Debug)]

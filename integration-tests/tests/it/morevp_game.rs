@@ -14,18 +14,12 @@ use std::collections::HashMap;
 
 use alloy_primitives::aliases::U96;
 use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
-use alloy_sol_types::{SolCall, SolEvent, SolValue};
+use alloy_sol_types::{SolCall, SolValue};
 use plasma_contracts::{MoreVpExitGame as Game, MoreVpTx::PaymentTx, PlasmaFramework as Fw};
 use plasma_core::{BinaryTree, SigningKey};
-use plasma_integration_tests::{MoreVpDeployment, TestResult};
+use plasma_integration_tests::{ETH, MoreVpDeployment, TestResult, eth, events, morevp_payment as payment};
 use plasma_rootchain::{BLOCK_TIME, Receipt};
 use rstest::rstest;
-
-const ETH: u64 = 1_000_000_000_000_000_000;
-
-fn eth(n: u64) -> U256 {
-    U256::from(n) * U256::from(ETH)
-}
 
 fn milli_eth(n: u64) -> U256 {
     U256::from(n) * U256::from(ETH / 1000)
@@ -39,26 +33,6 @@ fn pos(blknum: u64, txindex: u64, oindex: u64) -> U256 {
 /// The block number of a position.
 fn blknum_of(utxo_pos: U256) -> u64 {
     (utxo_pos / U256::from(1_000_000_000u64)).to::<u64>()
-}
-
-/// A payment with the given used inputs and outputs (the rest of the slots empty).
-fn payment(inputs: &[U256], outputs: &[(Address, U256)]) -> PaymentTx {
-    let input = |i: usize| inputs.get(i).copied().unwrap_or_default();
-    let output = |i: usize| outputs.get(i).copied().unwrap_or_default();
-    PaymentTx {
-        input0: input(0),
-        input1: input(1),
-        input2: input(2),
-        input3: input(3),
-        owner0: output(0).0,
-        amount0: output(0).1,
-        owner1: output(1).0,
-        amount1: output(1).1,
-        owner2: output(2).0,
-        amount2: output(2).1,
-        owner3: output(3).0,
-        amount3: output(3).1,
-    }
 }
 
 fn inputs_of(tx: &PaymentTx) -> [U256; 4] {
@@ -79,11 +53,6 @@ fn output_of(tx: &PaymentTx, index: u64) -> (Address, U256) {
 fn ife_id(hash: B256) -> U96 {
     let id = (U256::from(1) << 95_usize) | (U256::from_be_bytes(hash.0) >> 161_usize);
     U96::from(id.to::<u128>())
-}
-
-/// Every event of type `E` in a receipt, in order.
-fn events<E: SolEvent>(receipt: &Receipt) -> Vec<E> {
-    receipt.logs.iter().filter_map(|log| E::decode_log(log).ok()).map(|log| log.data).collect()
 }
 
 /// `(utxoPos, paid)` of every standard exit a `processExits` settled.

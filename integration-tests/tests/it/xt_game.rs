@@ -12,14 +12,14 @@
 
 use std::collections::HashMap;
 
-use alloy_primitives::{Address, B256, Bytes, U256, aliases::U96, keccak256};
-use alloy_sol_types::{SolCall, SolConstructor, SolEvent, SolValue, sol};
+use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
+use alloy_sol_types::{SolCall, SolConstructor, SolValue, sol};
 use plasma_contracts::{
     PlasmaFramework as Fw,
     XtExitGame::{self as Game, CashTx, CheckpointState, Included},
 };
 use plasma_core::SparseTree;
-use plasma_integration_tests::{TestResult, XtDeployment};
+use plasma_integration_tests::{Coin, TestResult, XtDeployment, coin_exit_id as exit_id, eth, events};
 use plasma_rootchain::{BLOCK_TIME, Receipt};
 use rstest::rstest;
 
@@ -30,19 +30,6 @@ sol! {
         bytes32 stateRoot;
         uint64 coinId;
     }
-}
-
-const ETH: u64 = 1_000_000_000_000_000_000;
-
-fn eth(n: u64) -> U256 {
-    U256::from(n) * U256::from(ETH)
-}
-
-#[derive(Clone, Copy, Debug)]
-struct Coin {
-    id: u64,
-    depositor: Address,
-    amount: U256,
 }
 
 #[derive(Clone, Debug)]
@@ -60,14 +47,6 @@ struct Cp {
     root: B256,
     bitmap: Bytes,
     tree: SparseTree,
-}
-
-fn exit_id(seq: u32, coin_id: u64) -> U96 {
-    U96::from((u128::from(seq) << 64) | u128::from(coin_id))
-}
-
-fn events<E: SolEvent>(receipt: &Receipt) -> Vec<E> {
-    receipt.logs.iter().filter_map(|log| E::decode_log(log).ok()).map(|log| log.data).collect()
 }
 
 fn state_leaf(owner: Address, last_moved: u64) -> B256 {

@@ -6,7 +6,7 @@
 
 #![allow(dead_code)]
 
-pub use plasma_testkit::{domain, key};
+pub use plasma_testkit::{domain, key, wei};
 use std::collections::BTreeMap;
 
 use plasma_core::{
@@ -20,10 +20,6 @@ use plasma_morevp::{
 
 /// The minimum exit period of the test deployments (phase 1 is half of it).
 pub const PERIOD: u64 = 7 * 24 * 3600;
-
-pub fn wei(n: u64) -> U256 {
-    U256::from(n)
-}
 
 /// The event `MoreVpExitGame` emits when `call`, sent by `sender`, succeeds (a test decides that
 /// it does).

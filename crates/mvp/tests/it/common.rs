@@ -1,48 +1,11 @@
-//! Shared test helpers: keys, the domain, and a tiny stand-in for the framework's numbering.
+//! Shared test helpers: keys, the domain and the framework's numbering (from `plasma-testkit`),
+//! and funding, sealing and settling a payment.
 
 #![allow(dead_code)]
 
-use plasma_core::{
-    BlockSubmittedEvent, ChildChain, DepositEvent,
-    alloy_primitives::{Address, U256},
-};
+use plasma_core::ChildChain;
 use plasma_mvp::{Inclusion, Operator, SignedTx, UtxoPos, Wallet, tx::TransactionExt};
-pub use plasma_testkit::{domain, key};
-
-pub fn wei(n: u64) -> U256 {
-    U256::from(n)
-}
-
-/// Numbers blocks like `PlasmaFramework`: child blocks 1000, 2000, …, deposits in between.
-#[derive(Clone, Debug)]
-pub struct Framework {
-    pub next_child: u64,
-    pub next_deposit: u64,
-    pub now: u64,
-}
-
-impl Default for Framework {
-    fn default() -> Self {
-        Self { next_child: 1000, next_deposit: 1, now: 1_700_000_000 }
-    }
-}
-
-impl Framework {
-    pub fn deposit(&mut self, depositor: Address, amount: U256) -> DepositEvent {
-        assert!(self.next_deposit < 1000, "deposit blocks full");
-        let blknum = self.next_child - 1000 + self.next_deposit;
-        self.next_deposit += 1;
-        DepositEvent { depositor, blknum, amount }
-    }
-
-    pub fn submit(&mut self, root: plasma_core::alloy_primitives::B256) -> BlockSubmittedEvent {
-        let event = BlockSubmittedEvent { blknum: self.next_child, root, timestamp: self.now };
-        self.next_child += 1000;
-        self.next_deposit = 1;
-        self.now += 15;
-        event
-    }
-}
+pub use plasma_testkit::{Framework, domain, key, wei};
 
 /// Deposits `amount` for the wallet's owner on the operator and in the wallet.
 pub fn fund(fw: &mut Framework, op: &mut Operator, wallet: &mut Wallet, amount: u64) -> UtxoPos {

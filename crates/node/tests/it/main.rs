@@ -10,7 +10,7 @@ mod xt;
 use alloy_primitives::{Address, U256};
 use plasma_contracts::{PlasmaFramework, deploy_framework, deploy_game, send, view};
 use plasma_core::{Design, Domain, OperatorState, RetryPolicy, SigningKey, UserClient};
-use plasma_node::{ClientRuntime, LogCursor, OperatorRuntime};
+use plasma_node::{ClientRuntime, InProcess, LogCursor, OperatorRuntime};
 use plasma_rootchain::{DEV_KEYS, RootChain, RpcNode, anvil_path};
 
 /// A fresh anvil of this test's own.
@@ -30,7 +30,9 @@ const ETH: u128 = 1_000_000_000_000_000_000;
 /// the clients of alice and bob (dev accounts 1 and 2), watching.
 struct Chain<D: Design, O, C> {
     chain: RpcNode,
+    domain: Domain,
     framework: Address,
+    exit_game: Address,
     operator: Address,
     alice: Address,
     bob: Address,
@@ -65,7 +67,8 @@ impl<D: Design, O: OperatorState<D>, C: UserClient<D>> Chain<D, O, C> {
         let mut clients = ClientRuntime::new(cursor, deployment.exit_game, RetryPolicy::default());
         clients.add("alice", client(keys[1].clone(), domain));
         clients.add("bob", client(keys[2].clone(), domain));
-        Ok(Self { chain, framework, operator: operator_address, alice, bob, node, clients })
+        let exit_game = deployment.exit_game;
+        Ok(Self { chain, domain, framework, exit_game, operator: operator_address, alice, bob, node, clients })
     }
 
     /// `who` deposits `amount` wei.
@@ -89,5 +92,14 @@ impl<D: Design, O: OperatorState<D>, C: UserClient<D>> Chain<D, O, C> {
     /// Moves the chain's clock by `seconds`.
     async fn advance(&mut self, seconds: u64) -> TestResult {
         Ok(self.chain.advance_time(seconds).await?)
+    }
+}
+
+impl<D: Design, O: OperatorState<D> + Sync, C: UserClient<D>> Chain<D, O, C> {
+    /// `who` deposits `amount` wei, and every client reads the deposit.
+    async fn deposit_seen(&mut self, who: Address, amount: U256) -> TestResult {
+        self.deposit(who, amount).await?;
+        self.clients.ingest(&self.chain, &InProcess(self.node.operator())).await?;
+        Ok(())
     }
 }

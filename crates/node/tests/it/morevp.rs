@@ -16,8 +16,7 @@ async fn a_payment_in_a_withheld_block_is_exited_in_flight_by_both_clients() -> 
     let (alice, bob) = (t.alice, t.bob);
 
     let one = U256::from(ETH);
-    t.deposit(alice, one).await?;
-    t.clients.ingest(&t.chain, &InProcess(t.node.operator())).await?;
+    t.deposit_seen(alice, one).await?;
     assert_eq!(t.clients.client("alice")?.balance(), one);
 
     // Alice pays Bob 0.4 ether and hands the payment over in flight at once.

@@ -17,8 +17,7 @@ async fn an_mvp_chain_runs_on_the_node_and_users_exit_a_withheld_block() -> Test
 
     // Alice deposits one ether; her client learns it from the chain.
     let one = U256::from(ETH);
-    t.deposit(alice, one).await?;
-    t.clients.ingest(&t.chain, &InProcess(t.node.operator())).await?;
+    t.deposit_seen(alice, one).await?;
     assert_eq!(t.clients.client("alice")?.balance(), one);
 
     // She pays Bob 0.4 ether; the operator includes it and commits the block.

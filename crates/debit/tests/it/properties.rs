@@ -2,11 +2,7 @@
 //! holder's verified history agree after every block, and payments never change the sum of the
 //! holders' balances (nor, therefore, the operator's total share).
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
-
-use common::{ETH, Sim};
+use crate::common::{ETH, Sim};
 use plasma_debit::SignedDebitTx;
 use proptest::prelude::*;
 

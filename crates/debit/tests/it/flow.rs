@@ -3,13 +3,9 @@
 //! liquidity, exit arguments and the calldata they become, stored bytes, and the operator's
 //! refusals (`docs/debit.md`).
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-mod common;
-
+use crate::common::{ETH, Sim, domain, milli};
 use alloy_primitives::U256;
 use alloy_sol_types::SolCall;
-use common::{ETH, Sim, domain, milli};
 use plasma_cash::{CashError, CoinTx, Entry, Invalidity};
 use plasma_debit::{
     DebitError, DebitGame, DebitHistory, DebitInvalidity, ExitArgs, SignedDebitTx, abi::DebitExitGame as Game, history,
@@ -102,8 +98,8 @@ fn the_operator_refuses_what_breaks_a_debit_rule() {
     leg_b.balance += 1;
     let (good, _) = sim.wallets[0].pay(coin_a.coin_id, &invoice).unwrap();
     let tx = plasma_debit::DebitTx::payment(good.leg(coin_a.coin_id).unwrap(), leg_b);
-    let sig_a = plasma_debit::tx::sign(&tx, &domain(), &common::key("user0"));
-    let forged_b = plasma_debit::tx::sign(&tx, &domain(), &common::key("user1"));
+    let sig_a = plasma_debit::tx::sign(&tx, &domain(), &crate::common::key("user0"));
+    let forged_b = plasma_debit::tx::sign(&tx, &domain(), &crate::common::key("user1"));
     let refused = sim.op.submit(SignedDebitTx::new(tx, vec![sig_a, forged_b])).unwrap_err();
     assert!(matches!(refused, DebitError::Invalid(DebitInvalidity::UnbalancedPayment)), "{refused}");
     // Bob's wallet would not co-sign it either.
@@ -114,24 +110,24 @@ fn the_operator_refuses_what_breaks_a_debit_rule() {
     let state = sim.op.cosign(state_tx, sig).unwrap();
     let mut stale = state_tx;
     (stale.newOwner, stale.balance, stale.nonce) = (carol, milli(630), state_tx.nonce + 1);
-    let sig = plasma_debit::tx::sign(&stale, &domain(), &common::key("user0"));
+    let sig = plasma_debit::tx::sign(&stale, &domain(), &crate::common::key("user0"));
     let refused = sim.op.submit(SignedDebitTx::new(stale, vec![sig])).unwrap_err();
     assert!(matches!(refused, DebitError::CannotPay { .. }), "{refused}");
     // A transfer repeating the co-signed nonce is stale.
     let mut old_nonce = stale;
     (old_nonce.balance, old_nonce.nonce) = (milli(500), state_tx.nonce);
-    let sig = plasma_debit::tx::sign(&old_nonce, &domain(), &common::key("user0"));
+    let sig = plasma_debit::tx::sign(&old_nonce, &domain(), &crate::common::key("user0"));
     let refused = sim.op.submit(SignedDebitTx::new(old_nonce, vec![sig])).unwrap_err();
     assert!(matches!(refused, DebitError::Invalid(DebitInvalidity::StaleNonce { .. })), "{refused}");
     // Signed by someone else, or naming another prevBlock.
     let mut forged = old_nonce;
     forged.nonce = state_tx.nonce + 1;
-    let sig = plasma_debit::tx::sign(&forged, &domain(), &common::key("user2"));
+    let sig = plasma_debit::tx::sign(&forged, &domain(), &crate::common::key("user2"));
     let refused = sim.op.submit(SignedDebitTx::new(forged, vec![sig])).unwrap_err();
     assert!(matches!(refused, DebitError::Cash(CashError::InvalidTx(Invalidity::WrongSigner { .. }))), "{refused}");
     let mut wrong_prev = forged;
     wrong_prev.prevBlock = paid - 1000;
-    let sig = plasma_debit::tx::sign(&wrong_prev, &domain(), &common::key("user0"));
+    let sig = plasma_debit::tx::sign(&wrong_prev, &domain(), &crate::common::key("user0"));
     assert!(sim.op.submit(SignedDebitTx::new(wrong_prev, vec![sig])).is_err());
 
     // The wallet's own transfer states the co-signed balance with the next nonce: accepted, and
@@ -222,7 +218,7 @@ fn histories_refuse_stale_nonces_and_balances_above_capacity() {
         let coin = sim.deposit(alice, ETH);
         let leg = plasma_debit::Leg { coin_id: coin.coin_id, prev_block: coin.coin_id, owner: alice, balance, nonce };
         let tx = plasma_debit::DebitTx::single(leg);
-        let sig = plasma_debit::tx::sign(&tx, &domain(), &common::key("user0"));
+        let sig = plasma_debit::tx::sign(&tx, &domain(), &crate::common::key("user0"));
         sim.op.include_unchecked(SignedDebitTx::new(tx, vec![sig])).unwrap();
         let blknum = sim.next_child;
         let block = sim.op.seal(blknum).unwrap();

@@ -1,10 +1,10 @@
 //! The footprint of every design: non-zero sizes, the proofs each design has, how storage and
 //! downloads grow with blocks and users, and determinism.
 //!
-//! `cargo test -p plasma-harness --test footprint -- --nocapture` prints every figure and the time
+//! `cargo test -p plasma-harness --test it footprint -- --nocapture` prints every figure and the time
 //! the five measurements take.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::print_stdout, missing_docs)]
+#![allow(clippy::print_stdout)]
 
 use std::{collections::BTreeMap, sync::OnceLock, time::Instant};
 

@@ -2,14 +2,12 @@
 //! of 1,000 coins each (the coin moving every 10 blocks), and the bitmap-compressed proof sizes
 //! against the uncompressed 64 × 32 bytes for blocks of 1 to 65,536 coins.
 //!
-//! `cargo test -p plasma-cash --release --test sizes -- --nocapture --test-threads 1` prints the
+//! `cargo test -p plasma-cash --release --test it sizes -- --nocapture --test-threads 1` prints the
 //! figures.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::print_stdout, missing_docs)]
+#![allow(clippy::print_stdout)]
 
-mod common;
-
-use common::domain;
+use crate::common::domain;
 use plasma_cash::{
     Entry,
     bench::{coin_ids, deposit_blknum, filled_block, history_workload},

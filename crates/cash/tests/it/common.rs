@@ -1,62 +1,19 @@
-//! Shared test helpers: keys, the domain, a stand-in for the framework's numbering, and a small
-//! network of one operator and the users' wallets that see every root-chain event.
+//! Shared test helpers: keys, the domain and the framework's numbering (from `plasma-testkit`), the
+//! tests' game, and a small network of one operator and the users' wallets that see every
+//! root-chain event.
 
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(dead_code)]
 
 use plasma_cash::{CashGame, Operator, SignedCashTx, SyncReport, Wallet, game::IncludedExt};
-use plasma_core::{
-    BlockSubmittedEvent, ChildChain, DepositEvent, Domain, SigningKey,
-    alloy_primitives::{Address, B256, U256, keccak256},
-};
+use plasma_core::{ChildChain, SigningKey};
 
-pub fn key(seed: &str) -> SigningKey {
-    SigningKey::from_bytes(keccak256(seed)).unwrap()
-}
-
-pub fn domain() -> Domain {
-    Domain::new(31_337, Address::repeat_byte(0xf0))
-}
-
-pub fn wei(n: u64) -> U256 {
-    U256::from(n)
-}
+pub use plasma_testkit::{Framework, domain, key, wei};
 
 /// `P` of the tests' game: R = 1000 s, 3R = 3000 s.
 pub const P: u64 = 4000;
 
 pub fn game() -> CashGame {
     CashGame::new(wei(100), wei(10), P)
-}
-
-/// Numbers blocks like `PlasmaFramework`: child blocks 1000, 2000, …, deposits in between.
-#[derive(Clone, Debug)]
-pub struct Framework {
-    pub next_child: u64,
-    pub next_deposit: u64,
-    pub now: u64,
-}
-
-impl Default for Framework {
-    fn default() -> Self {
-        Self { next_child: 1000, next_deposit: 1, now: 1_700_000_000 }
-    }
-}
-
-impl Framework {
-    pub fn deposit(&mut self, depositor: Address, amount: U256) -> DepositEvent {
-        assert!(self.next_deposit < 1000, "deposit blocks full");
-        let blknum = self.next_child - 1000 + self.next_deposit;
-        self.next_deposit += 1;
-        DepositEvent { depositor, blknum, amount }
-    }
-
-    pub fn submit(&mut self, root: B256) -> BlockSubmittedEvent {
-        let event = BlockSubmittedEvent { blknum: self.next_child, root, timestamp: self.now };
-        self.next_child += 1000;
-        self.next_deposit = 1;
-        self.now += 15;
-        event
-    }
 }
 
 /// One operator and one wallet per key; every wallet sees every root-chain event.

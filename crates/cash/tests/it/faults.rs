@@ -3,11 +3,7 @@
 //! The exits the attackers would start are built from the operator's private records; the
 //! watchers' decisions are what the honest users would send.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
-
-mod common;
-
-use common::{Net, P, domain, game, key};
+use crate::common::{Net, P, domain, game, key};
 use plasma_cash::{
     Action, CashError, CashTx, ExitClaim, Finding, Included, Invalidity, ObservedAnswer, ObservedChallenge,
     ObservedExit, Watcher,
@@ -29,7 +25,7 @@ fn observed(coin: u64, owner: Address, exit_blk: u64, prev_blk: u64, prev_owner:
         exit_blk,
         prev_blk,
         prev_owner,
-        amount: common::wei(10),
+        amount: crate::common::wei(10),
         exitable_at: STARTED + P,
     }
 }

@@ -3,9 +3,9 @@
 //! answers, pruning behind a finalised checkpoint, stale exits, calldata, and the stored bytes per
 //! coin over 1,000 blocks with a checkpoint every K blocks against plain Cash.
 //!
-//! `cargo test -p plasma-xt --release --test xt -- --nocapture` prints the size figures.
+//! `cargo test -p plasma-xt --release --test it xt -- --nocapture` prints the size figures.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::print_stdout, missing_docs)]
+#![allow(clippy::print_stdout)]
 
 use std::collections::BTreeMap;
 

@@ -31,13 +31,9 @@
 //! [`Watcher::recheck`]s. Compared between every interleaving and the in-order delivery: the
 //! decided actions, keyed by user, coin, kind and block, each decided once.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-mod common;
-
 use std::collections::BTreeMap;
 
-use common::{Framework, P, domain, game, key, wei};
+use crate::common::{Framework, P, domain, game, key, wei};
 use plasma_cash::{
     Action, CashHistory, CashTx, Entry, Included, ObservedAnswer, ObservedChallenge, ObservedExit, Operator,
     SignedCashTx, Wallet, Watcher,

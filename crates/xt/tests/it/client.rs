@@ -5,18 +5,17 @@
 //! of stale exits; and untrusted input (wrong proofs, foreign coins, bad bitmaps) refused with a
 //! typed error and no change of state.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
-
+use crate::common::{domain, key};
 use plasma_cash::game::IncludedExt as _;
 use std::collections::BTreeMap;
 
-use alloy_primitives::{Address, B256, U256, keccak256};
+use alloy_primitives::{Address, B256, U256};
 use alloy_sol_types::SolCall;
 use plasma_cash::{
-    CashError, CashGame, DepositRecord, Included, ObservedChallenge, ObservedExit, Operator, SignedCashTx, Wallet,
-    game::exit_id, history::proof_len,
+    CashError, DepositRecord, Included, ObservedChallenge, ObservedExit, Operator, SignedCashTx, Wallet, game::exit_id,
+    history::proof_len,
 };
-use plasma_core::{BlockSubmittedEvent, ChildChain, DepositEvent, Domain, SigningKey, SparseProof};
+use plasma_core::{BlockSubmittedEvent, ChildChain, DepositEvent, SigningKey, SparseProof};
 use plasma_xt::{
     Bitmap, CheckpointBook, CoinState, ProposedCheckpoint, StateCheckpoint, XtAction, XtError, XtGame, XtWallet,
     XtWatcher, Zone, abi::IXtExitGame, sign_off_digest,
@@ -25,21 +24,8 @@ use plasma_xt::{
 const AMOUNT: u64 = 10;
 const PERIOD: u64 = 1_000;
 
-fn domain() -> Domain {
-    Domain::new(31_337, Address::repeat_byte(0xf0))
-}
-
-fn key(seed: &str) -> SigningKey {
-    SigningKey::from_bytes(keccak256(seed)).unwrap()
-}
-
 fn game() -> XtGame {
-    XtGame {
-        cash: CashGame::new(U256::from(2), U256::from(3), PERIOD),
-        checkpoint_bond: U256::from(7),
-        checkpoint_period: PERIOD,
-        challenge_cap: 4,
-    }
+    crate::common::game(PERIOD)
 }
 
 fn zone() -> Zone {

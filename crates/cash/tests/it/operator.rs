@@ -1,11 +1,7 @@
 //! The operator's validity rules, batch submission, block numbering, served data and fault
 //! injection.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
-
-mod common;
-
-use common::{Framework, domain, key, wei};
+use crate::common::{Framework, domain, key, wei};
 use plasma_cash::{CashError, CashTx, Entry, Invalidity, Operator, SignedCashTx, tx::CashTxExt};
 use plasma_core::{
     BlockSubmittedEvent, ChildChain, DepositEvent,

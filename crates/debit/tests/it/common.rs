@@ -2,11 +2,11 @@
 //! the framework does it, the operator, and one wallet per user that learns every root and
 //! extends the histories of the coins it keeps after every block.
 
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+#![allow(dead_code)]
 
-use alloy_primitives::{Address, U256, keccak256};
+use alloy_primitives::{Address, U256};
 use plasma_cash::DepositRecord;
-use plasma_core::{BlockNumber, Domain, SigningKey};
+use plasma_core::BlockNumber;
 use plasma_debit::{DebitHistory, DebitOperator, DebitWallet};
 
 /// ETH in wei.
@@ -17,13 +17,7 @@ pub const fn milli(n: u128) -> u128 {
     n * ETH / 1000
 }
 
-pub fn key(seed: &str) -> SigningKey {
-    SigningKey::from_bytes(keccak256(seed)).unwrap()
-}
-
-pub fn domain() -> Domain {
-    Domain::new(31_337, Address::repeat_byte(0xf0))
-}
+pub use plasma_testkit::{domain, key};
 
 /// The simulated chain: the operator, the users' wallets and the framework's block numbering.
 pub struct Sim {

@@ -17,14 +17,10 @@
 //! pending challenge). Compared between every interleaving and the in-order delivery: the set of
 //! decided actions, keyed like the harness's outbox by exit and action.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-mod common;
-
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::common::{ETH, Sim, milli};
 use alloy_primitives::B256;
-use common::{ETH, Sim, milli};
 use plasma_debit::{
     Action, ChannelState, DebitHistory, DebitMove, DebitTx, DebitWallet, DepositRecord, Entry, ObservedExit,
     ObservedHistoryChallenge, SignedDebitTx, watcher,
@@ -147,7 +143,7 @@ impl<'h> Client<'h> {
             let mut history = history.clone();
             while let Some((blknum, _)) = DebitHistory::next_child_block(wallet.roots(), history.covered_through()) {
                 let Some(entry) = entries.get(&(history.coin_id(), blknum)) else { break };
-                if history.extend(&common::domain(), wallet.roots(), blknum, entry.clone()).is_err() {
+                if history.extend(&crate::common::domain(), wallet.roots(), blknum, entry.clone()).is_err() {
                     break;
                 }
             }
@@ -471,7 +467,7 @@ fn a_wallet_two_blocks_behind_catches_up_block_by_block() {
 
 /// A fresh wallet for Bob (the history's client).
 fn bobs_wallet() -> DebitWallet {
-    DebitWallet::new(common::key("user1"), common::domain(), common::key("operator").address())
+    DebitWallet::new(crate::common::key("user1"), crate::common::domain(), crate::common::key("operator").address())
 }
 
 proptest! {

@@ -4,13 +4,9 @@
 //! caught up when published) and exits, hands a transfer over, and challenges a spent coin's exit
 //! at its look.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-mod common;
-
+use crate::common::{ETH, domain, key, milli};
 use alloy_primitives::{Address, B256, Bytes, Log, U256, aliases::U96};
 use alloy_sol_types::{SolCall, SolEvent};
-use common::{ETH, domain, key, milli};
 use plasma_core::{
     BlockSubmittedEvent, ChainEvent, DepositEvent, Design, ExitOutcome, ExitScope, FrameworkEvent, OperatorState,
     UserClient,

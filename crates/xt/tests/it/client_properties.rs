@@ -34,17 +34,16 @@
 //! the in-order delivery: the sign-offs and the [`XtAction`]s decided, keyed by user, kind and
 //! target, each decided once.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
+use crate::common::{domain, key};
 use std::collections::BTreeMap;
 
-use alloy_primitives::{Address, B256, U256, keccak256};
+use alloy_primitives::{Address, B256, U256};
 use plasma_cash::{
-    CashGame, CashHistory, CashTx, Entry, Included, ObservedChallenge, ObservedExit, Operator, SignedCashTx, Wallet,
+    CashHistory, CashTx, Entry, Included, ObservedChallenge, ObservedExit, Operator, SignedCashTx, Wallet,
     game::{IncludedExt, exit_id},
     tx::CashTxExt,
 };
-use plasma_core::{BlockSubmittedEvent, ChildChain, DepositEvent, Domain, SigningKey, SparseProof};
+use plasma_core::{BlockSubmittedEvent, ChildChain, DepositEvent, SparseProof};
 use plasma_testkit::interleave::{self, Interleaving, SlotStep as Step, Window};
 use plasma_xt::{CheckpointBook, ProposedCheckpoint, StateCheckpoint, XtAction, XtGame, XtWatcher, Zone};
 use proptest::prelude::*;
@@ -53,21 +52,8 @@ use proptest::prelude::*;
 const PERIOD: u64 = 4000;
 const R: u64 = PERIOD / 4;
 
-fn domain() -> Domain {
-    Domain::new(31_337, Address::repeat_byte(0xf0))
-}
-
-fn key(seed: &str) -> SigningKey {
-    SigningKey::from_bytes(keccak256(seed)).unwrap()
-}
-
 fn game() -> XtGame {
-    XtGame {
-        cash: CashGame::new(U256::from(2), U256::from(3), PERIOD),
-        checkpoint_bond: U256::from(7),
-        checkpoint_period: PERIOD,
-        challenge_cap: 4,
-    }
+    crate::common::game(PERIOD)
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,12 +1,8 @@
 //! End to end, with no root chain: deposits, A → B → C with full histories handed over and verified,
 //! exit arguments, and the stored bytes.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
-
-mod common;
-
+use crate::common::{Net, domain, game, key};
 use alloy_sol_types::SolCall;
-use common::{Net, domain, game, key};
 use plasma_cash::{
     CashError, ExitClaim, Included, Invalidity, SignedCashTx,
     game::{CashExitGame, IncludedExt},
@@ -43,7 +39,7 @@ fn a_pays_b_pays_c_and_c_can_exit() {
 
     // C's exit: parent A -> B, exiting B -> C signed by B; both proofs check against the roots.
     let ExitClaim::Tx(exit) = carol.exit_claim(coin).unwrap() else { panic!("a transaction exit") };
-    assert_eq!((exit.coin_id, exit.depositor, exit.amount), (coin, a.address(), common::wei(5_000)));
+    assert_eq!((exit.coin_id, exit.depositor, exit.amount), (coin, a.address(), crate::common::wei(5_000)));
     assert_eq!((exit.parent.blknum, exit.exiting.blknum), (to_b, to_c));
     assert_eq!(exit.parent, net.included(to_b, coin));
     assert_eq!(exit.exiting, net.included(to_c, coin));

@@ -3,13 +3,9 @@
 //! holder's channel challenge, the operator's answer and correction, and a handover learned from a
 //! published answer (the rearrangement attack), each turned into the calldata the game takes.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-mod common;
-
+use crate::common::{ETH, Sim, domain, key, milli};
 use alloy_primitives::{Address, U256};
 use alloy_sol_types::SolCall;
-use common::{ETH, Sim, domain, key, milli};
 use plasma_debit::{
     Action, DebitError, DebitGame, DebitIncluded, DebitTx, ExitArgs, Leg, ObservedChannelChallenge, ObservedExit,
     ObservedHistoryAnswer, ObservedHistoryChallenge, SignedDebitTx,

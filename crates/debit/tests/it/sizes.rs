@@ -3,11 +3,7 @@
 //! each other in pairs. Printed with `--nocapture`; the figures follow from the formula, which the
 //! test checks entry by entry.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
-
-use common::{ETH, Sim, milli};
+use crate::common::{ETH, Sim, milli};
 use plasma_debit::{Entry, SignedDebitTx, tx};
 
 #[test]

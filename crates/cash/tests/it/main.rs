@@ -1,0 +1,11 @@
+//! The tests of `plasma-cash` in one binary (it links once); one module per part.
+
+// Test helpers outside #[test] functions unwrap too: a failure is a test failure.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod client_properties;
+mod common;
+mod faults;
+mod flow;
+mod operator;
+mod sizes;

@@ -1,0 +1,13 @@
+//! The tests of `plasma-debit` in one binary (it links once); one module per part.
+
+// Test helpers outside #[test] functions unwrap too: a failure is a test failure.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod batch;
+mod client_properties;
+mod common;
+mod design;
+mod flow;
+mod properties;
+mod sizes;
+mod watcher;

@@ -1,0 +1,6 @@
+//! The tests of `plasma-harness` in one binary (it links once); one module per part.
+
+// Test helpers outside #[test] functions unwrap too: a failure is a test failure.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod footprint;
