@@ -277,7 +277,7 @@ impl Scripted for Vault {
         VaultGame { bond: U256::from(10_000_000_000_000_000u64) }
     }
 
-    fn operator(_domain: Domain) -> VaultOperator {
+    fn operator(_domain: Domain, _address: Address) -> VaultOperator {
         VaultOperator
     }
 

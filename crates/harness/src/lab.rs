@@ -14,12 +14,14 @@
 
 use alloy_primitives::{Address, U256};
 use plasma_core::{
-    BlockNumber, ChainEvent, Decision, Design, Domain, ExitScope, FrameworkEvent, GameCall, OperatorState, SigningKey,
-    UserClient,
+    BlockNumber, BlockSubmittedEvent, ChainEvent, Decision, Design, Domain, ExitScope, FrameworkEvent, GameCall,
+    OperatorState, SigningKey, UserClient,
 };
 use plasma_rootchain::RootChain as _;
 
-use crate::{Error, ExitCounts, ExitRequest, ExitWhat, Fault, Payment, Support, Variant, VariantInfo, World};
+use crate::{
+    CheckpointStep, Error, ExitCounts, ExitRequest, ExitWhat, Fault, Payment, Support, Variant, VariantInfo, World,
+};
 
 /// A design's operator and users' clients on the runtime, wired to a scenario's world: the
 /// operator in this process serves the clients' block data.
@@ -161,8 +163,8 @@ pub trait Scripted: Design {
 
     /// The exit game's parameters on a chain whose exit period is `min_exit_period` seconds.
     fn game(min_exit_period: u64) -> Self::Game;
-    /// An honest operator.
-    fn operator(domain: Domain) -> Self::Operator;
+    /// An honest operator, sending from `address`.
+    fn operator(domain: Domain, address: Address) -> Self::Operator;
     /// The software of the user holding `key`; `watching` is false for a cheater, who runs no
     /// watcher.
     fn client(key: SigningKey, domain: Domain, game: &Self::Game, watching: bool) -> Self::Client;
@@ -205,21 +207,36 @@ pub trait Scripted: Design {
         Ok(())
     }
 
-    /// Block `blknum` was committed (`withheld`: after the `withhold-block` fault): what the
+    /// `actor` deposits `amount` wei; the default is [`Lab::deposit_honest`].
+    async fn deposit(lab: &mut Lab<Self>, world: &mut World, actor: &str, amount: U256) -> Result<Support, Error> {
+        lab.deposit_honest(world, actor, amount).await
+    }
+
+    /// The payment `payment`; the default is [`Lab::pay_honest`].
+    async fn transfer(lab: &mut Lab<Self>, world: &mut World, payment: Payment<'_>) -> Result<Support, Error> {
+        lab.pay_honest(world, payment).await
+    }
+
+    /// Block `submitted` was committed (`withheld`: after the `withhold-block` fault): what the
     /// parties of its payments do. The default is [`Lab::deliver_validated`].
-    async fn deliver(lab: &mut Lab<Self>, world: &mut World, blknum: BlockNumber, withheld: bool) -> Result<(), Error> {
+    async fn deliver(
+        lab: &mut Lab<Self>,
+        world: &mut World,
+        submitted: &BlockSubmittedEvent,
+        withheld: bool,
+    ) -> Result<(), Error> {
         let pending = std::mem::take(&mut lab.pending);
         if withheld {
             // Nobody sees the block: payers cannot confirm, recipients receive nothing.
             return Ok(());
         }
-        lab.deliver_validated(world, blknum, pending).await
+        lab.deliver_validated(world, submitted.blknum, pending).await
     }
 
-    /// After every look of the users' software: what the cheaters do then (answer late, follow
-    /// the game).
-    async fn after_look(_lab: &mut Lab<Self>, _world: &mut World) -> Result<(), Error> {
-        Ok(())
+    /// One look of every user's software (and what the cheaters do then); the default is
+    /// [`Node::run_watchers`].
+    async fn run_watchers(lab: &mut Lab<Self>, world: &mut World) -> Result<(), Error> {
+        lab.node()?.run_watchers(world).await
     }
 
     /// The exit outcomes so far; the default reads them from the game's events through
@@ -236,6 +253,31 @@ pub trait Scripted: Design {
     /// The exits `exit` asks for; the default carries out the honest ones (see [`Lab::own_exits`]).
     async fn exit(lab: &mut Lab<Self>, world: &mut World, exit: ExitRequest<'_>) -> Result<Support, Error> {
         lab.own_exits(world, exit).await
+    }
+
+    /// The operator deposits `amount` wei into `actor`'s newest coin (designs with channels).
+    async fn add_liquidity(
+        _lab: &mut Lab<Self>,
+        _world: &mut World,
+        _actor: &str,
+        _amount: U256,
+    ) -> Result<Support, Error> {
+        Ok(Support::NotApplicable(format!("{} has no operator liquidity (a Plasma Debit channel feature)", Self::NAME)))
+    }
+
+    /// The operator tries to seize liquidity it handed to `holder` (designs with channels).
+    async fn seize_liquidity(
+        _lab: &mut Lab<Self>,
+        _world: &mut World,
+        _actor: &str,
+        _holder: &str,
+    ) -> Result<Support, Error> {
+        Ok(Support::NotApplicable(format!("{} has no operator liquidity (a Plasma Debit channel feature)", Self::NAME)))
+    }
+
+    /// The operator proposes a checkpoint as `step` says (designs with checkpoints).
+    async fn checkpoint(_lab: &mut Lab<Self>, _world: &mut World, _step: &CheckpointStep) -> Result<Support, Error> {
+        Ok(Support::NotApplicable(format!("{} has no checkpoints", Self::NAME)))
     }
 
     /// `challenger` challenges the newest exit of `target` by hand.
@@ -288,6 +330,11 @@ impl<S: Scripted> Lab<S> {
     /// The operator and the clients.
     pub fn node(&mut self) -> Result<&mut Node<S, S::Operator, S::Client>, Error> {
         self.node.as_mut().ok_or_else(|| Self::err("not deployed"))
+    }
+
+    /// The operator and the clients, to read.
+    pub fn node_ref(&self) -> Result<&Node<S, S::Operator, S::Client>, Error> {
+        self.node.as_ref().ok_or_else(|| Self::err("not deployed"))
     }
 
     /// The operator's state.
@@ -367,6 +414,46 @@ impl<S: Scripted> Lab<S> {
         Ok(decisions.into_iter().filter(|d| S::exit_subject(&d.tag).is_some()).map(|d| (d.tag, d.call)).collect())
     }
 
+    /// `actor` deposits `amount` wei: the operator credits it, and the depositor's client learns
+    /// it from its own receipt.
+    pub async fn deposit_honest(&mut self, world: &mut World, actor: &str, amount: U256) -> Result<Support, Error> {
+        let deposit = world.deposit(actor, amount).await?;
+        // The operator credits it, and the depositor's wallet learns it from its own receipt.
+        self.node()?.operator.poll(&world.chain).await?;
+        let at = world.chain.block_time().await?;
+        let event = ChainEvent::Framework(FrameworkEvent::Deposit(deposit));
+        self.client_mut(actor)?.on_event(&event, at).map_err(Self::err)?;
+        Ok(Support::Done)
+    }
+
+    /// The payment `payment` the honest way: the payer's client signs it, the operator takes it
+    /// (or the client releases what it reserved), and a design that hands over in flight does so
+    /// now; the others after inclusion ([`Scripted::deliver`]).
+    pub async fn pay_honest(&mut self, world: &mut World, payment: Payment<'_>) -> Result<Support, Error> {
+        let Payment { from, to, amount, confirm } = payment;
+        if !S::PAYS {
+            return Ok(Support::NotApplicable(format!("{} carries no payments", S::NAME)));
+        }
+        let payee = world.actor(to)?.address;
+        let tx = self.client_mut(from)?.pay(payee, amount).map_err(Self::err)?;
+        let node = self.node()?;
+        if let Err(rejected) = node.operator.submit(&world.chain, tx.clone()).await {
+            node.clients.client_mut(from)?.cancel(&tx);
+            return Err(Self::err(rejected));
+        }
+        let pending = Pending { tx, payer: from.to_owned(), payee: to.to_owned(), confirm, forged: false };
+        S::paid(self, &pending);
+        // A design that hands over at once (in flight) does so now; the others after inclusion.
+        if from != to
+            && let Some(handover) = self.client_mut(from)?.hand_over(&pending.tx, None).map_err(Self::err)?
+        {
+            let decisions = self.client_mut(to)?.receive(&handover).map_err(Self::err)?;
+            self.node()?.decide(world, to, decisions).await?;
+        }
+        self.pending.push(pending);
+        Ok(Support::Done)
+    }
+
     /// After block `blknum` is committed: payers hand over their payments once their watcher has
     /// validated the block (never on an invalid block, nor after a known fault), and every owner
     /// of an output checks and records it.
@@ -432,7 +519,7 @@ impl<S: Scripted> Variant for Lab<S> {
                 (actor.name.clone(), S::client(actor.key.clone(), domain, &self.game, watching))
             })
             .collect();
-        let mut node = Node::new(world, S::operator(domain), clients);
+        let mut node = Node::new(world, S::operator(domain, world.operator.address), clients);
         node.clients = node.clients.with_naming(S::naming());
         self.node = Some(node);
         S::deployed(self, world);
@@ -440,38 +527,11 @@ impl<S: Scripted> Variant for Lab<S> {
     }
 
     async fn deposit(&mut self, world: &mut World, actor: &str, amount: U256) -> Result<Support, Error> {
-        let deposit = world.deposit(actor, amount).await?;
-        // The operator credits it, and the depositor's wallet learns it from its own receipt.
-        self.node()?.operator.poll(&world.chain).await?;
-        let at = world.chain.block_time().await?;
-        let event = ChainEvent::Framework(FrameworkEvent::Deposit(deposit));
-        self.client_mut(actor)?.on_event(&event, at).map_err(Self::err)?;
-        Ok(Support::Done)
+        S::deposit(self, world, actor, amount).await
     }
 
     async fn transfer(&mut self, world: &mut World, payment: Payment<'_>) -> Result<Support, Error> {
-        let Payment { from, to, amount, confirm } = payment;
-        if !S::PAYS {
-            return Ok(Support::NotApplicable(format!("{} carries no payments", S::NAME)));
-        }
-        let payee = world.actor(to)?.address;
-        let tx = self.client_mut(from)?.pay(payee, amount).map_err(Self::err)?;
-        let node = self.node()?;
-        if let Err(rejected) = node.operator.submit(&world.chain, tx.clone()).await {
-            node.clients.client_mut(from)?.cancel(&tx);
-            return Err(Self::err(rejected));
-        }
-        let pending = Pending { tx, payer: from.to_owned(), payee: to.to_owned(), confirm, forged: false };
-        S::paid(self, &pending);
-        // A design that hands over at once (in flight) does so now; the others after inclusion.
-        if from != to
-            && let Some(handover) = self.client_mut(from)?.hand_over(&pending.tx, None).map_err(Self::err)?
-        {
-            let decisions = self.client_mut(to)?.receive(&handover).map_err(Self::err)?;
-            self.node()?.decide(world, to, decisions).await?;
-        }
-        self.pending.push(pending);
-        Ok(Support::Done)
+        S::transfer(self, world, payment).await
     }
 
     async fn commit_block(&mut self, world: &mut World) -> Result<(), Error> {
@@ -483,7 +543,7 @@ impl<S: Scripted> Variant for Lab<S> {
             }
             world.log.push(format!("operator withholds block {}", submitted.blknum));
         }
-        S::deliver(self, world, submitted.blknum, withheld).await
+        S::deliver(self, world, &submitted, withheld).await
     }
 
     async fn inject_fault(&mut self, world: &mut World, fault: &Fault) -> Result<Support, Error> {
@@ -503,11 +563,22 @@ impl<S: Scripted> Variant for Lab<S> {
     }
 
     async fn run_watchers(&mut self, world: &mut World) -> Result<(), Error> {
-        self.node()?.run_watchers(world).await?;
-        S::after_look(self, world).await
+        S::run_watchers(self, world).await
     }
 
     async fn exit_counts(&self, world: &World) -> Result<ExitCounts, Error> {
         S::exit_counts(world).await
+    }
+
+    async fn add_liquidity(&mut self, world: &mut World, actor: &str, amount: U256) -> Result<Support, Error> {
+        S::add_liquidity(self, world, actor, amount).await
+    }
+
+    async fn seize_liquidity(&mut self, world: &mut World, actor: &str, holder: &str) -> Result<Support, Error> {
+        S::seize_liquidity(self, world, actor, holder).await
+    }
+
+    async fn checkpoint(&mut self, world: &mut World, step: &CheckpointStep) -> Result<Support, Error> {
+        S::checkpoint(self, world, step).await
     }
 }

@@ -27,13 +27,15 @@ use plasma_cash::{
     tx::CashTxExt as _,
 };
 use plasma_core::{
-    BlockSubmittedEvent, ChainEvent, ChildChain, Decision, Design, Domain, ExitScope, FrameworkEvent, GameCall,
-    OperatorState, SigningKey, Timestamp, UserClient,
+    BlockNumber, BlockSubmittedEvent, ChainEvent, ChildChain, Decision, Design, Domain, ExitScope, FrameworkEvent,
+    GameCall, OperatorState, SigningKey, Timestamp, UserClient,
 };
 use plasma_rootchain::RootChain as _;
 
-use super::Node;
-use crate::{Error, ExitCounts, ExitWhat, Fault, Support, Variant, World};
+use crate::{
+    Error, ExitRequest, ExitWhat, Fault, Support, World,
+    lab::{Lab, Pending, Scripted, is_cheater},
+};
 
 /// The exit bond: 0.02 ETH, as for MVP (a fifth of Loom's 0.1 ETH).
 pub const EXIT_BOND: U256 = U256::from_limbs([20_000_000_000_000_000, 0, 0, 0]);
@@ -49,12 +51,14 @@ fn err(message: impl std::fmt::Display) -> Error {
 
 /// A design of the Plasma Cash family, as this adapter drives it: its operator holds a Cash
 /// [`Operator`], its clients a [`CashClient`], and its exit game emits Cash's events.
-pub(crate) trait Family: Design<Tx = SignedCashTx, BlockData = CashBlock> {
-    /// The operator's state.
-    type Operator: OperatorState<Self> + Sync;
-    /// One user's software.
-    type Client: UserClient<Self>;
+pub trait Family:
+    Scripted<Cheats = CashCheats<Self::Extra>> + Design<Tx = SignedCashTx, BlockData = CashBlock>
+{
+    /// What the design's scenario keeps beside the Cash family's cheaters.
+    type Extra: Default + Send + Sync;
 
+    /// The Cash game underneath.
+    fn cash_game(game: &Self::Game) -> &CashGame;
     /// The Cash operator underneath.
     fn cash_operator(operator: &Self::Operator) -> &Operator;
     /// The Cash operator underneath, to change (what the cheating operator does).
@@ -81,8 +85,11 @@ pub(crate) trait Family: Design<Tx = SignedCashTx, BlockData = CashBlock> {
 }
 
 impl Family for Cash {
-    type Operator = Operator;
-    type Client = CashClient;
+    type Extra = ();
+
+    fn cash_game(game: &CashGame) -> &CashGame {
+        game
+    }
 
     fn cash_operator(operator: &Operator) -> &Operator {
         operator
@@ -136,13 +143,6 @@ impl Family for Cash {
     }
 }
 
-/// A payment waiting for its block.
-struct Pending {
-    tx: SignedCashTx,
-    payer: String,
-    payee: String,
-}
-
 /// A history challenge against a cheater's exit, which the operator answers late.
 struct LateAnswer {
     exit: ObservedExit,
@@ -151,7 +151,7 @@ struct LateAnswer {
 
 /// What the cheaters read of the exit game: the open exits, and the honest users' history
 /// challenges of their exits that the operator will answer late.
-struct Cheats {
+struct Follow {
     cursor: plasma_node::LogCursor,
     /// The operator's and the colluding actors' addresses.
     cheaters: BTreeSet<Address>,
@@ -160,7 +160,7 @@ struct Cheats {
     late_answers: Vec<LateAnswer>,
 }
 
-impl Cheats {
+impl Follow {
     /// Reads the exit game's events since the last look.
     async fn poll<F: Family>(&mut self, world: &World) -> Result<(), Error> {
         for dated in self.cursor.poll::<F, _>(&world.chain).await? {
@@ -199,95 +199,47 @@ impl Cheats {
     }
 }
 
-/// Whether `name` cheats: the operator, or an actor colluding with it.
-pub(crate) fn is_cheater(world: &World, name: &str) -> bool {
-    name == "operator" || world.colluding.iter().any(|c| c == name)
-}
-
-/// A Cash-family design on the runtime, with its cheaters and faults.
-pub(crate) struct Core<F: Family> {
-    /// The exit game's Cash parameters and calls.
-    pub game: CashGame,
-    /// The operator and the clients.
-    pub node: Option<Node<F, F::Operator, F::Client>>,
-    cheats: Option<Cheats>,
+/// What the cheaters of a Cash-family scenario remember, and `extra`, what the design keeps
+/// beside them.
+pub struct CashCheats<X> {
+    follow: Option<Follow>,
     /// Exit claims of coins each actor has paid away (what a cheater exits with `spent`).
     spent: BTreeMap<String, Vec<ExitClaim>>,
-    pending: Vec<Pending>,
     /// Coins the operator minted from nothing: beneficiary, coin id, claimed denomination.
     minted: Vec<(String, u64, U256)>,
-    withhold_next: bool,
+    /// The design's own scenario state.
+    pub extra: X,
 }
 
-impl<F: Family> Core<F> {
-    /// A fresh instance, set up by [`Core::set_up`].
-    pub fn new() -> Self {
-        Self {
-            game: CashGame::new(EXIT_BOND, CHALLENGE_BOND, plasma_contracts::DEFAULT_MIN_EXIT_PERIOD),
-            node: None,
-            cheats: None,
-            spent: BTreeMap::new(),
-            pending: Vec::new(),
-            minted: Vec::new(),
-            withhold_next: false,
-        }
+impl<X: Default> Default for CashCheats<X> {
+    fn default() -> Self {
+        Self { follow: None, spent: BTreeMap::new(), minted: Vec::new(), extra: X::default() }
     }
+}
 
-    /// Runs `operator` and one client per actor (`client(key, domain, watching)`, watching unless
-    /// the actor cheats) on `world`'s deployment, whose exit game was just deployed.
-    pub fn set_up(
-        &mut self,
-        world: &World,
-        operator: F::Operator,
-        client: impl Fn(SigningKey, Domain, bool) -> F::Client,
-    ) {
-        self.game = CashGame::new(EXIT_BOND, CHALLENGE_BOND, world.min_exit_period);
-        let domain = world.domain();
-        let clients: Vec<(String, F::Client)> = world
-            .everyone()
-            .map(|actor| (actor.name.clone(), client(actor.key.clone(), domain, !is_cheater(world, &actor.name))))
-            .collect();
-        self.node = Some(Node::new(world, operator, clients));
-        let cheaters = world.everyone().filter(|a| is_cheater(world, &a.name)).map(|a| a.address).collect();
-        self.cheats = Some(Cheats {
-            cursor: plasma_node::LogCursor::new(world.framework, world.exit_game, 0),
-            cheaters,
-            open: BTreeMap::new(),
-            late_answers: Vec::new(),
-        });
-    }
+/// The cheaters start following `world`'s exit game.
+pub(crate) fn follow<F: Family>(lab: &mut Lab<F>, world: &World) {
+    let cheaters = world.everyone().filter(|a| is_cheater(world, &a.name)).map(|a| a.address).collect();
+    lab.cheats.follow = Some(Follow {
+        cursor: plasma_node::LogCursor::new(world.framework, world.exit_game, 0),
+        cheaters,
+        open: BTreeMap::new(),
+        late_answers: Vec::new(),
+    });
+}
 
-    /// The operator and the clients.
-    pub fn node(&mut self) -> Result<&mut Node<F, F::Operator, F::Client>, Error> {
-        self.node.as_mut().ok_or_else(|| err("not deployed"))
-    }
-
-    /// The operator's state.
-    pub fn state(&self) -> Result<&F::Operator, Error> {
-        Ok(self.node.as_ref().ok_or_else(|| err("not deployed"))?.operator.operator())
-    }
-
+impl<F: Family> Lab<F> {
     /// The Cash operator.
-    pub fn operator(&self) -> Result<&Operator, Error> {
-        Ok(F::cash_operator(self.state()?))
+    pub(crate) fn cash_operator(&self) -> Result<&Operator, Error> {
+        Ok(F::cash_operator(self.operator()?))
     }
 
-    fn operator_mut(&mut self) -> Result<&mut Operator, Error> {
-        Ok(F::cash_operator_mut(self.node()?.operator.operator_mut()))
-    }
-
-    /// The client of `name`.
-    pub fn client(&self, name: &str) -> Result<&F::Client, Error> {
-        Ok(self.node.as_ref().ok_or_else(|| err("not deployed"))?.clients.client(name)?)
-    }
-
-    /// The client of `name`, to change.
-    pub fn client_mut(&mut self, name: &str) -> Result<&mut F::Client, Error> {
-        Ok(self.node()?.clients.client_mut(name)?)
+    fn cash_operator_mut(&mut self) -> Result<&mut Operator, Error> {
+        Ok(F::cash_operator_mut(self.operator_mut()?))
     }
 
     /// The Cash client of `name`.
-    pub fn cash(&self, name: &str) -> Result<&CashClient, Error> {
+    pub(crate) fn cash(&self, name: &str) -> Result<&CashClient, Error> {
         Ok(F::cash_client(self.client(name)?))
     }
 
@@ -300,7 +252,7 @@ impl<F: Family> Core<F> {
     async fn commit(&mut self, world: &mut World, withhold: bool) -> Result<BlockSubmittedEvent, Error> {
         let submitted = self.node()?.operator.commit(&mut world.chain).await?;
         if withhold {
-            self.operator_mut()?.withhold(submitted.blknum);
+            self.cash_operator_mut()?.withhold(submitted.blknum);
             world.log.push(format!("operator withholds block {}", submitted.blknum));
         }
         Ok(submitted)
@@ -308,7 +260,7 @@ impl<F: Family> Core<F> {
 
     /// Every client learns the block and judges it (its watcher reports what it found); payers
     /// hand included payments' histories to their payees, who verify them in full.
-    async fn deliver(&mut self, world: &mut World, submitted: BlockSubmittedEvent) -> Result<(), Error> {
+    pub(crate) async fn deliver(&mut self, world: &mut World, submitted: BlockSubmittedEvent) -> Result<(), Error> {
         let now = world.chain.block_time().await?;
         let node = self.node()?;
         let names: Vec<String> = node.clients.clients().map(|(name, _)| name.clone()).collect();
@@ -352,8 +304,8 @@ impl<F: Family> Core<F> {
 
     /// One look of every client: the operator reads what happened, the clients read the events
     /// (and the cheaters what they follow), decide as of now and send what is due.
-    pub async fn look(&mut self, world: &mut World) -> Result<(), Error> {
-        let node = self.node.as_mut().ok_or_else(|| err("not deployed"))?;
+    pub(crate) async fn look(&mut self, world: &mut World) -> Result<(), Error> {
+        let node = self.node()?;
         node.operator.poll(&world.chain).await?;
         let source = plasma_node::InProcess(node.operator.operator());
         node.clients.ingest(&world.chain, &source).await?;
@@ -363,7 +315,8 @@ impl<F: Family> Core<F> {
             let answers = F::own_answers(node.clients.client_mut(name)?);
             node.clients.decide(name, answers, now);
         }
-        self.cheats.as_mut().ok_or_else(|| err("not deployed"))?.poll::<F>(world).await?;
+        self.cheats.follow.as_mut().ok_or_else(|| err("not deployed"))?.poll::<F>(world).await?;
+        let node = self.node()?;
         for name in &names {
             let due = F::due(node.clients.client_mut(name)?, now).map_err(err)?;
             node.clients.decide(name, due, now);
@@ -375,13 +328,18 @@ impl<F: Family> Core<F> {
 
     /// The coin `from` pays with: one it owns (or, for a cheater, holds through the operator's
     /// forgeries) of exactly `amount`.
-    pub fn coin_of(&self, world: &World, from: &str, amount: U256) -> Result<Result<(u64, bool), String>, Error> {
+    pub(crate) fn coin_of(
+        &self,
+        world: &World,
+        from: &str,
+        amount: U256,
+    ) -> Result<Result<(u64, bool), String>, Error> {
         let client = self.cash(from)?;
         if let Some(coin) = client.coin_for(amount) {
             return Ok(Ok((coin, false)));
         }
         if is_cheater(world, from) {
-            let operator = self.operator()?;
+            let operator = self.cash_operator()?;
             let address = world.actor(from)?.address;
             let forged = operator.coins_of(address).into_iter().filter(|coin| !client.wallet().owns(*coin));
             if let Some(coin) =
@@ -396,7 +354,7 @@ impl<F: Family> Core<F> {
     /// What a cheater exits for a coin it holds through the operator's data (withheld blocks
     /// included): its last move and that move's parent.
     fn claim_from_operator(&self, coin_id: u64) -> Result<ExitClaim, Error> {
-        let operator = self.operator()?;
+        let operator = self.cash_operator()?;
         let coin = operator.coin(coin_id).ok_or_else(|| err(format!("no coin {coin_id}")))?;
         let record = coin.deposit;
         if coin.last_moved == coin_id {
@@ -421,7 +379,7 @@ impl<F: Family> Core<F> {
     /// The exit a minted coin's beneficiary tries: the minting transaction, posing as a spend of a
     /// deposit of `amount` by the beneficiary.
     fn minted_claim(&self, beneficiary: Address, coin_id: u64, amount: U256) -> Result<ExitClaim, Error> {
-        let operator = self.operator()?;
+        let operator = self.cash_operator()?;
         let blknum = operator
             .child_blocks()
             .find(|b| operator.block(*b).is_some_and(|record| record.block.tx(coin_id).is_some()))
@@ -439,7 +397,7 @@ impl<F: Family> Core<F> {
 
     /// The transaction of `coin_id` in block `blknum` as the operator holds it, with its proof.
     fn operator_included(&self, coin_id: u64, blknum: u64) -> Result<(Included, plasma_core::Signature), Error> {
-        let record = self.operator()?.block(blknum).ok_or_else(|| err(format!("no block {blknum}")))?;
+        let record = self.cash_operator()?.block(blknum).ok_or_else(|| err(format!("no block {blknum}")))?;
         let tx: &SignedCashTx =
             record.block.tx(coin_id).ok_or_else(|| err(format!("coin {coin_id} did not move in {blknum}")))?;
         let proof = record.block.inclusion_proof(coin_id, blknum).map_err(err)?;
@@ -448,7 +406,7 @@ impl<F: Family> Core<F> {
 
     /// Starts the exits `calls` (each of its coin) from `owner`; with `must_fail`, every one must
     /// be refused.
-    pub async fn start_exits(
+    pub(crate) async fn start_coin_exits(
         world: &mut World,
         owner: &str,
         calls: Vec<(u64, GameCall)>,
@@ -480,10 +438,10 @@ impl<F: Family> Core<F> {
 
     /// The cheating operator answers history challenges against its accomplices' exits with
     /// whatever its blocks hold, at the last watcher round before each deadline.
-    pub async fn answer_late(&mut self, world: &mut World) -> Result<(), Error> {
+    pub(crate) async fn answer_late(&mut self, world: &mut World) -> Result<(), Error> {
         let now = world.chain.block_time().await?;
         let due: Vec<LateAnswer> = {
-            let cheats = self.cheats.as_mut().ok_or_else(|| err("not deployed"))?;
+            let cheats = self.cheats.follow.as_mut().ok_or_else(|| err("not deployed"))?;
             let (due, later) = std::mem::take(&mut cheats.late_answers)
                 .into_iter()
                 .partition(|late| super::answer_is_due(now, late.challenge.deadline));
@@ -492,7 +450,7 @@ impl<F: Family> Core<F> {
         };
         for late in due {
             let Some(response) = self.operator_answer(&late)? else { continue };
-            let call = self.game.respond_history_call(&response);
+            let call = F::cash_game(&self.game).respond_history_call(&response);
             let receipt = world.game_call(world.operator.address, &call).await?;
             if receipt.success {
                 world.log.push(format!(
@@ -507,7 +465,7 @@ impl<F: Family> Core<F> {
     /// A direct child of the challenged transaction, signed by its new owner, in the operator's
     /// blocks up to the exit's `pBlk`.
     fn operator_answer(&self, late: &LateAnswer) -> Result<Option<HistoryResponse>, Error> {
-        let operator = self.operator()?;
+        let operator = self.cash_operator()?;
         let (coin_id, challenged) = (late.challenge.coin_id, late.challenge.blknum);
         for blknum in operator.child_blocks().filter(|b| *b > challenged && *b <= late.exit.prev_blk) {
             let Ok((response, sig)) = self.operator_included(coin_id, blknum) else { continue };
@@ -521,7 +479,7 @@ impl<F: Family> Core<F> {
 
     /// A forgery: `coin_id` moved from its last block to `to`, signed by `signer` (not its owner).
     fn forged(&self, world: &World, coin_id: u64, to: &str, signer: &str) -> Result<SignedCashTx, Error> {
-        let coin = self.operator()?.coin(coin_id).ok_or_else(|| err(format!("no coin {coin_id}")))?;
+        let coin = self.cash_operator()?.coin(coin_id).ok_or_else(|| err(format!("no coin {coin_id}")))?;
         let tx = CashTx::new(coin_id, coin.last_moved, world.actor(to)?.address);
         Ok(tx.sign(&world.domain(), &world.actor(signer)?.key))
     }
@@ -534,14 +492,14 @@ impl<F: Family> Core<F> {
         }
         for payment in &payments {
             let coin_id = payment.tx.tx.coinId;
-            let held = self.operator_mut()?.hold_back(coin_id).ok_or_else(|| err("payment not queued"))?;
-            self.operator_mut()?.include_unchecked(held).map_err(err)?;
+            let held = self.cash_operator_mut()?.hold_back(coin_id).ok_or_else(|| err("payment not queued"))?;
+            self.cash_operator_mut()?.include_unchecked(held).map_err(err)?;
         }
         self.commit(world, true).await?;
         for hop in [beneficiary, beneficiary] {
             for payment in &payments {
                 let tx = self.forged(world, payment.tx.tx.coinId, hop, beneficiary)?;
-                self.operator_mut()?.include_unchecked(tx).map_err(err)?;
+                self.cash_operator_mut()?.include_unchecked(tx).map_err(err)?;
             }
             self.commit(world, true).await?;
         }
@@ -550,7 +508,8 @@ impl<F: Family> Core<F> {
 
     /// The newest coin `owner` paid away.
     fn newest_spent(&self, owner: &str) -> Result<u64, Error> {
-        self.spent
+        self.cheats
+            .spent
             .get(owner)
             .and_then(|claims| claims.last())
             .map(ExitClaim::coin_id)
@@ -575,6 +534,7 @@ impl<F: Family> Core<F> {
     /// coin's newest recorded payment (so it conflicts with that payment).
     fn spend_again(&self, world: &World, coin_id: u64, to: &str, signer: &str) -> Result<SignedCashTx, Error> {
         let claim = self
+            .cheats
             .spent
             .values()
             .flatten()
@@ -591,10 +551,15 @@ impl<F: Family> Core<F> {
 
     /// `actor` deposits `amount` wei: the operator credits it, and the depositor's wallet learns it
     /// from its own receipt.
-    pub async fn deposit(&mut self, world: &mut World, actor: &str, amount: U256) -> Result<Support, Error> {
+    pub(crate) async fn cash_deposit(
+        &mut self,
+        world: &mut World,
+        actor: &str,
+        amount: U256,
+    ) -> Result<Support, Error> {
         let deposit = world.deposit(actor, amount).await?;
         let event = FrameworkEvent::Deposit(deposit);
-        self.operator_mut()?.on_chain_event(&ChainEvent::Framework(event)).map_err(err)?;
+        self.cash_operator_mut()?.on_chain_event(&ChainEvent::Framework(event)).map_err(err)?;
         let at = world.chain.block_time().await?;
         self.client_mut(actor)?.on_event(&ChainEvent::Framework(event), at).map_err(err)?;
         Ok(Support::Done)
@@ -603,7 +568,7 @@ impl<F: Family> Core<F> {
     /// `from` pays `to` a whole coin of `amount` wei. Unless `checked_elsewhere` (a layer on top
     /// checked what it hands over), the payee checks the coin's whole history before the payer
     /// signs, and keeps the signed payment with it.
-    pub async fn transfer(
+    pub(crate) async fn cash_transfer(
         &mut self,
         world: &mut World,
         (from, to): (&str, &str),
@@ -618,17 +583,23 @@ impl<F: Family> Core<F> {
         if forged {
             // A cheater moves a coin the operator forged for it; the operator takes anything.
             let tx = self.forged(world, coin_id, to, from)?;
-            self.operator_mut()?.include_unchecked(tx).map_err(err)?;
+            self.cash_operator_mut()?.include_unchecked(tx).map_err(err)?;
             world.log.push(format!("{from} moves forged coin {coin_id} to {to}"));
             return Ok(Support::Done);
         }
         if checked_elsewhere {
             let tx = self.client_mut(from)?.pay(payee, amount).map_err(err)?;
-            if let Err(refused) = self.operator_mut()?.submit_tx(tx) {
+            if let Err(refused) = self.cash_operator_mut()?.submit_tx(tx) {
                 self.client_mut(from)?.cancel(&tx);
                 return Err(err(refused));
             }
-            self.pending.push(Pending { tx, payer: from.to_owned(), payee: to.to_owned() });
+            self.pending.push(Pending {
+                tx,
+                payer: from.to_owned(),
+                payee: to.to_owned(),
+                confirm: true,
+                forged: false,
+            });
             return Ok(Support::Done);
         }
         // The payee checks the whole history before the payer signs anything.
@@ -638,7 +609,7 @@ impl<F: Family> Core<F> {
             .map_err(|why| err(format!("{to} cannot verify the history of coin {coin_id}: {why}")))?;
         let claim = self.cash(from)?.wallet().exit_claim(coin_id).map_err(err)?;
         let tx = self.client_mut(from)?.pay(payee, amount).map_err(err)?;
-        if let Err(refused) = self.operator_mut()?.submit_tx(tx) {
+        if let Err(refused) = self.cash_operator_mut()?.submit_tx(tx) {
             self.client_mut(from)?.cancel(&tx);
             return Err(err(refused));
         }
@@ -646,21 +617,13 @@ impl<F: Family> Core<F> {
         if let Some(announced) = announced {
             self.client_mut(to)?.receive(&announced).map_err(err)?;
         }
-        self.spent.entry(from.to_owned()).or_default().push(claim);
-        self.pending.push(Pending { tx, payer: from.to_owned(), payee: to.to_owned() });
+        self.cheats.spent.entry(from.to_owned()).or_default().push(claim);
+        self.pending.push(Pending { tx, payer: from.to_owned(), payee: to.to_owned(), confirm: true, forged: false });
         Ok(Support::Done)
     }
 
-    /// The operator commits a block (withheld after a `withhold-block` fault) and every client
-    /// takes it.
-    pub async fn commit_block(&mut self, world: &mut World) -> Result<(), Error> {
-        let withhold = std::mem::take(&mut self.withhold_next);
-        let submitted = self.commit(world, withhold).await?;
-        self.deliver(world, submitted).await
-    }
-
     /// The operator's faults.
-    pub async fn inject_fault(&mut self, world: &mut World, fault: &Fault) -> Result<Support, Error> {
+    pub(crate) async fn cash_fault(&mut self, world: &mut World, fault: &Fault) -> Result<Support, Error> {
         match fault {
             Fault::SpendExited { owner, beneficiary } => {
                 let coin = Self::newest_exited(world, owner).await?;
@@ -672,7 +635,7 @@ impl<F: Family> Core<F> {
                     .map_err(|_| err(format!("{owner} kept no coin {coin}")))?;
                 let tx = CashTx::new(coin, history.tip().last_moved, world.actor(beneficiary)?.address);
                 let tx = tx.sign(&world.domain(), &world.actor(owner)?.key);
-                self.operator_mut()?.include_unchecked(tx).map_err(err)?;
+                self.cash_operator_mut()?.include_unchecked(tx).map_err(err)?;
                 // The owner announces the payment with the coin's history; the payee must refuse
                 // it: the history verifies, but the coin is gone from the root chain.
                 let outcome = self.client_mut(beneficiary)?.receive(&F::announced(tx, history)).map(|_| ());
@@ -680,20 +643,23 @@ impl<F: Family> Core<F> {
             }
             Fault::InvalidTransaction { victim, beneficiary, .. } => {
                 let address = world.actor(victim)?.address;
-                let coin =
-                    *self.operator()?.coins_of(address).last().ok_or_else(|| err(format!("{victim} holds no coin")))?;
+                let coin = *self
+                    .cash_operator()?
+                    .coins_of(address)
+                    .last()
+                    .ok_or_else(|| err(format!("{victim} holds no coin")))?;
                 let tx = self.forged(world, coin, beneficiary, beneficiary)?;
-                self.operator_mut()?.include_unchecked(tx).map_err(err)?;
+                self.cash_operator_mut()?.include_unchecked(tx).map_err(err)?;
             }
             Fault::DoubleSpend { victim, beneficiary } => {
                 let coin = self.newest_spent(victim)?;
                 let tx = self.spend_again(world, coin, beneficiary, beneficiary)?;
-                self.operator_mut()?.include_unchecked(tx).map_err(err)?;
+                self.cash_operator_mut()?.include_unchecked(tx).map_err(err)?;
             }
             Fault::SignedDoubleSpend { owner, beneficiary } => {
                 let coin = self.newest_spent(owner)?;
                 let tx = self.spend_again(world, coin, beneficiary, owner)?;
-                self.operator_mut()?.include_unchecked(tx).map_err(err)?;
+                self.cash_operator_mut()?.include_unchecked(tx).map_err(err)?;
             }
             Fault::Mint { beneficiary, amount } => {
                 let amount = u128::try_from(amount.resolve(0)?).map_err(|_| err("negative mint"))?;
@@ -701,8 +667,8 @@ impl<F: Family> Core<F> {
                 // which no scenario reaches): nothing on the root chain backs it.
                 let tx = CashTx::new(MINTED_COIN, MINTED_COIN, world.actor(beneficiary)?.address);
                 let tx = tx.sign(&world.domain(), &world.actor(beneficiary)?.key);
-                self.operator_mut()?.include_unchecked(tx).map_err(err)?;
-                self.minted.push((beneficiary.clone(), MINTED_COIN, U256::from(amount)));
+                self.cash_operator_mut()?.include_unchecked(tx).map_err(err)?;
+                self.cheats.minted.push((beneficiary.clone(), MINTED_COIN, U256::from(amount)));
             }
             Fault::WithholdBlock => self.withhold_next = true,
             Fault::Rearrange { beneficiary } => self.rearrange(world, beneficiary).await?,
@@ -717,13 +683,12 @@ impl<F: Family> Core<F> {
                 )));
             }
         }
-        world.log.push(format!("operator fault: {fault:?}"));
         Ok(Support::Done)
     }
 
     /// `actor` exits `what`: an honest user through its client, a cheater whatever it holds
     /// through the operator's forgeries as well.
-    pub async fn exit(
+    pub(crate) async fn cash_exit(
         &mut self,
         world: &mut World,
         actor: &str,
@@ -735,14 +700,14 @@ impl<F: Family> Core<F> {
             ExitWhat::All => ExitScope::All,
             ExitWhat::Newest => ExitScope::Newest,
             ExitWhat::Spent => {
-                let claims = self.spent.get(actor).cloned().unwrap_or_default();
+                let claims = self.cheats.spent.get(actor).cloned().unwrap_or_default();
                 let open = self.cash(actor)?.open_exits();
                 let calls = claims
                     .iter()
                     .filter(|claim| must_fail || !open.contains_key(&claim.coin_id()))
-                    .map(|claim| (claim.coin_id(), self.game.exit_call(claim)))
+                    .map(|claim| (claim.coin_id(), F::cash_game(&self.game).exit_call(claim)))
                     .collect();
-                Self::start_exits(world, actor, calls, must_fail).await?;
+                Self::start_coin_exits(world, actor, calls, must_fail).await?;
                 return Ok(Support::Done);
             }
             ExitWhat::StaleState => return Ok(Support::NotApplicable("Plasma Cash has no channel states".into())),
@@ -758,11 +723,11 @@ impl<F: Family> Core<F> {
                 let address = world.actor(actor)?.address;
                 let wallet = self.cash(actor)?.wallet();
                 let forged: Vec<u64> =
-                    self.operator()?.coins_of(address).into_iter().filter(|coin| !wallet.owns(*coin)).collect();
+                    self.cash_operator()?.coins_of(address).into_iter().filter(|coin| !wallet.owns(*coin)).collect();
                 for coin in forged {
                     claims.push(self.claim_from_operator(coin)?);
                 }
-                for (_, coin_id, amount) in self.minted.iter().filter(|(owner, ..)| owner == actor) {
+                for (_, coin_id, amount) in self.cheats.minted.iter().filter(|(owner, ..)| owner == actor) {
                     claims.push(self.minted_claim(address, *coin_id, *amount)?);
                 }
             }
@@ -773,20 +738,25 @@ impl<F: Family> Core<F> {
             claims
                 .iter()
                 .filter(|claim| must_fail || !open.contains_key(&claim.coin_id()))
-                .map(|claim| (claim.coin_id(), self.game.exit_call(claim)))
+                .map(|claim| (claim.coin_id(), F::cash_game(&self.game).exit_call(claim)))
                 .collect()
         } else {
             let now = world.chain.block_time().await?;
             let decisions = self.client(actor)?.exits(scope, now).map_err(err)?;
             decisions.into_iter().filter_map(|d| F::own_exit(&d.tag).map(|coin| (coin, d.call))).collect()
         };
-        Self::start_exits(world, actor, calls, must_fail).await?;
+        Self::start_coin_exits(world, actor, calls, must_fail).await?;
         Ok(Support::Done)
     }
 
     /// `challenger` challenges the history of `target`'s open exit by hand, after its software
     /// had a look.
-    pub async fn challenge(&mut self, world: &mut World, challenger: &str, target: &str) -> Result<Support, Error> {
+    pub(crate) async fn cash_challenge(
+        &mut self,
+        world: &mut World,
+        challenger: &str,
+        target: &str,
+    ) -> Result<Support, Error> {
         self.look(world).await?;
         let target = world.actor(target)?.address;
         let client = self.cash(challenger)?;
@@ -806,7 +776,8 @@ impl<F: Family> Core<F> {
                 wallet.known_moves(exit.coin_id).into_iter().find(|m| m.blknum < exit.prev_blk).map(|m| m.included())
             })
             .ok_or_else(|| err(format!("{challenger} knows nothing of coin {} before its exit", exit.coin_id)))?;
-        let call = self.game.challenge_history_call(&HistoryChallenge { coin_id: exit.coin_id, earlier });
+        let call =
+            F::cash_game(&self.game).challenge_history_call(&HistoryChallenge { coin_id: exit.coin_id, earlier });
         let from = world.actor(challenger)?.address;
         let receipt = world.game_call(from, &call).await?;
         if !receipt.success {
@@ -818,7 +789,7 @@ impl<F: Family> Core<F> {
 
     /// The Cash rounds of every client: a look, the cheating operator's late answers, and a look
     /// at what they revealed.
-    pub async fn run_watchers(&mut self, world: &mut World) -> Result<(), Error> {
+    pub(crate) async fn cash_watchers(&mut self, world: &mut World) -> Result<(), Error> {
         self.look(world).await?;
         self.answer_late(world).await?;
         self.look(world).await
@@ -826,71 +797,83 @@ impl<F: Family> Core<F> {
 }
 
 /// Plasma Cash, driven by scenarios.
-pub struct CashVariant(Core<Cash>);
-
-impl Default for CashVariant {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl CashVariant {
-    /// A fresh instance, deployed by [`Variant::deploy`].
-    pub fn new() -> Self {
-        Self(Core::new())
-    }
-}
+pub type CashVariant = Lab<Cash>;
 
 #[async_trait::async_trait]
-impl Variant for CashVariant {
-    fn info(&self) -> crate::VariantInfo {
-        crate::VariantInfo::of::<Cash>(&self.0.game)
+impl Scripted for Cash {
+    type Operator = Operator;
+    type Client = CashClient;
+    type Cheats = CashCheats<()>;
+
+    fn game(min_exit_period: u64) -> CashGame {
+        CashGame::new(EXIT_BOND, CHALLENGE_BOND, min_exit_period)
     }
 
-    async fn deploy(&mut self, world: &mut World) -> Result<(), Error> {
-        let game = CashGame::new(EXIT_BOND, CHALLENGE_BOND, world.min_exit_period);
-        world.deploy_design::<Cash>(&game).await?;
-        let operator = Operator::new(world.domain());
-        self.0.set_up(world, operator, |key, domain, watching| CashClient::new(key, domain, game, watching));
-        Ok(())
+    fn operator(domain: Domain, _address: Address) -> Operator {
+        Operator::new(domain)
     }
 
-    async fn deposit(&mut self, world: &mut World, actor: &str, amount: U256) -> Result<Support, Error> {
-        self.0.deposit(world, actor, amount).await
+    fn client(key: SigningKey, domain: Domain, game: &CashGame, watching: bool) -> CashClient {
+        CashClient::new(key, domain, *game, watching)
     }
 
-    async fn transfer(&mut self, world: &mut World, payment: crate::Payment<'_>) -> Result<Support, Error> {
-        let crate::Payment { from, to, amount, confirm: _ } = payment;
-        self.0.transfer(world, (from, to), amount, false).await
+    fn exit_subject(tag: &CashTag) -> Option<String> {
+        Self::own_exit(tag).map(|coin| format!("coin {coin}"))
     }
 
-    async fn commit_block(&mut self, world: &mut World) -> Result<(), Error> {
-        self.0.commit_block(world).await
+    fn paid_to(tx: &SignedCashTx) -> Vec<Address> {
+        vec![tx.tx.newOwner]
     }
 
-    async fn inject_fault(&mut self, world: &mut World, fault: &Fault) -> Result<Support, Error> {
-        self.0.inject_fault(world, fault).await
+    fn deployed(lab: &mut Lab<Self>, world: &World) {
+        follow(lab, world);
     }
 
-    async fn exit(&mut self, world: &mut World, exit: crate::ExitRequest<'_>) -> Result<Support, Error> {
-        let crate::ExitRequest { actor, what, must_fail } = exit;
-        self.0.exit(world, actor, what, must_fail).await
+    fn withhold(operator: &mut Operator, blknum: BlockNumber) -> bool {
+        operator.withhold(blknum);
+        true
     }
 
-    async fn challenge(&mut self, world: &mut World, challenger: &str, target: &str) -> Result<Support, Error> {
-        self.0.challenge(world, challenger, target).await
+    async fn deposit(lab: &mut Lab<Self>, world: &mut World, actor: &str, amount: U256) -> Result<Support, Error> {
+        lab.cash_deposit(world, actor, amount).await
     }
 
-    async fn run_watchers(&mut self, world: &mut World) -> Result<(), Error> {
-        self.0.run_watchers(world).await?;
+    async fn transfer(lab: &mut Lab<Self>, world: &mut World, payment: crate::Payment<'_>) -> Result<Support, Error> {
+        lab.cash_transfer(world, (payment.from, payment.to), payment.amount, false).await
+    }
+
+    async fn deliver(
+        lab: &mut Lab<Self>,
+        world: &mut World,
+        submitted: &BlockSubmittedEvent,
+        _withheld: bool,
+    ) -> Result<(), Error> {
+        lab.deliver(world, *submitted).await
+    }
+
+    async fn run_watchers(lab: &mut Lab<Self>, world: &mut World) -> Result<(), Error> {
+        lab.cash_watchers(world).await?;
         // The honest Cash operator owes nothing on the root chain; its queue stays empty.
-        let node = self.0.node()?;
+        let node = lab.node()?;
         let outcome = node.operator.flush(world).await;
         node.log_notes(world);
         Ok(outcome?)
     }
 
-    async fn exit_counts(&self, world: &World) -> Result<ExitCounts, Error> {
-        super::exit_counts::<Cash>(world).await
+    async fn inject_fault(lab: &mut Lab<Self>, world: &mut World, fault: &Fault) -> Result<Support, Error> {
+        lab.cash_fault(world, fault).await
+    }
+
+    async fn exit(lab: &mut Lab<Self>, world: &mut World, exit: ExitRequest<'_>) -> Result<Support, Error> {
+        lab.cash_exit(world, exit.actor, exit.what, exit.must_fail).await
+    }
+
+    async fn challenge(
+        lab: &mut Lab<Self>,
+        world: &mut World,
+        challenger: &str,
+        target: &str,
+    ) -> Result<Support, Error> {
+        lab.cash_challenge(world, challenger, target).await
     }
 }

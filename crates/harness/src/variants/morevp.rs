@@ -463,7 +463,7 @@ impl Scripted for MoreVp {
         MoreVpGame::new(STANDARD_EXIT_BOND, IN_FLIGHT_EXIT_BOND, PIGGYBACK_BOND, min_exit_period)
     }
 
-    fn operator(domain: Domain) -> Operator {
+    fn operator(domain: Domain, _address: Address) -> Operator {
         Operator::new(domain)
     }
 
@@ -521,9 +521,10 @@ impl Scripted for MoreVp {
     async fn deliver(
         lab: &mut Lab<Self>,
         world: &mut World,
-        blknum: BlockNumber,
+        submitted: &plasma_core::BlockSubmittedEvent,
         _withheld: bool,
     ) -> Result<(), Error> {
+        let blknum = submitted.blknum;
         // Nobody sees a withheld block: its payments stay in flight.
         let Some(data) = OperatorState::<MoreVp>::block_data(lab.operator()?, blknum) else {
             return Ok(());
@@ -549,7 +550,8 @@ impl Scripted for MoreVp {
         Ok(())
     }
 
-    async fn after_look(lab: &mut Lab<Self>, world: &mut World) -> Result<(), Error> {
+    async fn run_watchers(lab: &mut Lab<Self>, world: &mut World) -> Result<(), Error> {
+        lab.node()?.run_watchers(world).await?;
         lab.watch_game(world).await?;
         lab.answer_late(world).await
     }

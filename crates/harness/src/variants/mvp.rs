@@ -53,7 +53,7 @@ impl Scripted for Mvp {
         MvpGame::new(EXIT_BOND, min_exit_period)
     }
 
-    fn operator(domain: Domain) -> Operator {
+    fn operator(domain: Domain, _address: Address) -> Operator {
         Operator::new(domain)
     }
 

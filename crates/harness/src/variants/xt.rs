@@ -23,7 +23,10 @@ use std::collections::BTreeMap;
 use alloy_primitives::{Address, U256};
 use alloy_sol_types::SolEvent as _;
 use plasma_cash::{CashError, CashGame, CashHistory, CashTag, Included, SignedCashTx, game::IncludedExt as _};
-use plasma_core::{Decision, Design, ExitScope, RetryPolicy, Signature, Timestamp, UserClient};
+use plasma_core::{
+    BlockNumber, BlockSubmittedEvent, Decision, Design, Domain, ExitScope, RetryPolicy, Signature, SigningKey,
+    Timestamp, UserClient,
+};
 use plasma_node::{ActionQueue, Note};
 use plasma_rootchain::RootChain as _;
 use plasma_xt::{
@@ -31,8 +34,11 @@ use plasma_xt::{
     Zone,
 };
 
-use super::cash::{CHALLENGE_BOND, Core, EXIT_BOND, Family, is_cheater};
-use crate::{CheckpointStep, Error, ExitCounts, ExitWhat, Fault, Support, Variant, World};
+use super::cash::{CHALLENGE_BOND, CashCheats, EXIT_BOND, Family};
+use crate::{
+    CheckpointStep, Error, ExitCounts, ExitWhat, Fault, Support, World,
+    lab::{Lab, Scripted, is_cheater},
+};
 
 /// The checkpoint bond: 0.1 ETH.
 pub const CHECKPOINT_BOND: U256 = U256::from_limbs([100_000_000_000_000_000, 0, 0, 0]);
@@ -44,8 +50,11 @@ fn err(message: impl std::fmt::Display) -> Error {
 }
 
 impl Family for Xt {
-    type Operator = XtOperator;
-    type Client = XtClient;
+    type Extra = XtScene;
+
+    fn cash_game(game: &XtGame) -> &CashGame {
+        &game.cash
+    }
 
     fn cash_operator(operator: &XtOperator) -> &plasma_cash::Operator {
         operator.cash()
@@ -119,9 +128,11 @@ struct Proposal {
 }
 
 /// Plasma XT, driven by scenarios.
-pub struct XtVariant {
-    core: Core<Xt>,
-    game: XtGame,
+pub type XtVariant = Lab<Xt>;
+
+/// What an XT scenario keeps beside the Cash family's cheaters.
+#[derive(Default)]
+pub struct XtScene {
     proposals: BTreeMap<u64, Proposal>,
     /// The outbox of the clients' checkpoint-layer decisions.
     outbox: Option<ActionQueue<XtTag>>,
@@ -129,40 +140,13 @@ pub struct XtVariant {
     cursor: Option<plasma_node::LogCursor>,
 }
 
-impl Default for XtVariant {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl XtVariant {
-    /// A fresh instance, deployed by [`Variant::deploy`].
-    pub fn new() -> Self {
-        Self {
-            core: Core::new(),
-            game: Self::game(plasma_contracts::DEFAULT_MIN_EXIT_PERIOD),
-            proposals: BTreeMap::new(),
-            outbox: None,
-            cursor: None,
-        }
-    }
-
-    fn game(period: u64) -> XtGame {
-        XtGame {
-            cash: CashGame::new(EXIT_BOND, CHALLENGE_BOND, period),
-            checkpoint_bond: CHECKPOINT_BOND,
-            checkpoint_period: period,
-            challenge_cap: CHALLENGE_CAP,
-        }
-    }
-
+impl Lab<Xt> {
     fn name_of(world: &World, address: Address) -> Option<String> {
         world.everyone().find(|a| a.address == address).map(|a| a.name.clone())
     }
 
     fn names(&self) -> Result<Vec<String>, Error> {
-        let node = self.core.node.as_ref().ok_or_else(|| err("not deployed"))?;
-        Ok(node.clients.clients().map(|(name, _)| name.clone()).collect())
+        Ok(self.node_ref()?.clients.clients().map(|(name, _)| name.clone()).collect())
     }
 
     /// Sends `call` from `name`; logs `what` with the outcome. Whether it went through.
@@ -185,7 +169,7 @@ impl XtVariant {
         if !step.must_fail {
             return Err(err("a checkpoint with `zone-past-block` must be refused: add `must-fail = true`"));
         }
-        let operator = self.core.operator()?;
+        let operator = self.cash_operator()?;
         let blknum = operator.child_blocks().last().ok_or_else(|| err("no block to checkpoint"))?;
         let last_coin = operator.coins().keys().last().copied().ok_or_else(|| err("no coin to checkpoint"))?;
         let mut bitmap = Bitmap::empty(Zone::new(1, last_coin).map_err(err)?);
@@ -216,7 +200,7 @@ impl XtVariant {
         world: &World,
         step: &CheckpointStep,
     ) -> Result<(StateCheckpoint, Bitmap, BTreeMap<u64, (Address, Signature)>), Error> {
-        let operator = self.core.operator()?;
+        let operator = self.cash_operator()?;
         let blknum = operator.child_blocks().last().ok_or_else(|| err("no block to checkpoint"))?;
         // A checkpoint of K covers only coins deposited before K.
         let last_coin =
@@ -254,7 +238,7 @@ impl XtVariant {
                 false_bits.push(coin_id);
                 continue;
             }
-            let client = self.core.client_mut(&name)?;
+            let client = self.client_mut(&name)?;
             if client.book().is_none() {
                 continue;
             }
@@ -273,7 +257,7 @@ impl XtVariant {
     /// A griefer's challenges of its own bits: its latest ownership of each coin up to `K`.
     async fn grief(&mut self, world: &mut World, id: u64, griefer: &str) -> Result<(), Error> {
         let (cp, address) = (self.proposal(id)?.cp.clone(), world.actor(griefer)?.address);
-        let wallet = self.core.cash(griefer)?.wallet();
+        let wallet = self.cash(griefer)?.wallet();
         let mut calls = Vec::new();
         for coin_id in cp.bitmap.set_coins() {
             let Some(deposit) = wallet.deposit_record(coin_id) else { continue };
@@ -297,9 +281,9 @@ impl XtVariant {
     /// which the exit game accepts only once the checkpoint is finalised.
     fn forged_state_exits(&self, world: &World, actor: &str) -> Result<Vec<(u64, plasma_core::GameCall)>, Error> {
         let address = world.actor(actor)?.address;
-        let (operator, checkpoints) = (self.core.operator()?, self.core.state()?);
+        let (operator, checkpoints) = (self.cash_operator()?, self.operator()?);
         let mut exits = BTreeMap::new();
-        for (id, proposal) in &self.proposals {
+        for (id, proposal) in &self.cheats.extra.proposals {
             let Some(state) = checkpoints.checkpoint(*id) else { continue };
             for coin_id in proposal.cp.bitmap.set_coins() {
                 let Some(stated) = state.state(coin_id).filter(|s| s.owner == address) else { continue };
@@ -325,19 +309,20 @@ impl XtVariant {
     }
 
     fn proposal(&self, id: u64) -> Result<&Proposal, Error> {
-        self.proposals.get(&id).ok_or_else(|| err(format!("no checkpoint {id}")))
+        self.cheats.extra.proposals.get(&id).ok_or_else(|| err(format!("no checkpoint {id}")))
     }
 
     /// One look of the checkpoint layer: every client reads the chain, the operator answers the
     /// challenges of its checkpoints, the clients decide and send, the operator finalises what is
     /// due, and each book learns which exits are open.
     async fn xt_look(&mut self, world: &mut World) -> Result<(), Error> {
-        let node = self.core.node()?;
+        let node = self.node()?;
         let source = plasma_node::InProcess(node.operator.operator());
         node.clients.ingest(&world.chain, &source).await?;
-        let events = self.cursor.as_mut().ok_or_else(|| err("not deployed"))?.poll::<Xt, _>(&world.chain).await?;
+        let events =
+            self.cheats.extra.cursor.as_mut().ok_or_else(|| err("not deployed"))?.poll::<Xt, _>(&world.chain).await?;
         let now = world.chain.block_time().await?;
-        let node = self.core.node()?;
+        let node = self.node()?;
         node.operator.poll(&world.chain).await?;
         let outcome = node.operator.flush(world).await;
         node.log_notes(world);
@@ -348,19 +333,23 @@ impl XtVariant {
             }
         }
         self.decide_and_send(world, now).await?;
-        let node = self.core.node()?;
+        let node = self.node()?;
         for decision in node.operator.operator().finalizations_due(now) {
             node.operator.decide(decision, now);
         }
         let outcome = node.operator.flush(world).await;
         node.log_notes(world);
         outcome?;
-        let operator = node.operator.operator();
-        for (id, proposal) in &mut self.proposals {
-            proposal.open &= operator.is_open(*id);
+        let operator = self.operator()?;
+        let open: Vec<(u64, bool)> =
+            self.cheats.extra.proposals.keys().map(|id| (*id, operator.is_open(*id))).collect();
+        for (id, is_open) in open {
+            if let Some(proposal) = self.cheats.extra.proposals.get_mut(&id) {
+                proposal.open &= is_open;
+            }
         }
         for name in self.names()? {
-            let pruned = self.core.client_mut(&name)?.sync_open_exits();
+            let pruned = self.client_mut(&name)?.sync_open_exits();
             if !pruned.is_empty() {
                 world.log.push(format!("{name}: an exit of coins {pruned:?} closed, prunes them now"));
             }
@@ -375,30 +364,30 @@ impl XtVariant {
         let names = self.names()?;
         let mut decided: Vec<(String, Decision<XtTag>)> = Vec::new();
         for name in &names {
-            let decisions = self.core.client_mut(name)?.decisions_from_events();
+            let decisions = self.client_mut(name)?.decisions_from_events();
             decided.extend(decisions.into_iter().map(|d| (name.clone(), d)));
         }
         for name in &names {
-            let decisions = self.core.client_mut(name)?.judge_exits(now);
+            let decisions = self.client_mut(name)?.judge_exits(now);
             decided.extend(decisions.into_iter().map(|d| (name.clone(), d)));
         }
         self.forward_proofs(world)?;
         for name in &names {
-            let decisions = self.core.client_mut(name)?.rechecks(now);
+            let decisions = self.client_mut(name)?.rechecks(now);
             decided.extend(decisions.into_iter().map(|d| (name.clone(), d)));
         }
-        let outbox = self.outbox.as_mut().ok_or_else(|| err("not deployed"))?;
+        let mut outbox = self.cheats.extra.outbox.take().ok_or_else(|| err("not deployed"))?;
         for (name, decision) in decided {
             outbox.decide(&name, format!("{name}'s watcher"), decision, now);
         }
-        let node = self.core.node.as_mut().ok_or_else(|| err("not deployed"))?;
-        let clients = &node.clients;
+        let clients = &self.node_ref()?.clients;
         outbox.retain(|queued| clients.client(&queued.owner).is_ok_and(|c| c.still_wanted(&queued.decision.tag)));
         let mut notes: Vec<Note> = Vec::new();
         let outcome = outbox.flush(world, &mut notes).await;
+        self.cheats.extra.outbox = Some(outbox);
         world.log.extend(notes.into_iter().map(|note| note.0));
         for queued in outcome? {
-            node.clients.client_mut(&queued.owner)?.on_action_done(&queued.decision.tag);
+            self.client_mut(&queued.owner)?.on_action_done(&queued.decision.tag);
         }
         Ok(())
     }
@@ -409,10 +398,11 @@ impl XtVariant {
     async fn follow(&mut self, world: &mut World, event: &XtEvent) -> Result<(), Error> {
         match event {
             XtEvent::CheckpointChallenged { checkpoint_id, coin_id, blknum, owner, .. } => {
-                let Some(proposal) = self.proposals.get(checkpoint_id).filter(|p| !p.step.unanswered) else {
+                let Some(proposal) = self.cheats.extra.proposals.get(checkpoint_id).filter(|p| !p.step.unanswered)
+                else {
                     return Ok(());
                 };
-                if self.core.state()?.answer(*checkpoint_id, *coin_id, *blknum, *owner).is_some() {
+                if self.operator()?.answer(*checkpoint_id, *coin_id, *blknum, *owner).is_some() {
                     return Ok(());
                 }
                 // A forged state: the operator answers with its accomplice's sign-off (refused for
@@ -427,15 +417,16 @@ impl XtVariant {
             }
             XtEvent::CheckpointFinalized { checkpoint_id: id, .. } => {
                 for name in self.names()? {
-                    for pruned in self.core.client_mut(&name)?.take_pruned_on_close() {
+                    for pruned in self.client_mut(&name)?.take_pruned_on_close() {
                         world.log.push(format!("{name}: an exit of coins {pruned:?} closed, prunes them now"));
                     }
                 }
-                let Some(proposal) = self.proposals.get_mut(id) else { return Ok(()) };
+                let Some(proposal) = self.cheats.extra.proposals.get_mut(id) else { return Ok(()) };
                 proposal.open = false;
                 world.log.push(format!("checkpoint {id} of block {} finalised", proposal.cp.blknum));
+                let proposal = self.proposal(*id)?;
                 for (name, before) in &proposal.bytes_before {
-                    let client = self.core.client(name)?;
+                    let client = self.client(name)?;
                     let (pruned, after) =
                         client.pruned_at(*id).cloned().unwrap_or_else(|| (Vec::new(), client.stored_bytes()));
                     world.log.push(format!("{name} prunes coins {pruned:?}: stored bytes kept {before} -> {after}"));
@@ -445,7 +436,7 @@ impl XtVariant {
                 }
             }
             XtEvent::CheckpointVoided { checkpoint_id: id, reason, .. } => {
-                if let Some(proposal) = self.proposals.get_mut(id) {
+                if let Some(proposal) = self.cheats.extra.proposals.get_mut(id) {
                     proposal.open = false;
                 }
                 world.log.push(format!("checkpoint {id} void (reason {reason})"));
@@ -460,11 +451,12 @@ impl XtVariant {
     /// its history says) is another actor that holds one. A recipient without it (its sender was
     /// offline for the sign-off) challenges a set bit.
     fn forward_proofs(&mut self, world: &World) -> Result<(), Error> {
-        let open: Vec<ProposedCheckpoint> = self.proposals.values().filter(|p| p.open).map(|p| p.cp.clone()).collect();
+        let open: Vec<ProposedCheckpoint> =
+            self.cheats.extra.proposals.values().filter(|p| p.open).map(|p| p.cp.clone()).collect();
         let mut learned = Vec::new();
         for cp in &open {
             for name in self.names()? {
-                let client = self.core.client(&name)?;
+                let client = self.client(&name)?;
                 if client.book().is_none() {
                     continue;
                 }
@@ -473,7 +465,7 @@ impl XtVariant {
                     let Some(history) = wallet.history(coin_id) else { continue };
                     let sender = plasma_xt::history::tip_at(history, cp.blknum).owner;
                     let Some(sender) = Self::name_of(world, sender).filter(|s| *s != name) else { continue };
-                    let book = self.core.client(&sender)?.book();
+                    let book = self.client(&sender)?.book();
                     let proof = book.and_then(|b| b.state_proof(cp.blknum, cp.state_root, coin_id));
                     if let Some(proof) = proof {
                         learned.push((name.clone(), cp.blknum, cp.state_root, coin_id, proof.clone()));
@@ -482,7 +474,7 @@ impl XtVariant {
             }
         }
         for (name, blknum, root, coin_id, proof) in learned {
-            self.core.client_mut(&name)?.learn_state_proof(blknum, root, coin_id, proof);
+            self.client_mut(&name)?.learn_state_proof(blknum, root, coin_id, proof);
         }
         Ok(())
     }
@@ -495,12 +487,12 @@ impl XtVariant {
     /// serves from the state it proposed. (The coin is the one the payer pays with: the first
     /// spendable of that amount.)
     fn check_checkpoint_handover(&mut self, from: &str, to: &str, amount: U256) -> Result<(), Error> {
-        let payer = self.core.client(from)?;
+        let payer = self.client(from)?;
         let Some(book) = payer.book() else { return Ok(()) };
         let Some(coin_id) = payer.cash().coin_for(amount) else { return Ok(()) };
         if !payer.starts_at_checkpoint(coin_id) {
             let Some(history) = payer.cash().wallet().history(coin_id) else { return Ok(()) };
-            let operator = self.core.state()?;
+            let operator = self.operator()?;
             let proof_of = |cp: &ProposedCheckpoint| {
                 book.state_proof(cp.blknum, cp.state_root, coin_id).cloned().or_else(|| {
                     let state = operator.checkpoint(cp.id).filter(|state| state.root() == cp.state_root)?;
@@ -508,14 +500,13 @@ impl XtVariant {
                 })
             };
             return self
-                .core
                 .client(to)?
                 .check_cash(history, proof_of)
                 .map_err(|why| err(format!("{to} refuses coin {coin_id}: {why}")));
         }
         let history = payer.started_history(coin_id).map_err(err)?;
         let checkpoint = history.start().checkpoint.as_ref().map_or(0, |start| start.checkpoint_id);
-        match self.core.client_mut(to)?.check_started(&history) {
+        match self.client_mut(to)?.check_started(&history) {
             Ok(()) => Ok(()),
             Err(XtError::NotCheckpointed(_)) => {
                 Err(err(format!("{to} does not know checkpoint {checkpoint} finalised")))
@@ -526,102 +517,138 @@ impl XtVariant {
 }
 
 #[async_trait::async_trait]
-impl Variant for XtVariant {
-    fn info(&self) -> crate::VariantInfo {
-        crate::VariantInfo::of::<Xt>(&self.game)
+impl Scripted for Xt {
+    type Operator = XtOperator;
+    type Client = XtClient;
+    type Cheats = CashCheats<XtScene>;
+
+    /// The game runs with a checkpoint period equal to the exit period.
+    fn game(period: u64) -> XtGame {
+        XtGame {
+            cash: CashGame::new(EXIT_BOND, CHALLENGE_BOND, period),
+            checkpoint_bond: CHECKPOINT_BOND,
+            checkpoint_period: period,
+            challenge_cap: CHALLENGE_CAP,
+        }
     }
 
-    async fn deploy(&mut self, world: &mut World) -> Result<(), Error> {
-        let game = Self::game(world.min_exit_period);
-        self.game = game;
-        world.deploy_design::<Xt>(&game).await?;
-        let operator = XtOperator::new(world.domain(), world.operator.address);
-        self.core.set_up(world, operator, |key, domain, watching| XtClient::new(key, domain, game, watching));
-        self.outbox = Some(ActionQueue::new(world.exit_game, RetryPolicy::EVERY_LOOK));
-        self.cursor = Some(plasma_node::LogCursor::new(world.framework, world.exit_game, 0));
-        Ok(())
+    fn operator(domain: Domain, address: Address) -> XtOperator {
+        XtOperator::new(domain, address)
     }
 
-    async fn deposit(&mut self, world: &mut World, actor: &str, amount: U256) -> Result<Support, Error> {
-        self.core.deposit(world, actor, amount).await
+    fn client(key: SigningKey, domain: Domain, game: &XtGame, watching: bool) -> XtClient {
+        XtClient::new(key, domain, *game, watching)
     }
 
-    async fn transfer(&mut self, world: &mut World, payment: crate::Payment<'_>) -> Result<Support, Error> {
+    fn exit_subject(tag: &XtTag) -> Option<String> {
+        Self::own_exit(tag).map(|coin| format!("coin {coin}"))
+    }
+
+    fn paid_to(tx: &SignedCashTx) -> Vec<Address> {
+        vec![tx.tx.newOwner]
+    }
+
+    fn deployed(lab: &mut Lab<Self>, world: &World) {
+        super::cash::follow(lab, world);
+        lab.cheats.extra.outbox = Some(ActionQueue::new(world.exit_game, RetryPolicy::EVERY_LOOK));
+        lab.cheats.extra.cursor = Some(plasma_node::LogCursor::new(world.framework, world.exit_game, 0));
+    }
+
+    fn withhold(operator: &mut XtOperator, blknum: BlockNumber) -> bool {
+        Self::cash_operator_mut(operator).withhold(blknum);
+        true
+    }
+
+    async fn deliver(
+        lab: &mut Lab<Self>,
+        world: &mut World,
+        submitted: &BlockSubmittedEvent,
+        _withheld: bool,
+    ) -> Result<(), Error> {
+        lab.deliver(world, *submitted).await
+    }
+
+    async fn deposit(lab: &mut Lab<Self>, world: &mut World, actor: &str, amount: U256) -> Result<Support, Error> {
+        lab.cash_deposit(world, actor, amount).await
+    }
+
+    async fn transfer(lab: &mut Lab<Self>, world: &mut World, payment: crate::Payment<'_>) -> Result<Support, Error> {
         let crate::Payment { from, to, amount, confirm: _ } = payment;
-        self.check_checkpoint_handover(from, to, amount)?;
+        lab.check_checkpoint_handover(from, to, amount)?;
         // A coin handed over from its checkpoint was checked above; any other as in Plasma Cash.
-        let payer = self.core.client(from)?;
+        let payer = lab.client(from)?;
         let checked = payer.cash().coin_for(amount).is_some_and(|coin| payer.starts_at_checkpoint(coin));
-        self.core.transfer(world, (from, to), amount, checked).await
+        lab.cash_transfer(world, (from, to), amount, checked).await
     }
 
-    async fn commit_block(&mut self, world: &mut World) -> Result<(), Error> {
-        self.core.commit_block(world).await
+    async fn inject_fault(lab: &mut Lab<Self>, world: &mut World, fault: &Fault) -> Result<Support, Error> {
+        lab.cash_fault(world, fault).await
     }
 
-    async fn inject_fault(&mut self, world: &mut World, fault: &Fault) -> Result<Support, Error> {
-        self.core.inject_fault(world, fault).await
-    }
-
-    async fn exit(&mut self, world: &mut World, exit: crate::ExitRequest<'_>) -> Result<Support, Error> {
+    async fn exit(lab: &mut Lab<Self>, world: &mut World, exit: crate::ExitRequest<'_>) -> Result<Support, Error> {
         let crate::ExitRequest { actor, what, must_fail } = exit;
         let scope = match what {
             ExitWhat::All => ExitScope::All,
             ExitWhat::Newest => ExitScope::Newest,
-            _ => return self.core.exit(world, actor, what, must_fail).await,
+            _ => return lab.cash_exit(world, actor, what, must_fail).await,
         };
         if is_cheater(world, actor) {
-            let calls = self.forged_state_exits(world, actor)?;
+            let calls = lab.forged_state_exits(world, actor)?;
             if calls.is_empty() {
-                return self.core.exit(world, actor, what, must_fail).await;
+                return lab.cash_exit(world, actor, what, must_fail).await;
             }
             for (coin, call) in calls {
                 let what = format!("exits coin {coin} from its forged checkpoint state");
-                let went = Self::send(world, actor, &call, &what).await?;
+                let went = Lab::<Xt>::send(world, actor, &call, &what).await?;
                 if went == must_fail {
                     return Err(err(format!("the checkpoint exit of coin {coin} by {actor}: accepted = {went}")));
                 }
             }
             return Ok(Support::Done);
         }
-        if self.core.client(actor)?.book().is_none() {
-            return self.core.exit(world, actor, what, must_fail).await;
+        if lab.client(actor)?.book().is_none() {
+            return lab.cash_exit(world, actor, what, must_fail).await;
         }
-        let (from_checkpoint, as_cash) = self.core.client(actor)?.exit_plan(scope, must_fail).map_err(err)?;
+        let (from_checkpoint, as_cash) = lab.client(actor)?.exit_plan(scope, must_fail).map_err(err)?;
         for (coin, call) in from_checkpoint {
-            let went = Self::send(world, actor, &call, &format!("exits coin {coin} from its checkpoint")).await?;
+            let went = Lab::<Xt>::send(world, actor, &call, &format!("exits coin {coin} from its checkpoint")).await?;
             if went == must_fail {
                 return Err(err(format!("the checkpoint exit of coin {coin} by {actor}: accepted = {went}")));
             }
         }
         if !as_cash.is_empty() {
-            Core::<Xt>::start_exits(world, actor, as_cash, must_fail).await?;
+            Lab::<Xt>::start_coin_exits(world, actor, as_cash, must_fail).await?;
         }
         Ok(Support::Done)
     }
 
-    async fn challenge(&mut self, world: &mut World, challenger: &str, target: &str) -> Result<Support, Error> {
-        self.core.challenge(world, challenger, target).await
+    async fn challenge(
+        lab: &mut Lab<Self>,
+        world: &mut World,
+        challenger: &str,
+        target: &str,
+    ) -> Result<Support, Error> {
+        lab.cash_challenge(world, challenger, target).await
     }
 
-    async fn run_watchers(&mut self, world: &mut World) -> Result<(), Error> {
-        self.xt_look(world).await?;
-        self.xt_look(world).await?;
-        self.core.run_watchers(world).await
+    async fn run_watchers(lab: &mut Lab<Self>, world: &mut World) -> Result<(), Error> {
+        lab.xt_look(world).await?;
+        lab.xt_look(world).await?;
+        lab.cash_watchers(world).await
     }
 
-    async fn exit_counts(&self, world: &World) -> Result<ExitCounts, Error> {
+    async fn exit_counts(world: &World) -> Result<ExitCounts, Error> {
         super::exit_counts::<Xt>(world).await
     }
 
-    async fn checkpoint(&mut self, world: &mut World, step: &CheckpointStep) -> Result<Support, Error> {
+    async fn checkpoint(lab: &mut Lab<Self>, world: &mut World, step: &CheckpointStep) -> Result<Support, Error> {
         // The users' software has seen everything before the operator asks for sign-offs.
-        self.run_watchers(world).await?;
+        lab.cash_watchers(world).await?;
         if step.zone_past_block {
-            return self.propose_past_block(world, step).await;
+            return lab.propose_past_block(world, step).await;
         }
-        let (state, bitmap, colluding) = self.build_checkpoint(world, step)?;
-        let call = self.game.propose_checkpoint_call(state.blknum(), state.root(), &bitmap);
+        let (state, bitmap, colluding) = lab.build_checkpoint(world, step)?;
+        let call = lab.game.propose_checkpoint_call(state.blknum(), state.root(), &bitmap);
         let receipt = world.game_call(world.operator.address, &call).await?;
         match (receipt.success, step.must_fail) {
             (true, true) => return Err(err("the checkpoint had to be refused")),
@@ -641,23 +668,23 @@ impl Variant for XtVariant {
         let set: Vec<u64> = bitmap.set_coins().collect();
         world.log.push(format!("operator proposes checkpoint {id} of block {} with bits {set:?}", state.blknum()));
         let mut bytes_before = BTreeMap::new();
-        for name in self.names()? {
-            let client = self.core.client(&name)?;
+        for name in lab.names()? {
+            let client = lab.client(&name)?;
             let Some(book) = client.book() else { continue };
             if set.iter().any(|coin| book.signed(state.blknum(), state.root(), *coin)) {
                 bytes_before.insert(name.clone(), client.stored_bytes());
             }
         }
         let cp = ProposedCheckpoint { id, blknum: state.blknum(), state_root: state.root(), bitmap };
-        let operator = self.core.node()?.operator.operator_mut();
+        let operator = lab.node()?.operator.operator_mut();
         operator.proposed(id, state, event.finalizableAt);
         if step.unanswered {
             operator.neglect(id);
         }
         let proposal = Proposal { cp, step: step.clone(), bytes_before, colluding, open: true };
-        self.proposals.insert(id, proposal);
+        lab.cheats.extra.proposals.insert(id, proposal);
         for griefer in &step.griefers {
-            self.grief(world, id, griefer).await?;
+            lab.grief(world, id, griefer).await?;
         }
         Ok(Support::Done)
     }
