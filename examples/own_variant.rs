@@ -25,11 +25,11 @@ use alloy_primitives::{Address, B256, Log, U256};
 use alloy_sol_types::{SolCall, SolConstructor, SolEvent};
 use plasma_contracts::MvpExitGame;
 use plasma_core::{
-    BlockNumber, Capabilities, ChainEvent, Decision, Design, Domain, ExitOutcome, ExitScope, FrameworkEvent, GameCall,
+    BlockNumber, Capabilities, ChainEvent, Decision, Design, ExitOutcome, ExitScope, FrameworkEvent, GameCall,
     OperatorState, Role, SigningKey, Timestamp, UserClient,
 };
 use plasma_harness::{
-    Error, Outcome, builtin_scenarios,
+    Error, Outcome, World, builtin_scenarios,
     lab::{Lab, Scripted},
     run_scenario,
 };
@@ -277,11 +277,11 @@ impl Scripted for Vault {
         VaultGame { bond: U256::from(10_000_000_000_000_000u64) }
     }
 
-    fn operator(_domain: Domain, _address: Address) -> VaultOperator {
+    fn operator(_world: &World) -> VaultOperator {
         VaultOperator
     }
 
-    fn client(key: SigningKey, _domain: Domain, game: &VaultGame, _watching: bool) -> VaultClient {
+    fn client(key: SigningKey, _world: &World, game: &VaultGame, _watching: bool) -> VaultClient {
         VaultClient { user: key.address(), game: *game, deposits: BTreeMap::new(), exiting: BTreeSet::new() }
     }
 

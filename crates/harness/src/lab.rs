@@ -14,8 +14,8 @@
 
 use alloy_primitives::{Address, U256};
 use plasma_core::{
-    BlockNumber, BlockSubmittedEvent, ChainEvent, Decision, Design, Domain, ExitScope, FrameworkEvent, GameCall,
-    OperatorState, SigningKey, UserClient,
+    BlockNumber, BlockSubmittedEvent, ChainEvent, Decision, Design, ExitScope, FrameworkEvent, GameCall, OperatorState,
+    SigningKey, UserClient,
 };
 use plasma_rootchain::RootChain as _;
 
@@ -163,11 +163,11 @@ pub trait Scripted: Design {
 
     /// The exit game's parameters on a chain whose exit period is `min_exit_period` seconds.
     fn game(min_exit_period: u64) -> Self::Game;
-    /// An honest operator, sending from `address`.
-    fn operator(domain: Domain, address: Address) -> Self::Operator;
-    /// The software of the user holding `key`; `watching` is false for a cheater, who runs no
-    /// watcher.
-    fn client(key: SigningKey, domain: Domain, game: &Self::Game, watching: bool) -> Self::Client;
+    /// An honest operator on `world`'s deployment (its domain, the operator actor's key).
+    fn operator(world: &World) -> Self::Operator;
+    /// The software of the user holding `key` on `world`'s deployment (its domain, operator and
+    /// exit period); `watching` is false for a cheater, who runs no watcher.
+    fn client(key: SigningKey, world: &World, game: &Self::Game, watching: bool) -> Self::Client;
     /// What a decision of the user's own exit exits, in words for the log (`"coin 5"`); `None`
     /// for every other decision (challenges, answers).
     fn exit_subject(tag: &Self::Tag) -> Option<String>;
@@ -511,15 +511,14 @@ impl<S: Scripted> Variant for Lab<S> {
     async fn deploy(&mut self, world: &mut World) -> Result<(), Error> {
         self.game = S::game(world.min_exit_period);
         world.deploy_design::<S>(&self.game).await?;
-        let domain = world.domain();
         let clients: Vec<(String, S::Client)> = world
             .everyone()
             .map(|actor| {
                 let watching = !is_cheater(world, &actor.name);
-                (actor.name.clone(), S::client(actor.key.clone(), domain, &self.game, watching))
+                (actor.name.clone(), S::client(actor.key.clone(), world, &self.game, watching))
             })
             .collect();
-        let mut node = Node::new(world, S::operator(domain, world.operator.address), clients);
+        let mut node = Node::new(world, S::operator(world), clients);
         node.clients = node.clients.with_naming(S::naming());
         self.node = Some(node);
         S::deployed(self, world);

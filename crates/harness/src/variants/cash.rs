@@ -27,8 +27,8 @@ use plasma_cash::{
     tx::CashTxExt as _,
 };
 use plasma_core::{
-    BlockNumber, BlockSubmittedEvent, ChainEvent, ChildChain, Decision, Design, Domain, ExitScope, FrameworkEvent,
-    GameCall, OperatorState, SigningKey, Timestamp, UserClient,
+    BlockNumber, BlockSubmittedEvent, ChainEvent, ChildChain, Decision, Design, ExitScope, FrameworkEvent, GameCall,
+    OperatorState, SigningKey, Timestamp, UserClient,
 };
 use plasma_rootchain::RootChain as _;
 
@@ -809,12 +809,12 @@ impl Scripted for Cash {
         CashGame::new(EXIT_BOND, CHALLENGE_BOND, min_exit_period)
     }
 
-    fn operator(domain: Domain, _address: Address) -> Operator {
-        Operator::new(domain)
+    fn operator(world: &World) -> Operator {
+        Operator::new(world.domain())
     }
 
-    fn client(key: SigningKey, domain: Domain, game: &CashGame, watching: bool) -> CashClient {
-        CashClient::new(key, domain, *game, watching)
+    fn client(key: SigningKey, world: &World, game: &CashGame, watching: bool) -> CashClient {
+        CashClient::new(key, world.domain(), *game, watching)
     }
 
     fn exit_subject(tag: &CashTag) -> Option<String> {

@@ -26,8 +26,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use alloy_primitives::{Address, U256};
 use plasma_contracts::PlasmaFramework;
 use plasma_core::{
-    BlockSubmittedEvent, ChainEvent, Decision, Design, ExitScope, FrameworkEvent, GameCall, OperatorState, Role,
-    UserClient,
+    BlockNumber, BlockSubmittedEvent, ChainEvent, Decision, Design, ExitScope, FrameworkEvent, GameCall, OperatorState,
+    Role, SigningKey, UserClient,
 };
 use plasma_debit::{
     Action, ChannelState, Debit, DebitClient, DebitEvent, DebitExit, DebitGame, DebitOperator, DebitTag, DepositRecord,
@@ -37,8 +37,10 @@ use plasma_debit::{
 };
 use plasma_rootchain::RootChain as _;
 
-use super::Node;
-use crate::{Error, ExitCounts, ExitWhat, Fault, Support, Variant, World};
+use crate::{
+    Error, ExitWhat, Fault, Support, World,
+    lab::{Lab, Scripted, is_cheater},
+};
 
 /// The exit bond: 0.02 ETH, as for Cash.
 pub const EXIT_BOND: U256 = U256::from_limbs([20_000_000_000_000_000, 0, 0, 0]);
@@ -49,13 +51,15 @@ pub const CHALLENGE_BOND: U256 = EXIT_BOND;
 const MINTED_COIN: u64 = 999;
 
 fn err(message: impl std::fmt::Display) -> Error {
-    Error::Variant { variant: Debit::NAME, message: message.to_string() }
+    Lab::<Debit>::err(message)
 }
 
 /// Plasma Debit, driven by scenarios.
-pub struct DebitVariant {
-    game: DebitGame,
-    node: Option<Node<Debit, DebitOperator, DebitClient>>,
+pub type DebitVariant = Lab<Debit>;
+
+/// What Debit's scenarios and cheaters remember.
+#[derive(Default)]
+pub struct DebitCheats {
     /// Every co-signed state, by coin, oldest first (the older states a cheater uses).
     states: BTreeMap<u64, Vec<ChannelState>>,
     /// Exit arguments of coins each actor handed away (what a cheater exits with `spent`).
@@ -68,55 +72,9 @@ pub struct DebitVariant {
     minted: Vec<(String, u64, U256)>,
     /// History challenges against its accomplices' exits the operator answered: exit, block.
     answered: BTreeSet<(u128, u64)>,
-    withhold_next: bool,
 }
 
-impl Default for DebitVariant {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl DebitVariant {
-    /// A fresh instance, deployed by [`Variant::deploy`].
-    pub fn new() -> Self {
-        Self {
-            game: DebitGame::new(EXIT_BOND, CHALLENGE_BOND),
-            node: None,
-            states: BTreeMap::new(),
-            spent: BTreeMap::new(),
-            transfers: Vec::new(),
-            payments: Vec::new(),
-            minted: Vec::new(),
-            answered: BTreeSet::new(),
-            withhold_next: false,
-        }
-    }
-
-    fn node(&mut self) -> Result<&mut Node<Debit, DebitOperator, DebitClient>, Error> {
-        self.node.as_mut().ok_or_else(|| err("not deployed"))
-    }
-
-    fn operator(&self) -> Result<&DebitOperator, Error> {
-        Ok(self.node.as_ref().ok_or_else(|| err("not deployed"))?.operator.operator())
-    }
-
-    fn operator_mut(&mut self) -> Result<&mut DebitOperator, Error> {
-        Ok(self.node()?.operator.operator_mut())
-    }
-
-    fn client(&self, name: &str) -> Result<&DebitClient, Error> {
-        Ok(self.node.as_ref().ok_or_else(|| err("not deployed"))?.clients.client(name)?)
-    }
-
-    fn client_mut(&mut self, name: &str) -> Result<&mut DebitClient, Error> {
-        Ok(self.node()?.clients.client_mut(name)?)
-    }
-
-    fn is_cheater(world: &World, name: &str) -> bool {
-        name == "operator" || world.colluding.iter().any(|c| c == name)
-    }
-
+impl Lab<Debit> {
     /// Every client reads the chain's new events (and judges new blocks).
     async fn ingest(&mut self, world: &mut World) -> Result<(), Error> {
         let node = self.node()?;
@@ -133,7 +91,7 @@ impl DebitVariant {
             self.operator_mut()?.withhold(submitted.blknum);
             world.log.push(format!("operator withholds block {}", submitted.blknum));
         }
-        self.payments.clear();
+        self.cheats.payments.clear();
         Ok(submitted)
     }
 
@@ -141,7 +99,7 @@ impl DebitVariant {
     /// event) and extends its histories with the data the operator publishes; honest wallets
     /// report the entries they refuse. Payers then hand the transfers their history shows
     /// included to their payees, who verify them.
-    async fn deliver(&mut self, world: &mut World, submitted: BlockSubmittedEvent) -> Result<(), Error> {
+    async fn debit_deliver(&mut self, world: &mut World, submitted: BlockSubmittedEvent) -> Result<(), Error> {
         let node = self.node()?;
         let event = ChainEvent::Framework(FrameworkEvent::BlockSubmitted(submitted));
         let names: Vec<String> = node.clients.clients().map(|(name, _)| name.clone()).collect();
@@ -158,10 +116,10 @@ impl DebitVariant {
         }
         let blknum = submitted.blknum;
         let Some(data) = OperatorState::<Debit>::block_data(node.operator.operator(), blknum) else { return Ok(()) };
-        for (tx, payer, payee) in std::mem::take(&mut self.transfers) {
+        for (tx, payer, payee) in std::mem::take(&mut self.cheats.transfers) {
             let handover = self.client_mut(&payer)?.hand_over(&tx, Some((blknum, &data))).map_err(err)?;
             let Some(handover) = handover else {
-                self.transfers.push((tx, payer, payee));
+                self.cheats.transfers.push((tx, payer, payee));
                 continue;
             };
             let decisions = self.client_mut(&payee)?.receive(&handover).map_err(err)?;
@@ -181,7 +139,7 @@ impl DebitVariant {
 
     /// `from` hands coin `coin_id` to `to`, stating `balance`: the new holder checks the history
     /// first and expects the coin once the operator accepted the transfer.
-    async fn hand_over(
+    async fn hand_coin_over(
         &mut self,
         world: &mut World,
         (from, to): (&str, &str),
@@ -205,8 +163,8 @@ impl DebitVariant {
         let handover = handover.ok_or_else(|| err("a transfer is announced"))?;
         let decisions = self.client_mut(to)?.receive(&handover).map_err(err)?;
         self.node()?.decide(world, to, decisions).await?;
-        self.spent.entry(from.to_owned()).or_default().push(claim);
-        self.transfers.push((signed, from.to_owned(), to.to_owned()));
+        self.cheats.spent.entry(from.to_owned()).or_default().push(claim);
+        self.cheats.transfers.push((signed, from.to_owned(), to.to_owned()));
         Ok(())
     }
 
@@ -215,7 +173,7 @@ impl DebitVariant {
         let (tx, sig) = self.client_mut(holder)?.propose_state(coin_id, balance).map_err(err)?;
         let state = self.operator_mut()?.cosign(tx, sig).map_err(err)?;
         self.client_mut(holder)?.store_state(state).map_err(err)?;
-        self.states.entry(coin_id).or_default().push(state);
+        self.cheats.states.entry(coin_id).or_default().push(state);
         Ok(())
     }
 
@@ -237,7 +195,7 @@ impl DebitVariant {
             node.clients.client_mut(payee)?.cancel(&signed);
             return Err(err(refused));
         }
-        self.payments.push((payer_coin, payee_coin));
+        self.cheats.payments.push((payer_coin, payee_coin));
         Ok(())
     }
 
@@ -253,9 +211,9 @@ impl DebitVariant {
             self.client_mut(name)?.on_event(&event, at).map_err(err)?;
         }
         let coin_id = deposit.blknum;
-        self.hand_over(world, ("operator", to), coin_id, 0).await?;
+        self.hand_coin_over(world, ("operator", to), coin_id, 0).await?;
         let submitted = self.commit(world, false).await?;
-        self.deliver(world, submitted).await?;
+        self.debit_deliver(world, submitted).await?;
         world.log.push(format!("operator hands {to} coin {coin_id} with room for {amount} wei"));
         Ok(coin_id)
     }
@@ -297,7 +255,7 @@ impl DebitVariant {
 
     /// Starts exits `calls` (each with its coin) from `owner`; with `must_fail`, every one must be
     /// refused. Returns the exits started.
-    async fn start_exits(
+    async fn start_coin_exits(
         &mut self,
         world: &mut World,
         owner: &str,
@@ -363,7 +321,7 @@ impl DebitVariant {
     async fn answer_late(&mut self, world: &mut World) -> Result<(), Error> {
         let now = world.chain.block_time().await?;
         let cheaters: BTreeSet<Address> =
-            world.everyone().filter(|actor| Self::is_cheater(world, &actor.name)).map(|actor| actor.address).collect();
+            world.everyone().filter(|actor| is_cheater(world, &actor.name)).map(|actor| actor.address).collect();
         let operator = self.operator()?;
         let mut due = Vec::new();
         for open in self.client("operator")?.open_exits().iter().filter(|o| cheaters.contains(&o.exit.holder)) {
@@ -375,7 +333,7 @@ impl DebitVariant {
         }
         for (open, action) in due {
             let Action::RespondHistory { challenge_blk, .. } = &action else { continue };
-            if !self.answered.insert((open.exit.exit_id, *challenge_blk)) {
+            if !self.cheats.answered.insert((open.exit.exit_id, *challenge_blk)) {
                 continue;
             }
             let decision = Decision {
@@ -400,7 +358,7 @@ impl DebitVariant {
     /// `beneficiary` (signed by it) into a later withheld block, and `beneficiary`'s transfer to
     /// itself into a third.
     async fn rearrange(&mut self, world: &mut World, beneficiary: &str) -> Result<(), Error> {
-        let transfers = std::mem::take(&mut self.transfers);
+        let transfers = std::mem::take(&mut self.cheats.transfers);
         if transfers.is_empty() {
             return Err(err("the rearrangement needs a pending ownership transfer"));
         }
@@ -422,7 +380,8 @@ impl DebitVariant {
     /// A second spend of the newest coin `owner` handed away, to `to`, signed by `signer`: it
     /// spends the same state as that transfer.
     fn spend_again(&self, world: &World, owner: &str, to: &str, signer: &str) -> Result<SignedDebitTx, Error> {
-        let claim = self.spent.get(owner).and_then(|c| c.last()).ok_or_else(|| err(format!("{owner} paid nothing")))?;
+        let claim =
+            self.cheats.spent.get(owner).and_then(|c| c.last()).ok_or_else(|| err(format!("{owner} paid nothing")))?;
         let (coin_id, prev_block, balance, nonce) = match claim {
             ExitArgs::Deposit(record) => (record.coin_id, record.coin_id, record.amount.saturating_to(), 0),
             ExitArgs::Move(exit) => {
@@ -448,6 +407,7 @@ impl DebitVariant {
     fn include_stale_state(&mut self, world: &World, holder: &str, answered: bool) -> Result<(), Error> {
         let address = world.actor(holder)?.address;
         let (coin_id, older) = self
+            .cheats
             .states
             .iter()
             .rev()
@@ -470,6 +430,7 @@ impl DebitVariant {
         let operator = self.operator()?;
         let holder = |coin: &u64| operator.coin(*coin).map(|c| c.holder);
         let (payer_coin, _) = *self
+            .cheats
             .payments
             .iter()
             .find(|(a, b)| holder(a) == Some(payer_address) && holder(b) == Some(payee_address))
@@ -481,117 +442,120 @@ impl DebitVariant {
         if submitted.blknum != next {
             return Err(err("the framework numbered the block unexpectedly"));
         }
-        self.payments.clear();
-        self.deliver(world, submitted).await
+        self.cheats.payments.clear();
+        self.debit_deliver(world, submitted).await
     }
 }
 
 #[async_trait::async_trait]
-impl Variant for DebitVariant {
-    fn info(&self) -> crate::VariantInfo {
-        crate::VariantInfo::of::<Debit>(&self.game)
+impl Scripted for Debit {
+    type Operator = DebitOperator;
+    type Client = DebitClient;
+    type Cheats = DebitCheats;
+
+    fn game(_min_exit_period: u64) -> DebitGame {
+        DebitGame::new(EXIT_BOND, CHALLENGE_BOND)
     }
 
-    async fn deploy(&mut self, world: &mut World) -> Result<(), Error> {
-        let game = self.game;
-        world.deploy_design::<Debit>(&game).await?;
-        let domain = world.domain();
-        let operator = world.operator.address;
-        let clients: Vec<(String, DebitClient)> = world
-            .everyone()
-            .map(|actor| {
-                let watching = !Self::is_cheater(world, &actor.name);
-                let client =
-                    DebitClient::new(actor.key.clone(), domain, operator, game, world.min_exit_period, watching);
-                (actor.name.clone(), client)
-            })
-            .collect();
-        self.node = Some(Node::new(world, DebitOperator::new(world.operator.key.clone(), domain), clients));
-        Ok(())
+    fn operator(world: &World) -> DebitOperator {
+        DebitOperator::new(world.operator.key.clone(), world.domain())
     }
 
-    async fn deposit(&mut self, world: &mut World, actor: &str, amount: U256) -> Result<Support, Error> {
-        let deposit = world.deposit(actor, amount).await?;
-        // The operator credits it, and the depositor's wallet learns it from its own receipt.
-        self.node()?.operator.poll(&world.chain).await?;
-        let at = world.chain.block_time().await?;
-        let event = ChainEvent::Framework(FrameworkEvent::Deposit(deposit));
-        self.client_mut(actor)?.on_event(&event, at).map_err(err)?;
-        Ok(Support::Done)
+    fn client(key: SigningKey, world: &World, game: &DebitGame, watching: bool) -> DebitClient {
+        DebitClient::new(key, world.domain(), world.operator.address, *game, world.min_exit_period, watching)
     }
 
-    async fn transfer(&mut self, world: &mut World, payment: crate::Payment<'_>) -> Result<Support, Error> {
+    fn exit_subject(tag: &DebitTag) -> Option<String> {
+        let _ = tag;
+        None
+    }
+
+    fn paid_to(tx: &SignedDebitTx) -> Vec<Address> {
+        let _ = tx;
+        Vec::new()
+    }
+
+    fn withhold(operator: &mut DebitOperator, blknum: BlockNumber) -> bool {
+        operator.withhold(blknum);
+        true
+    }
+
+    async fn deliver(
+        lab: &mut Lab<Self>,
+        world: &mut World,
+        submitted: &BlockSubmittedEvent,
+        _withheld: bool,
+    ) -> Result<(), Error> {
+        lab.cheats.payments.clear();
+        lab.debit_deliver(world, *submitted).await
+    }
+
+    async fn transfer(lab: &mut Lab<Self>, world: &mut World, payment: crate::Payment<'_>) -> Result<Support, Error> {
         let crate::Payment { from, to, amount, confirm: _ } = payment;
         let wei: u128 = amount.saturating_to();
-        if to == "operator" && Self::is_cheater(world, from) {
+        if to == "operator" && is_cheater(world, from) {
             // A cheating holder asks for a state of any coin it holds, a payment pending or not:
             // with a pending payment, a higher nonce at the old balance would undo it at exit.
-            let wallet = self.client(from)?.wallet();
+            let wallet = lab.client(from)?.wallet();
             let me = world.actor(from)?.address;
             let coin = wallet
                 .coin_ids()
                 .filter(|coin| wallet.tip(*coin).is_ok_and(|tip| tip.owner == me))
                 .find_map(|coin| wallet.balance(coin).ok().filter(|(b, _)| *b >= wei).map(|(b, _)| (coin, b)));
             let (coin, balance) = coin.ok_or_else(|| err(format!("{from} holds no coin with {wei} wei")))?;
-            self.update_channel(from, coin, balance - wei)?;
+            lab.update_channel(from, coin, balance - wei)?;
             world.log.push(format!("{from} pays the operator {wei} wei on the channel of coin {coin}"));
             return Ok(Support::Done);
         }
-        let usable = |variant: &Self, name: &str| variant.client(name)?.usable_coins().map_err(err);
+        let usable = |variant: &Lab<Self>, name: &str| variant.client(name)?.usable_coins().map_err(err);
         if to == "operator" {
-            let coin = usable(self, from)?.into_iter().find(|(_, balance, _)| *balance >= wei);
+            let coin = usable(lab, from)?.into_iter().find(|(_, balance, _)| *balance >= wei);
             let (coin, balance, _) = coin.ok_or_else(|| err(format!("{from} holds no coin with {wei} wei")))?;
-            self.update_channel(from, coin, balance - wei)?;
+            lab.update_channel(from, coin, balance - wei)?;
             world.log.push(format!("{from} pays the operator {wei} wei on the channel of coin {coin}"));
             return Ok(Support::Done);
         }
         if from == "operator" {
-            let room = usable(self, to)?.into_iter().find(|(_, balance, cap)| cap - balance >= wei);
+            let room = usable(lab, to)?.into_iter().find(|(_, balance, cap)| cap - balance >= wei);
             if let Some((coin, balance, _)) = room {
-                self.update_channel(to, coin, balance + wei)?;
+                lab.update_channel(to, coin, balance + wei)?;
                 return Ok(Support::Done);
             }
-            let own = usable(self, "operator")?.into_iter().find(|(_, _, cap)| *cap >= wei);
+            let own = usable(lab, "operator")?.into_iter().find(|(_, _, cap)| *cap >= wei);
             let (coin, _, _) = own.ok_or_else(|| err(format!("the operator holds no coin of {wei} wei")))?;
-            self.hand_over(world, ("operator", to), coin, wei).await?;
+            lab.hand_coin_over(world, ("operator", to), coin, wei).await?;
             return Ok(Support::Done);
         }
-        let payer_coins = usable(self, from)?;
-        if payer_coins.is_empty() && Self::is_cheater(world, from) {
+        let payer_coins = usable(lab, from)?;
+        if payer_coins.is_empty() && is_cheater(world, from) {
             // A cheater moves a coin the operator forged for it; the operator takes anything.
             let address = world.actor(from)?.address;
-            let operator = self.operator()?;
+            let operator = lab.operator()?;
             let forged =
                 operator.coins_of(address).into_iter().find(|c| operator.coin(*c).is_some_and(|s| s.balance == wei));
             let coin = forged.ok_or_else(|| err(format!("{from} holds no coin of {wei} wei")))?;
-            let tx = self.forged(world, coin, to, from)?;
-            self.operator_mut()?.include_unchecked(tx).map_err(err)?;
+            let tx = lab.forged(world, coin, to, from)?;
+            lab.operator_mut()?.include_unchecked(tx).map_err(err)?;
             world.log.push(format!("{from} moves forged coin {coin} to {to}"));
             return Ok(Support::Done);
         }
         if let Some((coin, _, _)) = payer_coins.iter().find(|(_, balance, _)| *balance == wei) {
-            self.hand_over(world, (from, to), *coin, wei).await?;
+            lab.hand_coin_over(world, (from, to), *coin, wei).await?;
             return Ok(Support::Done);
         }
         let Some((coin, _, _)) = payer_coins.iter().find(|(_, balance, _)| *balance >= wei).copied() else {
             return Err(err(format!("{from} holds no coin with a balance of {wei} wei")));
         };
-        let room = usable(self, to)?.into_iter().find(|(_, balance, cap)| cap - balance >= wei);
+        let room = usable(lab, to)?.into_iter().find(|(_, balance, cap)| cap - balance >= wei);
         let payee_coin = match room {
             Some((payee_coin, _, _)) => payee_coin,
-            None => self.open_channel_for(world, to, amount).await?,
+            None => lab.open_channel_for(world, to, amount).await?,
         };
-        self.pay(world, (from, coin), (to, payee_coin), wei).await?;
+        lab.pay(world, (from, coin), (to, payee_coin), wei).await?;
         Ok(Support::Done)
     }
 
-    async fn commit_block(&mut self, world: &mut World) -> Result<(), Error> {
-        let withhold = std::mem::take(&mut self.withhold_next);
-        let submitted = self.commit(world, withhold).await?;
-        self.deliver(world, submitted).await
-    }
-
-    async fn inject_fault(&mut self, world: &mut World, fault: &Fault) -> Result<Support, Error> {
+    async fn inject_fault(lab: &mut Lab<Self>, world: &mut World, fault: &Fault) -> Result<Support, Error> {
         match fault {
             Fault::SpendExited { owner, beneficiary } => {
                 let address = world.actor(owner)?.address;
@@ -600,33 +564,33 @@ impl Variant for DebitVariant {
                     _ => None,
                 });
                 let coin = exited.last().ok_or_else(|| Error::Scenario(format!("{owner} exited nothing")))?;
-                let history = self.client(owner)?.wallet().coin(coin).map(|c| c.history.clone());
+                let history = lab.client(owner)?.wallet().coin(coin).map(|c| c.history.clone());
                 let history = history.ok_or_else(|| err(format!("{owner} kept no coin {coin}")))?;
                 let payee = world.actor(beneficiary)?.address;
-                let (balance, _) = self.client(owner)?.wallet().balance(coin).map_err(err)?;
-                let tx = DebitTx::single(self.next_leg(owner, coin, payee, balance)?);
+                let (balance, _) = lab.client(owner)?.wallet().balance(coin).map_err(err)?;
+                let tx = DebitTx::single(lab.next_leg(owner, coin, payee, balance)?);
                 let signed = SignedDebitTx::new(tx, vec![sign(&tx, &world.domain(), &world.actor(owner)?.key)]);
-                self.operator_mut()?.include_unchecked(signed).map_err(err)?;
+                lab.operator_mut()?.include_unchecked(signed).map_err(err)?;
                 // The owner announces the transfer with the coin's history; the payee must refuse
                 // it: the history verifies, but the coin is gone from the root chain.
-                let outcome = self.client_mut(beneficiary)?.receive(&Handover::Announced { tx, history });
+                let outcome = lab.client_mut(beneficiary)?.receive(&Handover::Announced { tx, history });
                 super::refused_paid_out(world, (owner, beneficiary, coin), outcome.map(drop), |why| {
                     matches!(why, plasma_debit::DebitError::PaidOut(_))
                 })?;
             }
             Fault::InvalidTransaction { victim, beneficiary, .. } => {
                 let address = world.actor(victim)?.address;
-                let coin = *self.operator()?.coins_of(address).last().ok_or_else(|| err("victim holds no coin"))?;
-                let tx = self.forged(world, coin, beneficiary, beneficiary)?;
-                self.operator_mut()?.include_unchecked(tx).map_err(err)?;
+                let coin = *lab.operator()?.coins_of(address).last().ok_or_else(|| err("victim holds no coin"))?;
+                let tx = lab.forged(world, coin, beneficiary, beneficiary)?;
+                lab.operator_mut()?.include_unchecked(tx).map_err(err)?;
             }
             Fault::DoubleSpend { victim, beneficiary } => {
-                let tx = self.spend_again(world, victim, beneficiary, beneficiary)?;
-                self.operator_mut()?.include_unchecked(tx).map_err(err)?;
+                let tx = lab.spend_again(world, victim, beneficiary, beneficiary)?;
+                lab.operator_mut()?.include_unchecked(tx).map_err(err)?;
             }
             Fault::SignedDoubleSpend { owner, beneficiary } => {
-                let tx = self.spend_again(world, owner, beneficiary, owner)?;
-                self.operator_mut()?.include_unchecked(tx).map_err(err)?;
+                let tx = lab.spend_again(world, owner, beneficiary, owner)?;
+                lab.operator_mut()?.include_unchecked(tx).map_err(err)?;
             }
             Fault::Mint { beneficiary, amount } => {
                 let wei = u128::try_from(amount.resolve(0)?).map_err(|_| err("negative mint"))?;
@@ -634,28 +598,27 @@ impl Variant for DebitVariant {
                 let leg = Leg { coin_id: MINTED_COIN, prev_block: MINTED_COIN, owner, balance: wei, nonce: 1 };
                 let tx = DebitTx::single(leg);
                 let signed = SignedDebitTx::new(tx, vec![sign(&tx, &world.domain(), &world.actor(beneficiary)?.key)]);
-                self.operator_mut()?.include_unchecked(signed).map_err(err)?;
-                self.minted.push((beneficiary.clone(), MINTED_COIN, U256::from(wei)));
+                lab.operator_mut()?.include_unchecked(signed).map_err(err)?;
+                lab.cheats.minted.push((beneficiary.clone(), MINTED_COIN, U256::from(wei)));
             }
-            Fault::WithholdBlock => self.withhold_next = true,
-            Fault::StaleState { holder, answered } => self.include_stale_state(world, holder, *answered)?,
-            Fault::OneSlotPayment { payer, payee } => self.one_slot_payment(world, payer, payee).await?,
-            Fault::Rearrange { beneficiary } => self.rearrange(world, beneficiary).await?,
+            Fault::WithholdBlock => lab.withhold_next = true,
+            Fault::StaleState { holder, answered } => lab.include_stale_state(world, holder, *answered)?,
+            Fault::OneSlotPayment { payer, payee } => lab.one_slot_payment(world, payer, payee).await?,
+            Fault::Rearrange { beneficiary } => lab.rearrange(world, beneficiary).await?,
             Fault::CompetingPair { .. } | Fault::DuplicateInput { .. } => {
                 return Ok(Support::NotApplicable(format!(
                     "{fault:?} attacks multi-input transactions and in-flight exits, which Plasma Debit does not have"
                 )));
             }
         }
-        world.log.push(format!("operator fault: {fault:?}"));
         Ok(Support::Done)
     }
 
-    async fn exit(&mut self, world: &mut World, exit: crate::ExitRequest<'_>) -> Result<Support, Error> {
+    async fn exit(lab: &mut Lab<Self>, world: &mut World, exit: crate::ExitRequest<'_>) -> Result<Support, Error> {
         let crate::ExitRequest { actor, what, must_fail } = exit;
         let address = world.actor(actor)?.address;
-        let cheater = Self::is_cheater(world, actor);
-        let client = self.client(actor)?;
+        let cheater = is_cheater(world, actor);
+        let client = lab.client(actor)?;
         let held = client.wallet().held_coins();
         let mut claims = match what {
             ExitWhat::All | ExitWhat::Newest if !cheater && !must_fail => {
@@ -664,29 +627,29 @@ impl Variant for DebitVariant {
                 let now = world.chain.block_time().await?;
                 let decisions = client.exits(scope, now).map_err(err)?;
                 let calls = decisions.into_iter().map(|d| (d.tag.coin_id(), d.call)).collect();
-                self.start_exits(world, actor, calls, must_fail).await?;
+                lab.start_coin_exits(world, actor, calls, must_fail).await?;
                 return Ok(Support::Done);
             }
             ExitWhat::All | ExitWhat::Newest => client.exit_claims(ExitScope::All).map_err(err)?,
             ExitWhat::StaleState => {
                 held.iter().map(|coin| client.wallet().exit_args(*coin)).collect::<Result<Vec<_>, _>>().map_err(err)?
             }
-            ExitWhat::Spent => self.spent.get(actor).cloned().unwrap_or_default(),
+            ExitWhat::Spent => lab.cheats.spent.get(actor).cloned().unwrap_or_default(),
             ExitWhat::InFlight | ExitWhat::SpentInFlight | ExitWhat::FalseCanonicity => {
                 return Ok(Support::NotApplicable("Plasma Debit has no in-flight exits".into()));
             }
         };
         if cheater && matches!(what, ExitWhat::All | ExitWhat::Newest) {
             if actor == "operator" && what == ExitWhat::Newest {
-                let coin = self.newest_operator_coin()?;
-                claims = vec![self.claim_from_operator(coin, self.record_of(coin)?)?];
+                let coin = lab.newest_operator_coin()?;
+                claims = vec![lab.claim_from_operator(coin, lab.record_of(coin)?)?];
             } else {
-                let forged = self.operator()?.coins_of(address).into_iter().filter(|c| !held.contains(c));
+                let forged = lab.operator()?.coins_of(address).into_iter().filter(|c| !held.contains(c));
                 for coin in forged.collect::<Vec<_>>() {
-                    claims.push(self.claim_from_operator(coin, self.record_of(coin)?)?);
+                    claims.push(lab.claim_from_operator(coin, lab.record_of(coin)?)?);
                 }
-                for (_, coin, amount) in self.minted.iter().filter(|(owner, ..)| owner == actor) {
-                    claims.push(self.claim_from_operator(*coin, DepositRecord::new(*coin, address, *amount))?);
+                for (_, coin, amount) in lab.cheats.minted.iter().filter(|(owner, ..)| owner == actor) {
+                    claims.push(lab.claim_from_operator(*coin, DepositRecord::new(*coin, address, *amount))?);
                 }
             }
         }
@@ -694,19 +657,19 @@ impl Variant for DebitVariant {
             claims = claims.pop().into_iter().collect();
         }
         if !must_fail {
-            let open = self.client(actor)?.open_exits();
+            let open = lab.client(actor)?.open_exits();
             claims.retain(|claim| !open.contains(claim.coin_id()));
         }
-        let calls = claims.iter().map(|claim| (claim.coin_id(), claim.call(&self.game))).collect();
-        let started = self.start_exits(world, actor, calls, must_fail).await?;
+        let calls = claims.iter().map(|claim| (claim.coin_id(), claim.call(&lab.game))).collect();
+        let started = lab.start_coin_exits(world, actor, calls, must_fail).await?;
         if what == ExitWhat::StaleState {
             for exit in started {
-                let states = self.states.get(&exit.coin_id).cloned().unwrap_or_default();
+                let states = lab.cheats.states.get(&exit.coin_id).cloned().unwrap_or_default();
                 let latest = states.last().map_or(0, ChannelState::nonce);
                 let Some(stale) = states.iter().find(|s| s.tx.nonce > exit.nonce && s.tx.nonce < latest) else {
                     return Err(err(format!("{actor} has no stale state of coin {} to challenge with", exit.coin_id)));
                 };
-                let receipt = world.game_call(address, &self.game.challenge_channel_call(stale)).await?;
+                let receipt = world.game_call(address, &lab.game.challenge_channel_call(stale)).await?;
                 if !receipt.success {
                     return Err(err(format!("stale challenge refused: {}", receipt.revert_reason.unwrap_or_default())));
                 }
@@ -718,10 +681,15 @@ impl Variant for DebitVariant {
         Ok(Support::Done)
     }
 
-    async fn challenge(&mut self, world: &mut World, challenger: &str, target: &str) -> Result<Support, Error> {
-        self.ingest(world).await?;
+    async fn challenge(
+        lab: &mut Lab<Self>,
+        world: &mut World,
+        challenger: &str,
+        target: &str,
+    ) -> Result<Support, Error> {
+        lab.ingest(world).await?;
         let target = world.actor(target)?.address;
-        let client = self.client(challenger)?;
+        let client = lab.client(challenger)?;
         let exit = client
             .open_exits()
             .iter()
@@ -739,7 +707,7 @@ impl Variant for DebitVariant {
             let first = coin.history.moves().find(|m| m.blknum < exit.prev_blk);
             first.map(|m| plasma_debit::game::included_of(&m)).ok_or_else(|| err("nothing earlier"))?
         };
-        let call = self.game.challenge_history_call(exit.coin_id, &earlier);
+        let call = lab.game.challenge_history_call(exit.coin_id, &earlier);
         let receipt = world.game_call(world.actor(challenger)?.address, &call).await?;
         if !receipt.success {
             return Err(err(format!("challenge refused: {}", receipt.revert_reason.unwrap_or_default())));
@@ -752,32 +720,33 @@ impl Variant for DebitVariant {
     /// sent again; the operator answers channel challenges and corrects stale exits; the users'
     /// watchers act; the operator answers its accomplices' challenges late; the watchers look
     /// again at what that caused.
-    async fn run_watchers(&mut self, world: &mut World) -> Result<(), Error> {
-        self.node()?.operator.poll(&world.chain).await?;
-        self.ingest(world).await?;
-        let node = self.node()?;
+    async fn run_watchers(lab: &mut Lab<Self>, world: &mut World) -> Result<(), Error> {
+        lab.node()?.operator.poll(&world.chain).await?;
+        lab.ingest(world).await?;
+        let node = lab.node()?;
         let outcome = node.clients.flush(world).await;
         node.log_notes(world);
         outcome?;
         let outcome = node.operator.flush(world).await;
         node.log_notes(world);
         outcome?;
-        self.ingest(world).await?;
-        self.holder_round(world).await?;
-        self.answer_late(world).await?;
-        self.ingest(world).await?;
-        self.holder_round(world).await
+        lab.ingest(world).await?;
+        lab.holder_round(world).await?;
+        lab.answer_late(world).await?;
+        lab.ingest(world).await?;
+        lab.holder_round(world).await
     }
 
-    async fn exit_counts(&self, world: &World) -> Result<ExitCounts, Error> {
-        super::exit_counts::<Debit>(world).await
-    }
-
-    async fn seize_liquidity(&mut self, world: &mut World, actor: &str, holder: &str) -> Result<Support, Error> {
-        let coin = self.client(actor)?.wallet().held_coins().pop();
+    async fn seize_liquidity(
+        lab: &mut Lab<Self>,
+        world: &mut World,
+        actor: &str,
+        holder: &str,
+    ) -> Result<Support, Error> {
+        let coin = lab.client(actor)?.wallet().held_coins().pop();
         let coin = coin.ok_or_else(|| err(format!("{actor} holds no coin")))?;
         let operator = world.operator.address;
-        let holder_client = self.client(holder)?;
+        let holder_client = lab.client(holder)?;
         let handed = holder_client
             .wallet()
             .held_coins()
@@ -801,11 +770,16 @@ impl Variant for DebitVariant {
         Ok(Support::Done)
     }
 
-    async fn add_liquidity(&mut self, world: &mut World, actor: &str, amount: U256) -> Result<Support, Error> {
-        let coin = self.client(actor)?.wallet().held_coins().pop();
+    async fn add_liquidity(
+        lab: &mut Lab<Self>,
+        world: &mut World,
+        actor: &str,
+        amount: U256,
+    ) -> Result<Support, Error> {
+        let coin = lab.client(actor)?.wallet().held_coins().pop();
         let coin = coin.ok_or_else(|| err(format!("{actor} holds no coin")))?;
         let deposit = world.deposit("operator", amount).await?;
-        self.node()?.operator.poll(&world.chain).await?;
+        lab.node()?.operator.poll(&world.chain).await?;
         let funding = deposit.blknum;
         let call = DebitGame::add_liquidity_call(coin, funding, amount);
         let receipt = world.game_call(world.operator.address, &call).await?;

@@ -56,4 +56,4 @@ fn refused_paid_out<E: std::fmt::Display>(
     }
 }
 
-pub(crate) use crate::lab::{Node, exit_counts, game_events};
+pub(crate) use crate::lab::game_events;

@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use alloy_primitives::{Address, B256, Bytes, U256};
 use alloy_sol_types::SolEvent;
 use plasma_contracts::PlasmaFramework;
-use plasma_core::{BlockNumber, ChainEvent, Domain, ExitScope, OperatorState, SigningKey, UserClient};
+use plasma_core::{BlockNumber, ChainEvent, ExitScope, OperatorState, SigningKey, UserClient};
 use plasma_morevp::tx::PaymentTxExt as _;
 use plasma_morevp::{
     CanonicityChallenge, DepositExit, ExitCall, GameEvent, Handover, InFlightExit, InputProof, MoreVp, MoreVpClient,
@@ -463,12 +463,12 @@ impl Scripted for MoreVp {
         MoreVpGame::new(STANDARD_EXIT_BOND, IN_FLIGHT_EXIT_BOND, PIGGYBACK_BOND, min_exit_period)
     }
 
-    fn operator(domain: Domain, _address: Address) -> Operator {
-        Operator::new(domain)
+    fn operator(world: &World) -> Operator {
+        Operator::new(world.domain())
     }
 
-    fn client(key: SigningKey, domain: Domain, game: &MoreVpGame, watching: bool) -> MoreVpClient {
-        MoreVpClient::new(key, domain, *game, watching)
+    fn client(key: SigningKey, world: &World, game: &MoreVpGame, watching: bool) -> MoreVpClient {
+        MoreVpClient::new(key, world.domain(), *game, watching)
     }
 
     fn exit_subject(_tag: &plasma_morevp::ActionKey) -> Option<String> {

@@ -53,12 +53,12 @@ impl Scripted for Mvp {
         MvpGame::new(EXIT_BOND, min_exit_period)
     }
 
-    fn operator(domain: Domain, _address: Address) -> Operator {
-        Operator::new(domain)
+    fn operator(world: &World) -> Operator {
+        Operator::new(world.domain())
     }
 
-    fn client(key: SigningKey, domain: Domain, game: &MvpGame, watching: bool) -> MvpClient {
-        MvpClient::new(key, domain, *game, watching)
+    fn client(key: SigningKey, world: &World, game: &MvpGame, watching: bool) -> MvpClient {
+        MvpClient::new(key, world.domain(), *game, watching)
     }
 
     fn exit_subject(tag: &MvpTag) -> Option<String> {

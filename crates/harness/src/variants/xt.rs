@@ -24,8 +24,8 @@ use alloy_primitives::{Address, U256};
 use alloy_sol_types::SolEvent as _;
 use plasma_cash::{CashError, CashGame, CashHistory, CashTag, Included, SignedCashTx, game::IncludedExt as _};
 use plasma_core::{
-    BlockNumber, BlockSubmittedEvent, Decision, Design, Domain, ExitScope, RetryPolicy, Signature, SigningKey,
-    Timestamp, UserClient,
+    BlockNumber, BlockSubmittedEvent, Decision, Design, ExitScope, RetryPolicy, Signature, SigningKey, Timestamp,
+    UserClient,
 };
 use plasma_node::{ActionQueue, Note};
 use plasma_rootchain::RootChain as _;
@@ -36,7 +36,7 @@ use plasma_xt::{
 
 use super::cash::{CHALLENGE_BOND, CashCheats, EXIT_BOND, Family};
 use crate::{
-    CheckpointStep, Error, ExitCounts, ExitWhat, Fault, Support, World,
+    CheckpointStep, Error, ExitWhat, Fault, Support, World,
     lab::{Lab, Scripted, is_cheater},
 };
 
@@ -532,12 +532,12 @@ impl Scripted for Xt {
         }
     }
 
-    fn operator(domain: Domain, address: Address) -> XtOperator {
-        XtOperator::new(domain, address)
+    fn operator(world: &World) -> XtOperator {
+        XtOperator::new(world.domain(), world.operator.address)
     }
 
-    fn client(key: SigningKey, domain: Domain, game: &XtGame, watching: bool) -> XtClient {
-        XtClient::new(key, domain, *game, watching)
+    fn client(key: SigningKey, world: &World, game: &XtGame, watching: bool) -> XtClient {
+        XtClient::new(key, world.domain(), *game, watching)
     }
 
     fn exit_subject(tag: &XtTag) -> Option<String> {
@@ -635,10 +635,6 @@ impl Scripted for Xt {
         lab.xt_look(world).await?;
         lab.xt_look(world).await?;
         lab.cash_watchers(world).await
-    }
-
-    async fn exit_counts(world: &World) -> Result<ExitCounts, Error> {
-        super::exit_counts::<Xt>(world).await
     }
 
     async fn checkpoint(lab: &mut Lab<Self>, world: &mut World, step: &CheckpointStep) -> Result<Support, Error> {
