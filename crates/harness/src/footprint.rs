@@ -20,7 +20,7 @@
 //! real objects of its crate: MVP and MoreVP download every full block and store their output's
 //! creating transaction and proof; the coin designs download their coin's proof per block and
 //! store its history (XT pruned behind its newest finalised checkpoint). The built-in designs are
-//! listed in [`crate::builtin`].
+//! listed in [`crate::builtin()`].
 //!
 //! Not counted: root-chain data every design reads alike (block roots, checkpoint bitmaps), and
 //! the history a recipient is handed when the coin reaches it (that is the stored figure).

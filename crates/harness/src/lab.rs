@@ -9,7 +9,7 @@
 //! operator's faults and the cheaters' exits and challenges, as [`Scripted`] hooks (each with a
 //! default that says the design does not express it).
 //!
-//! Nothing here names a design: the built-in ones plug in through [`crate::builtin`], and a design
+//! Nothing here names a design: the built-in ones plug in through [`crate::builtin()`], and a design
 //! of one's own through the same trait (`examples/own_variant.rs`).
 
 use alloy_primitives::{Address, U256};

@@ -11,6 +11,8 @@
 //! - [`charts`]: dependency-free, deterministic SVG bar and line charts for the report.
 //! - [`bench`]: what `plasma bench` measures: operator throughput against the machine's
 //!   signature-recovery limit, block building, proofs and state memory.
+//! - [`builtin()`]: the five built-in designs (feature `builtin`, on by default), the only place
+//!   that lists them; [`variants`] holds their cheaters.
 //! - [`footprint`]: per design, the bytes on the wire (payment, proofs, block) and what one user
 //!   must store and download to stay safe, as blocks and users grow.
 

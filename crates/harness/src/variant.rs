@@ -2,8 +2,8 @@
 //!
 //! [`Variant`] is the object-safe, async face of a design that scenarios run through: each variant
 //! crate's operator, wallets, watchers and exit-game calls, wired to the root chain of a [`World`].
-//! The built-in adapters live beside this module; a variant written outside this repository runs
-//! the whole scenario suite by implementing the same trait.
+//! Every design on the runtime gets it from [`crate::lab::Lab`]; a variant that does not run on
+//! the runtime may implement it directly.
 
 use alloy_primitives::U256;
 use plasma_core::Capabilities;

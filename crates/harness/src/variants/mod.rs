@@ -1,4 +1,6 @@
-//! The built-in variants, adapted to [`crate::Variant`].
+//! The five built-in designs as scenario variants (feature `builtin`): each module implements
+//! [`crate::lab::Scripted`] for its design (constructors, scenario vocabulary, cheaters), and the
+//! variant is [`crate::lab::Lab`] of it.
 
 mod cash;
 mod debit;
