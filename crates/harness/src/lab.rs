@@ -66,7 +66,7 @@ where
     /// One look at the chain: the operator reads what happened (an exit binds its next block),
     /// then every client looks (see [`plasma_node::ClientRuntime::step`]) with the operator in this
     /// process serving block data, then the operator sends what it owes.
-    pub async fn run_watchers(&mut self, world: &mut World) -> Result<(), Error> {
+    pub async fn run_watchers(&mut self, world: &mut World) -> Result<()> {
         self.operator.poll(&world.chain).await?;
         let source = plasma_node::InProcess(self.operator.operator());
         let outcome = self.clients.step(world, &source).await;
@@ -78,7 +78,7 @@ where
     }
 
     /// Client `name` reads the chain and judges every block it waits for, now.
-    pub async fn sync_client(&mut self, world: &mut World, name: &str) -> Result<(), Error> {
+    pub async fn sync_client(&mut self, world: &mut World, name: &str) -> Result<()> {
         let source = plasma_node::InProcess(self.operator.operator());
         self.clients.ingest(&world.chain, &source).await?;
         let now = world.chain.block_time().await?;
@@ -88,13 +88,25 @@ where
     }
 
     /// Queues what client `name` decided outside a look (on a handover).
-    pub async fn decide(&mut self, world: &World, name: &str, decisions: Vec<Decision<D::Tag>>) -> Result<(), Error> {
+    pub async fn decide(&mut self, world: &World, name: &str, decisions: Vec<Decision<D::Tag>>) -> Result<()> {
         if !decisions.is_empty() {
             let now = world.chain.block_time().await?;
             self.clients.decide(name, decisions, now);
         }
         Ok(())
     }
+}
+
+/// What the harness's calls return.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// A block the operator just committed, as [`Scripted::deliver`] takes it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Committed {
+    /// Its submission.
+    pub submitted: BlockSubmittedEvent,
+    /// Whether the operator withholds it (the `withhold-block` fault).
+    pub withheld: bool,
 }
 
 /// Every event of the world's exit game so far, decoded by design `D`, oldest first.
@@ -203,39 +215,34 @@ pub trait Scripted: Design {
     }
 
     /// Payment `payment` of block `blknum` was not handed over (its payer did not confirm it).
-    fn not_handed_over(_lab: &mut Lab<Self>, _payment: &Pending<Self::Tx>, _blknum: BlockNumber) -> Result<(), Error> {
+    fn not_handed_over(_lab: &mut Lab<Self>, _payment: &Pending<Self::Tx>, _blknum: BlockNumber) -> Result<()> {
         Ok(())
     }
 
     /// `actor` deposits `amount` wei; the default is [`Lab::deposit_honest`].
-    async fn deposit(lab: &mut Lab<Self>, world: &mut World, actor: &str, amount: U256) -> Result<Support, Error> {
+    async fn deposit(lab: &mut Lab<Self>, world: &mut World, actor: &str, amount: U256) -> Result<Support> {
         lab.deposit_honest(world, actor, amount).await
     }
 
     /// The payment `payment`; the default is [`Lab::pay_honest`].
-    async fn transfer(lab: &mut Lab<Self>, world: &mut World, payment: Payment<'_>) -> Result<Support, Error> {
+    async fn transfer(lab: &mut Lab<Self>, world: &mut World, payment: Payment<'_>) -> Result<Support> {
         lab.pay_honest(world, payment).await
     }
 
-    /// Block `submitted` was committed (`withheld`: after the `withhold-block` fault): what the
-    /// parties of its payments do. The default is [`Lab::deliver_validated`].
-    async fn deliver(
-        lab: &mut Lab<Self>,
-        world: &mut World,
-        submitted: &BlockSubmittedEvent,
-        withheld: bool,
-    ) -> Result<(), Error> {
+    /// Block `block` was committed: what the parties of its payments do. The default is
+    /// [`Lab::deliver_validated`].
+    async fn deliver(lab: &mut Lab<Self>, world: &mut World, block: Committed) -> Result<()> {
         let pending = std::mem::take(&mut lab.pending);
-        if withheld {
+        if block.withheld {
             // Nobody sees the block: payers cannot confirm, recipients receive nothing.
             return Ok(());
         }
-        lab.deliver_validated(world, submitted.blknum, pending).await
+        lab.deliver_validated(world, block.submitted.blknum, pending).await
     }
 
     /// One look of every user's software (and what the cheaters do then); the default is
     /// [`Node::run_watchers`].
-    async fn run_watchers(lab: &mut Lab<Self>, world: &mut World) -> Result<(), Error> {
+    async fn run_watchers(lab: &mut Lab<Self>, world: &mut World) -> Result<()> {
         lab.node()?.run_watchers(world).await
     }
 
@@ -246,47 +253,32 @@ pub trait Scripted: Design {
     }
 
     /// The operator misbehaves as `fault` says.
-    async fn inject_fault(_lab: &mut Lab<Self>, _world: &mut World, fault: &Fault) -> Result<Support, Error> {
+    async fn inject_fault(_lab: &mut Lab<Self>, _world: &mut World, fault: &Fault) -> Result<Support> {
         Ok(Support::NotApplicable(format!("{} has no fault {fault:?}", Self::NAME)))
     }
 
     /// The exits `exit` asks for; the default carries out the honest ones (see [`Lab::own_exits`]).
-    async fn exit(lab: &mut Lab<Self>, world: &mut World, exit: ExitRequest<'_>) -> Result<Support, Error> {
+    async fn exit(lab: &mut Lab<Self>, world: &mut World, exit: ExitRequest<'_>) -> Result<Support> {
         lab.own_exits(world, exit).await
     }
 
     /// The operator deposits `amount` wei into `actor`'s newest coin (designs with channels).
-    async fn add_liquidity(
-        _lab: &mut Lab<Self>,
-        _world: &mut World,
-        _actor: &str,
-        _amount: U256,
-    ) -> Result<Support, Error> {
+    async fn add_liquidity(_lab: &mut Lab<Self>, _world: &mut World, _actor: &str, _amount: U256) -> Result<Support> {
         Ok(Support::NotApplicable(format!("{} has no operator liquidity (a Plasma Debit channel feature)", Self::NAME)))
     }
 
     /// The operator tries to seize liquidity it handed to `holder` (designs with channels).
-    async fn seize_liquidity(
-        _lab: &mut Lab<Self>,
-        _world: &mut World,
-        _actor: &str,
-        _holder: &str,
-    ) -> Result<Support, Error> {
+    async fn seize_liquidity(_lab: &mut Lab<Self>, _world: &mut World, _actor: &str, _holder: &str) -> Result<Support> {
         Ok(Support::NotApplicable(format!("{} has no operator liquidity (a Plasma Debit channel feature)", Self::NAME)))
     }
 
     /// The operator proposes a checkpoint as `step` says (designs with checkpoints).
-    async fn checkpoint(_lab: &mut Lab<Self>, _world: &mut World, _step: &CheckpointStep) -> Result<Support, Error> {
+    async fn checkpoint(_lab: &mut Lab<Self>, _world: &mut World, _step: &CheckpointStep) -> Result<Support> {
         Ok(Support::NotApplicable(format!("{} has no checkpoints", Self::NAME)))
     }
 
     /// `challenger` challenges the newest exit of `target` by hand.
-    async fn challenge(
-        _lab: &mut Lab<Self>,
-        _world: &mut World,
-        _challenger: &str,
-        _target: &str,
-    ) -> Result<Support, Error> {
+    async fn challenge(_lab: &mut Lab<Self>, _world: &mut World, _challenger: &str, _target: &str) -> Result<Support> {
         Ok(Support::NotApplicable(format!("{} has no challenge by hand", Self::NAME)))
     }
 }
@@ -366,7 +358,7 @@ impl<S: Scripted> Lab<S> {
         owner: &str,
         calls: Vec<(S::Tag, GameCall)>,
         must_fail: bool,
-    ) -> Result<(), Error> {
+    ) -> Result<()> {
         if calls.is_empty() {
             return Err(Self::err(format!("{owner} has nothing to exit")));
         }
@@ -390,7 +382,7 @@ impl<S: Scripted> Lab<S> {
 
     /// The user's own exits `exit` asks for, as its client decides them now (`all` or `newest`;
     /// the cheaters' kinds are the design's to express).
-    pub async fn own_exits(&mut self, world: &mut World, exit: ExitRequest<'_>) -> Result<Support, Error> {
+    pub async fn own_exits(&mut self, world: &mut World, exit: ExitRequest<'_>) -> Result<Support> {
         let ExitRequest { actor, what, must_fail } = exit;
         let scope = match what {
             ExitWhat::All => ExitScope::All,
@@ -416,7 +408,7 @@ impl<S: Scripted> Lab<S> {
 
     /// `actor` deposits `amount` wei: the operator credits it, and the depositor's client learns
     /// it from its own receipt.
-    pub async fn deposit_honest(&mut self, world: &mut World, actor: &str, amount: U256) -> Result<Support, Error> {
+    pub async fn deposit_honest(&mut self, world: &mut World, actor: &str, amount: U256) -> Result<Support> {
         let deposit = world.deposit(actor, amount).await?;
         // The operator credits it, and the depositor's wallet learns it from its own receipt.
         self.node()?.operator.poll(&world.chain).await?;
@@ -429,7 +421,7 @@ impl<S: Scripted> Lab<S> {
     /// The payment `payment` the honest way: the payer's client signs it, the operator takes it
     /// (or the client releases what it reserved), and a design that hands over in flight does so
     /// now; the others after inclusion ([`Scripted::deliver`]).
-    pub async fn pay_honest(&mut self, world: &mut World, payment: Payment<'_>) -> Result<Support, Error> {
+    pub async fn pay_honest(&mut self, world: &mut World, payment: Payment<'_>) -> Result<Support> {
         let Payment { from, to, amount, confirm } = payment;
         if !S::PAYS {
             return Ok(Support::NotApplicable(format!("{} carries no payments", S::NAME)));
@@ -462,7 +454,7 @@ impl<S: Scripted> Lab<S> {
         world: &mut World,
         blknum: BlockNumber,
         pending: Vec<Pending<S::Tx>>,
-    ) -> Result<(), Error> {
+    ) -> Result<()> {
         for payment in pending {
             let data =
                 self.operator()?.block_data(blknum).ok_or_else(|| Self::err("payment in an unpublished block"))?;
@@ -508,7 +500,7 @@ impl<S: Scripted> Variant for Lab<S> {
         VariantInfo::of::<S>(&self.game)
     }
 
-    async fn deploy(&mut self, world: &mut World) -> Result<(), Error> {
+    async fn deploy(&mut self, world: &mut World) -> Result<()> {
         self.game = S::game(world.min_exit_period);
         world.deploy_design::<S>(&self.game).await?;
         let clients: Vec<(String, S::Client)> = world
@@ -525,15 +517,15 @@ impl<S: Scripted> Variant for Lab<S> {
         Ok(())
     }
 
-    async fn deposit(&mut self, world: &mut World, actor: &str, amount: U256) -> Result<Support, Error> {
+    async fn deposit(&mut self, world: &mut World, actor: &str, amount: U256) -> Result<Support> {
         S::deposit(self, world, actor, amount).await
     }
 
-    async fn transfer(&mut self, world: &mut World, payment: Payment<'_>) -> Result<Support, Error> {
+    async fn transfer(&mut self, world: &mut World, payment: Payment<'_>) -> Result<Support> {
         S::transfer(self, world, payment).await
     }
 
-    async fn commit_block(&mut self, world: &mut World) -> Result<(), Error> {
+    async fn commit_block(&mut self, world: &mut World) -> Result<()> {
         let submitted = self.node()?.operator.commit(&mut world.chain).await?;
         let withheld = std::mem::take(&mut self.withhold_next);
         if withheld {
@@ -542,10 +534,10 @@ impl<S: Scripted> Variant for Lab<S> {
             }
             world.log.push(format!("operator withholds block {}", submitted.blknum));
         }
-        S::deliver(self, world, &submitted, withheld).await
+        S::deliver(self, world, Committed { submitted, withheld }).await
     }
 
-    async fn inject_fault(&mut self, world: &mut World, fault: &Fault) -> Result<Support, Error> {
+    async fn inject_fault(&mut self, world: &mut World, fault: &Fault) -> Result<Support> {
         let support = S::inject_fault(self, world, fault).await?;
         if support == Support::Done {
             world.log.push(format!("operator fault: {fault:?}"));
@@ -553,15 +545,15 @@ impl<S: Scripted> Variant for Lab<S> {
         Ok(support)
     }
 
-    async fn exit(&mut self, world: &mut World, exit: ExitRequest<'_>) -> Result<Support, Error> {
+    async fn exit(&mut self, world: &mut World, exit: ExitRequest<'_>) -> Result<Support> {
         S::exit(self, world, exit).await
     }
 
-    async fn challenge(&mut self, world: &mut World, challenger: &str, target: &str) -> Result<Support, Error> {
+    async fn challenge(&mut self, world: &mut World, challenger: &str, target: &str) -> Result<Support> {
         S::challenge(self, world, challenger, target).await
     }
 
-    async fn run_watchers(&mut self, world: &mut World) -> Result<(), Error> {
+    async fn run_watchers(&mut self, world: &mut World) -> Result<()> {
         S::run_watchers(self, world).await
     }
 
@@ -569,15 +561,15 @@ impl<S: Scripted> Variant for Lab<S> {
         S::exit_counts(world).await
     }
 
-    async fn add_liquidity(&mut self, world: &mut World, actor: &str, amount: U256) -> Result<Support, Error> {
+    async fn add_liquidity(&mut self, world: &mut World, actor: &str, amount: U256) -> Result<Support> {
         S::add_liquidity(self, world, actor, amount).await
     }
 
-    async fn seize_liquidity(&mut self, world: &mut World, actor: &str, holder: &str) -> Result<Support, Error> {
+    async fn seize_liquidity(&mut self, world: &mut World, actor: &str, holder: &str) -> Result<Support> {
         S::seize_liquidity(self, world, actor, holder).await
     }
 
-    async fn checkpoint(&mut self, world: &mut World, step: &CheckpointStep) -> Result<Support, Error> {
+    async fn checkpoint(&mut self, world: &mut World, step: &CheckpointStep) -> Result<Support> {
         S::checkpoint(self, world, step).await
     }
 }

@@ -34,7 +34,7 @@ use plasma_rootchain::RootChain as _;
 
 use crate::{
     Error, ExitRequest, ExitWhat, Fault, Support, World,
-    lab::{Lab, Pending, Scripted, is_cheater},
+    lab::{Committed, Lab, Pending, Result, Scripted, is_cheater},
 };
 
 /// The exit bond: 0.02 ETH, as for MVP (a fifth of Loom's 0.1 ETH).
@@ -162,7 +162,7 @@ struct Follow {
 
 impl Follow {
     /// Reads the exit game's events since the last look.
-    async fn poll<F: Family>(&mut self, world: &World) -> Result<(), Error> {
+    async fn poll<F: Family>(&mut self, world: &World) -> Result<()> {
         for dated in self.cursor.poll::<F, _>(&world.chain).await? {
             let ChainEvent::Game(event) = dated.event else { continue };
             let Some(event) = F::cash_event(&event) else { continue };
@@ -260,7 +260,7 @@ impl<F: Family> Lab<F> {
 
     /// Every client learns the block and judges it (its watcher reports what it found); payers
     /// hand included payments' histories to their payees, who verify them in full.
-    pub(crate) async fn deliver(&mut self, world: &mut World, submitted: BlockSubmittedEvent) -> Result<(), Error> {
+    pub(crate) async fn deliver(&mut self, world: &mut World, submitted: BlockSubmittedEvent) -> Result<()> {
         let now = world.chain.block_time().await?;
         let node = self.node()?;
         let names: Vec<String> = node.clients.clients().map(|(name, _)| name.clone()).collect();
@@ -304,7 +304,7 @@ impl<F: Family> Lab<F> {
 
     /// One look of every client: the operator reads what happened, the clients read the events
     /// (and the cheaters what they follow), decide as of now and send what is due.
-    pub(crate) async fn look(&mut self, world: &mut World) -> Result<(), Error> {
+    pub(crate) async fn look(&mut self, world: &mut World) -> Result<()> {
         let node = self.node()?;
         node.operator.poll(&world.chain).await?;
         let source = plasma_node::InProcess(node.operator.operator());
@@ -411,7 +411,7 @@ impl<F: Family> Lab<F> {
         owner: &str,
         calls: Vec<(u64, GameCall)>,
         must_fail: bool,
-    ) -> Result<(), Error> {
+    ) -> Result<()> {
         if calls.is_empty() {
             return Err(err(format!("{owner} has nothing to exit")));
         }
@@ -438,7 +438,7 @@ impl<F: Family> Lab<F> {
 
     /// The cheating operator answers history challenges against its accomplices' exits with
     /// whatever its blocks hold, at the last watcher round before each deadline.
-    pub(crate) async fn answer_late(&mut self, world: &mut World) -> Result<(), Error> {
+    pub(crate) async fn answer_late(&mut self, world: &mut World) -> Result<()> {
         let now = world.chain.block_time().await?;
         let due: Vec<LateAnswer> = {
             let cheats = self.cheats.follow.as_mut().ok_or_else(|| err("not deployed"))?;
@@ -485,7 +485,7 @@ impl<F: Family> Lab<F> {
     }
 
     /// The rearrangement attack of protocols.md 3.6 on every pending payment.
-    async fn rearrange(&mut self, world: &mut World, beneficiary: &str) -> Result<(), Error> {
+    async fn rearrange(&mut self, world: &mut World, beneficiary: &str) -> Result<()> {
         let payments = std::mem::take(&mut self.pending);
         if payments.is_empty() {
             return Err(err("the rearrangement needs a pending payment"));
@@ -551,12 +551,7 @@ impl<F: Family> Lab<F> {
 
     /// `actor` deposits `amount` wei: the operator credits it, and the depositor's wallet learns it
     /// from its own receipt.
-    pub(crate) async fn cash_deposit(
-        &mut self,
-        world: &mut World,
-        actor: &str,
-        amount: U256,
-    ) -> Result<Support, Error> {
+    pub(crate) async fn cash_deposit(&mut self, world: &mut World, actor: &str, amount: U256) -> Result<Support> {
         let deposit = world.deposit(actor, amount).await?;
         let event = FrameworkEvent::Deposit(deposit);
         self.cash_operator_mut()?.on_chain_event(&ChainEvent::Framework(event)).map_err(err)?;
@@ -574,7 +569,7 @@ impl<F: Family> Lab<F> {
         (from, to): (&str, &str),
         amount: U256,
         checked_elsewhere: bool,
-    ) -> Result<Support, Error> {
+    ) -> Result<Support> {
         let payee = world.actor(to)?.address;
         let (coin_id, forged) = match self.coin_of(world, from, amount)? {
             Ok(found) => found,
@@ -623,7 +618,7 @@ impl<F: Family> Lab<F> {
     }
 
     /// The operator's faults.
-    pub(crate) async fn cash_fault(&mut self, world: &mut World, fault: &Fault) -> Result<Support, Error> {
+    pub(crate) async fn cash_fault(&mut self, world: &mut World, fault: &Fault) -> Result<Support> {
         match fault {
             Fault::SpendExited { owner, beneficiary } => {
                 let coin = Self::newest_exited(world, owner).await?;
@@ -694,7 +689,7 @@ impl<F: Family> Lab<F> {
         actor: &str,
         what: ExitWhat,
         must_fail: bool,
-    ) -> Result<Support, Error> {
+    ) -> Result<Support> {
         let cheater = is_cheater(world, actor);
         let scope = match what {
             ExitWhat::All => ExitScope::All,
@@ -756,7 +751,7 @@ impl<F: Family> Lab<F> {
         world: &mut World,
         challenger: &str,
         target: &str,
-    ) -> Result<Support, Error> {
+    ) -> Result<Support> {
         self.look(world).await?;
         let target = world.actor(target)?.address;
         let client = self.cash(challenger)?;
@@ -789,7 +784,7 @@ impl<F: Family> Lab<F> {
 
     /// The Cash rounds of every client: a look, the cheating operator's late answers, and a look
     /// at what they revealed.
-    pub(crate) async fn cash_watchers(&mut self, world: &mut World) -> Result<(), Error> {
+    pub(crate) async fn cash_watchers(&mut self, world: &mut World) -> Result<()> {
         self.look(world).await?;
         self.answer_late(world).await?;
         self.look(world).await
@@ -834,24 +829,19 @@ impl Scripted for Cash {
         true
     }
 
-    async fn deposit(lab: &mut Lab<Self>, world: &mut World, actor: &str, amount: U256) -> Result<Support, Error> {
+    async fn deposit(lab: &mut Lab<Self>, world: &mut World, actor: &str, amount: U256) -> Result<Support> {
         lab.cash_deposit(world, actor, amount).await
     }
 
-    async fn transfer(lab: &mut Lab<Self>, world: &mut World, payment: crate::Payment<'_>) -> Result<Support, Error> {
+    async fn transfer(lab: &mut Lab<Self>, world: &mut World, payment: crate::Payment<'_>) -> Result<Support> {
         lab.cash_transfer(world, (payment.from, payment.to), payment.amount, false).await
     }
 
-    async fn deliver(
-        lab: &mut Lab<Self>,
-        world: &mut World,
-        submitted: &BlockSubmittedEvent,
-        _withheld: bool,
-    ) -> Result<(), Error> {
-        lab.deliver(world, *submitted).await
+    async fn deliver(lab: &mut Lab<Self>, world: &mut World, block: Committed) -> Result<()> {
+        lab.deliver(world, block.submitted).await
     }
 
-    async fn run_watchers(lab: &mut Lab<Self>, world: &mut World) -> Result<(), Error> {
+    async fn run_watchers(lab: &mut Lab<Self>, world: &mut World) -> Result<()> {
         lab.cash_watchers(world).await?;
         // The honest Cash operator owes nothing on the root chain; its queue stays empty.
         let node = lab.node()?;
@@ -860,20 +850,15 @@ impl Scripted for Cash {
         Ok(outcome?)
     }
 
-    async fn inject_fault(lab: &mut Lab<Self>, world: &mut World, fault: &Fault) -> Result<Support, Error> {
+    async fn inject_fault(lab: &mut Lab<Self>, world: &mut World, fault: &Fault) -> Result<Support> {
         lab.cash_fault(world, fault).await
     }
 
-    async fn exit(lab: &mut Lab<Self>, world: &mut World, exit: ExitRequest<'_>) -> Result<Support, Error> {
+    async fn exit(lab: &mut Lab<Self>, world: &mut World, exit: ExitRequest<'_>) -> Result<Support> {
         lab.cash_exit(world, exit.actor, exit.what, exit.must_fail).await
     }
 
-    async fn challenge(
-        lab: &mut Lab<Self>,
-        world: &mut World,
-        challenger: &str,
-        target: &str,
-    ) -> Result<Support, Error> {
+    async fn challenge(lab: &mut Lab<Self>, world: &mut World, challenger: &str, target: &str) -> Result<Support> {
         lab.cash_challenge(world, challenger, target).await
     }
 }

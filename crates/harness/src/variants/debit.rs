@@ -39,7 +39,7 @@ use plasma_rootchain::RootChain as _;
 
 use crate::{
     Error, ExitWhat, Fault, Support, World,
-    lab::{Lab, Scripted, is_cheater},
+    lab::{Committed, Lab, Result, Scripted, is_cheater},
 };
 
 /// The exit bond: 0.02 ETH, as for Cash.
@@ -76,7 +76,7 @@ pub struct DebitCheats {
 
 impl Lab<Debit> {
     /// Every client reads the chain's new events (and judges new blocks).
-    async fn ingest(&mut self, world: &mut World) -> Result<(), Error> {
+    async fn ingest(&mut self, world: &mut World) -> Result<()> {
         let node = self.node()?;
         let source = plasma_node::InProcess(node.operator.operator());
         let outcome = node.clients.ingest(&world.chain, &source).await;
@@ -99,7 +99,7 @@ impl Lab<Debit> {
     /// event) and extends its histories with the data the operator publishes; honest wallets
     /// report the entries they refuse. Payers then hand the transfers their history shows
     /// included to their payees, who verify them.
-    async fn debit_deliver(&mut self, world: &mut World, submitted: BlockSubmittedEvent) -> Result<(), Error> {
+    async fn debit_deliver(&mut self, world: &mut World, submitted: BlockSubmittedEvent) -> Result<()> {
         let node = self.node()?;
         let event = ChainEvent::Framework(FrameworkEvent::BlockSubmitted(submitted));
         let names: Vec<String> = node.clients.clients().map(|(name, _)| name.clone()).collect();
@@ -145,7 +145,7 @@ impl Lab<Debit> {
         (from, to): (&str, &str),
         coin_id: u64,
         balance: u128,
-    ) -> Result<(), Error> {
+    ) -> Result<()> {
         let payee = world.actor(to)?.address;
         let payer = self.client(from)?;
         let history = payer.wallet().coin(coin_id).map(|c| c.history.clone()).ok_or_else(|| err("no coin"))?;
@@ -169,7 +169,7 @@ impl Lab<Debit> {
     }
 
     /// `holder` and the operator co-sign a new balance of `coin_id`.
-    fn update_channel(&mut self, holder: &str, coin_id: u64, balance: u128) -> Result<(), Error> {
+    fn update_channel(&mut self, holder: &str, coin_id: u64, balance: u128) -> Result<()> {
         let (tx, sig) = self.client_mut(holder)?.propose_state(coin_id, balance).map_err(err)?;
         let state = self.operator_mut()?.cosign(tx, sig).map_err(err)?;
         self.client_mut(holder)?.store_state(state).map_err(err)?;
@@ -184,7 +184,7 @@ impl Lab<Debit> {
         (payer, payer_coin): (&str, u64),
         (payee, payee_coin): (&str, u64),
         amount: u128,
-    ) -> Result<(), Error> {
+    ) -> Result<()> {
         let invoice = self.client(payee)?.invoice(payee_coin, amount).map_err(err)?;
         let (tx, payer_sig) = self.client_mut(payer)?.pay_invoice(payer_coin, &invoice).map_err(err)?;
         let payee_sig = self.client_mut(payee)?.accept_payment(&tx, payee_coin, amount).map_err(err)?;
@@ -287,7 +287,7 @@ impl Lab<Debit> {
     /// One look of the users' watchers, as Debit's always ran: every client decides on the open
     /// exits, exit by exit with the exit's holder first; each call is sent, and the events it
     /// caused read, before the next (a call about an exit that ended meanwhile is dropped).
-    async fn holder_round(&mut self, world: &mut World) -> Result<(), Error> {
+    async fn holder_round(&mut self, world: &mut World) -> Result<()> {
         let now = world.chain.block_time().await?;
         let node = self.node()?;
         let names: Vec<String> = node.clients.clients().map(|(name, _)| name.clone()).collect();
@@ -318,7 +318,7 @@ impl Lab<Debit> {
     /// The operator answers history challenges against its accomplices' exits with whatever its
     /// blocks hold, at the last watcher round before each deadline (it knows what its own client
     /// read of the game).
-    async fn answer_late(&mut self, world: &mut World) -> Result<(), Error> {
+    async fn answer_late(&mut self, world: &mut World) -> Result<()> {
         let now = world.chain.block_time().await?;
         let cheaters: BTreeSet<Address> =
             world.everyone().filter(|actor| is_cheater(world, &actor.name)).map(|actor| actor.address).collect();
@@ -357,7 +357,7 @@ impl Lab<Debit> {
     /// Cash variant does it: the transfer goes into a withheld block, a forged spend of the coin to
     /// `beneficiary` (signed by it) into a later withheld block, and `beneficiary`'s transfer to
     /// itself into a third.
-    async fn rearrange(&mut self, world: &mut World, beneficiary: &str) -> Result<(), Error> {
+    async fn rearrange(&mut self, world: &mut World, beneficiary: &str) -> Result<()> {
         let transfers = std::mem::take(&mut self.cheats.transfers);
         if transfers.is_empty() {
             return Err(err("the rearrangement needs a pending ownership transfer"));
@@ -404,7 +404,7 @@ impl Lab<Debit> {
     }
 
     /// The operator includes `holder`'s older co-signed state of its newest coin with two or more.
-    fn include_stale_state(&mut self, world: &World, holder: &str, answered: bool) -> Result<(), Error> {
+    fn include_stale_state(&mut self, world: &World, holder: &str, answered: bool) -> Result<()> {
         let address = world.actor(holder)?.address;
         let (coin_id, older) = self
             .cheats
@@ -424,7 +424,7 @@ impl Lab<Debit> {
 
     /// The operator seals the pending payment between `payer`'s and `payee`'s coins into a block
     /// of its own that holds it at the payer's key only.
-    async fn one_slot_payment(&mut self, world: &mut World, payer: &str, payee: &str) -> Result<(), Error> {
+    async fn one_slot_payment(&mut self, world: &mut World, payer: &str, payee: &str) -> Result<()> {
         let payer_address = world.actor(payer)?.address;
         let payee_address = world.actor(payee)?.address;
         let operator = self.operator()?;
@@ -480,17 +480,12 @@ impl Scripted for Debit {
         true
     }
 
-    async fn deliver(
-        lab: &mut Lab<Self>,
-        world: &mut World,
-        submitted: &BlockSubmittedEvent,
-        _withheld: bool,
-    ) -> Result<(), Error> {
+    async fn deliver(lab: &mut Lab<Self>, world: &mut World, block: Committed) -> Result<()> {
         lab.cheats.payments.clear();
-        lab.debit_deliver(world, *submitted).await
+        lab.debit_deliver(world, block.submitted).await
     }
 
-    async fn transfer(lab: &mut Lab<Self>, world: &mut World, payment: crate::Payment<'_>) -> Result<Support, Error> {
+    async fn transfer(lab: &mut Lab<Self>, world: &mut World, payment: crate::Payment<'_>) -> Result<Support> {
         let crate::Payment { from, to, amount, confirm: _ } = payment;
         let wei: u128 = amount.saturating_to();
         if to == "operator" && is_cheater(world, from) {
@@ -555,7 +550,7 @@ impl Scripted for Debit {
         Ok(Support::Done)
     }
 
-    async fn inject_fault(lab: &mut Lab<Self>, world: &mut World, fault: &Fault) -> Result<Support, Error> {
+    async fn inject_fault(lab: &mut Lab<Self>, world: &mut World, fault: &Fault) -> Result<Support> {
         match fault {
             Fault::SpendExited { owner, beneficiary } => {
                 let address = world.actor(owner)?.address;
@@ -614,7 +609,7 @@ impl Scripted for Debit {
         Ok(Support::Done)
     }
 
-    async fn exit(lab: &mut Lab<Self>, world: &mut World, exit: crate::ExitRequest<'_>) -> Result<Support, Error> {
+    async fn exit(lab: &mut Lab<Self>, world: &mut World, exit: crate::ExitRequest<'_>) -> Result<Support> {
         let crate::ExitRequest { actor, what, must_fail } = exit;
         let address = world.actor(actor)?.address;
         let cheater = is_cheater(world, actor);
@@ -681,12 +676,7 @@ impl Scripted for Debit {
         Ok(Support::Done)
     }
 
-    async fn challenge(
-        lab: &mut Lab<Self>,
-        world: &mut World,
-        challenger: &str,
-        target: &str,
-    ) -> Result<Support, Error> {
+    async fn challenge(lab: &mut Lab<Self>, world: &mut World, challenger: &str, target: &str) -> Result<Support> {
         lab.ingest(world).await?;
         let target = world.actor(target)?.address;
         let client = lab.client(challenger)?;
@@ -720,7 +710,7 @@ impl Scripted for Debit {
     /// sent again; the operator answers channel challenges and corrects stale exits; the users'
     /// watchers act; the operator answers its accomplices' challenges late; the watchers look
     /// again at what that caused.
-    async fn run_watchers(lab: &mut Lab<Self>, world: &mut World) -> Result<(), Error> {
+    async fn run_watchers(lab: &mut Lab<Self>, world: &mut World) -> Result<()> {
         lab.node()?.operator.poll(&world.chain).await?;
         lab.ingest(world).await?;
         let node = lab.node()?;
@@ -737,12 +727,7 @@ impl Scripted for Debit {
         lab.holder_round(world).await
     }
 
-    async fn seize_liquidity(
-        lab: &mut Lab<Self>,
-        world: &mut World,
-        actor: &str,
-        holder: &str,
-    ) -> Result<Support, Error> {
+    async fn seize_liquidity(lab: &mut Lab<Self>, world: &mut World, actor: &str, holder: &str) -> Result<Support> {
         let coin = lab.client(actor)?.wallet().held_coins().pop();
         let coin = coin.ok_or_else(|| err(format!("{actor} holds no coin")))?;
         let operator = world.operator.address;
@@ -770,12 +755,7 @@ impl Scripted for Debit {
         Ok(Support::Done)
     }
 
-    async fn add_liquidity(
-        lab: &mut Lab<Self>,
-        world: &mut World,
-        actor: &str,
-        amount: U256,
-    ) -> Result<Support, Error> {
+    async fn add_liquidity(lab: &mut Lab<Self>, world: &mut World, actor: &str, amount: U256) -> Result<Support> {
         let coin = lab.client(actor)?.wallet().held_coins().pop();
         let coin = coin.ok_or_else(|| err(format!("{actor} holds no coin")))?;
         let deposit = world.deposit("operator", amount).await?;

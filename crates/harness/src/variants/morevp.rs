@@ -22,7 +22,7 @@ use plasma_rootchain::{LogFilter, RootChain};
 
 use crate::{
     Error, ExitCounts, ExitRequest, ExitWhat, Fault, Support, World,
-    lab::{Lab, Pending, Scripted, is_cheater},
+    lab::{Committed, Lab, Pending, Result, Scripted, is_cheater},
 };
 
 /// The standard exit bond (what `bond` means in scenario amounts), 0.02 ETH.
@@ -92,7 +92,7 @@ impl Lab<MoreVp> {
         actor: &str,
         calls: Vec<(String, plasma_core::GameCall)>,
         must_fail: bool,
-    ) -> Result<(), Error> {
+    ) -> Result<()> {
         if calls.is_empty() {
             return Err(err(format!("{actor} has nothing to exit")));
         }
@@ -111,7 +111,7 @@ impl Lab<MoreVp> {
     }
 
     /// The cheaters read the exit game's events since they last looked.
-    async fn watch_game(&mut self, world: &World) -> Result<(), Error> {
+    async fn watch_game(&mut self, world: &World) -> Result<()> {
         let cheats = &mut self.cheats;
         let cursor = cheats.cursor.as_mut().ok_or_else(|| err("not deployed"))?;
         for dated in cursor.poll::<MoreVp, _>(&world.chain).await? {
@@ -336,7 +336,7 @@ impl Lab<MoreVp> {
     /// The #102 setup: two spends of `owner`'s newest output, both signed by `owner`, both paying
     /// `beneficiary` in full, in one block the operator withholds. Both parties keep both
     /// transactions in flight, ready for their in-flight exits.
-    fn competing_pair(&mut self, world: &World, owner: &str, beneficiary: &str) -> Result<(), Error> {
+    fn competing_pair(&mut self, world: &World, owner: &str, beneficiary: &str) -> Result<()> {
         let (pos, output) = self
             .operator()?
             .utxos_of(world.actor(owner)?.address)
@@ -369,7 +369,7 @@ impl Lab<MoreVp> {
 
     /// A payment naming `owner`'s newest output twice, paying `beneficiary` twice its amount,
     /// signed by `owner`, included unchecked (plasma-contracts #56).
-    fn duplicate_input(&mut self, world: &World, owner: &str, beneficiary: &str) -> Result<(), Error> {
+    fn duplicate_input(&mut self, world: &World, owner: &str, beneficiary: &str) -> Result<()> {
         let (pos, output) = self
             .operator()?
             .utxos_of(world.actor(owner)?.address)
@@ -388,7 +388,7 @@ impl Lab<MoreVp> {
 
     /// The operator answers canonicity challenges against the cheaters' in-flight exits with the
     /// transactions' inclusion, once phase 1 is over (when no new challenge can come).
-    async fn answer_late(&mut self, world: &mut World) -> Result<(), Error> {
+    async fn answer_late(&mut self, world: &mut World) -> Result<()> {
         let now = world.chain.block_time().await?;
         let due: Vec<(B256, U256)> = self
             .cheats
@@ -518,13 +518,8 @@ impl Scripted for MoreVp {
 
     /// Payers hand the payees the payments' inclusion once their block is published (a withheld
     /// block's payments stay in flight).
-    async fn deliver(
-        lab: &mut Lab<Self>,
-        world: &mut World,
-        submitted: &plasma_core::BlockSubmittedEvent,
-        _withheld: bool,
-    ) -> Result<(), Error> {
-        let blknum = submitted.blknum;
+    async fn deliver(lab: &mut Lab<Self>, world: &mut World, block: Committed) -> Result<()> {
+        let blknum = block.submitted.blknum;
         // Nobody sees a withheld block: its payments stay in flight.
         let Some(data) = OperatorState::<MoreVp>::block_data(lab.operator()?, blknum) else {
             return Ok(());
@@ -550,13 +545,13 @@ impl Scripted for MoreVp {
         Ok(())
     }
 
-    async fn run_watchers(lab: &mut Lab<Self>, world: &mut World) -> Result<(), Error> {
+    async fn run_watchers(lab: &mut Lab<Self>, world: &mut World) -> Result<()> {
         lab.node()?.run_watchers(world).await?;
         lab.watch_game(world).await?;
         lab.answer_late(world).await
     }
 
-    async fn inject_fault(lab: &mut Lab<Self>, world: &mut World, fault: &Fault) -> Result<Support, Error> {
+    async fn inject_fault(lab: &mut Lab<Self>, world: &mut World, fault: &Fault) -> Result<Support> {
         match fault {
             Fault::InvalidTransaction { victim, beneficiary, .. } => {
                 let address = world.actor(victim)?.address;
@@ -619,7 +614,7 @@ impl Scripted for MoreVp {
         Ok(Support::Done)
     }
 
-    async fn exit(lab: &mut Lab<Self>, world: &mut World, exit: ExitRequest<'_>) -> Result<Support, Error> {
+    async fn exit(lab: &mut Lab<Self>, world: &mut World, exit: ExitRequest<'_>) -> Result<Support> {
         let ExitRequest { actor, what, must_fail } = exit;
         let cheater = is_cheater(world, actor);
         let cheats: Vec<ExitCall> = match what {
@@ -650,12 +645,7 @@ impl Scripted for MoreVp {
         Ok(Support::Done)
     }
 
-    async fn challenge(
-        lab: &mut Lab<Self>,
-        world: &mut World,
-        challenger: &str,
-        target: &str,
-    ) -> Result<Support, Error> {
+    async fn challenge(lab: &mut Lab<Self>, world: &mut World, challenger: &str, target: &str) -> Result<Support> {
         // The challenger's software reads the chain and sends what it decided first.
         let node = lab.node()?;
         let source = plasma_node::InProcess(node.operator.operator());

@@ -20,7 +20,7 @@ use plasma_rootchain::RootChain as _;
 
 use crate::{
     Error, ExitRequest, ExitWhat, Fault, Support, World,
-    lab::{Lab, Pending, Scripted},
+    lab::{Lab, Pending, Result, Scripted},
 };
 
 /// The exit bond: 0.02 ETH, close to what OMG's production game asked (protocols.md 6.1).
@@ -29,7 +29,6 @@ pub const EXIT_BOND: U256 = U256::from_limbs([20_000_000_000_000_000, 0, 0, 0]);
 /// Plasma MVP, driven by scenarios.
 pub type MvpVariant = Lab<Mvp>;
 
-type Result<T> = std::result::Result<T, Error>;
 fn err(message: impl std::fmt::Display) -> Error {
     Lab::<Mvp>::err(message)
 }

@@ -24,8 +24,7 @@ use alloy_primitives::{Address, U256};
 use alloy_sol_types::SolEvent as _;
 use plasma_cash::{CashError, CashGame, CashHistory, CashTag, Included, SignedCashTx, game::IncludedExt as _};
 use plasma_core::{
-    BlockNumber, BlockSubmittedEvent, Decision, Design, ExitScope, RetryPolicy, Signature, SigningKey, Timestamp,
-    UserClient,
+    BlockNumber, Decision, Design, ExitScope, RetryPolicy, Signature, SigningKey, Timestamp, UserClient,
 };
 use plasma_node::{ActionQueue, Note};
 use plasma_rootchain::RootChain as _;
@@ -37,7 +36,7 @@ use plasma_xt::{
 use super::cash::{CHALLENGE_BOND, CashCheats, EXIT_BOND, Family};
 use crate::{
     CheckpointStep, Error, ExitWhat, Fault, Support, World,
-    lab::{Lab, Scripted, is_cheater},
+    lab::{Committed, Lab, Result, Scripted, is_cheater},
 };
 
 /// The checkpoint bond: 0.1 ETH.
@@ -165,7 +164,7 @@ impl Lab<Xt> {
     /// A cheating proposal whose zone runs past its block K, over every coin the operator knows
     /// (also those deposited after K), with the bits of `false-bits` owners set: built by hand,
     /// since `StateCheckpoint` refuses such a zone. The exit game must refuse it (`must-fail`).
-    async fn propose_past_block(&mut self, world: &mut World, step: &CheckpointStep) -> Result<Support, Error> {
+    async fn propose_past_block(&mut self, world: &mut World, step: &CheckpointStep) -> Result<Support> {
         if !step.must_fail {
             return Err(err("a checkpoint with `zone-past-block` must be refused: add `must-fail = true`"));
         }
@@ -255,7 +254,7 @@ impl Lab<Xt> {
     }
 
     /// A griefer's challenges of its own bits: its latest ownership of each coin up to `K`.
-    async fn grief(&mut self, world: &mut World, id: u64, griefer: &str) -> Result<(), Error> {
+    async fn grief(&mut self, world: &mut World, id: u64, griefer: &str) -> Result<()> {
         let (cp, address) = (self.proposal(id)?.cp.clone(), world.actor(griefer)?.address);
         let wallet = self.cash(griefer)?.wallet();
         let mut calls = Vec::new();
@@ -315,7 +314,7 @@ impl Lab<Xt> {
     /// One look of the checkpoint layer: every client reads the chain, the operator answers the
     /// challenges of its checkpoints, the clients decide and send, the operator finalises what is
     /// due, and each book learns which exits are open.
-    async fn xt_look(&mut self, world: &mut World) -> Result<(), Error> {
+    async fn xt_look(&mut self, world: &mut World) -> Result<()> {
         let node = self.node()?;
         let source = plasma_node::InProcess(node.operator.operator());
         node.clients.ingest(&world.chain, &source).await?;
@@ -360,7 +359,7 @@ impl Lab<Xt> {
     /// The clients' checkpoint decisions at `now`, in the order the layer takes them: from the
     /// events read, then every open exit judged, then (after payers forwarded their leaf proofs)
     /// what the users' news calls for; sent on the layer's outbox.
-    async fn decide_and_send(&mut self, world: &mut World, now: Timestamp) -> Result<(), Error> {
+    async fn decide_and_send(&mut self, world: &mut World, now: Timestamp) -> Result<()> {
         let names = self.names()?;
         let mut decided: Vec<(String, Decision<XtTag>)> = Vec::new();
         for name in &names {
@@ -395,7 +394,7 @@ impl Lab<Xt> {
     /// What the scenario follows of one checkpoint event: the operator answers a challenge of a
     /// forged state with its accomplice's sign-off; finalisations and void checkpoints are logged,
     /// with what each signing owner pruned.
-    async fn follow(&mut self, world: &mut World, event: &XtEvent) -> Result<(), Error> {
+    async fn follow(&mut self, world: &mut World, event: &XtEvent) -> Result<()> {
         match event {
             XtEvent::CheckpointChallenged { checkpoint_id, coin_id, blknum, owner, .. } => {
                 let Some(proposal) = self.cheats.extra.proposals.get(checkpoint_id).filter(|p| !p.step.unanswered)
@@ -450,7 +449,7 @@ impl Lab<Xt> {
     /// open checkpoint: every user learns the proof of each coin it owns whose owner at `K` (as
     /// its history says) is another actor that holds one. A recipient without it (its sender was
     /// offline for the sign-off) challenges a set bit.
-    fn forward_proofs(&mut self, world: &World) -> Result<(), Error> {
+    fn forward_proofs(&mut self, world: &World) -> Result<()> {
         let open: Vec<ProposedCheckpoint> =
             self.cheats.extra.proposals.values().filter(|p| p.open).map(|p| p.cp.clone()).collect();
         let mut learned = Vec::new();
@@ -486,7 +485,7 @@ impl Lab<Xt> {
     /// coin, with the proofs the payer signed off with or, failing those, the proofs the operator
     /// serves from the state it proposed. (The coin is the one the payer pays with: the first
     /// spendable of that amount.)
-    fn check_checkpoint_handover(&mut self, from: &str, to: &str, amount: U256) -> Result<(), Error> {
+    fn check_checkpoint_handover(&mut self, from: &str, to: &str, amount: U256) -> Result<()> {
         let payer = self.client(from)?;
         let Some(book) = payer.book() else { return Ok(()) };
         let Some(coin_id) = payer.cash().coin_for(amount) else { return Ok(()) };
@@ -559,20 +558,15 @@ impl Scripted for Xt {
         true
     }
 
-    async fn deliver(
-        lab: &mut Lab<Self>,
-        world: &mut World,
-        submitted: &BlockSubmittedEvent,
-        _withheld: bool,
-    ) -> Result<(), Error> {
-        lab.deliver(world, *submitted).await
+    async fn deliver(lab: &mut Lab<Self>, world: &mut World, block: Committed) -> Result<()> {
+        lab.deliver(world, block.submitted).await
     }
 
-    async fn deposit(lab: &mut Lab<Self>, world: &mut World, actor: &str, amount: U256) -> Result<Support, Error> {
+    async fn deposit(lab: &mut Lab<Self>, world: &mut World, actor: &str, amount: U256) -> Result<Support> {
         lab.cash_deposit(world, actor, amount).await
     }
 
-    async fn transfer(lab: &mut Lab<Self>, world: &mut World, payment: crate::Payment<'_>) -> Result<Support, Error> {
+    async fn transfer(lab: &mut Lab<Self>, world: &mut World, payment: crate::Payment<'_>) -> Result<Support> {
         let crate::Payment { from, to, amount, confirm: _ } = payment;
         lab.check_checkpoint_handover(from, to, amount)?;
         // A coin handed over from its checkpoint was checked above; any other as in Plasma Cash.
@@ -581,11 +575,11 @@ impl Scripted for Xt {
         lab.cash_transfer(world, (from, to), amount, checked).await
     }
 
-    async fn inject_fault(lab: &mut Lab<Self>, world: &mut World, fault: &Fault) -> Result<Support, Error> {
+    async fn inject_fault(lab: &mut Lab<Self>, world: &mut World, fault: &Fault) -> Result<Support> {
         lab.cash_fault(world, fault).await
     }
 
-    async fn exit(lab: &mut Lab<Self>, world: &mut World, exit: crate::ExitRequest<'_>) -> Result<Support, Error> {
+    async fn exit(lab: &mut Lab<Self>, world: &mut World, exit: crate::ExitRequest<'_>) -> Result<Support> {
         let crate::ExitRequest { actor, what, must_fail } = exit;
         let scope = match what {
             ExitWhat::All => ExitScope::All,
@@ -622,22 +616,17 @@ impl Scripted for Xt {
         Ok(Support::Done)
     }
 
-    async fn challenge(
-        lab: &mut Lab<Self>,
-        world: &mut World,
-        challenger: &str,
-        target: &str,
-    ) -> Result<Support, Error> {
+    async fn challenge(lab: &mut Lab<Self>, world: &mut World, challenger: &str, target: &str) -> Result<Support> {
         lab.cash_challenge(world, challenger, target).await
     }
 
-    async fn run_watchers(lab: &mut Lab<Self>, world: &mut World) -> Result<(), Error> {
+    async fn run_watchers(lab: &mut Lab<Self>, world: &mut World) -> Result<()> {
         lab.xt_look(world).await?;
         lab.xt_look(world).await?;
         lab.cash_watchers(world).await
     }
 
-    async fn checkpoint(lab: &mut Lab<Self>, world: &mut World, step: &CheckpointStep) -> Result<Support, Error> {
+    async fn checkpoint(lab: &mut Lab<Self>, world: &mut World, step: &CheckpointStep) -> Result<Support> {
         // The users' software has seen everything before the operator asks for sign-offs.
         lab.cash_watchers(world).await?;
         if step.zone_past_block {
