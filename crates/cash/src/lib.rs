@@ -18,6 +18,8 @@
 //!   [`HistoryStart`] traits that Plasma XT and Plasma Debit reuse it through.
 //! - [`operator`]: [`Operator`], the [`ChildChain`](plasma_core::ChildChain), with documented
 //!   fault injection (`include_unchecked`, `withhold_next`, `hold_back`).
+//! - [`evidence`]: what the [`Operator`] can prove from its blocks, as the game's calls take it (a
+//!   coin's exit claim, a transaction with its inclusion, the answer to a history challenge).
 //! - [`wallet`]: [`Wallet`], one user's client: histories, payments, receipts, exit arguments.
 //! - [`watcher`]: [`Watcher`]: the challenges and responses each exit-game event calls for, and
 //!   withholding reports.
@@ -40,6 +42,7 @@ pub mod block;
 pub mod client;
 pub mod design;
 pub mod error;
+pub mod evidence;
 pub mod game;
 pub mod history;
 pub mod operator;

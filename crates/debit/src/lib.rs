@@ -18,6 +18,7 @@
 //!   and the Debit verification ([`history::verify`]).
 //! - [`operator`]: [`DebitOperator`]: validity, atomic payments, liquidity, hand-outs, co-signing,
 //!   fault injection.
+//! - [`evidence`]: what the [`DebitOperator`] can prove from its blocks (a coin's exit arguments).
 //! - [`wallet`]: [`DebitWallet`]: balances, payments, transfers, states, exit arguments, stored bytes.
 //! - [`watcher`]: the challenges and answers each exit-game event calls for, and the open exits
 //!   they are decided on.
@@ -34,6 +35,7 @@ pub mod block;
 pub mod client;
 pub mod design;
 pub mod error;
+pub mod evidence;
 pub mod game;
 pub mod history;
 pub mod operator;

@@ -193,3 +193,40 @@ fn unchecked_inclusion_and_holding_back() {
     // Eve can now move the coin through the honest rules, from the operator's state.
     op.submit_tx(CashTx::new(1, first, b.address()).sign(&d, &eve)).unwrap();
 }
+
+#[test]
+fn evidence_from_the_operators_blocks() {
+    use plasma_cash::ExitClaim;
+    let (mut fw, mut op) = setup();
+    let (a, b, c) = (key("a"), key("b"), key("c"));
+    let d = domain();
+    // Coin 2 never moves: its claim is its deposit.
+    assert!(
+        matches!(op.exit_claim_of(2).unwrap(), ExitClaim::Deposit(exit) if exit.coin_id == 2 && exit.amount == wei(10))
+    );
+    assert!(matches!(op.exit_claim_of(7), Err(CashError::UnknownCoin(7))));
+    // Coin 1: A pays B in one block, B pays C in the next (withheld: the operator keeps its data).
+    op.submit_tx(CashTx::new(1, 1, b.address()).sign(&d, &a)).unwrap();
+    let first = seal(&mut fw, &mut op);
+    op.withhold_next();
+    op.submit_tx(CashTx::new(1, first, c.address()).sign(&d, &b)).unwrap();
+    let second = seal(&mut fw, &mut op);
+
+    let (included, sig) = op.included_at(1, first).unwrap();
+    assert_eq!((included.blknum, included.tx.newOwner), (first, b.address()));
+    assert_eq!(SignedCashTx::new(included.tx, sig).signer(&d).unwrap(), a.address());
+    assert!(matches!(op.included_at(2, first), Err(CashError::NotIncluded { coin_id: 2, .. })));
+    assert!(matches!(op.included_at(1, 9000), Err(CashError::UnknownBlock(9000))));
+
+    // The claim of coin 1 is its last move (withheld or not) with that move's parent.
+    let ExitClaim::Tx(exit) = op.exit_claim_of(1).unwrap() else { panic!("coin 1 moved") };
+    assert_eq!((exit.exiting.blknum, exit.parent.blknum, exit.depositor), (second, first, a.address()));
+    assert_eq!(exit.exiting.tx.newOwner, c.address());
+
+    // A challenge at A→B (new owner B) of an exit whose parent is the second block is answered by
+    // B's spend; signed by anyone else, or beyond the exit's parent, there is no answer.
+    let answer = op.history_answer(1, first, b.address(), second).unwrap();
+    assert_eq!((answer.coin_id, answer.challenge_blk, answer.response.blknum), (1, first, second));
+    assert!(op.history_answer(1, first, a.address(), second).is_none());
+    assert!(op.history_answer(1, first, b.address(), first).is_none());
+}

@@ -339,3 +339,16 @@ fn a_coin_whose_exit_was_paid_is_refused_by_every_wallet() {
     assert!(matches!(sim.wallets[0].transfer(coin_a.coin_id, carol), Err(DebitError::PaidOut(_))));
     assert!(matches!(sim.wallets[0].propose_state(coin_a.coin_id, milli(1)), Err(DebitError::PaidOut(_))));
 }
+
+#[test]
+fn the_operators_evidence_is_what_the_holders_keep() {
+    let (mut sim, coin_a, coin_b, ..) = paid();
+    // Each holder's own exit arguments and the operator's, built from its blocks, are the same.
+    for (holder, record) in [(0, coin_a), (1, coin_b)] {
+        let own = sim.wallets[holder].exit_args(record.coin_id).unwrap();
+        assert_eq!(sim.op.exit_args_of(record).unwrap(), own);
+    }
+    // A coin no block holds exits from its deposit.
+    let fresh = sim.deposit(sim.user(2), ETH);
+    assert_eq!(sim.op.exit_args_of(fresh).unwrap(), ExitArgs::Deposit(fresh));
+}

@@ -21,9 +21,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use alloy_primitives::{Address, U256};
 use plasma_cash::{
-    Cash, CashBlock, CashClient, CashError, CashEvent, CashExit, CashGame, CashHistory, CashTag, CashTx, DepositExit,
-    ExitClaim, Handover, Included, Operator, SignedCashTx,
-    game::{HistoryChallenge, HistoryResponse, IncludedExt as _, ObservedChallenge, ObservedExit},
+    Cash, CashBlock, CashClient, CashError, CashEvent, CashExit, CashGame, CashHistory, CashTag, CashTx, ExitClaim,
+    Handover, Included, Operator, SignedCashTx,
+    game::{HistoryChallenge, IncludedExt as _, ObservedChallenge, ObservedExit},
     tx::CashTxExt as _,
 };
 use plasma_core::{
@@ -351,31 +351,6 @@ impl<F: Family> Lab<F> {
         Ok(Err(format!("Plasma Cash moves whole coins and {from} holds none of exactly {amount} wei")))
     }
 
-    /// What a cheater exits for a coin it holds through the operator's data (withheld blocks
-    /// included): its last move and that move's parent.
-    fn claim_from_operator(&self, coin_id: u64) -> Result<ExitClaim, Error> {
-        let operator = self.cash_operator()?;
-        let coin = operator.coin(coin_id).ok_or_else(|| err(format!("no coin {coin_id}")))?;
-        let record = coin.deposit;
-        if coin.last_moved == coin_id {
-            return Ok(ExitClaim::Deposit(DepositExit { coin_id, amount: record.amount }));
-        }
-        let (exiting, exiting_sig) = self.operator_included(coin_id, coin.last_moved)?;
-        let parent = if exiting.tx.spends_deposit() {
-            Included::none()
-        } else {
-            self.operator_included(coin_id, exiting.tx.prevBlock)?.0
-        };
-        Ok(ExitClaim::Tx(Box::new(CashExit {
-            coin_id,
-            depositor: record.depositor,
-            amount: record.amount,
-            parent,
-            exiting,
-            exiting_sig,
-        })))
-    }
-
     /// The exit a minted coin's beneficiary tries: the minting transaction, posing as a spend of a
     /// deposit of `amount` by the beneficiary.
     fn minted_claim(&self, beneficiary: Address, coin_id: u64, amount: U256) -> Result<ExitClaim, Error> {
@@ -384,7 +359,7 @@ impl<F: Family> Lab<F> {
             .child_blocks()
             .find(|b| operator.block(*b).is_some_and(|record| record.block.tx(coin_id).is_some()))
             .ok_or_else(|| err(format!("minted coin {coin_id} is in no block yet")))?;
-        let (exiting, exiting_sig) = self.operator_included(coin_id, blknum)?;
+        let (exiting, exiting_sig) = self.cash_operator()?.included_at(coin_id, blknum).map_err(err)?;
         Ok(ExitClaim::Tx(Box::new(CashExit {
             coin_id,
             depositor: beneficiary,
@@ -393,15 +368,6 @@ impl<F: Family> Lab<F> {
             exiting,
             exiting_sig,
         })))
-    }
-
-    /// The transaction of `coin_id` in block `blknum` as the operator holds it, with its proof.
-    fn operator_included(&self, coin_id: u64, blknum: u64) -> Result<(Included, plasma_core::Signature), Error> {
-        let record = self.cash_operator()?.block(blknum).ok_or_else(|| err(format!("no block {blknum}")))?;
-        let tx: &SignedCashTx =
-            record.block.tx(coin_id).ok_or_else(|| err(format!("coin {coin_id} did not move in {blknum}")))?;
-        let proof = record.block.inclusion_proof(coin_id, blknum).map_err(err)?;
-        Ok((Included::new(tx.tx, blknum, &proof), tx.sig))
     }
 
     /// Starts the exits `calls` (each of its coin) from `owner`; with `must_fail`, every one must
@@ -449,7 +415,14 @@ impl<F: Family> Lab<F> {
             due
         };
         for late in due {
-            let Some(response) = self.operator_answer(&late)? else { continue };
+            let (challenge, exit) = (late.challenge, late.exit);
+            let answer = self.cash_operator()?.history_answer(
+                challenge.coin_id,
+                challenge.blknum,
+                challenge.owner,
+                exit.prev_blk,
+            );
+            let Some(response) = answer else { continue };
             let call = F::cash_game(&self.game).respond_history_call(&response);
             let receipt = world.game_call(world.operator.address, &call).await?;
             if receipt.success {
@@ -460,21 +433,6 @@ impl<F: Family> Lab<F> {
             }
         }
         Ok(())
-    }
-
-    /// A direct child of the challenged transaction, signed by its new owner, in the operator's
-    /// blocks up to the exit's `pBlk`.
-    fn operator_answer(&self, late: &LateAnswer) -> Result<Option<HistoryResponse>, Error> {
-        let operator = self.cash_operator()?;
-        let (coin_id, challenged) = (late.challenge.coin_id, late.challenge.blknum);
-        for blknum in operator.child_blocks().filter(|b| *b > challenged && *b <= late.exit.prev_blk) {
-            let Ok((response, sig)) = self.operator_included(coin_id, blknum) else { continue };
-            let signer = SignedCashTx::new(response.tx, sig).signer(operator.domain());
-            if response.tx.prevBlock == challenged && signer.is_ok_and(|s| s == late.challenge.owner) {
-                return Ok(Some(HistoryResponse { coin_id, challenge_blk: challenged, response, sig }));
-            }
-        }
-        Ok(None)
     }
 
     /// A forgery: `coin_id` moved from its last block to `to`, signed by `signer` (not its owner).
@@ -720,7 +678,7 @@ impl<F: Family> Lab<F> {
                 let forged: Vec<u64> =
                     self.cash_operator()?.coins_of(address).into_iter().filter(|coin| !wallet.owns(*coin)).collect();
                 for coin in forged {
-                    claims.push(self.claim_from_operator(coin)?);
+                    claims.push(self.cash_operator()?.exit_claim_of(coin).map_err(err)?);
                 }
                 for (_, coin_id, amount) in self.cheats.minted.iter().filter(|(owner, ..)| owner == actor) {
                     claims.push(self.minted_claim(address, *coin_id, *amount)?);

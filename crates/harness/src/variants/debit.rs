@@ -30,9 +30,8 @@ use plasma_core::{
     Role, SigningKey, UserClient,
 };
 use plasma_debit::{
-    Action, ChannelState, Debit, DebitClient, DebitEvent, DebitExit, DebitGame, DebitOperator, DebitTag, DepositRecord,
-    ExitArgs, Handover, Leg, ObservedExit, SignedDebitTx,
-    game::no_parent,
+    Action, ChannelState, Debit, DebitClient, DebitEvent, DebitGame, DebitOperator, DebitTag, DepositRecord, ExitArgs,
+    Handover, Leg, ObservedExit, SignedDebitTx,
     tx::{DebitTx, DebitTxExt as _, sign},
 };
 use plasma_rootchain::RootChain as _;
@@ -216,26 +215,6 @@ impl Lab<Debit> {
         self.debit_deliver(world, submitted).await?;
         world.log.push(format!("operator hands {to} coin {coin_id} with room for {amount} wei"));
         Ok(coin_id)
-    }
-
-    /// What a cheater exits from the operator's block data: the newest block that holds something
-    /// at coin `coin_id`'s key, and that entry's parent.
-    fn claim_from_operator(&self, coin_id: u64, record: DepositRecord) -> Result<ExitArgs, Error> {
-        let operator = self.operator()?;
-        let newest = operator.block_numbers().filter(|b| operator.block(*b).is_some_and(|x| x.tx(coin_id).is_some()));
-        let Some(blknum) = newest.last() else { return Ok(ExitArgs::Deposit(record)) };
-        let block = operator.block(blknum).ok_or_else(|| err("no block"))?;
-        let signed = block.tx(coin_id).ok_or_else(|| err("no tx"))?;
-        let exiting_sig = signed.sig_for(coin_id).ok_or_else(|| err("no signature"))?;
-        let leg = signed.tx.leg(coin_id).ok_or_else(|| err("no leg"))?;
-        let exiting = block.included(coin_id, blknum).map_err(err)?;
-        let parent = if leg.prev_block == coin_id {
-            no_parent()
-        } else {
-            let parent_block = operator.block(leg.prev_block).ok_or_else(|| err("no parent block"))?;
-            parent_block.included(coin_id, leg.prev_block).map_err(err)?
-        };
-        Ok(ExitArgs::Move(Box::new(DebitExit { record, parent, exiting, exiting_sig })))
     }
 
     /// The coin the operator's newest block touches (the last transaction's first coin).
@@ -637,14 +616,15 @@ impl Scripted for Debit {
         if cheater && matches!(what, ExitWhat::All | ExitWhat::Newest) {
             if actor == "operator" && what == ExitWhat::Newest {
                 let coin = lab.newest_operator_coin()?;
-                claims = vec![lab.claim_from_operator(coin, lab.record_of(coin)?)?];
+                claims = vec![lab.operator()?.exit_args_of(lab.record_of(coin)?).map_err(err)?];
             } else {
                 let forged = lab.operator()?.coins_of(address).into_iter().filter(|c| !held.contains(c));
                 for coin in forged.collect::<Vec<_>>() {
-                    claims.push(lab.claim_from_operator(coin, lab.record_of(coin)?)?);
+                    claims.push(lab.operator()?.exit_args_of(lab.record_of(coin)?).map_err(err)?);
                 }
                 for (_, coin, amount) in lab.cheats.minted.iter().filter(|(owner, ..)| owner == actor) {
-                    claims.push(lab.claim_from_operator(*coin, DepositRecord::new(*coin, address, *amount))?);
+                    claims
+                        .push(lab.operator()?.exit_args_of(DepositRecord::new(*coin, address, *amount)).map_err(err)?);
                 }
             }
         }
