@@ -468,6 +468,10 @@ impl Wallet {
                 reason: Invalidity::WrongCoin { expected: coin_id, got: sender_history.coin_id() },
             });
         }
+        // The payment must be the coin's next move where the sender's history leaves it, signed by
+        // its owner there: anything else can never be included validly, and the wallet keeps none
+        // of it.
+        crate::history::check_move(&self.domain, &tx, coin_id, sender_history.tip()).map_err(CashError::InvalidTx)?;
         self.expected.insert(coin_id, ExpectedPayment { tx, sender_history });
         Ok(())
     }
