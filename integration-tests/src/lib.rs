@@ -9,7 +9,10 @@
 //! Plasma XT exit game. All dereference to their [`Deployed`].
 //!
 //! The game suites' shared pieces: [`eth`], a coin of the coin games ([`Coin`], [`coin_exit_id`]),
-//! the [`events`] of a receipt and a MoreVP payment ([`morevp_payment`]).
+//! the [`events`] of a receipt, a MoreVP payment ([`morevp_payment`]) and a single-coin Debit
+//! transaction ([`debit_single`]), an XT checkpoint ([`XtCheckpoint`]) and exit from it
+//! ([`xt_checkpoint_exit`]), and the gas figures of a game on both backends
+//! ([`gas_on_both_backends`]).
 
 use std::ops::{Deref, DerefMut};
 
@@ -19,9 +22,9 @@ use plasma_contracts::{
     CashExitGame, DEFAULT_MIN_EXIT_PERIOD, DebitExitGame, Deployment, MvpExitGame, PlasmaFramework, TestExitGame,
     deploy_framework, deploy_game, send, view,
 };
-use plasma_contracts::{MoreVpTx::PaymentTx, XtExitGame};
+use plasma_contracts::{DebitExitGame::DebitTx, MoreVpTx::PaymentTx, XtExitGame};
 use plasma_core::{Domain, SigningKey};
-use plasma_rootchain::{DEV_KEYS, EmbeddedEvm, Receipt, RootChain, RpcNode, anvil_path};
+use plasma_rootchain::{BLOCK_TIME, DEV_KEYS, EmbeddedEvm, Receipt, RootChain, RpcNode, anvil_path};
 
 /// One ether, in wei.
 pub const ETH: u64 = 1_000_000_000_000_000_000;
@@ -75,6 +78,88 @@ pub fn morevp_payment(inputs: &[U256], outputs: &[(Address, U256)]) -> PaymentTx
         owner3: output(3).0,
         amount3: output(3).1,
     }
+}
+
+/// A single-coin Debit transaction (a transfer, an update or a channel state): the coin, its last
+/// move, its holder, balance (wei) and nonce after; no peer leg.
+#[must_use]
+pub fn debit_single(coin: u64, prev: u64, owner: Address, balance: u128, nonce: u64) -> DebitTx {
+    DebitTx {
+        coinId: coin,
+        prevBlock: prev,
+        newOwner: owner,
+        balance,
+        nonce,
+        peerCoin: 0,
+        peerPrevBlock: 0,
+        peerOwner: Address::ZERO,
+        peerBalance: 0,
+        peerNonce: 0,
+    }
+}
+
+/// A proposed XT checkpoint with the data its users keep: its id, block, state root, bitmap and
+/// the state tree.
+#[derive(Clone, Debug)]
+pub struct XtCheckpoint {
+    /// The checkpoint's id.
+    pub id: U256,
+    /// The child block it states.
+    pub blknum: u64,
+    /// Its state root.
+    pub root: B256,
+    /// Its bitmap of signed-off coins.
+    pub bitmap: alloy_primitives::Bytes,
+    /// The state tree behind `root`.
+    pub tree: plasma_core::SparseTree,
+}
+
+/// XT's `startCheckpointExit` of `coin` from the finalised checkpoint state `origin`, with the
+/// coin's moves since (`parent`, `exiting`, as `Included::default()` when absent) and `exiting`'s
+/// signature.
+#[must_use]
+pub fn xt_checkpoint_exit(
+    coin: &Coin,
+    origin: XtExitGame::CheckpointState,
+    parent: XtExitGame::Included,
+    exiting: XtExitGame::Included,
+    sig: alloy_primitives::Bytes,
+) -> XtExitGame::startCheckpointExitCall {
+    XtExitGame::startCheckpointExitCall {
+        coinId: coin.id,
+        depositor: coin.depositor,
+        amount: coin.amount,
+        origin,
+        parent,
+        exiting,
+        exitingSig: sig,
+    }
+}
+
+/// One game's gas figures, measured by `measure(backend)` on both backends: prints them under
+/// `title`, checks that the backends agree and that every figure lies above the 21k base and below
+/// `max`; returns them.
+pub async fn gas_on_both_backends<N, Fut>(
+    title: &str,
+    max: u64,
+    measure: impl Fn(&'static str) -> Fut,
+) -> TestResult<Vec<(N, u64)>>
+where
+    N: std::fmt::Display + std::fmt::Debug + PartialEq,
+    Fut: Future<Output = TestResult<Vec<(N, u64)>>>,
+{
+    let embedded = measure("embedded").await?;
+    let anvil = measure("anvil").await?;
+    println!("{title}");
+    let width = embedded.iter().map(|(name, _)| name.to_string().len()).max().unwrap_or(0);
+    for (name, gas) in &embedded {
+        println!("  {:<width$} {gas:>9}", name.to_string());
+    }
+    assert_eq!(embedded, anvil);
+    for (name, gas) in &embedded {
+        assert!(*gas > 21_000 && *gas < max, "{name}: {gas}");
+    }
+    Ok(embedded)
 }
 
 /// Fails the test with a readable message.
@@ -214,6 +299,71 @@ macro_rules! deref_to_deployed {
         }
     };
 }
+
+/// The calls the game suites make on their deployment (any fixture that dereferences to a
+/// [`Deployed`]). A trait rather than methods of `Deployed` so that a call's arguments may read the
+/// same fixture, as in `c.t.next_tx_at(c.t.now().await? + c.t.min_exit_period)`: the receiver is
+/// then borrowed in two phases, which a call through `DerefMut` is not.
+#[allow(async_fn_in_trait)]
+pub trait GameCalls: DerefMut<Target = Deployed> {
+    /// User `i` (dev account `i + 1`).
+    fn user(&self, i: usize) -> Address {
+        self.users[i]
+    }
+
+    /// Sends a game call that must succeed.
+    async fn game_send<C: SolCall>(&mut self, from: Address, call: C, value: U256) -> TestResult<Receipt> {
+        Deployed::game_send(self, from, call, value).await
+    }
+
+    /// Sends a game call that must revert, and returns its reason.
+    async fn game_revert<C: SolCall>(&mut self, from: Address, call: C, value: U256) -> TestResult<String> {
+        Deployed::game_revert(self, from, call, value).await
+    }
+
+    /// The operator processes up to `max_count` exits.
+    async fn process(&mut self, max_count: u64) -> TestResult<Receipt> {
+        let call = PlasmaFramework::processExitsCall { maxCount: U256::from(max_count) };
+        let operator = self.operator();
+        self.framework_send(operator, call, U256::ZERO).await
+    }
+
+    /// When the last transaction was mined.
+    async fn now(&self) -> TestResult<u64> {
+        Ok(self.chain.block_time().await?)
+    }
+
+    /// Moves the clock so that the next transaction is mined at exactly `at`.
+    async fn next_tx_at(&mut self, at: u64) -> TestResult {
+        let now = GameCalls::now(self).await?;
+        self.chain.advance_time(at - now - BLOCK_TIME).await?;
+        Ok(())
+    }
+
+    /// When child block `blknum` was submitted.
+    async fn block_time_of(&self, blknum: u64) -> TestResult<u64> {
+        Ok(self.framework_view(PlasmaFramework::blocksCall { blknum: U256::from(blknum) }).await?.timestamp)
+    }
+
+    /// What the framework owes `who`.
+    async fn withdrawable(&self, who: Address) -> TestResult<U256> {
+        self.framework_view(PlasmaFramework::withdrawableCall { account: who }).await
+    }
+
+    /// Pulls `who`'s credit and returns how much their balance grew (gas included back).
+    async fn withdraw(&mut self, who: Address) -> TestResult<U256> {
+        let before = self.chain.balance(who).await?;
+        let receipt = self.framework_send(who, PlasmaFramework::withdrawCall {}, U256::ZERO).await?;
+        Ok(self.chain.balance(who).await? + receipt.fee_paid - before)
+    }
+
+    /// The bonds the framework holds.
+    async fn bonds_held(&self) -> TestResult<U256> {
+        self.framework_view(PlasmaFramework::bondsHeldCall {}).await
+    }
+}
+
+impl<T: DerefMut<Target = Deployed>> GameCalls for T {}
 
 /// The framework with `TestExitGame` registered, on a fresh chain.
 pub struct TestDeployment {

@@ -7,6 +7,8 @@
 //! shrinks it) into the [`Step`]s of one run; `None` gives the in-order run, against which every
 //! other order's decisions are compared.
 
+use std::collections::BTreeMap;
+
 use proptest::{collection::vec, prelude::*};
 
 /// When an off-chain fact may arrive: before root-chain event `slot` is read, for some `slot` in
@@ -83,6 +85,140 @@ pub fn schedule(
     steps
 }
 
+/// An off-chain fact and when it may arrive: before root-chain event `slot` is read, for some
+/// `slot` in `lo..=hi` (`slot == chain.len()`: after the last one).
+#[derive(Clone, Debug)]
+pub struct Timed<F> {
+    /// The fact.
+    pub fact: F,
+    /// The first slot it may arrive at.
+    pub lo: usize,
+    /// The last slot it may arrive at.
+    pub hi: usize,
+}
+
+/// One history of root-chain events `E` and off-chain facts `F`, as a client property test
+/// delivers it.
+#[derive(Clone, Debug)]
+pub struct History<E, F> {
+    /// The root-chain events, in chain order.
+    pub chain: Vec<E>,
+    /// The off-chain facts and their windows.
+    pub off: Vec<Timed<F>>,
+    /// Per child block: the root-chain position from which the client judges it withheld when
+    /// its data has not arrived (a forced look).
+    pub give_up: BTreeMap<u64, usize>,
+    /// Facts whose window ends at their block's give-up position (set by [`History::close`]).
+    until_give_up: Vec<(usize, u64)>,
+    /// Facts whose window ends at the last root-chain event (set by [`History::close`]).
+    open_ended: Vec<usize>,
+}
+
+impl<E, F> Default for History<E, F> {
+    fn default() -> Self {
+        Self {
+            chain: Vec::new(),
+            off: Vec::new(),
+            give_up: BTreeMap::new(),
+            until_give_up: Vec::new(),
+            open_ended: Vec::new(),
+        }
+    }
+}
+
+impl<E, F> History<E, F> {
+    /// Off-chain fact `fact`, arriving before root-chain event `lo` is read or later, until the
+    /// client gives up on block `blknum` (its window closes in [`History::close`]).
+    pub fn fact_until_give_up(&mut self, fact: F, lo: usize, blknum: u64) {
+        self.until_give_up.push((self.off.len(), blknum));
+        self.off.push(Timed { fact, lo, hi: lo });
+    }
+
+    /// Off-chain fact `fact`, arriving before root-chain event `lo` is read or later, until the
+    /// last root-chain event (its window closes in [`History::close`]).
+    pub fn fact_open_ended(&mut self, fact: F, lo: usize) {
+        self.open_ended.push(self.off.len());
+        self.off.push(Timed { fact, lo, hi: lo });
+    }
+
+    /// Ends the history after its last root-chain event: no give-up position lies beyond it, and
+    /// the windows left open close (at their block's give-up position, or at the last event).
+    pub fn close(&mut self) {
+        let last = self.chain.len().saturating_sub(1);
+        for position in self.give_up.values_mut() {
+            *position = (*position).min(last);
+        }
+        for (fact, blknum) in self.until_give_up.drain(..) {
+            self.off[fact].hi = self.give_up[&blknum];
+        }
+        for fact in self.open_ended.drain(..) {
+            self.off[fact].hi = last;
+        }
+    }
+
+    /// The steps of one run (`None`: the in-order run), a look forced at every give-up position.
+    pub fn schedule(&self, interleaving: Option<&Interleaving>) -> Vec<Step> {
+        let windows = self.off.iter().map(|t| Window { lo: t.lo, hi: t.hi });
+        schedule(self.chain.len(), windows, |p| self.give_up.values().any(|g| *g == p), interleaving)
+    }
+}
+
+/// What a client of a UTXO design (MVP, MoreVP) has received of a [`History`] so far: how many
+/// root-chain events it read, and the child blocks' data that arrived.
+#[derive(Debug)]
+pub struct Received<'h, E, F, D> {
+    /// The history.
+    pub h: &'h History<E, F>,
+    /// How many root-chain events the client read.
+    pub cursor: usize,
+    /// Per child block, its data, once it arrived.
+    pub data: BTreeMap<u64, D>,
+}
+
+impl<'h, E, F, D> Received<'h, E, F, D> {
+    /// Nothing received yet of `h`.
+    pub const fn new(h: &'h History<E, F>) -> Self {
+        Self { h, cursor: 0, data: BTreeMap::new() }
+    }
+
+    /// Block `blknum`'s data as the client can judge the block now: `Some(Some(data))` once it
+    /// arrived, `Some(None)` once the client gives up waiting for it (the block is withheld),
+    /// `None` while it waits.
+    pub fn block_data(&self, blknum: u64) -> Option<Option<&D>> {
+        match self.data.get(&blknum) {
+            Some(data) => Some(Some(data)),
+            None if self.cursor >= self.h.give_up[&blknum] => Some(None),
+            None => None,
+        }
+    }
+}
+
+/// A client under a property test, fed one run's [`Step`]s by [`run`].
+pub trait Driven {
+    /// What one run decided.
+    type Decisions;
+    /// Off-chain fact number `fact` arrives.
+    fn off(&mut self, fact: usize);
+    /// The client looks: syncs what it has and decides.
+    fn look(&mut self);
+    /// The client reads root-chain event number `event`.
+    fn chain(&mut self, event: usize);
+    /// What the run decided, checked for consistency at its end.
+    fn decisions(self) -> Self::Decisions;
+}
+
+/// Feeds `client` the steps of one run; returns what it decided.
+pub fn run<C: Driven>(mut client: C, steps: impl IntoIterator<Item = Step>) -> C::Decisions {
+    for step in steps {
+        match step {
+            Step::Off(fact) => client.off(fact),
+            Step::Look => client.look(),
+            Step::Chain(event) => client.chain(event),
+        }
+    }
+    client.decisions()
+}
+
 /// One step of a run in which a look reads every root-chain event before it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SlotStep {
@@ -92,16 +228,11 @@ pub enum SlotStep {
     Look(usize),
 }
 
-/// [`schedule`] for clients that read the root chain only when they look: each look carries the
-/// slot it reads up to.
-pub fn schedule_by_slot(
-    chain_len: usize,
-    windows: impl IntoIterator<Item = Window>,
-    forced_look: impl Fn(usize) -> bool,
-    interleaving: Option<&Interleaving>,
-) -> Vec<SlotStep> {
+/// A [`schedule`]'s steps for clients that read the root chain only when they look: each look
+/// carries the slot it reads up to.
+pub fn by_slot(steps: impl IntoIterator<Item = Step>) -> Vec<SlotStep> {
     let mut read = 0;
-    schedule(chain_len, windows, forced_look, interleaving)
+    steps
         .into_iter()
         .filter_map(|step| match step {
             Step::Off(fact) => Some(SlotStep::Off(fact)),
@@ -112,6 +243,66 @@ pub fn schedule_by_slot(
             }
         })
         .collect()
+}
+
+/// A history's shape drawn by `shape`, with three orders to deliver its facts in.
+pub fn with_orders<S: Strategy>(shape: S) -> impl Strategy<Value = (S::Value, Vec<Interleaving>)> {
+    (shape, vec(interleaving(), 3))
+}
+
+/// Checks that the run in each of `orders` decides what the in-order run decided (`expected`).
+///
+/// # Errors
+/// The first order whose decisions differ, as a proptest failure.
+pub fn check_orders<T: PartialEq + core::fmt::Debug>(
+    expected: &T,
+    orders: &[Interleaving],
+    run: impl Fn(&Interleaving) -> T,
+) -> Result<(), TestCaseError> {
+    for il in orders {
+        let got = run(il);
+        prop_assert_eq!(&got, expected, "{:?}", il);
+    }
+    Ok(())
+}
+
+/// The shape of a UTXO history (MVP, MoreVP), drawn by proptest: honest payments, at most one
+/// operator fault among them, the exit of a spent output, one part `X` of the design's own, and
+/// the client's patience.
+#[derive(Clone, Debug)]
+pub struct UtxoShape<F, X> {
+    /// Honest payments: payer, payee (indices into the users), amount.
+    pub payments: Vec<(usize, usize, u64)>,
+    /// The fault, and how many payments come before it.
+    pub fault: Option<(F, usize)>,
+    /// A user pays another a deposit, then exits the deposit.
+    pub spent_exit: bool,
+    /// The design's own part.
+    pub own: X,
+    /// Root-chain events the client waits for a block's data before judging it withheld.
+    pub patience: usize,
+}
+
+/// [`UtxoShape`]s over three users: up to four payments of up to 59 wei, a fault drawn by `fault`
+/// at any point, a design's own part drawn by `own`, a patience of 1 to 4 events.
+pub fn utxo_shape<F: Clone + core::fmt::Debug, X: Clone + core::fmt::Debug>(
+    fault: impl Strategy<Value = F>,
+    own: impl Strategy<Value = X>,
+) -> impl Strategy<Value = UtxoShape<F, X>> {
+    (
+        vec((0usize..3, 0usize..3, 1u64..60), 0..4),
+        proptest::option::of((fault, 0usize..4)),
+        any::<bool>(),
+        own,
+        1usize..5,
+    )
+        .prop_map(|(payments, fault, spent_exit, own, patience)| UtxoShape {
+            payments,
+            fault,
+            spent_exit,
+            own,
+            patience,
+        })
 }
 
 /// Interleavings for up to 40 facts and positions: any delay, four ranks, any looks.
@@ -140,7 +331,7 @@ mod tests {
 
     #[test]
     fn a_look_by_slot_reads_the_events_before_it() {
-        let steps = schedule_by_slot(2, [Window { lo: 1, hi: 1 }], |_| false, None);
+        let steps = by_slot(schedule(2, [Window { lo: 1, hi: 1 }], |_| false, None));
         assert_eq!(steps, [SlotStep::Look(0), SlotStep::Off(0), SlotStep::Look(1), SlotStep::Look(2)]);
     }
 

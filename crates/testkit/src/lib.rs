@@ -4,8 +4,11 @@
 //! - [`fixtures`]: the test [`key`] of a seed, the test [`domain`], [`wei`] and the framework's
 //!   block numbering ([`Framework`]).
 //! - [`interleave`]: delivery orders for client property tests, in which the same facts reach a
-//!   client in different orders and with delays up to their deadlines.
+//!   client in different orders and with delays up to their deadlines, and the histories, shapes
+//!   and runs those tests share.
+//! - [`cast`]: the six users of the coin designs' client property tests.
 
+pub mod cast;
 pub mod fixtures;
 pub mod interleave;
 

@@ -10,6 +10,15 @@ use plasma_rootchain::{
 };
 use rstest::rstest;
 
+/// A fresh chain of backend `name`, its operator (the first dev account) and the framework it
+/// deployed.
+async fn with_framework(name: &str) -> TestResult<(Box<dyn RootChain>, Address, Address)> {
+    let mut chain = backend(name).await?;
+    let operator = chain.accounts()[0];
+    let framework = deploy_framework(chain.as_mut(), operator, DEFAULT_MIN_EXIT_PERIOD).await?;
+    Ok((chain, operator, framework))
+}
+
 #[rstest]
 #[tokio::test]
 async fn dev_accounts_are_funded_and_the_clock_starts_at_genesis(
@@ -50,9 +59,7 @@ async fn each_transaction_mines_a_block_and_time_moves_on_demand(
 #[rstest]
 #[tokio::test]
 async fn snapshots_restore_state_clock_and_logs(#[values("embedded", "anvil")] name: &str) -> TestResult {
-    let mut chain = backend(name).await?;
-    let operator = chain.accounts()[0];
-    let framework = deploy_framework(chain.as_mut(), operator, DEFAULT_MIN_EXIT_PERIOD).await?;
+    let (mut chain, operator, framework) = with_framework(name).await?;
     let submit = |root: u8| {
         TxRequest::call(operator, framework, Fw::submitBlockCall { root: B256::repeat_byte(root) }.abi_encode())
     };
@@ -76,9 +83,7 @@ async fn snapshots_restore_state_clock_and_logs(#[values("embedded", "anvil")] n
 #[rstest]
 #[tokio::test]
 async fn logs_filter_by_address_topic_and_block(#[values("embedded", "anvil")] name: &str) -> TestResult {
-    let mut chain = backend(name).await?;
-    let operator = chain.accounts()[0];
-    let framework = deploy_framework(chain.as_mut(), operator, DEFAULT_MIN_EXIT_PERIOD).await?;
+    let (mut chain, operator, framework) = with_framework(name).await?;
     for root in 1..=3u8 {
         let call = Fw::submitBlockCall { root: B256::repeat_byte(root) };
         chain.send(TxRequest::call(operator, framework, call.abi_encode())).await?;
@@ -105,9 +110,8 @@ async fn logs_filter_by_address_topic_and_block(#[values("embedded", "anvil")] n
 #[rstest]
 #[tokio::test]
 async fn reverts_are_receipts_with_reasons(#[values("embedded", "anvil")] name: &str) -> TestResult {
-    let mut chain = backend(name).await?;
-    let [operator, mallory] = [chain.accounts()[0], chain.accounts()[1]];
-    let framework = deploy_framework(chain.as_mut(), operator, DEFAULT_MIN_EXIT_PERIOD).await?;
+    let (mut chain, operator, framework) = with_framework(name).await?;
+    let mallory = chain.accounts()[1];
     let data = Fw::submitBlockCall { root: B256::ZERO }.abi_encode();
     let receipt = chain.send(TxRequest::call(mallory, framework, data.clone())).await?;
     assert!(!receipt.success);

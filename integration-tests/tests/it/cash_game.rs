@@ -12,14 +12,16 @@
 use std::collections::HashMap;
 
 use alloy_primitives::{Address, Bytes, U256, aliases::U96};
-use alloy_sol_types::SolCall;
 use plasma_contracts::{
     CashExitGame::{self as Game, CashTx, Included},
     PlasmaFramework as Fw,
 };
 use plasma_core::{SigningKey, SparseTree};
-use plasma_integration_tests::{CashDeployment, Coin, TestResult, coin_exit_id as exit_id, eth, events};
-use plasma_rootchain::{BLOCK_TIME, Receipt};
+use plasma_integration_tests::GameCalls;
+use plasma_integration_tests::{
+    CashDeployment, Coin, TestResult, coin_exit_id as exit_id, eth, events, gas_on_both_backends,
+};
+use plasma_rootchain::Receipt;
 use rstest::rstest;
 
 /// A transaction of a coin in a submitted block, with the signature that came with it.
@@ -52,21 +54,13 @@ impl Cash {
         Ok(Self { t: CashDeployment::new(backend).await?, trees: HashMap::new() })
     }
 
-    fn user(&self, i: usize) -> Address {
-        self.t.users[i]
-    }
-
     fn key(&self, i: usize) -> &SigningKey {
         &self.t.keys[i]
     }
 
-    fn mep(&self) -> u64 {
-        self.t.min_exit_period
-    }
-
     /// The response period `R = P / 4`.
     fn r(&self) -> u64 {
-        self.mep() / 4
+        self.t.min_exit_period / 4
     }
 
     fn exit_bond(&self) -> U256 {
@@ -83,7 +77,7 @@ impl Cash {
     }
 
     async fn deposit(&mut self, user: usize, amount: U256) -> TestResult<Coin> {
-        let depositor = self.user(user);
+        let depositor = self.t.user(user);
         let id = self.t.deposit(depositor, amount).await?;
         Ok(Coin { id, depositor, amount })
     }
@@ -119,7 +113,7 @@ impl Cash {
 
     /// User `from` pays the coin, last moved at `prev_block`, to user `to`.
     async fn pay(&mut self, coin: &Coin, prev_block: u64, from: usize, to: usize) -> TestResult<Moved> {
-        let to = self.user(to);
+        let to = self.t.user(to);
         self.moved(coin, prev_block, from, to).await
     }
 
@@ -172,16 +166,6 @@ impl Cash {
         }
     }
 
-    /// Sends a game call that must succeed.
-    async fn send<C: SolCall>(&mut self, from: Address, call: C, value: U256) -> TestResult<Receipt> {
-        self.t.game_send(from, call, value).await
-    }
-
-    /// Sends a game call that must revert, and returns its reason.
-    async fn revert<C: SolCall>(&mut self, from: Address, call: C, value: U256) -> TestResult<String> {
-        self.t.game_revert(from, call, value).await
-    }
-
     async fn deposit_exit(&mut self, coin: &Coin) -> TestResult<Receipt> {
         let bond = self.exit_bond();
         self.t.game_send(coin.depositor, Self::deposit_exit_call(coin), bond).await
@@ -216,31 +200,6 @@ impl Cash {
         self.t.game_view(Game::pendingChallengesCall { coinId: coin.id }).await
     }
 
-    async fn process(&mut self, max_count: u64) -> TestResult<Receipt> {
-        let from = self.t.operator();
-        self.t.framework_send(from, Fw::processExitsCall { maxCount: U256::from(max_count) }, U256::ZERO).await
-    }
-
-    /// Moves the clock so that the next transaction is mined at exactly `at`.
-    async fn next_tx_at(&mut self, at: u64) -> TestResult {
-        let now = self.t.chain.block_time().await?;
-        self.t.chain.advance_time(at - now - BLOCK_TIME).await?;
-        Ok(())
-    }
-
-    /// When the last transaction was mined.
-    async fn now(&self) -> TestResult<u64> {
-        Ok(self.t.chain.block_time().await?)
-    }
-
-    async fn withdrawable(&self, who: Address) -> TestResult<U256> {
-        self.t.framework_view(Fw::withdrawableCall { account: who }).await
-    }
-
-    async fn bonds_held(&self) -> TestResult<U256> {
-        self.t.framework_view(Fw::bondsHeldCall {}).await
-    }
-
     async fn is_paid(&self, coin: &Coin) -> TestResult<bool> {
         self.t.framework_view(Fw::isFinalizedCall { id: U256::from(coin.id).into() }).await
     }
@@ -254,11 +213,11 @@ impl Cash {
 #[tokio::test]
 async fn a_deposit_exit_pays_the_coin_and_the_bond_once(#[values("embedded", "anvil")] backend: &str) -> TestResult {
     let mut c = Cash::new(backend).await?;
-    let alice = c.user(0);
+    let alice = c.t.user(0);
     let coin = c.deposit(0, eth(1)).await?;
     let receipt = c.deposit_exit(&coin).await?;
-    let started_at = c.now().await?;
-    let exitable_at = started_at + c.mep();
+    let started_at = c.t.now().await?;
+    let exitable_at = started_at + c.t.min_exit_period;
 
     let event = &events::<Game::ExitStarted>(&receipt)[0];
     assert_eq!(
@@ -271,21 +230,21 @@ async fn a_deposit_exit_pays_the_coin_and_the_bond_once(#[values("embedded", "an
         (alice, Address::ZERO, coin.id, 0, started_at, exitable_at)
     );
     assert_eq!((exit.amount, exit.seq, exit.pendingCount), (eth(1), 1, U256::ZERO));
-    assert_eq!(c.bonds_held().await?, c.exit_bond());
+    assert_eq!(c.t.bonds_held().await?, c.exit_bond());
 
     // One second early nothing happens; the next transaction is mined past the exitable time.
-    c.next_tx_at(exitable_at - 1).await?;
-    assert!(finalized(&c.process(10).await?).is_empty());
-    assert_eq!(finalized(&c.process(10).await?), vec![(coin.id, exit_id(1, coin.id), alice, true)]);
-    assert_eq!(c.withdrawable(alice).await?, eth(1) + c.exit_bond());
-    assert_eq!(c.bonds_held().await?, U256::ZERO);
+    c.t.next_tx_at(exitable_at - 1).await?;
+    assert!(finalized(&c.t.process(10).await?).is_empty());
+    assert_eq!(finalized(&c.t.process(10).await?), vec![(coin.id, exit_id(1, coin.id), alice, true)]);
+    assert_eq!(c.t.withdrawable(alice).await?, eth(1) + c.exit_bond());
+    assert_eq!(c.t.bonds_held().await?, U256::ZERO);
     assert_eq!(c.t.framework_view(Fw::totalPaidCall {}).await?, eth(1));
     assert!(c.is_paid(&coin).await?);
     assert_eq!(c.exit_of(&coin).await?.owner, Address::ZERO);
 
     // Never paid twice.
     let bond = c.exit_bond();
-    assert_eq!(c.revert(alice, Cash::deposit_exit_call(&coin), bond).await?, "already paid");
+    assert_eq!(c.t.game_revert(alice, Cash::deposit_exit_call(&coin), bond).await?, "already paid");
     Ok(())
 }
 
@@ -293,7 +252,7 @@ async fn a_deposit_exit_pays_the_coin_and_the_bond_once(#[values("embedded", "an
 #[tokio::test]
 async fn coins_exit_after_one_and_two_transfers(#[values("embedded", "anvil")] backend: &str) -> TestResult {
     let mut c = Cash::new(backend).await?;
-    let (bob, carol, dave) = (c.user(1), c.user(2), c.user(3));
+    let (bob, carol, dave) = (c.t.user(1), c.t.user(2), c.t.user(3));
     let first = c.deposit(0, eth(1)).await?;
     let second = c.deposit(0, eth(3)).await?;
     // first: Alice -> Bob. second: Alice -> Carol -> Dave.
@@ -319,28 +278,28 @@ async fn coins_exit_after_one_and_two_transfers(#[values("embedded", "anvil")] b
         (exit.owner, exit.prevOwner, exit.exitBlk, exit.prevBlk),
         (dave, carol, to_dave.blknum, to_carol.blknum)
     );
-    assert_eq!(c.bonds_held().await?, c.exit_bond() * U256::from(2));
+    assert_eq!(c.t.bonds_held().await?, c.exit_bond() * U256::from(2));
 
-    c.next_tx_at(event.exitableAt).await?;
-    let receipt = c.process(10).await?;
+    c.t.next_tx_at(event.exitableAt).await?;
+    let receipt = c.t.process(10).await?;
     assert!(bob_exitable < event.exitableAt);
     assert_eq!(
         finalized(&receipt),
         vec![(first.id, exit_id(1, first.id), bob, true), (second.id, exit_id(1, second.id), dave, true)]
     );
-    assert_eq!(c.withdrawable(bob).await?, eth(1) + c.exit_bond());
-    assert_eq!(c.withdrawable(dave).await?, eth(3) + c.exit_bond());
-    assert_eq!(c.withdrawable(first.depositor).await?, U256::ZERO);
-    assert_eq!(c.withdrawable(carol).await?, U256::ZERO);
-    assert_eq!(c.bonds_held().await?, U256::ZERO);
+    assert_eq!(c.t.withdrawable(bob).await?, eth(1) + c.exit_bond());
+    assert_eq!(c.t.withdrawable(dave).await?, eth(3) + c.exit_bond());
+    assert_eq!(c.t.withdrawable(first.depositor).await?, U256::ZERO);
+    assert_eq!(c.t.withdrawable(carol).await?, U256::ZERO);
+    assert_eq!(c.t.bonds_held().await?, U256::ZERO);
     assert_eq!(c.t.framework_view(Fw::totalPaidCall {}).await?, eth(4));
 
     // Never paid twice, whoever asks.
     let bond = c.exit_bond();
     let call = c.exit_call(&second, Some(&to_carol), &to_dave);
-    assert_eq!(c.revert(dave, call, bond).await?, "already paid");
+    assert_eq!(c.t.game_revert(dave, call, bond).await?, "already paid");
     let call = c.exit_call(&first, None, &to_bob);
-    assert_eq!(c.revert(bob, call, bond).await?, "already paid");
+    assert_eq!(c.t.game_revert(bob, call, bond).await?, "already paid");
     Ok(())
 }
 
@@ -350,18 +309,18 @@ async fn a_forged_history_is_challenged_and_cancelled_at_processing(
     #[values("embedded", "anvil")] backend: &str,
 ) -> TestResult {
     let mut c = Cash::new(backend).await?;
-    let (alice, bob, eve, eve2) = (c.user(0), c.user(1), c.user(4), c.user(5));
+    let (alice, bob, eve, eve2) = (c.t.user(0), c.t.user(1), c.t.user(4), c.t.user(5));
     let coin = c.deposit(0, eth(2)).await?;
     // Alice pays Bob; the operator then forges Bob -> Eve (signed by Eve) and Eve -> Eve2.
     let to_bob = c.pay(&coin, coin.id, 0, 1).await?;
     let forged = c.moved(&coin, to_bob.blknum, 4, eve).await?;
     let to_eve2 = c.pay(&coin, forged.blknum, 4, 5).await?;
     c.start_exit(&coin, Some(&forged), &to_eve2).await?;
-    let started_at = c.now().await?;
+    let started_at = c.t.now().await?;
 
     // Bob challenges with his own transaction; nobody can answer it.
     let receipt = c.challenge_history(bob, &coin, c.inc(&to_bob)).await?;
-    let challenged_at = c.now().await?;
+    let challenged_at = c.t.now().await?;
     let event = &events::<Game::HistoryChallenged>(&receipt)[0];
     assert_eq!(
         (event.coinId, event.exitId, event.challenger, event.blknum, event.owner, event.deadline),
@@ -377,15 +336,15 @@ async fn a_forged_history_is_challenged_and_cancelled_at_processing(
         }]
     );
     assert_eq!(c.exit_of(&coin).await?.pendingCount, U256::from(1));
-    assert_eq!(c.bonds_held().await?, c.exit_bond() + c.challenge_bond());
+    assert_eq!(c.t.bonds_held().await?, c.exit_bond() + c.challenge_bond());
 
-    c.next_tx_at(started_at + c.mep()).await?;
-    let receipt = c.process(10).await?;
+    c.t.next_tx_at(started_at + c.t.min_exit_period).await?;
+    let receipt = c.t.process(10).await?;
     assert!(finalized(&receipt).is_empty());
     assert_eq!(cancelled(&receipt), vec![(coin.id, exit_id(1, coin.id), bob)]);
-    assert_eq!(c.withdrawable(bob).await?, c.exit_bond() + c.challenge_bond());
-    assert_eq!(c.withdrawable(eve2).await?, U256::ZERO);
-    assert_eq!(c.bonds_held().await?, U256::ZERO);
+    assert_eq!(c.t.withdrawable(bob).await?, c.exit_bond() + c.challenge_bond());
+    assert_eq!(c.t.withdrawable(eve2).await?, U256::ZERO);
+    assert_eq!(c.t.bonds_held().await?, U256::ZERO);
     assert!(!c.is_paid(&coin).await?);
     assert_eq!(c.exit_of(&coin).await?.owner, Address::ZERO);
     assert!(c.pending(&coin).await?.is_empty());
@@ -394,10 +353,10 @@ async fn a_forged_history_is_challenged_and_cancelled_at_processing(
     let receipt = c.start_exit(&coin, None, &to_bob).await?;
     let event = &events::<Game::ExitStarted>(&receipt)[0];
     assert_eq!((event.exitId, event.owner), (exit_id(2, coin.id), bob));
-    c.next_tx_at(event.exitableAt).await?;
-    assert_eq!(finalized(&c.process(10).await?), vec![(coin.id, exit_id(2, coin.id), bob, true)]);
-    assert_eq!(c.withdrawable(bob).await?, eth(2) + c.exit_bond() * U256::from(2) + c.challenge_bond());
-    assert_eq!(c.withdrawable(alice).await?, U256::ZERO);
+    c.t.next_tx_at(event.exitableAt).await?;
+    assert_eq!(finalized(&c.t.process(10).await?), vec![(coin.id, exit_id(2, coin.id), bob, true)]);
+    assert_eq!(c.t.withdrawable(bob).await?, eth(2) + c.exit_bond() * U256::from(2) + c.challenge_bond());
+    assert_eq!(c.t.withdrawable(alice).await?, U256::ZERO);
     Ok(())
 }
 
@@ -408,7 +367,7 @@ async fn rust_and_the_contract_hash_transactions_alike(#[values("embedded", "anv
     let domain = c.t.domain();
     let txs = [
         CashTx { coinId: 0, prevBlock: 0, newOwner: Address::ZERO },
-        CashTx { coinId: 1, prevBlock: 1, newOwner: c.user(0) },
+        CashTx { coinId: 1, prevBlock: 1, newOwner: c.t.user(0) },
         CashTx { coinId: u64::MAX, prevBlock: u64::MAX - 1, newOwner: Address::repeat_byte(0xff) },
     ];
     for tx in txs {
@@ -431,49 +390,49 @@ async fn rust_and_the_contract_hash_transactions_alike(#[values("embedded", "anv
 #[tokio::test]
 async fn only_the_owner_exits_and_a_coin_has_one_open_exit() -> TestResult {
     let mut c = Cash::new("embedded").await?;
-    let (alice, bob, carol) = (c.user(0), c.user(1), c.user(2));
+    let (alice, bob, carol) = (c.t.user(0), c.t.user(1), c.t.user(2));
     let bond = c.exit_bond();
     let coin = c.deposit(0, eth(1)).await?;
     let to_bob = c.pay(&coin, coin.id, 0, 1).await?;
 
     // Only the depositor exits a deposit, only the new owner exits a transaction.
     let call = Cash::deposit_exit_call(&coin);
-    assert_eq!(c.revert(bob, call.clone(), bond).await?, "bad deposit");
+    assert_eq!(c.t.game_revert(bob, call.clone(), bond).await?, "bad deposit");
     let exit = c.exit_call(&coin, None, &to_bob);
-    assert_eq!(c.revert(alice, exit.clone(), bond).await?, "not owner");
-    assert_eq!(c.revert(carol, exit.clone(), bond).await?, "not owner");
+    assert_eq!(c.t.game_revert(alice, exit.clone(), bond).await?, "not owner");
+    assert_eq!(c.t.game_revert(carol, exit.clone(), bond).await?, "not owner");
 
     // One open exit per coin: Alice's (of a coin she spent) blocks Bob's until it ends.
-    c.send(alice, call.clone(), bond).await?;
-    let alice_started = c.now().await?;
-    assert_eq!(c.revert(alice, call.clone(), bond).await?, "exit exists");
-    assert_eq!(c.revert(bob, exit.clone(), bond).await?, "exit exists");
+    c.t.game_send(alice, call.clone(), bond).await?;
+    let alice_started = c.t.now().await?;
+    assert_eq!(c.t.game_revert(alice, call.clone(), bond).await?, "exit exists");
+    assert_eq!(c.t.game_revert(bob, exit.clone(), bond).await?, "exit exists");
     let spent = c.spent_call(&coin, &to_bob);
-    c.send(carol, spent, U256::ZERO).await?;
-    c.send(bob, exit.clone(), bond).await?;
-    let bob_started = c.now().await?;
-    assert_eq!(c.revert(bob, exit, bond).await?, "exit exists");
-    assert_eq!(c.revert(alice, call, bond).await?, "exit exists");
+    c.t.game_send(carol, spent, U256::ZERO).await?;
+    c.t.game_send(bob, exit.clone(), bond).await?;
+    let bob_started = c.t.now().await?;
+    assert_eq!(c.t.game_revert(bob, exit, bond).await?, "exit exists");
+    assert_eq!(c.t.game_revert(alice, call, bond).await?, "exit exists");
 
     // The cancelled exit's queue entry comes out first and is skipped; Bob's is paid.
-    c.next_tx_at(alice_started + c.mep()).await?;
-    let receipt = c.process(10).await?;
+    c.t.next_tx_at(alice_started + c.t.min_exit_period).await?;
+    let receipt = c.t.process(10).await?;
     assert_eq!(events::<Fw::ExitsProcessed>(&receipt)[0].count, U256::from(1));
     assert!(finalized(&receipt).is_empty() && cancelled(&receipt).is_empty());
     assert_eq!(c.exit_of(&coin).await?.owner, bob);
-    c.next_tx_at(bob_started + c.mep()).await?;
-    assert_eq!(finalized(&c.process(10).await?), vec![(coin.id, exit_id(2, coin.id), bob, true)]);
+    c.t.next_tx_at(bob_started + c.t.min_exit_period).await?;
+    assert_eq!(finalized(&c.t.process(10).await?), vec![(coin.id, exit_id(2, coin.id), bob, true)]);
     // Carol's cancel names Bob (the spend's new owner): Alice's bond is his.
-    assert_eq!(c.withdrawable(bob).await?, eth(1) + bond + bond);
-    assert_eq!(c.withdrawable(carol).await?, U256::ZERO);
-    assert_eq!(c.withdrawable(alice).await?, U256::ZERO);
+    assert_eq!(c.t.withdrawable(bob).await?, eth(1) + bond + bond);
+    assert_eq!(c.t.withdrawable(carol).await?, U256::ZERO);
+    assert_eq!(c.t.withdrawable(alice).await?, U256::ZERO);
     Ok(())
 }
 
 #[tokio::test]
 async fn start_deposit_exit_reverts_with_the_documented_reasons() -> TestResult {
     let mut c = Cash::new("embedded").await?;
-    let alice = c.user(0);
+    let alice = c.t.user(0);
     let coin = c.deposit(0, eth(1)).await?;
     let child = c.block(&[]).await?;
     let bond = c.exit_bond();
@@ -488,17 +447,17 @@ async fn start_deposit_exit_reverts_with_the_documented_reasons() -> TestResult 
         ("bad deposit", call(coin.id, U256::ZERO), bond),
     ];
     for (expected, call, value) in cases {
-        assert_eq!(c.revert(alice, call.clone(), value).await?, expected, "{call:?}");
+        assert_eq!(c.t.game_revert(alice, call.clone(), value).await?, expected, "{call:?}");
     }
-    c.send(alice, call(coin.id, eth(1)), bond).await?;
-    assert_eq!(c.revert(alice, call(coin.id, eth(1)), bond).await?, "exit exists");
+    c.t.game_send(alice, call(coin.id, eth(1)), bond).await?;
+    assert_eq!(c.t.game_revert(alice, call(coin.id, eth(1)), bond).await?, "exit exists");
     Ok(())
 }
 
 #[tokio::test]
 async fn start_exit_reverts_with_the_documented_reasons() -> TestResult {
     let mut c = Cash::new("embedded").await?;
-    let (bob, carol, dave) = (c.user(1), c.user(2), c.user(3));
+    let (bob, carol, dave) = (c.t.user(1), c.t.user(2), c.t.user(3));
     let bond = c.exit_bond();
     // A block before the deposit already holds a "spend" of coin 1001 signed by its future depositor.
     let early_tx = CashTx { coinId: 1001, prevBlock: 1001, newOwner: carol };
@@ -594,10 +553,10 @@ async fn start_exit_reverts_with_the_documented_reasons() -> TestResult {
     cases.push(("bad signature", carol, call, bond));
 
     for (expected, from, call, value) in cases {
-        assert_eq!(c.revert(from, call.clone(), value).await?, expected, "{call:?}");
+        assert_eq!(c.t.game_revert(from, call.clone(), value).await?, expected, "{call:?}");
     }
-    c.send(carol, ok.clone(), bond).await?;
-    assert_eq!(c.revert(carol, ok, bond).await?, "exit exists");
+    c.t.game_send(carol, ok.clone(), bond).await?;
+    assert_eq!(c.t.game_revert(carol, ok, bond).await?, "exit exists");
     Ok(())
 }
 
@@ -605,13 +564,13 @@ async fn start_exit_reverts_with_the_documented_reasons() -> TestResult {
 #[tokio::test]
 async fn an_exit_needs_its_parent_before_it() -> TestResult {
     let mut c = Cash::new("embedded").await?;
-    let (bob, carol) = (c.user(1), c.user(2));
+    let (bob, carol) = (c.t.user(1), c.t.user(2));
     let bond = c.exit_bond();
     // Child block 1000 first, then the deposit: a deposit spend in block 1000 is not after it.
     let coin_tx = CashTx { coinId: 1001, prevBlock: 1001, newOwner: bob };
     let early = Moved { tx: coin_tx, sig: c.sign(0, &coin_tx), blknum: c.block(&[&coin_tx]).await? };
     let coin = c.deposit(0, eth(1)).await?;
-    assert_eq!(c.revert(bob, c.exit_call(&coin, None, &early), bond).await?, "bad order");
+    assert_eq!(c.t.game_revert(bob, c.exit_call(&coin, None, &early), bond).await?, "bad order");
     // A transaction at 3000 that names, as its parent, the coin's transaction at 4000.
     c.pay(&coin, coin.id, 0, 1).await?;
     let exiting_tx = CashTx { coinId: coin.id, prevBlock: 4000, newOwner: carol };
@@ -619,7 +578,7 @@ async fn an_exit_needs_its_parent_before_it() -> TestResult {
     let parent_tx = CashTx { coinId: coin.id, prevBlock: coin.id, newOwner: bob };
     let parent = Moved { tx: parent_tx, sig: Bytes::new(), blknum: c.block(&[&parent_tx]).await? };
     assert_eq!((exiting.blknum, parent.blknum), (3000, 4000));
-    assert_eq!(c.revert(carol, c.exit_call(&coin, Some(&parent), &exiting), bond).await?, "bad order");
+    assert_eq!(c.t.game_revert(carol, c.exit_call(&coin, Some(&parent), &exiting), bond).await?, "bad order");
     Ok(())
 }
 
@@ -663,24 +622,24 @@ async fn spent_case(transfers: usize) -> TestResult<SpentCase> {
 #[tokio::test]
 async fn a_direct_spend_cancels_the_exit(#[values(0, 1, 2)] transfers: usize) -> TestResult {
     let SpentCase { mut c, coin, exit: (parent, exiting), direct, .. } = spent_case(transfers).await?;
-    let watcher = c.user(8);
+    let watcher = c.t.user(8);
     let owner = c.exit_of(&coin).await?.owner;
-    let receipt = c.send(watcher, c.spent_call(&coin, &direct), U256::ZERO).await?;
+    let receipt = c.t.game_send(watcher, c.spent_call(&coin, &direct), U256::ZERO).await?;
     let event = &events::<Game::ExitChallenged>(&receipt)[0];
     assert_eq!((event.coinId, event.exitId, event.challenger, event.kind), (coin.id, exit_id(1, coin.id), watcher, 1));
     // The bond goes to the spend's new owner; the watcher who sent the evidence gets nothing.
-    assert_eq!(c.withdrawable(watcher).await?, U256::ZERO);
-    assert_eq!(c.withdrawable(direct.tx.newOwner).await?, c.exit_bond());
-    assert_eq!(c.bonds_held().await?, U256::ZERO);
+    assert_eq!(c.t.withdrawable(watcher).await?, U256::ZERO);
+    assert_eq!(c.t.withdrawable(direct.tx.newOwner).await?, c.exit_bond());
+    assert_eq!(c.t.bonds_held().await?, U256::ZERO);
     assert_eq!(c.exit_of(&coin).await?.owner, Address::ZERO);
     let call = c.spent_call(&coin, &direct);
-    assert_eq!(c.revert(watcher, call, U256::ZERO).await?, "no open exit");
+    assert_eq!(c.t.game_revert(watcher, call, U256::ZERO).await?, "no open exit");
 
     // The stale queue entry is skipped; the cancelled owner gets nothing.
-    c.next_tx_at(c.now().await? + c.mep()).await?;
-    let receipt = c.process(10).await?;
+    c.t.next_tx_at(c.t.now().await? + c.t.min_exit_period).await?;
+    let receipt = c.t.process(10).await?;
     assert!(finalized(&receipt).is_empty() && cancelled(&receipt).is_empty());
-    assert_eq!(c.withdrawable(owner).await?, U256::ZERO);
+    assert_eq!(c.t.withdrawable(owner).await?, U256::ZERO);
     assert!(!c.is_paid(&coin).await?);
     // The exit can be started again (and would be cancelled again).
     match &exiting {
@@ -695,29 +654,29 @@ async fn a_direct_spend_cancels_the_exit(#[values(0, 1, 2)] transfers: usize) ->
 #[tokio::test]
 async fn an_indirect_or_earlier_spend_does_not_cancel_the_exit(#[values(0, 1, 2)] transfers: usize) -> TestResult {
     let SpentCase { mut c, coin, exit: (parent, exiting), direct, indirect } = spent_case(transfers).await?;
-    let watcher = c.user(8);
+    let watcher = c.t.user(8);
     // A later, indirect spend presumes its ancestors valid: refused.
     let call = c.spent_call(&coin, &indirect);
-    assert_eq!(c.revert(watcher, call, U256::ZERO).await?, "not a spend");
+    assert_eq!(c.t.game_revert(watcher, call, U256::ZERO).await?, "not a spend");
     // Earlier moves of the coin (C itself, its parent) do not spend C.
     for earlier in [&exiting, &parent].into_iter().flatten() {
         let call = c.spent_call(&coin, earlier);
-        assert_eq!(c.revert(watcher, call, U256::ZERO).await?, "not a spend");
+        assert_eq!(c.t.game_revert(watcher, call, U256::ZERO).await?, "not a spend");
     }
     // The direct spend, claimed in a block that is not after C: refused.
     let mut call = c.spent_call(&coin, &direct);
     call.spend.blknum = exiting.as_ref().map_or(coin.id, |e| e.blknum);
-    assert_eq!(c.revert(watcher, call, U256::ZERO).await?, "bad order");
+    assert_eq!(c.t.game_revert(watcher, call, U256::ZERO).await?, "bad order");
     // The exit is still open and the direct spend still cancels it.
     assert_eq!(c.exit_of(&coin).await?.seq, 1);
-    c.send(watcher, c.spent_call(&coin, &direct), U256::ZERO).await?;
+    c.t.game_send(watcher, c.spent_call(&coin, &direct), U256::ZERO).await?;
     Ok(())
 }
 
 #[tokio::test]
 async fn challenge_spent_reverts_with_the_documented_reasons() -> TestResult {
     let SpentCase { mut c, coin, direct, .. } = spent_case(1).await?;
-    let watcher = c.user(8);
+    let watcher = c.t.user(8);
     let other = c.deposit(5, eth(1)).await?;
     let ok = c.spent_call(&coin, &direct);
     let mut cases = Vec::new();
@@ -737,7 +696,7 @@ async fn challenge_spent_reverts_with_the_documented_reasons() -> TestResult {
     call.spend.blknum += 100_000;
     cases.push(("no such block", call));
     let mut call = ok.clone();
-    call.spend.tx.newOwner = c.user(7);
+    call.spend.tx.newOwner = c.t.user(7);
     cases.push(("not included", call));
     let mut call = ok.clone();
     call.spend.proof = call.spend.proof.slice(..0);
@@ -749,9 +708,9 @@ async fn challenge_spent_reverts_with_the_documented_reasons() -> TestResult {
     call.sig = Bytes::from(vec![0u8; 65]);
     cases.push(("bad signature", call));
     for (expected, call) in cases {
-        assert_eq!(c.revert(watcher, call.clone(), U256::ZERO).await?, expected, "{call:?}");
+        assert_eq!(c.t.game_revert(watcher, call.clone(), U256::ZERO).await?, expected, "{call:?}");
     }
-    c.send(watcher, ok, U256::ZERO).await?;
+    c.t.game_send(watcher, ok, U256::ZERO).await?;
     Ok(())
 }
 
@@ -763,7 +722,7 @@ async fn challenge_spent_reverts_with_the_documented_reasons() -> TestResult {
 async fn a_double_spend_of_the_deposit_cancels_the_exit() -> TestResult {
     // 1 -> 2, 1 -> 3, exit (1, 3), challenge with 2.
     let mut c = Cash::new("embedded").await?;
-    let (u2, u3) = (c.user(2), c.user(3));
+    let (u2, u3) = (c.t.user(2), c.t.user(3));
     let coin = c.deposit(1, eth(1)).await?;
     let to_2 = c.pay(&coin, coin.id, 1, 2).await?;
     let to_3 = c.pay(&coin, coin.id, 1, 3).await?;
@@ -771,16 +730,16 @@ async fn a_double_spend_of_the_deposit_cancels_the_exit() -> TestResult {
     // A later spend of P(C) (after C) is refused.
     let to_4 = c.pay(&coin, coin.id, 1, 4).await?;
     let call = c.double_spend_call(&coin, &to_4);
-    assert_eq!(c.revert(u2, call, U256::ZERO).await?, "bad order");
+    assert_eq!(c.t.game_revert(u2, call, U256::ZERO).await?, "bad order");
     // C itself is not "between".
     let call = c.double_spend_call(&coin, &to_3);
-    assert_eq!(c.revert(u2, call, U256::ZERO).await?, "bad order");
+    assert_eq!(c.t.game_revert(u2, call, U256::ZERO).await?, "bad order");
 
-    let receipt = c.send(u2, c.double_spend_call(&coin, &to_2), U256::ZERO).await?;
+    let receipt = c.t.game_send(u2, c.double_spend_call(&coin, &to_2), U256::ZERO).await?;
     let event = &events::<Game::ExitChallenged>(&receipt)[0];
     assert_eq!((event.challenger, event.kind), (u2, 2));
-    assert_eq!(c.withdrawable(u2).await?, c.exit_bond());
-    assert_eq!(c.withdrawable(u3).await?, U256::ZERO);
+    assert_eq!(c.t.withdrawable(u2).await?, c.exit_bond());
+    assert_eq!(c.t.withdrawable(u3).await?, U256::ZERO);
     assert_eq!(c.exit_of(&coin).await?.owner, Address::ZERO);
     Ok(())
 }
@@ -795,17 +754,17 @@ async fn a_double_spend_deep_in_the_other_branch_cancels_the_exit() -> TestResul
     let to_5 = c.pay(&coin, to_4.blknum, 4, 5).await?;
     let to_6 = c.pay(&coin, coin.id, 1, 6).await?;
     c.start_exit(&coin, None, &to_6).await?;
-    let watcher = c.user(8);
+    let watcher = c.t.user(8);
     // The later moves of the other branch do not spend P(C).
     for later in [&to_4, &to_5] {
         let call = c.double_spend_call(&coin, later);
-        assert_eq!(c.revert(watcher, call, U256::ZERO).await?, "not a spend");
+        assert_eq!(c.t.game_revert(watcher, call, U256::ZERO).await?, "not a spend");
     }
-    let receipt = c.send(watcher, c.double_spend_call(&coin, &to_3), U256::ZERO).await?;
+    let receipt = c.t.game_send(watcher, c.double_spend_call(&coin, &to_3), U256::ZERO).await?;
     assert_eq!(events::<Game::ExitChallenged>(&receipt)[0].kind, 2);
     // The bond goes to the earlier spend's new owner (user 3), not to the watcher.
-    assert_eq!(c.withdrawable(watcher).await?, U256::ZERO);
-    assert_eq!(c.withdrawable(c.user(3)).await?, c.exit_bond());
+    assert_eq!(c.t.withdrawable(watcher).await?, U256::ZERO);
+    assert_eq!(c.t.withdrawable(c.t.user(3)).await?, c.exit_bond());
     Ok(())
 }
 
@@ -815,13 +774,13 @@ async fn a_double_spend_of_a_child_block_parent_and_its_limits() -> TestResult {
     // of P(C) "before" P(C) (an operator-forged block) and one after C are refused.
     let mut c = Cash::new("embedded").await?;
     let coin = c.deposit(0, eth(1)).await?;
-    let before_tx = CashTx { coinId: coin.id, prevBlock: 3000, newOwner: c.user(7) };
+    let before_tx = CashTx { coinId: coin.id, prevBlock: 3000, newOwner: c.t.user(7) };
     let to_1 = c.pay(&coin, coin.id, 0, 1).await?;
     assert_eq!(to_1.blknum, 1000);
     let before_blk = c.block(&[&before_tx]).await?;
     assert_eq!(before_blk, 2000);
     let before = Moved { tx: before_tx, sig: c.sign(1, &before_tx), blknum: before_blk };
-    let p_tx = CashTx { coinId: coin.id, prevBlock: to_1.blknum, newOwner: c.user(1) };
+    let p_tx = CashTx { coinId: coin.id, prevBlock: to_1.blknum, newOwner: c.t.user(1) };
     let p_blk = c.block(&[&p_tx]).await?;
     assert_eq!(p_blk, 3000);
     let parent = Moved { tx: p_tx, sig: Bytes::new(), blknum: p_blk };
@@ -829,29 +788,29 @@ async fn a_double_spend_of_a_child_block_parent_and_its_limits() -> TestResult {
     let to_3 = c.pay(&coin, p_blk, 1, 3).await?;
     c.start_exit(&coin, Some(&parent), &to_3).await?;
     let to_4 = c.pay(&coin, p_blk, 1, 4).await?;
-    let watcher = c.user(8);
+    let watcher = c.t.user(8);
     for refused in [&before, &to_4] {
         let call = c.double_spend_call(&coin, refused);
-        assert_eq!(c.revert(watcher, call, U256::ZERO).await?, "bad order");
+        assert_eq!(c.t.game_revert(watcher, call, U256::ZERO).await?, "bad order");
     }
-    c.send(watcher, c.double_spend_call(&coin, &to_2), U256::ZERO).await?;
-    assert_eq!(c.withdrawable(c.user(2)).await?, c.exit_bond());
+    c.t.game_send(watcher, c.double_spend_call(&coin, &to_2), U256::ZERO).await?;
+    assert_eq!(c.t.withdrawable(c.t.user(2)).await?, c.exit_bond());
     Ok(())
 }
 
 #[tokio::test]
 async fn challenge_double_spend_reverts_with_the_documented_reasons() -> TestResult {
     let mut c = Cash::new("embedded").await?;
-    let watcher = c.user(8);
+    let watcher = c.t.user(8);
     let coin = c.deposit(1, eth(1)).await?;
     let to_2 = c.pay(&coin, coin.id, 1, 2).await?;
     let to_3 = c.pay(&coin, coin.id, 1, 3).await?;
     let ok = c.double_spend_call(&coin, &to_2);
-    assert_eq!(c.revert(watcher, ok.clone(), U256::ZERO).await?, "no open exit");
+    assert_eq!(c.t.game_revert(watcher, ok.clone(), U256::ZERO).await?, "no open exit");
     // A deposit exit has no parent to double-spend.
     c.deposit_exit(&coin).await?;
-    assert_eq!(c.revert(watcher, ok.clone(), U256::ZERO).await?, "not a spend");
-    c.send(watcher, c.spent_call(&coin, &to_2), U256::ZERO).await?;
+    assert_eq!(c.t.game_revert(watcher, ok.clone(), U256::ZERO).await?, "not a spend");
+    c.t.game_send(watcher, c.spent_call(&coin, &to_2), U256::ZERO).await?;
     c.start_exit(&coin, None, &to_3).await?;
 
     let other = c.deposit(5, eth(1)).await?;
@@ -875,11 +834,11 @@ async fn challenge_double_spend_reverts_with_the_documented_reasons() -> TestRes
     call.sig = c.sign(2, &to_2.tx);
     cases.push(("bad signature", call));
     for (expected, call) in cases {
-        assert_eq!(c.revert(watcher, call.clone(), U256::ZERO).await?, expected, "{call:?}");
+        assert_eq!(c.t.game_revert(watcher, call.clone(), U256::ZERO).await?, expected, "{call:?}");
     }
     // "no such block" needs a child block number between pBlk and eBlk that was never submitted:
     // the framework numbers child blocks without gaps, so there is none.
-    c.send(watcher, ok, U256::ZERO).await?;
+    c.t.game_send(watcher, ok, U256::ZERO).await?;
     Ok(())
 }
 
@@ -904,14 +863,14 @@ async fn honest_exit() -> TestResult<Honest> {
         moves.push(c.pay(&coin, prev, owner, owner + 1).await?);
     }
     c.start_exit(&coin, Some(&moves[1]), &moves[2]).await?;
-    let started_at = c.now().await?;
+    let started_at = c.t.now().await?;
     Ok(Honest { c, coin, moves, started_at })
 }
 
 #[tokio::test]
 async fn a_challenge_with_the_deposit_is_answered_by_its_spend() -> TestResult {
     let Honest { mut c, coin, moves, started_at } = honest_exit().await?;
-    let (alice, griefer, owner) = (c.user(0), c.user(7), c.user(3));
+    let (alice, griefer, owner) = (c.t.user(0), c.t.user(7), c.t.user(3));
     c.challenge_history(griefer, &coin, Cash::deposit_entry(&coin)).await?;
     let pending = c.pending(&coin).await?;
     assert_eq!((pending.len(), pending[0].blknum, pending[0].owner), (1, coin.id, alice));
@@ -919,7 +878,7 @@ async fn a_challenge_with_the_deposit_is_answered_by_its_spend() -> TestResult {
     // An answer must be the direct spend of the deposit: C itself or P(C) are refused.
     for wrong in [&moves[1], &moves[2]] {
         let call = c.respond_call(&coin, coin.id, wrong);
-        assert_eq!(c.revert(owner, call, U256::ZERO).await?, "not a spend");
+        assert_eq!(c.t.game_revert(owner, call, U256::ZERO).await?, "not a spend");
     }
     let receipt = c.respond(owner, &coin, coin.id, &moves[0]).await?;
     let event = &events::<Game::HistoryChallengeAnswered>(&receipt)[0];
@@ -928,17 +887,17 @@ async fn a_challenge_with_the_deposit_is_answered_by_its_spend() -> TestResult {
         (coin.id, exit_id(1, coin.id), owner, coin.id, &moves[0].tx, moves[0].blknum)
     );
     assert_eq!((&event.proof, &event.sig), (&c.inc(&moves[0]).proof, &moves[0].sig));
-    assert_eq!(c.withdrawable(owner).await?, c.challenge_bond());
+    assert_eq!(c.t.withdrawable(owner).await?, c.challenge_bond());
     assert!(c.pending(&coin).await?.is_empty());
     // The block cannot be challenged again in this exit: its answer is public.
     let (call, bond) = (Cash::history_call(&coin, Cash::deposit_entry(&coin)), c.challenge_bond());
-    assert_eq!(c.revert(griefer, call, bond).await?, "already challenged");
+    assert_eq!(c.t.game_revert(griefer, call, bond).await?, "already challenged");
 
-    c.next_tx_at(started_at + c.mep()).await?;
-    assert_eq!(finalized(&c.process(10).await?), vec![(coin.id, exit_id(1, coin.id), owner, true)]);
-    assert_eq!(c.withdrawable(owner).await?, eth(1) + c.exit_bond() + c.challenge_bond());
-    assert_eq!(c.withdrawable(griefer).await?, U256::ZERO);
-    assert_eq!(c.bonds_held().await?, U256::ZERO);
+    c.t.next_tx_at(started_at + c.t.min_exit_period).await?;
+    assert_eq!(finalized(&c.t.process(10).await?), vec![(coin.id, exit_id(1, coin.id), owner, true)]);
+    assert_eq!(c.t.withdrawable(owner).await?, eth(1) + c.exit_bond() + c.challenge_bond());
+    assert_eq!(c.t.withdrawable(griefer).await?, U256::ZERO);
+    assert_eq!(c.t.bonds_held().await?, U256::ZERO);
     Ok(())
 }
 
@@ -946,27 +905,27 @@ async fn a_challenge_with_the_deposit_is_answered_by_its_spend() -> TestResult {
 async fn an_unanswered_challenge_with_the_deposit_cancels_a_forged_exit() -> TestResult {
     // Alice deposits; the operator forges Alice -> Eve at 1000 and Eve -> Eve2 at 2000.
     let mut c = Cash::new("embedded").await?;
-    let (alice, eve, eve2) = (c.user(0), c.user(4), c.user(5));
+    let (alice, eve, eve2) = (c.t.user(0), c.t.user(4), c.t.user(5));
     let coin = c.deposit(0, eth(1)).await?;
     let forged = c.moved(&coin, coin.id, 4, eve).await?;
     let to_eve2 = c.pay(&coin, forged.blknum, 4, 5).await?;
     c.start_exit(&coin, Some(&forged), &to_eve2).await?;
-    let started_at = c.now().await?;
+    let started_at = c.t.now().await?;
     c.challenge_history(alice, &coin, Cash::deposit_entry(&coin)).await?;
     // Eve cannot answer with her forged transaction: it is not signed by Alice.
     let call = c.respond_call(&coin, coin.id, &forged);
-    assert_eq!(c.revert(eve, call, U256::ZERO).await?, "bad signature");
+    assert_eq!(c.t.game_revert(eve, call, U256::ZERO).await?, "bad signature");
 
-    c.next_tx_at(started_at + c.mep()).await?;
-    let receipt = c.process(10).await?;
+    c.t.next_tx_at(started_at + c.t.min_exit_period).await?;
+    let receipt = c.t.process(10).await?;
     assert_eq!(cancelled(&receipt), vec![(coin.id, exit_id(1, coin.id), alice)]);
-    assert_eq!(c.withdrawable(alice).await?, c.exit_bond() + c.challenge_bond());
-    assert_eq!(c.withdrawable(eve2).await?, U256::ZERO);
+    assert_eq!(c.t.withdrawable(alice).await?, c.exit_bond() + c.challenge_bond());
+    assert_eq!(c.t.withdrawable(eve2).await?, U256::ZERO);
     assert!(!c.is_paid(&coin).await?);
     // Alice exits her deposit.
     c.deposit_exit(&coin).await?;
-    c.next_tx_at(c.now().await? + c.mep()).await?;
-    assert_eq!(finalized(&c.process(10).await?), vec![(coin.id, exit_id(2, coin.id), alice, true)]);
+    c.t.next_tx_at(c.t.now().await? + c.t.min_exit_period).await?;
+    assert_eq!(finalized(&c.t.process(10).await?), vec![(coin.id, exit_id(2, coin.id), alice, true)]);
     Ok(())
 }
 
@@ -974,7 +933,7 @@ async fn an_unanswered_challenge_with_the_deposit_cancels_a_forged_exit() -> Tes
 async fn a_response_must_come_before_its_deadline_and_not_after_the_parent() -> TestResult {
     // 0 -> X at 1000; forged X -> Eve at 2000 (P(C)); Eve -> Eve2 at 3000 (C); X -> Y at 4000.
     let mut c = Cash::new("embedded").await?;
-    let (x, eve, y) = (c.user(1), c.user(4), c.user(2));
+    let (x, eve, y) = (c.t.user(1), c.t.user(4), c.t.user(2));
     let coin = c.deposit(0, eth(1)).await?;
     let to_x = c.pay(&coin, coin.id, 0, 1).await?;
     let forged = c.moved(&coin, to_x.blknum, 4, eve).await?;
@@ -984,24 +943,24 @@ async fn a_response_must_come_before_its_deadline_and_not_after_the_parent() -> 
     c.challenge_history(x, &coin, c.inc(&to_x)).await?;
     // X's real spend came after P(C): it does not answer the challenge.
     let call = c.respond_call(&coin, to_x.blknum, &x_to_y);
-    assert_eq!(c.revert(eve, call, U256::ZERO).await?, "bad order");
+    assert_eq!(c.t.game_revert(eve, call, U256::ZERO).await?, "bad order");
 
     // A deposit challenge answered by Alice's spend, but one second too late.
     c.challenge_history(y, &coin, Cash::deposit_entry(&coin)).await?;
     let deadline = c.pending(&coin).await?[1].deadline;
-    c.next_tx_at(deadline).await?;
+    c.t.next_tx_at(deadline).await?;
     let call = c.respond_call(&coin, coin.id, &to_x);
-    assert_eq!(c.revert(eve, call, U256::ZERO).await?, "too late");
+    assert_eq!(c.t.game_revert(eve, call, U256::ZERO).await?, "too late");
     Ok(())
 }
 
 #[tokio::test]
 async fn a_response_in_time_is_accepted_at_the_last_second() -> TestResult {
     let Honest { mut c, coin, moves, .. } = honest_exit().await?;
-    let (griefer, owner) = (c.user(7), c.user(3));
+    let (griefer, owner) = (c.t.user(7), c.t.user(3));
     c.challenge_history(griefer, &coin, c.inc(&moves[0])).await?;
     let deadline = c.pending(&coin).await?[0].deadline;
-    c.next_tx_at(deadline - 1).await?;
+    c.t.next_tx_at(deadline - 1).await?;
     c.respond(owner, &coin, moves[0].blknum, &moves[1]).await?;
     assert_eq!(c.exit_of(&coin).await?.pendingCount, U256::ZERO);
     Ok(())
@@ -1010,7 +969,7 @@ async fn a_response_in_time_is_accepted_at_the_last_second() -> TestResult {
 #[tokio::test]
 async fn every_history_challenge_must_be_answered() -> TestResult {
     let Honest { mut c, coin, moves, started_at } = honest_exit().await?;
-    let (alice, bob, owner, g1, g2) = (c.user(0), c.user(1), c.user(3), c.user(6), c.user(7));
+    let (alice, bob, owner, g1, g2) = (c.t.user(0), c.t.user(1), c.t.user(3), c.t.user(6), c.t.user(7));
     // Two griefers challenge with the deposit and with the first payment; only one is answered.
     c.challenge_history(g1, &coin, Cash::deposit_entry(&coin)).await?;
     c.challenge_history(g2, &coin, c.inc(&moves[0])).await?;
@@ -1021,44 +980,44 @@ async fn every_history_challenge_must_be_answered() -> TestResult {
     );
     c.respond(owner, &coin, coin.id, &moves[0]).await?;
     assert_eq!(c.exit_of(&coin).await?.pendingCount, U256::from(1));
-    c.next_tx_at(started_at + c.mep()).await?;
-    let receipt = c.process(10).await?;
+    c.t.next_tx_at(started_at + c.t.min_exit_period).await?;
+    let receipt = c.t.process(10).await?;
     // The exit bond goes to the owner the unanswered evidence names (Bob), not to its challenger,
     // and the coin is reserved for Bob for one response period.
     assert_eq!(cancelled(&receipt), vec![(coin.id, exit_id(1, coin.id), bob)]);
-    assert_eq!(c.withdrawable(g2).await?, c.challenge_bond());
-    assert_eq!(c.withdrawable(bob).await?, c.exit_bond());
-    assert_eq!(c.withdrawable(g1).await?, U256::ZERO);
-    assert_eq!(c.withdrawable(owner).await?, c.challenge_bond());
-    assert_eq!(c.bonds_held().await?, U256::ZERO);
+    assert_eq!(c.t.withdrawable(g2).await?, c.challenge_bond());
+    assert_eq!(c.t.withdrawable(bob).await?, c.exit_bond());
+    assert_eq!(c.t.withdrawable(g1).await?, U256::ZERO);
+    assert_eq!(c.t.withdrawable(owner).await?, c.challenge_bond());
+    assert_eq!(c.t.bonds_held().await?, U256::ZERO);
     let call = c.exit_call(&coin, Some(&moves[1]), &moves[2]);
     let bond = c.exit_bond();
-    assert_eq!(c.revert(owner, call, bond).await?, "coin reserved");
-    let at = c.now().await? + c.r();
-    c.next_tx_at(at).await?;
+    assert_eq!(c.t.game_revert(owner, call, bond).await?, "coin reserved");
+    let at = c.t.now().await? + c.r();
+    c.t.next_tx_at(at).await?;
 
     // The owner restarts once the reservation is over and, this time, answers both.
     c.start_exit(&coin, Some(&moves[1]), &moves[2]).await?;
-    let restarted = c.now().await?;
+    let restarted = c.t.now().await?;
     c.challenge_history(g1, &coin, Cash::deposit_entry(&coin)).await?;
     c.challenge_history(g2, &coin, c.inc(&moves[0])).await?;
     c.respond(owner, &coin, moves[0].blknum, &moves[1]).await?;
     c.respond(owner, &coin, coin.id, &moves[0]).await?;
-    c.next_tx_at(restarted + c.mep()).await?;
-    assert_eq!(finalized(&c.process(10).await?), vec![(coin.id, exit_id(2, coin.id), owner, true)]);
-    assert_eq!(c.withdrawable(owner).await?, eth(1) + c.exit_bond() + c.challenge_bond() * U256::from(3));
+    c.t.next_tx_at(restarted + c.t.min_exit_period).await?;
+    assert_eq!(finalized(&c.t.process(10).await?), vec![(coin.id, exit_id(2, coin.id), owner, true)]);
+    assert_eq!(c.t.withdrawable(owner).await?, eth(1) + c.exit_bond() + c.challenge_bond() * U256::from(3));
     Ok(())
 }
 
 #[tokio::test]
 async fn challenges_close_after_three_response_periods() -> TestResult {
     let Honest { mut c, coin, moves, started_at } = honest_exit().await?;
-    let griefer = c.user(7);
+    let griefer = c.t.user(7);
     let bond = c.challenge_bond();
-    c.next_tx_at(started_at + 3 * c.r() - 1).await?;
+    c.t.next_tx_at(started_at + 3 * c.r() - 1).await?;
     c.challenge_history(griefer, &coin, Cash::deposit_entry(&coin)).await?;
     let call = Cash::history_call(&coin, c.inc(&moves[0]));
-    assert_eq!(c.revert(griefer, call, bond).await?, "window closed");
+    assert_eq!(c.t.game_revert(griefer, call, bond).await?, "window closed");
     // The last challenge's deadline is still before the exit becomes processable.
     let deadline = c.pending(&coin).await?[0].deadline;
     assert!(deadline < c.exit_of(&coin).await?.exitableAt);
@@ -1068,7 +1027,7 @@ async fn challenges_close_after_three_response_periods() -> TestResult {
 #[tokio::test]
 async fn challenge_history_reverts_with_the_documented_reasons() -> TestResult {
     let mut c = Cash::new("embedded").await?;
-    let griefer = c.user(7);
+    let griefer = c.t.user(7);
     let bond = c.challenge_bond();
     // Block 1000 (before the deposit) holds a transaction for coin 1001 the operator made up.
     let early_tx = CashTx { coinId: 1001, prevBlock: 0, newOwner: griefer };
@@ -1082,15 +1041,15 @@ async fn challenge_history_reverts_with_the_documented_reasons() -> TestResult {
         moves.push(c.pay(&coin, prev, owner, owner + 1).await?);
     }
     let ok = Cash::history_call(&coin, c.inc(&moves[0]));
-    assert_eq!(c.revert(griefer, ok.clone(), bond).await?, "no open exit");
+    assert_eq!(c.t.game_revert(griefer, ok.clone(), bond).await?, "no open exit");
     // A deposit exit and a deposit-spend exit have no history to challenge.
     c.deposit_exit(&other).await?;
     let call = Cash::history_call(&other, Cash::deposit_entry(&other));
-    assert_eq!(c.revert(griefer, call, bond).await?, "bad order");
+    assert_eq!(c.t.game_revert(griefer, call, bond).await?, "bad order");
     c.start_exit(&coin, None, &moves[0]).await?;
     let call = Cash::history_call(&coin, Cash::deposit_entry(&coin));
-    assert_eq!(c.revert(griefer, call, bond).await?, "bad order");
-    c.send(griefer, c.spent_call(&coin, &moves[1]), U256::ZERO).await?;
+    assert_eq!(c.t.game_revert(griefer, call, bond).await?, "bad order");
+    c.t.game_send(griefer, c.spent_call(&coin, &moves[1]), U256::ZERO).await?;
     c.start_exit(&coin, Some(&moves[1]), &moves[2]).await?;
 
     let mut cases = vec![("bad bond", ok.clone(), U256::ZERO), ("bad bond", ok.clone(), bond - U256::from(1))];
@@ -1119,10 +1078,10 @@ async fn challenge_history_reverts_with_the_documented_reasons() -> TestResult {
     call.earlier.tx.newOwner = griefer;
     cases.push(("not included", call, bond));
     for (expected, call, value) in cases {
-        assert_eq!(c.revert(griefer, call.clone(), value).await?, expected, "{call:?}");
+        assert_eq!(c.t.game_revert(griefer, call.clone(), value).await?, expected, "{call:?}");
     }
-    c.send(griefer, ok.clone(), bond).await?;
-    assert_eq!(c.revert(griefer, ok, bond).await?, "already challenged");
+    c.t.game_send(griefer, ok.clone(), bond).await?;
+    assert_eq!(c.t.game_revert(griefer, ok, bond).await?, "already challenged");
     // "no such block": every child block below P(C) exists (the framework numbers them without gaps).
     Ok(())
 }
@@ -1130,7 +1089,7 @@ async fn challenge_history_reverts_with_the_documented_reasons() -> TestResult {
 #[tokio::test]
 async fn respond_history_reverts_with_the_documented_reasons() -> TestResult {
     let Honest { mut c, coin, moves, .. } = honest_exit().await?;
-    let (griefer, owner) = (c.user(7), c.user(3));
+    let (griefer, owner) = (c.t.user(7), c.t.user(3));
     let other = c.deposit(5, eth(1)).await?;
     c.challenge_history(griefer, &coin, c.inc(&moves[0])).await?;
     let ok = c.respond_call(&coin, moves[0].blknum, &moves[1]);
@@ -1163,10 +1122,10 @@ async fn respond_history_reverts_with_the_documented_reasons() -> TestResult {
     call.sig = c.sign(2, &moves[1].tx);
     cases.push(("bad signature", call));
     for (expected, call) in cases {
-        assert_eq!(c.revert(owner, call.clone(), U256::ZERO).await?, expected, "{call:?}");
+        assert_eq!(c.t.game_revert(owner, call.clone(), U256::ZERO).await?, expected, "{call:?}");
     }
-    c.send(owner, ok.clone(), U256::ZERO).await?;
-    assert_eq!(c.revert(owner, ok, U256::ZERO).await?, "no such challenge");
+    c.t.game_send(owner, ok.clone(), U256::ZERO).await?;
+    assert_eq!(c.t.game_revert(owner, ok, U256::ZERO).await?, "no such challenge");
     Ok(())
 }
 
@@ -1175,17 +1134,17 @@ async fn a_spent_coin_cancel_refunds_pending_history_challenges() -> TestResult 
     // Owner 3 exits, then pays 4: a watcher cancels with the spend while two history challenges are
     // pending (one answered first).
     let Honest { mut c, coin, moves, .. } = honest_exit().await?;
-    let (owner, g1, g2, watcher) = (c.user(3), c.user(6), c.user(7), c.user(8));
+    let (owner, g1, g2, watcher) = (c.t.user(3), c.t.user(6), c.t.user(7), c.t.user(8));
     c.challenge_history(g1, &coin, Cash::deposit_entry(&coin)).await?;
     c.challenge_history(g2, &coin, c.inc(&moves[0])).await?;
     c.respond(owner, &coin, coin.id, &moves[0]).await?;
     let spend = c.pay(&coin, moves[2].blknum, 3, 4).await?;
-    c.send(watcher, c.spent_call(&coin, &spend), U256::ZERO).await?;
-    assert_eq!(c.withdrawable(c.user(4)).await?, c.exit_bond(), "the spend's new owner gets the bond");
-    assert_eq!(c.withdrawable(g2).await?, c.challenge_bond());
-    assert_eq!(c.withdrawable(g1).await?, U256::ZERO);
-    assert_eq!(c.withdrawable(owner).await?, c.challenge_bond());
-    assert_eq!(c.bonds_held().await?, U256::ZERO);
+    c.t.game_send(watcher, c.spent_call(&coin, &spend), U256::ZERO).await?;
+    assert_eq!(c.t.withdrawable(c.t.user(4)).await?, c.exit_bond(), "the spend's new owner gets the bond");
+    assert_eq!(c.t.withdrawable(g2).await?, c.challenge_bond());
+    assert_eq!(c.t.withdrawable(g1).await?, U256::ZERO);
+    assert_eq!(c.t.withdrawable(owner).await?, c.challenge_bond());
+    assert_eq!(c.t.bonds_held().await?, U256::ZERO);
     Ok(())
 }
 
@@ -1196,7 +1155,7 @@ async fn a_spent_coin_cancel_refunds_pending_history_challenges() -> TestResult 
 async fn many_challenges_cannot_lock_the_owner_out() -> TestResult {
     let mut c = Cash::new("embedded").await?;
     let batch = c.t.game_view(Game::SETTLE_BATCHCall {}).await?.to::<usize>();
-    let (alice, eve, eve2) = (c.user(0), c.user(4), c.user(5));
+    let (alice, eve, eve2) = (c.t.user(0), c.t.user(4), c.t.user(5));
     let coin = c.deposit(0, eth(1)).await?;
     // Alice holds the coin. The operator forges a chain of Eve's own transactions in withheld
     // blocks: Alice -> Eve (forged), then Eve -> Eve, …, then Eve -> Eve2 (C).
@@ -1207,7 +1166,7 @@ async fn many_challenges_cannot_lock_the_owner_out() -> TestResult {
     }
     let to_eve2 = c.pay(&coin, chain.last().unwrap().blknum, 4, 5).await?;
     c.start_exit(&coin, chain.last(), &to_eve2).await?;
-    let started_at = c.now().await?;
+    let started_at = c.t.now().await?;
 
     // Eve challenges every block of her chain below P(C): more than a batch, all answerable by her.
     let blocks = chain.len() - 1;
@@ -1222,13 +1181,13 @@ async fn many_challenges_cannot_lock_the_owner_out() -> TestResult {
         c.respond(eve, &coin, pair[0].blknum, &pair[1]).await?;
     }
     assert_eq!(c.pending(&coin).await?.iter().map(|p| p.challenger).collect::<Vec<_>>(), vec![alice]);
-    c.next_tx_at(started_at + c.mep()).await?;
-    let receipt = c.process(10).await?;
+    c.t.next_tx_at(started_at + c.t.min_exit_period).await?;
+    let receipt = c.t.process(10).await?;
     assert_eq!(cancelled(&receipt), vec![(coin.id, exit_id(1, coin.id), alice)]);
-    assert_eq!(c.withdrawable(alice).await?, c.exit_bond() + c.challenge_bond());
-    assert_eq!(c.withdrawable(eve).await?, c.challenge_bond() * U256::from(blocks));
-    assert_eq!(c.bonds_held().await?, U256::ZERO);
-    assert_eq!(c.withdrawable(eve2).await?, U256::ZERO);
+    assert_eq!(c.t.withdrawable(alice).await?, c.exit_bond() + c.challenge_bond());
+    assert_eq!(c.t.withdrawable(eve).await?, c.challenge_bond() * U256::from(blocks));
+    assert_eq!(c.t.bonds_held().await?, U256::ZERO);
+    assert_eq!(c.t.withdrawable(eve2).await?, U256::ZERO);
     Ok(())
 }
 
@@ -1247,8 +1206,8 @@ async fn a_cancelled_exit_refunds_more_than_a_batch_through_the_queue() -> TestR
     let exiting = moves.pop().unwrap();
     let owner = exiting.tx.newOwner;
     c.start_exit(&coin, moves.last(), &exiting).await?;
-    let started_at = c.now().await?;
-    let griefers = [c.user(5), c.user(6), c.user(7)];
+    let started_at = c.t.now().await?;
+    let griefers = [c.t.user(5), c.t.user(6), c.t.user(7)];
     let mut earlier = vec![Cash::deposit_entry(&coin)];
     earlier.extend(moves[..moves.len() - 1].iter().map(|m| c.inc(m)));
     let count = earlier.len();
@@ -1261,22 +1220,22 @@ async fn a_cancelled_exit_refunds_more_than_a_batch_through_the_queue() -> TestR
 
     // The first batch walks the latest challenges and re-queues the exit id; the owner named at the
     // lowest pending block (the deposit: the depositor), reached in the second, gets the exit bond.
-    c.next_tx_at(started_at + c.mep()).await?;
-    let one = c.process(1).await?;
+    c.t.next_tx_at(started_at + c.t.min_exit_period).await?;
+    let one = c.t.process(1).await?;
     assert!(cancelled(&one).is_empty() && finalized(&one).is_empty());
     assert_eq!(events::<Fw::ExitQueued>(&one).len(), 1, "the settlement continues through the queue");
     assert_eq!(c.exit_of(&coin).await?.owner, Address::ZERO);
     // No exit opens while the settlement is unfinished.
     let restart = c.exit_call(&coin, moves.last(), &exiting);
     let bond = c.exit_bond();
-    assert_eq!(c.revert(owner, restart.clone(), bond).await?, "coin settling");
-    let rest = c.process(10).await?;
+    assert_eq!(c.t.game_revert(owner, restart.clone(), bond).await?, "coin settling");
+    let rest = c.t.process(10).await?;
     assert_eq!(cancelled(&rest), vec![(coin.id, exit_id(1, coin.id), coin.depositor)]);
     assert!(finalized(&rest).is_empty());
     // Then the coin is the depositor's to exit for one response period.
-    assert_eq!(c.revert(owner, restart, bond).await?, "coin reserved");
-    let at = c.now().await? + c.r();
-    c.next_tx_at(at).await?;
+    assert_eq!(c.t.game_revert(owner, restart, bond).await?, "coin reserved");
+    let at = c.t.now().await? + c.r();
+    c.t.next_tx_at(at).await?;
     let receipt = c.start_exit(&coin, moves.last(), &exiting).await?;
     assert_eq!(events::<Game::ExitStarted>(&receipt)[0].exitId, exit_id(2, coin.id));
     assert_eq!(c.exit_of(&coin).await?.seq, 2);
@@ -1289,10 +1248,10 @@ async fn a_cancelled_exit_refunds_more_than_a_batch_through_the_queue() -> TestR
         }
     }
     for (g, &n) in griefers.iter().zip(&refunds) {
-        assert_eq!(c.withdrawable(*g).await?, c.challenge_bond() * U256::from(n));
+        assert_eq!(c.t.withdrawable(*g).await?, c.challenge_bond() * U256::from(n));
     }
-    assert!(c.withdrawable(coin.depositor).await? >= c.exit_bond());
-    assert_eq!(c.bonds_held().await?, c.exit_bond());
+    assert!(c.t.withdrawable(coin.depositor).await? >= c.exit_bond());
+    assert_eq!(c.t.bonds_held().await?, c.exit_bond());
     Ok(())
 }
 
@@ -1302,9 +1261,9 @@ async fn only_the_framework_processes_exits() -> TestResult {
     let coin = c.deposit(0, eth(1)).await?;
     c.deposit_exit(&coin).await?;
     let call = Game::processExitCall { exitId: exit_id(1, coin.id) };
-    assert_eq!(c.revert(coin.depositor, call.clone(), U256::ZERO).await?, "not framework");
+    assert_eq!(c.t.game_revert(coin.depositor, call.clone(), U256::ZERO).await?, "not framework");
     let operator = c.t.operator();
-    assert_eq!(c.revert(operator, call, U256::ZERO).await?, "not framework");
+    assert_eq!(c.t.game_revert(operator, call, U256::ZERO).await?, "not framework");
     Ok(())
 }
 
@@ -1330,7 +1289,7 @@ async fn gas_figures(backend: &str) -> TestResult<Vec<(&'static str, u64)>> {
             let prev = history[n].last().map_or(coin.id, |m| m.blknum);
             let prev = if n == 4 && round == 1 { coin.id } else { prev };
             let signer = if n == 4 && round == 1 { n } else { owner };
-            let tx = CashTx { coinId: coin.id, prevBlock: prev, newOwner: c.user((owner + 1) % 8) };
+            let tx = CashTx { coinId: coin.id, prevBlock: prev, newOwner: c.t.user((owner + 1) % 8) };
             let sig = c.sign(signer, &tx);
             txs.push((tx, sig));
         }
@@ -1344,7 +1303,7 @@ async fn gas_figures(backend: &str) -> TestResult<Vec<(&'static str, u64)>> {
     let paid = c.deposit_exit(&coins[0]).await?;
     // Coin 7: 7 -> 0 -> 1 -> 2 honest; its owner exits and a griefer's challenge stays unanswered.
     c.start_exit(&coins[7], Some(&history[7][1]), &history[7][2]).await?;
-    let griefer = c.user(8);
+    let griefer = c.t.user(8);
     let challenge = c.challenge_history(griefer, &coins[7], c.inc(&history[7][0])).await?;
     figures.push(("startDepositExit", paid.gas_used));
     // startExit with a deposit parent (coin 1 after round 1) and with a child-block parent (coin 2).
@@ -1354,11 +1313,11 @@ async fn gas_figures(backend: &str) -> TestResult<Vec<(&'static str, u64)>> {
     figures.push(("startExit, child-block parent", with_block_parent.gas_used));
     // challengeSpent: coin 3's depositor exits a deposit she spent in round 1.
     c.deposit_exit(&coins[3]).await?;
-    let spent = c.send(griefer, c.spent_call(&coins[3], &history[3][0]), U256::ZERO).await?;
+    let spent = c.t.game_send(griefer, c.spent_call(&coins[3], &history[3][0]), U256::ZERO).await?;
     figures.push(("challengeSpent", spent.gas_used));
     // challengeDoubleSpend: coin 4 went 4 -> 5 in round 1 and 4 -> 6 (double spend) in round 2.
     c.start_exit(&coins[4], None, &history[4][1]).await?;
-    let double = c.send(griefer, c.double_spend_call(&coins[4], &history[4][0]), U256::ZERO).await?;
+    let double = c.t.game_send(griefer, c.double_spend_call(&coins[4], &history[4][0]), U256::ZERO).await?;
     figures.push(("challengeDoubleSpend", double.gas_used));
     // challengeHistory and respondHistory on coin 2's exit.
     let history_gas = c.challenge_history(griefer, &coins[2], c.inc(&history[2][0])).await?;
@@ -1368,10 +1327,10 @@ async fn gas_figures(backend: &str) -> TestResult<Vec<(&'static str, u64)>> {
     figures.push(("challengeHistory (first on coin 7)", challenge.gas_used));
     figures.push(("respondHistory", respond.gas_used));
 
-    c.next_tx_at(c.now().await? + c.mep()).await?;
-    let one_paid = c.process(1).await?;
+    c.t.next_tx_at(c.t.now().await? + c.t.min_exit_period).await?;
+    let one_paid = c.t.process(1).await?;
     assert_eq!(finalized(&one_paid).len(), 1);
-    let one_cancelled = c.process(1).await?;
+    let one_cancelled = c.t.process(1).await?;
     assert_eq!(cancelled(&one_cancelled).len(), 1);
     figures.push(("processExits(1), 1 exit paid", one_paid.gas_used));
     figures.push(("processExits(1), 1 exit cancelled", one_cancelled.gas_used));
@@ -1380,16 +1339,8 @@ async fn gas_figures(backend: &str) -> TestResult<Vec<(&'static str, u64)>> {
 
 #[tokio::test]
 async fn gas_of_the_exit_game_is_the_same_on_both_backends() -> TestResult {
-    let embedded = gas_figures("embedded").await?;
-    let anvil = gas_figures("anvil").await?;
-    println!("CashExitGame gas (receipts: 21k base, calldata and refunds included):");
-    for (name, gas) in &embedded {
-        println!("  {name:<36} {gas:>8}");
-    }
-    assert_eq!(embedded, anvil);
-    for (name, gas) in &embedded {
-        assert!(*gas > 21_000 && *gas < 400_000, "{name}: {gas}");
-    }
+    gas_on_both_backends("CashExitGame gas (receipts: 21k base, calldata and refunds included):", 400_000, gas_figures)
+        .await?;
     Ok(())
 }
 
@@ -1410,7 +1361,7 @@ async fn a_forged_exit_pays_its_bond_to_the_victim_and_cannot_be_reopened(
     #[values("embedded", "anvil")] backend: &str,
 ) -> TestResult {
     let mut c = Cash::new(backend).await?;
-    let (alice, m2, accomplice) = (c.user(0), c.user(4), c.user(5));
+    let (alice, m2, accomplice) = (c.t.user(0), c.t.user(4), c.t.user(5));
     let coin = c.deposit(0, eth(1)).await?;
     let forged = c.pay(&coin, coin.id, 0, 3).await?;
     // Alice's signature is never checked on P(C): the operator can include it unsigned.
@@ -1420,30 +1371,30 @@ async fn a_forged_exit_pays_its_bond_to_the_victim_and_cannot_be_reopened(
     c.challenge_history(accomplice, &coin, Cash::deposit_entry(&coin)).await?;
     let call = Cash::history_call(&coin, Cash::deposit_entry(&coin));
     let bond = c.challenge_bond();
-    assert_eq!(c.revert(alice, call, bond).await?, "already challenged");
+    assert_eq!(c.t.game_revert(alice, call, bond).await?, "already challenged");
 
-    let at = c.now().await? + c.mep();
-    c.next_tx_at(at).await?;
-    let receipt = c.process(10).await?;
+    let at = c.t.now().await? + c.t.min_exit_period;
+    c.t.next_tx_at(at).await?;
+    let receipt = c.t.process(10).await?;
     let cancelled = &events::<Game::ExitCancelled>(&receipt)[0];
     assert_eq!((cancelled.coinId, cancelled.beneficiary), (coin.id, alice));
     let reserved = &events::<Game::CoinReserved>(&receipt)[0];
-    let processed_at = c.now().await?;
+    let processed_at = c.t.now().await?;
     assert_eq!((reserved.owner, reserved.until), (alice, processed_at + c.r()));
-    assert_eq!(c.withdrawable(alice).await?, c.exit_bond());
-    assert_eq!(c.withdrawable(accomplice).await?, c.challenge_bond());
-    assert_eq!(c.withdrawable(m2).await?, U256::ZERO);
+    assert_eq!(c.t.withdrawable(alice).await?, c.exit_bond());
+    assert_eq!(c.t.withdrawable(accomplice).await?, c.challenge_bond());
+    assert_eq!(c.t.withdrawable(m2).await?, U256::ZERO);
     let view = c.t.game_view(Game::reservationCall { coinId: coin.id }).await?;
     assert_eq!((view.owner, view.until, view.settling), (alice, processed_at + c.r(), false));
 
     let bond = c.exit_bond();
-    assert_eq!(c.revert(m2, exit, bond).await?, "coin reserved");
+    assert_eq!(c.t.game_revert(m2, exit, bond).await?, "coin reserved");
     c.deposit_exit(&coin).await?;
-    let at = c.now().await? + c.mep();
-    c.next_tx_at(at).await?;
-    c.process(10).await?;
+    let at = c.t.now().await? + c.t.min_exit_period;
+    c.t.next_tx_at(at).await?;
+    c.t.process(10).await?;
     assert!(c.is_paid(&coin).await?);
-    assert_eq!(c.withdrawable(alice).await?, coin.amount + c.exit_bond() * U256::from(2));
+    assert_eq!(c.t.withdrawable(alice).await?, coin.amount + c.exit_bond() * U256::from(2));
     Ok(())
 }
 
@@ -1453,7 +1404,7 @@ async fn a_forged_exit_pays_its_bond_to_the_victim_and_cannot_be_reopened(
 #[tokio::test]
 async fn a_cancelled_exit_locks_its_coin_until_its_settlement_ends() -> TestResult {
     let mut c = Cash::new("embedded").await?;
-    let (alice, m2) = (c.user(0), c.user(4));
+    let (alice, m2) = (c.t.user(0), c.t.user(4));
     let coin = c.deposit(0, eth(1)).await?;
     let mut prev = coin.id;
     let mut forged = Vec::new();
@@ -1469,17 +1420,17 @@ async fn a_cancelled_exit_locks_its_coin_until_its_settlement_ends() -> TestResu
     c.start_exit(&coin, Some(&parent), &exiting).await?;
     // Seventeen challenges: the forged entries (answerable by nobody: user 3 never answers) and the deposit.
     for moved in &forged[..last - 1] {
-        c.challenge_history(c.user(6), &coin, c.inc(moved)).await?;
+        c.challenge_history(c.t.user(6), &coin, c.inc(moved)).await?;
     }
-    c.challenge_history(c.user(6), &coin, Cash::deposit_entry(&coin)).await?;
-    let at = c.now().await? + c.mep();
-    c.next_tx_at(at).await?;
-    c.process(1).await?;
+    c.challenge_history(c.t.user(6), &coin, Cash::deposit_entry(&coin)).await?;
+    let at = c.t.now().await? + c.t.min_exit_period;
+    c.t.next_tx_at(at).await?;
+    c.t.process(1).await?;
     let view = c.t.game_view(Game::reservationCall { coinId: coin.id }).await?;
     assert!(view.settling);
     let bond = c.exit_bond();
-    assert_eq!(c.revert(alice, Cash::deposit_exit_call(&coin), bond).await?, "coin settling");
-    let receipt = c.process(1).await?;
+    assert_eq!(c.t.game_revert(alice, Cash::deposit_exit_call(&coin), bond).await?, "coin settling");
+    let receipt = c.t.process(1).await?;
     assert_eq!(events::<Game::ExitCancelled>(&receipt)[0].beneficiary, alice);
     let view = c.t.game_view(Game::reservationCall { coinId: coin.id }).await?;
     assert_eq!((view.owner, view.settling), (alice, false));
@@ -1495,7 +1446,7 @@ async fn a_cancelled_exit_locks_its_coin_until_its_settlement_ends() -> TestResu
 #[tokio::test]
 async fn a_coin_given_to_nobody_cannot_be_spent_by_anyone(#[values("embedded", "anvil")] backend: &str) -> TestResult {
     let mut c = Cash::new(backend).await?;
-    let mallory = c.user(4);
+    let mallory = c.t.user(4);
     let coin = c.deposit(0, eth(1)).await?;
     let to_nobody = c.moved(&coin, coin.id, 0, Address::ZERO).await?;
     let tx = CashTx { coinId: coin.id, prevBlock: to_nobody.blknum, newOwner: mallory };
@@ -1503,7 +1454,7 @@ async fn a_coin_given_to_nobody_cannot_be_spent_by_anyone(#[values("embedded", "
     let spend = Moved { tx, blknum, sig: Bytes::from(vec![0u8; 65]) };
     let call = c.exit_call(&coin, Some(&to_nobody), &spend);
     let bond = c.exit_bond();
-    assert_eq!(c.revert(mallory, call, bond).await?, "bad signature");
+    assert_eq!(c.t.game_revert(mallory, call, bond).await?, "bad signature");
     Ok(())
 }
 
@@ -1516,21 +1467,21 @@ async fn a_copied_spent_coin_challenge_pays_the_spends_owner(
     #[values("embedded", "anvil")] backend: &str,
 ) -> TestResult {
     let mut c = Cash::new(backend).await?;
-    let (alice, bob, accomplice) = (c.user(0), c.user(1), c.user(5));
+    let (alice, bob, accomplice) = (c.t.user(0), c.t.user(1), c.t.user(5));
     let coin = c.deposit(0, eth(1)).await?;
     let to_bob = c.pay(&coin, coin.id, 0, 1).await?;
     c.deposit_exit(&coin).await?;
-    let receipt = c.send(accomplice, c.spent_call(&coin, &to_bob), U256::ZERO).await?;
+    let receipt = c.t.game_send(accomplice, c.spent_call(&coin, &to_bob), U256::ZERO).await?;
     assert_eq!(events::<Game::ExitChallenged>(&receipt)[0].challenger, accomplice);
-    assert_eq!(c.withdrawable(accomplice).await?, U256::ZERO);
-    assert_eq!(c.withdrawable(bob).await?, c.exit_bond());
+    assert_eq!(c.t.withdrawable(accomplice).await?, U256::ZERO);
+    assert_eq!(c.t.withdrawable(bob).await?, c.exit_bond());
     c.deposit_exit(&coin).await?;
-    c.send(accomplice, c.spent_call(&coin, &to_bob), U256::ZERO).await?;
+    c.t.game_send(accomplice, c.spent_call(&coin, &to_bob), U256::ZERO).await?;
     c.start_exit(&coin, None, &to_bob).await?;
-    let at = c.now().await? + c.mep();
-    c.next_tx_at(at).await?;
-    c.process(10).await?;
-    assert_eq!(c.withdrawable(bob).await?, coin.amount + c.exit_bond() * U256::from(3));
-    assert_eq!((c.withdrawable(alice).await?, c.withdrawable(accomplice).await?), (U256::ZERO, U256::ZERO));
+    let at = c.t.now().await? + c.t.min_exit_period;
+    c.t.next_tx_at(at).await?;
+    c.t.process(10).await?;
+    assert_eq!(c.t.withdrawable(bob).await?, coin.amount + c.exit_bond() * U256::from(3));
+    assert_eq!((c.t.withdrawable(alice).await?, c.t.withdrawable(accomplice).await?), (U256::ZERO, U256::ZERO));
     Ok(())
 }

@@ -13,14 +13,16 @@
 use std::collections::HashMap;
 
 use alloy_primitives::{Address, B256, Bytes, U256, aliases::U96};
-use alloy_sol_types::SolCall;
 use plasma_contracts::{
     DebitExitGame::{self as Game, DebitIncluded, DebitTx},
     PlasmaFramework as Fw,
 };
 use plasma_core::{SigningKey, SparseTree};
-use plasma_integration_tests::{Coin, DebitDeployment, TestResult, coin_exit_id as exit_id, eth, events};
-use plasma_rootchain::{BLOCK_TIME, Receipt};
+use plasma_integration_tests::GameCalls;
+use plasma_integration_tests::{
+    Coin, DebitDeployment, TestResult, coin_exit_id as exit_id, debit_single, eth, events, gas_on_both_backends,
+};
+use plasma_rootchain::Receipt;
 use rstest::rstest;
 
 const MILLI: u64 = 1_000_000_000_000_000;
@@ -60,18 +62,7 @@ struct State {
 
 /// A single-coin transaction: transfer, update or channel state.
 fn single(coin_id: u64, prev_block: u64, owner: Address, balance: U256, nonce: u64) -> DebitTx {
-    DebitTx {
-        coinId: coin_id,
-        prevBlock: prev_block,
-        newOwner: owner,
-        balance: bal(balance),
-        nonce,
-        peerCoin: 0,
-        peerPrevBlock: 0,
-        peerOwner: Address::ZERO,
-        peerBalance: 0,
-        peerNonce: 0,
-    }
+    debit_single(coin_id, prev_block, owner, bal(balance), nonce)
 }
 
 /// One leg of a payment: coin, its last move, its holder, balance and nonce after.
@@ -126,21 +117,13 @@ impl Debit {
         Ok(Self { t: DebitDeployment::new(backend).await?, trees: HashMap::new() })
     }
 
-    fn user(&self, i: usize) -> Address {
-        self.t.users[i]
-    }
-
     fn operator(&self) -> Address {
         self.t.operator()
     }
 
-    fn mep(&self) -> u64 {
-        self.t.min_exit_period
-    }
-
     /// The response period `R = P / 4`.
     fn r(&self) -> u64 {
-        self.mep() / 4
+        self.t.min_exit_period / 4
     }
 
     fn exit_bond(&self) -> U256 {
@@ -166,12 +149,12 @@ impl Debit {
 
     /// A channel state of `coin` for user `holder`, co-signed by the operator.
     fn state(&self, coin: &Coin, prev_block: u64, holder: usize, balance: U256, nonce: u64) -> State {
-        let tx = single(coin.id, prev_block, self.user(holder), balance, nonce);
+        let tx = single(coin.id, prev_block, self.t.user(holder), balance, nonce);
         State { holder_sig: self.sign(holder, &tx), operator_sig: self.sign(usize::MAX, &tx), tx }
     }
 
     async fn deposit(&mut self, user: usize, amount: U256) -> TestResult<Coin> {
-        let depositor = if user == usize::MAX { self.operator() } else { self.user(user) };
+        let depositor = if user == usize::MAX { self.operator() } else { self.t.user(user) };
         let id = self.t.deposit(depositor, amount).await?;
         Ok(Coin { id, depositor, amount })
     }
@@ -289,14 +272,6 @@ impl Debit {
         }
     }
 
-    async fn send<C: SolCall>(&mut self, from: Address, call: C, value: U256) -> TestResult<Receipt> {
-        self.t.game_send(from, call, value).await
-    }
-
-    async fn revert<C: SolCall>(&mut self, from: Address, call: C, value: U256) -> TestResult<String> {
-        self.t.game_revert(from, call, value).await
-    }
-
     async fn deposit_exit(&mut self, from: Address, coin: &Coin) -> TestResult<Receipt> {
         let bond = self.exit_bond();
         self.t.game_send(from, Self::deposit_exit_call(coin), bond).await
@@ -332,42 +307,18 @@ impl Debit {
         let funding = self.deposit(usize::MAX, amount).await?;
         let call = Game::addLiquidityCall { coinId: coin.id, liquidityDeposit: funding.id, amount };
         let operator = self.operator();
-        self.send(operator, call, U256::ZERO).await
+        self.t.game_send(operator, call, U256::ZERO).await
     }
 
     async fn exit_of(&self, coin: &Coin) -> TestResult<Game::ExitView> {
         self.t.game_view(Game::exitsCall { coinId: coin.id }).await
     }
 
-    async fn process(&mut self, max_count: u64) -> TestResult<Receipt> {
-        let from = self.operator();
-        self.t.framework_send(from, Fw::processExitsCall { maxCount: U256::from(max_count) }, U256::ZERO).await
-    }
-
     /// Moves the clock past the exit period and processes everything.
     async fn process_all_later(&mut self) -> TestResult<Receipt> {
-        let at = self.now().await? + self.mep();
-        self.next_tx_at(at).await?;
-        self.process(20).await
-    }
-
-    /// Moves the clock so that the next transaction is mined at exactly `at`.
-    async fn next_tx_at(&mut self, at: u64) -> TestResult {
-        let now = self.t.chain.block_time().await?;
-        self.t.chain.advance_time(at - now - BLOCK_TIME).await?;
-        Ok(())
-    }
-
-    async fn now(&self) -> TestResult<u64> {
-        Ok(self.t.chain.block_time().await?)
-    }
-
-    async fn withdrawable(&self, who: Address) -> TestResult<U256> {
-        self.t.framework_view(Fw::withdrawableCall { account: who }).await
-    }
-
-    async fn bonds_held(&self) -> TestResult<U256> {
-        self.t.framework_view(Fw::bondsHeldCall {}).await
+        let at = self.t.now().await? + self.t.min_exit_period;
+        self.t.next_tx_at(at).await?;
+        self.t.process(20).await
     }
 
     async fn is_finalized(&self, id: U256) -> TestResult<bool> {
@@ -393,7 +344,7 @@ async fn an_arbitrary_payment_between_two_users_and_both_exits(
     #[values("embedded", "anvil")] backend: &str,
 ) -> TestResult {
     let mut c = Debit::new(backend).await?;
-    let (alice, bob, operator) = (c.user(0), c.user(1), c.operator());
+    let (alice, bob, operator) = (c.t.user(0), c.t.user(1), c.operator());
     let coin_a = c.deposit(0, eth(1)).await?;
     let coin_b = c.deposit(usize::MAX, eth(1)).await?;
     // The operator hands its coin to Bob with balance 0 (a transfer the operator signs).
@@ -428,10 +379,10 @@ async fn an_arbitrary_payment_between_two_users_and_both_exits(
             (coin_b.id, bob, milli(370), milli(630), false, true)
         ]
     );
-    assert_eq!(c.withdrawable(alice).await?, milli(630) + c.exit_bond());
-    assert_eq!(c.withdrawable(bob).await?, milli(370) + c.exit_bond());
-    assert_eq!(c.withdrawable(operator).await?, eth(1));
-    assert_eq!(c.bonds_held().await?, U256::ZERO);
+    assert_eq!(c.t.withdrawable(alice).await?, milli(630) + c.exit_bond());
+    assert_eq!(c.t.withdrawable(bob).await?, milli(370) + c.exit_bond());
+    assert_eq!(c.t.withdrawable(operator).await?, eth(1));
+    assert_eq!(c.t.bonds_held().await?, U256::ZERO);
     assert_eq!(c.t.framework_view(Fw::totalPaidCall {}).await?, eth(2));
     for coin in [coin_a, coin_b] {
         let (holder_id, operator_id) = Debit::share_ids(&coin);
@@ -439,7 +390,7 @@ async fn an_arbitrary_payment_between_two_users_and_both_exits(
         assert_eq!(c.exit_of(&coin).await?.holder, Address::ZERO);
     }
     let bond = c.exit_bond();
-    assert_eq!(c.revert(alice, c.exit_call(&coin_a, None, &pay), bond).await?, "already paid");
+    assert_eq!(c.t.game_revert(alice, c.exit_call(&coin_a, None, &pay), bond).await?, "already paid");
     Ok(())
 }
 
@@ -452,7 +403,7 @@ async fn an_older_nonce_included_loses_the_whole_coin_to_the_channel_challenge(
     #[values("embedded", "anvil")] backend: &str,
 ) -> TestResult {
     let mut c = Debit::new(backend).await?;
-    let (alice, operator) = (c.user(0), c.operator());
+    let (alice, operator) = (c.t.user(0), c.operator());
     let coin = c.deposit(0, eth(1)).await?;
     // Alice and the operator co-sign nonce 1 (0.5) then nonce 2 (0.8: the operator paid her 0.3).
     let older = c.state(&coin, coin.id, 0, milli(500), 1);
@@ -464,21 +415,21 @@ async fn an_older_nonce_included_loses_the_whole_coin_to_the_channel_challenge(
     assert_eq!((exit.holder, exit.exiter, exit.balance, exit.nonce), (alice, operator, milli(500), 1));
 
     // Only the holder challenges, with a state newer than the exit's.
-    assert_eq!(c.revert(operator, Debit::channel_call(&coin, &latest), c.challenge_bond()).await?, "not owner");
+    assert_eq!(c.t.game_revert(operator, Debit::channel_call(&coin, &latest), c.challenge_bond()).await?, "not owner");
     let receipt = c.challenge_channel(alice, &coin, &latest).await?;
     let challenged = &events::<Game::ChannelChallenged>(&receipt)[0];
-    let deadline = c.now().await? + c.r();
+    let deadline = c.t.now().await? + c.r();
     assert_eq!((challenged.nonce, challenged.balance, challenged.deadline), (2, milli(800), deadline));
     assert_eq!(c.t.game_view(Game::channelChallengeCall { coinId: coin.id }).await?.deadline, deadline);
     // The operator cannot answer with the older state, nor after the deadline.
-    assert_eq!(c.revert(operator, Debit::answer_call(&coin, &older), U256::ZERO).await?, "stale state");
+    assert_eq!(c.t.game_revert(operator, Debit::answer_call(&coin, &older), U256::ZERO).await?, "stale state");
 
     let receipt = c.process_all_later().await?;
     assert_eq!(finalized(&receipt), vec![(coin.id, alice, eth(1), U256::ZERO, true, true)]);
     // The whole coin, the operator's exit bond and her challenge bond go to Alice.
-    assert_eq!(c.withdrawable(alice).await?, eth(1) + c.exit_bond() + c.challenge_bond());
-    assert_eq!(c.withdrawable(operator).await?, U256::ZERO);
-    assert_eq!(c.bonds_held().await?, U256::ZERO);
+    assert_eq!(c.t.withdrawable(alice).await?, eth(1) + c.exit_bond() + c.challenge_bond());
+    assert_eq!(c.t.withdrawable(operator).await?, U256::ZERO);
+    assert_eq!(c.t.bonds_held().await?, U256::ZERO);
     Ok(())
 }
 
@@ -489,22 +440,22 @@ async fn an_older_nonce_included_loses_the_whole_coin_to_the_channel_challenge(
 #[tokio::test]
 async fn a_partial_exit_pays_the_holder_and_the_operator_their_shares() -> TestResult {
     let mut c = Debit::new("embedded").await?;
-    let (alice, operator) = (c.user(0), c.operator());
+    let (alice, operator) = (c.t.user(0), c.operator());
     let coin = c.deposit(0, eth(1)).await?;
     // Alice paid the operator 0.4 ETH in the channel; the state is included.
     let update = c.moved(single(coin.id, coin.id, alice, milli(600), 1), &[0]).await?;
     c.start_exit(alice, &coin, None, &update).await?;
     let receipt = c.process_all_later().await?;
     assert_eq!(finalized(&receipt), vec![(coin.id, alice, milli(600), milli(400), false, true)]);
-    assert_eq!(c.withdrawable(alice).await?, milli(600) + c.exit_bond());
-    assert_eq!(c.withdrawable(operator).await?, milli(400));
+    assert_eq!(c.t.withdrawable(alice).await?, milli(600) + c.exit_bond());
+    assert_eq!(c.t.withdrawable(operator).await?, milli(400));
     Ok(())
 }
 
 #[tokio::test]
 async fn the_operator_answers_a_stale_channel_challenge_and_wins() -> TestResult {
     let mut c = Debit::new("embedded").await?;
-    let (alice, operator) = (c.user(0), c.operator());
+    let (alice, operator) = (c.t.user(0), c.operator());
     let coin = c.deposit(0, eth(1)).await?;
     // Nonce 1: 0.9 ETH; nonce 2: 0.5 ETH (Alice paid the operator). Neither is included.
     let stale = c.state(&coin, coin.id, 0, milli(900), 1);
@@ -512,7 +463,10 @@ async fn the_operator_answers_a_stale_channel_challenge_and_wins() -> TestResult
     c.deposit_exit(operator, &coin).await?;
     // Alice hopes for the penalty with the stale state; the operator answers with the latest.
     c.challenge_channel(alice, &coin, &stale).await?;
-    assert_eq!(c.revert(alice, Debit::channel_call(&coin, &latest), c.challenge_bond()).await?, "already challenged");
+    assert_eq!(
+        c.t.game_revert(alice, Debit::channel_call(&coin, &latest), c.challenge_bond()).await?,
+        "already challenged"
+    );
     let receipt = c.answer(operator, &coin, &latest).await?;
     let answered = &events::<Game::ChannelAnswered>(&receipt)[0];
     assert_eq!((answered.responder, answered.nonce, answered.balance), (operator, 2, milli(500)));
@@ -520,18 +474,18 @@ async fn the_operator_answers_a_stale_channel_challenge_and_wins() -> TestResult
     assert_eq!((exit.balance, exit.nonce), (milli(500), 2));
     assert_eq!(c.t.game_view(Game::channelChallengeCall { coinId: coin.id }).await?.deadline, 0);
     // Nothing newer exists, so Alice cannot challenge again.
-    assert_eq!(c.revert(alice, Debit::channel_call(&coin, &latest), c.challenge_bond()).await?, "stale state");
+    assert_eq!(c.t.game_revert(alice, Debit::channel_call(&coin, &latest), c.challenge_bond()).await?, "stale state");
     let receipt = c.process_all_later().await?;
     assert_eq!(finalized(&receipt), vec![(coin.id, alice, milli(500), milli(500), false, true)]);
-    assert_eq!(c.withdrawable(alice).await?, milli(500));
-    assert_eq!(c.withdrawable(operator).await?, milli(500) + c.exit_bond() + c.challenge_bond());
+    assert_eq!(c.t.withdrawable(alice).await?, milli(500));
+    assert_eq!(c.t.withdrawable(operator).await?, milli(500) + c.exit_bond() + c.challenge_bond());
     Ok(())
 }
 
 #[tokio::test]
 async fn an_answer_with_the_challenged_state_itself_pays_that_state() -> TestResult {
     let mut c = Debit::new("embedded").await?;
-    let alice = c.user(0);
+    let alice = c.t.user(0);
     let operator = c.operator();
     let coin = c.deposit(0, eth(1)).await?;
     // The operator paid Alice nothing more; Alice exits her deposit, then challenges her own exit
@@ -543,15 +497,15 @@ async fn an_answer_with_the_challenged_state_itself_pays_that_state() -> TestRes
     let receipt = c.process_all_later().await?;
     assert_eq!(finalized(&receipt), vec![(coin.id, alice, milli(700), milli(300), false, true)]);
     // The challenge was right: answered with its own state, its bond goes back to Alice.
-    assert_eq!(c.withdrawable(alice).await?, milli(700) + c.exit_bond() + c.challenge_bond());
-    assert_eq!(c.withdrawable(operator).await?, milli(300));
+    assert_eq!(c.t.withdrawable(alice).await?, milli(700) + c.exit_bond() + c.challenge_bond());
+    assert_eq!(c.t.withdrawable(operator).await?, milli(300));
     Ok(())
 }
 
 #[tokio::test]
 async fn the_operator_corrects_an_exit_on_a_stale_included_state() -> TestResult {
     let mut c = Debit::new("embedded").await?;
-    let (alice, operator) = (c.user(0), c.operator());
+    let (alice, operator) = (c.t.user(0), c.operator());
     let coin = c.deposit(0, eth(1)).await?;
     // Alice then paid the operator 0.75 off chain (nonce 1) and exits her 1 ETH deposit anyway.
     let latest = c.state(&coin, coin.id, 0, milli(250), 1);
@@ -559,18 +513,18 @@ async fn the_operator_corrects_an_exit_on_a_stale_included_state() -> TestResult
     let receipt = c.answer(operator, &coin, &latest).await?;
     assert_eq!(events::<Game::ChannelAnswered>(&receipt)[0].nonce, 1);
     // A repeat of the same nonce is stale; Alice cannot push the exit back.
-    assert_eq!(c.revert(operator, Debit::answer_call(&coin, &latest), U256::ZERO).await?, "stale state");
-    assert_eq!(c.revert(alice, Debit::channel_call(&coin, &latest), c.challenge_bond()).await?, "stale state");
+    assert_eq!(c.t.game_revert(operator, Debit::answer_call(&coin, &latest), U256::ZERO).await?, "stale state");
+    assert_eq!(c.t.game_revert(alice, Debit::channel_call(&coin, &latest), c.challenge_bond()).await?, "stale state");
     let receipt = c.process_all_later().await?;
     assert_eq!(finalized(&receipt), vec![(coin.id, alice, milli(250), milli(750), false, true)]);
-    assert_eq!(c.withdrawable(operator).await?, milli(750));
+    assert_eq!(c.t.withdrawable(operator).await?, milli(750));
     Ok(())
 }
 
 #[tokio::test]
 async fn a_payment_included_in_one_slot_only_cannot_be_exited_or_used() -> TestResult {
     let mut c = Debit::new("embedded").await?;
-    let (alice, bob, carol) = (c.user(0), c.user(1), c.user(2));
+    let (alice, bob, carol) = (c.t.user(0), c.t.user(1), c.t.user(2));
     let coin_a = c.deposit(0, eth(1)).await?;
     let coin_b = c.deposit(1, eth(1)).await?;
     let pay = payment((coin_a.id, coin_a.id, alice, milli(400), 1), (coin_b.id, coin_b.id, bob, milli(1600), 1));
@@ -583,12 +537,12 @@ async fn a_payment_included_in_one_slot_only_cannot_be_exited_or_used() -> TestR
     let in_b = Moved { tx: pay, blknum: only_b, sigs: vec![sig_a, sig_b] };
     let bond = c.exit_bond();
     // Neither coin exits from it.
-    assert_eq!(c.revert(alice, c.exit_call(&coin_a, None, &in_a), bond).await?, "not included");
-    assert_eq!(c.revert(bob, c.exit_call(&coin_b, None, &in_b), bond).await?, "not included");
-    assert_eq!(c.revert(bob, c.exit_call(&coin_b, None, &in_a), bond).await?, "not included");
+    assert_eq!(c.t.game_revert(alice, c.exit_call(&coin_a, None, &in_a), bond).await?, "not included");
+    assert_eq!(c.t.game_revert(bob, c.exit_call(&coin_b, None, &in_b), bond).await?, "not included");
+    assert_eq!(c.t.game_revert(bob, c.exit_call(&coin_b, None, &in_a), bond).await?, "not included");
     // Nor does it cancel Alice's exit of her deposit as a spend, nor challenge a history.
     c.deposit_exit(alice, &coin_a).await?;
-    assert_eq!(c.revert(carol, c.spent_call(&coin_a, &in_a), U256::ZERO).await?, "not included");
+    assert_eq!(c.t.game_revert(carol, c.spent_call(&coin_a, &in_a), U256::ZERO).await?, "not included");
     // Alice is paid her full pre-payment balance.
     let receipt = c.process_all_later().await?;
     assert_eq!(finalized(&receipt), vec![(coin_a.id, alice, eth(1), U256::ZERO, false, true)]);
@@ -598,7 +552,7 @@ async fn a_payment_included_in_one_slot_only_cannot_be_exited_or_used() -> TestR
 #[tokio::test]
 async fn liquidity_top_up_then_the_holder_and_the_operator_exit() -> TestResult {
     let mut c = Debit::new("embedded").await?;
-    let (alice, bob, operator) = (c.user(0), c.user(1), c.operator());
+    let (alice, bob, operator) = (c.t.user(0), c.t.user(1), c.operator());
     let coin_a = c.deposit(0, eth(1)).await?;
     let coin_b = c.deposit(1, eth(1)).await?;
     // The operator adds 2 ETH to Alice's coin (v = 3) and 1 ETH to Bob's (v = 2).
@@ -607,7 +561,7 @@ async fn liquidity_top_up_then_the_holder_and_the_operator_exit() -> TestResult 
     assert_eq!((added.coinId, added.amount, added.total), (coin_a.id, eth(2), eth(2)));
     assert!(c.is_finalized(U256::from(added.liquidityDeposit)).await?, "the funding deposit is flagged");
     let funding = Coin { id: added.liquidityDeposit, depositor: operator, amount: eth(2) };
-    assert_eq!(c.revert(operator, Debit::deposit_exit_call(&funding), c.exit_bond()).await?, "already paid");
+    assert_eq!(c.t.game_revert(operator, Debit::deposit_exit_call(&funding), c.exit_bond()).await?, "already paid");
     c.add_liquidity(&coin_b, eth(1)).await?;
     assert_eq!(c.t.game_view(Game::liquidityCall { coinId: coin_a.id }).await?, eth(2));
     // The operator pays Alice 1.5 ETH in her channel (included); Bob pays the operator 0.25.
@@ -624,9 +578,9 @@ async fn liquidity_top_up_then_the_holder_and_the_operator_exit() -> TestResult 
             (coin_b.id, bob, milli(750), milli(1250), false, true)
         ]
     );
-    assert_eq!(c.withdrawable(alice).await?, milli(2500));
-    assert_eq!(c.withdrawable(bob).await?, milli(750) + c.exit_bond());
-    assert_eq!(c.withdrawable(operator).await?, milli(1750) + c.exit_bond());
+    assert_eq!(c.t.withdrawable(alice).await?, milli(2500));
+    assert_eq!(c.t.withdrawable(bob).await?, milli(750) + c.exit_bond());
+    assert_eq!(c.t.withdrawable(operator).await?, milli(1750) + c.exit_bond());
     assert_eq!(c.t.framework_view(Fw::totalPaidCall {}).await?, eth(5));
     assert_eq!(c.t.framework_view(Fw::totalDepositedCall {}).await?, eth(5));
     Ok(())
@@ -635,7 +589,7 @@ async fn liquidity_top_up_then_the_holder_and_the_operator_exit() -> TestResult 
 #[tokio::test]
 async fn a_balance_above_the_capacity_pays_the_capacity() -> TestResult {
     let mut c = Debit::new("embedded").await?;
-    let alice = c.user(0);
+    let alice = c.t.user(0);
     let coin = c.deposit(0, eth(1)).await?;
     // An operator that signed away more than the coin holds: the holder gets v, never more.
     let update = c.moved(single(coin.id, coin.id, alice, eth(5), 1), &[0]).await?;
@@ -648,7 +602,7 @@ async fn a_balance_above_the_capacity_pays_the_capacity() -> TestResult {
 #[tokio::test]
 async fn add_liquidity_reverts_with_the_documented_reasons() -> TestResult {
     let mut c = Debit::new("embedded").await?;
-    let (alice, operator) = (c.user(0), c.operator());
+    let (alice, operator) = (c.t.user(0), c.operator());
     let coin = c.deposit(0, eth(1)).await?;
     let funding = c.deposit(usize::MAX, eth(2)).await?;
     let by_alice = c.deposit(0, eth(2)).await?;
@@ -658,7 +612,7 @@ async fn add_liquidity_reverts_with_the_documented_reasons() -> TestResult {
         liquidityDeposit: deposit,
         amount,
     };
-    assert_eq!(c.revert(alice, call(coin.id, funding.id, eth(2)), U256::ZERO).await?, "not operator");
+    assert_eq!(c.t.game_revert(alice, call(coin.id, funding.id, eth(2)), U256::ZERO).await?, "not operator");
     let cases = [
         ("not a deposit block", call(child, funding.id, eth(2))),
         ("no such block", call(child + 1, funding.id, eth(2))),
@@ -671,20 +625,20 @@ async fn add_liquidity_reverts_with_the_documented_reasons() -> TestResult {
         ("deposit too old", call(coin.id, funding.id, eth(2))),
     ];
     for (expected, call) in cases {
-        assert_eq!(c.revert(operator, call.clone(), U256::ZERO).await?, expected, "{call:?}");
+        assert_eq!(c.t.game_revert(operator, call.clone(), U256::ZERO).await?, expected, "{call:?}");
     }
     // A funding deposit that is exiting cannot be merged.
     let fresh = c.deposit(usize::MAX, eth(2)).await?;
     c.deposit_exit(operator, &fresh).await?;
-    assert_eq!(c.revert(operator, call(coin.id, fresh.id, eth(2)), U256::ZERO).await?, "exit exists");
+    assert_eq!(c.t.game_revert(operator, call(coin.id, fresh.id, eth(2)), U256::ZERO).await?, "exit exists");
     // Once merged, a deposit cannot be merged again; a paid coin takes no liquidity.
     let second = c.deposit(usize::MAX, eth(1)).await?;
-    c.send(operator, call(coin.id, second.id, eth(1)), U256::ZERO).await?;
-    assert_eq!(c.revert(operator, call(coin.id, second.id, eth(1)), U256::ZERO).await?, "already paid");
+    c.t.game_send(operator, call(coin.id, second.id, eth(1)), U256::ZERO).await?;
+    assert_eq!(c.t.game_revert(operator, call(coin.id, second.id, eth(1)), U256::ZERO).await?, "already paid");
     c.deposit_exit(alice, &coin).await?;
     c.process_all_later().await?;
     let third = c.deposit(usize::MAX, eth(1)).await?;
-    assert_eq!(c.revert(operator, call(coin.id, third.id, eth(1)), U256::ZERO).await?, "already paid");
+    assert_eq!(c.t.game_revert(operator, call(coin.id, third.id, eth(1)), U256::ZERO).await?, "already paid");
     Ok(())
 }
 
@@ -695,7 +649,7 @@ async fn add_liquidity_reverts_with_the_documented_reasons() -> TestResult {
 #[tokio::test]
 async fn a_transfer_states_its_balance_and_a_direct_spend_cancels_an_older_exit() -> TestResult {
     let mut c = Debit::new("embedded").await?;
-    let (alice, bob, carol) = (c.user(0), c.user(1), c.user(2));
+    let (alice, bob, carol) = (c.t.user(0), c.t.user(1), c.t.user(2));
     let coin = c.deposit(0, eth(1)).await?;
     // Alice pays the operator 0.2, then transfers the coin to Bob carrying 0.8.
     let update = c.moved(single(coin.id, coin.id, alice, milli(800), 1), &[0]).await?;
@@ -704,16 +658,19 @@ async fn a_transfer_states_its_balance_and_a_direct_spend_cancels_an_older_exit(
     // the transfer Alice signed.
     let operator = c.operator();
     c.start_exit(operator, &coin, None, &update).await?;
-    let receipt = c.send(carol, c.spent_call(&coin, &to_bob), U256::ZERO).await?;
+    let receipt = c.t.game_send(carol, c.spent_call(&coin, &to_bob), U256::ZERO).await?;
     assert_eq!(events::<Game::ExitChallenged>(&receipt)[0].kind, 1);
     // The bond goes to Bob, whom the transfer names, not to Carol who sent it.
-    assert_eq!(c.withdrawable(carol).await?, U256::ZERO);
-    assert_eq!(c.withdrawable(bob).await?, c.exit_bond());
+    assert_eq!(c.t.withdrawable(carol).await?, U256::ZERO);
+    assert_eq!(c.t.withdrawable(bob).await?, c.exit_bond());
     // Alice's old co-signed states cannot challenge Bob's exit.
     let alice_state = c.state(&coin, coin.id, 0, milli(900), 7);
     c.start_exit(bob, &coin, Some(&update), &to_bob).await?;
-    assert_eq!(c.revert(alice, Debit::channel_call(&coin, &alice_state), c.challenge_bond()).await?, "not owner");
-    assert_eq!(c.revert(operator, Debit::answer_call(&coin, &alice_state), U256::ZERO).await?, "not owner");
+    assert_eq!(
+        c.t.game_revert(alice, Debit::channel_call(&coin, &alice_state), c.challenge_bond()).await?,
+        "not owner"
+    );
+    assert_eq!(c.t.game_revert(operator, Debit::answer_call(&coin, &alice_state), U256::ZERO).await?, "not owner");
     let receipt = c.process_all_later().await?;
     assert_eq!(finalized(&receipt), vec![(coin.id, bob, milli(800), milli(200), false, true)]);
     Ok(())
@@ -722,49 +679,49 @@ async fn a_transfer_states_its_balance_and_a_direct_spend_cancels_an_older_exit(
 #[tokio::test]
 async fn a_double_spent_parent_cancels_the_exit() -> TestResult {
     let mut c = Debit::new("embedded").await?;
-    let (alice, bob, carol) = (c.user(0), c.user(1), c.user(2));
+    let (alice, bob, carol) = (c.t.user(0), c.t.user(1), c.t.user(2));
     let coin = c.deposit(0, eth(1)).await?;
     // Alice transfers to Bob, then a second spend of her deposit to Carol is included later.
     let to_bob = c.moved(single(coin.id, coin.id, bob, eth(1), 1), &[0]).await?;
     let to_carol = c.moved(single(coin.id, coin.id, carol, eth(1), 1), &[0]).await?;
     c.start_exit(carol, &coin, None, &to_carol).await?;
-    let receipt = c.send(bob, c.double_spend_call(&coin, &to_bob), U256::ZERO).await?;
+    let receipt = c.t.game_send(bob, c.double_spend_call(&coin, &to_bob), U256::ZERO).await?;
     assert_eq!(events::<Game::ExitChallenged>(&receipt)[0].kind, 2);
-    assert_eq!(c.withdrawable(bob).await?, c.exit_bond());
+    assert_eq!(c.t.withdrawable(bob).await?, c.exit_bond());
     assert_eq!(c.exit_of(&coin).await?.holder, Address::ZERO);
     // Alice's deposit exit is cancelled by either spend of it.
     c.deposit_exit(alice, &coin).await?;
-    c.send(bob, c.spent_call(&coin, &to_carol), U256::ZERO).await?;
+    c.t.game_send(bob, c.spent_call(&coin, &to_carol), U256::ZERO).await?;
     Ok(())
 }
 
 #[tokio::test]
 async fn a_payment_leg_is_a_spend_for_both_coins() -> TestResult {
     let mut c = Debit::new("embedded").await?;
-    let (alice, bob, carol) = (c.user(0), c.user(1), c.user(2));
+    let (alice, bob, carol) = (c.t.user(0), c.t.user(1), c.t.user(2));
     let coin_a = c.deposit(0, eth(1)).await?;
     let coin_b = c.deposit(1, eth(1)).await?;
     let pay = payment((coin_a.id, coin_a.id, alice, milli(100), 1), (coin_b.id, coin_b.id, bob, milli(1900), 1));
     let pay = c.moved(pay, &[0, 1]).await?;
     // Alice exits her pre-payment deposit (1 ETH): cancelled with the payment (her leg's signature).
     c.deposit_exit(alice, &coin_a).await?;
-    c.send(carol, c.spent_call(&coin_a, &pay), U256::ZERO).await?;
+    c.t.game_send(carol, c.spent_call(&coin_a, &pay), U256::ZERO).await?;
     // The operator exits Bob's deposit (lower balance): cancelled with Bob's leg.
     let operator = c.operator();
     c.deposit_exit(operator, &coin_b).await?;
-    c.send(bob, c.spent_call(&coin_b, &pay), U256::ZERO).await?;
+    c.t.game_send(bob, c.spent_call(&coin_b, &pay), U256::ZERO).await?;
     // The wrong leg's signature does not do.
     c.deposit_exit(alice, &coin_a).await?;
     let mut wrong = c.spent_call(&coin_a, &pay);
     wrong.sig = pay.sig_for(coin_b.id);
-    assert_eq!(c.revert(carol, wrong, U256::ZERO).await?, "bad signature");
+    assert_eq!(c.t.game_revert(carol, wrong, U256::ZERO).await?, "bad signature");
     Ok(())
 }
 
 #[tokio::test]
 async fn history_challenges_are_answered_on_legs_or_cancel_a_forged_exit() -> TestResult {
     let mut c = Debit::new("embedded").await?;
-    let (alice, bob, carol, eve) = (c.user(0), c.user(1), c.user(2), c.user(3));
+    let (alice, bob, carol, eve) = (c.t.user(0), c.t.user(1), c.t.user(2), c.t.user(3));
     let coin = c.deposit(0, eth(1)).await?;
     let other = c.deposit(2, eth(1)).await?;
     // Honest: Alice -> Bob (transfer), then Carol pays Bob 0.5 in a payment (Bob's coin credited).
@@ -775,10 +732,10 @@ async fn history_challenges_are_answered_on_legs_or_cancel_a_forged_exit() -> Te
     c.start_exit(bob, &coin, Some(&to_bob), &pay).await?;
     // A griefer challenges with the deposit; Alice's transfer (the direct spend) answers it.
     c.challenge_history(eve, &coin, Debit::deposit_entry(&coin)).await?;
-    let receipt = c.send(bob, c.respond_call(&coin, coin.id, &to_bob), U256::ZERO).await?;
+    let receipt = c.t.game_send(bob, c.respond_call(&coin, coin.id, &to_bob), U256::ZERO).await?;
     let answered = &events::<Game::HistoryChallengeAnswered>(&receipt)[0];
     assert_eq!((answered.challengeBlk, answered.response.blknum), (coin.id, to_bob.blknum));
-    assert_eq!(c.withdrawable(bob).await?, c.challenge_bond());
+    assert_eq!(c.t.withdrawable(bob).await?, c.challenge_bond());
     let receipt = c.process_all_later().await?;
     assert_eq!(finalized(&receipt), vec![(coin.id, bob, eth(1), U256::ZERO, false, true)]);
 
@@ -791,15 +748,15 @@ async fn history_challenges_are_answered_on_legs_or_cancel_a_forged_exit() -> Te
     c.challenge_history(carol, &other, c.inc(&pay)).await?;
     let receipt = c.process_all_later().await?;
     assert_eq!(cancelled(&receipt), vec![(other.id, exit_id(1, other.id), carol)]);
-    assert_eq!(c.withdrawable(carol).await?, c.exit_bond() + c.challenge_bond());
-    assert_eq!(c.withdrawable(alice).await?, U256::ZERO);
+    assert_eq!(c.t.withdrawable(carol).await?, c.exit_bond() + c.challenge_bond());
+    assert_eq!(c.t.withdrawable(alice).await?, U256::ZERO);
     Ok(())
 }
 
 #[tokio::test]
 async fn a_cancelled_exit_refunds_more_than_a_batch_through_the_queue() -> TestResult {
     let mut c = Debit::new("embedded").await?;
-    let (alice, bob, carol, eve) = (c.user(0), c.user(1), c.user(2), c.user(3));
+    let (alice, bob, carol, eve) = (c.t.user(0), c.t.user(1), c.t.user(2), c.t.user(3));
     let coin = c.deposit(0, eth(1)).await?;
     // Eighteen honest moves: Alice's channel updates, each signed by her.
     let mut moves = Vec::new();
@@ -820,20 +777,20 @@ async fn a_cancelled_exit_refunds_more_than_a_batch_through_the_queue() -> TestR
         c.challenge_history(carol, &coin, earlier).await?;
     }
     assert_eq!(c.exit_of(&coin).await?.pendingCount, U256::from(19));
-    assert_eq!(c.bonds_held().await?, c.exit_bond() + c.challenge_bond() * U256::from(19));
+    assert_eq!(c.t.bonds_held().await?, c.exit_bond() + c.challenge_bond() * U256::from(19));
     // Processing cancels the exit and refunds 16 entries; the re-queued rest comes out next.
-    let at = c.now().await? + c.mep();
-    c.next_tx_at(at).await?;
-    let first = c.process(1).await?;
+    let at = c.t.now().await? + c.t.min_exit_period;
+    c.t.next_tx_at(at).await?;
+    let first = c.t.process(1).await?;
     assert!(cancelled(&first).is_empty() && finalized(&first).is_empty());
     assert_eq!(c.exit_of(&coin).await?.holder, Address::ZERO);
-    let rest = c.process(10).await?;
+    let rest = c.t.process(10).await?;
     assert_eq!(cancelled(&first).len() + cancelled(&rest).len(), 1);
     // The exit bond goes to the owner named at the lowest challenged block: Alice, the depositor.
     assert_eq!(cancelled(&rest), vec![(coin.id, exit_id(1, coin.id), alice)]);
-    assert_eq!(c.withdrawable(bob).await?, c.challenge_bond());
-    assert_eq!(c.withdrawable(carol).await?, c.challenge_bond() * U256::from(18));
-    assert_eq!(c.bonds_held().await?, U256::ZERO);
+    assert_eq!(c.t.withdrawable(bob).await?, c.challenge_bond());
+    assert_eq!(c.t.withdrawable(carol).await?, c.challenge_bond() * U256::from(18));
+    assert_eq!(c.t.bonds_held().await?, U256::ZERO);
     // Alice's coin is untouched and exits from her latest update.
     let last = moves.last().unwrap();
     let parent = &moves[moves.len() - 2];
@@ -850,7 +807,7 @@ async fn a_cancelled_exit_refunds_more_than_a_batch_through_the_queue() -> TestR
 #[tokio::test]
 async fn start_deposit_exit_reverts_with_the_documented_reasons() -> TestResult {
     let mut c = Debit::new("embedded").await?;
-    let (alice, bob) = (c.user(0), c.user(1));
+    let (alice, bob) = (c.t.user(0), c.t.user(1));
     let coin = c.deposit(0, eth(1)).await?;
     let child = c.block(&[]).await?;
     let bond = c.exit_bond();
@@ -867,19 +824,19 @@ async fn start_deposit_exit_reverts_with_the_documented_reasons() -> TestResult 
         ("bad deposit", call(coin.id, bob, eth(1)), bond),
     ];
     for (expected, call, value) in cases {
-        assert_eq!(c.revert(alice, call.clone(), value).await?, expected, "{call:?}");
+        assert_eq!(c.t.game_revert(alice, call.clone(), value).await?, expected, "{call:?}");
     }
-    assert_eq!(c.revert(bob, call(coin.id, alice, eth(1)), bond).await?, "not owner");
-    c.send(alice, call(coin.id, alice, eth(1)), bond).await?;
+    assert_eq!(c.t.game_revert(bob, call(coin.id, alice, eth(1)), bond).await?, "not owner");
+    c.t.game_send(alice, call(coin.id, alice, eth(1)), bond).await?;
     let operator = c.operator();
-    assert_eq!(c.revert(operator, call(coin.id, alice, eth(1)), bond).await?, "exit exists");
+    assert_eq!(c.t.game_revert(operator, call(coin.id, alice, eth(1)), bond).await?, "exit exists");
     Ok(())
 }
 
 #[tokio::test]
 async fn start_exit_reverts_with_the_documented_reasons() -> TestResult {
     let mut c = Debit::new("embedded").await?;
-    let (bob, carol) = (c.user(1), c.user(2));
+    let (bob, carol) = (c.t.user(1), c.t.user(2));
     let bond = c.exit_bond();
     let coin = c.deposit(0, eth(1)).await?;
     let other = c.deposit(2, eth(1)).await?;
@@ -889,71 +846,71 @@ async fn start_exit_reverts_with_the_documented_reasons() -> TestResult {
 
     let mut e = exit.clone();
     e.amount = eth(2);
-    assert_eq!(c.revert(carol, e, bond).await?, "bad deposit");
-    assert_eq!(c.revert(carol, exit.clone(), U256::ZERO).await?, "bad bond");
+    assert_eq!(c.t.game_revert(carol, e, bond).await?, "bad deposit");
+    assert_eq!(c.t.game_revert(carol, exit.clone(), U256::ZERO).await?, "bad bond");
     let mut e = exit.clone();
     e.coinId = other.id;
     e.depositor = carol;
-    assert_eq!(c.revert(carol, e, bond).await?, "wrong coin");
-    assert_eq!(c.revert(bob, exit.clone(), bond).await?, "not owner");
+    assert_eq!(c.t.game_revert(carol, e, bond).await?, "wrong coin");
+    assert_eq!(c.t.game_revert(bob, exit.clone(), bond).await?, "not owner");
     let mut e = exit.clone();
     e.exiting.blknum += 1;
-    assert_eq!(c.revert(carol, e, bond).await?, "not a child block");
+    assert_eq!(c.t.game_revert(carol, e, bond).await?, "not a child block");
     let mut e = exit.clone();
     e.exiting.blknum += 1000;
-    assert_eq!(c.revert(carol, e, bond).await?, "no such block");
+    assert_eq!(c.t.game_revert(carol, e, bond).await?, "no such block");
     let mut e = exit.clone();
     e.exiting.tx.balance += 1;
-    assert_eq!(c.revert(carol, e, bond).await?, "not included");
+    assert_eq!(c.t.game_revert(carol, e, bond).await?, "not included");
     let mut e = exit.clone();
     e.exiting.tx.peerCoin = coin.id;
-    assert_eq!(c.revert(carol, e, bond).await?, "bad payment");
+    assert_eq!(c.t.game_revert(carol, e, bond).await?, "bad payment");
     let mut e = exit.clone();
     e.exiting.peerProof = Bytes::from(vec![0u8; 8]);
-    assert_eq!(c.revert(carol, e, bond).await?, "not included");
+    assert_eq!(c.t.game_revert(carol, e, bond).await?, "not included");
     let mut e = exit.clone();
     e.parent.blknum = to_carol.blknum;
-    assert_eq!(c.revert(carol, e, bond).await?, "bad parent");
+    assert_eq!(c.t.game_revert(carol, e, bond).await?, "bad parent");
     let mut e = exit.clone();
     e.parent.tx.coinId = other.id;
-    assert_eq!(c.revert(carol, e, bond).await?, "wrong coin");
+    assert_eq!(c.t.game_revert(carol, e, bond).await?, "wrong coin");
     let mut e = exit.clone();
     e.parent.proof = wrong_proof();
-    assert_eq!(c.revert(carol, e, bond).await?, "not included");
+    assert_eq!(c.t.game_revert(carol, e, bond).await?, "not included");
     let mut e = exit.clone();
     e.exitingSig = to_bob.sigs[0].clone();
-    assert_eq!(c.revert(carol, e, bond).await?, "bad signature");
+    assert_eq!(c.t.game_revert(carol, e, bond).await?, "bad signature");
     // A deposit spend with a non-zero parent.
     let mut e = c.exit_call(&coin, None, &to_bob);
     e.parent = c.inc(&to_bob);
-    assert_eq!(c.revert(bob, e, bond).await?, "bad parent");
+    assert_eq!(c.t.game_revert(bob, e, bond).await?, "bad parent");
     // An exiting transaction whose parent comes after it (the operator included it that way).
     let next: u64 = c.t.framework_view(Fw::nextChildBlockCall {}).await?.to();
     let weird = c.moved(single(coin.id, next + 1000, carol, eth(1), 3), &[2]).await?;
     let after = c.moved(single(coin.id, to_carol.blknum, carol, eth(1), 3), &[2]).await?;
     assert_eq!((weird.blknum, after.blknum), (next, next + 1000));
-    assert_eq!(c.revert(carol, c.exit_call(&coin, Some(&after), &weird), bond).await?, "bad order");
+    assert_eq!(c.t.game_revert(carol, c.exit_call(&coin, Some(&after), &weird), bond).await?, "bad order");
     // A coin that was never deposited.
     let mut e = exit.clone();
     e.coinId = other.id + 10;
-    assert_eq!(c.revert(carol, e, bond).await?, "no such block");
+    assert_eq!(c.t.game_revert(carol, e, bond).await?, "no such block");
     // Exits exist once.
-    c.send(carol, exit.clone(), bond).await?;
-    assert_eq!(c.revert(carol, exit, bond).await?, "exit exists");
+    c.t.game_send(carol, exit.clone(), bond).await?;
+    assert_eq!(c.t.game_revert(carol, exit, bond).await?, "exit exists");
     Ok(())
 }
 
 #[tokio::test]
 async fn a_parent_before_the_deposit_is_refused() -> TestResult {
     let mut c = Debit::new("embedded").await?;
-    let (alice, carol) = (c.user(0), c.user(2));
+    let (alice, carol) = (c.t.user(0), c.t.user(2));
     let bond = c.exit_bond();
     // A block before the deposit already holds a "spend" of coin 1001 signed by its future depositor.
     let early = c.moved(single(1001, 1001, carol, eth(1), 1), &[0]).await?;
     let coin = c.deposit(0, eth(1)).await?;
     assert_eq!(coin.id, 1001);
     let later = c.moved(single(coin.id, early.blknum, carol, eth(1), 2), &[2]).await?;
-    assert_eq!(c.revert(carol, c.exit_call(&coin, Some(&early), &later), bond).await?, "bad order");
+    assert_eq!(c.t.game_revert(carol, c.exit_call(&coin, Some(&early), &later), bond).await?, "bad order");
     // The same coin exits from its deposit.
     c.deposit_exit(alice, &coin).await?;
     Ok(())
@@ -962,125 +919,128 @@ async fn a_parent_before_the_deposit_is_refused() -> TestResult {
 #[tokio::test]
 async fn challenge_spent_and_double_spend_revert_with_the_documented_reasons() -> TestResult {
     let mut c = Debit::new("embedded").await?;
-    let (alice, bob, carol) = (c.user(0), c.user(1), c.user(2));
+    let (alice, bob, carol) = (c.t.user(0), c.t.user(1), c.t.user(2));
     let coin = c.deposit(0, eth(1)).await?;
     let to_bob = c.moved(single(coin.id, coin.id, bob, eth(1), 1), &[0]).await?;
     let to_carol = c.moved(single(coin.id, to_bob.blknum, carol, eth(1), 2), &[1]).await?;
-    assert_eq!(c.revert(carol, c.spent_call(&coin, &to_bob), U256::ZERO).await?, "no open exit");
-    assert_eq!(c.revert(carol, c.double_spend_call(&coin, &to_bob), U256::ZERO).await?, "no open exit");
+    assert_eq!(c.t.game_revert(carol, c.spent_call(&coin, &to_bob), U256::ZERO).await?, "no open exit");
+    assert_eq!(c.t.game_revert(carol, c.double_spend_call(&coin, &to_bob), U256::ZERO).await?, "no open exit");
     // A deposit exit: spent-coin reasons.
     c.deposit_exit(alice, &coin).await?;
-    assert_eq!(c.revert(carol, c.double_spend_call(&coin, &to_bob), U256::ZERO).await?, "not a spend");
+    assert_eq!(c.t.game_revert(carol, c.double_spend_call(&coin, &to_bob), U256::ZERO).await?, "not a spend");
     let mut call = c.spent_call(&coin, &to_bob);
     call.spend.tx.coinId += 1;
-    assert_eq!(c.revert(carol, call, U256::ZERO).await?, "wrong coin");
-    assert_eq!(c.revert(carol, c.spent_call(&coin, &to_carol), U256::ZERO).await?, "not a spend");
+    assert_eq!(c.t.game_revert(carol, call, U256::ZERO).await?, "wrong coin");
+    assert_eq!(c.t.game_revert(carol, c.spent_call(&coin, &to_carol), U256::ZERO).await?, "not a spend");
     let mut call = c.spent_call(&coin, &to_bob);
     call.spend.blknum = 0;
-    assert_eq!(c.revert(carol, call, U256::ZERO).await?, "bad order");
+    assert_eq!(c.t.game_revert(carol, call, U256::ZERO).await?, "bad order");
     let mut call = c.spent_call(&coin, &to_bob);
     call.spend.proof = wrong_proof();
-    assert_eq!(c.revert(carol, call, U256::ZERO).await?, "not included");
+    assert_eq!(c.t.game_revert(carol, call, U256::ZERO).await?, "not included");
     let mut call = c.spent_call(&coin, &to_bob);
     call.sig = to_carol.sigs[0].clone();
-    assert_eq!(c.revert(carol, call, U256::ZERO).await?, "bad signature");
-    c.send(carol, c.spent_call(&coin, &to_bob), U256::ZERO).await?;
+    assert_eq!(c.t.game_revert(carol, call, U256::ZERO).await?, "bad signature");
+    c.t.game_send(carol, c.spent_call(&coin, &to_bob), U256::ZERO).await?;
     // Carol's exit (parent to_bob): double-spend reasons.
     c.start_exit(carol, &coin, Some(&to_bob), &to_carol).await?;
-    assert_eq!(c.revert(alice, c.double_spend_call(&coin, &to_carol), U256::ZERO).await?, "bad order");
-    assert_eq!(c.revert(alice, c.double_spend_call(&coin, &to_bob), U256::ZERO).await?, "not a spend");
+    assert_eq!(c.t.game_revert(alice, c.double_spend_call(&coin, &to_carol), U256::ZERO).await?, "bad order");
+    assert_eq!(c.t.game_revert(alice, c.double_spend_call(&coin, &to_bob), U256::ZERO).await?, "not a spend");
     Ok(())
 }
 
 #[tokio::test]
 async fn history_challenge_and_response_revert_with_the_documented_reasons() -> TestResult {
     let mut c = Debit::new("embedded").await?;
-    let (bob, carol, eve) = (c.user(1), c.user(2), c.user(3));
+    let (bob, carol, eve) = (c.t.user(1), c.t.user(2), c.t.user(3));
     let coin = c.deposit(0, eth(1)).await?;
     let to_bob = c.moved(single(coin.id, coin.id, bob, eth(1), 1), &[0]).await?;
     let to_carol = c.moved(single(coin.id, to_bob.blknum, carol, eth(1), 2), &[1]).await?;
     let bond = c.challenge_bond();
     let deposit = Debit::deposit_entry(&coin);
-    assert_eq!(c.revert(eve, Debit::history_call(&coin, deposit.clone()), bond).await?, "no open exit");
+    assert_eq!(c.t.game_revert(eve, Debit::history_call(&coin, deposit.clone()), bond).await?, "no open exit");
     c.start_exit(carol, &coin, Some(&to_bob), &to_carol).await?;
-    let started = c.now().await?;
-    assert_eq!(c.revert(eve, Debit::history_call(&coin, deposit.clone()), U256::ZERO).await?, "bad bond");
+    let started = c.t.now().await?;
+    assert_eq!(c.t.game_revert(eve, Debit::history_call(&coin, deposit.clone()), U256::ZERO).await?, "bad bond");
     let mut wrong = deposit.clone();
     wrong.tx.coinId += 1;
-    assert_eq!(c.revert(eve, Debit::history_call(&coin, wrong), bond).await?, "wrong coin");
-    assert_eq!(c.revert(eve, Debit::history_call(&coin, c.inc(&to_bob)), bond).await?, "bad order");
+    assert_eq!(c.t.game_revert(eve, Debit::history_call(&coin, wrong), bond).await?, "wrong coin");
+    assert_eq!(c.t.game_revert(eve, Debit::history_call(&coin, c.inc(&to_bob)), bond).await?, "bad order");
     let mut bad = deposit.clone();
     bad.tx.newOwner = eve;
-    assert_eq!(c.revert(eve, Debit::history_call(&coin, bad), bond).await?, "bad deposit");
+    assert_eq!(c.t.game_revert(eve, Debit::history_call(&coin, bad), bond).await?, "bad deposit");
     c.challenge_history(eve, &coin, deposit.clone()).await?;
-    let challenged = c.now().await?;
-    assert_eq!(c.revert(eve, Debit::history_call(&coin, deposit.clone()), bond).await?, "already challenged");
+    let challenged = c.t.now().await?;
+    assert_eq!(c.t.game_revert(eve, Debit::history_call(&coin, deposit.clone()), bond).await?, "already challenged");
     // Responses.
-    assert_eq!(c.revert(bob, c.respond_call(&coin, to_bob.blknum, &to_carol), U256::ZERO).await?, "no such challenge");
-    assert_eq!(c.revert(bob, c.respond_call(&coin, coin.id, &to_carol), U256::ZERO).await?, "not a spend");
+    assert_eq!(
+        c.t.game_revert(bob, c.respond_call(&coin, to_bob.blknum, &to_carol), U256::ZERO).await?,
+        "no such challenge"
+    );
+    assert_eq!(c.t.game_revert(bob, c.respond_call(&coin, coin.id, &to_carol), U256::ZERO).await?, "not a spend");
     let mut call = c.respond_call(&coin, coin.id, &to_bob);
     call.response.tx.coinId += 1;
-    assert_eq!(c.revert(bob, call, U256::ZERO).await?, "wrong coin");
+    assert_eq!(c.t.game_revert(bob, call, U256::ZERO).await?, "wrong coin");
     let mut call = c.respond_call(&coin, coin.id, &to_bob);
     call.sig = to_carol.sigs[0].clone();
-    assert_eq!(c.revert(bob, call, U256::ZERO).await?, "bad signature");
-    c.next_tx_at(challenged + c.r()).await?;
-    assert_eq!(c.revert(bob, c.respond_call(&coin, coin.id, &to_bob), U256::ZERO).await?, "too late");
-    c.next_tx_at(started + 3 * c.r()).await?;
-    assert_eq!(c.revert(eve, Debit::history_call(&coin, deposit), bond).await?, "window closed");
+    assert_eq!(c.t.game_revert(bob, call, U256::ZERO).await?, "bad signature");
+    c.t.next_tx_at(challenged + c.r()).await?;
+    assert_eq!(c.t.game_revert(bob, c.respond_call(&coin, coin.id, &to_bob), U256::ZERO).await?, "too late");
+    c.t.next_tx_at(started + 3 * c.r()).await?;
+    assert_eq!(c.t.game_revert(eve, Debit::history_call(&coin, deposit), bond).await?, "window closed");
     Ok(())
 }
 
 #[tokio::test]
 async fn channel_calls_revert_with_the_documented_reasons() -> TestResult {
     let mut c = Debit::new("embedded").await?;
-    let (alice, bob, operator) = (c.user(0), c.user(1), c.operator());
+    let (alice, bob, operator) = (c.t.user(0), c.t.user(1), c.operator());
     let coin = c.deposit(0, eth(1)).await?;
     let other = c.deposit(1, eth(1)).await?;
     let bond = c.challenge_bond();
     let state = c.state(&coin, coin.id, 0, milli(400), 2);
-    assert_eq!(c.revert(alice, Debit::channel_call(&coin, &state), bond).await?, "no open exit");
-    assert_eq!(c.revert(operator, Debit::answer_call(&coin, &state), U256::ZERO).await?, "no open exit");
+    assert_eq!(c.t.game_revert(alice, Debit::channel_call(&coin, &state), bond).await?, "no open exit");
+    assert_eq!(c.t.game_revert(operator, Debit::answer_call(&coin, &state), U256::ZERO).await?, "no open exit");
     c.deposit_exit(alice, &coin).await?;
-    let started = c.now().await?;
-    assert_eq!(c.revert(alice, Debit::channel_call(&coin, &state), U256::ZERO).await?, "bad bond");
-    assert_eq!(c.revert(bob, Debit::channel_call(&coin, &state), bond).await?, "not owner");
+    let started = c.t.now().await?;
+    assert_eq!(c.t.game_revert(alice, Debit::channel_call(&coin, &state), U256::ZERO).await?, "bad bond");
+    assert_eq!(c.t.game_revert(bob, Debit::channel_call(&coin, &state), bond).await?, "not owner");
     let mut wrong = state.clone();
     wrong.tx.coinId = other.id;
-    assert_eq!(c.revert(alice, Debit::channel_call(&coin, &wrong), bond).await?, "wrong coin");
+    assert_eq!(c.t.game_revert(alice, Debit::channel_call(&coin, &wrong), bond).await?, "wrong coin");
     let mut wrong = state.clone();
     wrong.tx.peerCoin = other.id;
-    assert_eq!(c.revert(alice, Debit::channel_call(&coin, &wrong), bond).await?, "wrong coin");
+    assert_eq!(c.t.game_revert(alice, Debit::channel_call(&coin, &wrong), bond).await?, "wrong coin");
     let bobs = State { tx: single(coin.id, coin.id, bob, milli(400), 2), ..state.clone() };
-    assert_eq!(c.revert(alice, Debit::channel_call(&coin, &bobs), bond).await?, "not owner");
+    assert_eq!(c.t.game_revert(alice, Debit::channel_call(&coin, &bobs), bond).await?, "not owner");
     let zero = c.state(&coin, coin.id, 0, milli(400), 0);
-    assert_eq!(c.revert(alice, Debit::channel_call(&coin, &zero), bond).await?, "stale state");
+    assert_eq!(c.t.game_revert(alice, Debit::channel_call(&coin, &zero), bond).await?, "stale state");
     let mut unsigned = state.clone();
     unsigned.operator_sig = state.holder_sig.clone();
-    assert_eq!(c.revert(alice, Debit::channel_call(&coin, &unsigned), bond).await?, "bad signature");
+    assert_eq!(c.t.game_revert(alice, Debit::channel_call(&coin, &unsigned), bond).await?, "bad signature");
     let mut unsigned = state.clone();
     unsigned.holder_sig = state.operator_sig.clone();
-    assert_eq!(c.revert(alice, Debit::channel_call(&coin, &unsigned), bond).await?, "bad signature");
-    assert_eq!(c.revert(operator, Debit::answer_call(&coin, &unsigned), U256::ZERO).await?, "bad signature");
-    assert_eq!(c.revert(operator, Debit::answer_call(&coin, &zero), U256::ZERO).await?, "stale state");
+    assert_eq!(c.t.game_revert(alice, Debit::channel_call(&coin, &unsigned), bond).await?, "bad signature");
+    assert_eq!(c.t.game_revert(operator, Debit::answer_call(&coin, &unsigned), U256::ZERO).await?, "bad signature");
+    assert_eq!(c.t.game_revert(operator, Debit::answer_call(&coin, &zero), U256::ZERO).await?, "stale state");
     // Made with a higher nonce, answered with a lower one: stale.
     let higher = c.state(&coin, coin.id, 0, milli(300), 5);
     c.challenge_channel(alice, &coin, &higher).await?;
-    assert_eq!(c.revert(operator, Debit::answer_call(&coin, &state), U256::ZERO).await?, "stale state");
-    assert_eq!(c.revert(alice, Debit::channel_call(&coin, &higher), bond).await?, "already challenged");
+    assert_eq!(c.t.game_revert(operator, Debit::answer_call(&coin, &state), U256::ZERO).await?, "stale state");
+    assert_eq!(c.t.game_revert(alice, Debit::channel_call(&coin, &higher), bond).await?, "already challenged");
     // Answers are accepted up to the last second before the deadline, not at it.
     let deadline = c.t.game_view(Game::channelChallengeCall { coinId: coin.id }).await?.deadline;
-    c.next_tx_at(deadline - 1).await?;
+    c.t.next_tx_at(deadline - 1).await?;
     c.answer(operator, &coin, &higher).await?;
     let newest = c.state(&coin, coin.id, 0, milli(200), 6);
     c.challenge_channel(alice, &coin, &newest).await?;
     let deadline = c.t.game_view(Game::channelChallengeCall { coinId: coin.id }).await?.deadline;
-    c.next_tx_at(deadline).await?;
-    assert_eq!(c.revert(operator, Debit::answer_call(&coin, &newest), U256::ZERO).await?, "too late");
+    c.t.next_tx_at(deadline).await?;
+    assert_eq!(c.t.game_revert(operator, Debit::answer_call(&coin, &newest), U256::ZERO).await?, "too late");
     // Challenges close at 3R.
-    c.next_tx_at(started + 3 * c.r()).await?;
+    c.t.next_tx_at(started + 3 * c.r()).await?;
     let last = c.state(&coin, coin.id, 0, milli(100), 7);
-    assert_eq!(c.revert(alice, Debit::channel_call(&coin, &last), bond).await?, "window closed");
+    assert_eq!(c.t.game_revert(alice, Debit::channel_call(&coin, &last), bond).await?, "window closed");
     Ok(())
 }
 
@@ -1090,16 +1050,16 @@ async fn only_the_framework_processes_exits() -> TestResult {
     let coin = c.deposit(0, eth(1)).await?;
     c.deposit_exit(coin.depositor, &coin).await?;
     let call = Game::processExitCall { exitId: exit_id(1, coin.id) };
-    assert_eq!(c.revert(coin.depositor, call.clone(), U256::ZERO).await?, "not framework");
+    assert_eq!(c.t.game_revert(coin.depositor, call.clone(), U256::ZERO).await?, "not framework");
     let operator = c.operator();
-    assert_eq!(c.revert(operator, call, U256::ZERO).await?, "not framework");
+    assert_eq!(c.t.game_revert(operator, call, U256::ZERO).await?, "not framework");
     Ok(())
 }
 
 #[tokio::test]
 async fn a_cancel_refunds_a_pending_channel_challenge() -> TestResult {
     let mut c = Debit::new("embedded").await?;
-    let (alice, bob, carol) = (c.user(0), c.user(1), c.user(2));
+    let (alice, bob, carol) = (c.t.user(0), c.t.user(1), c.t.user(2));
     let coin = c.deposit(0, eth(1)).await?;
     let to_bob = c.moved(single(coin.id, coin.id, bob, eth(1), 1), &[0]).await?;
     // Alice exits a coin she spent and challenges her own exit; Bob's spend cancels it and Alice
@@ -1107,11 +1067,11 @@ async fn a_cancel_refunds_a_pending_channel_challenge() -> TestResult {
     c.deposit_exit(alice, &coin).await?;
     let state = c.state(&coin, coin.id, 0, milli(900), 1);
     c.challenge_channel(alice, &coin, &state).await?;
-    c.send(carol, c.spent_call(&coin, &to_bob), U256::ZERO).await?;
-    assert_eq!(c.withdrawable(alice).await?, c.challenge_bond());
-    assert_eq!(c.withdrawable(carol).await?, U256::ZERO);
-    assert_eq!(c.withdrawable(bob).await?, c.exit_bond());
-    assert_eq!(c.bonds_held().await?, U256::ZERO);
+    c.t.game_send(carol, c.spent_call(&coin, &to_bob), U256::ZERO).await?;
+    assert_eq!(c.t.withdrawable(alice).await?, c.challenge_bond());
+    assert_eq!(c.t.withdrawable(carol).await?, U256::ZERO);
+    assert_eq!(c.t.withdrawable(bob).await?, c.exit_bond());
+    assert_eq!(c.t.bonds_held().await?, U256::ZERO);
     Ok(())
 }
 
@@ -1136,7 +1096,7 @@ async fn gas_figures(backend: &str) -> TestResult<Vec<(&'static str, u64)>> {
     let mut round1 = Vec::new();
     for n in 0..4 {
         let (a, b) = (coins[2 * n], coins[2 * n + 1]);
-        let (ua, ub) = (c.user(2 * n), c.user(2 * n + 1));
+        let (ua, ub) = (c.t.user(2 * n), c.t.user(2 * n + 1));
         round1.push(payment((a.id, a.id, ua, milli(900), 1), (b.id, b.id, ub, milli(1100), 1)));
     }
     let blk1 = c.block(&round1.iter().collect::<Vec<_>>()).await?;
@@ -1152,7 +1112,7 @@ async fn gas_figures(backend: &str) -> TestResult<Vec<(&'static str, u64)>> {
     let mut round2 = Vec::new();
     for n in 0..4 {
         let b = coins[2 * n + 1];
-        round2.push(single(b.id, blk1, c.user(2 * n), milli(1100), 2));
+        round2.push(single(b.id, blk1, c.t.user(2 * n), milli(1100), 2));
     }
     let blk2 = c.block(&round2.iter().collect::<Vec<_>>()).await?;
     let moved2: Vec<Moved> = round2
@@ -1163,65 +1123,61 @@ async fn gas_figures(backend: &str) -> TestResult<Vec<(&'static str, u64)>> {
             Moved { tx, blknum: blk2, sigs }
         })
         .collect();
-    let griefer = c.user(8);
+    let griefer = c.t.user(8);
 
     let deposit_exit = c.deposit_exit(operator, &coins[6]).await?;
     figures.push(("startDepositExit", deposit_exit.gas_used));
-    let payment_exit = c.start_exit(c.user(0), &coins[0], None, &moved1[0]).await?;
+    let payment_exit = c.start_exit(c.t.user(0), &coins[0], None, &moved1[0]).await?;
     figures.push(("startExit, payment, deposit parent", payment_exit.gas_used));
-    let transfer_exit = c.start_exit(c.user(2), &coins[3], Some(&moved1[1]), &moved2[1]).await?;
+    let transfer_exit = c.start_exit(c.t.user(2), &coins[3], Some(&moved1[1]), &moved2[1]).await?;
     figures.push(("startExit, transfer, payment parent", transfer_exit.gas_used));
     // challengeSpent: coin 6's deposit exit by the operator, spent by round 1's payment.
-    let spent = c.send(griefer, c.spent_call(&coins[6], &moved1[3]), U256::ZERO).await?;
+    let spent = c.t.game_send(griefer, c.spent_call(&coins[6], &moved1[3]), U256::ZERO).await?;
     figures.push(("challengeSpent (payment)", spent.gas_used));
     // challengeDoubleSpend: coin 5 spent twice from its payment (transfer in round 2 and again).
-    let twin = c.moved(single(coins[5].id, blk1, c.user(8), milli(1100), 2), &[5]).await?;
-    c.start_exit(c.user(8), &coins[5], Some(&moved1[2]), &twin).await?;
-    let double = c.send(griefer, c.double_spend_call(&coins[5], &moved2[2]), U256::ZERO).await?;
+    let twin = c.moved(single(coins[5].id, blk1, c.t.user(8), milli(1100), 2), &[5]).await?;
+    c.start_exit(c.t.user(8), &coins[5], Some(&moved1[2]), &twin).await?;
+    let double = c.t.game_send(griefer, c.double_spend_call(&coins[5], &moved2[2]), U256::ZERO).await?;
     figures.push(("challengeDoubleSpend", double.gas_used));
     // challengeHistory and respondHistory on coin 3's exit.
     let history = c.challenge_history(griefer, &coins[3], Debit::deposit_entry(&coins[3])).await?;
     figures.push(("challengeHistory (deposit)", history.gas_used));
-    let respond = c.send(c.user(2), c.respond_call(&coins[3], coins[3].id, &moved1[1]), U256::ZERO).await?;
+    let respond = c.t.game_send(c.t.user(2), c.respond_call(&coins[3], coins[3].id, &moved1[1]), U256::ZERO).await?;
     figures.push(("respondHistory (payment)", respond.gas_used));
     // Channel challenge and answer on coin 0's exit.
     let state = c.state(&coins[0], blk1, 0, milli(800), 2);
-    let channel = c.challenge_channel(c.user(0), &coins[0], &state).await?;
+    let channel = c.challenge_channel(c.t.user(0), &coins[0], &state).await?;
     figures.push(("challengeChannel", channel.gas_used));
     let answer = c.answer(operator, &coins[0], &state).await?;
     figures.push(("respondChannel (answer)", answer.gas_used));
     // A channel challenge left unanswered on coin 7's deposit exit (penalty at processing).
-    c.deposit_exit(c.user(7), &coins[7]).await?;
+    c.deposit_exit(c.t.user(7), &coins[7]).await?;
     let newer = c.state(&coins[7], coins[7].id, 7, milli(500), 1);
-    c.challenge_channel(c.user(7), &coins[7], &newer).await?;
+    c.challenge_channel(c.t.user(7), &coins[7], &newer).await?;
 
-    c.next_tx_at(c.now().await? + c.mep()).await?;
+    c.t.next_tx_at(c.t.now().await? + c.t.min_exit_period).await?;
     // Coin 6's cancelled exit comes out first and is skipped.
-    assert!(finalized(&c.process(1).await?).is_empty());
-    let one_paid = c.process(1).await?;
+    assert!(finalized(&c.t.process(1).await?).is_empty());
+    let one_paid = c.t.process(1).await?;
     assert_eq!(finalized(&one_paid).len(), 1);
     figures.push(("processExits(1), 1 exit paid (two shares)", one_paid.gas_used));
     // Coin 3's exit is paid, coin 5's cancelled exit is skipped, coin 7's pays the penalty.
-    assert_eq!(finalized(&c.process(1).await?).len(), 1);
-    assert!(finalized(&c.process(1).await?).is_empty());
-    let penalty = c.process(1).await?;
-    assert_eq!(finalized(&penalty), vec![(coins[7].id, c.user(7), eth(1), U256::ZERO, true, true)]);
+    assert_eq!(finalized(&c.t.process(1).await?).len(), 1);
+    assert!(finalized(&c.t.process(1).await?).is_empty());
+    let penalty = c.t.process(1).await?;
+    assert_eq!(finalized(&penalty), vec![(coins[7].id, c.t.user(7), eth(1), U256::ZERO, true, true)]);
     figures.push(("processExits(1), 1 channel penalty paid", penalty.gas_used));
     Ok(figures)
 }
 
 #[tokio::test]
 async fn gas_of_the_exit_game_is_the_same_on_both_backends() -> TestResult {
-    let embedded = gas_figures("embedded").await?;
-    let anvil = gas_figures("anvil").await?;
-    println!("DebitExitGame gas (receipts: 21k base, calldata and refunds included):");
-    for (name, gas) in &embedded {
-        println!("  {name:<42} {gas:>8}");
-    }
-    assert_eq!(embedded, anvil);
-    for (name, gas) in &embedded {
-        assert!(*gas > 21_000 && *gas < 500_000, "{name}: {gas}");
-    }
+    gas_on_both_backends(
+        "DebitExitGame gas (receipts: 21k base, calldata and refunds included):",
+        500_000,
+        gas_figures,
+    )
+    .await?;
     Ok(())
 }
 
@@ -1237,7 +1193,7 @@ async fn gas_of_the_exit_game_is_the_same_on_both_backends() -> TestResult {
 #[tokio::test]
 async fn liquidity_cannot_take_a_coin_handed_to_a_user(#[values("embedded", "anvil")] backend: &str) -> TestResult {
     let mut c = Debit::new(backend).await?;
-    let (alice, bob, operator) = (c.user(0), c.user(1), c.operator());
+    let (alice, bob, operator) = (c.t.user(0), c.t.user(1), c.operator());
     let coin_a = c.deposit(0, eth(1)).await?;
     let coin_b = c.deposit(usize::MAX, eth(1)).await?;
     let other = c.deposit(usize::MAX, eth(1)).await?;
@@ -1247,14 +1203,14 @@ async fn liquidity_cannot_take_a_coin_handed_to_a_user(#[values("embedded", "anv
     let paid = c.moved(pay, &[0, 1]).await?;
 
     let seize = Game::addLiquidityCall { coinId: other.id, liquidityDeposit: coin_b.id, amount: eth(1) };
-    assert_eq!(c.revert(operator, seize, U256::ZERO).await?, "deposit too old");
+    assert_eq!(c.t.game_revert(operator, seize, U256::ZERO).await?, "deposit too old");
     let fresh = c.add_liquidity(&other, eth(1)).await?;
     assert_eq!(events::<Game::LiquidityAdded>(&fresh).len(), 1);
 
     c.start_exit(bob, &coin_b, Some(&handed), &paid).await?;
     let receipt = c.process_all_later().await?;
     assert_eq!(finalized(&receipt), vec![(coin_b.id, bob, milli(370), milli(630), false, true)]);
-    assert_eq!(c.withdrawable(bob).await?, milli(370) + c.exit_bond());
+    assert_eq!(c.t.withdrawable(bob).await?, milli(370) + c.exit_bond());
     Ok(())
 }
 
@@ -1266,7 +1222,7 @@ async fn liquidity_cannot_take_a_coin_handed_to_a_user(#[values("embedded", "anv
 #[tokio::test]
 async fn a_payment_leg_cannot_move_the_payers_other_coin(#[values("embedded", "anvil")] backend: &str) -> TestResult {
     let mut c = Debit::new(backend).await?;
-    let (alice, mallory) = (c.user(0), c.user(3));
+    let (alice, mallory) = (c.t.user(0), c.t.user(3));
     let coin1 = c.deposit(0, eth(1)).await?;
     let coin2 = c.deposit(0, eth(1)).await?;
     let trick = payment((coin1.id, coin1.id, alice, milli(600), 1), (coin2.id, coin2.id, mallory, eth(1), 1));
@@ -1275,14 +1231,14 @@ async fn a_payment_leg_cannot_move_the_payers_other_coin(#[values("embedded", "a
 
     let steal = c.exit_call(&coin2, None, &included);
     let bond = c.exit_bond();
-    assert_eq!(c.revert(mallory, steal, bond).await?, "owner changed");
+    assert_eq!(c.t.game_revert(mallory, steal, bond).await?, "owner changed");
 
     c.deposit_exit(alice, &coin2).await?;
     let spent = c.spent_call(&coin2, &included);
-    assert_eq!(c.revert(mallory, spent, U256::ZERO).await?, "owner changed");
+    assert_eq!(c.t.game_revert(mallory, spent, U256::ZERO).await?, "owner changed");
     let receipt = c.process_all_later().await?;
     assert_eq!(finalized(&receipt), vec![(coin2.id, alice, eth(1), U256::ZERO, false, true)]);
-    assert_eq!(c.withdrawable(mallory).await?, U256::ZERO);
+    assert_eq!(c.t.withdrawable(mallory).await?, U256::ZERO);
     Ok(())
 }
 
@@ -1296,7 +1252,7 @@ async fn a_payment_leg_cannot_move_the_payers_other_coin(#[values("embedded", "a
 #[tokio::test]
 async fn a_channel_state_must_name_the_exits_block(#[values("embedded", "anvil")] backend: &str) -> TestResult {
     let mut c = Debit::new(backend).await?;
-    let (alice, bob, operator) = (c.user(0), c.user(1), c.operator());
+    let (alice, bob, operator) = (c.t.user(0), c.t.user(1), c.operator());
     let coin = c.deposit(0, eth(1)).await?;
     let coin_b = c.deposit(usize::MAX, eth(1)).await?;
     let handed = c.moved(single(coin_b.id, coin_b.id, bob, U256::ZERO, 1), &[usize::MAX]).await?;
@@ -1306,8 +1262,8 @@ async fn a_channel_state_must_name_the_exits_block(#[values("embedded", "anvil")
     c.start_exit(alice, &coin, None, &paid).await?;
 
     let bond = c.challenge_bond();
-    assert_eq!(c.revert(alice, Debit::channel_call(&coin, &early), bond).await?, "wrong block");
-    assert_eq!(c.revert(operator, Debit::answer_call(&coin, &early), U256::ZERO).await?, "wrong block");
+    assert_eq!(c.t.game_revert(alice, Debit::channel_call(&coin, &early), bond).await?, "wrong block");
+    assert_eq!(c.t.game_revert(operator, Debit::answer_call(&coin, &early), U256::ZERO).await?, "wrong block");
     let current = c.state(&coin, paid.blknum, 0, milli(500), 6);
     c.answer(operator, &coin, &current).await?;
     let receipt = c.process_all_later().await?;

@@ -1559,13 +1559,7 @@ mod coins {
     use plasma_contracts::CashExitGame::{self as Contract, CashTx, Included};
     use plasma_core::{Domain, SigningKey, SparseTree};
 
-    /// A coin: its id (the deposit block), depositor and denomination.
-    #[derive(Clone, Copy, Debug)]
-    pub struct Coin {
-        pub id: u64,
-        pub depositor: Address,
-        pub amount: U256,
-    }
+    pub use plasma_integration_tests::Coin;
 
     /// A transaction of a coin in a submitted block, with its signature.
     #[derive(Clone, Debug)]
@@ -2545,15 +2539,7 @@ mod xt {
                     (parent, to_xt(self.coins.included(child)), child.sig.clone(), child.tx.newOwner)
                 }
             };
-            let call = Contract::startCheckpointExitCall {
-                coinId: coin.id,
-                depositor: coin.depositor,
-                amount: coin.amount,
-                origin,
-                parent,
-                exiting,
-                exitingSig: sig,
-            };
+            let call = plasma_integration_tests::xt_checkpoint_exit(&coin, origin, parent, exiting, sig);
             let (from, game, bond) = (sender.resolve(book, owner), book.game, self.t.exit_bond);
             book.call(self.t.chain.as_mut(), from, game, call, bond).await?;
             Ok(())
@@ -2768,7 +2754,7 @@ mod debit {
     use super::*;
     use plasma_contracts::DebitExitGame::{self as Contract, DebitIncluded, DebitTx};
     use plasma_core::{SigningKey, SparseTree};
-    use plasma_integration_tests::{Coin, DebitDeployment};
+    use plasma_integration_tests::{Coin, DebitDeployment, debit_single as single};
 
     /// A transaction in a block, with the signature of each leg (first, then peer).
     #[derive(Clone, Debug)]
@@ -2874,21 +2860,6 @@ mod debit {
         trees: HashMap<u64, SparseTree>,
         /// The operator's own deposits: block and amount.
         funding: Vec<(u64, U256)>,
-    }
-
-    fn single(coin: u64, prev: u64, owner: Address, balance: u128, nonce: u64) -> DebitTx {
-        DebitTx {
-            coinId: coin,
-            prevBlock: prev,
-            newOwner: owner,
-            balance,
-            nonce,
-            peerCoin: 0,
-            peerPrevBlock: 0,
-            peerOwner: Address::ZERO,
-            peerBalance: 0,
-            peerNonce: 0,
-        }
     }
 
     fn none() -> DebitIncluded {

@@ -11,8 +11,9 @@ use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
 use alloy_sol_types::{SolEvent, sol};
 use plasma_contracts::{MvpExitGame as Game, MvpTx, PlasmaFramework as Fw};
 use plasma_core::{BinaryTree, SigningKey};
+use plasma_integration_tests::GameCalls;
 use plasma_integration_tests::{MvpDeployment, TestResult};
-use plasma_rootchain::{BLOCK_TIME, Receipt};
+use plasma_rootchain::Receipt;
 use rstest::rstest;
 
 sol! {
@@ -60,7 +61,19 @@ fn id(utxo_pos: U256) -> B256 {
 
 /// A one-input payment.
 fn pay(input: U256, owner0: Address, amount0: U256, owner1: Address, amount1: U256) -> Transaction {
-    Transaction { input0: input, input1: U256::ZERO, owner0, amount0, owner1, amount1 }
+    pay2([input, U256::ZERO], (owner0, amount0), (owner1, amount1))
+}
+
+/// A spend of two inputs to the outputs given (`(owner, amount)` each).
+fn pay2(inputs: [U256; 2], first: (Address, U256), second: (Address, U256)) -> Transaction {
+    Transaction {
+        input0: inputs[0],
+        input1: inputs[1],
+        owner0: first.0,
+        amount0: first.1,
+        owner1: second.0,
+        amount1: second.1,
+    }
 }
 
 fn to_abi(tx: &Transaction) -> MvpTx::Transaction {
@@ -135,16 +148,8 @@ impl Mvp {
         Ok(Self { t: MvpDeployment::new(backend, bond()).await? })
     }
 
-    fn user(&self, i: usize) -> Address {
-        self.t.users[i]
-    }
-
     fn key(&self, i: usize) -> &SigningKey {
         &self.t.keys[i]
-    }
-
-    fn mep(&self) -> u64 {
-        self.t.min_exit_period
     }
 
     /// Signs `tx` with one key per used input slot (`sig1` stays zero without a second key).
@@ -230,33 +235,6 @@ impl Mvp {
     async fn exit_of(&self, utxo_pos: U256) -> TestResult<Game::exitsReturn> {
         self.t.game_view(Game::exitsCall { utxoPos: utxo_pos }).await
     }
-
-    async fn block_time_of(&self, blknum: u64) -> TestResult<u64> {
-        Ok(self.t.framework_view(Fw::blocksCall { blknum: U256::from(blknum) }).await?.timestamp)
-    }
-
-    async fn process(&mut self, max_count: u64) -> TestResult<Receipt> {
-        let from = self.t.operator();
-        self.t.framework_send(from, Fw::processExitsCall { maxCount: U256::from(max_count) }, U256::ZERO).await
-    }
-
-    /// Moves the clock so that the next transaction is mined at exactly `at`.
-    async fn next_tx_at(&mut self, at: u64) -> TestResult {
-        let now = self.t.chain.block_time().await?;
-        self.t.chain.advance_time(at - now - BLOCK_TIME).await?;
-        Ok(())
-    }
-
-    async fn withdrawable(&self, who: Address) -> TestResult<U256> {
-        self.t.framework_view(Fw::withdrawableCall { account: who }).await
-    }
-
-    /// Pulls `who`'s credit and returns how much their balance grew (gas included back).
-    async fn withdraw(&mut self, who: Address) -> TestResult<U256> {
-        let before = self.t.chain.balance(who).await?;
-        let receipt = self.t.framework_send(who, Fw::withdrawCall {}, U256::ZERO).await?;
-        Ok(self.t.chain.balance(who).await? + receipt.fee_paid - before)
-    }
 }
 
 // -------------------------------------------------------------------------------------------------
@@ -269,7 +247,7 @@ async fn a_deposit_exit_pays_amount_and_bond_after_the_period(
     #[values("embedded", "anvil")] backend: &str,
 ) -> TestResult {
     let mut m = Mvp::new(backend).await?;
-    let alice = m.user(0);
+    let alice = m.t.user(0);
     let blknum = m.t.deposit(alice, eth(1)).await?;
     let receipt = m.deposit_exit(alice, blknum, eth(1)).await?;
     let started_at = m.t.chain.block_time().await?;
@@ -277,23 +255,23 @@ async fn a_deposit_exit_pays_amount_and_bond_after_the_period(
     let utxo_pos = pos(blknum, 0, 0);
     let event = started(&receipt);
     assert_eq!((event.utxoPos, event.owner, event.amount), (utxo_pos, alice, eth(1)));
-    assert_eq!(event.exitableAt, started_at + m.mep());
+    assert_eq!(event.exitableAt, started_at + m.t.min_exit_period);
     assert_eq!(event.tx, to_abi(&Transaction::default()));
     assert!(event.confirmSigs.is_empty());
     let exit = m.exit_of(utxo_pos).await?;
     assert_eq!(
         (exit.owner, exit.amount, exit.bond, exit.exitableAt, exit.challenged),
-        (alice, eth(1), bond(), started_at + m.mep(), false)
+        (alice, eth(1), bond(), started_at + m.t.min_exit_period, false)
     );
     assert_eq!(m.t.framework_view(Fw::bondsHeldCall {}).await?, bond());
 
     // One second early nothing happens; at the exitable time the exit is paid with its bond.
-    m.next_tx_at(started_at + m.mep() - 1).await?;
-    assert!(finalized(&m.process(10).await?).is_empty());
+    m.t.next_tx_at(started_at + m.t.min_exit_period - 1).await?;
+    assert!(finalized(&m.t.process(10).await?).is_empty());
     // The next transaction is mined one block later, past the exitable time.
-    assert_eq!(finalized(&m.process(10).await?), vec![(utxo_pos, true)]);
-    assert_eq!(m.withdrawable(alice).await?, eth(1) + bond());
-    assert_eq!(m.withdraw(alice).await?, eth(1) + bond());
+    assert_eq!(finalized(&m.t.process(10).await?), vec![(utxo_pos, true)]);
+    assert_eq!(m.t.withdrawable(alice).await?, eth(1) + bond());
+    assert_eq!(m.t.withdraw(alice).await?, eth(1) + bond());
 
     assert!(m.t.framework_view(Fw::isFinalizedCall { id: id(utxo_pos) }).await?);
     assert_eq!(m.exit_of(utxo_pos).await?.owner, Address::ZERO);
@@ -307,24 +285,17 @@ async fn a_deposit_exit_pays_amount_and_bond_after_the_period(
 #[tokio::test]
 async fn a_two_input_transfer_exits_with_confirmations(#[values("embedded", "anvil")] backend: &str) -> TestResult {
     let mut m = Mvp::new(backend).await?;
-    let (alice, bob, carol, dave) = (m.user(0), m.user(1), m.user(2), m.user(3));
+    let (alice, bob, carol, dave) = (m.t.user(0), m.t.user(1), m.t.user(2), m.t.user(3));
     let a = m.t.deposit(alice, eth(3)).await?;
     let b = m.t.deposit(bob, eth(2)).await?;
     let d = m.t.deposit(dave, eth(1)).await?;
     // Alice and Bob pay Carol 4 ETH; Alice takes 0.9 ETH back; the fee is 0.1 ETH.
-    let tx = Transaction {
-        input0: pos(a, 0, 0),
-        input1: pos(b, 0, 0),
-        owner0: carol,
-        amount0: eth(4),
-        owner1: alice,
-        amount1: milli_eth(900),
-    };
+    let tx = pay2([pos(a, 0, 0), pos(b, 0, 0)], (carol, eth(4)), (alice, milli_eth(900)));
     let joint = m.sign(tx, &[0, 1]);
     let filler0 = m.sign1(pay(pos(d, 0, 0), dave, milli_eth(500), carol, milli_eth(500)), 3);
     let filler2 = m.sign1(pay(pos(7, 0, 0), dave, eth(1), Address::ZERO, U256::ZERO), 3);
     let block = m.block(vec![filler0, joint, filler2]).await?;
-    let block_time = m.block_time_of(block.blknum).await?;
+    let block_time = m.t.block_time_of(block.blknum).await?;
     let confirms = m.confirms(&block, 1, &[0, 1]);
 
     let receipt = m.start_exit(carol, m.start_exit_call(&block, 1, 0, confirms.clone())).await?;
@@ -333,15 +304,15 @@ async fn a_two_input_transfer_exits_with_confirmations(#[values("embedded", "anv
     assert_eq!(event.tx, to_abi(&block.txs[1].tx));
     assert_eq!(event.confirmSigs, confirms, "the exit publishes the confirmations");
     // A fresh child-block output waits for two exit periods after its block.
-    assert_eq!(event.exitableAt, block_time + 2 * m.mep());
+    assert_eq!(event.exitableAt, block_time + 2 * m.t.min_exit_period);
     m.start_exit(alice, m.start_exit_call(&block, 1, 1, confirms)).await?;
     assert_eq!(m.exit_of(pos(block.blknum, 1, 1)).await?.amount, milli_eth(900));
 
-    m.next_tx_at(block_time + 2 * m.mep()).await?;
-    let receipt = m.process(10).await?;
+    m.t.next_tx_at(block_time + 2 * m.t.min_exit_period).await?;
+    let receipt = m.t.process(10).await?;
     assert_eq!(finalized(&receipt), vec![(pos(block.blknum, 1, 0), true), (pos(block.blknum, 1, 1), true)]);
-    assert_eq!(m.withdraw(carol).await?, eth(4) + bond());
-    assert_eq!(m.withdraw(alice).await?, milli_eth(900) + bond());
+    assert_eq!(m.t.withdraw(carol).await?, eth(4) + bond());
+    assert_eq!(m.t.withdraw(alice).await?, milli_eth(900) + bond());
     assert_eq!(m.t.framework_view(Fw::totalPaidCall {}).await?, milli_eth(4900));
     Ok(())
 }
@@ -352,7 +323,7 @@ async fn older_outputs_leave_first_and_exitable_times_follow_the_formulas(
     #[values("embedded", "anvil")] backend: &str,
 ) -> TestResult {
     let mut m = Mvp::new(backend).await?;
-    let (alice, bob, carol, dave) = (m.user(0), m.user(1), m.user(2), m.user(3));
+    let (alice, bob, carol, dave) = (m.t.user(0), m.t.user(1), m.t.user(2), m.t.user(3));
     let day = 24 * 3600;
     let a = m.t.deposit(alice, eth(10)).await?;
     let b = m.t.deposit(bob, eth(3)).await?;
@@ -379,15 +350,15 @@ async fn older_outputs_leave_first_and_exitable_times_follow_the_formulas(
     m.deposit_exit(dave, d, eth(1)).await?;
     let deposit_started = m.t.chain.block_time().await?;
 
-    let (t1, t2) = (m.block_time_of(first.blknum).await?, m.block_time_of(second.blknum).await?);
-    let mep = m.mep();
+    let (t1, t2) = (m.t.block_time_of(first.blknum).await?, m.t.block_time_of(second.blknum).await?);
+    let mep = m.t.min_exit_period;
     assert_eq!(m.exit_of(pos(second.blknum, 0, 0)).await?.exitableAt, t2 + 2 * mep);
     assert_eq!(m.exit_of(pos(first.blknum, 1, 0)).await?.exitableAt, t1 + 2 * mep);
     assert_eq!(m.exit_of(pos(first.blknum, 0, 0)).await?.exitableAt, t1 + 2 * mep);
     assert_eq!(m.exit_of(pos(d, 0, 0)).await?.exitableAt, deposit_started + mep);
 
-    m.next_tx_at(t2 + 2 * mep).await?;
-    let receipt = m.process(10).await?;
+    m.t.next_tx_at(t2 + 2 * mep).await?;
+    let receipt = m.t.process(10).await?;
     let expected = vec![
         (pos(d, 0, 0), true),
         (pos(first.blknum, 0, 0), true),
@@ -411,7 +382,7 @@ async fn a_spent_output_is_challenged_and_the_challenger_wins_the_bond(
     #[values("embedded", "anvil")] backend: &str,
 ) -> TestResult {
     let mut m = Mvp::new(backend).await?;
-    let (alice, bob, carol) = (m.user(0), m.user(1), m.user(2));
+    let (alice, bob, carol) = (m.t.user(0), m.t.user(1), m.t.user(2));
     let a = m.t.deposit(alice, eth(2)).await?;
     let block = m.block(vec![m.sign1(pay(pos(a, 0, 0), bob, eth(2), Address::ZERO, U256::ZERO), 0)]).await?;
     // Alice confirms the payment to Bob, then tries to exit the deposit she spent.
@@ -424,7 +395,7 @@ async fn a_spent_output_is_challenged_and_the_challenger_wins_the_bond(
     assert_eq!(challenged(&receipt), vec![(pos(a, 0, 0), carol)]);
     let exit = m.exit_of(pos(a, 0, 0)).await?;
     assert_eq!((exit.owner, exit.amount, exit.bond, exit.challenged), (alice, eth(2), U256::ZERO, true));
-    assert_eq!(m.withdrawable(carol).await?, bond());
+    assert_eq!(m.t.withdrawable(carol).await?, bond());
     assert_eq!(m.t.framework_view(Fw::bondsHeldCall {}).await?, U256::ZERO);
 
     // The challenged output can never be exited again, and the exit cannot be challenged twice.
@@ -440,14 +411,14 @@ async fn a_spent_output_is_challenged_and_the_challenger_wins_the_bond(
     };
     m.start_exit(bob, m.start_exit_call(&block, 0, 0, confirms)).await?;
     assert_eq!(m.t.framework_view(Fw::queueSizeCall {}).await?, U256::from(2));
-    m.next_tx_at(m.block_time_of(block.blknum).await? + 2 * m.mep()).await?;
-    let receipt = m.process(10).await?;
+    m.t.next_tx_at(m.t.block_time_of(block.blknum).await? + 2 * m.t.min_exit_period).await?;
+    let receipt = m.t.process(10).await?;
     assert_eq!(finalized(&receipt), vec![(pos(block.blknum, 0, 0), true)]);
     assert_eq!(m.t.framework_view(Fw::queueSizeCall {}).await?, U256::ZERO);
     assert!(!m.t.framework_view(Fw::isFinalizedCall { id: id(pos(a, 0, 0)) }).await?);
-    assert_eq!(m.withdraw(bob).await?, eth(2) + bond());
-    assert_eq!(m.withdraw(carol).await?, bond());
-    assert_eq!(m.withdrawable(alice).await?, U256::ZERO);
+    assert_eq!(m.t.withdraw(bob).await?, eth(2) + bond());
+    assert_eq!(m.t.withdraw(carol).await?, bond());
+    assert_eq!(m.t.withdrawable(alice).await?, U256::ZERO);
     Ok(())
 }
 
@@ -456,7 +427,7 @@ async fn a_spent_output_is_challenged_and_the_challenger_wins_the_bond(
 async fn a_self_transfer_cannot_exit_twice(#[values("embedded", "anvil")] backend: &str) -> TestResult {
     let mut m = Mvp::new(backend).await?;
     // Mallory holds two addresses and never publishes the confirmation of her self-transfer.
-    let (mallory, mallory2) = (m.user(4), m.user(5));
+    let (mallory, mallory2) = (m.t.user(4), m.t.user(5));
     let total = eth(2);
 
     // 1. The input was exited and paid first: the exit of its child output is refused.
@@ -464,8 +435,8 @@ async fn a_self_transfer_cannot_exit_twice(#[values("embedded", "anvil")] backen
     let block = m.block(vec![m.sign1(pay(pos(a, 0, 0), mallory2, eth(1), Address::ZERO, U256::ZERO), 4)]).await?;
     m.deposit_exit(mallory, a, eth(1)).await?;
     let started = m.t.chain.block_time().await?;
-    m.next_tx_at(started + m.mep()).await?;
-    assert_eq!(finalized(&m.process(10).await?), vec![(pos(a, 0, 0), true)]);
+    m.t.next_tx_at(started + m.t.min_exit_period).await?;
+    assert_eq!(finalized(&m.t.process(10).await?), vec![(pos(a, 0, 0), true)]);
     let confirms = m.confirms(&block, 0, &[4]);
     let call = m.start_exit_call(&block, 0, 0, confirms);
     assert_eq!(m.t.game_revert(mallory2, call, bond()).await?, "input already exited");
@@ -477,15 +448,15 @@ async fn a_self_transfer_cannot_exit_twice(#[values("embedded", "anvil")] backen
     m.deposit_exit(mallory, b, eth(1)).await?;
     let input_exitable = m.exit_of(pos(b, 0, 0)).await?.exitableAt;
     // Started one second before the input's exit matures: no time left for a watcher.
-    m.next_tx_at(input_exitable - 1).await?;
+    m.t.next_tx_at(input_exitable - 1).await?;
     let confirms = m.confirms(&block, 0, &[4]);
     let receipt = m.start_exit(mallory2, m.start_exit_call(&block, 0, 0, confirms)).await?;
     assert_eq!(challenged(&receipt), vec![(pos(b, 0, 0), mallory2)]);
     assert!(m.exit_of(pos(b, 0, 0)).await?.challenged);
 
     let child_exitable = m.exit_of(pos(block.blknum, 0, 0)).await?.exitableAt;
-    m.next_tx_at(child_exitable).await?;
-    assert_eq!(finalized(&m.process(10).await?), vec![(pos(block.blknum, 0, 0), true)]);
+    m.t.next_tx_at(child_exitable).await?;
+    assert_eq!(finalized(&m.t.process(10).await?), vec![(pos(block.blknum, 0, 0), true)]);
     // Two deposits of 1 ETH, 2 ETH paid in all: one exit per coin.
     assert_eq!(m.t.framework_view(Fw::totalPaidCall {}).await?, total);
     assert!(!m.t.framework_view(Fw::isFinalizedCall { id: id(pos(b, 0, 0)) }).await?);
@@ -495,7 +466,7 @@ async fn a_self_transfer_cannot_exit_twice(#[values("embedded", "anvil")] backen
 #[tokio::test]
 async fn an_exit_challenges_the_open_exit_of_its_input_only_when_its_owner_signed() -> TestResult {
     let mut m = Mvp::new("embedded").await?;
-    let (alice, bob, dave) = (m.user(0), m.user(1), m.user(3));
+    let (alice, bob, dave) = (m.t.user(0), m.t.user(1), m.t.user(3));
     let a = m.t.deposit(alice, eth(2)).await?;
     let c = m.t.deposit(alice, eth(1)).await?;
     // Alice pays Bob with deposit `a`; a dishonest block also holds a "spend" of `c` signed by Dave.
@@ -509,7 +480,7 @@ async fn an_exit_challenges_the_open_exit_of_its_input_only_when_its_owner_signe
     // spot and Bob gets her bond.
     let receipt = m.start_exit(bob, m.start_exit_call(&block, 0, 0, m.confirms(&block, 0, &[0]))).await?;
     assert_eq!(challenged(&receipt), vec![(pos(a, 0, 0), bob)]);
-    assert_eq!(m.withdrawable(bob).await?, bond());
+    assert_eq!(m.t.withdrawable(bob).await?, bond());
     // Dave's transaction proves nothing against Alice: her exit of `c` stays open.
     let receipt = m.start_exit(dave, m.start_exit_call(&block, 1, 0, m.confirms(&block, 1, &[3]))).await?;
     assert!(challenged(&receipt).is_empty());
@@ -521,7 +492,7 @@ async fn an_exit_challenges_the_open_exit_of_its_input_only_when_its_owner_signe
 #[tokio::test]
 async fn a_game_without_bond_works_the_same() -> TestResult {
     let mut m = Mvp { t: MvpDeployment::new("embedded", U256::ZERO).await? };
-    let (alice, bob, carol) = (m.user(0), m.user(1), m.user(2));
+    let (alice, bob, carol) = (m.t.user(0), m.t.user(1), m.t.user(2));
     let a = m.t.deposit(alice, eth(1)).await?;
     let b = m.t.deposit(bob, eth(1)).await?;
     let block = m.block(vec![m.sign1(pay(pos(a, 0, 0), bob, eth(1), Address::ZERO, U256::ZERO), 0)]).await?;
@@ -533,10 +504,10 @@ async fn a_game_without_bond_works_the_same() -> TestResult {
     m.t.game_send(carol, call, U256::ZERO).await?;
     assert_eq!(m.exit_of(pos(b, 0, 0)).await?.bond, U256::ZERO);
     let started = m.t.chain.block_time().await?;
-    m.next_tx_at(started + m.mep()).await?;
-    assert_eq!(finalized(&m.process(10).await?), vec![(pos(b, 0, 0), true)]);
-    assert_eq!(m.withdrawable(bob).await?, eth(1));
-    assert_eq!(m.withdrawable(carol).await?, U256::ZERO);
+    m.t.next_tx_at(started + m.t.min_exit_period).await?;
+    assert_eq!(finalized(&m.t.process(10).await?), vec![(pos(b, 0, 0), true)]);
+    assert_eq!(m.t.withdrawable(bob).await?, eth(1));
+    assert_eq!(m.t.withdrawable(carol).await?, U256::ZERO);
     Ok(())
 }
 
@@ -546,7 +517,7 @@ async fn processing_never_blocks_on_challenged_or_refused_exits(
     #[values("embedded", "anvil")] backend: &str,
 ) -> TestResult {
     let mut m = Mvp::new(backend).await?;
-    let (alice, bob, carol, mallory) = (m.user(0), m.user(1), m.user(2), m.user(4));
+    let (alice, bob, carol, mallory) = (m.t.user(0), m.t.user(1), m.t.user(2), m.t.user(4));
     let a = m.t.deposit(alice, eth(1)).await?;
     // A dishonest block: Mallory prints 5 ETH out of nothing (index 0), next to Alice's payment to Bob.
     let fake = m.sign1(pay(pos(9, 0, 0), mallory, eth(5), Address::ZERO, U256::ZERO), 4);
@@ -562,15 +533,15 @@ async fn processing_never_blocks_on_challenged_or_refused_exits(
     let confirms = m.confirms(&block, 1, &[0]);
     m.start_exit(bob, m.start_exit_call(&block, 1, 0, confirms)).await?;
 
-    m.next_tx_at(m.block_time_of(block.blknum).await? + 2 * m.mep()).await?;
-    let receipt = m.process(10).await?;
+    m.t.next_tx_at(m.t.block_time_of(block.blknum).await? + 2 * m.t.min_exit_period).await?;
+    let receipt = m.t.process(10).await?;
     // Alice's challenged exit is skipped, Mallory's claim exceeds the deposits and is refused
     // (bond returned), Bob behind them is paid.
     assert_eq!(finalized(&receipt), vec![(pos(block.blknum, 0, 0), false), (pos(block.blknum, 1, 0), true)]);
     assert!(receipt.logs.iter().any(|log| Fw::PayoutRefused::decode_log(log).is_ok()));
     assert_eq!(m.t.framework_view(Fw::queueSizeCall {}).await?, U256::ZERO);
-    assert_eq!(m.withdrawable(mallory).await?, bond());
-    assert_eq!(m.withdrawable(bob).await?, eth(1) + bond());
+    assert_eq!(m.t.withdrawable(mallory).await?, bond());
+    assert_eq!(m.t.withdrawable(bob).await?, eth(1) + bond());
     Ok(())
 }
 
@@ -581,15 +552,12 @@ async fn rust_and_the_contract_hash_transactions_alike(#[values("embedded", "anv
     let domain = m.t.domain();
     let txs = [
         Transaction::default(),
-        pay(pos(1, 0, 0), m.user(0), U256::from(1), Address::ZERO, U256::ZERO),
-        Transaction {
-            input0: pos(18_446_744_073_709, 65_535, 1),
-            input1: pos(1000, 3, 0),
-            owner0: Address::repeat_byte(0xff),
-            amount0: U256::MAX,
-            owner1: m.user(1),
-            amount1: eth(7),
-        },
+        pay(pos(1, 0, 0), m.t.user(0), U256::from(1), Address::ZERO, U256::ZERO),
+        pay2(
+            [pos(18_446_744_073_709, 65_535, 1), pos(1000, 3, 0)],
+            (Address::repeat_byte(0xff), U256::MAX),
+            (m.t.user(1), eth(7)),
+        ),
     ];
     for tx in &txs {
         let on_chain = m.t.game_view(Game::txHashCall { transaction: to_abi(tx) }).await?;
@@ -608,7 +576,7 @@ async fn rust_and_the_contract_hash_transactions_alike(#[values("embedded", "anv
 #[tokio::test]
 async fn deposit_exits_revert_with_the_documented_reasons() -> TestResult {
     let mut m = Mvp::new("embedded").await?;
-    let (alice, bob) = (m.user(0), m.user(1));
+    let (alice, bob) = (m.t.user(0), m.t.user(1));
     let a = m.t.deposit(alice, eth(1)).await?;
     m.block(vec![]).await?;
     let call = |blknum: u64, amount: U256| Game::startDepositExitCall { depositBlknum: U256::from(blknum), amount };
@@ -629,21 +597,11 @@ async fn deposit_exits_revert_with_the_documented_reasons() -> TestResult {
 #[tokio::test]
 async fn start_exit_reverts_with_the_documented_reasons() -> TestResult {
     let mut m = Mvp::new("embedded").await?;
-    let (alice, bob, carol, dave) = (m.user(0), m.user(1), m.user(2), m.user(3));
+    let (alice, bob, carol, dave) = (m.t.user(0), m.t.user(1), m.t.user(2), m.t.user(3));
     let a = m.t.deposit(alice, eth(3)).await?;
     let b = m.t.deposit(bob, eth(2)).await?;
     let c = m.t.deposit(carol, eth(1)).await?;
-    let joint = m.sign(
-        Transaction {
-            input0: pos(a, 0, 0),
-            input1: pos(b, 0, 0),
-            owner0: carol,
-            amount0: eth(5),
-            owner1: dave,
-            amount1: U256::ZERO,
-        },
-        &[0, 1],
-    );
+    let joint = m.sign(pay2([pos(a, 0, 0), pos(b, 0, 0)], (carol, eth(5)), (dave, U256::ZERO)), &[0, 1]);
     // Included by a careless operator: a high-s signature, and signature bytes of the wrong length.
     let mut malleable = m.sign1(pay(pos(c, 0, 0), dave, eth(1), Address::ZERO, U256::ZERO), 2);
     let twin = m.key(2).sign_typed(&m.t.domain(), &malleable.tx).high_s_twin().to_bytes();
@@ -710,8 +668,8 @@ async fn start_exit_reverts_with_the_documented_reasons() -> TestResult {
     // The same output twice; then, once it is paid, never again.
     m.start_exit(carol, ok.clone()).await?;
     assert_eq!(m.t.game_revert(carol, ok.clone(), bond()).await?, "exit exists");
-    m.next_tx_at(m.block_time_of(block.blknum).await? + 2 * m.mep()).await?;
-    assert_eq!(finalized(&m.process(10).await?), vec![(ok.utxoPos, true)]);
+    m.t.next_tx_at(m.t.block_time_of(block.blknum).await? + 2 * m.t.min_exit_period).await?;
+    assert_eq!(finalized(&m.t.process(10).await?), vec![(ok.utxoPos, true)]);
     assert_eq!(m.t.game_revert(carol, ok, bond()).await?, "already paid");
     Ok(())
 }
@@ -719,23 +677,13 @@ async fn start_exit_reverts_with_the_documented_reasons() -> TestResult {
 #[tokio::test]
 async fn challenges_revert_with_the_documented_reasons() -> TestResult {
     let mut m = Mvp::new("embedded").await?;
-    let (alice, bob, carol, dave) = (m.user(0), m.user(1), m.user(2), m.user(3));
+    let (alice, bob, carol, dave) = (m.t.user(0), m.t.user(1), m.t.user(2), m.t.user(3));
     let a = m.t.deposit(alice, eth(2)).await?;
     let b = m.t.deposit(bob, eth(1)).await?;
     let d = m.t.deposit(dave, eth(1)).await?;
     // tx 0 spends Alice's deposit in slot 1 (Bob's in slot 0); tx 1 is unrelated; tx 2 spends Alice's
     // deposit but is signed by Dave (a dishonest block).
-    let spend = m.sign(
-        Transaction {
-            input0: pos(b, 0, 0),
-            input1: pos(a, 0, 0),
-            owner0: carol,
-            amount0: eth(3),
-            owner1: Address::ZERO,
-            amount1: U256::ZERO,
-        },
-        &[1, 0],
-    );
+    let spend = m.sign(pay2([pos(b, 0, 0), pos(a, 0, 0)], (carol, eth(3)), (Address::ZERO, U256::ZERO)), &[1, 0]);
     let unrelated = m.sign1(pay(pos(d, 0, 0), carol, eth(1), Address::ZERO, U256::ZERO), 3);
     let forged = m.sign1(pay(pos(a, 0, 0), dave, eth(2), Address::ZERO, U256::ZERO), 3);
     let block = m.block(vec![spend, unrelated, forged]).await?;
@@ -791,8 +739,8 @@ async fn challenges_revert_with_the_documented_reasons() -> TestResult {
     // A processed exit is closed too.
     m.deposit_exit(dave, d, eth(1)).await?;
     let dave_started = m.t.chain.block_time().await?;
-    m.next_tx_at(dave_started + m.mep()).await?;
-    assert_eq!(finalized(&m.process(10).await?), vec![(pos(d, 0, 0), true)]);
+    m.t.next_tx_at(dave_started + m.t.min_exit_period).await?;
+    assert_eq!(finalized(&m.t.process(10).await?), vec![(pos(d, 0, 0), true)]);
     let dave_confirm = m.confirm(3, block.txs[1].hash, block.root);
     let call = m.challenge_call(pos(d, 0, 0), &block, 1, 0, dave_confirm);
     assert_eq!(m.t.game_revert(carol, call, U256::ZERO).await?, "no open exit");
@@ -802,7 +750,7 @@ async fn challenges_revert_with_the_documented_reasons() -> TestResult {
 #[tokio::test]
 async fn only_the_framework_processes_exits() -> TestResult {
     let mut m = Mvp::new("embedded").await?;
-    let alice = m.user(0);
+    let alice = m.t.user(0);
     let a = m.t.deposit(alice, eth(1)).await?;
     m.deposit_exit(alice, a, eth(1)).await?;
     let exit_id = alloy_primitives::Uint::from(pos(a, 0, 0).to::<u128>());
@@ -817,7 +765,7 @@ async fn only_the_framework_processes_exits() -> TestResult {
 #[tokio::test]
 async fn gas_of_the_exit_game() -> TestResult {
     let mut m = Mvp::new("embedded").await?;
-    let (alice, bob, carol) = (m.user(0), m.user(1), m.user(2));
+    let (alice, bob, carol) = (m.t.user(0), m.t.user(1), m.t.user(2));
     let exits = 10u64;
     let mut deposits = Vec::new();
     for _ in 0..exits + 2 {
@@ -826,17 +774,9 @@ async fn gas_of_the_exit_game() -> TestResult {
     let b = m.t.deposit(bob, eth(1)).await?;
     // Block 1000: tx 0 is a 2-input payment to Carol, txs 1.. are 1-input payments to Bob; 64 leaves
     // in all so that the proofs look like a real block's.
-    let mut txs = vec![m.sign(
-        Transaction {
-            input0: pos(deposits[0], 0, 0),
-            input1: pos(b, 0, 0),
-            owner0: carol,
-            amount0: eth(2),
-            owner1: Address::ZERO,
-            amount1: U256::ZERO,
-        },
-        &[0, 1],
-    )];
+    let mut txs = vec![
+        m.sign(pay2([pos(deposits[0], 0, 0), pos(b, 0, 0)], (carol, eth(2)), (Address::ZERO, U256::ZERO)), &[0, 1]),
+    ];
     for n in 0..63 {
         let input = pos(deposits[1 + (n % (exits as usize + 1))], 0, 0);
         txs.push(m.sign1(pay(input, bob, eth(1), alice, U256::from(n)), 0));
@@ -858,13 +798,13 @@ async fn gas_of_the_exit_game() -> TestResult {
 
     // Process: the first deposit exit alone, then the challenged one (skipped), then the 11 block
     // exits in one batch.
-    m.next_tx_at(m.t.chain.block_time().await? + m.mep() + 1).await?;
-    let one = m.process(1).await?;
+    m.t.next_tx_at(m.t.chain.block_time().await? + m.t.min_exit_period + 1).await?;
+    let one = m.t.process(1).await?;
     assert_eq!(finalized(&one).len(), 1);
-    let skipped = m.process(1).await?;
+    let skipped = m.t.process(1).await?;
     assert!(finalized(&skipped).is_empty());
-    m.next_tx_at(m.block_time_of(block.blknum).await? + 2 * m.mep()).await?;
-    let batch = m.process(100).await?;
+    m.t.next_tx_at(m.t.block_time_of(block.blknum).await? + 2 * m.t.min_exit_period).await?;
+    let batch = m.t.process(100).await?;
     let count = finalized(&batch).len() as u64;
     assert_eq!(count, exits + 1);
 

@@ -18,6 +18,12 @@ async fn run(variant: &str, backend_name: &str, scenario: &Scenario) -> TestResu
     Ok(run_scenario(variant.as_mut(), chain, scenario, DEFAULT_MIN_EXIT_PERIOD, None).await)
 }
 
+/// The `deposit-exit` scenario with `from` replaced by `to`, run on MVP on the embedded EVM.
+async fn run_edited_deposit_exit(from: &str, to: &str) -> TestResult<plasma_harness::ScenarioRun> {
+    let text = include_str!("../../../crates/harness/scenarios/deposit-exit.toml").replace(from, to);
+    run("mvp", "embedded", &Scenario::from_toml(&text)?).await
+}
+
 fn builtin(name: &str) -> TestResult<Scenario> {
     Ok(builtin_scenarios()?.into_iter().find(|s| s.name == name).ok_or("no such scenario")?)
 }
@@ -125,9 +131,8 @@ fn the_tests_cover_every_variant_and_every_scenario_file() -> TestResult {
 
 #[tokio::test]
 async fn a_wrong_expectation_fails_the_scenario() -> TestResult {
-    let text = include_str!("../../../crates/harness/scenarios/deposit-exit.toml")
-        .replace("[expect.balance-change]\nalice = \"0 ether\"", "[expect.balance-change]\nalice = \"1 ether\"");
-    let result = run("mvp", "embedded", &Scenario::from_toml(&text)?).await?;
+    let (from, to) = ("[expect.balance-change]\nalice = \"0 ether\"", "[expect.balance-change]\nalice = \"1 ether\"");
+    let result = run_edited_deposit_exit(from, to).await?;
     assert_eq!(result.outcome, Outcome::Fail);
     assert!(result.detail.contains("alice changed by 0 wei"), "{}", result.detail);
     Ok(())
@@ -135,9 +140,8 @@ async fn a_wrong_expectation_fails_the_scenario() -> TestResult {
 
 #[tokio::test]
 async fn a_missing_capability_is_not_applicable_by_design() -> TestResult {
-    let text = include_str!("../../../crates/harness/scenarios/deposit-exit.toml")
-        .replace("actors = [\"alice\"]", "actors = [\"alice\"]\nrequires = [\"checkpoints\"]");
-    let result = run("mvp", "embedded", &Scenario::from_toml(&text)?).await?;
+    let result =
+        run_edited_deposit_exit("actors = [\"alice\"]", "actors = [\"alice\"]\nrequires = [\"checkpoints\"]").await?;
     assert_eq!(result.outcome, Outcome::NotApplicable);
     assert!(result.detail.contains("checkpoints"), "{}", result.detail);
     assert!(result.records.is_empty(), "nothing ran");

@@ -13,14 +13,18 @@
 use std::collections::HashMap;
 
 use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
-use alloy_sol_types::{SolCall, SolConstructor, SolValue, sol};
+use alloy_sol_types::{SolConstructor, SolValue, sol};
 use plasma_contracts::{
     PlasmaFramework as Fw,
     XtExitGame::{self as Game, CashTx, CheckpointState, Included},
 };
 use plasma_core::SparseTree;
-use plasma_integration_tests::{Coin, TestResult, XtDeployment, coin_exit_id as exit_id, eth, events};
-use plasma_rootchain::{BLOCK_TIME, Receipt};
+use plasma_integration_tests::GameCalls;
+use plasma_integration_tests::{
+    Coin, TestResult, XtCheckpoint, XtDeployment, coin_exit_id as exit_id, eth, events, gas_on_both_backends,
+    xt_checkpoint_exit,
+};
+use plasma_rootchain::Receipt;
 use rstest::rstest;
 
 sol! {
@@ -40,14 +44,7 @@ struct Moved {
 }
 
 /// A proposed checkpoint with the data its users keep.
-#[derive(Clone, Debug)]
-struct Cp {
-    id: U256,
-    blknum: u64,
-    root: B256,
-    bitmap: Bytes,
-    tree: SparseTree,
-}
+type Cp = XtCheckpoint;
 
 fn state_leaf(owner: Address, last_moved: u64) -> B256 {
     keccak256((owner, last_moved).abi_encode())
@@ -80,20 +77,12 @@ impl Xt {
         Ok(Self { t: XtDeployment::with_cap(backend, cap).await?, trees: HashMap::new() })
     }
 
-    fn user(&self, i: usize) -> Address {
-        self.t.users[i]
-    }
-
-    fn mep(&self) -> u64 {
-        self.t.min_exit_period
-    }
-
     fn sign(&self, signer: usize, tx: &CashTx) -> Bytes {
         self.t.keys[signer].sign_typed(&self.t.domain(), tx).to_bytes().to_vec().into()
     }
 
     async fn deposit(&mut self, user: usize, amount: U256) -> TestResult<Coin> {
-        let depositor = self.user(user);
+        let depositor = self.t.user(user);
         let id = self.t.deposit(depositor, amount).await?;
         Ok(Coin { id, depositor, amount })
     }
@@ -119,7 +108,7 @@ impl Xt {
     }
 
     async fn pay(&mut self, coin: &Coin, prev: u64, from: usize, to: usize) -> TestResult<Moved> {
-        let to = self.user(to);
+        let to = self.t.user(to);
         self.moved(coin, prev, from, to).await
     }
 
@@ -180,61 +169,12 @@ impl Xt {
     }
 
     async fn finalize(&mut self, cp: &Cp) -> TestResult<Receipt> {
-        let from = self.user(8);
+        let from = self.t.user(8);
         self.t.game_send(from, Game::finalizeCheckpointCall { checkpointId: cp.id }, U256::ZERO).await
     }
 
     async fn checkpoint(&self, cp: &Cp) -> TestResult<Game::checkpointsReturn> {
         self.t.game_view(Game::checkpointsCall { checkpointId: cp.id }).await
-    }
-
-    fn checkpoint_exit(
-        coin: &Coin,
-        origin: CheckpointState,
-        parent: Included,
-        exiting: Included,
-        sig: Bytes,
-    ) -> Game::startCheckpointExitCall {
-        Game::startCheckpointExitCall {
-            coinId: coin.id,
-            depositor: coin.depositor,
-            amount: coin.amount,
-            origin,
-            parent,
-            exiting,
-            exitingSig: sig,
-        }
-    }
-
-    async fn send<C: SolCall>(&mut self, from: Address, call: C, value: U256) -> TestResult<Receipt> {
-        self.t.game_send(from, call, value).await
-    }
-
-    async fn revert<C: SolCall>(&mut self, from: Address, call: C, value: U256) -> TestResult<String> {
-        self.t.game_revert(from, call, value).await
-    }
-
-    async fn process(&mut self) -> TestResult<Receipt> {
-        let from = self.t.operator();
-        self.t.framework_send(from, Fw::processExitsCall { maxCount: U256::from(10) }, U256::ZERO).await
-    }
-
-    async fn next_tx_at(&mut self, at: u64) -> TestResult {
-        let now = self.t.chain.block_time().await?;
-        self.t.chain.advance_time(at - now - BLOCK_TIME).await?;
-        Ok(())
-    }
-
-    async fn now(&self) -> TestResult<u64> {
-        Ok(self.t.chain.block_time().await?)
-    }
-
-    async fn withdrawable(&self, who: Address) -> TestResult<U256> {
-        self.t.framework_view(Fw::withdrawableCall { account: who }).await
-    }
-
-    async fn bonds_held(&self) -> TestResult<U256> {
-        self.t.framework_view(Fw::bondsHeldCall {}).await
     }
 
     async fn bonds_burned(&self) -> TestResult<U256> {
@@ -247,10 +187,10 @@ impl Xt {
         let coin = self.deposit(0, eth(1)).await?;
         let to_bob = self.pay(&coin, coin.id, 0, 1).await?;
         let k = self.block(&[]).await?;
-        let bob = self.user(1);
+        let bob = self.t.user(1);
         let (cp, _) = self.propose(k, 1024, &[(coin.id, bob, to_bob.blknum)], &[coin.id]).await?;
-        let proposed = self.now().await?;
-        self.next_tx_at(proposed + self.t.checkpoint_period).await?;
+        let proposed = self.t.now().await?;
+        self.t.next_tx_at(proposed + self.t.checkpoint_period).await?;
         self.finalize(&cp).await?;
         Ok((coin, to_bob, cp))
     }
@@ -264,11 +204,11 @@ impl Xt {
 #[tokio::test]
 async fn cash_exits_and_challenges_still_work_on_xt(#[values("embedded", "anvil")] backend: &str) -> TestResult {
     let mut c = Xt::new(backend).await?;
-    let (alice, bob, eve, eve2) = (c.user(0), c.user(1), c.user(4), c.user(5));
+    let (alice, bob, eve, eve2) = (c.t.user(0), c.t.user(1), c.t.user(4), c.t.user(5));
     let bond = c.t.exit_bond;
     // A deposit exit is paid.
     let first = c.deposit(0, eth(1)).await?;
-    c.send(alice, Game::startDepositExitCall { coinId: first.id, amount: first.amount }, bond).await?;
+    c.t.game_send(alice, Game::startDepositExitCall { coinId: first.id, amount: first.amount }, bond).await?;
     // A forged history is challenged with the deposit... of Bob's coin: Alice -> Bob, forged Bob -> Eve -> Eve2.
     let coin = c.deposit(0, eth(2)).await?;
     let to_bob = c.pay(&coin, coin.id, 0, 1).await?;
@@ -282,18 +222,19 @@ async fn cash_exits_and_challenges_still_work_on_xt(#[values("embedded", "anvil"
         exiting: c.inc(&to_eve2),
         exitingSig: to_eve2.sig.clone(),
     };
-    c.send(eve2, call, bond).await?;
-    let started = c.now().await?;
+    c.t.game_send(eve2, call, bond).await?;
+    let started = c.t.now().await?;
     let earlier = c.inc(&to_bob);
-    let receipt = c.send(bob, Game::challengeHistoryCall { coinId: coin.id, earlier }, c.t.challenge_bond).await?;
+    let receipt =
+        c.t.game_send(bob, Game::challengeHistoryCall { coinId: coin.id, earlier }, c.t.challenge_bond).await?;
     assert_eq!(events::<Game::HistoryChallenged>(&receipt)[0].owner, bob);
-    c.next_tx_at(started + c.mep()).await?;
-    let receipt = c.process().await?;
+    c.t.next_tx_at(started + c.t.min_exit_period).await?;
+    let receipt = c.t.process(10).await?;
     let paid: Vec<_> = events::<Game::ExitFinalized>(&receipt).iter().map(|e| (e.coinId, e.owner, e.paid)).collect();
     assert_eq!(paid, vec![(first.id, alice, true)]);
     let cancelled: Vec<_> = events::<Game::ExitCancelled>(&receipt).iter().map(|e| e.beneficiary).collect();
     assert_eq!(cancelled, vec![bob]);
-    assert_eq!(c.withdrawable(bob).await?, c.t.exit_bond + c.t.challenge_bond);
+    assert_eq!(c.t.withdrawable(bob).await?, c.t.exit_bond + c.t.challenge_bond);
     // Bob exits with his transaction, from the deposit origin; a spent-coin challenge still works.
     let call = Game::startExitCall {
         coinId: coin.id,
@@ -303,7 +244,7 @@ async fn cash_exits_and_challenges_still_work_on_xt(#[values("embedded", "anvil"
         exiting: c.inc(&to_bob),
         exitingSig: to_bob.sig.clone(),
     };
-    let receipt = c.send(bob, call, bond).await?;
+    let receipt = c.t.game_send(bob, call, bond).await?;
     assert_eq!(events::<Game::ExitStarted>(&receipt)[0].exitId, exit_id(2, coin.id));
     assert_eq!(c.t.game_view(Game::exitOriginCall { exitId: exit_id(2, coin.id) }).await?, 0);
     Ok(())
@@ -319,7 +260,7 @@ async fn an_honest_checkpoint_finalises_and_coins_exit_from_it(
     #[values("embedded", "anvil")] backend: &str,
 ) -> TestResult {
     let mut c = Xt::new(backend).await?;
-    let (alice, bob, carol, dave) = (c.user(0), c.user(1), c.user(2), c.user(3));
+    let (alice, bob, carol, dave) = (c.t.user(0), c.t.user(1), c.t.user(2), c.t.user(3));
     let operator = c.t.operator();
     let domain = c.t.domain();
     // Three coins: A stays with Alice, B goes Alice -> Bob, C goes Alice -> Carol.
@@ -331,7 +272,7 @@ async fn an_honest_checkpoint_finalises_and_coins_exit_from_it(
     let k = c.block(&[]).await?;
     let states = [(a.id, alice, a.id), (b.id, bob, to_bob.blknum), (cc.id, carol, to_carol.blknum)];
     let (cp, receipt) = c.propose(k, 1024, &states, &[a.id, b.id, cc.id]).await?;
-    let proposed = c.now().await?;
+    let proposed = c.t.now().await?;
     let event = &events::<Game::CheckpointProposed>(&receipt)[0];
     assert_eq!(
         (event.checkpointId, event.blknum, event.zoneStart, event.zoneSize, event.stateRoot),
@@ -341,7 +282,7 @@ async fn an_honest_checkpoint_finalises_and_coins_exit_from_it(
     let view = c.checkpoint(&cp).await?;
     assert_eq!((view.blknum, view.stateRoot, view.bitmapHash), (k, cp.root, keccak256(&cp.bitmap)));
     assert_eq!((view.proposer, view.proposedAt, view.status, view.pendingCount), (operator, proposed, 1, 0));
-    assert_eq!(c.bonds_held().await?, c.t.checkpoint_bond);
+    assert_eq!(c.t.bonds_held().await?, c.t.checkpoint_bond);
     // Rust and the contract agree on the sign-off digest and the state leaf.
     let message = CheckpointSignOff { blknum: k, stateRoot: cp.root, coinId: b.id };
     let on_chain = c.t.game_view(Game::signOffHashCall { blknum: k, stateRoot: cp.root, coinId: b.id }).await?;
@@ -350,19 +291,19 @@ async fn an_honest_checkpoint_finalises_and_coins_exit_from_it(
     assert_eq!(leaf, state_leaf(bob, to_bob.blknum));
 
     // One second early it cannot be finalised; then it is, and the bond goes back.
-    c.next_tx_at(proposed + c.t.checkpoint_period - 1).await?;
+    c.t.next_tx_at(proposed + c.t.checkpoint_period - 1).await?;
     let call = Game::finalizeCheckpointCall { checkpointId: cp.id };
-    assert_eq!(c.revert(dave, call, U256::ZERO).await?, "too early");
+    assert_eq!(c.t.game_revert(dave, call, U256::ZERO).await?, "too early");
     let receipt = c.finalize(&cp).await?;
     let event = &events::<Game::CheckpointFinalized>(&receipt)[0];
     assert_eq!((event.checkpointId, event.blknum), (cp.id, k));
     assert_eq!(c.checkpoint(&cp).await?.status, 2);
-    assert_eq!(c.withdrawable(operator).await?, c.t.checkpoint_bond);
+    assert_eq!(c.t.withdrawable(operator).await?, c.t.checkpoint_bond);
 
     // Alice exits coin A from the checkpoint state itself.
     let bond = c.t.exit_bond;
-    let call = Xt::checkpoint_exit(&a, Xt::state(&cp, a.id, alice, a.id), none(), none(), Bytes::new());
-    let receipt = c.send(alice, call, bond).await?;
+    let call = xt_checkpoint_exit(&a, Xt::state(&cp, a.id, alice, a.id), none(), none(), Bytes::new());
+    let receipt = c.t.game_send(alice, call, bond).await?;
     let started = &events::<Game::ExitStarted>(&receipt)[0];
     assert_eq!((started.owner, started.eBlk, started.pBlk), (alice, a.id, 0));
     let origin = &events::<Game::ExitOriginSet>(&receipt)[0];
@@ -371,26 +312,26 @@ async fn an_honest_checkpoint_finalises_and_coins_exit_from_it(
     // Bob pays Dave after the checkpoint; Dave exits with the checkpoint state as P(C).
     let to_dave = c.pay(&b, to_bob.blknum, 1, 3).await?;
     let origin = Xt::state(&cp, b.id, bob, to_bob.blknum);
-    let call = Xt::checkpoint_exit(&b, origin, none(), c.inc(&to_dave), to_dave.sig.clone());
-    let receipt = c.send(dave, call, bond).await?;
+    let call = xt_checkpoint_exit(&b, origin, none(), c.inc(&to_dave), to_dave.sig.clone());
+    let receipt = c.t.game_send(dave, call, bond).await?;
     let started = &events::<Game::ExitStarted>(&receipt)[0];
     assert_eq!((started.owner, started.eBlk, started.pBlk, started.pOwner), (dave, to_dave.blknum, to_bob.blknum, bob));
     // Carol -> Dave -> Bob after the checkpoint; Bob exits with P(C) after it.
     let c_to_dave = c.pay(&cc, to_carol.blknum, 2, 3).await?;
     let c_to_bob = c.pay(&cc, c_to_dave.blknum, 3, 1).await?;
     let origin = Xt::state(&cp, cc.id, carol, to_carol.blknum);
-    let call = Xt::checkpoint_exit(&cc, origin, c.inc(&c_to_dave), c.inc(&c_to_bob), c_to_bob.sig.clone());
-    c.send(bob, call, bond).await?;
+    let call = xt_checkpoint_exit(&cc, origin, c.inc(&c_to_dave), c.inc(&c_to_bob), c_to_bob.sig.clone());
+    c.t.game_send(bob, call, bond).await?;
     // History challenges of a checkpoint-origin exit stop at the checkpoint.
     let earlier = c.inc(&to_carol);
     let call = Game::challengeHistoryCall { coinId: cc.id, earlier };
-    assert_eq!(c.revert(alice, call, c.t.challenge_bond).await?, "bad order");
+    assert_eq!(c.t.game_revert(alice, call, c.t.challenge_bond).await?, "bad order");
 
-    c.next_tx_at(c.now().await? + c.mep()).await?;
-    let receipt = c.process().await?;
+    c.t.next_tx_at(c.t.now().await? + c.t.min_exit_period).await?;
+    let receipt = c.t.process(10).await?;
     let paid: Vec<_> = events::<Game::ExitFinalized>(&receipt).iter().map(|e| (e.coinId, e.owner, e.paid)).collect();
     assert_eq!(paid, vec![(a.id, alice, true), (b.id, dave, true), (cc.id, bob, true)]);
-    assert_eq!(c.withdrawable(dave).await?, eth(2) + bond);
+    assert_eq!(c.t.withdrawable(dave).await?, eth(2) + bond);
     Ok(())
 }
 
@@ -401,16 +342,16 @@ async fn an_honest_checkpoint_finalises_and_coins_exit_from_it(
 #[tokio::test]
 async fn a_false_bit_left_unanswered_voids_the_checkpoint() -> TestResult {
     let mut c = Xt::new("embedded").await?;
-    let (bob, eve) = (c.user(1), c.user(4));
+    let (bob, eve) = (c.t.user(1), c.t.user(4));
     let operator = c.t.operator();
     let coin = c.deposit(0, eth(1)).await?;
     let to_bob = c.pay(&coin, coin.id, 0, 1).await?;
     let k = c.block(&[]).await?;
     // The operator names Eve as the owner and claims she signed; Bob (offline or not) did not sign.
     let (cp, _) = c.propose(k, 1024, &[(coin.id, eve, to_bob.blknum)], &[coin.id]).await?;
-    let proposed = c.now().await?;
+    let proposed = c.t.now().await?;
     let receipt = c.challenge(bob, &cp, c.inc(&to_bob), U256::ZERO).await?;
-    let challenged_at = c.now().await?;
+    let challenged_at = c.t.now().await?;
     let event = &events::<Game::CheckpointChallenged>(&receipt)[0];
     let rc = c.t.checkpoint_period / 4;
     assert_eq!(
@@ -426,58 +367,58 @@ async fn a_false_bit_left_unanswered_voids_the_checkpoint() -> TestResult {
     let sig = c.sign_off(4, &cp, coin.id);
     let call =
         Game::respondCheckpointSignOffCall { checkpointId: cp.id, coinId: coin.id, challengeBlk: to_bob.blknum, sig };
-    assert_eq!(c.revert(operator, call.clone(), U256::ZERO).await?, "bad signature");
-    c.next_tx_at(challenged_at + rc).await?;
-    assert_eq!(c.revert(operator, call, U256::ZERO).await?, "too late");
+    assert_eq!(c.t.game_revert(operator, call.clone(), U256::ZERO).await?, "bad signature");
+    c.t.next_tx_at(challenged_at + rc).await?;
+    assert_eq!(c.t.game_revert(operator, call, U256::ZERO).await?, "too late");
 
-    c.next_tx_at(proposed + c.t.checkpoint_period).await?;
+    c.t.next_tx_at(proposed + c.t.checkpoint_period).await?;
     let receipt = c.finalize(&cp).await?;
     let event = &events::<Game::CheckpointVoided>(&receipt)[0];
     // Nobody is paid for a void checkpoint: its bond is burned, the challenge bond refunded.
     assert_eq!((event.checkpointId, event.beneficiary, event.reason), (cp.id, Address::ZERO, 1));
     assert_eq!(c.checkpoint(&cp).await?.status, 3);
-    assert_eq!(c.withdrawable(bob).await?, c.t.challenge_bond);
-    assert_eq!(c.withdrawable(operator).await?, U256::ZERO);
-    assert_eq!(c.bonds_held().await?, U256::ZERO);
+    assert_eq!(c.t.withdrawable(bob).await?, c.t.challenge_bond);
+    assert_eq!(c.t.withdrawable(operator).await?, U256::ZERO);
+    assert_eq!(c.t.bonds_held().await?, U256::ZERO);
     assert_eq!(c.bonds_burned().await?, c.t.checkpoint_bond);
     // A void checkpoint is no origin.
-    let call = Xt::checkpoint_exit(&coin, Xt::state(&cp, coin.id, eve, to_bob.blknum), none(), none(), Bytes::new());
-    assert_eq!(c.revert(eve, call, c.t.exit_bond).await?, "not finalized");
+    let call = xt_checkpoint_exit(&coin, Xt::state(&cp, coin.id, eve, to_bob.blknum), none(), none(), Bytes::new());
+    assert_eq!(c.t.game_revert(eve, call, c.t.exit_bond).await?, "not finalized");
     Ok(())
 }
 
 #[tokio::test]
 async fn an_owner_who_signed_loses_the_challenge_to_the_sign_off() -> TestResult {
     let mut c = Xt::new("embedded").await?;
-    let bob = c.user(1);
+    let bob = c.t.user(1);
     let operator = c.t.operator();
     let coin = c.deposit(0, eth(1)).await?;
     let to_bob = c.pay(&coin, coin.id, 0, 1).await?;
     let k = c.block(&[]).await?;
     let (cp, _) = c.propose(k, 1024, &[(coin.id, bob, to_bob.blknum)], &[coin.id]).await?;
-    let proposed = c.now().await?;
+    let proposed = c.t.now().await?;
     c.challenge(bob, &cp, c.inc(&to_bob), U256::ZERO).await?;
     let sig = c.sign_off(1, &cp, coin.id);
     let call =
         Game::respondCheckpointSignOffCall { checkpointId: cp.id, coinId: coin.id, challengeBlk: to_bob.blknum, sig };
-    let receipt = c.send(operator, call.clone(), U256::ZERO).await?;
+    let receipt = c.t.game_send(operator, call.clone(), U256::ZERO).await?;
     let event = &events::<Game::CheckpointChallengeAnswered>(&receipt)[0];
     assert_eq!((event.responder, event.challengeBlk, event.kind), (operator, to_bob.blknum, 1));
-    assert_eq!(c.withdrawable(operator).await?, c.t.challenge_bond);
-    assert_eq!(c.revert(operator, call, U256::ZERO).await?, "no such challenge");
+    assert_eq!(c.t.withdrawable(operator).await?, c.t.challenge_bond);
+    assert_eq!(c.t.game_revert(operator, call, U256::ZERO).await?, "no such challenge");
     // The same pair cannot be challenged again.
     let repeat = Xt::challenge_call(&cp, c.inc(&to_bob), U256::ZERO);
-    assert_eq!(c.revert(bob, repeat, c.t.challenge_bond).await?, "already challenged");
-    c.next_tx_at(proposed + c.t.checkpoint_period).await?;
+    assert_eq!(c.t.game_revert(bob, repeat, c.t.challenge_bond).await?, "already challenged");
+    c.t.next_tx_at(proposed + c.t.checkpoint_period).await?;
     assert_eq!(events::<Game::CheckpointFinalized>(&c.finalize(&cp).await?).len(), 1);
-    assert_eq!(c.withdrawable(operator).await?, c.t.challenge_bond + c.t.checkpoint_bond);
+    assert_eq!(c.t.withdrawable(operator).await?, c.t.challenge_bond + c.t.checkpoint_bond);
     Ok(())
 }
 
 #[tokio::test]
 async fn a_later_transaction_answers_a_stale_challenge() -> TestResult {
     let mut c = Xt::new("embedded").await?;
-    let (alice, bob) = (c.user(0), c.user(1));
+    let (alice, bob) = (c.t.user(0), c.t.user(1));
     let operator = c.t.operator();
     let coin = c.deposit(0, eth(1)).await?;
     let to_bob = c.pay(&coin, coin.id, 0, 1).await?;
@@ -493,12 +434,12 @@ async fn a_later_transaction_answers_a_stale_challenge() -> TestResult {
         spend: c.inc(&to_bob),
         sig: to_bob.sig.clone(),
     };
-    let receipt = c.send(operator, call, U256::ZERO).await?;
+    let receipt = c.t.game_send(operator, call, U256::ZERO).await?;
     assert_eq!(events::<Game::CheckpointChallengeAnswered>(&receipt)[0].kind, 2);
     let revealed = &events::<Game::CheckpointSpendRevealed>(&receipt)[0];
     assert_eq!((revealed.tx, revealed.blknum, revealed.sig.clone()), (to_bob.tx, to_bob.blknum, to_bob.sig.clone()));
     assert_eq!(c.checkpoint(&cp).await?.pendingCount, 0);
-    assert_eq!(c.withdrawable(operator).await?, c.t.challenge_bond);
+    assert_eq!(c.t.withdrawable(operator).await?, c.t.challenge_bond);
     Ok(())
 }
 
@@ -514,16 +455,16 @@ async fn more_challenges_than_the_cap_void_the_checkpoint() -> TestResult {
         coins.push(c.deposit(user, eth(1)).await?);
     }
     let k = c.block(&[]).await?;
-    let eve = c.user(4);
+    let eve = c.t.user(4);
     let states: Vec<_> = coins.iter().map(|coin| (coin.id, eve, coin.id)).collect();
     let ids: Vec<_> = coins.iter().map(|coin| coin.id).collect();
     let (cp, _) = c.propose(k, 1000, &states, &ids).await?;
-    let proposed = c.now().await?;
+    let proposed = c.t.now().await?;
     for (n, coin) in coins.iter().take(2).enumerate() {
-        c.challenge(c.user(n), &cp, Xt::deposit_form(coin), coin.amount).await?;
+        c.challenge(c.t.user(n), &cp, Xt::deposit_form(coin), coin.amount).await?;
     }
     assert_eq!(c.checkpoint(&cp).await?.pendingCount, 2);
-    let receipt = c.challenge(c.user(2), &cp, Xt::deposit_form(&coins[2]), coins[2].amount).await?;
+    let receipt = c.challenge(c.t.user(2), &cp, Xt::deposit_form(&coins[2]), coins[2].amount).await?;
     assert_eq!(events::<Game::CheckpointCapped>(&receipt).len(), 1);
     assert!(events::<Game::CheckpointVoided>(&receipt).is_empty(), "a cap no longer voids at once");
     let view = c.checkpoint(&cp).await?;
@@ -531,22 +472,22 @@ async fn more_challenges_than_the_cap_void_the_checkpoint() -> TestResult {
     assert!(c.t.game_view(Game::isCappedCall { checkpointId: cp.id }).await?);
     let other = c.deposit(5, eth(1)).await?;
     let call = Xt::challenge_call(&cp, Xt::deposit_form(&other), other.amount);
-    assert_eq!(c.revert(c.user(5), call, c.t.challenge_bond).await?, "capped");
+    assert_eq!(c.t.game_revert(c.t.user(5), call, c.t.challenge_bond).await?, "capped");
 
-    c.next_tx_at(proposed + c.t.checkpoint_period).await?;
+    c.t.next_tx_at(proposed + c.t.checkpoint_period).await?;
     let receipt = c.finalize(&cp).await?;
     let event = &events::<Game::CheckpointVoided>(&receipt)[0];
     assert_eq!((event.beneficiary, event.reason), (Address::ZERO, 2));
     let view = c.checkpoint(&cp).await?;
     assert_eq!((view.status, view.pendingCount), (3, 0));
     for n in 0..3 {
-        assert_eq!(c.withdrawable(c.user(n)).await?, c.t.challenge_bond);
+        assert_eq!(c.t.withdrawable(c.t.user(n)).await?, c.t.challenge_bond);
     }
-    assert_eq!(c.withdrawable(operator).await?, U256::ZERO);
-    assert_eq!(c.bonds_held().await?, U256::ZERO);
+    assert_eq!(c.t.withdrawable(operator).await?, U256::ZERO);
+    assert_eq!(c.t.bonds_held().await?, U256::ZERO);
     assert_eq!(c.bonds_burned().await?, c.t.checkpoint_bond);
     let call = Xt::challenge_call(&cp, Xt::deposit_form(&coins[0]), coins[0].amount);
-    assert_eq!(c.revert(c.user(0), call, c.t.challenge_bond).await?, "not open");
+    assert_eq!(c.t.game_revert(c.t.user(0), call, c.t.challenge_bond).await?, "not open");
     Ok(())
 }
 
@@ -557,49 +498,49 @@ async fn more_challenges_than_the_cap_void_the_checkpoint() -> TestResult {
 #[tokio::test]
 async fn a_forged_exit_after_the_checkpoint_is_challenged_with_the_checkpoint_state() -> TestResult {
     let mut c = Xt::new("embedded").await?;
-    let (bob, eve, eve2) = (c.user(1), c.user(4), c.user(5));
+    let (bob, eve, eve2) = (c.t.user(1), c.t.user(4), c.t.user(5));
     let (coin, to_bob, cp) = c.honest_checkpoint().await?;
     // The operator forges Bob -> Eve after the checkpoint, then Eve -> Eve2, and exits from the
     // checkpoint origin (and, to show both origins, the deposit origin is answered the same way).
     let forged = c.moved(&coin, to_bob.blknum, 4, eve).await?;
     let to_eve2 = c.pay(&coin, forged.blknum, 4, 5).await?;
     let origin = Xt::state(&cp, coin.id, bob, to_bob.blknum);
-    let call = Xt::checkpoint_exit(&coin, origin.clone(), c.inc(&forged), c.inc(&to_eve2), to_eve2.sig.clone());
-    c.send(eve2, call, c.t.exit_bond).await?;
-    let started = c.now().await?;
+    let call = xt_checkpoint_exit(&coin, origin.clone(), c.inc(&forged), c.inc(&to_eve2), to_eve2.sig.clone());
+    c.t.game_send(eve2, call, c.t.exit_bond).await?;
+    let started = c.t.now().await?;
     // Bob's history is pruned to the checkpoint: he challenges with the checkpoint state.
     let call = Game::challengeHistoryAtCheckpointCall { coinId: coin.id, state: origin.clone() };
-    let receipt = c.send(bob, call.clone(), c.t.challenge_bond).await?;
+    let receipt = c.t.game_send(bob, call.clone(), c.t.challenge_bond).await?;
     let event = &events::<Game::HistoryChallenged>(&receipt)[0];
     assert_eq!((event.blknum, event.owner), (to_bob.blknum, bob));
-    assert_eq!(c.revert(bob, call, c.t.challenge_bond).await?, "already challenged");
-    c.next_tx_at(started + c.mep()).await?;
-    let receipt = c.process().await?;
+    assert_eq!(c.t.game_revert(bob, call, c.t.challenge_bond).await?, "already challenged");
+    c.t.next_tx_at(started + c.t.min_exit_period).await?;
+    let receipt = c.t.process(10).await?;
     assert_eq!(events::<Game::ExitCancelled>(&receipt)[0].beneficiary, bob);
-    assert_eq!(c.withdrawable(bob).await?, c.t.exit_bond + c.t.challenge_bond);
+    assert_eq!(c.t.withdrawable(bob).await?, c.t.exit_bond + c.t.challenge_bond);
     Ok(())
 }
 
 #[tokio::test]
 async fn an_honest_exit_answers_the_checkpoint_state_challenge() -> TestResult {
     let mut c = Xt::new("embedded").await?;
-    let (bob, carol, dave, griefer) = (c.user(1), c.user(2), c.user(3), c.user(8));
+    let (bob, carol, dave, griefer) = (c.t.user(1), c.t.user(2), c.t.user(3), c.t.user(8));
     let (coin, to_bob, cp) = c.honest_checkpoint().await?;
     let to_carol = c.pay(&coin, to_bob.blknum, 1, 2).await?;
     let to_dave = c.pay(&coin, to_carol.blknum, 2, 3).await?;
     let origin = Xt::state(&cp, coin.id, bob, to_bob.blknum);
-    let call = Xt::checkpoint_exit(&coin, origin.clone(), c.inc(&to_carol), c.inc(&to_dave), to_dave.sig.clone());
-    c.send(dave, call, c.t.exit_bond).await?;
+    let call = xt_checkpoint_exit(&coin, origin.clone(), c.inc(&to_carol), c.inc(&to_dave), to_dave.sig.clone());
+    c.t.game_send(dave, call, c.t.exit_bond).await?;
     let call = Game::challengeHistoryAtCheckpointCall { coinId: coin.id, state: origin };
-    c.send(griefer, call, c.t.challenge_bond).await?;
+    c.t.game_send(griefer, call, c.t.challenge_bond).await?;
     let respond = Game::respondHistoryCall {
         coinId: coin.id,
         challengeBlk: to_bob.blknum,
         response: c.inc(&to_carol),
         sig: to_carol.sig.clone(),
     };
-    c.send(dave, respond, U256::ZERO).await?;
-    assert_eq!(c.withdrawable(dave).await?, c.t.challenge_bond);
+    c.t.game_send(dave, respond, U256::ZERO).await?;
+    assert_eq!(c.t.withdrawable(dave).await?, c.t.challenge_bond);
     let _ = carol;
     Ok(())
 }
@@ -607,25 +548,25 @@ async fn an_honest_exit_answers_the_checkpoint_state_challenge() -> TestResult {
 #[tokio::test]
 async fn a_stale_exit_is_cancelled_and_a_consistent_one_is_not() -> TestResult {
     let mut c = Xt::new("embedded").await?;
-    let (alice, bob, carol, canceller) = (c.user(0), c.user(1), c.user(2), c.user(8));
+    let (alice, bob, carol, canceller) = (c.t.user(0), c.t.user(1), c.t.user(2), c.t.user(8));
     let coin = c.deposit(0, eth(1)).await?;
     let to_bob = c.pay(&coin, coin.id, 0, 1).await?;
     let k = c.block(&[]).await?;
     let (cp, _) = c.propose(k, 1024, &[(coin.id, bob, to_bob.blknum)], &[coin.id]).await?;
-    let proposed = c.now().await?;
+    let proposed = c.t.now().await?;
     // Alice exits her deposit (spent to Bob before K) from the deposit origin.
-    c.send(alice, Game::startDepositExitCall { coinId: coin.id, amount: coin.amount }, c.t.exit_bond).await?;
-    c.next_tx_at(proposed + c.t.checkpoint_period).await?;
+    c.t.game_send(alice, Game::startDepositExitCall { coinId: coin.id, amount: coin.amount }, c.t.exit_bond).await?;
+    c.t.next_tx_at(proposed + c.t.checkpoint_period).await?;
     c.finalize(&cp).await?;
     let state = Xt::state(&cp, coin.id, bob, to_bob.blknum);
     let call = Game::cancelStaleExitCall { coinId: coin.id, state: state.clone() };
-    let receipt = c.send(canceller, call.clone(), U256::ZERO).await?;
+    let receipt = c.t.game_send(canceller, call.clone(), U256::ZERO).await?;
     let event = &events::<Game::ExitChallenged>(&receipt)[0];
     assert_eq!((event.coinId, event.challenger, event.kind), (coin.id, canceller, 3));
     // The bond goes to the state's owner (Bob), not to the canceller.
-    assert_eq!(c.withdrawable(canceller).await?, U256::ZERO);
-    assert_eq!(c.withdrawable(bob).await?, c.t.exit_bond);
-    assert_eq!(c.revert(canceller, call.clone(), U256::ZERO).await?, "no open exit");
+    assert_eq!(c.t.withdrawable(canceller).await?, U256::ZERO);
+    assert_eq!(c.t.withdrawable(bob).await?, c.t.exit_bond);
+    assert_eq!(c.t.game_revert(canceller, call.clone(), U256::ZERO).await?, "no open exit");
     // Bob's exit of the state itself (from the deposit origin) agrees with the checkpoint.
     let exit = Game::startExitCall {
         coinId: coin.id,
@@ -635,12 +576,12 @@ async fn a_stale_exit_is_cancelled_and_a_consistent_one_is_not() -> TestResult {
         exiting: c.inc(&to_bob),
         exitingSig: to_bob.sig.clone(),
     };
-    c.send(bob, exit, c.t.exit_bond).await?;
-    assert_eq!(c.revert(canceller, call.clone(), U256::ZERO).await?, "not stale");
+    c.t.game_send(bob, exit, c.t.exit_bond).await?;
+    assert_eq!(c.t.game_revert(canceller, call.clone(), U256::ZERO).await?, "not stale");
     // Cancel Bob's exit with his own spend, then Carol exits C spending the state: consistent too.
     let to_carol = c.pay(&coin, to_bob.blknum, 1, 2).await?;
     let spent = Game::challengeSpentCall { coinId: coin.id, spend: c.inc(&to_carol), sig: to_carol.sig.clone() };
-    c.send(canceller, spent, U256::ZERO).await?;
+    c.t.game_send(canceller, spent, U256::ZERO).await?;
     let exit = Game::startExitCall {
         coinId: coin.id,
         depositor: coin.depositor,
@@ -649,21 +590,21 @@ async fn a_stale_exit_is_cancelled_and_a_consistent_one_is_not() -> TestResult {
         exiting: c.inc(&to_carol),
         exitingSig: to_carol.sig.clone(),
     };
-    c.send(carol, exit, c.t.exit_bond).await?;
-    assert_eq!(c.revert(canceller, call, U256::ZERO).await?, "not stale");
+    c.t.game_send(carol, exit, c.t.exit_bond).await?;
+    assert_eq!(c.t.game_revert(canceller, call, U256::ZERO).await?, "not stale");
     Ok(())
 }
 
 #[tokio::test]
 async fn an_exit_spending_a_superseded_parent_is_stale() -> TestResult {
     let mut c = Xt::new("embedded").await?;
-    let (alice, bob, carol, canceller) = (c.user(0), c.user(1), c.user(2), c.user(8));
+    let (alice, bob, carol, canceller) = (c.t.user(0), c.t.user(1), c.t.user(2), c.t.user(8));
     let coin = c.deposit(0, eth(1)).await?;
     let to_bob = c.pay(&coin, coin.id, 0, 1).await?;
     let k = c.block(&[]).await?;
     let (cp, _) = c.propose(k, 1024, &[(coin.id, bob, to_bob.blknum)], &[coin.id]).await?;
-    let proposed = c.now().await?;
-    c.next_tx_at(proposed + c.t.checkpoint_period).await?;
+    let proposed = c.t.now().await?;
+    c.t.next_tx_at(proposed + c.t.checkpoint_period).await?;
     c.finalize(&cp).await?;
     // Alice double-spends her deposit after the checkpoint to Carol; Carol exits (C after K, P(C) =
     // the deposit, which the checkpoint supersedes).
@@ -676,9 +617,9 @@ async fn an_exit_spending_a_superseded_parent_is_stale() -> TestResult {
         exiting: c.inc(&to_carol),
         exitingSig: to_carol.sig.clone(),
     };
-    c.send(carol, exit, c.t.exit_bond).await?;
+    c.t.game_send(carol, exit, c.t.exit_bond).await?;
     let state = Xt::state(&cp, coin.id, bob, to_bob.blknum);
-    let receipt = c.send(canceller, Game::cancelStaleExitCall { coinId: coin.id, state }, U256::ZERO).await?;
+    let receipt = c.t.game_send(canceller, Game::cancelStaleExitCall { coinId: coin.id, state }, U256::ZERO).await?;
     assert_eq!(events::<Game::ExitChallenged>(&receipt)[0].kind, 3);
     let _ = alice;
     Ok(())
@@ -715,7 +656,7 @@ async fn the_constructor_refuses_a_short_period_and_a_zero_cap() -> TestResult {
 #[tokio::test]
 async fn checkpoint_calls_revert_with_the_documented_reasons() -> TestResult {
     let mut c = Xt::new("embedded").await?;
-    let (alice, bob, eve) = (c.user(0), c.user(1), c.user(4));
+    let (alice, bob, eve) = (c.t.user(0), c.t.user(1), c.t.user(4));
     let operator = c.t.operator();
     let cbond = c.t.checkpoint_bond;
     let coin = c.deposit(0, eth(1)).await?;
@@ -739,7 +680,7 @@ async fn checkpoint_calls_revert_with_the_documented_reasons() -> TestResult {
         ("bad bitmap", operator, propose(k, 7, Bytes::from(vec![0x80])), cbond),
     ];
     for (reason, from, call, value) in cases {
-        assert_eq!(c.revert(from, call.clone(), value).await?, reason, "{call:?}");
+        assert_eq!(c.t.game_revert(from, call.clone(), value).await?, reason, "{call:?}");
     }
     let big_zone = Game::proposeCheckpointCall {
         blknum: k,
@@ -748,12 +689,12 @@ async fn checkpoint_calls_revert_with_the_documented_reasons() -> TestResult {
         stateRoot: B256::ZERO,
         bitmap: bitmap(2, &[]),
     };
-    assert_eq!(c.revert(operator, big_zone, cbond).await?, "bad zone");
+    assert_eq!(c.t.game_revert(operator, big_zone, cbond).await?, "bad zone");
 
     // Challenges: `other` is in the zone with its bit clear; `after` moves the coin after K.
     let (cp, _) = c.propose(k, k, &[(coin.id, eve, to_bob.blknum)], &[coin.id]).await?;
     let after = c.pay(&coin, to_bob.blknum, 1, 2).await?;
-    let proposed = c.now().await?;
+    let proposed = c.t.now().await?;
     let bond = c.t.challenge_bond;
     let good = c.inc(&to_bob);
     let mut wrong_bitmap = cp.clone();
@@ -776,7 +717,7 @@ async fn checkpoint_calls_revert_with_the_documented_reasons() -> TestResult {
         ("not included", Xt::challenge_call(&cp, bad_proof, U256::ZERO), bond),
     ];
     for (reason, call, value) in cases {
-        assert_eq!(c.revert(bob, call.clone(), value).await?, reason, "{call:?}");
+        assert_eq!(c.t.game_revert(bob, call.clone(), value).await?, reason, "{call:?}");
     }
     // Answers.
     c.challenge(bob, &cp, good.clone(), U256::ZERO).await?;
@@ -788,12 +729,15 @@ async fn checkpoint_calls_revert_with_the_documented_reasons() -> TestResult {
     };
     let bob_sig = c.sign_off(1, &cp, coin.id);
     assert_eq!(
-        c.revert(operator, sign_off(&no_such, to_bob.blknum, bob_sig.clone()), U256::ZERO).await?,
+        c.t.game_revert(operator, sign_off(&no_such, to_bob.blknum, bob_sig.clone()), U256::ZERO).await?,
         "no such checkpoint"
     );
-    assert_eq!(c.revert(operator, sign_off(&cp, coin.id, bob_sig.clone()), U256::ZERO).await?, "no such challenge");
+    assert_eq!(
+        c.t.game_revert(operator, sign_off(&cp, coin.id, bob_sig.clone()), U256::ZERO).await?,
+        "no such challenge"
+    );
     let eve_sig = c.sign_off(4, &cp, coin.id);
-    assert_eq!(c.revert(operator, sign_off(&cp, to_bob.blknum, eve_sig), U256::ZERO).await?, "bad signature");
+    assert_eq!(c.t.game_revert(operator, sign_off(&cp, to_bob.blknum, eve_sig), U256::ZERO).await?, "bad signature");
     let spend = |blk: u64, spend: Included, sig: Bytes| Game::respondCheckpointSpendCall {
         checkpointId: cp.id,
         coinId: coin.id,
@@ -808,46 +752,46 @@ async fn checkpoint_calls_revert_with_the_documented_reasons() -> TestResult {
         ("not a spend", spend(to_bob.blknum, c.inc(&to_bob), to_bob.sig.clone())),
     ];
     for (reason, call) in cases {
-        assert_eq!(c.revert(operator, call.clone(), U256::ZERO).await?, reason, "{call:?}");
+        assert_eq!(c.t.game_revert(operator, call.clone(), U256::ZERO).await?, reason, "{call:?}");
     }
     // A spend by Bob after K is too late to answer.
     assert_eq!(
-        c.revert(operator, spend(to_bob.blknum, c.inc(&after), after.sig.clone()), U256::ZERO).await?,
+        c.t.game_revert(operator, spend(to_bob.blknum, c.inc(&after), after.sig.clone()), U256::ZERO).await?,
         "bad order"
     );
     c.challenge(alice, &cp, Xt::deposit_form(&coin), coin.amount).await?;
     assert_eq!(
-        c.revert(operator, spend(coin.id, c.inc(&to_bob), after.sig.clone()), U256::ZERO).await?,
+        c.t.game_revert(operator, spend(coin.id, c.inc(&to_bob), after.sig.clone()), U256::ZERO).await?,
         "bad signature"
     );
     // Window, deadline and finalisation.
-    c.next_tx_at(proposed + 3 * (c.t.checkpoint_period / 4)).await?;
+    c.t.next_tx_at(proposed + 3 * (c.t.checkpoint_period / 4)).await?;
     let late = Xt::challenge_call(&cp, Xt::deposit_form(&coin), coin.amount);
-    assert_eq!(c.revert(bob, late, bond).await?, "window closed");
+    assert_eq!(c.t.game_revert(bob, late, bond).await?, "window closed");
     let call = Game::finalizeCheckpointCall { checkpointId: cp.id };
-    assert_eq!(c.revert(bob, call.clone(), U256::ZERO).await?, "too early");
+    assert_eq!(c.t.game_revert(bob, call.clone(), U256::ZERO).await?, "too early");
     let call99 = Game::finalizeCheckpointCall { checkpointId: U256::from(99) };
-    assert_eq!(c.revert(bob, call99, U256::ZERO).await?, "no such checkpoint");
-    c.next_tx_at(proposed + c.t.checkpoint_period).await?;
+    assert_eq!(c.t.game_revert(bob, call99, U256::ZERO).await?, "no such checkpoint");
+    c.t.next_tx_at(proposed + c.t.checkpoint_period).await?;
     let receipt = c.finalize(&cp).await?;
     // Two pending challenges: nobody gets the checkpoint bond, it is burned.
     assert_eq!(events::<Game::CheckpointVoided>(&receipt)[0].beneficiary, Address::ZERO);
     assert_eq!(c.bonds_burned().await?, c.t.checkpoint_bond);
-    assert_eq!(c.revert(bob, call, U256::ZERO).await?, "not open");
-    assert_eq!(c.withdrawable(alice).await?, bond);
+    assert_eq!(c.t.game_revert(bob, call, U256::ZERO).await?, "not open");
+    assert_eq!(c.t.withdrawable(alice).await?, bond);
     Ok(())
 }
 
 #[tokio::test]
 async fn origin_calls_revert_with_the_documented_reasons() -> TestResult {
     let mut c = Xt::new("embedded").await?;
-    let (alice, bob, carol, eve) = (c.user(0), c.user(1), c.user(2), c.user(4));
+    let (alice, bob, carol, eve) = (c.t.user(0), c.t.user(1), c.t.user(2), c.t.user(4));
     let ebond = c.t.exit_bond;
     let (coin, to_bob, cp) = c.honest_checkpoint().await?;
     let state = Xt::state(&cp, coin.id, bob, to_bob.blknum);
     let to_carol = c.pay(&coin, to_bob.blknum, 1, 2).await?;
     let exit = |origin: CheckpointState, parent: Included, exiting: Included, sig: Bytes| {
-        Xt::checkpoint_exit(&coin, origin, parent, exiting, sig)
+        xt_checkpoint_exit(&coin, origin, parent, exiting, sig)
     };
     let mut lying = state.clone();
     lying.owner = eve;
@@ -871,7 +815,7 @@ async fn origin_calls_revert_with_the_documented_reasons() -> TestResult {
         ("bad signature", carol, exit(state.clone(), none(), c.inc(&to_carol), to_bob.sig.clone()), ebond),
     ];
     for (reason, from, call, value) in cases {
-        assert_eq!(c.revert(from, call.clone(), value).await?, reason, "{call:?}");
+        assert_eq!(c.t.game_revert(from, call.clone(), value).await?, reason, "{call:?}");
     }
     // C spending the state must come after K; a parent must come after K.
     let (coin2, to_bob2, cp2) = {
@@ -881,34 +825,34 @@ async fn origin_calls_revert_with_the_documented_reasons() -> TestResult {
         let k2 = c.block(&[]).await?;
         // A (false, but unchallenged) checkpoint still naming Bob at to_bob2.
         let (cp2, _) = c.propose(k2, 4096, &[(coin2.id, bob, to_bob2.blknum)], &[coin2.id]).await?;
-        c.next_tx_at(c.now().await? + c.t.checkpoint_period).await?;
+        c.t.next_tx_at(c.t.now().await? + c.t.checkpoint_period).await?;
         c.finalize(&cp2).await?;
         let origin = Xt::state(&cp2, coin2.id, bob, to_bob2.blknum);
-        let call = Xt::checkpoint_exit(&coin2, origin.clone(), none(), c.inc(&to_carol2), to_carol2.sig.clone());
-        assert_eq!(c.revert(carol, call, ebond).await?, "bad order");
+        let call = xt_checkpoint_exit(&coin2, origin.clone(), none(), c.inc(&to_carol2), to_carol2.sig.clone());
+        assert_eq!(c.t.game_revert(carol, call, ebond).await?, "bad order");
         let to_dave2 = c.pay(&coin2, to_carol2.blknum, 2, 3).await?;
-        let call = Xt::checkpoint_exit(&coin2, origin, c.inc(&to_carol2), c.inc(&to_dave2), to_dave2.sig.clone());
-        assert_eq!(c.revert(c.user(3), call, ebond).await?, "bad order");
+        let call = xt_checkpoint_exit(&coin2, origin, c.inc(&to_carol2), c.inc(&to_dave2), to_dave2.sig.clone());
+        assert_eq!(c.t.game_revert(c.t.user(3), call, ebond).await?, "bad order");
         (coin2, to_bob2, cp2)
     };
     // challengeHistoryAtCheckpoint and cancelStaleExit.
     let cbond = c.t.challenge_bond;
     let h = |state: CheckpointState| Game::challengeHistoryAtCheckpointCall { coinId: coin.id, state };
-    assert_eq!(c.revert(alice, h(state.clone()), U256::ZERO).await?, "bad bond");
-    assert_eq!(c.revert(alice, h(state.clone()), cbond).await?, "no open exit");
+    assert_eq!(c.t.game_revert(alice, h(state.clone()), U256::ZERO).await?, "bad bond");
+    assert_eq!(c.t.game_revert(alice, h(state.clone()), cbond).await?, "no open exit");
     let stale = |state: CheckpointState| Game::cancelStaleExitCall { coinId: coin.id, state };
-    assert_eq!(c.revert(alice, stale(state.clone()), U256::ZERO).await?, "no open exit");
+    assert_eq!(c.t.game_revert(alice, stale(state.clone()), U256::ZERO).await?, "no open exit");
     // Carol exits from the checkpoint: C spends the state; pBlk = L <= K, so no checkpoint challenge fits.
-    c.send(carol, exit(state.clone(), none(), c.inc(&to_carol), to_carol.sig.clone()), ebond).await?;
-    assert_eq!(c.revert(alice, h(state.clone()), cbond).await?, "bad order");
-    assert_eq!(c.revert(alice, stale(state.clone()), U256::ZERO).await?, "not stale");
+    c.t.game_send(carol, exit(state.clone(), none(), c.inc(&to_carol), to_carol.sig.clone()), ebond).await?;
+    assert_eq!(c.t.game_revert(alice, h(state.clone()), cbond).await?, "bad order");
+    assert_eq!(c.t.game_revert(alice, stale(state.clone()), U256::ZERO).await?, "not stale");
     let mut wrong = state.clone();
     wrong.lastMoved = 1;
-    assert_eq!(c.revert(alice, h(wrong.clone()), cbond).await?, "not included");
-    assert_eq!(c.revert(alice, stale(wrong), U256::ZERO).await?, "not included");
-    let started = c.now().await?;
-    c.next_tx_at(started + 3 * (c.mep() / 4)).await?;
-    assert_eq!(c.revert(alice, h(state), cbond).await?, "window closed");
+    assert_eq!(c.t.game_revert(alice, h(wrong.clone()), cbond).await?, "not included");
+    assert_eq!(c.t.game_revert(alice, stale(wrong), U256::ZERO).await?, "not included");
+    let started = c.t.now().await?;
+    c.t.next_tx_at(started + 3 * (c.t.min_exit_period / 4)).await?;
+    assert_eq!(c.t.game_revert(alice, h(state), cbond).await?, "window closed");
     let _ = (coin2, to_bob2, cp2);
     Ok(())
 }
@@ -921,7 +865,7 @@ async fn origin_calls_revert_with_the_documented_reasons() -> TestResult {
 /// zones (every bit set: the costliest calldata).
 async fn gas_figures(backend: &str) -> TestResult<Vec<(String, u64)>> {
     let mut c = Xt::with_cap(backend, 256).await?;
-    let (alice, bob, eve) = (c.user(0), c.user(1), c.user(4));
+    let (alice, bob, eve) = (c.t.user(0), c.t.user(1), c.t.user(4));
     let operator = c.t.operator();
     let mut figures = Vec::new();
     let mut coins = Vec::new();
@@ -932,7 +876,7 @@ async fn gas_figures(backend: &str) -> TestResult<Vec<(String, u64)>> {
     let txs: Vec<CashTx> = coins
         .iter()
         .enumerate()
-        .map(|(n, coin)| CashTx { coinId: coin.id, prevBlock: coin.id, newOwner: c.user((n + 1) % 8) })
+        .map(|(n, coin)| CashTx { coinId: coin.id, prevBlock: coin.id, newOwner: c.t.user((n + 1) % 8) })
         .collect();
     let sigs: Vec<Bytes> = txs.iter().enumerate().map(|(n, tx)| c.sign(n, tx)).collect();
     let blk = c.block(&txs.iter().collect::<Vec<_>>()).await?;
@@ -957,15 +901,15 @@ async fn gas_figures(backend: &str) -> TestResult<Vec<(String, u64)>> {
     states[1].1 = eve;
     let ids: Vec<u64> = coins.iter().map(|coin| coin.id).collect();
     let (cp, _) = c.propose(k, 1024, &states, &ids).await?;
-    let proposed = c.now().await?;
+    let proposed = c.t.now().await?;
     // coin 0: owner user 1 challenges, operator answers with a sign-off.
     let r = c.challenge(bob, &cp, c.inc(&moved[0]), U256::ZERO).await?;
     figures.push(("challengeCheckpoint (transaction)".into(), r.gas_used));
     let sig = c.sign_off(1, &cp, coins[0].id);
     let call = Game::respondCheckpointSignOffCall { checkpointId: cp.id, coinId: coins[0].id, challengeBlk: blk, sig };
-    figures.push(("respondCheckpointSignOff".into(), c.send(operator, call, U256::ZERO).await?.gas_used));
+    figures.push(("respondCheckpointSignOff".into(), c.t.game_send(operator, call, U256::ZERO).await?.gas_used));
     // coin 2: its depositor challenges with the deposit, the operator answers with the spend.
-    let r = c.challenge(c.user(2), &cp, Xt::deposit_form(&coins[2]), coins[2].amount).await?;
+    let r = c.challenge(c.t.user(2), &cp, Xt::deposit_form(&coins[2]), coins[2].amount).await?;
     figures.push(("challengeCheckpoint (deposit)".into(), r.gas_used));
     let call = Game::respondCheckpointSpendCall {
         checkpointId: cp.id,
@@ -974,31 +918,31 @@ async fn gas_figures(backend: &str) -> TestResult<Vec<(String, u64)>> {
         spend: c.inc(&moved[2]),
         sig: moved[2].sig.clone(),
     };
-    figures.push(("respondCheckpointSpend".into(), c.send(operator, call, U256::ZERO).await?.gas_used));
-    c.next_tx_at(proposed + c.t.checkpoint_period).await?;
+    figures.push(("respondCheckpointSpend".into(), c.t.game_send(operator, call, U256::ZERO).await?.gas_used));
+    c.t.next_tx_at(proposed + c.t.checkpoint_period).await?;
     figures.push(("finalizeCheckpoint (finalised)".into(), c.finalize(&cp).await?.gas_used));
     // A second checkpoint voided at finalisation by one unanswered challenge (of a fresh block: a
     // checkpoint's block must be recent).
     let k2 = c.block(&[]).await?;
     let (cp2, _) = c.propose(k2, 1024, &states, &ids).await?;
-    let proposed2 = c.now().await?;
-    c.challenge(c.user(2), &cp2, c.inc(&moved[1]), U256::ZERO).await?;
-    c.next_tx_at(proposed2 + c.t.checkpoint_period).await?;
+    let proposed2 = c.t.now().await?;
+    c.challenge(c.t.user(2), &cp2, c.inc(&moved[1]), U256::ZERO).await?;
+    c.t.next_tx_at(proposed2 + c.t.checkpoint_period).await?;
     figures.push(("finalizeCheckpoint (void, 1 pending)".into(), c.finalize(&cp2).await?.gas_used));
     // Exits from the first checkpoint: the state itself, and C spending it.
     let bond = c.t.exit_bond;
     let owner3 = moved[3].tx.newOwner;
-    let call = Xt::checkpoint_exit(&coins[3], Xt::state(&cp, coins[3].id, owner3, blk), none(), none(), Bytes::new());
-    figures.push(("startCheckpointExit, state itself".into(), c.send(owner3, call, bond).await?.gas_used));
+    let call = xt_checkpoint_exit(&coins[3], Xt::state(&cp, coins[3].id, owner3, blk), none(), none(), Bytes::new());
+    figures.push(("startCheckpointExit, state itself".into(), c.t.game_send(owner3, call, bond).await?.gas_used));
     let pay = c.moved(&coins[4], blk, 5, eve).await?;
-    let call = Xt::checkpoint_exit(
+    let call = xt_checkpoint_exit(
         &coins[4],
-        Xt::state(&cp, coins[4].id, c.user(5), blk),
+        Xt::state(&cp, coins[4].id, c.t.user(5), blk),
         none(),
         c.inc(&pay),
         pay.sig.clone(),
     );
-    figures.push(("startCheckpointExit, C spends the state".into(), c.send(eve, call, bond).await?.gas_used));
+    figures.push(("startCheckpointExit, C spends the state".into(), c.t.game_send(eve, call, bond).await?.gas_used));
     // A history challenge with the checkpoint state, on a deposit-origin exit of coin 5 forged after K.
     let forged = c.moved(&coins[5], blk, 4, eve).await?;
     let onward = c.moved(&coins[5], forged.blknum, 4, alice).await?;
@@ -1010,17 +954,22 @@ async fn gas_figures(backend: &str) -> TestResult<Vec<(String, u64)>> {
         exiting: c.inc(&onward),
         exitingSig: onward.sig.clone(),
     };
-    c.send(alice, call, bond).await?;
+    c.t.game_send(alice, call, bond).await?;
     let owner5 = moved[5].tx.newOwner;
     let call =
         Game::challengeHistoryAtCheckpointCall { coinId: coins[5].id, state: Xt::state(&cp, coins[5].id, owner5, blk) };
-    figures.push(("challengeHistoryAtCheckpoint".into(), c.send(owner5, call, c.t.challenge_bond).await?.gas_used));
+    figures
+        .push(("challengeHistoryAtCheckpoint".into(), c.t.game_send(owner5, call, c.t.challenge_bond).await?.gas_used));
     // A stale deposit exit of coin 6 (spent before K).
-    c.send(coins[6].depositor, Game::startDepositExitCall { coinId: coins[6].id, amount: coins[6].amount }, bond)
-        .await?;
+    c.t.game_send(
+        coins[6].depositor,
+        Game::startDepositExitCall { coinId: coins[6].id, amount: coins[6].amount },
+        bond,
+    )
+    .await?;
     let owner6 = moved[6].tx.newOwner;
     let call = Game::cancelStaleExitCall { coinId: coins[6].id, state: Xt::state(&cp, coins[6].id, owner6, blk) };
-    figures.push(("cancelStaleExit".into(), c.send(owner6, call, U256::ZERO).await?.gas_used));
+    figures.push(("cancelStaleExit".into(), c.t.game_send(owner6, call, U256::ZERO).await?.gas_used));
     // A cap void: a checkpoint with cap + 1 = 257 pending challenges is too slow to set up here; the
     // cap test measures nothing. The void at finalisation above shows the per-challenge refund.
     Ok(figures)
@@ -1028,16 +977,8 @@ async fn gas_figures(backend: &str) -> TestResult<Vec<(String, u64)>> {
 
 #[tokio::test]
 async fn gas_of_the_xt_functions_is_the_same_on_both_backends() -> TestResult {
-    let embedded = gas_figures("embedded").await?;
-    let anvil = gas_figures("anvil").await?;
-    println!("XtExitGame gas (receipts: 21k base, calldata and refunds included):");
-    for (name, gas) in &embedded {
-        println!("  {name:<52} {gas:>8}");
-    }
-    assert_eq!(embedded, anvil);
-    for (name, gas) in &embedded {
-        assert!(*gas > 21_000 && *gas < 1_000_000, "{name}: {gas}");
-    }
+    gas_on_both_backends("XtExitGame gas (receipts: 21k base, calldata and refunds included):", 1_000_000, gas_figures)
+        .await?;
     Ok(())
 }
 
@@ -1051,24 +992,24 @@ async fn a_cap_void_refunds_every_pending_challenge_within_the_block_gas_limit()
         coins.push(c.deposit(n % 9, eth(1)).await?);
     }
     let k = c.block(&[]).await?;
-    let eve = c.user(4);
+    let eve = c.t.user(4);
     let states: Vec<_> = coins.iter().map(|coin| (coin.id, eve, coin.id)).collect();
     let ids: Vec<_> = coins.iter().map(|coin| coin.id).collect();
     let (cp, _) = c.propose(k, 1000, &states, &ids).await?;
-    let proposed = c.now().await?;
+    let proposed = c.t.now().await?;
     let mut last = None;
     for (n, coin) in coins.iter().enumerate() {
-        last = Some(c.challenge(c.user(n % 9), &cp, Xt::deposit_form(coin), coin.amount).await?);
+        last = Some(c.challenge(c.t.user(n % 9), &cp, Xt::deposit_form(coin), coin.amount).await?);
     }
     assert_eq!(events::<Game::CheckpointCapped>(&last.unwrap()).len(), 1);
-    c.next_tx_at(proposed + c.t.checkpoint_period).await?;
+    c.t.next_tx_at(proposed + c.t.checkpoint_period).await?;
     let receipt = c.finalize(&cp).await?;
     assert_eq!(events::<Game::CheckpointVoided>(&receipt)[0].reason, 2);
     assert_eq!(events::<Fw::BondReleased>(&receipt).len(), 17);
     assert_eq!(events::<Fw::BondBurned>(&receipt).len(), 1);
     println!("finalizeCheckpoint that voids at cap 16 (17 refunds + burn): {} gas", receipt.gas_used);
     assert!(receipt.gas_used < 30_000_000 / 10, "far within a block");
-    assert_eq!(c.bonds_held().await?, U256::ZERO);
+    assert_eq!(c.t.bonds_held().await?, U256::ZERO);
     Ok(())
 }
 
@@ -1085,7 +1026,7 @@ async fn a_checkpoint_cannot_speak_of_coins_deposited_after_its_block(
     #[values("embedded", "anvil")] backend: &str,
 ) -> TestResult {
     let mut c = Xt::new(backend).await?;
-    let (operator, eve) = (c.t.operator(), c.user(4));
+    let (operator, eve) = (c.t.operator(), c.t.user(4));
     let early = c.deposit(0, eth(1)).await?;
     let k = c.block(&[]).await?;
     let later = c.deposit(1, eth(1)).await?;
@@ -1101,16 +1042,17 @@ async fn a_checkpoint_cannot_speak_of_coins_deposited_after_its_block(
             stateRoot: tree.root(),
             bitmap: bitmap(size, &[]),
         };
-        assert_eq!(c.revert(operator, call, bond).await?, "bad zone", "zone [{start}, {start}+{size})");
+        assert_eq!(c.t.game_revert(operator, call, bond).await?, "bad zone", "zone [{start}, {start}+{size})");
     }
     // The widest zone K allows is [0, K): the later coin is outside it.
-    let (cp, _) = c.propose(k, k, &[(early.id, c.user(0), early.id)], &[early.id]).await?;
+    let (cp, _) = c.propose(k, k, &[(early.id, c.t.user(0), early.id)], &[early.id]).await?;
     let call = Xt::challenge_call(&cp, Xt::deposit_form(&later), later.amount);
-    assert_eq!(c.revert(c.user(1), call, c.t.challenge_bond).await?, "not in zone");
-    c.send(c.user(1), Game::startDepositExitCall { coinId: later.id, amount: later.amount }, c.t.exit_bond).await?;
-    c.next_tx_at(c.now().await? + c.mep()).await?;
-    c.process().await?;
-    assert_eq!(c.withdrawable(c.user(1)).await?, later.amount + c.t.exit_bond);
+    assert_eq!(c.t.game_revert(c.t.user(1), call, c.t.challenge_bond).await?, "not in zone");
+    c.t.game_send(c.t.user(1), Game::startDepositExitCall { coinId: later.id, amount: later.amount }, c.t.exit_bond)
+        .await?;
+    c.t.next_tx_at(c.t.now().await? + c.t.min_exit_period).await?;
+    c.t.process(10).await?;
+    assert_eq!(c.t.withdrawable(c.t.user(1)).await?, later.amount + c.t.exit_bond);
     Ok(())
 }
 
@@ -1126,12 +1068,12 @@ async fn an_old_block_checkpoint_signed_off_by_a_previous_owner_loses_to_the_lat
     #[values("embedded", "anvil")] backend: &str,
 ) -> TestResult {
     let mut c = Xt::new(backend).await?;
-    let (operator, bob, carol, eve) = (c.t.operator(), c.user(1), c.user(2), c.user(4));
+    let (operator, bob, carol, eve) = (c.t.operator(), c.t.user(1), c.t.user(2), c.t.user(4));
     let coin = c.deposit(0, eth(1)).await?;
     let to_bob = c.pay(&coin, coin.id, 0, 1).await?;
     let k = c.block(&[]).await?;
     let (cp, _) = c.propose(k, 1000, &[(coin.id, eve, to_bob.blknum)], &[coin.id]).await?;
-    let proposed = c.now().await?;
+    let proposed = c.t.now().await?;
     let to_carol = c.pay(&coin, to_bob.blknum, 1, 2).await?;
     assert!(to_carol.blknum > k);
 
@@ -1140,7 +1082,7 @@ async fn an_old_block_checkpoint_signed_off_by_a_previous_owner_loses_to_the_lat
     let sig = c.sign_off(1, &cp, coin.id);
     let answer =
         Game::respondCheckpointSignOffCall { checkpointId: cp.id, coinId: coin.id, challengeBlk: to_bob.blknum, sig };
-    c.send(operator, answer, U256::ZERO).await?;
+    c.t.game_send(operator, answer, U256::ZERO).await?;
 
     // The later owner's form: the receipt owner's own signed spend after K; the operator must show
     // the leaf (Bob, Lb), which this checkpoint does not hold.
@@ -1154,28 +1096,28 @@ async fn an_old_block_checkpoint_signed_off_by_a_previous_owner_loses_to_the_lat
     };
     let mut forged_later = after(&c);
     forged_later.laterSig = c.sign(2, &to_carol.tx);
-    assert_eq!(c.revert(carol, forged_later, c.t.challenge_bond).await?, "bad signature");
-    let receipt = c.send(carol, after(&c), c.t.challenge_bond).await?;
+    assert_eq!(c.t.game_revert(carol, forged_later, c.t.challenge_bond).await?, "bad signature");
+    let receipt = c.t.game_send(carol, after(&c), c.t.challenge_bond).await?;
     let event = &events::<Game::CheckpointChallenged>(&receipt)[0];
     assert_eq!((event.blknum, event.owner), (to_carol.blknum, bob));
     // The leaf in the checkpoint is Eve's: it does not answer.
     let proof = cp.tree.proof(coin.id).to_bytes();
     let leaf =
         Game::respondCheckpointLeafCall { checkpointId: cp.id, coinId: coin.id, challengeBlk: to_carol.blknum, proof };
-    assert_eq!(c.revert(operator, leaf, U256::ZERO).await?, "not included");
+    assert_eq!(c.t.game_revert(operator, leaf, U256::ZERO).await?, "not included");
     let sig = c.sign_off(1, &cp, coin.id);
     let answer =
         Game::respondCheckpointSignOffCall { checkpointId: cp.id, coinId: coin.id, challengeBlk: to_carol.blknum, sig };
-    assert_eq!(c.revert(operator, answer, U256::ZERO).await?, "sign-off refused");
+    assert_eq!(c.t.game_revert(operator, answer, U256::ZERO).await?, "sign-off refused");
 
-    c.next_tx_at(proposed + c.t.checkpoint_period).await?;
+    c.t.next_tx_at(proposed + c.t.checkpoint_period).await?;
     let receipt = c.finalize(&cp).await?;
     let event = &events::<Game::CheckpointVoided>(&receipt)[0];
     assert_eq!((event.beneficiary, event.reason), (Address::ZERO, 1));
     assert_eq!(c.bonds_burned().await?, c.t.checkpoint_bond);
     let state = Xt::state(&cp, coin.id, eve, to_bob.blknum);
-    let call = Xt::checkpoint_exit(&coin, state, none(), none(), Bytes::new());
-    assert_eq!(c.revert(eve, call, c.t.exit_bond).await?, "not finalized");
+    let call = xt_checkpoint_exit(&coin, state, none(), none(), Bytes::new());
+    assert_eq!(c.t.game_revert(eve, call, c.t.exit_bond).await?, "not finalized");
     let call = Game::startExitCall {
         coinId: coin.id,
         depositor: coin.depositor,
@@ -1184,10 +1126,10 @@ async fn an_old_block_checkpoint_signed_off_by_a_previous_owner_loses_to_the_lat
         exiting: c.inc(&to_carol),
         exitingSig: to_carol.sig.clone(),
     };
-    c.send(carol, call, c.t.exit_bond).await?;
-    c.next_tx_at(c.now().await? + c.mep()).await?;
-    c.process().await?;
-    assert_eq!(c.withdrawable(carol).await?, coin.amount + c.t.exit_bond + c.t.challenge_bond);
+    c.t.game_send(carol, call, c.t.exit_bond).await?;
+    c.t.next_tx_at(c.t.now().await? + c.t.min_exit_period).await?;
+    c.t.process(10).await?;
+    assert_eq!(c.t.withdrawable(carol).await?, coin.amount + c.t.exit_bond + c.t.challenge_bond);
 
     // A checkpoint of a block submitted `Rc` ago or earlier is refused (the clock is exact on the
     // embedded EVM only).
@@ -1195,8 +1137,8 @@ async fn an_old_block_checkpoint_signed_off_by_a_previous_owner_loses_to_the_lat
         return Ok(());
     }
     let old = c.block(&[]).await?;
-    let submitted = c.now().await?;
-    c.next_tx_at(submitted + c.t.checkpoint_period / 4).await?;
+    let submitted = c.t.now().await?;
+    c.t.next_tx_at(submitted + c.t.checkpoint_period / 4).await?;
     let call = Game::proposeCheckpointCall {
         blknum: old,
         zoneStart: 0,
@@ -1204,7 +1146,7 @@ async fn an_old_block_checkpoint_signed_off_by_a_previous_owner_loses_to_the_lat
         stateRoot: B256::ZERO,
         bitmap: bitmap(8, &[]),
     };
-    assert_eq!(c.revert(operator, call, c.t.checkpoint_bond).await?, "block too old");
+    assert_eq!(c.t.game_revert(operator, call, c.t.checkpoint_bond).await?, "block too old");
     Ok(())
 }
 
@@ -1218,7 +1160,7 @@ async fn a_cap_of_honest_bits_does_not_void_before_the_operator_answers(
     #[values("embedded", "anvil")] backend: &str,
 ) -> TestResult {
     let mut c = Xt::with_cap(backend, 2).await?;
-    let (operator, griefer) = (c.t.operator(), c.user(5));
+    let (operator, griefer) = (c.t.operator(), c.t.user(5));
     let mut coins = Vec::new();
     for user in 0..3 {
         coins.push(c.deposit(user, eth(1)).await?);
@@ -1227,7 +1169,7 @@ async fn a_cap_of_honest_bits_does_not_void_before_the_operator_answers(
     let states: Vec<_> = coins.iter().map(|coin| (coin.id, coin.depositor, coin.id)).collect();
     let ids: Vec<_> = coins.iter().map(|coin| coin.id).collect();
     let (cp, _) = c.propose(k, 1000, &states, &ids).await?;
-    let proposed = c.now().await?;
+    let proposed = c.t.now().await?;
     for coin in &coins {
         let receipt = c.challenge(griefer, &cp, Xt::deposit_form(coin), coin.amount).await?;
         assert!(events::<Game::CheckpointVoided>(&receipt).is_empty());
@@ -1237,16 +1179,16 @@ async fn a_cap_of_honest_bits_does_not_void_before_the_operator_answers(
         let sig = c.sign_off(n, &cp, coin.id);
         let call =
             Game::respondCheckpointSignOffCall { checkpointId: cp.id, coinId: coin.id, challengeBlk: coin.id, sig };
-        c.send(operator, call, U256::ZERO).await?;
+        c.t.game_send(operator, call, U256::ZERO).await?;
     }
-    assert_eq!(c.withdrawable(operator).await?, c.t.challenge_bond * U256::from(3));
-    c.next_tx_at(proposed + c.t.checkpoint_period).await?;
+    assert_eq!(c.t.withdrawable(operator).await?, c.t.challenge_bond * U256::from(3));
+    c.t.next_tx_at(proposed + c.t.checkpoint_period).await?;
     let receipt = c.finalize(&cp).await?;
     let event = &events::<Game::CheckpointVoided>(&receipt)[0];
     assert_eq!((event.beneficiary, event.reason), (operator, 2));
-    assert_eq!(c.withdrawable(operator).await?, c.t.challenge_bond * U256::from(3) + c.t.checkpoint_bond);
-    assert_eq!(c.withdrawable(griefer).await?, U256::ZERO);
-    assert_eq!((c.bonds_held().await?, c.bonds_burned().await?), (U256::ZERO, U256::ZERO));
+    assert_eq!(c.t.withdrawable(operator).await?, c.t.challenge_bond * U256::from(3) + c.t.checkpoint_bond);
+    assert_eq!(c.t.withdrawable(griefer).await?, U256::ZERO);
+    assert_eq!((c.t.bonds_held().await?, c.bonds_burned().await?), (U256::ZERO, U256::ZERO));
     Ok(())
 }
 
@@ -1260,22 +1202,22 @@ async fn a_false_checkpoint_bond_is_burned_whoever_challenges_first(
     #[values("embedded", "anvil")] backend: &str,
 ) -> TestResult {
     let mut c = Xt::new(backend).await?;
-    let (operator, alice, mallory, eve) = (c.t.operator(), c.user(0), c.user(3), c.user(4));
+    let (operator, alice, mallory, eve) = (c.t.operator(), c.t.user(0), c.t.user(3), c.t.user(4));
     let coin_a = c.deposit(0, eth(1)).await?;
     let coin_m = c.deposit(3, eth(1)).await?;
     let k = c.block(&[]).await?;
     let states = [(coin_a.id, eve, coin_a.id), (coin_m.id, eve, coin_m.id)];
     let (cp, _) = c.propose(k, 1000, &states, &[coin_a.id, coin_m.id]).await?;
-    let proposed = c.now().await?;
+    let proposed = c.t.now().await?;
     c.challenge(mallory, &cp, Xt::deposit_form(&coin_m), coin_m.amount).await?;
     c.challenge(alice, &cp, Xt::deposit_form(&coin_a), coin_a.amount).await?;
-    c.next_tx_at(proposed + c.t.checkpoint_period).await?;
+    c.t.next_tx_at(proposed + c.t.checkpoint_period).await?;
     let receipt = c.finalize(&cp).await?;
     let event = &events::<Game::CheckpointVoided>(&receipt)[0];
     assert_eq!((event.beneficiary, event.reason), (Address::ZERO, 1));
-    assert_eq!(c.withdrawable(mallory).await?, c.t.challenge_bond);
-    assert_eq!(c.withdrawable(alice).await?, c.t.challenge_bond);
-    assert_eq!(c.withdrawable(operator).await?, U256::ZERO);
+    assert_eq!(c.t.withdrawable(mallory).await?, c.t.challenge_bond);
+    assert_eq!(c.t.withdrawable(alice).await?, c.t.challenge_bond);
+    assert_eq!(c.t.withdrawable(operator).await?, U256::ZERO);
     assert_eq!(c.bonds_burned().await?, c.t.checkpoint_bond);
     Ok(())
 }
@@ -1293,11 +1235,11 @@ async fn a_pruned_owner_answers_challenges_below_its_checkpoint(
     #[values("embedded", "anvil")] backend: &str,
 ) -> TestResult {
     let mut c = Xt::new(backend).await?;
-    let (alice, bob, m2) = (c.user(0), c.user(1), c.user(4));
+    let (alice, bob, m2) = (c.t.user(0), c.t.user(1), c.t.user(4));
     let (coin, to_bob, cp) = c.honest_checkpoint().await?;
     let state = Xt::state(&cp, coin.id, bob, to_bob.blknum);
     // The forged history after K: P (never signed by Bob) to M1, then M1 to M2.
-    let forged = c.moved(&coin, to_bob.blknum, 3, c.user(3)).await?;
+    let forged = c.moved(&coin, to_bob.blknum, 3, c.t.user(3)).await?;
     let to_m2 = c.pay(&coin, forged.blknum, 3, 4).await?;
     let exit = Game::startExitCall {
         coinId: coin.id,
@@ -1307,45 +1249,46 @@ async fn a_pruned_owner_answers_challenges_below_its_checkpoint(
         exiting: c.inc(&to_m2),
         exitingSig: to_m2.sig.clone(),
     };
-    c.send(m2, exit.clone(), c.t.exit_bond).await?;
+    c.t.game_send(m2, exit.clone(), c.t.exit_bond).await?;
     let cbond = c.t.challenge_bond;
-    c.send(alice, Game::challengeHistoryCall { coinId: coin.id, earlier: Xt::deposit_form(&coin) }, cbond).await?;
+    c.t.game_send(alice, Game::challengeHistoryCall { coinId: coin.id, earlier: Xt::deposit_form(&coin) }, cbond)
+        .await?;
     let call = Game::challengeHistoryAtCheckpointCall { coinId: coin.id, state: state.clone() };
-    c.send(bob, call, cbond).await?;
+    c.t.game_send(bob, call, cbond).await?;
     // Bob's own point is not below the state's last move; Alice's deposit is.
     let own =
         Game::respondHistoryAtCheckpointCall { coinId: coin.id, challengeBlk: to_bob.blknum, state: state.clone() };
-    assert_eq!(c.revert(bob, own, U256::ZERO).await?, "bad order");
+    assert_eq!(c.t.game_revert(bob, own, U256::ZERO).await?, "bad order");
     let answer = Game::respondHistoryAtCheckpointCall { coinId: coin.id, challengeBlk: coin.id, state: state.clone() };
-    let receipt = c.send(bob, answer, U256::ZERO).await?;
+    let receipt = c.t.game_send(bob, answer, U256::ZERO).await?;
     assert_eq!(events::<Game::HistoryAnsweredAtCheckpoint>(&receipt).len(), 1);
 
-    let at = c.now().await? + c.mep();
-    c.next_tx_at(at).await?;
-    let receipt = c.process().await?;
+    let at = c.t.now().await? + c.t.min_exit_period;
+    c.t.next_tx_at(at).await?;
+    let receipt = c.t.process(10).await?;
     assert_eq!(events::<Game::ExitCancelled>(&receipt)[0].beneficiary, bob);
     assert_eq!(events::<Game::CoinReserved>(&receipt)[0].owner, bob);
-    assert_eq!(c.revert(m2, exit, c.t.exit_bond).await?, "coin reserved");
-    let call = Xt::checkpoint_exit(&coin, state, none(), none(), Bytes::new());
-    c.send(bob, call, c.t.exit_bond).await?;
-    let at = c.now().await? + c.mep();
-    c.next_tx_at(at).await?;
-    c.process().await?;
+    assert_eq!(c.t.game_revert(m2, exit, c.t.exit_bond).await?, "coin reserved");
+    let call = xt_checkpoint_exit(&coin, state, none(), none(), Bytes::new());
+    c.t.game_send(bob, call, c.t.exit_bond).await?;
+    let at = c.t.now().await? + c.t.min_exit_period;
+    c.t.next_tx_at(at).await?;
+    c.t.process(10).await?;
     // Bob: the coin, both exit bonds (his and M2's) and both challenge bonds (his refund, Alice's answered).
     let expected = coin.amount + c.t.exit_bond * U256::from(2) + cbond * U256::from(2);
-    assert_eq!(c.withdrawable(bob).await?, expected);
-    assert_eq!(c.withdrawable(alice).await?, U256::ZERO);
+    assert_eq!(c.t.withdrawable(bob).await?, expected);
+    assert_eq!(c.t.withdrawable(alice).await?, U256::ZERO);
 
     // A finalised leaf whose last move is after K (signed off or not) is no origin.
     let other = c.deposit(2, eth(1)).await?;
     let k = c.block(&[]).await?;
-    let carol = c.user(2);
+    let carol = c.t.user(2);
     let (bad, _) = c.propose(k, k, &[(other.id, carol, k + 1000)], &[other.id]).await?;
-    let proposed = c.now().await?;
-    c.next_tx_at(proposed + c.t.checkpoint_period).await?;
+    let proposed = c.t.now().await?;
+    c.t.next_tx_at(proposed + c.t.checkpoint_period).await?;
     c.finalize(&bad).await?;
-    let call = Xt::checkpoint_exit(&other, Xt::state(&bad, other.id, carol, k + 1000), none(), none(), Bytes::new());
-    assert_eq!(c.revert(carol, call, c.t.exit_bond).await?, "bad state");
+    let call = xt_checkpoint_exit(&other, Xt::state(&bad, other.id, carol, k + 1000), none(), none(), Bytes::new());
+    assert_eq!(c.t.game_revert(carol, call, c.t.exit_bond).await?, "bad state");
     Ok(())
 }
 
@@ -1355,7 +1298,7 @@ async fn a_pruned_owner_answers_challenges_below_its_checkpoint(
 #[tokio::test]
 async fn the_leaf_answers_a_later_owners_challenge_of_an_honest_state() -> TestResult {
     let mut c = Xt::new("embedded").await?;
-    let (operator, bob, carol) = (c.t.operator(), c.user(1), c.user(2));
+    let (operator, bob, carol) = (c.t.operator(), c.t.user(1), c.t.user(2));
     let coin = c.deposit(0, eth(1)).await?;
     let to_bob = c.pay(&coin, coin.id, 0, 1).await?;
     let k = c.block(&[]).await?;
@@ -1369,7 +1312,7 @@ async fn the_leaf_answers_a_later_owners_challenge_of_an_honest_state() -> TestR
         later: c.inc(&to_carol),
         laterSig: to_carol.sig.clone(),
     };
-    c.send(carol, call, c.t.challenge_bond).await?;
+    c.t.game_send(carol, call, c.t.challenge_bond).await?;
     let proof = cp.tree.proof(coin.id).to_bytes();
     let leaf = |blk: u64, proof: Bytes| Game::respondCheckpointLeafCall {
         checkpointId: cp.id,
@@ -1377,13 +1320,13 @@ async fn the_leaf_answers_a_later_owners_challenge_of_an_honest_state() -> TestR
         challengeBlk: blk,
         proof,
     };
-    let receipt = c.send(operator, leaf(to_carol.blknum, proof.clone()), U256::ZERO).await?;
+    let receipt = c.t.game_send(operator, leaf(to_carol.blknum, proof.clone()), U256::ZERO).await?;
     let answered = &events::<Game::CheckpointChallengeAnswered>(&receipt)[0];
     assert_eq!((answered.responder, answered.kind), (operator, 3));
-    assert_eq!(c.withdrawable(operator).await?, c.t.challenge_bond);
+    assert_eq!(c.t.withdrawable(operator).await?, c.t.challenge_bond);
     // Bob's own (non-signer's) challenge is answered by a sign-off, not by the leaf.
     c.challenge(bob, &cp, c.inc(&to_bob), U256::ZERO).await?;
-    assert_eq!(c.revert(operator, leaf(to_bob.blknum, proof), U256::ZERO).await?, "not a later owner's");
+    assert_eq!(c.t.game_revert(operator, leaf(to_bob.blknum, proof), U256::ZERO).await?, "not a later owner's");
     Ok(())
 }
 
@@ -1392,14 +1335,14 @@ async fn the_leaf_answers_a_later_owners_challenge_of_an_honest_state() -> TestR
 #[tokio::test]
 async fn the_checkpoint_answers_below_the_exits_own_move() -> TestResult {
     let mut c = Xt::new("embedded").await?;
-    let (alice, bob) = (c.user(0), c.user(1));
+    let (alice, bob) = (c.t.user(0), c.t.user(1));
     let coin = c.deposit(0, eth(1)).await?;
     let to_carol = c.pay(&coin, coin.id, 0, 2).await?;
     let to_bob = c.moved(&coin, to_carol.blknum, 2, bob).await?;
     let k = c.block(&[]).await?;
     let (cp, _) = c.propose(k, 1000, &[(coin.id, bob, to_bob.blknum)], &[coin.id]).await?;
-    let proposed = c.now().await?;
-    c.next_tx_at(proposed + c.t.checkpoint_period).await?;
+    let proposed = c.t.now().await?;
+    c.t.next_tx_at(proposed + c.t.checkpoint_period).await?;
     c.finalize(&cp).await?;
     let exit = Game::startExitCall {
         coinId: coin.id,
@@ -1409,15 +1352,16 @@ async fn the_checkpoint_answers_below_the_exits_own_move() -> TestResult {
         exiting: c.inc(&to_bob),
         exitingSig: to_bob.sig.clone(),
     };
-    c.send(bob, exit, c.t.exit_bond).await?;
+    c.t.game_send(bob, exit, c.t.exit_bond).await?;
     let cbond = c.t.challenge_bond;
-    c.send(alice, Game::challengeHistoryCall { coinId: coin.id, earlier: Xt::deposit_form(&coin) }, cbond).await?;
+    c.t.game_send(alice, Game::challengeHistoryCall { coinId: coin.id, earlier: Xt::deposit_form(&coin) }, cbond)
+        .await?;
     let state = Xt::state(&cp, coin.id, bob, to_bob.blknum);
     let answer = Game::respondHistoryAtCheckpointCall { coinId: coin.id, challengeBlk: coin.id, state: state.clone() };
-    c.send(bob, answer, U256::ZERO).await?;
-    let at = c.now().await? + c.mep();
-    c.next_tx_at(at).await?;
-    c.process().await?;
-    assert_eq!(c.withdrawable(bob).await?, coin.amount + c.t.exit_bond + cbond);
+    c.t.game_send(bob, answer, U256::ZERO).await?;
+    let at = c.t.now().await? + c.t.min_exit_period;
+    c.t.next_tx_at(at).await?;
+    c.t.process(10).await?;
+    assert_eq!(c.t.withdrawable(bob).await?, coin.amount + c.t.exit_bond + cbond);
     Ok(())
 }

@@ -41,6 +41,7 @@ use plasma_cash::{
     tx::CashTxExt,
 };
 use plasma_core::{BlockSubmittedEvent, ChildChain, DepositEvent, alloy_primitives::Address};
+use plasma_testkit::cast::{ALICE, BOB, CAROL, DAVE, EVE, HONEST, MALLORY, NAMES, address};
 use plasma_testkit::interleave::{self, Interleaving, SlotStep as Step, Window};
 use proptest::prelude::*;
 
@@ -96,25 +97,11 @@ struct History {
 /// events before `s`; a look is forced at every deadline.
 fn schedule(h: &History, il: Option<&Interleaving>) -> Vec<Step> {
     let windows = h.off.iter().map(|t| Window { lo: t.lo, hi: t.hi });
-    interleave::schedule_by_slot(h.chain.len(), windows, |p| h.forced.contains(&p), il)
+    interleave::by_slot(interleave::schedule(h.chain.len(), windows, |p| h.forced.contains(&p), il))
 }
 
 // ---------------------------------------------------------------------------------------------
 // The clients and what they decide.
-
-const NAMES: [&str; 6] = ["alice", "bob", "carol", "dave", "mallory", "eve"];
-const ALICE: usize = 0;
-const BOB: usize = 1;
-const CAROL: usize = 2;
-const DAVE: usize = 3;
-const MALLORY: usize = 4;
-const EVE: usize = 5;
-/// Users `0..HONEST` run a client.
-const HONEST: usize = 4;
-
-fn address(user: usize) -> Address {
-    key(NAMES[user]).address()
-}
 
 /// One honest user's software.
 struct Client {
@@ -392,6 +379,16 @@ impl Builder {
         self.op.include_unchecked(tx.sign(&domain(), &key(NAMES[signer]))).unwrap();
     }
 
+    /// The operator forges a spend of `coin` (last moved at `prev`) to Eve, then Eve's move to
+    /// herself, in two blocks of their own (withheld or not); Eve exits. Returns the exit.
+    fn eve_steals(&mut self, coin: u64, prev: u64, withhold: bool) -> ObservedExit {
+        self.forge(CashTx::new(coin, prev, address(EVE)), EVE);
+        let forged_at = self.seal(withhold);
+        self.forge(CashTx::new(coin, forged_at, address(EVE)), EVE);
+        let exit_at = self.seal(withhold);
+        self.exit(coin, EVE, exit_at, forged_at, address(EVE))
+    }
+
     fn exit(&mut self, coin: u64, owner: usize, exit_blk: u64, prev_blk: u64, prev_owner: Address) -> ObservedExit {
         let exit = ObservedExit {
             coin_id: coin,
@@ -509,11 +506,7 @@ fn forged(b: &mut Builder, lower: bool) {
         let coin = b.deposit(ALICE);
         (coin, coin)
     };
-    b.forge(CashTx::new(coin, earlier, address(EVE)), EVE);
-    let forged_at = b.seal(false);
-    b.forge(CashTx::new(coin, forged_at, address(EVE)), EVE);
-    let exit_at = b.seal(false);
-    let exit = b.exit(coin, EVE, exit_at, forged_at, address(EVE));
+    let exit = b.eve_steals(coin, earlier, false);
     b.due(coin);
     b.challenge(&exit, earlier, ALICE, ALICE);
     if lower {
@@ -547,11 +540,7 @@ fn rearrange(b: &mut Builder) {
     b.off(coin, OffFact::Expect(BOB, to_bob, alices));
     b.op.include_unchecked(to_bob).unwrap();
     let paid_at = b.seal(true);
-    b.forge(CashTx::new(coin, paid_at, address(EVE)), EVE);
-    let forged_at = b.seal(true);
-    b.forge(CashTx::new(coin, forged_at, address(EVE)), EVE);
-    let exit_at = b.seal(true);
-    let exit = b.exit(coin, EVE, exit_at, forged_at, address(EVE));
+    let exit = b.eve_steals(coin, paid_at, true);
     b.due(coin);
     b.challenge(&exit, coin, ALICE, ALICE);
     // The answer just before the challenge's deadline.

@@ -4,8 +4,8 @@
 
 #![allow(dead_code)]
 
-use plasma_cash::{CashGame, Operator, SignedCashTx, SyncReport, Wallet, game::IncludedExt};
-use plasma_core::{ChildChain, SigningKey};
+use plasma_cash::{CashGame, CashTx, Operator, SignedCashTx, SyncReport, Wallet, game::IncludedExt, tx::CashTxExt};
+use plasma_core::{ChildChain, SigningKey, alloy_primitives::Address};
 
 pub use plasma_testkit::{Framework, domain, key, wei};
 
@@ -72,6 +72,38 @@ impl Net {
         let history = self.wallets[from].handover(coin).unwrap();
         assert_eq!(self.wallets[to].receive(history).unwrap(), coin);
         blknum
+    }
+
+    /// A network of `keys` where the first user deposits `amount` and pays the coin to the second.
+    /// Returns the network, the coin and the payment's block.
+    pub fn paid(keys: &[&SigningKey], amount: u64) -> (Self, u64, u64) {
+        let mut net = Self::new(keys);
+        let coin = net.deposit(0, amount);
+        let paid_at = net.transfer(0, coin, 1);
+        (net, coin, paid_at)
+    }
+
+    /// The operator includes a spend of `coin` (last moved at `prev`) signed by `thief`, who does
+    /// not own it, then the thief's own spend of it to `to`, each in a block of its own (`withheld`:
+    /// both blocks held back). Returns the two blocks.
+    pub fn forged_spend(
+        &mut self,
+        coin: u64,
+        prev: u64,
+        thief: &SigningKey,
+        to: Address,
+        withheld: bool,
+    ) -> (u64, u64) {
+        if withheld {
+            self.op.withhold_next();
+        }
+        self.op.include_unchecked(CashTx::new(coin, prev, thief.address()).sign(&domain(), thief)).unwrap();
+        let forged_at = self.seal();
+        if withheld {
+            self.op.withhold_next();
+        }
+        self.op.submit_tx(CashTx::new(coin, forged_at, to).sign(&domain(), thief)).unwrap();
+        (forged_at, self.seal())
     }
 
     /// The transaction of `coin` in block `blknum`, from the operator's own records (withheld or not).

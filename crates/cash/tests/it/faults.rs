@@ -17,6 +17,19 @@ use plasma_core::{
 
 const STARTED: u64 = 1_800_000_000;
 
+/// A history challenge of `exit` at block `blknum` (whose owner is `owner`) by `challenger`, made
+/// at `at`.
+fn challenge_of(exit: &ObservedExit, blknum: u64, owner: Address, challenger: Address, at: u64) -> ObservedChallenge {
+    ObservedChallenge {
+        coin_id: exit.coin_id,
+        exit_id: exit.exit_id,
+        challenger,
+        blknum,
+        owner,
+        deadline: game().response_deadline(at),
+    }
+}
+
 fn observed(coin: u64, owner: Address, exit_blk: u64, prev_blk: u64, prev_owner: Address) -> ObservedExit {
     ObservedExit {
         coin_id: coin,
@@ -33,14 +46,9 @@ fn observed(coin: u64, owner: Address, exit_blk: u64, prev_blk: u64, prev_owner:
 #[test]
 fn forged_spend_in_a_published_block_is_refused_and_its_exit_challenged() {
     let (a, b, eve, f) = (key("a"), key("b"), key("eve"), key("f"));
-    let mut net = Net::new(&[&a, &b]);
-    let coin = net.deposit(0, 10);
-    let to_b = net.transfer(0, coin, 1);
+    let (mut net, coin, to_b) = Net::paid(&[&a, &b], 10);
     // The operator includes a spend of B's coin signed by Eve, then Eve's own spend to F.
-    net.op.include_unchecked(CashTx::new(coin, to_b, eve.address()).sign(&domain(), &eve)).unwrap();
-    let forged_at = net.seal();
-    net.op.submit_tx(CashTx::new(coin, forged_at, f.address()).sign(&domain(), &eve)).unwrap();
-    let spent_at = net.seal();
+    let (forged_at, spent_at) = net.forged_spend(coin, to_b, &eve, f.address(), false);
 
     let mut watcher = Watcher::new(b.address(), game());
     let (report, findings) = watcher.sync(&mut net.wallets[1], &net.op).unwrap();
@@ -68,9 +76,7 @@ fn forged_spend_in_a_published_block_is_refused_and_its_exit_challenged() {
 #[test]
 fn owners_double_spend_is_challenged_by_the_first_recipient() {
     let (a, b, eve) = (key("a"), key("b"), key("eve"));
-    let mut net = Net::new(&[&a, &b]);
-    let coin = net.deposit(0, 10);
-    let to_b = net.transfer(0, coin, 1);
+    let (mut net, coin, to_b) = Net::paid(&[&a, &b], 10);
     // A signs a second spend of its deposit, to Eve; the operator includes it.
     let second = net.wallets[0].sign(CashTx::new(coin, coin, eve.address())).unwrap();
     net.op.include_unchecked(second).unwrap();
@@ -160,12 +166,7 @@ fn rearrangement_attack_is_defeated_by_the_revealed_payment() {
     net.op.withhold_next();
     net.op.include_unchecked(held).unwrap();
     let paid_at = net.seal();
-    net.op.withhold_next();
-    net.op.include_unchecked(CashTx::new(coin, paid_at, eve.address()).sign(&domain(), &eve)).unwrap();
-    let forged_at = net.seal();
-    net.op.withhold_next();
-    net.op.submit_tx(CashTx::new(coin, forged_at, f.address()).sign(&domain(), &eve)).unwrap();
-    let exit_at = net.seal();
+    let (forged_at, exit_at) = net.forged_spend(coin, paid_at, &eve, f.address(), true);
     net.sync();
 
     // F exits: parent = the forgery at forged_at, exiting = Eve -> F.
@@ -177,14 +178,7 @@ fn rearrangement_attack_is_defeated_by_the_revealed_payment() {
     let [Action::ChallengeHistory(first)] = &actions[..] else { panic!("{actions:?}") };
     assert!(first.earlier.is_deposit());
     assert!(bob.on_exit_started(&net.wallets[1], &exit, STARTED + 10).is_empty());
-    let challenged = ObservedChallenge {
-        coin_id: coin,
-        exit_id: exit.exit_id,
-        challenger: a.address(),
-        blknum: coin,
-        owner: a.address(),
-        deadline: game().response_deadline(STARTED + 10),
-    };
+    let challenged = challenge_of(&exit, coin, a.address(), a.address(), STARTED + 10);
     assert!(alice.on_history_challenged(&net.wallets[0], &challenged, STARTED + 10).is_empty());
     assert!(bob.on_history_challenged(&net.wallets[1], &challenged, STARTED + 10).is_empty());
 
@@ -223,13 +217,8 @@ fn rearrangement_attack_is_defeated_by_the_revealed_payment() {
 #[test]
 fn a_false_lower_challenge_on_a_thiefs_exit_is_answered_by_the_victim() {
     let (m, a, eve) = (key("mallory"), key("alice"), key("eve"));
-    let mut net = Net::new(&[&m, &a]);
-    let coin = net.deposit(0, 10);
-    let to_alice = net.transfer(0, coin, 1);
-    net.op.include_unchecked(CashTx::new(coin, to_alice, eve.address()).sign(&domain(), &eve)).unwrap();
-    let forged_at = net.seal();
-    net.op.submit_tx(CashTx::new(coin, forged_at, eve.address()).sign(&domain(), &eve)).unwrap();
-    let exit_at = net.seal();
+    let (mut net, coin, to_alice) = Net::paid(&[&m, &a], 10);
+    let (forged_at, exit_at) = net.forged_spend(coin, to_alice, &eve, eve.address(), false);
     net.sync();
 
     let exit = observed(coin, eve.address(), exit_at, forged_at, eve.address());
@@ -238,14 +227,8 @@ fn a_false_lower_challenge_on_a_thiefs_exit_is_answered_by_the_victim() {
     let [Action::ChallengeHistory(own)] = &actions[..] else { panic!("{actions:?}") };
     assert_eq!(own.earlier, net.included(to_alice, coin));
     let deadline = game().response_deadline(STARTED + 5);
-    let challenge = |blknum: u64, owner: Address, challenger: Address| ObservedChallenge {
-        coin_id: coin,
-        exit_id: exit.exit_id,
-        challenger,
-        blknum,
-        owner,
-        deadline,
-    };
+    let challenge =
+        |blknum: u64, owner: Address, challenger: Address| challenge_of(&exit, blknum, owner, challenger, STARTED + 5);
     // Her own challenge calls for nothing of hers.
     assert!(
         alice

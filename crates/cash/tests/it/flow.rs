@@ -77,9 +77,7 @@ fn a_pays_b_pays_c_and_c_can_exit() {
 #[test]
 fn a_coin_that_moved_exits_from_the_deposit_parent() {
     let (a, b) = (key("a"), key("b"));
-    let mut net = Net::new(&[&a, &b]);
-    let coin = net.deposit(0, 1);
-    let to_b = net.transfer(0, coin, 1);
+    let (net, coin, to_b) = Net::paid(&[&a, &b], 1);
     let ExitClaim::Tx(exit) = net.wallets[1].exit_claim(coin).unwrap() else { panic!() };
     assert_eq!(exit.parent, Included::none());
     assert_eq!(exit.exiting.blknum, to_b);

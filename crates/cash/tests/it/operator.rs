@@ -57,9 +57,7 @@ fn deposits_mint_coins() {
 
 #[test]
 fn submission_rules_and_untouched_state() {
-    let (mut fw, mut op) = setup();
-    let (a, b, eve) = (key("a"), key("b"), key("eve"));
-    let d = domain();
+    let ((mut fw, mut op), (a, b, eve), d) = (setup(), (key("a"), key("b"), key("eve")), domain());
     let good = CashTx::new(1, 1, b.address()).sign(&d, &a);
     let before = op.clone();
     let cases = [
@@ -171,9 +169,7 @@ fn served_entries_and_withholding() {
 
 #[test]
 fn unchecked_inclusion_and_holding_back() {
-    let (mut fw, mut op) = setup();
-    let (a, b, eve) = (key("a"), key("b"), key("eve"));
-    let d = domain();
+    let ((mut fw, mut op), (a, b, eve), d) = (setup(), (key("a"), key("b"), key("eve")), domain());
     // A forged spend (signed by Eve) of A's coin: included and applied.
     let forged = CashTx::new(1, 1, eve.address()).sign(&d, &eve);
     op.include_unchecked(forged).unwrap();

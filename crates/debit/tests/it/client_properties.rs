@@ -25,7 +25,7 @@ use plasma_debit::{
     Action, ChannelState, DebitHistory, DebitMove, DebitTx, DebitWallet, DepositRecord, Entry, ObservedExit,
     ObservedHistoryChallenge, SignedDebitTx, watcher,
 };
-use plasma_testkit::interleave::{self, Interleaving, Step, Window, interleaving};
+use plasma_testkit::interleave::{self, Interleaving, Timed};
 use proptest::prelude::*;
 
 // ---------------------------------------------------------------------------------------------
@@ -51,26 +51,8 @@ enum OffFact {
     CoSigned(ChannelState),
 }
 
-/// An off-chain fact and when it may arrive: before root-chain event `slot` is read, for some
-/// `slot` in `lo..=hi` (`slot == chain.len()`: after the last one).
-#[derive(Clone, Debug)]
-struct Timed {
-    fact: OffFact,
-    lo: usize,
-    hi: usize,
-}
-
-#[derive(Clone, Debug, Default)]
-struct History {
-    chain: Vec<ChainEvent>,
-    off: Vec<Timed>,
-}
-
-/// The steps of one run (`None`: the in-order run).
-fn schedule(h: &History, il: Option<&Interleaving>) -> Vec<Step> {
-    let windows = h.off.iter().map(|t| Window { lo: t.lo, hi: t.hi });
-    interleave::schedule(h.chain.len(), windows, |_| false, il)
-}
+/// One history: its root-chain events and off-chain facts.
+type History = interleave::History<ChainEvent, OffFact>;
 
 // ---------------------------------------------------------------------------------------------
 // The client and what it decides.
@@ -104,34 +86,6 @@ impl<'h> Client<'h> {
         }
     }
 
-    fn chain(&mut self, i: usize) {
-        match &self.h.chain[i] {
-            ChainEvent::Deposit(record) => {
-                self.wallet.on_deposit(*record).unwrap();
-            }
-            ChainEvent::Submitted(blknum, root) => self.wallet.learn_root(*blknum, *root),
-            ChainEvent::ExitStarted(exit) => {
-                self.wallet.on_exit_started(exit.coin_id);
-                self.open.insert(exit.exit_id, Open { exit: *exit, challenges: Vec::new() });
-            }
-            ChainEvent::HistoryChallenged(exit_id, challenge) => {
-                self.open.get_mut(exit_id).unwrap().challenges.push(*challenge);
-            }
-        }
-        self.absorb();
-    }
-
-    fn off(&mut self, j: usize) {
-        match &self.h.off[j].fact {
-            OffFact::Entry(coin, blknum, entry) => {
-                self.entries.insert((*coin, *blknum), entry.clone());
-            }
-            OffFact::Handover(history, capacity) => self.handovers.push((history.clone(), *capacity)),
-            OffFact::CoSigned(state) => self.states.push(*state),
-        }
-        self.absorb();
-    }
-
     /// Takes in whatever it can now: handovers whose roots it knows, the next entries of the coins
     /// it holds, co-signed states (each retried until the wallet keeps it).
     fn absorb(&mut self) {
@@ -158,6 +112,38 @@ impl<'h> Client<'h> {
             }
         }
         self.states.retain(|state| wallet.store_state(*state).is_err());
+    }
+}
+
+impl interleave::Driven for Client<'_> {
+    type Decisions = BTreeSet<String>;
+
+    fn chain(&mut self, i: usize) {
+        match &self.h.chain[i] {
+            ChainEvent::Deposit(record) => {
+                self.wallet.on_deposit(*record).unwrap();
+            }
+            ChainEvent::Submitted(blknum, root) => self.wallet.learn_root(*blknum, *root),
+            ChainEvent::ExitStarted(exit) => {
+                self.wallet.on_exit_started(exit.coin_id);
+                self.open.insert(exit.exit_id, Open { exit: *exit, challenges: Vec::new() });
+            }
+            ChainEvent::HistoryChallenged(exit_id, challenge) => {
+                self.open.get_mut(exit_id).unwrap().challenges.push(*challenge);
+            }
+        }
+        self.absorb();
+    }
+
+    fn off(&mut self, j: usize) {
+        match &self.h.off[j].fact {
+            OffFact::Entry(coin, blknum, entry) => {
+                self.entries.insert((*coin, *blknum), entry.clone());
+            }
+            OffFact::Handover(history, capacity) => self.handovers.push((history.clone(), *capacity)),
+            OffFact::CoSigned(state) => self.states.push(*state),
+        }
+        self.absorb();
     }
 
     /// Every open exit judged again, as `DebitVariant::holder_round` does for an honest wallet.
@@ -193,18 +179,14 @@ impl<'h> Client<'h> {
             }
         }
     }
+
+    fn decisions(self) -> BTreeSet<String> {
+        self.decided
+    }
 }
 
 fn run(h: &History, wallet: DebitWallet, il: Option<&Interleaving>) -> BTreeSet<String> {
-    let mut client = Client::new(h, wallet);
-    for step in schedule(h, il) {
-        match step {
-            Step::Off(j) => client.off(j),
-            Step::Look => client.look(),
-            Step::Chain(i) => client.chain(i),
-        }
-    }
-    client.decided
+    interleave::run(Client::new(h, wallet), h.schedule(il))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -475,10 +457,7 @@ proptest! {
 
     /// Every interleaving of one history's facts leads to the decisions of the in-order delivery.
     #[test]
-    fn decisions_do_not_depend_on_the_order_facts_arrive_in(
-        shape in shape(),
-        orders in prop::collection::vec(interleaving(), 3),
-    ) {
+    fn decisions_do_not_depend_on_the_order_facts_arrive_in((shape, orders) in interleave::with_orders(shape())) {
         let h = history(&shape);
         let expected = run(&h, bobs_wallet(), None);
         // The history does exercise the client: the faults are found and acted on.
@@ -492,9 +471,6 @@ proptest! {
         if shape.transfer && shape.forward {
             prop_assert!(has("RespondHistory"), "{expected:?}");
         }
-        for il in &orders {
-            let got = run(&h, bobs_wallet(), Some(il));
-            prop_assert_eq!(&got, &expected, "{:?}", il);
-        }
+        interleave::check_orders(&expected, &orders, |il| run(&h, bobs_wallet(), Some(il)))?;
     }
 }

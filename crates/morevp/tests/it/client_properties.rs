@@ -31,7 +31,7 @@ use plasma_morevp::{
     ActionKey, BlockStatus, DepositExit, GameEvent, Operator, Output, PaymentTx, SignedTx, UtxoPos, Wallet, Watcher,
     in_flight_exit_id, tx::PaymentTxExt,
 };
-use plasma_testkit::interleave::{self, Interleaving, Step, Window, interleaving};
+use plasma_testkit::interleave::{self, Interleaving, Timed};
 use proptest::prelude::*;
 
 // ---------------------------------------------------------------------------------------------
@@ -54,29 +54,8 @@ enum OffFact {
     Handover(Box<SignedTx>),
 }
 
-/// An off-chain fact and when it may arrive: before root-chain event `slot` is read, for some
-/// `slot` in `lo..=hi` (`slot == chain.len()`: after the last one).
-#[derive(Clone, Debug)]
-struct Timed {
-    fact: OffFact,
-    lo: usize,
-    hi: usize,
-}
-
-#[derive(Clone, Debug, Default)]
-struct History {
-    chain: Vec<ChainEvent>,
-    off: Vec<Timed>,
-    /// Per child block: the root-chain position from which the client judges it withheld when
-    /// its data has not arrived.
-    give_up: BTreeMap<u64, usize>,
-}
-
-/// The steps of one run (`None`: the in-order run).
-fn schedule(h: &History, il: Option<&Interleaving>) -> Vec<Step> {
-    let windows = h.off.iter().map(|t| Window { lo: t.lo, hi: t.hi });
-    interleave::schedule(h.chain.len(), windows, |p| h.give_up.values().any(|g| *g == p), il)
-}
+/// One history: its root-chain events and off-chain facts.
+type History = interleave::History<ChainEvent, OffFact>;
 
 // ---------------------------------------------------------------------------------------------
 // The client and what it decides.
@@ -90,10 +69,8 @@ struct Decisions {
 }
 
 struct Client<'h> {
-    h: &'h History,
+    got: interleave::Received<'h, ChainEvent, OffFact, Vec<SignedTx>>,
     watcher: Watcher,
-    cursor: usize,
-    data: BTreeMap<u64, Vec<SignedTx>>,
     actions: Vec<ActionKey>,
     findings: BTreeSet<String>,
     verdicts: BTreeMap<u64, BlockStatus>,
@@ -102,10 +79,8 @@ struct Client<'h> {
 impl<'h> Client<'h> {
     fn new(h: &'h History, user: Address) -> Self {
         Self {
-            h,
+            got: interleave::Received::new(h),
             watcher: Watcher::new(domain(), PERIOD, [user]),
-            cursor: 0,
-            data: BTreeMap::new(),
             actions: Vec::new(),
             findings: BTreeSet::new(),
             verdicts: BTreeMap::new(),
@@ -117,8 +92,27 @@ impl<'h> Client<'h> {
         self.findings.extend(report.findings.iter().map(|f| format!("{f:?}")));
     }
 
+    /// Checks every block it can, in order, as soon as its data is there; at a look, also judges
+    /// withheld the blocks whose data is overdue.
+    fn check(&mut self, look: bool) {
+        while let Some(blknum) = self.watcher.next_unchecked() {
+            let txs = match self.got.block_data(blknum) {
+                Some(Some(txs)) => Some(txs.as_slice()),
+                Some(None) if look => None,
+                _ => break,
+            };
+            let report = self.watcher.on_block_data(blknum, txs).unwrap();
+            self.verdicts.insert(blknum, report.status.unwrap());
+            self.note(report);
+        }
+    }
+}
+
+impl interleave::Driven for Client<'_> {
+    type Decisions = Decisions;
+
     fn chain(&mut self, i: usize) {
-        match &self.h.chain[i] {
+        match &self.got.h.chain[i] {
             ChainEvent::Deposit(e) => {
                 let report = self.watcher.on_deposit(e).unwrap();
                 self.note(report);
@@ -129,14 +123,14 @@ impl<'h> Client<'h> {
                 self.note(report);
             }
         }
-        self.cursor = i + 1;
+        self.got.cursor = i + 1;
         self.check(false);
     }
 
     fn off(&mut self, j: usize) {
-        match &self.h.off[j].fact {
+        match &self.got.h.off[j].fact {
             OffFact::BlockData(blknum, txs) => {
-                self.data.insert(*blknum, txs.clone());
+                self.got.data.insert(*blknum, txs.clone());
             }
             OffFact::Handover(tx) => {
                 let report = self.watcher.watch_tx(tx);
@@ -146,23 +140,12 @@ impl<'h> Client<'h> {
         self.check(false);
     }
 
-    /// Checks every block it can, in order, as soon as its data is there; at a look, also judges
-    /// withheld the blocks whose data is overdue.
-    fn check(&mut self, look: bool) {
-        while let Some(blknum) = self.watcher.next_unchecked() {
-            let report = match self.data.get(&blknum) {
-                Some(txs) => self.watcher.on_block_data(blknum, Some(txs)).unwrap(),
-                None if look && self.cursor >= self.h.give_up[&blknum] => {
-                    self.watcher.on_block_data(blknum, None).unwrap()
-                }
-                None => break,
-            };
-            self.verdicts.insert(blknum, report.status.unwrap());
-            self.note(report);
-        }
+    fn look(&mut self) {
+        self.check(true);
     }
 
     fn decisions(self) -> Decisions {
+        assert_eq!(self.watcher.next_unchecked(), None, "every block judged by the end");
         let actions: BTreeSet<ActionKey> = self.actions.iter().copied().collect();
         assert_eq!(actions.len(), self.actions.len(), "an action decided twice: {:?}", self.actions);
         Decisions { actions, findings: self.findings, verdicts: self.verdicts }
@@ -170,20 +153,20 @@ impl<'h> Client<'h> {
 }
 
 fn run(h: &History, user: Address, il: Option<&Interleaving>) -> Decisions {
-    let mut client = Client::new(h, user);
-    for step in schedule(h, il) {
-        match step {
-            Step::Off(j) => client.off(j),
-            Step::Look => client.check(true),
-            Step::Chain(i) => client.chain(i),
-        }
-    }
-    assert_eq!(client.watcher.next_unchecked(), None, "every block judged by the end");
-    client.decisions()
+    interleave::run(Client::new(h, user), h.schedule(il))
 }
 
 // ---------------------------------------------------------------------------------------------
 // Building a history.
+
+/// A history's shape; its own part: Alice pays Bob, Bob exits the payment in flight and Mallory
+/// challenges its canonicity falsely; `Some(true)`: someone else answers at the end.
+type Shape = interleave::UtxoShape<Fault, Option<bool>>;
+
+fn shape() -> impl Strategy<Value = Shape> {
+    let fault = prop_oneof![Just(Fault::Withheld), Just(Fault::Theft), Just(Fault::DoubleSpend)];
+    interleave::utxo_shape(fault, prop::option::of(any::<bool>()))
+}
 
 /// The fault the operator commits (at most one per history).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -197,39 +180,6 @@ enum Fault {
     DoubleSpend,
 }
 
-#[derive(Clone, Debug)]
-struct Shape {
-    /// Honest payments: payer, payee (indices into the users), amount.
-    payments: Vec<(usize, usize, u64)>,
-    /// The fault, and how many payments come before it.
-    fault: Option<(Fault, usize)>,
-    /// Alice pays Bob a deposit, then exits the deposit.
-    spent_exit: bool,
-    /// Alice pays Bob; Bob exits the payment in flight; Mallory challenges its canonicity falsely;
-    /// `Some(true)`: someone else answers at the end.
-    false_challenge: Option<bool>,
-    /// Root-chain events the client waits for a block's data before judging it withheld.
-    patience: usize,
-}
-
-fn shape() -> impl Strategy<Value = Shape> {
-    let fault = prop_oneof![Just(Fault::Withheld), Just(Fault::Theft), Just(Fault::DoubleSpend)];
-    (
-        prop::collection::vec((0usize..3, 0usize..3, 1u64..60), 0..4),
-        prop::option::of((fault, 0usize..4)),
-        any::<bool>(),
-        prop::option::of(any::<bool>()),
-        1usize..5,
-    )
-        .prop_map(|(payments, fault, spent_exit, false_challenge, patience)| Shape {
-            payments,
-            fault,
-            spent_exit,
-            false_challenge,
-            patience,
-        })
-}
-
 const ALICE: usize = 0;
 const BOB: usize = 1;
 const CAROL: usize = 2;
@@ -241,12 +191,6 @@ struct Builder {
     next_child: u64,
     next_deposit: u64,
     now: u64,
-    /// Off-chain facts whose window ends at the last root-chain event (set in `finish`).
-    open_ended: Vec<usize>,
-    /// Block data windows to close at the give-up position (set in `finish`).
-    data_of: Vec<(usize, u64)>,
-    /// Handovers to close at their block's give-up position (set in `finish`).
-    handed_over: Vec<(usize, u64)>,
     patience: usize,
 }
 
@@ -259,9 +203,6 @@ impl Builder {
             next_child: 1000,
             next_deposit: 1,
             now: 1_700_000_000,
-            open_ended: Vec::new(),
-            data_of: Vec::new(),
-            handed_over: Vec::new(),
             patience,
         }
     }
@@ -304,9 +245,7 @@ impl Builder {
         self.h.chain.push(ChainEvent::Submitted(event));
         self.h.give_up.insert(blknum, at + 1 + self.patience);
         if !withhold {
-            let j = self.h.off.len();
-            self.h.off.push(Timed { fact: OffFact::BlockData(blknum, block.txs().to_vec()), lo: at, hi: at });
-            self.data_of.push((j, blknum));
+            self.h.fact_until_give_up(OffFact::BlockData(blknum, block.txs().to_vec()), at, blknum);
         }
         blknum
     }
@@ -316,11 +255,11 @@ impl Builder {
     /// payee's wallet takes it in flight when the payer's wallet made it.
     fn hand_over(&mut self, from: usize, to: usize, tx: &SignedTx, blknum: u64) {
         if from == BOB || to == BOB {
-            let j = self.h.off.len();
-            let at = self.h.chain.len();
-            self.h.off.push(Timed { fact: OffFact::Handover(Box::new(tx.clone())), lo: at, hi: at });
-            if from != BOB {
-                self.handed_over.push((j, blknum));
+            let (fact, at) = (OffFact::Handover(Box::new(tx.clone())), self.h.chain.len());
+            if from == BOB {
+                self.h.off.push(Timed { fact, lo: at, hi: at });
+            } else {
+                self.h.fact_until_give_up(fact, at, blknum);
             }
         }
         if to != from
@@ -453,16 +392,7 @@ impl Builder {
                 self.seal(false);
             }
         }
-        let last = self.h.chain.len() - 1;
-        for b in self.h.give_up.values_mut() {
-            *b = (*b).min(last);
-        }
-        for (j, blknum) in self.data_of.into_iter().chain(self.handed_over) {
-            self.h.off[j].hi = self.h.give_up[&blknum];
-        }
-        for j in self.open_ended {
-            self.h.off[j].hi = last;
-        }
+        self.h.close();
         self.h
     }
 }
@@ -496,7 +426,7 @@ fn history(shape: &Shape) -> (History, Address) {
     if shape.spent_exit {
         b.spent_exit();
     }
-    let closing = shape.false_challenge.and_then(|answered| {
+    let closing = shape.own.and_then(|answered| {
         let answer = b.false_challenge();
         answered.then_some(answer)
     });
@@ -509,10 +439,7 @@ proptest! {
 
     /// Every interleaving of one history's facts leads to the decisions of the in-order delivery.
     #[test]
-    fn decisions_do_not_depend_on_the_order_facts_arrive_in(
-        shape in shape(),
-        orders in prop::collection::vec(interleaving(), 3),
-    ) {
+    fn decisions_do_not_depend_on_the_order_facts_arrive_in((shape, orders) in interleave::with_orders(shape())) {
         let (h, bob) = history(&shape);
         let expected = run(&h, bob, None);
         // The history does exercise the client: the faults are found and acted on.
@@ -520,15 +447,12 @@ proptest! {
         if shape.spent_exit {
             prop_assert!(has(|k| matches!(k, ActionKey::ChallengeExit(_))), "{expected:?}");
         }
-        if shape.false_challenge.is_some() {
+        if shape.own.is_some() {
             prop_assert!(has(|k| matches!(k, ActionKey::Respond(..))), "{expected:?}");
         }
         if shape.fault.is_some() {
             prop_assert!(has(|k| matches!(k, ActionKey::StartExit(_))), "{expected:?}");
         }
-        for il in &orders {
-            let got = run(&h, bob, Some(il));
-            prop_assert_eq!(&got, &expected, "{:?}", il);
-        }
+        interleave::check_orders(&expected, &orders, |il| run(&h, bob, Some(il)))?;
     }
 }

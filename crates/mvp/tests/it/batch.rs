@@ -61,6 +61,11 @@ fn pay(input: UtxoPos, to: &SigningKey, amount: u64) -> Transaction {
     Transaction::payment(input, None, Output::new(to.address(), wei(amount)), None)
 }
 
+/// A spend of two inputs to one output.
+fn pay2(inputs: [UtxoPos; 2], to: &SigningKey, amount: u64) -> Transaction {
+    Transaction::payment(inputs[0], Some(inputs[1]), Output::new(to.address(), wei(amount)), None)
+}
+
 fn world(queued: bool) -> World {
     let d = domain();
     let (alice, bob, carol, dave) = (key("alice"), key("bob"), key("carol"), key("dave"));
@@ -82,10 +87,7 @@ fn world(queued: bool) -> World {
         ),
         [Some(&alice), None],
     );
-    let t1 = sign(
-        Transaction::payment(deps[1], Some(deps[2]), Output::new(dave.address(), wei(200)), None),
-        [Some(&bob), Some(&carol)],
-    );
+    let t1 = sign(pay2([deps[1], deps[2]], &dave, 200), [Some(&bob), Some(&carol)]);
     op.submit_tx(t0).unwrap();
     op.submit_tx(t1).unwrap();
     let block = op.build_block().unwrap();
@@ -112,14 +114,8 @@ fn world(queued: bool) -> World {
         sign(pay(deps[3], &bob, 10), [Some(&alice), None]),
         // 4: two inputs, valid; 5: shares deps[5] and has a wrong second signature (after 4 it is
         // refused as a pending input, before any signature is looked at).
-        sign(
-            Transaction::payment(deps[5], Some(deps[6]), Output::new(dave.address(), wei(200)), None),
-            [Some(&carol), Some(&alice)],
-        ),
-        sign(
-            Transaction::payment(deps[6], Some(deps[5]), Output::new(dave.address(), wei(150)), None),
-            [Some(&alice), Some(&bob)],
-        ),
+        sign(pay2([deps[5], deps[6]], &dave, 200), [Some(&carol), Some(&alice)]),
+        sign(pay2([deps[6], deps[5]], &dave, 150), [Some(&alice), Some(&bob)]),
         // 6: carol spends her output with alice's confirmation; 7: without; 8: with a bad one.
         sign(pay(carol_out, &bob, 60), [Some(&carol), None])
             .with_parent_confirmations([[confirm(&alice, 0), None], [None, None]]),
@@ -136,17 +132,11 @@ fn world(queued: bool) -> World {
         sign(pay(deps[0], &bob, 1), [Some(&alice), None]),
         sign(pay(deps[7], &carol, 100), [Some(&bob), None]),
         sign(pay(deps[8], &carol, 100), [Some(&carol), None]),
-        sign(
-            Transaction::payment(deps[9], Some(deps[9]), Output::new(alice.address(), wei(1)), None),
-            [Some(&dave), Some(&dave)],
-        ),
+        sign(pay2([deps[9], deps[9]], &alice, 1), [Some(&dave), Some(&dave)]),
         bad_sig,
         // 17: two inputs, alice's output (needs alice's confirmation of T0) and dave's deposit.
-        sign(
-            Transaction::payment(alice_out, Some(deps[9]), Output::new(bob.address(), wei(140)), None),
-            [Some(&alice), Some(&dave)],
-        )
-        .with_parent_confirmations([[confirm(&alice, 0), None], [None, None]]),
+        sign(pay2([alice_out, deps[9]], &bob, 140), [Some(&alice), Some(&dave)])
+            .with_parent_confirmations([[confirm(&alice, 0), None], [None, None]]),
         // 18: spends deps[9] alone (conflicts with 17).
         sign(pay(deps[9], &carol, 100), [Some(&dave), None]),
         // 19: spends deps[5] alone (conflicts with 4 and 5).

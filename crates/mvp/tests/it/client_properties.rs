@@ -29,7 +29,7 @@ use plasma_core::{
 use plasma_mvp::{
     BlockStatus, ObservedExit, Operator, Output, SignedTx, Transaction, UtxoPos, Wallet, Watcher, tx::TransactionExt,
 };
-use plasma_testkit::interleave::{self, Interleaving, Step, Window, interleaving};
+use plasma_testkit::interleave::{self, Interleaving};
 use proptest::prelude::*;
 
 // ---------------------------------------------------------------------------------------------
@@ -53,29 +53,8 @@ enum OffFact {
     Confirmation(B256, Signature),
 }
 
-/// An off-chain fact and when it may arrive: before root-chain event `slot` is read, for some
-/// `slot` in `lo..=hi` (`slot == chain.len()`: after the last one).
-#[derive(Clone, Debug)]
-struct Timed {
-    fact: OffFact,
-    lo: usize,
-    hi: usize,
-}
-
-#[derive(Clone, Debug, Default)]
-struct History {
-    chain: Vec<ChainEvent>,
-    off: Vec<Timed>,
-    /// Per child block: the root-chain position from which the client judges it withheld when
-    /// its data has not arrived.
-    give_up: BTreeMap<u64, usize>,
-}
-
-/// The steps of one run (`None`: the in-order run).
-fn schedule(h: &History, il: Option<&Interleaving>) -> Vec<Step> {
-    let windows = h.off.iter().map(|t| Window { lo: t.lo, hi: t.hi });
-    interleave::schedule(h.chain.len(), windows, |p| h.give_up.values().any(|g| *g == p), il)
-}
+/// One history: its root-chain events and off-chain facts.
+type History = interleave::History<ChainEvent, OffFact>;
 
 // ---------------------------------------------------------------------------------------------
 // The client and what it decides.
@@ -95,10 +74,8 @@ struct Decisions {
 }
 
 struct Client<'h> {
-    h: &'h History,
+    got: interleave::Received<'h, ChainEvent, OffFact, Vec<SignedTx>>,
     watcher: Watcher,
-    cursor: usize,
-    data: BTreeMap<u64, Vec<SignedTx>>,
     challenged: Vec<UtxoPos>,
     closed_on_the_spot: BTreeSet<UtxoPos>,
     exits: BTreeSet<UtxoPos>,
@@ -108,19 +85,21 @@ struct Client<'h> {
 impl<'h> Client<'h> {
     fn new(h: &'h History, users: &[Address]) -> Self {
         Self {
-            h,
+            got: interleave::Received::new(h),
             watcher: Watcher::new(domain(), users.iter().copied()),
-            cursor: 0,
-            data: BTreeMap::new(),
             challenged: Vec::new(),
             closed_on_the_spot: BTreeSet::new(),
             exits: BTreeSet::new(),
             verdicts: BTreeMap::new(),
         }
     }
+}
+
+impl interleave::Driven for Client<'_> {
+    type Decisions = Decisions;
 
     fn chain(&mut self, i: usize) {
-        match &self.h.chain[i] {
+        match &self.got.h.chain[i] {
             ChainEvent::Deposit(e) => {
                 self.watcher.on_deposit(e).unwrap();
             }
@@ -135,13 +114,13 @@ impl<'h> Client<'h> {
             }
             ChainEvent::ExitClosed(pos) => self.watcher.on_exit_closed(*pos),
         }
-        self.cursor = i + 1;
+        self.got.cursor = i + 1;
     }
 
     fn off(&mut self, j: usize) {
-        match &self.h.off[j].fact {
+        match &self.got.h.off[j].fact {
             OffFact::BlockData(blknum, txs) => {
-                self.data.insert(*blknum, txs.clone());
+                self.got.data.insert(*blknum, txs.clone());
             }
             OffFact::Confirmation(hash, sig) => {
                 let found = self.watcher.learn_confirmation(*hash, *sig);
@@ -154,11 +133,8 @@ impl<'h> Client<'h> {
     /// up waiting; then notes the outputs to exit.
     fn look(&mut self) {
         while let Some(blknum) = self.watcher.next_unchecked() {
-            let report = match self.data.get(&blknum) {
-                Some(txs) => self.watcher.on_block_data(blknum, Some(txs)).unwrap(),
-                None if self.cursor >= self.h.give_up[&blknum] => self.watcher.on_block_data(blknum, None).unwrap(),
-                None => break,
-            };
+            let Some(txs) = self.got.block_data(blknum) else { break };
+            let report = self.watcher.on_block_data(blknum, txs.map(Vec::as_slice)).unwrap();
             self.challenged.extend(report.challenges.iter().map(|c| c.utxo_pos));
             self.verdicts.insert(blknum, report.status);
         }
@@ -166,6 +142,7 @@ impl<'h> Client<'h> {
     }
 
     fn decisions(self) -> Decisions {
+        assert_eq!(self.watcher.next_unchecked(), None, "every block judged by the end");
         let mut defeated: BTreeSet<UtxoPos> = self.challenged.iter().copied().collect();
         assert_eq!(defeated.len(), self.challenged.len(), "a challenge decided twice: {:?}", self.challenged);
         defeated.extend(self.closed_on_the_spot);
@@ -174,20 +151,24 @@ impl<'h> Client<'h> {
 }
 
 fn run(h: &History, users: &[Address], il: Option<&Interleaving>) -> Decisions {
-    let mut client = Client::new(h, users);
-    for step in schedule(h, il) {
-        match step {
-            Step::Off(j) => client.off(j),
-            Step::Look => client.look(),
-            Step::Chain(i) => client.chain(i),
-        }
-    }
-    assert_eq!(client.watcher.next_unchecked(), None, "every block judged by the end");
-    client.decisions()
+    interleave::run(Client::new(h, users), h.schedule(il))
 }
 
 // ---------------------------------------------------------------------------------------------
 // Building a history.
+
+/// A history's shape; its own part: Dave's self-transfer drain, `Some(children_first)`.
+type Shape = interleave::UtxoShape<Fault, Option<bool>>;
+
+fn shape() -> impl Strategy<Value = Shape> {
+    let fault = prop_oneof![
+        Just(Fault::InvalidSignature),
+        Just(Fault::DoubleSpend),
+        Just(Fault::Withheld),
+        Just(Fault::SpendAfterExit)
+    ];
+    interleave::utxo_shape(fault, prop::option::of(any::<bool>()))
+}
 
 /// The fault the operator commits (at most one per history).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -202,54 +183,18 @@ enum Fault {
     SpendAfterExit,
 }
 
-#[derive(Clone, Debug)]
-struct Shape {
-    /// Honest payments: payer, payee (indices into the users), amount.
-    payments: Vec<(usize, usize, u64)>,
-    /// The fault, and how many payments come before it.
-    fault: Option<(Fault, usize)>,
-    /// Alice pays Bob from a second deposit, then exits that deposit.
-    spent_exit: bool,
-    /// Dave's self-transfer drain: `Some(children_first)`.
-    drain: Option<bool>,
-    /// Root-chain events the client waits for a block's data before judging it withheld.
-    patience: usize,
-}
-
-fn shape() -> impl Strategy<Value = Shape> {
-    let fault = prop_oneof![
-        Just(Fault::InvalidSignature),
-        Just(Fault::DoubleSpend),
-        Just(Fault::Withheld),
-        Just(Fault::SpendAfterExit)
-    ];
-    (
-        prop::collection::vec((0usize..3, 0usize..3, 1u64..60), 0..4),
-        prop::option::of((fault, 0usize..4)),
-        any::<bool>(),
-        prop::option::of(any::<bool>()),
-        1usize..5,
-    )
-        .prop_map(|(payments, fault, spent_exit, drain, patience)| Shape {
-            payments,
-            fault,
-            spent_exit,
-            drain,
-            patience,
-        })
-}
-
 const USERS: [&str; 3] = ["alice", "bob", "carol"];
+
+/// The users the client watches for.
+fn users() -> Vec<Address> {
+    USERS.iter().map(|name| key(name).address()).collect()
+}
 
 struct Builder {
     fw: Framework,
     op: Operator,
     wallets: Vec<Wallet>,
     h: History,
-    /// Off-chain facts whose window ends at the last root-chain event (set in `finish`).
-    open_ended: Vec<usize>,
-    /// Block data windows to close at the give-up position (set in `finish`).
-    data_of: Vec<(usize, u64)>,
     patience: usize,
 }
 
@@ -259,15 +204,7 @@ impl Builder {
             .iter()
             .map(|name| Wallet::new(key(name), domain()))
             .collect();
-        Self {
-            fw: Framework::default(),
-            op: Operator::new(domain()),
-            wallets,
-            h: History::default(),
-            open_ended: Vec::new(),
-            data_of: Vec::new(),
-            patience,
-        }
+        Self { fw: Framework::default(), op: Operator::new(domain()), wallets, h: History::default(), patience }
     }
 
     fn addr(&self, i: usize) -> Address {
@@ -294,9 +231,7 @@ impl Builder {
         self.h.chain.push(ChainEvent::Submitted(event));
         self.h.give_up.insert(event.blknum, at + 1 + self.patience);
         if !withhold {
-            let j = self.h.off.len();
-            self.h.off.push(Timed { fact: OffFact::BlockData(event.blknum, block.txs().to_vec()), lo: at, hi: at });
-            self.data_of.push((j, event.blknum));
+            self.h.fact_until_give_up(OffFact::BlockData(event.blknum, block.txs().to_vec()), at, event.blknum);
         }
         event.blknum
     }
@@ -311,8 +246,7 @@ impl Builder {
         }
         let lo = self.h.chain.len();
         for sig in confirmations.into_iter().flatten() {
-            self.open_ended.push(self.h.off.len());
-            self.h.off.push(Timed { fact: OffFact::Confirmation(tx.tx_hash(&domain()), sig), lo, hi: lo });
+            self.h.fact_open_ended(OffFact::Confirmation(tx.tx_hash(&domain()), sig), lo);
         }
     }
 
@@ -439,21 +373,12 @@ impl Builder {
                 self.seal(false);
             }
         }
-        let last = self.h.chain.len() - 1;
-        for b in self.h.give_up.values_mut() {
-            *b = (*b).min(last);
-        }
-        for (j, blknum) in self.data_of {
-            self.h.off[j].hi = self.h.give_up[&blknum];
-        }
-        for j in self.open_ended {
-            self.h.off[j].hi = last;
-        }
+        self.h.close();
         self.h
     }
 }
 
-fn history(shape: &Shape) -> (History, Vec<Address>) {
+fn history(shape: &Shape) -> History {
     let mut b = Builder::new(shape.patience);
     for user in 0..USERS.len() {
         b.deposit(user, 100);
@@ -476,11 +401,10 @@ fn history(shape: &Shape) -> (History, Vec<Address>) {
         b.fault(fault);
     }
     let closing = shape.spent_exit.then(|| b.spent_exit());
-    if let Some(children_first) = shape.drain {
+    if let Some(children_first) = shape.own {
         b.drain(children_first);
     }
-    let users = (0..USERS.len()).map(|i| b.addr(i)).collect();
-    (b.finish(closing), users)
+    b.finish(closing)
 }
 
 proptest! {
@@ -488,11 +412,8 @@ proptest! {
 
     /// Every interleaving of one history's facts leads to the decisions of the in-order delivery.
     #[test]
-    fn decisions_do_not_depend_on_the_order_facts_arrive_in(
-        shape in shape(),
-        orders in prop::collection::vec(interleaving(), 3),
-    ) {
-        let (h, users) = history(&shape);
+    fn decisions_do_not_depend_on_the_order_facts_arrive_in((shape, orders) in interleave::with_orders(shape())) {
+        let (h, users) = (history(&shape), users());
         let expected = run(&h, &users, None);
         // The history does exercise the client: the faults are found and acted on.
         if shape.spent_exit {
@@ -501,9 +422,6 @@ proptest! {
         if shape.fault.is_some() {
             prop_assert!(!expected.exits.is_empty(), "{expected:?}");
         }
-        for il in &orders {
-            let got = run(&h, &users, Some(il));
-            prop_assert_eq!(&got, &expected, "{:?}", il);
-        }
+        interleave::check_orders(&expected, &orders, |il| run(&h, &users, Some(il)))?;
     }
 }

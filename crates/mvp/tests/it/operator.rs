@@ -40,6 +40,11 @@ fn pay(input: UtxoPos, to: Address, amount: u64) -> Transaction {
     Transaction::payment(input, None, Output::new(to, wei(amount)), None)
 }
 
+/// A spend of `input` with two outputs, each an owner and an amount.
+fn pay_two(input: UtxoPos, first: (Address, U256), second: (Address, U256)) -> Transaction {
+    Transaction::payment(input, None, Output::new(first.0, first.1), Some(Output::new(second.0, second.1)))
+}
+
 #[test]
 fn deposit_creates_output_at_blknum_times_1e9() {
     let s = setup();
@@ -231,31 +236,16 @@ fn rejections_leave_state_untouched(#[case] case: &str) {
             Invalidity::ValueCreated { inputs: wei(100), outputs: wei(101) },
         ),
         "zero amount0" => {
-            let tx = Transaction::payment(
-                s.alice_d,
-                None,
-                Output::new(carol.address(), U256::ZERO),
-                Some(Output::new(carol.address(), wei(5))),
-            );
+            let tx = pay_two(s.alice_d, (carol.address(), U256::ZERO), (carol.address(), wei(5)));
             (sign1(tx, &alice), Invalidity::ZeroAmount0)
         }
         "zero owner0" => (sign1(pay(s.alice_d, Address::ZERO, 5), &alice), Invalidity::ZeroOwner { oindex: 0 }),
         "zero owner1" => {
-            let tx = Transaction::payment(
-                s.alice_d,
-                None,
-                Output::new(carol.address(), wei(5)),
-                Some(Output::new(Address::ZERO, wei(5))),
-            );
+            let tx = pay_two(s.alice_d, (carol.address(), wei(5)), (Address::ZERO, wei(5)));
             (sign1(tx, &alice), Invalidity::ZeroOwner { oindex: 1 })
         }
         "overflow" => {
-            let tx = Transaction::payment(
-                s.alice_d,
-                None,
-                Output::new(carol.address(), U256::MAX),
-                Some(Output::new(carol.address(), wei(5))),
-            );
+            let tx = pay_two(s.alice_d, (carol.address(), U256::MAX), (carol.address(), wei(5)));
             (sign1(tx, &alice), Invalidity::AmountOverflow)
         }
         "no parent confirmation" => {

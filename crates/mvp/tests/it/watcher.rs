@@ -43,15 +43,28 @@ fn world() -> World {
 }
 
 impl World {
-    /// Seals the pending block, tells the watcher, and checks it.
-    fn seal_and_check(&mut self) -> plasma_mvp::BlockReport {
-        let block = self.op.build_block().unwrap();
-        let event = self.fw.submit(block.root());
+    /// Seals the pending block and submits it; the operator and the watcher learn it. Returns the
+    /// block's root and its `BlockSubmitted`.
+    fn submit(&mut self) -> (B256, plasma_core::BlockSubmittedEvent) {
+        let root = self.op.build_block().unwrap().root();
+        let event = self.fw.submit(root);
         self.op.on_block_submitted(&event).unwrap();
         self.watcher.on_block_submitted(&event).unwrap();
+        (root, event)
+    }
+
+    /// Seals the pending block, tells the watcher, and checks it.
+    fn seal_and_check(&mut self) -> plasma_mvp::BlockReport {
+        self.submit();
         let mut reports = self.watcher.sync(&self.op).unwrap();
         assert_eq!(reports.len(), 1);
         reports.remove(0)
+    }
+
+    /// The operator includes `tx` unchecked in the pending block, which is sealed and checked.
+    fn include_and_check(&mut self, tx: SignedTx) -> plasma_mvp::BlockReport {
+        self.op.include_unchecked(tx).unwrap();
+        self.seal_and_check()
     }
 
     /// Alice pays Bob `amount` in a valid block; both settle. Returns the transaction.
@@ -63,6 +76,15 @@ impl World {
         assert!(report.findings.is_empty() && report.exit_now.is_empty());
         settle(&self.op, &tx, &mut self.alice, &mut [&mut self.bob]);
         tx
+    }
+
+    /// Mallory signs a spend of Alice's deposit to herself, which the operator includes unchecked.
+    /// Returns Mallory's key.
+    fn mallory_steals_alices_deposit(&mut self) -> plasma_core::SigningKey {
+        let mallory = key("mallory");
+        let theft = SignedTx::sign(payment(self.alice_d, mallory.address(), 100), &domain(), [Some(&mallory), None]);
+        self.op.include_unchecked(theft).unwrap();
+        mallory
     }
 }
 
@@ -86,9 +108,7 @@ fn valid_chain_has_no_findings() {
 #[test]
 fn invalid_signature_is_found_and_alice_must_exit() {
     let mut w = world();
-    let mallory = key("mallory");
-    let theft = SignedTx::sign(payment(w.alice_d, mallory.address(), 100), &domain(), [Some(&mallory), None]);
-    w.op.include_unchecked(theft).unwrap();
+    let mallory = w.mallory_steals_alices_deposit();
     let report = w.seal_and_check();
     assert_eq!(report.status, BlockStatus::Invalid);
     assert_eq!(
@@ -105,8 +125,7 @@ fn invalid_signature_is_found_and_alice_must_exit() {
     // A malformed signature is a finding too, not an error.
     let mut garbled = SignedTx::sign(payment(w.alice_d, mallory.address(), 100), &domain(), [Some(&mallory), None]);
     garbled.sigs[0] = garbled.sigs[0].map(|s| Signature { r: B256::ZERO, ..s });
-    w.op.include_unchecked(garbled).unwrap();
-    let report = w.seal_and_check();
+    let report = w.include_and_check(garbled);
     assert!(matches!(
         &report.findings[..],
         [Finding::InvalidTx { blknum: 2000, reason: Invalidity::BadSignature { slot: 0, .. }, .. }]
@@ -120,8 +139,7 @@ fn spent_input_is_found() {
     let first = w.alice_pays_bob(100);
     // Alice signs another spend of her (already spent) deposit and the operator includes it.
     let again = w.alice.sign(payment(w.alice_d, key("carol").address(), 100)).unwrap();
-    w.op.include_unchecked(again).unwrap();
-    let report = w.seal_and_check();
+    let report = w.include_and_check(again);
     assert_eq!(
         report.findings,
         vec![Finding::InvalidTx {
@@ -144,8 +162,7 @@ fn minted_value_is_found() {
     let ghost = UtxoPos::new(9000, 0, 0).unwrap();
     let mint = SignedTx::sign(payment(ghost, mallory.address(), 1_000), &domain(), [Some(&mallory), None]);
     w.op.include_unchecked(inflate).unwrap();
-    w.op.include_unchecked(mint).unwrap();
-    let report = w.seal_and_check();
+    let report = w.include_and_check(mint);
     assert_eq!(
         report.findings,
         vec![
@@ -168,8 +185,7 @@ fn minted_value_is_found() {
         &domain(),
         [Some(&mallory), None],
     );
-    w.op.include_unchecked(launder).unwrap();
-    let report = w.seal_and_check();
+    let report = w.include_and_check(launder);
     assert!(matches!(
         &report.findings[..],
         [Finding::InvalidTx { reason: Invalidity::UnknownInput(p), .. }] if *p == UtxoPos::new(1000, 0, 0).unwrap()
@@ -183,8 +199,7 @@ fn double_spend_in_one_block_is_found() {
     w.op.submit_tx(to_bob).unwrap();
     let to_carol = w.alice.sign(payment(w.alice_d, key("carol").address(), 100)).unwrap();
     assert!(matches!(w.op.submit_tx(to_carol.clone()), Err(MvpError::InvalidTx(Invalidity::PendingInput(_)))));
-    w.op.include_unchecked(to_carol).unwrap();
-    let report = w.seal_and_check();
+    let report = w.include_and_check(to_carol);
     assert_eq!(
         report.findings,
         vec![Finding::DoubleSpend {
@@ -226,10 +241,7 @@ fn withheld_block_is_found_and_unconfirmed_inputs_exit() {
 #[test]
 fn root_mismatch_and_ordering() {
     let mut w = world();
-    let block = w.op.build_block().unwrap();
-    let event = w.fw.submit(block.root());
-    w.op.on_block_submitted(&event).unwrap();
-    w.watcher.on_block_submitted(&event).unwrap();
+    let (_, event) = w.submit();
     w.watcher.on_block_submitted(&event).unwrap(); // idempotent
     assert!(matches!(
         w.watcher.on_block_submitted(&plasma_core::BlockSubmittedEvent { root: B256::repeat_byte(1), ..event }),
@@ -494,8 +506,7 @@ fn block_without_valid_parent_confirmations_is_invalid(#[case] case: &str) {
     };
     let bad = spend.clone().with_parent_confirmations([parents, [None, None]]);
     assert!(matches!(w.op.submit_tx(bad.clone()), Err(MvpError::InvalidTx(r)) if r == reason));
-    w.op.include_unchecked(bad).unwrap();
-    let report = w.seal_and_check();
+    let report = w.include_and_check(bad);
     assert_eq!(report.status, BlockStatus::Invalid);
     assert_eq!(report.findings, vec![Finding::InvalidTx { blknum: 2000, txindex: 0, reason }]);
     // The spend is not applied: Bob's output is still his, and he must exit it.
@@ -508,8 +519,7 @@ fn parent_confirmations_on_a_deposit_spend_make_the_block_invalid() {
     let mut w = world();
     let junk = key("alice").sign_digest(B256::repeat_byte(9));
     let tx = w.alice.pay(w.bob.address(), wei(100), U256::ZERO).unwrap();
-    w.op.include_unchecked(tx.with_parent_confirmations([[None, None], [Some(junk), None]])).unwrap();
-    let report = w.seal_and_check();
+    let report = w.include_and_check(tx.with_parent_confirmations([[None, None], [Some(junk), None]]));
     assert_eq!(
         report.findings,
         vec![Finding::InvalidTx {
@@ -544,23 +554,18 @@ fn malformed_published_confirmations_are_ignored() {
 #[test]
 fn a_payer_confirms_nothing_in_a_block_its_watcher_did_not_validate() {
     let mut w = world();
-    let mallory = key("mallory");
-    let theft = SignedTx::sign(payment(w.alice_d, mallory.address(), 100), &domain(), [Some(&mallory), None]);
-    w.op.include_unchecked(theft).unwrap();
+    w.mallory_steals_alices_deposit();
     let honest = w.alice.pay(w.bob.address(), wei(100), U256::ZERO).unwrap();
     w.op.include_unchecked(honest.clone()).unwrap();
-    let block = w.op.build_block().unwrap();
-    let event = w.fw.submit(block.root());
-    w.op.on_block_submitted(&event).unwrap();
-    w.watcher.on_block_submitted(&event).unwrap();
+    let (root, event) = w.submit();
     // Not validated yet: no confirmation.
-    let refused = w.alice.confirm_validated(&honest, block.root(), event.blknum, &w.watcher).unwrap_err();
+    let refused = w.alice.confirm_validated(&honest, root, event.blknum, &w.watcher).unwrap_err();
     assert!(matches!(refused, MvpError::NotValidated(1000)), "{refused}");
     // Validated as invalid: still none, and Alice's watcher tells her to exit her deposit.
     let report = w.watcher.sync(&w.op).unwrap().remove(0);
     assert_eq!(report.status, BlockStatus::Invalid);
     assert!(report.exit_now.contains(&w.alice_d));
-    let refused = w.alice.confirm_validated(&honest, block.root(), event.blknum, &w.watcher).unwrap_err();
+    let refused = w.alice.confirm_validated(&honest, root, event.blknum, &w.watcher).unwrap_err();
     assert!(matches!(refused, MvpError::NotValidated(1000)), "{refused}");
 }
 
@@ -573,8 +578,7 @@ fn a_spend_committed_after_the_exit_started_is_invalid() {
     let exit = deposit_exit(w.alice_d, w.alice.address(), 100);
     assert!(w.watcher.on_exit_started(&exit).is_empty());
     let spend = w.alice.sign(payment(w.alice_d, w.bob.address(), 100)).unwrap();
-    w.op.include_unchecked(spend).unwrap();
-    let report = w.seal_and_check();
+    let report = w.include_and_check(spend);
     assert_eq!(report.status, BlockStatus::Invalid);
     assert_eq!(
         report.findings,
@@ -591,10 +595,7 @@ fn a_spend_committed_before_the_exit_started_stands_and_challenges_it() {
     let mut w = world();
     let tx = w.alice.pay(w.bob.address(), wei(100), U256::ZERO).unwrap();
     w.op.submit_tx(tx.clone()).unwrap();
-    let block = w.op.build_block().unwrap();
-    let event = w.fw.submit(block.root());
-    w.op.on_block_submitted(&event).unwrap();
-    w.watcher.on_block_submitted(&event).unwrap();
+    w.submit();
     // The exit is seen before the block's data.
     assert!(w.watcher.on_exit_started(&deposit_exit(w.alice_d, w.alice.address(), 100)).is_empty());
     let mut reports = w.watcher.sync(&w.op).unwrap();

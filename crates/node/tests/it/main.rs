@@ -9,7 +9,7 @@ mod xt;
 
 use alloy_primitives::{Address, U256};
 use plasma_contracts::{PlasmaFramework, deploy_framework, deploy_game, send, view};
-use plasma_core::{Design, Domain, OperatorState, RetryPolicy, SigningKey, UserClient};
+use plasma_core::{BlockSubmittedEvent, Design, Domain, OperatorState, RetryPolicy, SigningKey, UserClient};
 use plasma_node::{ClientRuntime, InProcess, LogCursor, OperatorRuntime};
 use plasma_rootchain::{DEV_KEYS, RootChain, RpcNode, anvil_path};
 
@@ -32,12 +32,12 @@ struct Chain<D: Design, O, C> {
     chain: RpcNode,
     domain: Domain,
     framework: Address,
+    node: OperatorRuntime<D, O>,
     exit_game: Address,
+    clients: ClientRuntime<D, C>,
     operator: Address,
     alice: Address,
     bob: Address,
-    node: OperatorRuntime<D, O>,
-    clients: ClientRuntime<D, C>,
 }
 
 impl<D: Design, O: OperatorState<D>, C: UserClient<D>> Chain<D, O, C> {
@@ -68,7 +68,7 @@ impl<D: Design, O: OperatorState<D>, C: UserClient<D>> Chain<D, O, C> {
         clients.add("alice", client(keys[1].clone(), domain));
         clients.add("bob", client(keys[2].clone(), domain));
         let exit_game = deployment.exit_game;
-        Ok(Self { chain, domain, framework, exit_game, operator: operator_address, alice, bob, node, clients })
+        Ok(Self { chain, domain, framework, node, exit_game, clients, operator: operator_address, alice, bob })
     }
 
     /// `who` deposits `amount` wei.
@@ -101,5 +101,28 @@ impl<D: Design, O: OperatorState<D> + Sync, C: UserClient<D>> Chain<D, O, C> {
         self.deposit(who, amount).await?;
         self.clients.ingest(&self.chain, &InProcess(self.node.operator())).await?;
         Ok(())
+    }
+
+    /// Alice deposits `deposit` wei, which her client then holds, and signs a payment of `paid`
+    /// wei to Bob.
+    async fn alice_pays_bob(&mut self, deposit: U256, paid: U256) -> TestResult<D::Tx> {
+        self.deposit_seen(self.alice, deposit).await?;
+        assert_eq!(self.clients.client("alice")?.balance(), deposit);
+        Ok(self.clients.client_mut("alice")?.pay(self.bob, paid)?)
+    }
+
+    /// The operator includes `tx` in the block it commits; every client judges the block, and
+    /// `payer` hands the payment over with the block's data. Returns the block and the handover.
+    async fn include(&mut self, tx: &D::Tx, payer: &str) -> TestResult<(BlockSubmittedEvent, D::Handover)> {
+        self.node.submit(&self.chain, tx.clone()).await?;
+        let block = self.node.commit(&mut self.chain).await?;
+        self.clients.step(&mut self.chain, &InProcess(self.node.operator())).await?;
+        let data = self.node.operator().block_data(block.blknum).ok_or("the block is published")?;
+        let handover = self
+            .clients
+            .client_mut(payer)?
+            .hand_over(tx, Some((block.blknum, &data)))?
+            .ok_or("the payer hands over")?;
+        Ok((block, handover))
     }
 }

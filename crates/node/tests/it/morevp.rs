@@ -14,14 +14,10 @@ async fn a_payment_in_a_withheld_block_is_exited_in_flight_by_both_clients() -> 
     let mut t: Chain<MoreVp, Operator, MoreVpClient> =
         Chain::start(&game, Operator::new, |key, domain| MoreVpClient::new(key, domain, game, true)).await?;
     let (alice, bob) = (t.alice, t.bob);
+    let (one, paid) = (U256::from(ETH), U256::from(ETH / 10 * 4));
 
-    let one = U256::from(ETH);
-    t.deposit_seen(alice, one).await?;
-    assert_eq!(t.clients.client("alice")?.balance(), one);
-
-    // Alice pays Bob 0.4 ether and hands the payment over in flight at once.
-    let paid = U256::from(ETH / 10 * 4);
-    let tx = t.clients.client_mut("alice")?.pay(bob, paid)?;
+    // Alice deposits one ether, pays Bob 0.4 ether and hands the payment over in flight at once.
+    let tx = t.alice_pays_bob(one, paid).await?;
     t.node.submit(&t.chain, tx.clone()).await?;
     let handover = t.clients.client_mut("alice")?.hand_over(&tx, None)?.ok_or("in flight")?;
     t.clients.client_mut("bob")?.receive(&handover)?;

@@ -2,7 +2,7 @@
 //! withheld block that every user's client answers with exits, paid after the exit period.
 
 use alloy_primitives::U256;
-use plasma_core::{OperatorState, UserClient};
+use plasma_core::UserClient;
 use plasma_mvp::{Mvp, MvpClient, MvpGame, Operator};
 use plasma_node::InProcess;
 
@@ -14,24 +14,15 @@ async fn an_mvp_chain_runs_on_the_node_and_users_exit_a_withheld_block() -> Test
     let mut t: Chain<Mvp, Operator, MvpClient> =
         Chain::start(&game, Operator::new, |key, domain| MvpClient::new(key, domain, game, true)).await?;
     let (alice, bob) = (t.alice, t.bob);
+    let (one, paid) = (U256::from(ETH), U256::from(ETH / 10 * 4));
 
-    // Alice deposits one ether; her client learns it from the chain.
-    let one = U256::from(ETH);
-    t.deposit_seen(alice, one).await?;
-    assert_eq!(t.clients.client("alice")?.balance(), one);
-
-    // She pays Bob 0.4 ether; the operator includes it and commits the block.
-    let paid = U256::from(ETH / 10 * 4);
-    let tx = t.clients.client_mut("alice")?.pay(bob, paid)?;
+    // Alice deposits one ether (her client learns it from the chain) and pays Bob 0.4 ether.
+    let tx = t.alice_pays_bob(one, paid).await?;
     assert!(t.clients.client_mut("alice")?.hand_over(&tx, None)?.is_none(), "nothing is handed over in flight");
-    t.node.submit(&t.chain, tx.clone()).await?;
-    let block = t.node.commit(&mut t.chain).await?;
 
-    // Every client validates the block; Alice hands the payment over only then.
-    t.clients.step(&mut t.chain, &InProcess(t.node.operator())).await?;
-    let data = t.node.operator().block_data(block.blknum).ok_or("the block is published")?;
-    let handover =
-        t.clients.client_mut("alice")?.hand_over(&tx, Some((block.blknum, &data)))?.ok_or("alice vouches")?;
+    // The operator includes it and commits the block; every client validates the block, and
+    // Alice hands the payment over only then.
+    let (_, handover) = t.include(&tx, "alice").await?;
     // Every owner of an output takes the handover: Bob his payment, Alice her change.
     t.clients.client_mut("bob")?.receive(&handover)?;
     t.clients.client_mut("alice")?.receive(&handover)?;

@@ -5,7 +5,7 @@
 
 use alloy_primitives::U256;
 use plasma_cash::{CashGame, CashTag, Handover as CashHandover};
-use plasma_core::{ExitScope, OperatorState, SigningKey, UserClient};
+use plasma_core::{ExitScope, SigningKey, UserClient};
 use plasma_node::InProcess;
 use plasma_rootchain::{DEV_KEYS, RootChain, TxRequest};
 use plasma_xt::{Handover, StateCheckpoint, Xt, XtClient, XtEvent, XtGame, XtOperator, XtTag, Zone};
@@ -43,11 +43,7 @@ async fn an_xt_chain_runs_on_the_node_and_a_false_bit_is_challenged() -> TestRes
     let announced = t.clients.client_mut("alice")?.hand_over(&tx, None)?.ok_or("announced")?;
     assert!(matches!(announced, Handover::Cash(CashHandover::Announced { .. })));
     t.clients.client_mut("bob")?.receive(&announced)?;
-    t.node.submit(&t.chain, tx).await?;
-    let block = t.node.commit(&mut t.chain).await?;
-    t.clients.step(&mut t.chain, &InProcess(t.node.operator())).await?;
-    let data = t.node.operator().block_data(block.blknum).ok_or("the block is published")?;
-    let handover = t.clients.client_mut("alice")?.hand_over(&tx, Some((block.blknum, &data)))?.ok_or("included")?;
+    let (block, handover) = t.include(&tx, "alice").await?;
     t.clients.client_mut("bob")?.receive(&handover)?;
     assert_eq!(t.clients.client("bob")?.balance(), one + one);
 

@@ -153,6 +153,28 @@ impl Fixture {
         }
     }
 
+    /// The operator withholds the next block, then builds an empty K after it; everyone syncs.
+    /// Returns K and the operator's checkpoint of it.
+    fn withheld_before_k(&mut self) -> (u64, StateCheckpoint) {
+        self.chain.operator.withhold(self.chain.next);
+        self.chain.block(vec![]);
+        let k = self.chain.block(vec![]);
+        self.sync_all();
+        (k, StateCheckpoint::from_operator(&self.chain.operator, k, zone()).unwrap())
+    }
+
+    /// Alice's sign-off of `coin` in the checkpoint of K, with the operator's proof of its leaf.
+    fn alice_signs_off(&mut self, coin: u64) -> Result<plasma_core::Signature, XtError> {
+        let proof = self.cp.proof(coin);
+        self.alice_signs_off_with(coin, proof)
+    }
+
+    /// Alice's sign-off of `coin` in the checkpoint of K, with `proof` for its leaf.
+    fn alice_signs_off_with(&mut self, coin: u64, proof: SparseProof) -> Result<plasma_core::Signature, XtError> {
+        let (root, k, alice) = (self.cp.root(), self.k, self.alice.clone());
+        self.wallet("alice").sign_off(&alice, k, root, coin, proof)
+    }
+
     /// Alice signs coin 1 and Bob coin 2 honestly; the operator collects both.
     fn sign_honestly(&mut self) {
         let (root, k) = (self.cp.root(), self.k);
@@ -165,6 +187,15 @@ impl Fixture {
         self.cp.add_sign_off(&domain(), 2, sig).unwrap();
     }
 
+    /// A fixture where Alice and Bob signed honestly, and its checkpoint (id 1) proposed with the
+    /// collected bits plus `false_bits`.
+    fn signed_and_proposed(false_bits: &[u64]) -> (Self, ProposedCheckpoint) {
+        let mut f = Self::new();
+        f.sign_honestly();
+        let cp = f.proposed(false_bits);
+        (f, cp)
+    }
+
     /// The proposed checkpoint (id 1) with the collected bits, plus `false_bits`.
     fn proposed(&self, false_bits: &[u64]) -> ProposedCheckpoint {
         let mut bitmap = self.cp.bitmap();
@@ -172,6 +203,18 @@ impl Fixture {
             bitmap.set(*coin).unwrap();
         }
         ProposedCheckpoint { id: 1, blknum: self.k, state_root: self.cp.root(), bitmap }
+    }
+
+    /// A fixture whose checkpoint 1 is signed honestly and finalised for everyone.
+    fn finalized() -> Self {
+        let mut f = Self::new();
+        f.finalize();
+        f
+    }
+
+    /// A fresh watcher for user `name`.
+    fn watcher(&self, name: &str) -> XtWatcher {
+        XtWatcher::new(self.wallets[name].cash.address(), game())
     }
 
     /// Signs honestly and finalises checkpoint 1 for everyone.
@@ -208,8 +251,7 @@ fn exit(coin_id: u64, owner: Address, exit_blk: u64, prev_owner: Address, prev_b
 fn sign_off_is_given_for_a_coin_the_checkpoint_states_rightly() {
     let mut f = Fixture::new();
     let (root, k, alice) = (f.cp.root(), f.k, f.alice.clone());
-    let proof = f.cp.proof(1);
-    let sig = f.wallet("alice").sign_off(&alice, k, root, 1, proof).unwrap();
+    let sig = f.alice_signs_off(1).unwrap();
     assert_eq!(sig.recover(sign_off_digest(&domain(), k, root, 1)).unwrap(), alice.address());
     assert!(f.wallet("alice").book.signed(k, root, 1));
     assert!(!f.wallet("alice").book.signed(k, root, 2) && !f.wallet("alice").book.signed(k, B256::ZERO, 1));
@@ -240,10 +282,9 @@ fn sign_off_is_refused_for_a_wrong_owner_or_last_move_in_the_leaf() {
 #[test]
 fn sign_off_is_refused_for_a_coin_with_a_pending_payment() {
     let mut f = Fixture::new();
-    let (root, k, alice, bob) = (f.cp.root(), f.k, f.alice.clone(), f.bob.address());
+    let (root, k, bob) = (f.cp.root(), f.k, f.bob.address());
     f.wallet("alice").cash.pay(1, bob).unwrap();
-    let proof = f.cp.proof(1);
-    let refused = f.wallet("alice").sign_off(&alice, k, root, 1, proof.clone()).unwrap_err();
+    let refused = f.alice_signs_off(1).unwrap_err();
     assert!(
         matches!(refused, XtError::WrongState { coin_id: 1, why: "a payment of the coin is pending", .. }),
         "{refused:?}"
@@ -251,7 +292,7 @@ fn sign_off_is_refused_for_a_coin_with_a_pending_payment() {
     assert!(!f.wallet("alice").book.signed(k, root, 1));
     // Once the payment is cancelled (never included), the coin is hers again and she signs.
     f.wallet("alice").cash.cancel(1).unwrap();
-    f.wallet("alice").sign_off(&alice, k, root, 1, proof).unwrap();
+    f.alice_signs_off(1).unwrap();
     assert!(f.wallet("alice").book.signed(k, root, 1));
 }
 
@@ -260,8 +301,7 @@ fn sign_off_is_refused_for_a_coin_paid_away() {
     let mut f = Fixture::new();
     let (root, k, alice) = (f.cp.root(), f.k, f.alice.clone());
     // At K = 3000 Alice's history of coin 2 stops at her payment (2000): it does not reach K.
-    let proof = f.cp.proof(2);
-    let refused = f.wallet("alice").sign_off(&alice, k, root, 2, proof).unwrap_err();
+    let refused = f.alice_signs_off(2).unwrap_err();
     assert!(matches!(refused, XtError::Cash(CashError::InvalidHistory { coin_id: 2, .. })), "{refused:?}");
     assert!(!f.wallet("alice").book.signed(k, root, 2));
     // At the payment block itself her history reaches the block but names Bob.
@@ -278,10 +318,8 @@ fn sign_off_is_refused_for_a_coin_paid_away() {
 #[test]
 fn sign_off_is_refused_with_a_proof_of_another_coin() {
     let mut f = Fixture::new();
-    let (root, k, alice) = (f.cp.root(), f.k, f.alice.clone());
     let before = book_state(&f.wallet("alice").book);
-    let wrong_proof = f.cp.proof(3);
-    let refused = f.wallet("alice").sign_off(&alice, k, root, 1, wrong_proof).unwrap_err();
+    let refused = f.alice_signs_off_with(1, f.cp.proof(3)).unwrap_err();
     assert!(matches!(refused, XtError::WrongState { coin_id: 1, .. }), "{refused:?}");
     assert_eq!(book_state(&f.wallet("alice").book), before);
 }
@@ -289,11 +327,9 @@ fn sign_off_is_refused_with_a_proof_of_another_coin() {
 #[test]
 fn sign_off_is_refused_for_a_foreign_coin() {
     let mut f = Fixture::new();
-    let (root, k, alice) = (f.cp.root(), f.k, f.alice.clone());
     let before = book_state(&f.wallet("alice").book);
     // Coin 3 is Carol's: Alice holds no history of it.
-    let proof = f.cp.proof(3);
-    let refused = f.wallet("alice").sign_off(&alice, k, root, 3, proof).unwrap_err();
+    let refused = f.alice_signs_off(3).unwrap_err();
     assert!(matches!(refused, XtError::Cash(CashError::UnknownCoin(3))), "{refused:?}");
     assert_eq!(book_state(&f.wallet("alice").book), before);
     assert!(matches!(f.wallet("alice").handover(3), Err(XtError::Cash(CashError::UnknownCoin(3)))));
@@ -302,11 +338,7 @@ fn sign_off_is_refused_for_a_foreign_coin() {
 #[test]
 fn sign_off_is_refused_when_a_block_up_to_k_is_withheld() {
     let mut f = Fixture::new();
-    f.chain.operator.withhold(f.chain.next);
-    f.chain.block(vec![]);
-    let k = f.chain.block(vec![]);
-    f.sync_all();
-    let cp = StateCheckpoint::from_operator(&f.chain.operator, k, zone()).unwrap();
+    let (k, cp) = f.withheld_before_k();
     let carol = f.carol.clone();
     let refused = f.wallet("carol").sign_off(&carol, k, cp.root(), 3, cp.proof(3)).unwrap_err();
     assert!(matches!(refused, XtError::Cash(CashError::InvalidHistory { coin_id: 3, .. })), "{refused:?}");
@@ -317,9 +349,7 @@ fn sign_off_is_refused_when_a_block_up_to_k_is_withheld() {
 
 #[test]
 fn a_false_bit_of_a_coin_that_never_moved_is_challenged_with_the_deposit() {
-    let mut f = Fixture::new();
-    f.sign_honestly();
-    let cp = f.proposed(&[3]);
+    let (f, cp) = Fixture::signed_and_proposed(&[3]);
     let carol = f.carol.address();
     let mut watcher = XtWatcher::new(carol, game());
     let w = &f.wallets["carol"];
@@ -356,9 +386,7 @@ fn a_false_bit_is_challenged_with_the_users_latest_transaction_up_to_k() {
 
 #[test]
 fn a_true_bit_is_not_challenged() {
-    let mut f = Fixture::new();
-    f.sign_honestly();
-    let cp = f.proposed(&[]);
+    let (f, cp) = Fixture::signed_and_proposed(&[]);
     for (name, who) in [("alice", f.alice.address()), ("bob", f.bob.address()), ("carol", f.carol.address())] {
         let w = &f.wallets[name];
         let actions = XtWatcher::new(who, game()).on_proposed(&w.cash, &w.book, cp.clone(), 100, 100);
@@ -430,9 +458,7 @@ fn an_older_checkpoint_after_pruning_is_challenged_only_with_evidence_up_to_its_
 
 #[test]
 fn pruning_waits_while_an_own_exit_with_an_older_origin_is_open() {
-    let mut f = Fixture::new();
-    f.sign_honestly();
-    let cp = f.proposed(&[]);
+    let (mut f, cp) = Fixture::signed_and_proposed(&[]);
     let k = f.k;
     let first_entry = |f: &mut Fixture| f.wallet("alice").cash().history(1).unwrap().entries().first().unwrap().0;
     let before = first_entry(&mut f);
@@ -455,9 +481,7 @@ fn pruning_waits_while_an_own_exit_with_an_older_origin_is_open() {
 
 #[test]
 fn finalisation_starts_each_signed_coin_at_k() {
-    let mut f = Fixture::new();
-    f.sign_honestly();
-    let cp = f.proposed(&[]);
+    let (mut f, cp) = Fixture::signed_and_proposed(&[]);
     assert_eq!(f.wallet("alice").on_finalized(&cp), vec![1]);
     assert_eq!(f.wallet("bob").on_finalized(&cp), vec![2]);
     assert!(f.wallet("carol").on_finalized(&cp).is_empty(), "Carol signed nothing");
@@ -691,11 +715,10 @@ fn no_checkpoint_exit_without_a_start_and_an_error_for_a_coin_paid_away() {
 
 #[test]
 fn exits_contradicting_the_checkpoint_state_are_cancelled() {
-    let mut f = Fixture::new();
-    f.finalize();
-    let (alice, bob, carol, k) = (f.alice.address(), f.bob.address(), f.carol.address(), f.k);
+    let f = Fixture::finalized();
+    let (alice, carol, k) = (f.alice.address(), f.carol.address(), f.k);
     let book = &f.wallets["bob"].book;
-    let watcher = XtWatcher::new(bob, game());
+    let watcher = f.watcher("bob");
     // Coin 2 is (bob, 2000) at K = 3000.
     let stale = [
         exit(2, alice, 2, Address::ZERO, 0),   // Alice's deposit exit, superseded
@@ -738,8 +761,7 @@ fn an_exit_open_when_its_checkpoint_finalises_is_judged_again() {
 
 #[test]
 fn exits_consistent_with_the_checkpoint_state_are_not_cancelled() {
-    let mut f = Fixture::new();
-    f.finalize();
+    let f = Fixture::finalized();
     let (alice, bob, carol, k) = (f.alice.address(), f.bob.address(), f.carol.address(), f.k);
     let book = &f.wallets["bob"].book;
     let mut watcher = XtWatcher::new(bob, game());
@@ -780,9 +802,7 @@ fn a_published_bitmap_of_the_wrong_length_or_padding_is_refused() {
 #[test]
 fn a_wrong_sign_off_is_refused_by_the_operator_and_recorded_nowhere() {
     let mut f = Fixture::new();
-    let (root, k, alice) = (f.cp.root(), f.k, f.alice.clone());
-    let proof = f.cp.proof(1);
-    let sig = f.wallet("alice").sign_off(&alice, k, root, 1, proof).unwrap();
+    let sig = f.alice_signs_off(1).unwrap();
     // Alice's signature of coin 1 offered for Bob's coin 2, and for coin 4 (no state).
     let refused = f.cp.add_sign_off(&domain(), 2, sig).unwrap_err();
     assert!(matches!(refused, XtError::BadSignOff { coin_id: 2, owner } if owner == f.bob.address()));
@@ -840,11 +860,7 @@ fn a_history_that_starts_after_k_gives_no_evidence() {
 #[test]
 fn an_owner_whose_history_is_withheld_before_k_still_challenges_a_set_bit() {
     let mut f = Fixture::new();
-    f.chain.operator.withhold(f.chain.next);
-    f.chain.block(vec![]);
-    let k = f.chain.block(vec![]);
-    f.sync_all();
-    let cp = StateCheckpoint::from_operator(&f.chain.operator, k, zone()).unwrap();
+    let (k, cp) = f.withheld_before_k();
     let mut bitmap = Bitmap::empty(zone());
     bitmap.set(3).unwrap();
     let proposed = ProposedCheckpoint { id: 1, blknum: k, state_root: cp.root(), bitmap };
@@ -932,10 +948,8 @@ fn rebuild(start: plasma_xt::XtStart, like: &plasma_xt::XtHistory) -> plasma_xt:
 /// sender's spend to it after K, so that the sender's sign-off cannot answer (docs/security.md, F-4).
 #[test]
 fn a_recipient_during_the_window_challenges_a_false_bit_with_the_senders_deposit() {
-    let mut f = Fixture::new();
-    f.sign_honestly();
     // Carol never signed coin 3; its bit is set anyway; she pays it to Bob during the window.
-    let cp = f.proposed(&[3]);
+    let (mut f, cp) = Fixture::signed_and_proposed(&[3]);
     let bob = f.bob.address();
     let mut watcher = XtWatcher::new(bob, game());
     let w = &f.wallets["bob"];
@@ -962,9 +976,7 @@ fn a_recipient_during_the_window_challenges_a_false_bit_with_the_senders_deposit
 
 #[test]
 fn a_recipient_with_a_proof_of_the_senders_state_does_not_challenge() {
-    let mut f = Fixture::new();
-    f.sign_honestly();
-    let cp = f.proposed(&[3]);
+    let (mut f, cp) = Fixture::signed_and_proposed(&[3]);
     pay_without_handover(&mut f, 3, "carol", "bob");
     let history = f.wallets["carol"].cash.handover(3).unwrap();
     f.wallet("bob").cash.receive(history).unwrap();

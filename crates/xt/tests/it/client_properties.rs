@@ -44,6 +44,7 @@ use plasma_cash::{
     tx::CashTxExt,
 };
 use plasma_core::{BlockSubmittedEvent, ChildChain, DepositEvent, SparseProof};
+use plasma_testkit::cast::{ALICE, BOB, CAROL, DAVE, EVE, HONEST, MALLORY, NAMES, address};
 use plasma_testkit::interleave::{self, Interleaving, SlotStep as Step, Window};
 use plasma_xt::{CheckpointBook, ProposedCheckpoint, StateCheckpoint, XtAction, XtGame, XtWatcher, Zone};
 use proptest::prelude::*;
@@ -119,25 +120,11 @@ struct History {
 /// events before `s`; a look is forced at every deadline.
 fn schedule(h: &History, il: Option<&Interleaving>) -> Vec<Step> {
     let windows = h.off.iter().map(|t| Window { lo: t.lo, hi: t.hi });
-    interleave::schedule_by_slot(h.chain.len(), windows, |p| h.forced.contains(&p), il)
+    interleave::by_slot(interleave::schedule(h.chain.len(), windows, |p| h.forced.contains(&p), il))
 }
 
 // ---------------------------------------------------------------------------------------------
 // The clients and what they decide.
-
-const NAMES: [&str; 6] = ["alice", "bob", "carol", "dave", "mallory", "eve"];
-const ALICE: usize = 0;
-const BOB: usize = 1;
-const CAROL: usize = 2;
-const DAVE: usize = 3;
-const MALLORY: usize = 4;
-const EVE: usize = 5;
-/// Users `0..HONEST` run a client.
-const HONEST: usize = 4;
-
-fn address(user: usize) -> Address {
-    key(NAMES[user]).address()
-}
 
 /// One honest user's software.
 struct Client {
