@@ -5,8 +5,11 @@
 //!   block numbering ([`Framework`]).
 //! - [`interleave`]: delivery orders for client property tests, in which the same facts reach a
 //!   client in different orders and with delays up to their deadlines.
+//! - [`perf`]: the operator benches' measurements (resident memory, the recovery limit, a timed
+//!   batch-and-seal round, criterion benchmarks of `submit_tx` and of a full block).
 
 pub mod fixtures;
 pub mod interleave;
+pub mod perf;
 
 pub use fixtures::{Framework, domain, eip712_digest, key, wei};
