@@ -18,7 +18,7 @@ use plasma_morevp::{
 use plasma_testkit::perf::{bench_domain as domain, bench_full_block, bench_submit_tx};
 
 fn hashing(c: &mut Criterion) {
-    let Workload { txs, .. } = one_input_workload(1, domain()).unwrap();
+    let txs = one_input_workload(1, domain()).unwrap().txs;
     let tx = &txs[0];
     c.bench_function("morevp/tx_hash", |b| b.iter(|| black_box(tx).tx_hash(&domain())));
     let wire = tx.encode();
