@@ -53,31 +53,6 @@ pub struct Ledger {
 }
 
 impl Ledger {
-    /// An empty ledger.
-    #[must_use]
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Checks `tx` (whose hash under the deployment's domain is `tx_hash`) against the ledger,
-    /// treating the outputs for which `busy` holds as already spent in the same block. `blknum` is
-    /// the number of the block that includes `tx`, when known. Changes nothing.
-    ///
-    /// The whole rule set, in its order: [`Ledger::check_spend`] (rules 1 to 4, cheap), then
-    /// [`Ledger::check_signatures`] (rule 5, the signature recoveries). `busy` is only consulted by
-    /// the first, so a transaction with a busy input is refused before any signature is recovered.
-    pub fn check(
-        &self,
-        tx: &SignedTx,
-        tx_hash: B256,
-        blknum: Option<BlockNumber>,
-        busy: impl Fn(&UtxoPos) -> bool,
-    ) -> Result<CheckedTx, Invalidity> {
-        let Spend { inputs, fee } = self.check_spend(tx, blknum, busy)?;
-        Self::check_signatures(tx, tx_hash, &inputs)?;
-        Ok(CheckedTx { tx_hash, inputs, fee })
-    }
-
     /// Rules 1 to 4 of [`Ledger::check`]: the shape, the signature count, each input (older than
     /// `blknum` when known, not `busy`, existing and unspent, not being exited), then value
     /// conservation. No signature is recovered and nothing is allocated. Changes nothing.
@@ -106,7 +81,7 @@ impl Ledger {
     /// Rule 5 of [`Ledger::check`] for a transaction whose spend `inputs` passed
     /// [`Ledger::check_spend`]: each signature recovers to its input's owner. Recovers each
     /// signature once; allocates nothing on success.
-    pub fn check_signatures(tx: &SignedTx, tx_hash: B256, inputs: &SpentInputs) -> Result<(), Invalidity> {
+    pub fn check_signatures(&self, tx: &SignedTx, tx_hash: B256, inputs: &SpentInputs) -> Result<(), Invalidity> {
         let used = inputs.iter().count();
         if tx.sigs.len() != used {
             return Err(Invalidity::SignatureCount { expected: used, got: tx.sigs.len() });

@@ -66,12 +66,43 @@ pub trait UtxoLedger: Clone + fmt::Debug + PartialEq + Eq + Default + Send + Syn
     ) -> Result<Self::Spend, Self::Invalidity>;
 }
 
-/// Implements `Deref` / `DerefMut` of `$ledger` to its [`UtxoSet`](crate::utxo_set::UtxoSet)
-/// field `$set`, and [`UtxoLedger`](crate::chain::UtxoLedger) by the set (`utxos`, `get`, `knows`,
-/// `create`, `mark_exiting`) and the ledger's inherent `spend`, `check` and `check_spend` methods.
+/// For a ledger `$ledger` whose [`UtxoSet`](crate::utxo_set::UtxoSet) is its field `$set` and
+/// whose validity rules are its inherent `check_spend` (no signature recovered) and
+/// `check_signatures`: `Deref` / `DerefMut` to the set, the inherent `new` and `check` (the two
+/// halves in order), and [`UtxoLedger`](crate::chain::UtxoLedger) by the set (`utxos`, `get`,
+/// `knows`, `create`, `mark_exiting`) and the ledger's `spend`, `check` and `check_spend`.
 #[macro_export]
 macro_rules! utxo_ledger {
     ($ledger:ty, $set:ident, $rules:ty, $tx:ty, $checked:ty, $spend:ty, $invalidity:ty) => {
+        impl $ledger {
+            /// An empty ledger.
+            #[must_use]
+            pub fn new() -> Self {
+                Self::default()
+            }
+
+            /// Checks `tx` (whose hash under the deployment's domain is `tx_hash`) against the
+            /// ledger, treating the outputs for which `busy` holds as already spent in the same
+            /// block. `blknum` is the number of the block that includes `tx`, when known. Changes
+            /// nothing.
+            ///
+            /// The whole rule set, in its order: `check_spend` (the cheap rules), then
+            /// `check_signatures` (the signature recoveries). `busy` is only consulted by the
+            /// first, so a transaction with a busy input is refused before any signature is
+            /// recovered.
+            pub fn check(
+                &self,
+                tx: &$tx,
+                tx_hash: ::alloy_primitives::B256,
+                blknum: Option<::plasma_core::BlockNumber>,
+                busy: impl Fn(&$crate::position::Position<$rules>) -> bool,
+            ) -> Result<$checked, $invalidity> {
+                let $crate::utxo_set::Spend { inputs, fee } = self.check_spend(tx, blknum, busy)?;
+                self.check_signatures(tx, tx_hash, &inputs)?;
+                Ok($crate::utxo_set::CheckedTx { tx_hash, inputs, fee })
+            }
+        }
+
         impl ::core::ops::Deref for $ledger {
             type Target = $crate::utxo_set::UtxoSet<$rules>;
 

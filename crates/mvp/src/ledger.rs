@@ -71,32 +71,6 @@ pub struct Ledger {
 }
 
 impl Ledger {
-    /// An empty ledger.
-    #[must_use]
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Checks `tx` (whose hash under the deployment's domain is `tx_hash`) against the ledger,
-    /// treating the outputs for which `busy` holds as already spent in the same block. `blknum` is
-    /// the number of the block that includes `tx`, when known. Changes nothing.
-    ///
-    /// The whole rule set, in its order: [`Ledger::check_spend`] (rules 1 to 5, cheap), then
-    /// [`Ledger::check_signatures`] (rules 6 and 7, the signature recoveries). `busy` is only
-    /// consulted by the first, so a transaction with a busy input is refused before any signature
-    /// is recovered.
-    pub fn check(
-        &self,
-        tx: &SignedTx,
-        tx_hash: B256,
-        blknum: Option<BlockNumber>,
-        busy: impl Fn(&UtxoPos) -> bool,
-    ) -> Result<CheckedTx, Invalidity> {
-        let Spend { inputs, fee } = self.check_spend(tx, blknum, busy)?;
-        self.check_signatures(tx, tx_hash, &inputs)?;
-        Ok(CheckedTx { tx_hash, inputs, fee })
-    }
-
     /// Rules 1 to 5 of [`Ledger::check`]: the shape of the transaction, then each input (older
     /// than `blknum` when known, not `busy`, existing and unspent, not being exited), then value
     /// conservation. No signature is recovered and nothing is allocated. Changes nothing.

@@ -51,6 +51,20 @@ pub fn throughput_sizes(full_block: usize) -> (usize, usize) {
     if std::env::args().any(|arg| arg == "--bench") { (full_block, 1_000_000) } else { (2_048, 10_000) }
 }
 
+/// Asserts what a payment workload promises: every one of `txs` is accepted by `operator` in one
+/// batch, and they seal into one block of `txs.len()` transactions (`len` says how many a block
+/// holds) with a non-empty root.
+pub fn assert_workload_seals<O: Workloads>(mut operator: O, txs: Vec<O::Tx>, len: impl Fn(&O::Block) -> usize)
+where
+    O::Error: std::fmt::Debug,
+{
+    let count = txs.len();
+    assert!(operator.submit_all(txs).iter().all(Result::is_ok));
+    let block = operator.build_block().expect("the workload block seals");
+    assert_eq!(len(&block), count);
+    assert_ne!(plasma_core::ChildBlock::root(&block), B256::ZERO);
+}
+
 /// Number of threads the machine offers (at least one).
 #[must_use]
 pub fn threads() -> usize {
