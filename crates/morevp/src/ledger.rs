@@ -56,11 +56,11 @@ impl Ledger {
     /// Rules 1 to 4 of [`Ledger::check`]: the shape, the signature count, each input (older than
     /// `blknum` when known, not `busy`, existing and unspent, not being exited), then value
     /// conservation. No signature is recovered and nothing is allocated. Changes nothing.
-    pub fn check_spend(
+    pub fn check_spend<B: Fn(&UtxoPos) -> bool>(
         &self,
         tx: &SignedTx,
         blknum: Option<BlockNumber>,
-        busy: impl Fn(&UtxoPos) -> bool,
+        busy: B,
     ) -> Result<Spend, Invalidity> {
         let shape = tx.tx.shape()?;
         if tx.sigs.len() != shape.input_count {

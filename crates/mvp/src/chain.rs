@@ -50,19 +50,19 @@ pub trait UtxoLedger: Clone + fmt::Debug + PartialEq + Eq + Default + Send + Syn
     /// Marks `pos` as being exited; whether it was unspent.
     fn mark_exiting(&mut self, pos: Position<Self::Rules>) -> bool;
     /// The full validity check, the outputs for which `busy` holds counting as spent.
-    fn check(
+    fn check<B: Fn(&Position<Self::Rules>) -> bool>(
         &self,
         tx: &Self::Tx,
         tx_hash: B256,
         blknum: Option<BlockNumber>,
-        busy: impl Fn(&Position<Self::Rules>) -> bool,
+        busy: B,
     ) -> Result<Self::Checked, Self::Invalidity>;
     /// The checks that recover no signature, in the same order as [`UtxoLedger::check`].
-    fn check_spend(
+    fn check_spend<B: Fn(&Position<Self::Rules>) -> bool>(
         &self,
         tx: &Self::Tx,
         blknum: Option<BlockNumber>,
-        busy: impl Fn(&Position<Self::Rules>) -> bool,
+        busy: B,
     ) -> Result<Self::Spend, Self::Invalidity>;
 }
 
@@ -145,20 +145,20 @@ macro_rules! utxo_ledger {
             fn mark_exiting(&mut self, pos: $crate::position::Position<$rules>) -> bool {
                 ::core::ops::DerefMut::deref_mut(self).mark_exiting(pos)
             }
-            fn check(
+            fn check<B: Fn(&$crate::position::Position<$rules>) -> bool>(
                 &self,
                 tx: &$tx,
                 tx_hash: ::alloy_primitives::B256,
                 blknum: Option<::plasma_core::BlockNumber>,
-                busy: impl Fn(&$crate::position::Position<$rules>) -> bool,
+                busy: B,
             ) -> Result<$checked, $invalidity> {
                 <$ledger>::check(self, tx, tx_hash, blknum, busy)
             }
-            fn check_spend(
+            fn check_spend<B: Fn(&$crate::position::Position<$rules>) -> bool>(
                 &self,
                 tx: &$tx,
                 blknum: Option<::plasma_core::BlockNumber>,
-                busy: impl Fn(&$crate::position::Position<$rules>) -> bool,
+                busy: B,
             ) -> Result<$spend, $invalidity> {
                 <$ledger>::check_spend(self, tx, blknum, busy)
             }
