@@ -130,13 +130,13 @@ impl plasma_core::bench::Footprint for crate::MoreVp {
     const DOWNLOADED: &'static str = "every full block, to validate it and exit in time on an invalid or withheld one";
 
     fn wire_sizes(users: u64, domain: &Domain) -> core::result::Result<plasma_core::bench::WireSizes, String> {
-        let (block, sent) = plasma_mvp::utxo::footprint_block::<Operator, SignedTx>(users, domain)?;
-        plasma_mvp::utxo::full_block_sizes(&block, &sent)
+        plasma_mvp::utxo::footprint_wire_sizes::<Operator, SignedTx>(users, domain)
     }
 
     fn storage(blocks: &[u64], users: u64, domain: &Domain) -> core::result::Result<Vec<(u64, u64)>, String> {
-        let (block, _) = plasma_mvp::utxo::footprint_block::<Operator, SignedTx>(users, domain)?;
-        plasma_mvp::utxo::full_block_storage(blocks, &block, |b| footprint_stored(&block, (users, b), domain))
+        plasma_mvp::utxo::footprint_storage::<Operator, SignedTx>(blocks, users, domain, |block, b| {
+            footprint_stored(block, (users, b), domain)
+        })
     }
 }
 

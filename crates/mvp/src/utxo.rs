@@ -223,6 +223,34 @@ pub fn prove_every<T: BlockTx, E: From<MvpError>>(block: &TxBlock<T>) -> Result<
     )
 }
 
+/// The footprint study's wire sizes of a full-block UTXO design whose operator is `O`: those of
+/// [`full_block_sizes`] on its [`footprint_block`].
+pub fn footprint_wire_sizes<O, T>(users: u64, domain: &Domain) -> Result<plasma_core::bench::WireSizes, String>
+where
+    O: plasma_core::bench::Workloads<Tx = T, Block = TxBlock<T>>,
+    T: BlockTx + Clone,
+{
+    let (block, sent) = footprint_block::<O, T>(users, domain)?;
+    full_block_sizes(&block, &sent)
+}
+
+/// The footprint study's storage of a full-block UTXO design whose operator is `O`:
+/// [`full_block_storage`] of its [`footprint_block`], `stored(block, b)` being what the holder
+/// keeps after `b` blocks.
+pub fn footprint_storage<O, T>(
+    blocks: &[u64],
+    users: u64,
+    domain: &Domain,
+    stored: impl Fn(&TxBlock<T>, u64) -> Result<u64, String>,
+) -> Result<Vec<(u64, u64)>, String>
+where
+    O: plasma_core::bench::Workloads<Tx = T, Block = TxBlock<T>>,
+    T: BlockTx + Clone,
+{
+    let (block, _) = footprint_block::<O, T>(users, domain)?;
+    full_block_storage(blocks, &block, |b| stored(&block, b))
+}
+
 /// The wire sizes of a full-block design: its first payment, the median of every inclusion proof
 /// of `block`, and the block (no non-inclusion proofs).
 pub fn full_block_sizes<T: BlockTx>(block: &TxBlock<T>, sent: &[T]) -> Result<plasma_core::bench::WireSizes, String> {
