@@ -10,19 +10,15 @@
 
 use std::hint::black_box;
 
-use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
-use plasma_core::{ChildChain, Domain, alloy_primitives::Address};
+use criterion::{Criterion, criterion_group, criterion_main};
 use plasma_morevp::{
     bench::{Workload, one_input_workload},
     tx::MAX_TXS_PER_BLOCK,
 };
-
-fn domain() -> Domain {
-    Domain::new(31_337, Address::repeat_byte(0xfa))
-}
+use plasma_testkit::perf::{bench_domain as domain, bench_full_block, bench_submit_tx};
 
 fn hashing(c: &mut Criterion) {
-    let Workload { txs, .. } = one_input_workload(1, domain()).unwrap();
+    let txs = one_input_workload(1, domain()).unwrap().txs;
     let tx = &txs[0];
     c.bench_function("morevp/tx_hash", |b| b.iter(|| black_box(tx).tx_hash(&domain())));
     let wire = tx.encode();
@@ -31,50 +27,12 @@ fn hashing(c: &mut Criterion) {
 
 fn submit_tx(c: &mut Criterion) {
     let Workload { operator, txs } = one_input_workload(1024, domain()).unwrap();
-    let mut next = 0;
-    c.bench_function("morevp/submit_tx_one_input", |b| {
-        b.iter_batched(
-            || {
-                next = (next + 1) % txs.len();
-                (operator.clone(), txs[next].clone())
-            },
-            |(mut op, tx)| {
-                let result = op.submit_tx(tx);
-                (op, result)
-            },
-            BatchSize::LargeInput,
-        );
-    });
+    bench_submit_tx(c, "morevp/submit_tx_one_input", &operator, &txs);
 }
 
 fn full_block(c: &mut Criterion) {
     let Workload { operator, txs } = one_input_workload(MAX_TXS_PER_BLOCK, domain()).unwrap();
-    let mut pending = operator.clone();
-    assert!(pending.submit_batch(txs.clone()).iter().all(Result::is_ok));
-
-    let mut group = c.benchmark_group("morevp");
-    group.sample_size(10);
-    group.bench_function("submit_batch_65536", |b| {
-        b.iter_batched(
-            || (operator.clone(), txs.clone()),
-            |(mut op, txs)| {
-                let results = op.submit_batch(txs);
-                (op, results)
-            },
-            BatchSize::PerIteration,
-        );
-    });
-    group.bench_function("build_block_65536", |b| {
-        b.iter_batched(
-            || pending.clone(),
-            |mut op| {
-                let block = op.build_block();
-                (op, block)
-            },
-            BatchSize::PerIteration,
-        );
-    });
-    group.finish();
+    bench_full_block(c, "morevp", &operator, &txs, |_| {});
 }
 
 criterion_group!(benches, hashing, submit_tx, full_block);

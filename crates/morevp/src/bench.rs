@@ -16,8 +16,8 @@
 //! - [`utxo_memory_workload`]: an operator holding `count` unspent outputs made the cheapest
 //!   realistic way, by deposits, for a measurement of the memory its state takes.
 
-use alloy_primitives::{Address, U256};
-use plasma_core::{ChildChain, DepositEvent, Domain, SigningKey};
+use alloy_primitives::U256;
+use plasma_core::{Domain, SigningKey};
 pub use plasma_mvp::bench::{DEPOSIT_AMOUNT, FEE, KEYS, deposit_blknum};
 
 use crate::{
@@ -57,16 +57,7 @@ pub fn keys() -> Result<Vec<SigningKey>> {
 pub fn one_input_workload(count: usize, domain: Domain) -> Result<Workload> {
     let keys = keys()?;
     let mut operator = Operator::new(domain);
-    let mut deposits = Vec::with_capacity(count);
-    for i in 0..count {
-        let owner = i % KEYS;
-        let event = DepositEvent {
-            depositor: keys[owner].address(),
-            blknum: deposit_blknum(i as u64),
-            amount: U256::from(DEPOSIT_AMOUNT),
-        };
-        deposits.push((owner, operator.apply_deposit(&event)?));
-    }
+    let deposits = plasma_mvp::bench::deposit_each(&mut operator, count, &keys)?;
     let signed = plasma_core::par::map(&deposits, |&(owner, input): &(usize, UtxoPos)| {
         let to = Output::new(keys[(owner + 1) % KEYS].address(), U256::from(DEPOSIT_AMOUNT - FEE));
         PaymentTx::payment(&[input], &[to]).map(|tx| SignedTx::sign(tx, &domain, &[&keys[owner]]))
@@ -79,23 +70,16 @@ pub fn one_input_workload(count: usize, domain: Domain) -> Result<Workload> {
 /// [`KEYS`] owners (the state a deposit leaves is the UTXO entry and the deposit record). Drop
 /// it, or measure the resident memory around the call, to know what `count` outputs cost.
 pub fn utxo_memory_workload(count: usize) -> Result<Operator> {
-    let owners: Vec<Address> = keys()?.iter().map(SigningKey::address).collect();
-    let mut operator = Operator::new(Domain::new(31_337, Address::repeat_byte(0xfa)));
-    for (i, owner) in (0..count as u64).zip(owners.iter().cycle()) {
-        let event = DepositEvent { depositor: *owner, blknum: deposit_blknum(i), amount: U256::from(DEPOSIT_AMOUNT) };
-        operator.apply_deposit(&event)?;
-    }
-    Ok(operator)
+    plasma_mvp::bench::deposit_many(Operator::new(plasma_mvp::bench::memory_domain()), count)
 }
 
 impl plasma_core::bench::Workloads for Operator {
     fn memory_workload(count: usize) -> Result<Self> {
-        utxo_memory_workload(count)
+        plasma_mvp::bench::deposit_many(Self::new(plasma_mvp::bench::memory_domain()), count)
     }
 
     fn payment_workload(count: usize, domain: Domain) -> Result<(Self, Vec<SignedTx>)> {
-        let Workload { operator, txs } = one_input_workload(count, domain)?;
-        Ok((operator, txs))
+        one_input_workload(count, domain).map(|workload| (workload.operator, workload.txs))
     }
 
     fn submit_all(&mut self, txs: Vec<SignedTx>) -> Vec<Result<alloy_primitives::B256>> {
@@ -103,23 +87,13 @@ impl plasma_core::bench::Workloads for Operator {
     }
 
     fn prove_every(block: &crate::Block, _domain: &Domain) -> Result<bool> {
-        let indexes: Vec<u64> = (0..block.len() as u64).collect();
-        plasma_core::bench::prove_keys(
-            &indexes,
-            |i| block.proof(i).map_err(crate::MoreVpError::from),
-            |i, proof| block.tx_hash(i).is_some_and(|leaf| proof.verify(block.root(), leaf, i)),
-        )
+        plasma_mvp::utxo::prove_every(block)
     }
 }
 
 /// What the holder's MoreVP wallet stores after `blocks` blocks: the deposit, or the output of the
 /// latest move, recorded from its inclusion in `block`.
-fn footprint_stored(
-    block: &crate::Block,
-    users: u64,
-    blocks: u64,
-    domain: &Domain,
-) -> core::result::Result<u64, String> {
+fn footprint_stored(block: &crate::Block, (users, blocks): (u64, u64), domain: &Domain) -> Result<u64, String> {
     use plasma_core::bench::{last_move_block, to_u64};
 
     use crate::tx::PaymentTxExt as _;
@@ -156,20 +130,18 @@ impl plasma_core::bench::Footprint for crate::MoreVp {
     const DOWNLOADED: &'static str = "every full block, to validate it and exit in time on an invalid or withheld one";
 
     fn wire_sizes(users: u64, domain: &Domain) -> core::result::Result<plasma_core::bench::WireSizes, String> {
-        let (block, sent) = plasma_mvp::utxo::footprint_block::<Operator, SignedTx>(users, domain)?;
-        plasma_mvp::utxo::full_block_sizes(&block, &sent)
+        plasma_mvp::utxo::footprint_wire_sizes::<Operator, SignedTx>(users, domain)
     }
 
     fn storage(blocks: &[u64], users: u64, domain: &Domain) -> core::result::Result<Vec<(u64, u64)>, String> {
-        let (block, _) = plasma_mvp::utxo::footprint_block::<Operator, SignedTx>(users, domain)?;
-        plasma_mvp::utxo::full_block_storage(blocks, &block, |b| footprint_stored(&block, users, b, domain))
+        plasma_mvp::utxo::footprint_storage::<Operator, SignedTx>(blocks, users, domain, |block, b| {
+            footprint_stored(block, (users, b), domain)
+        })
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use alloy_primitives::B256;
-
     use super::*;
     use plasma_testkit::domain;
 
@@ -177,21 +149,16 @@ mod tests {
     fn one_input_workload_is_all_valid() {
         let workload = one_input_workload(300, domain()).unwrap();
         assert_eq!(workload.recoveries(), 300);
-        let Workload { mut operator, txs } = workload;
+        let Workload { operator, txs } = workload;
         assert_eq!((operator.utxos().len(), txs.len(), operator.pending_len()), (300, 300, 0));
         assert!(txs.iter().all(|tx| tx.tx.used_inputs() == 1 && tx.sigs.len() == 1));
-        let results = operator.submit_batch(txs);
-        assert!(results.iter().all(Result::is_ok));
-        let block = operator.build_block().unwrap();
-        assert_eq!(block.len(), 300);
-        assert_ne!(block.root(), B256::ZERO);
+        plasma_testkit::perf::assert_workload_seals(operator, txs, crate::Block::len);
         assert_eq!(one_input_workload(3, domain()).unwrap().txs, one_input_workload(3, domain()).unwrap().txs);
     }
 
     #[test]
     fn utxo_memory_workload_holds_count_outputs() {
-        let operator = utxo_memory_workload(2_500).unwrap();
-        assert_eq!(operator.utxos().len(), 2_500);
-        assert_eq!(operator.ledger().total(), U256::from(2_500 * DEPOSIT_AMOUNT));
+        let ledger = utxo_memory_workload(2_500).unwrap().ledger().clone();
+        assert_eq!((ledger.utxos().len(), ledger.total()), (2_500, U256::from(2_500 * DEPOSIT_AMOUNT)));
     }
 }

@@ -348,6 +348,9 @@ pub enum MoreVpError {
     InconsistentEvent(&'static str),
 }
 
+plasma_mvp::utxo_errors!(MoreVpError);
+plasma_mvp::input_faults!(Invalidity, crate::tx::MoreVpPositions);
+
 impl From<Invalidity> for MoreVpError {
     fn from(invalidity: Invalidity) -> Self {
         Self::InvalidTx(invalidity)

@@ -22,153 +22,53 @@
 //! does not re-check anything, so an operator can also apply the transactions it slipped in
 //! unchecked.
 
-use std::collections::{BTreeMap, BTreeSet};
-
-use alloy_primitives::{B256, U256};
-use plasma_core::{BlockNumber, Domain, recover};
+use alloy_primitives::B256;
+use plasma_core::{BlockNumber, Domain};
+use plasma_mvp::utxo_set::{UtxoSet, check_owner_signature};
 
 use crate::{
     error::Invalidity,
-    tx::{MAX_INPUTS, Output, PaymentTxExt, SignedTx, UtxoPos, checked_sum},
+    tx::{MAX_INPUTS, MoreVpPositions, PaymentTxExt, SignedTx, UtxoPos, checked_sum},
 };
 
-/// The outputs a transaction spends, by input slot (used slots first). Inline (no allocation);
-/// iterating yields the used ones in slot order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct SpentInputs {
-    slots: [Option<(UtxoPos, Output)>; MAX_INPUTS],
-}
-
-impl SpentInputs {
-    /// The spent outputs, slot order.
-    pub fn iter(&self) -> impl Iterator<Item = &(UtxoPos, Output)> {
-        self.slots.iter().flatten()
-    }
-
-    /// The input positions by slot.
-    #[must_use]
-    pub fn positions(&self) -> [Option<UtxoPos>; MAX_INPUTS] {
-        self.slots.map(|s| s.map(|(pos, _)| pos))
-    }
-}
-
-impl<'a> IntoIterator for &'a SpentInputs {
-    type Item = &'a (UtxoPos, Output);
-    type IntoIter = core::iter::Flatten<core::slice::Iter<'a, Option<(UtxoPos, Output)>>>;
-
-    fn into_iter(self) -> Self::IntoIter {
-        self.slots.iter().flatten()
-    }
-}
+/// The outputs a transaction spends, by input slot (used slots first; see
+/// [`plasma_mvp::utxo_set::SpentInputs`]).
+pub type SpentInputs = plasma_mvp::utxo_set::SpentInputs<MoreVpPositions, MAX_INPUTS>;
 
 /// What [`Ledger::check_spend`] establishes of a transaction (rules 1 to 4): which outputs it
 /// spends and what fee it leaves. Its signatures are not checked yet.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Spend {
-    /// The outputs it spends, slot order.
-    pub inputs: SpentInputs,
-    /// `Σ inputs − Σ outputs`.
-    pub fee: U256,
-}
+pub type Spend = plasma_mvp::utxo_set::Spend<MoreVpPositions, MAX_INPUTS>;
 
 /// A transaction that passed [`Ledger::check`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct CheckedTx {
-    /// Its hash.
-    pub tx_hash: B256,
-    /// The outputs it spends, slot order.
-    pub inputs: SpentInputs,
-    /// `Σ inputs − Σ outputs`.
-    pub fee: U256,
-}
+pub type CheckedTx = plasma_mvp::utxo_set::CheckedTx<MoreVpPositions, MAX_INPUTS>;
 
-/// Unspent outputs, and which transaction spent the others.
+plasma_mvp::utxo_ledger!(Ledger, set, MoreVpPositions, SignedTx, CheckedTx, Spend, Invalidity);
+
+/// Unspent outputs, and which transaction spent the others: the shared [`UtxoSet`], which the
+/// ledger derefs to (`utxos`, `get`, `spent_by`, `total`, `is_exiting`, `knows`, `create`,
+/// `mark_exiting`), under MoreVP's validity rules.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Ledger {
-    utxos: BTreeMap<UtxoPos, Output>,
-    spent: BTreeMap<UtxoPos, Option<UtxoPos>>,
-    exiting: BTreeSet<UtxoPos>,
+    set: UtxoSet<MoreVpPositions>,
 }
 
 impl Ledger {
-    /// An empty ledger.
-    #[must_use]
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// The unspent outputs.
-    #[must_use]
-    pub const fn utxos(&self) -> &BTreeMap<UtxoPos, Output> {
-        &self.utxos
-    }
-
-    /// The unspent output at `pos`.
-    #[must_use]
-    pub fn get(&self, pos: &UtxoPos) -> Option<&Output> {
-        self.utxos.get(pos)
-    }
-
-    /// Whether `pos` was spent, and if so by which transaction position (`Some(None)`: by a block
-    /// still waiting for its number).
-    #[must_use]
-    pub fn spent_by(&self, pos: &UtxoPos) -> Option<Option<UtxoPos>> {
-        self.spent.get(pos).copied()
-    }
-
-    /// Sum of all unspent amounts (saturating; an operator's unchecked mints can make it saturate).
-    #[must_use]
-    pub fn total(&self) -> U256 {
-        self.utxos.values().fold(U256::ZERO, |sum, o| sum.saturating_add(o.amount))
-    }
-
-    /// Whether `pos` is marked as being exited.
-    #[must_use]
-    pub fn is_exiting(&self, pos: &UtxoPos) -> bool {
-        self.exiting.contains(pos)
-    }
-
-    /// Whether `pos` exists now or existed once (unspent or spent).
-    #[must_use]
-    pub fn knows(&self, pos: &UtxoPos) -> bool {
-        self.utxos.contains_key(pos) || self.spent.contains_key(pos)
-    }
-
-    /// Checks `tx` (whose hash under the deployment's domain is `tx_hash`) against the ledger,
-    /// treating the outputs for which `busy` holds as already spent in the same block. `blknum` is
-    /// the number of the block that includes `tx`, when known. Changes nothing.
-    ///
-    /// The whole rule set, in its order: [`Ledger::check_spend`] (rules 1 to 4, cheap), then
-    /// [`Ledger::check_signatures`] (rule 5, the signature recoveries). `busy` is only consulted by
-    /// the first, so a transaction with a busy input is refused before any signature is recovered.
-    pub fn check(
-        &self,
-        tx: &SignedTx,
-        tx_hash: B256,
-        blknum: Option<BlockNumber>,
-        busy: impl Fn(&UtxoPos) -> bool,
-    ) -> Result<CheckedTx, Invalidity> {
-        let Spend { inputs, fee } = self.check_spend(tx, blknum, busy)?;
-        Self::check_signatures(tx, tx_hash, &inputs)?;
-        Ok(CheckedTx { tx_hash, inputs, fee })
-    }
-
     /// Rules 1 to 4 of [`Ledger::check`]: the shape, the signature count, each input (older than
     /// `blknum` when known, not `busy`, existing and unspent, not being exited), then value
     /// conservation. No signature is recovered and nothing is allocated. Changes nothing.
-    pub fn check_spend(
+    pub fn check_spend<B: Fn(&UtxoPos) -> bool>(
         &self,
         tx: &SignedTx,
         blknum: Option<BlockNumber>,
-        busy: impl Fn(&UtxoPos) -> bool,
+        busy: B,
     ) -> Result<Spend, Invalidity> {
         let shape = tx.tx.shape()?;
         if tx.sigs.len() != shape.input_count {
             return Err(Invalidity::SignatureCount { expected: shape.input_count, got: tx.sigs.len() });
         }
-        let mut inputs = SpentInputs { slots: [None; MAX_INPUTS] };
-        for (spent, input) in inputs.slots.iter_mut().zip(shape.inputs()) {
-            *spent = Some((input, self.check_input(input, blknum, &busy)?));
+        let mut inputs = SpentInputs::empty();
+        for (spent, input) in inputs.slots_mut().iter_mut().zip(shape.inputs()) {
+            *spent = Some((input, self.set.check_input(input, blknum, &busy)?));
         }
         let total_in = checked_sum(inputs.iter().map(|(_, o)| o.amount))?;
         let total_out = tx.tx.output_total()?;
@@ -178,67 +78,24 @@ impl Ledger {
         Ok(Spend { inputs, fee })
     }
 
-    /// Rule 3 for one input: the output it spends.
-    fn check_input(
-        &self,
-        input: UtxoPos,
-        blknum: Option<BlockNumber>,
-        busy: &impl Fn(&UtxoPos) -> bool,
-    ) -> Result<Output, Invalidity> {
-        if let Some(blknum) = blknum
-            && input.blknum() >= blknum
-        {
-            return Err(Invalidity::InputNotOlder { input, blknum });
-        }
-        if busy(&input) {
-            return Err(Invalidity::PendingInput(input));
-        }
-        let Some(output) = self.utxos.get(&input) else {
-            return Err(match self.spent.get(&input) {
-                Some(by) => Invalidity::SpentInput { input, by: *by },
-                None => Invalidity::UnknownInput(input),
-            });
-        };
-        if self.exiting.contains(&input) {
-            return Err(Invalidity::ExitingInput(input));
-        }
-        Ok(*output)
-    }
-
     /// Rule 5 of [`Ledger::check`] for a transaction whose spend `inputs` passed
     /// [`Ledger::check_spend`]: each signature recovers to its input's owner. Recovers each
     /// signature once; allocates nothing on success.
-    pub fn check_signatures(tx: &SignedTx, tx_hash: B256, inputs: &SpentInputs) -> Result<(), Invalidity> {
+    pub fn check_signatures(&self, tx: &SignedTx, tx_hash: B256, inputs: &SpentInputs) -> Result<(), Invalidity> {
         let used = inputs.iter().count();
         if tx.sigs.len() != used {
             return Err(Invalidity::SignatureCount { expected: used, got: tx.sigs.len() });
         }
         for (slot, ((_, output), sig)) in (0u8..).zip(inputs.iter().zip(&tx.sigs)) {
-            let recovered =
-                recover(tx_hash, sig).map_err(|e| Invalidity::BadSignature { slot, reason: e.to_string() })?;
-            if recovered != output.owner {
-                return Err(Invalidity::WrongSigner { slot, expected: output.owner, recovered });
-            }
+            check_owner_signature(slot, tx_hash, sig, output.owner)?;
         }
         Ok(())
     }
 
-    /// Records a deposit (or any output) at `pos`. Returns `false` and changes nothing if `pos`
-    /// is already known.
-    pub fn create(&mut self, pos: UtxoPos, output: Output) -> bool {
-        if self.knows(&pos) {
-            return false;
-        }
-        self.utxos.insert(pos, output);
-        true
-    }
-
-    /// Marks `pos` spent by the transaction at `by` (`None`: not numbered yet). Also records
-    /// spends of outputs the ledger never saw, so that a later spend reads as a double spend.
+    /// Marks `pos` spent by the transaction at `by` (`None`: not numbered yet); see
+    /// [`UtxoSet::spend`].
     pub fn spend(&mut self, pos: UtxoPos, by: Option<UtxoPos>) {
-        self.utxos.remove(&pos);
-        self.exiting.remove(&pos);
-        self.spent.insert(pos, by);
+        self.set.spend(pos, by);
     }
 
     /// Applies `tx` at transaction position `tx_pos` (`oindex = 0`): spends every input that
@@ -249,20 +106,8 @@ impl Ledger {
         }
         for (oindex, output) in tx.tx.used_outputs() {
             if let Ok(pos) = tx_pos.with_oindex(oindex) {
-                self.spent.remove(&pos);
-                self.utxos.insert(pos, output);
+                self.set.put(pos, output);
             }
-        }
-    }
-
-    /// Marks the unspent output `pos` as being exited (it can no longer be spent). Returns whether
-    /// it was unspent.
-    pub fn mark_exiting(&mut self, pos: UtxoPos) -> bool {
-        if self.utxos.contains_key(&pos) {
-            self.exiting.insert(pos);
-            true
-        } else {
-            false
         }
     }
 
@@ -277,7 +122,10 @@ mod tests {
 
     use plasma_core::SigningKey;
 
+    use alloy_primitives::U256;
+
     use super::*;
+    use crate::tx::Output;
     use crate::tx::PaymentTx;
     use plasma_testkit::{domain, key};
 

@@ -350,7 +350,7 @@ fn output_shape(tx: &PaymentTx) -> Result<usize, Invalidity> {
 
 /// `Σ amounts`, or [`Invalidity::AmountOverflow`].
 pub(crate) fn checked_sum(amounts: impl Iterator<Item = U256>) -> Result<U256, Invalidity> {
-    amounts.into_iter().try_fold(U256::ZERO, |acc, a| acc.checked_add(a)).ok_or(Invalidity::AmountOverflow)
+    plasma_mvp::utxo_set::checked_sum::<MoreVpPositions, _>(amounts)
 }
 
 /// Encodes signatures back to back (`sigs`): 65 bytes each, in order.

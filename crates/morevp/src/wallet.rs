@@ -347,7 +347,7 @@ impl Wallet {
     pub fn on_included(&mut self, signed: &SignedTx, inclusion: &Inclusion) -> Result<Vec<UtxoPos>> {
         let tx_pos = inclusion.tx_pos()?;
         let tx_hash = signed.tx_hash(&self.domain);
-        if !inclusion.verifies(tx_hash) {
+        if !inclusion.verifies_leaf(tx_hash) {
             return Err(MoreVpError::NotIncluded { blknum: inclusion.blknum, txindex: inclusion.txindex });
         }
         let spent: Vec<UtxoPos> =

@@ -58,16 +58,7 @@ pub use plasma_core::bench::deposit_blknum;
 pub fn one_input_workload(count: usize, domain: Domain) -> Result<Workload> {
     let keys = keys()?;
     let mut operator = Operator::new(domain);
-    let mut deposits = Vec::with_capacity(count);
-    for i in 0..count {
-        let owner = i % KEYS;
-        let event = DepositEvent {
-            depositor: keys[owner].address(),
-            blknum: deposit_blknum(i as u64),
-            amount: U256::from(DEPOSIT_AMOUNT),
-        };
-        deposits.push((owner, operator.apply_deposit(&event)?));
-    }
+    let deposits = deposit_each(&mut operator, count, &keys)?;
     let txs = plasma_core::par::map(&deposits, |&(owner, input): &(usize, UtxoPos)| {
         let to = keys[(owner + 1) % KEYS].address();
         let payment = Transaction::payment(input, None, Output::new(to, U256::from(DEPOSIT_AMOUNT - FEE)), None);
@@ -80,8 +71,43 @@ pub fn one_input_workload(count: usize, domain: Domain) -> Result<Workload> {
 /// [`KEYS`] owners (the state a deposit leaves is the UTXO entry and the deposit record). Drop
 /// it, or measure the resident memory around the call, to know what `count` outputs cost.
 pub fn utxo_memory_workload(count: usize) -> Result<Operator> {
+    deposit_many(Operator::new(memory_domain()), count)
+}
+
+/// The domain of the memory workloads (any would do: nothing is signed).
+#[must_use]
+pub fn memory_domain() -> Domain {
+    Domain::new(31_337, Address::repeat_byte(0xfa))
+}
+
+/// Applies `count` deposits of [`DEPOSIT_AMOUNT`] to `operator`, deposit `i` by `keys[i % KEYS]`
+/// at [`deposit_blknum`]`(i)`; returns each deposit's owner (an index into `keys`) and what it
+/// created, in order. Any design's operator: MVP's and MoreVP's workloads start from it.
+pub fn deposit_each<O: ChildChain>(
+    operator: &mut O,
+    count: usize,
+    keys: &[SigningKey],
+) -> core::result::Result<Vec<(usize, O::StateId)>, O::Error> {
+    let mut deposits = Vec::with_capacity(count);
+    for (i, owner) in (0..count).zip((0..KEYS.min(keys.len())).cycle()) {
+        let event = DepositEvent {
+            depositor: keys[owner].address(),
+            blknum: deposit_blknum(i as u64),
+            amount: U256::from(DEPOSIT_AMOUNT),
+        };
+        deposits.push((owner, operator.apply_deposit(&event)?));
+    }
+    Ok(deposits)
+}
+
+/// `operator` holding `count` more unspent outputs: `count` deposits of [`DEPOSIT_AMOUNT`] by the
+/// [`KEYS`] workload owners in turn (the state a deposit leaves is the UTXO entry and the deposit
+/// record).
+pub fn deposit_many<O: ChildChain>(mut operator: O, count: usize) -> core::result::Result<O, O::Error>
+where
+    O::Error: From<crate::MvpError>,
+{
     let owners: Vec<Address> = keys()?.iter().map(SigningKey::address).collect();
-    let mut operator = Operator::new(Domain::new(31_337, Address::repeat_byte(0xfa)));
     for (i, owner) in (0..count as u64).zip(owners.iter().cycle()) {
         let event = DepositEvent { depositor: *owner, blknum: deposit_blknum(i), amount: U256::from(DEPOSIT_AMOUNT) };
         operator.apply_deposit(&event)?;
@@ -103,13 +129,8 @@ impl plasma_core::bench::Workloads for Operator {
         self.submit_batch(txs)
     }
 
-    fn prove_every(block: &crate::Block, domain: &Domain) -> Result<bool> {
-        let indexes: Vec<u64> = (0..block.len() as u64).collect();
-        plasma_core::bench::prove_keys(
-            &indexes,
-            |i| block.proof(i),
-            |i, proof| block.tx(i).is_some_and(|tx| proof.verify(block.root(), tx.leaf(domain), i)),
-        )
+    fn prove_every(block: &crate::Block, _domain: &Domain) -> Result<bool> {
+        crate::utxo::prove_every(block)
     }
 }
 
@@ -153,19 +174,18 @@ impl plasma_core::bench::Footprint for crate::Mvp {
     const DOWNLOADED: &'static str = "every full block, to validate it and exit in time on an invalid or withheld one";
 
     fn wire_sizes(users: u64, domain: &Domain) -> core::result::Result<plasma_core::bench::WireSizes, String> {
-        let (block, sent) = crate::utxo::footprint_block::<Operator, SignedTx>(users, domain)?;
-        crate::utxo::full_block_sizes(&block, &sent)
+        crate::utxo::footprint_wire_sizes::<Operator, SignedTx>(users, domain)
     }
 
     fn storage(blocks: &[u64], users: u64, domain: &Domain) -> core::result::Result<Vec<(u64, u64)>, String> {
-        let (block, _) = crate::utxo::footprint_block::<Operator, SignedTx>(users, domain)?;
-        crate::utxo::full_block_storage(blocks, &block, |b| footprint_stored(&block, users, b, domain))
+        crate::utxo::footprint_storage::<Operator, SignedTx>(blocks, users, domain, |block, b| {
+            footprint_stored(block, users, b, domain)
+        })
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use alloy_primitives::B256;
 
     use super::*;
     use plasma_testkit::domain;
@@ -178,16 +198,12 @@ mod tests {
 
     #[test]
     fn one_input_workload_is_all_valid() {
-        let Workload { mut operator, txs } = one_input_workload(300, domain()).unwrap();
+        let Workload { operator, txs } = one_input_workload(300, domain()).unwrap();
         assert_eq!((operator.utxos().len(), txs.len(), operator.pending_len()), (300, 300, 0));
         assert!(txs.iter().all(|tx| tx.tx.input1.is_zero() && tx.sigs[1].is_none()));
         let owners: std::collections::BTreeSet<_> = operator.utxos().values().map(|o| o.owner).collect();
         assert_eq!(owners.len(), KEYS);
-        let results = operator.submit_batch(txs);
-        assert!(results.iter().all(Result::is_ok));
-        let block = operator.build_block().unwrap();
-        assert_eq!(block.len(), 300);
-        assert_ne!(block.root(), B256::ZERO);
+        plasma_testkit::perf::assert_workload_seals(operator, txs, crate::Block::len);
         // Deterministic.
         assert_eq!(one_input_workload(3, domain()).unwrap().txs, one_input_workload(3, domain()).unwrap().txs);
     }

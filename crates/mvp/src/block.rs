@@ -4,14 +4,15 @@
 //! `keccak256(txHash ‖ sig0 ‖ sig1)` (the parent confirmations a transaction carries are block
 //! data the root does not commit to); the block root is the `plasma_core` [`BinaryTree`] root of
 //! those values (`docs/specs.md`), so a block holds at most 65,536 transactions. [`Inclusion`] is
-//! what a recipient needs to check (and later prove) that a transaction is in a submitted block.
+//! what a recipient needs to check (and later prove) that a transaction is in a submitted block
+//! (shared with MoreVP: `plasma_mvp::utxo::Inclusion`).
 
 use alloy_primitives::B256;
-use plasma_core::{BinaryProof, BlockNumber, Domain};
+use plasma_core::Domain;
 
+pub use crate::utxo::Inclusion;
 use crate::{
-    error::Result,
-    tx::{SignedTx, UtxoPos},
+    tx::SignedTx,
     utxo::{BlockTx, TxBlock},
 };
 
@@ -29,31 +30,5 @@ impl BlockTx for SignedTx {
 
     fn wire_size(&self) -> usize {
         self.size()
-    }
-}
-
-/// Where a transaction was included, with the proof of it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct Inclusion {
-    /// The child block.
-    pub blknum: BlockNumber,
-    /// The transaction's index (leaf index) in the block.
-    pub txindex: u16,
-    /// The block root submitted to the framework.
-    pub root: B256,
-    /// Inclusion proof of the transaction's leaf at `txindex` under `root`.
-    pub proof: BinaryProof,
-}
-
-impl Inclusion {
-    /// Whether `tx`'s leaf (hashed under `domain`) sits at `txindex` under `root`.
-    #[must_use]
-    pub fn verifies(&self, tx: &SignedTx, domain: &Domain) -> bool {
-        self.proof.verify(self.root, tx.leaf(domain), u64::from(self.txindex))
-    }
-
-    /// The transaction's position (`oindex = 0`); fails if `blknum` is not a child block.
-    pub fn tx_pos(&self) -> Result<UtxoPos> {
-        UtxoPos::tx(self.blknum, u64::from(self.txindex))
     }
 }

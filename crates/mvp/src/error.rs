@@ -327,6 +327,9 @@ pub enum MvpError {
     ExitIdOverflow(U256),
 }
 
+crate::utxo_errors!(MvpError);
+crate::input_faults!(Invalidity, crate::tx::MvpPositions);
+
 impl From<Invalidity> for MvpError {
     fn from(invalidity: Invalidity) -> Self {
         Self::InvalidTx(invalidity)

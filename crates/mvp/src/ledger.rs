@@ -27,69 +27,27 @@
 //! confirmation digest of its block) until both its outputs are spent; it does not re-check
 //! anything, so an operator can also apply the transactions it slipped in unchecked.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
-use alloy_primitives::{B256, U256};
+use alloy_primitives::B256;
 use plasma_core::{BlockNumber, Domain, Signature, recover};
 
 use crate::{
     error::Invalidity,
-    tx::{Output, SignedTx, TransactionExt, UtxoPos},
+    tx::{MvpPositions, SignedTx, TransactionExt, UtxoPos},
+    utxo_set::{UtxoSet, check_owner_signature, checked_sum},
 };
 
-fn checked_sum(amounts: impl Iterator<Item = U256>) -> Result<U256, Invalidity> {
-    amounts.into_iter().try_fold(U256::ZERO, |acc, a| acc.checked_add(a)).ok_or(Invalidity::AmountOverflow)
-}
-
 /// The outputs a transaction spends, by input slot: slot 0 always, slot 1 when the transaction
-/// has a second input. Inline (no allocation); iterating yields the present ones in slot order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct SpentInputs {
-    slots: [Option<(UtxoPos, Output)>; 2],
-}
-
-impl SpentInputs {
-    /// The spent outputs, slot order.
-    pub fn iter(&self) -> impl Iterator<Item = &(UtxoPos, Output)> {
-        self.slots.iter().flatten()
-    }
-
-    /// The input positions by slot.
-    #[must_use]
-    pub fn positions(&self) -> [Option<UtxoPos>; 2] {
-        self.slots.map(|s| s.map(|(pos, _)| pos))
-    }
-}
-
-impl<'a> IntoIterator for &'a SpentInputs {
-    type Item = &'a (UtxoPos, Output);
-    type IntoIter = core::iter::Flatten<core::slice::Iter<'a, Option<(UtxoPos, Output)>>>;
-
-    fn into_iter(self) -> Self::IntoIter {
-        self.slots.iter().flatten()
-    }
-}
+/// has a second input (see [`crate::utxo_set::SpentInputs`]).
+pub type SpentInputs = crate::utxo_set::SpentInputs<MvpPositions, 2>;
 
 /// What [`Ledger::check_spend`] establishes of a transaction (rules 1 to 5): which outputs it
 /// spends and what fee it leaves. Its signatures are not checked yet.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Spend {
-    /// The outputs it spends, slot order.
-    pub inputs: SpentInputs,
-    /// `Σ inputs − Σ outputs`.
-    pub fee: U256,
-}
+pub type Spend = crate::utxo_set::Spend<MvpPositions, 2>;
 
 /// A transaction that passed [`Ledger::check`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct CheckedTx {
-    /// Its hash.
-    pub tx_hash: B256,
-    /// The outputs it spends, slot order.
-    pub inputs: SpentInputs,
-    /// `Σ inputs − Σ outputs`.
-    pub fee: U256,
-}
+pub type CheckedTx = crate::utxo_set::CheckedTx<MvpPositions, 2>;
 
 /// What the ledger keeps of a transaction with unspent outputs: what the confirmations of it by
 /// its inputs' signers (the parent confirmations of a spend of its outputs) must verify against.
@@ -100,81 +58,19 @@ struct Origin {
     sigs: [Option<Signature>; 2],
 }
 
-/// Unspent outputs, and which transaction spent the others.
+crate::utxo_ledger!(Ledger, set, MvpPositions, SignedTx, CheckedTx, Spend, Invalidity);
+
+/// Unspent outputs, and which transaction spent the others (the shared [`UtxoSet`], which the
+/// ledger derefs to: `utxos`, `get`, `spent_by`, `total`, `is_exiting`, `knows`, `create`,
+/// `mark_exiting`), and what the parent confirmations of a spend must verify against.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Ledger {
-    utxos: BTreeMap<UtxoPos, Output>,
-    spent: BTreeMap<UtxoPos, Option<UtxoPos>>,
-    exiting: BTreeSet<UtxoPos>,
+    set: UtxoSet<MvpPositions>,
     /// By transaction position (`oindex = 0`), for transactions with an unspent output.
     origins: BTreeMap<UtxoPos, Origin>,
 }
 
 impl Ledger {
-    /// An empty ledger.
-    #[must_use]
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// The unspent outputs.
-    #[must_use]
-    pub const fn utxos(&self) -> &BTreeMap<UtxoPos, Output> {
-        &self.utxos
-    }
-
-    /// The unspent output at `pos`.
-    #[must_use]
-    pub fn get(&self, pos: &UtxoPos) -> Option<&Output> {
-        self.utxos.get(pos)
-    }
-
-    /// Whether `pos` was spent, and if so by which transaction position (`Some(None)`: by a block
-    /// still waiting for its number).
-    #[must_use]
-    pub fn spent_by(&self, pos: &UtxoPos) -> Option<Option<UtxoPos>> {
-        self.spent.get(pos).copied()
-    }
-
-    /// Sum of all unspent amounts (saturating; amounts come from trusted deposits and checked
-    /// transactions, an operator's unchecked mints can only make it saturate).
-    #[must_use]
-    pub fn total(&self) -> U256 {
-        self.utxos.values().fold(U256::ZERO, |sum, o| sum.saturating_add(o.amount))
-    }
-
-    /// Whether `pos` is marked as being exited.
-    #[must_use]
-    pub fn is_exiting(&self, pos: &UtxoPos) -> bool {
-        self.exiting.contains(pos)
-    }
-
-    /// Whether `pos` exists now or existed once (unspent or spent).
-    #[must_use]
-    pub fn knows(&self, pos: &UtxoPos) -> bool {
-        self.utxos.contains_key(pos) || self.spent.contains_key(pos)
-    }
-
-    /// Checks `tx` (whose hash under the deployment's domain is `tx_hash`) against the ledger,
-    /// treating the outputs for which `busy` holds as already spent in the same block. `blknum` is
-    /// the number of the block that includes `tx`, when known. Changes nothing.
-    ///
-    /// The whole rule set, in its order: [`Ledger::check_spend`] (rules 1 to 5, cheap), then
-    /// [`Ledger::check_signatures`] (rules 6 and 7, the signature recoveries). `busy` is only
-    /// consulted by the first, so a transaction with a busy input is refused before any signature
-    /// is recovered.
-    pub fn check(
-        &self,
-        tx: &SignedTx,
-        tx_hash: B256,
-        blknum: Option<BlockNumber>,
-        busy: impl Fn(&UtxoPos) -> bool,
-    ) -> Result<CheckedTx, Invalidity> {
-        let Spend { inputs, fee } = self.check_spend(tx, blknum, busy)?;
-        self.check_signatures(tx, tx_hash, &inputs)?;
-        Ok(CheckedTx { tx_hash, inputs, fee })
-    }
-
     /// Rules 1 to 5 of [`Ledger::check`]: the shape of the transaction, then each input (older
     /// than `blknum` when known, not `busy`, existing and unspent, not being exited), then value
     /// conservation. No signature is recovered and nothing is allocated. Changes nothing.
@@ -205,30 +101,13 @@ impl Ledger {
                 _ => {}
             }
         }
-        let mut inputs = SpentInputs { slots: [None; 2] };
-        for (spent, input) in inputs.slots.iter_mut().zip(slots) {
+        let mut inputs = SpentInputs::empty();
+        for (spent, input) in inputs.slots_mut().iter_mut().zip(slots) {
             let Some(input) = input else { continue };
-            if let Some(blknum) = blknum
-                && input.blknum() >= blknum
-            {
-                return Err(Invalidity::InputNotOlder { input, blknum });
-            }
-            if busy(&input) {
-                return Err(Invalidity::PendingInput(input));
-            }
-            let Some(output) = self.utxos.get(&input) else {
-                return Err(match self.spent.get(&input) {
-                    Some(by) => Invalidity::SpentInput { input, by: *by },
-                    None => Invalidity::UnknownInput(input),
-                });
-            };
-            if self.exiting.contains(&input) {
-                return Err(Invalidity::ExitingInput(input));
-            }
-            *spent = Some((input, *output));
+            *spent = Some((input, self.set.check_input(input, blknum, &busy)?));
         }
-        let total_in = checked_sum(inputs.iter().map(|(_, o)| o.amount))?;
-        let total_out = checked_sum(tx.tx.outputs().iter().map(|o| o.amount))?;
+        let total_in = checked_sum::<MvpPositions, Invalidity>(inputs.iter().map(|(_, o)| o.amount))?;
+        let total_out = checked_sum::<MvpPositions, Invalidity>(tx.tx.outputs().iter().map(|o| o.amount))?;
         let Some(fee) = total_in.checked_sub(total_out) else {
             return Err(Invalidity::ValueCreated { inputs: total_in, outputs: total_out });
         };
@@ -239,16 +118,12 @@ impl Ledger {
     /// [`Ledger::check_spend`]: each signature recovers to its input's owner, then the parent
     /// confirmations. Recovers each signature once; allocates nothing on success. Changes nothing.
     pub fn check_signatures(&self, tx: &SignedTx, tx_hash: B256, inputs: &SpentInputs) -> Result<(), Invalidity> {
-        for (slot, (input, sig)) in (0u8..).zip(inputs.slots.iter().zip(&tx.sigs)) {
+        for (slot, (input, sig)) in (0u8..).zip(inputs.slots().iter().zip(&tx.sigs)) {
             let Some((_, output)) = input else { continue };
             let Some(sig) = sig else {
                 return Err(Invalidity::MissingSignature { slot });
             };
-            let recovered =
-                recover(tx_hash, sig).map_err(|e| Invalidity::BadSignature { slot, reason: e.to_string() })?;
-            if recovered != output.owner {
-                return Err(Invalidity::WrongSigner { slot, expected: output.owner, recovered });
-            }
+            check_owner_signature(slot, tx_hash, sig, output.owner)?;
         }
         self.check_parent_confirmations(tx, inputs.positions())
     }
@@ -297,24 +172,15 @@ impl Ledger {
         Ok(())
     }
 
-    /// Records a deposit (or any output) at `pos`. Returns `false` and changes nothing if `pos`
-    /// is already known.
-    pub fn create(&mut self, pos: UtxoPos, output: Output) -> bool {
-        if self.knows(&pos) {
-            return false;
-        }
-        self.utxos.insert(pos, output);
-        true
-    }
-
     /// Marks `pos` spent by the transaction at `by` (`None`: not numbered yet). Also records
     /// spends of outputs the ledger never saw, so that a later spend reads as a double spend.
+    ///
+    /// Forgets what the parent confirmations of a spend of the creating transaction's outputs
+    /// needed once none of them is left unspent.
     pub fn spend(&mut self, pos: UtxoPos, by: Option<UtxoPos>) {
-        self.utxos.remove(&pos);
-        self.exiting.remove(&pos);
-        self.spent.insert(pos, by);
+        self.set.spend(pos, by);
         let tx_pos = pos.tx_pos();
-        if !pos.is_deposit() && !(0..2u8).any(|o| tx_pos.with_oindex(o).is_ok_and(|p| self.utxos.contains_key(&p))) {
+        if !pos.is_deposit() && !(0..2u8).any(|o| tx_pos.with_oindex(o).is_ok_and(|p| self.set.get(&p).is_some())) {
             self.origins.remove(&tx_pos);
         }
     }
@@ -333,24 +199,12 @@ impl Ledger {
         let mut created = false;
         for oindex in 0..2u8 {
             if let (Some(output), Ok(pos)) = (tx.tx.output(oindex), tx_pos.with_oindex(oindex)) {
-                self.spent.remove(&pos);
-                self.utxos.insert(pos, output);
+                self.set.put(pos, output);
                 created = true;
             }
         }
         if created {
             self.origins.insert(tx_pos, Origin { tx_hash, confirmation_digest, sigs: tx.sigs });
-        }
-    }
-
-    /// Marks the unspent output `pos` as being exited (it can no longer be spent). Returns whether
-    /// it was unspent.
-    pub fn mark_exiting(&mut self, pos: UtxoPos) -> bool {
-        if self.utxos.contains_key(&pos) {
-            self.exiting.insert(pos);
-            true
-        } else {
-            false
         }
     }
 

@@ -13,7 +13,12 @@
 //!   over each design's [`PositionRules`](position::PositionRules).
 //! - [`utxo`]: the UTXO base MVP and MoreVP share: [`TxBlock`](utxo::TxBlock), a block of any
 //!   signed transaction type under the depth-16 tree.
+//! - [`utxo_set`]: the UTXO bookkeeping both designs' ledgers share:
+//!   [`UtxoSet`](utxo_set::UtxoSet), the per-input rule, the owner's signature check and the
+//!   spent inputs of a checked transaction.
 //! - [`block`]: [`Block`] (MVP transactions in a [`TxBlock`](utxo::TxBlock)) and [`Inclusion`].
+//! - [`chain`]: the operator core MVP and MoreVP share: [`UtxoOperator`](chain::UtxoOperator),
+//!   generic over a design's [`UtxoDesign`](chain::UtxoDesign) rules.
 //! - [`ledger`]: the UTXO set and the validity rules shared by operator and watchers.
 //! - [`operator`]: [`Operator`], the [`ChildChain`](plasma_core::ChildChain), with documented
 //!   fault injection (`include_unchecked`, `withhold`).
@@ -33,6 +38,7 @@
 pub mod abi;
 pub mod bench;
 pub mod block;
+pub mod chain;
 pub mod client;
 pub mod design;
 pub mod error;
@@ -42,6 +48,7 @@ pub mod operator;
 pub mod position;
 pub mod tx;
 pub mod utxo;
+pub mod utxo_set;
 pub mod wallet;
 pub mod watcher;
 

@@ -9,9 +9,12 @@
 use std::sync::Arc;
 
 use alloy_primitives::B256;
-use plasma_core::{BinaryProof, BinaryTree, ChildBlock, Domain};
+use plasma_core::{BinaryProof, BinaryTree, BlockNumber, ChildBlock, Domain};
 
-use crate::MvpError;
+use crate::{
+    MvpError,
+    position::{Position, PositionRules},
+};
 
 pub use crate::tx::MAX_TXS_PER_BLOCK;
 
@@ -151,6 +154,40 @@ impl<T> ChildBlock for TxBlock<T> {
     }
 }
 
+/// Where a transaction was included, with the proof of it: what a recipient needs to check (and
+/// later prove) that a transaction is in a submitted block.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Inclusion {
+    /// The child block.
+    pub blknum: BlockNumber,
+    /// The transaction's index (leaf index) in the block.
+    pub txindex: u16,
+    /// The block root submitted to the framework.
+    pub root: B256,
+    /// Inclusion proof of the transaction's leaf at `txindex` under `root`.
+    pub proof: BinaryProof,
+}
+
+impl Inclusion {
+    /// Whether the leaf value `leaf` sits at `txindex` under `root`.
+    #[must_use]
+    pub fn verifies_leaf(&self, leaf: B256) -> bool {
+        self.proof.verify(self.root, leaf, u64::from(self.txindex))
+    }
+
+    /// Whether `tx`'s leaf (hashed under `domain`) sits at `txindex` under `root`.
+    #[must_use]
+    pub fn verifies<T: BlockTx>(&self, tx: &T, domain: &Domain) -> bool {
+        self.verifies_leaf(tx.leaf_with_hash(tx.tx_hash(domain)))
+    }
+
+    /// The transaction's position (`oindex = 0`) under the design's rules `R`; fails if `blknum` is
+    /// not a child block.
+    pub fn tx_pos<R: PositionRules>(&self) -> Result<Position<R>, R::Error> {
+        Position::tx(self.blknum, u64::from(self.txindex))
+    }
+}
+
 /// The footprint study's reference block of a UTXO design whose operator is `O`:
 /// [`payers`](plasma_core::bench::payers)`(users)` signed one-input payments of deposits, sealed,
 /// and those payments.
@@ -167,6 +204,51 @@ where
     }
     let block = operator.build_block().map_err(|e| e.to_string())?;
     Ok((block, sent))
+}
+
+/// Makes the inclusion proof of every transaction of `block` and checks the last one against the
+/// block's root, its leaf recomputed from the transaction and its stored hash (what
+/// [`Workloads::prove_every`](plasma_core::bench::Workloads::prove_every) times).
+pub fn prove_every<T: BlockTx, E: From<MvpError>>(block: &TxBlock<T>) -> Result<bool, E> {
+    let indexes: Vec<u64> = (0..plasma_core::bench::to_u64(block.len())).collect();
+    plasma_core::bench::prove_keys(
+        &indexes,
+        |i| block.proof(i).map_err(E::from),
+        |i, proof| {
+            block
+                .tx(i)
+                .zip(block.tx_hash(i))
+                .is_some_and(|(tx, hash)| proof.verify(block.root(), tx.leaf_with_hash(hash), i))
+        },
+    )
+}
+
+/// The footprint study's wire sizes of a full-block UTXO design whose operator is `O`: those of
+/// [`full_block_sizes`] on its [`footprint_block`].
+pub fn footprint_wire_sizes<O, T>(users: u64, domain: &Domain) -> Result<plasma_core::bench::WireSizes, String>
+where
+    O: plasma_core::bench::Workloads<Tx = T, Block = TxBlock<T>>,
+    T: BlockTx + Clone,
+{
+    let (block, sent) = footprint_block::<O, T>(users, domain)?;
+    full_block_sizes(&block, &sent)
+}
+
+/// The footprint study's storage of a full-block UTXO design whose operator is `O`:
+/// [`full_block_storage`] of its [`footprint_block`], `stored(block, b)` being what the holder
+/// keeps after `b` blocks.
+pub fn footprint_storage<O, T>(
+    blocks: &[u64],
+    users: u64,
+    domain: &Domain,
+    stored: impl Fn(&TxBlock<T>, u64) -> Result<u64, String>,
+) -> Result<Vec<(u64, u64)>, String>
+where
+    O: plasma_core::bench::Workloads<Tx = T, Block = TxBlock<T>>,
+    T: BlockTx + Clone,
+{
+    let (block, _) = footprint_block::<O, T>(users, domain)?;
+    full_block_storage(blocks, &block, |b| stored(&block, b))
 }
 
 /// The wire sizes of a full-block design: its first payment, the median of every inclusion proof

@@ -7,9 +7,12 @@
 //!   client in different orders and with delays up to their deadlines, and the histories, shapes
 //!   and runs those tests share.
 //! - [`cast`]: the six users of the coin designs' client property tests.
+//! - [`perf`]: the operator benches' measurements (resident memory, the recovery limit, a timed
+//!   batch-and-seal round, criterion benchmarks of `submit_tx` and of a full block).
 
 pub mod cast;
 pub mod fixtures;
 pub mod interleave;
+pub mod perf;
 
 pub use fixtures::{Framework, domain, eip712_digest, key, wei};

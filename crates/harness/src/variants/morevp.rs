@@ -400,7 +400,7 @@ impl Lab<MoreVp> {
         for (hash, competitor) in due {
             self.cheats.to_answer.remove(&hash);
             let Some(inclusion) = self.operator()?.inclusion(hash) else { continue };
-            let tx_pos = inclusion.tx_pos().map_err(err)?;
+            let tx_pos: UtxoPos = inclusion.tx_pos().map_err(err)?;
             if tx_pos.encode() >= competitor {
                 continue;
             }

@@ -198,7 +198,7 @@ fn faults_are_applied_like_any_transaction() {
     assert!(w.op.published_block(2000).is_none());
     assert!(w.op.block(2000).is_some());
     let inclusion = w.op.inclusion(again).unwrap();
-    assert!(inclusion.verifies(again));
+    assert!(inclusion.verifies_leaf(again));
     // The #102 setup: two spends of Mallory's deposit into one withheld block.
     let to = |n: &str, a| PaymentTx::payment(&[dm], &[Output::new(key(n).address(), wei(a))]).unwrap();
     let pair =

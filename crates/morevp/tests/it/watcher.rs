@@ -159,7 +159,7 @@ fn mallory_double_spends_into_a_withheld_block_and_bobs_exit_loses() {
     let reports = w.perform("bob", &ExitCall::StartInFlightExit(ife));
     assert_eq!(piggybacks(&reports["bob"]), vec![(bob, true, 0)]);
     // Mallory challenges with T2 and the operator's proof of the withheld block: nobody can answer.
-    let t2_pos = w.op.inclusion(World::hash(&t2)).unwrap().tx_pos().unwrap();
+    let t2_pos: UtxoPos = w.op.inclusion(World::hash(&t2)).unwrap().tx_pos().unwrap();
     let challenged = GameEvent::InFlightExitChallenged {
         tx_hash: World::hash(&t1),
         challenger: w.addr("mallory"),
@@ -264,7 +264,7 @@ fn mallory_exits_both_competing_transactions_of_a_withheld_block() {
     let now = w.now + PERIOD / 2;
     w.tick(now);
     for tx in [&t1, &t2] {
-        let tx_pos = w.op.inclusion(World::hash(tx)).unwrap().tx_pos().unwrap();
+        let tx_pos: UtxoPos = w.op.inclusion(World::hash(tx)).unwrap().tx_pos().unwrap();
         let responded = GameEvent::InFlightExitChallengeResponded {
             tx_hash: World::hash(tx),
             responder: mallory.address(),
@@ -313,7 +313,7 @@ fn operator_mints_and_honest_exits_come_first() {
     w.op.submit_tx(t3.clone()).unwrap();
     w.watcher("bob").watch_tx(&t3);
     let reports = w.seal(false);
-    let mint_pos = w.op.inclusion(minted).unwrap().tx_pos().unwrap();
+    let mint_pos: UtxoPos = w.op.inclusion(minted).unwrap().tx_pos().unwrap();
     for name in ["alice", "bob"] {
         assert_eq!(kinds(&reports[name]), vec!["mint"], "{name}");
     }
