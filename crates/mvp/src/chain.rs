@@ -514,7 +514,12 @@ impl<D: UtxoDesign> UtxoOperator<D> {
         }
         let Prepared { hash, leaf, verdict } = prepared;
         let busy = |p: &Position<D::Rules>| self.queue.inputs.contains(p);
-        let verdict = if D::inputs(&tx).any(|p| busy(&p)) {
+        // A checked transaction's inputs are decoded already; only a refused one is decoded again.
+        let queued = match &verdict {
+            Ok(checked) => D::checked(checked).0.any(|p| busy(&p)),
+            Err(_) => D::inputs(&tx).any(|p| busy(&p)),
+        };
+        let verdict = if queued {
             self.ledger.check_spend(&tx, None, busy).and(verdict)
         } else {
             verdict
