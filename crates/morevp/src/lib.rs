@@ -41,6 +41,7 @@ pub mod block;
 pub mod client;
 pub mod design;
 pub mod error;
+pub mod evidence;
 pub mod game;
 pub mod ledger;
 pub mod operator;

@@ -519,11 +519,7 @@ impl<D: UtxoDesign> UtxoOperator<D> {
             Ok(checked) => D::checked(checked).0.any(|p| busy(&p)),
             Err(_) => D::inputs(&tx).any(|p| busy(&p)),
         };
-        let verdict = if queued {
-            self.ledger.check_spend(&tx, None, busy).and(verdict)
-        } else {
-            verdict
-        };
+        let verdict = if queued { self.ledger.check_spend(&tx, None, busy).and(verdict) } else { verdict };
         let checked = verdict?;
         let (inputs, fee) = D::checked(&checked);
         self.queue.inputs.extend(inputs);

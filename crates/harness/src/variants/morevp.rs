@@ -15,8 +15,8 @@ use plasma_contracts::PlasmaFramework;
 use plasma_core::{BlockNumber, ChainEvent, ExitScope, OperatorState, SigningKey, UserClient};
 use plasma_morevp::tx::PaymentTxExt as _;
 use plasma_morevp::{
-    CanonicityChallenge, DepositExit, ExitCall, GameEvent, Handover, InFlightExit, InputProof, MoreVp, MoreVpClient,
-    MoreVpGame, Operator, Output, PaymentTx, Piggyback, SignedTx, StandardExit, UtxoPos, client::describe,
+    CanonicityChallenge, ExitCall, GameEvent, Handover, MoreVp, MoreVpClient, MoreVpGame, Operator, Output, PaymentTx,
+    Piggyback, SignedTx, UtxoPos, client::describe,
 };
 use plasma_rootchain::{LogFilter, RootChain};
 
@@ -122,50 +122,10 @@ impl Lab<MoreVp> {
         Ok(())
     }
 
-    /// The standard (or deposit) exit of output `pos` from the operator's data.
-    fn operator_exit(&self, pos: UtxoPos, output: &Output) -> Result<ExitCall, Error> {
-        if pos.is_deposit() {
-            return Ok(ExitCall::StartDepositExit(DepositExit {
-                blknum: pos.blknum(),
-                owner: output.owner,
-                amount: output.amount,
-            }));
-        }
-        let (signed, proof) = self.operator_tx(pos.blknum(), u64::from(pos.txindex()))?;
-        Ok(ExitCall::StartStandardExit(StandardExit { utxo_pos: pos, tx: signed.tx, proof }))
-    }
-
-    /// Transaction `txindex` of block `blknum` as the operator holds it, with its proof.
-    fn operator_tx(&self, blknum: u64, txindex: u64) -> Result<(SignedTx, Bytes), Error> {
-        let operator = self.operator()?;
-        let record = operator.block(blknum).ok_or_else(|| err(format!("no block {blknum}")))?;
-        let signed = record.block.tx(txindex).ok_or_else(|| err(format!("no transaction {blknum}/{txindex}")))?;
-        let inclusion = operator.inclusion_at(blknum, txindex).map_err(err)?;
-        Ok((signed.clone(), inclusion.proof.to_bytes()))
-    }
-
-    /// The arguments of an in-flight exit of `signed`, with the proofs of its inputs from the
-    /// operator's data.
-    fn operator_in_flight_exit(&self, signed: &SignedTx) -> Result<InFlightExit, Error> {
-        let operator = self.operator()?;
-        let mut input_txs = Vec::new();
-        for (_, input) in signed.tx.named_inputs() {
-            let proof = if input.is_deposit() {
-                let output = operator.deposit(input.blknum()).ok_or_else(|| err(format!("no deposit {input}")))?;
-                InputProof { tx: PaymentTx::deposit_record(output.owner, output.amount), proof: Bytes::new() }
-            } else {
-                let (creating, proof) = self.operator_tx(input.blknum(), u64::from(input.txindex()))?;
-                InputProof { tx: creating.tx, proof }
-            };
-            input_txs.push(proof);
-        }
-        Ok(InFlightExit { tx: signed.tx.clone(), sigs: signed.sigs_bytes(), input_txs })
-    }
-
     /// What a cheater exits: every output the operator's ledger gives it.
     fn cheater_exits(&self, address: Address) -> Result<Vec<ExitCall>, Error> {
         let outputs = self.operator()?.utxos_of(address);
-        outputs.iter().map(|(pos, output)| self.operator_exit(*pos, output)).collect()
+        outputs.iter().map(|(pos, output)| self.operator()?.exit_call_of(*pos, output).map_err(err)).collect()
     }
 
     /// An in-flight exit of the newest payment `actor` took part in whose exit it has not started:
@@ -185,10 +145,9 @@ impl Lab<MoreVp> {
             .rev()
             .filter(|hash| !self.cheats.exited_in_flight.contains(&(actor.to_owned(), **hash)))
             .find_map(|hash| {
-                let exit = wallet
-                    .in_flight_exit_args(*hash)
-                    .ok()
-                    .or_else(|| cheater.then(|| self.operator_ife_of(*hash).ok()).flatten());
+                let exit = wallet.in_flight_exit_args(*hash).ok().or_else(|| {
+                    cheater.then(|| self.operator().ok()?.in_flight_exit_of_included(*hash).ok()).flatten()
+                });
                 exit.map(|exit| (*hash, exit))
             })
             .ok_or_else(|| err(format!("{actor} has no payment to exit in flight")))?;
@@ -215,14 +174,6 @@ impl Lab<MoreVp> {
         Ok((hash, start.into_iter().chain(piggybacks).collect()))
     }
 
-    /// The in-flight exit arguments of transaction `hash`, included in one of the operator's
-    /// blocks, from the operator's data.
-    fn operator_ife_of(&self, hash: B256) -> Result<InFlightExit, Error> {
-        let inclusion = self.operator()?.inclusion(hash).ok_or_else(|| err("not included"))?;
-        let (signed, _) = self.operator_tx(inclusion.blknum, u64::from(inclusion.txindex))?;
-        self.operator_in_flight_exit(&signed)
-    }
-
     /// An in-flight exit of the transaction that paid `actor` an output it has since spent, and
     /// a piggyback on that output.
     fn in_flight_exit_of_spent(&self, world: &World, actor: &str) -> Result<Vec<ExitCall>, Error> {
@@ -240,8 +191,8 @@ impl Lab<MoreVp> {
             return Err(err("not a transaction output"));
         };
         let pos = exit.utxo_pos;
-        let (signed, _) = self.operator_tx(pos.blknum(), u64::from(pos.txindex()))?;
-        let exit_args = self.operator_in_flight_exit(&signed)?;
+        let (signed, _) = self.operator()?.tx_with_proof(pos.blknum(), u64::from(pos.txindex())).map_err(err)?;
+        let exit_args = self.operator()?.in_flight_exit_of(&signed).map_err(err)?;
         let piggyback = Piggyback { tx: exit_args.tx.clone(), index: pos.oindex(), is_output: true, owner: address };
         Ok(vec![ExitCall::StartInFlightExit(exit_args), ExitCall::Piggyback(piggyback)])
     }
@@ -266,8 +217,8 @@ impl Lab<MoreVp> {
             })
             .collect();
         for pos in spent_outputs.into_iter().rev() {
-            let (signed, _) = self.operator_tx(pos.blknum(), u64::from(pos.txindex()))?;
-            let exit_args = self.operator_in_flight_exit(&signed)?;
+            let (signed, _) = self.operator()?.tx_with_proof(pos.blknum(), u64::from(pos.txindex())).map_err(err)?;
+            let exit_args = self.operator()?.in_flight_exit_of(&signed).map_err(err)?;
             // The input of `T` the actor owned, read from the proof of the transaction that made it.
             let owned = signed.tx.named_inputs().zip(&exit_args.input_txs).find_map(|((index, input), proof)| {
                 let output = proof.tx.output(input.oindex())?;
@@ -296,39 +247,6 @@ impl Lab<MoreVp> {
             ]);
         }
         Err(err(format!("{actor} spent no output of a transaction that spent its own output")))
-    }
-
-    /// A canonicity challenge against the in-flight exit of `tx`, with a competitor from the
-    /// operator's blocks (what a cheating challenger knows).
-    fn operator_competitor(&self, tx: &PaymentTx) -> Result<Option<CanonicityChallenge>, Error> {
-        let operator = self.operator()?;
-        let domain = *operator.domain();
-        let hash = tx.hash(&domain);
-        for blknum in operator.child_blocks() {
-            let Some(record) = operator.block(blknum) else { continue };
-            for (txindex, competing) in (0u64..).zip(record.block.txs()) {
-                if competing.tx.hash(&domain) == hash {
-                    continue;
-                }
-                for (input_index, input) in tx.named_inputs() {
-                    let Some((slot, _)) = competing.tx.named_inputs().find(|(_, other)| *other == input) else {
-                        continue;
-                    };
-                    let (_, proof) = self.operator_tx(blknum, txindex)?;
-                    let sig = competing.sigs.get(usize::from(slot)).ok_or_else(|| err("missing signature"))?;
-                    return Ok(Some(CanonicityChallenge {
-                        tx: tx.clone(),
-                        input_index,
-                        competing_tx: competing.tx.clone(),
-                        competing_input_index: slot,
-                        competing_tx_pos: Some(UtxoPos::tx(blknum, txindex).map_err(err)?),
-                        competing_proof: proof,
-                        competing_sig: Bytes::copy_from_slice(&sig.to_bytes()),
-                    }));
-                }
-            }
-        }
-        Ok(None)
     }
 }
 
@@ -662,7 +580,9 @@ impl Scripted for MoreVp {
             .map(|(_, tx)| tx.clone())
             .ok_or_else(|| err("the target has no open in-flight exit"))?;
         let challenge = lab
-            .operator_competitor(&exit)?
+            .operator()?
+            .competitor_of(&exit)
+            .map_err(err)?
             .ok_or_else(|| err(format!("{challenger} knows no competitor of the target's in-flight exit")))?;
         let call = ExitCall::ChallengeNotCanonical(challenge);
         let from = world.actor(challenger)?.address;

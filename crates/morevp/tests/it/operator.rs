@@ -215,3 +215,49 @@ fn faults_are_applied_like_any_transaction() {
     w.seal(false);
     assert!(w.op.published_block(4000).is_some());
 }
+
+#[test]
+fn evidence_from_the_operators_blocks() {
+    use plasma_morevp::ExitCall;
+    let mut w = World::new(&["alice", "bob"], &[]);
+    let (alice, bob) = (key("alice"), key("bob"));
+    let d = w.deposit("alice", 100);
+    let paid = w.pay("alice", "bob", 60);
+    w.seal(false);
+    // A second spend of the same deposit, in a withheld block: the competitor the operator holds.
+    let again = w.op.include_double_spend(d, Output::new(alice.address(), wei(100)), &alice).unwrap();
+    w.seal(true);
+
+    let hash = paid.tx_hash(&domain());
+    let inclusion = w.op.inclusion(hash).unwrap();
+    let (signed, proof) = w.op.tx_with_proof(inclusion.blknum, u64::from(inclusion.txindex)).unwrap();
+    assert_eq!((signed.tx_hash(&domain()), proof), (hash, inclusion.proof.to_bytes()));
+    assert!(matches!(w.op.tx_with_proof(1000, 9), Err(MoreVpError::TxIndexOutOfRange { txindex: 9, .. })));
+    assert!(matches!(w.op.tx_with_proof(7000, 0), Err(MoreVpError::UnknownBlock(7000))));
+
+    // The exits: bob's output of the payment (a standard exit), and the deposit (a deposit exit).
+    let bobs = UtxoPos::tx(inclusion.blknum, u64::from(inclusion.txindex)).unwrap();
+    let output = Output::new(bob.address(), wei(60));
+    assert!(
+        matches!(w.op.exit_call_of(bobs, &output).unwrap(), ExitCall::StartStandardExit(exit) if exit.utxo_pos == bobs)
+    );
+    assert!(
+        matches!(w.op.exit_call_of(d, &output).unwrap(), ExitCall::StartDepositExit(exit) if exit.blknum == d.blknum())
+    );
+
+    // The in-flight exit of the payment proves its input with the deposit's record.
+    let ife = w.op.in_flight_exit_of_included(hash).unwrap();
+    assert_eq!((ife.tx, ife.input_txs.len()), (paid.tx.clone(), 1));
+    assert_eq!(ife.input_txs[0].tx, PaymentTx::deposit_record(alice.address(), wei(100)));
+    assert!(matches!(w.op.in_flight_exit_of_included(B256::ZERO), Err(MoreVpError::UnknownTx(_))));
+
+    // The competitor of the payment is the withheld double spend, at its position, signed.
+    let challenge = w.op.competitor_of(&paid.tx).unwrap().unwrap();
+    let at = w.op.inclusion(again).unwrap();
+    assert_eq!(challenge.competing_tx_pos, Some(UtxoPos::tx(at.blknum, u64::from(at.txindex)).unwrap()));
+    assert_eq!((challenge.input_index, challenge.competing_input_index), (0, 0));
+    // A transaction nobody competes with has none.
+    let fresh = w.deposit("bob", 5);
+    let lone = PaymentTx::payment(&[fresh], &[Output::new(alice.address(), wei(5))]).unwrap();
+    assert!(w.op.competitor_of(&lone).unwrap().is_none());
+}
