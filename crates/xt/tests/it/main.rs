@@ -6,4 +6,5 @@
 mod client;
 mod client_properties;
 mod common;
+mod user;
 mod xt;
