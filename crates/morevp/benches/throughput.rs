@@ -37,7 +37,8 @@ fn main() {
     let mut ratios = Vec::new();
     let mut builds = Vec::new();
     for n in 1..=ROUNDS {
-        let (Round { limit, rate, build_ms }, block) = round(&operator, &txs, &sigs, threads);
+        let (Round { limit, rate, build_ms }, block) =
+            round(&operator, &txs, &sigs, threads).expect("the workload block seals");
         assert_eq!(block.len(), count);
         let ratio = rate * recoveries as f64 / count as f64 / limit;
         println!(

@@ -152,7 +152,7 @@ mod tests {
         let Workload { operator, txs } = workload;
         assert_eq!((operator.utxos().len(), txs.len(), operator.pending_len()), (300, 300, 0));
         assert!(txs.iter().all(|tx| tx.tx.used_inputs() == 1 && tx.sigs.len() == 1));
-        plasma_testkit::perf::assert_workload_seals(operator, txs, crate::Block::len);
+        plasma_testkit::perf::assert_workload_seals(operator, txs, crate::Block::len).unwrap();
         assert_eq!(one_input_workload(3, domain()).unwrap().txs, one_input_workload(3, domain()).unwrap().txs);
     }
 

@@ -38,7 +38,8 @@ fn main() {
     let mut ratios = Vec::new();
     let mut builds = Vec::new();
     for n in 1..=ROUNDS {
-        let (Round { limit, rate, build_ms }, block) = round(&operator, &txs, &sigs, threads);
+        let (Round { limit, rate, build_ms }, block) =
+            round(&operator, &txs, &sigs, threads).expect("the workload block seals");
         assert_eq!(block.len(), count);
         println!(
             "round {n}: recovery limit {limit:.0}/s on {threads} threads, submit_batch {rate:.0} tx/s \

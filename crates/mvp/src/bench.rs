@@ -203,7 +203,7 @@ mod tests {
         assert!(txs.iter().all(|tx| tx.tx.input1.is_zero() && tx.sigs[1].is_none()));
         let owners: std::collections::BTreeSet<_> = operator.utxos().values().map(|o| o.owner).collect();
         assert_eq!(owners.len(), KEYS);
-        plasma_testkit::perf::assert_workload_seals(operator, txs, crate::Block::len);
+        plasma_testkit::perf::assert_workload_seals(operator, txs, crate::Block::len).unwrap();
         // Deterministic.
         assert_eq!(one_input_workload(3, domain()).unwrap().txs, one_input_workload(3, domain()).unwrap().txs);
     }
